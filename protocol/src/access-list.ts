@@ -1,0 +1,65 @@
+import { equalBytes, Reader, toHex, Writer } from './bytes.js';
+import { Access, ID_BYTES, Kind, LIMITS, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
+import { fail } from './errors.js';
+import { readHeader } from './header.js';
+import type { Identity, IdentityCard } from './identity.js';
+import { signBody, verifyBody } from './signature.js';
+
+/**
+ * Device-signed list of viewer ids the relay may serve this device's objects to. This is the
+ * relay's second line of defence only: content safety never depends on it.
+ */
+export interface AccessList {
+  readonly deviceId: Uint8Array;
+  /** Monotonic; the relay keeps the highest version it has seen. */
+  readonly version: number;
+  readonly issuedAt: number;
+  readonly entries: readonly { readonly viewerId: Uint8Array; readonly access: Access }[];
+  readonly bytes: Uint8Array;
+}
+
+export function createAccessList(input: {
+  device: Identity;
+  version: number;
+  issuedAt: number;
+  entries: readonly { viewerId: Uint8Array; access: Access }[];
+}): Uint8Array {
+  if (input.entries.length > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
+  const writer = new Writer()
+    .u8(PROTOCOL_VERSION)
+    .u8(Kind.AccessList)
+    .bytes(input.device.card.id)
+    .u64(input.version)
+    .u64(input.issuedAt)
+    .u16(input.entries.length);
+  for (const entry of input.entries) writer.bytes(entry.viewerId).u8(entry.access);
+  const body = writer.finish();
+  return new Writer().bytes(body).bytes(signBody(input.device.signSecretKey, body)).finish();
+}
+
+export function verifyAccessList(bytes: Uint8Array, device: IdentityCard): AccessList {
+  const reader = new Reader(bytes);
+  readHeader(reader, Kind.AccessList);
+  const deviceId = reader.bytes(ID_BYTES, 'device id').slice();
+  const version = reader.u64('version');
+  const issuedAt = reader.u64('issued-at');
+  const count = reader.u16('entry count');
+  if (count > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
+  const entries: { viewerId: Uint8Array; access: Access }[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const viewerId = reader.bytes(ID_BYTES, 'viewer id').slice();
+    const access = reader.u8('access');
+    if (access !== Access.Owner && access !== Access.Viewer) fail('MALFORMED', 'access value');
+    if (seen.has(toHex(viewerId))) fail('MALFORMED', 'duplicate viewer');
+    seen.add(toHex(viewerId));
+    entries.push({ viewerId, access });
+  }
+  const signedLength = reader.position;
+  const signature = reader.bytes(SIG_BYTES, 'signature');
+  reader.end('access list');
+  if (!equalBytes(deviceId, device.id)) fail('WRONG_DEVICE', 'access list');
+  if (!verifyBody(device.signPublicKey, bytes.subarray(0, signedLength), signature))
+    fail('BAD_SIGNATURE', 'access list');
+  return { deviceId, version, issuedAt, entries, bytes: bytes.slice() };
+}

@@ -1,0 +1,41 @@
+import { equalBytes, fromUtf8, Reader, utf8, Writer } from './bytes.js';
+import { CHALLENGE_BYTES, Kind, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
+import { fail } from './errors.js';
+import { readHeader } from './header.js';
+import { CARD_BYTES, type Identity, type IdentityCard, parseCard } from './identity.js';
+import { signBody, verifyBody } from './signature.js';
+
+/**
+ * Password-less login: the relay issues a random challenge; the device or viewer answers with its
+ * identity card and a signature over (relay origin, challenge). The id is self-certifying.
+ */
+export function createAuthProof(identity: Identity, origin: string, challenge: Uint8Array): Uint8Array {
+  if (challenge.length !== CHALLENGE_BYTES) fail('MALFORMED', 'challenge length');
+  const body = new Writer()
+    .u8(PROTOCOL_VERSION)
+    .u8(Kind.AuthProof)
+    .bytes(identity.card.bytes)
+    .shortBytes(utf8(origin))
+    .bytes(challenge)
+    .finish();
+  return new Writer().bytes(body).bytes(signBody(identity.signSecretKey, body)).finish();
+}
+
+export function verifyAuthProof(
+  bytes: Uint8Array,
+  expect: { origin: string; challenge: Uint8Array },
+): IdentityCard {
+  const reader = new Reader(bytes);
+  readHeader(reader, Kind.AuthProof);
+  const card = parseCard(reader.bytes(CARD_BYTES, 'identity card').slice());
+  const origin = fromUtf8(reader.shortBytes('origin'));
+  const challenge = reader.bytes(CHALLENGE_BYTES, 'challenge');
+  const signedLength = reader.position;
+  const signature = reader.bytes(SIG_BYTES, 'signature');
+  reader.end('auth proof');
+  if (origin !== expect.origin) fail('NOT_AUTHORIZED', 'proof is for another relay');
+  if (!equalBytes(challenge, expect.challenge)) fail('REPLAYED', 'proof is for another challenge');
+  if (!verifyBody(card.signPublicKey, bytes.subarray(0, signedLength), signature))
+    fail('BAD_SIGNATURE', 'auth proof');
+  return card;
+}

@@ -1,0 +1,84 @@
+/** Wire constants. docs/PROTOCOL.md is the normative description of each value. */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Second byte of every structure (except the live frame header) and the kind bound into AAD. */
+export const Kind = {
+  LiveFrame: 0x01,
+  Thumbnail: 0x02,
+  ClipChunk: 0x03,
+  EventRecord: 0x04,
+  KeyManifest: 0x05,
+  EventEnvelope: 0x06,
+  IdentityCard: 0x10,
+  Grant: 0x11,
+  Revocation: 0x12,
+  AccessList: 0x13,
+  PairingPayload: 0x20,
+  PairRequest: 0x21,
+  PairResponse: 0x22,
+  AuthProof: 0x30,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export const Role = { Device: 1, Viewer: 2 } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Role of a viewer on one device. */
+export const Access = { Owner: 1, Viewer: 2 } as const;
+export type Access = (typeof Access)[keyof typeof Access];
+
+export const Codec = { Jpeg: 1, H264AnnexB: 2, H265AnnexB: 3, Raw: 4 } as const;
+export type Codec = (typeof Codec)[keyof typeof Codec];
+
+export const ID_BYTES = 16;
+export const KEY_BYTES = 32;
+export const SIG_BYTES = 64;
+export const HASH_BYTES = 32;
+export const TAG_BYTES = 16;
+export const NONCE_BYTES = 24;
+export const EVENT_ID_BYTES = 16;
+export const PAIRING_SECRET_BYTES = 32;
+export const CHALLENGE_BYTES = 32;
+
+export const FRAME_HEADER_BYTES = 8;
+/** Published per-frame overhead: clear header + Poly1305 tag. */
+export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + TAG_BYTES;
+export const FRAME_FLAG_KEYFRAME = 0x01;
+export const FRAME_FLAGS_RESERVED = 0x0e;
+export const FRAME_MAX_COUNTER = 0xffffffff;
+
+export const CLIP_FLAG_FINAL = 0x01;
+
+export const LIMITS = {
+  streamIdBytes: 64,
+  recipients: 256,
+  framePayloadBytes: 8 * 1024 * 1024,
+  thumbnailBytes: 2 * 1024 * 1024,
+  clipChunkBytes: 8 * 1024 * 1024,
+  clipChunks: 4096,
+  recordBytes: 64 * 1024,
+  labels: 32,
+  labelBytes: 64,
+  urlBytes: 255,
+  nameBytes: 64,
+  accessListEntries: 1024,
+} as const;
+
+/** Domain-separation labels. Each is ASCII and appears in docs/PROTOCOL.md. */
+export const Label = {
+  id: 'sealcam/v1/id',
+  signature: 'sealcam/v1/sig',
+  wrap: 'sealcam/v1/wrap',
+  frameKey: 'sealcam/v1/frame-key',
+  frameNonce: 'sealcam/v1/frame-nonce',
+  eventKey: 'sealcam/v1/event-key',
+  manifestHash: 'sealcam/v1/manifest-hash',
+  objectHash: 'sealcam/v1/object-hash',
+  cardHash: 'sealcam/v1/card-hash',
+  safetyNumber: 'sealcam/v1/safety-number',
+  pairId: 'sealcam/v1/pair-id',
+  pairRequestKey: 'sealcam/v1/pair-request-key',
+  pairResponseKey: 'sealcam/v1/pair-response-key',
+  pairTranscript: 'sealcam/v1/pair-transcript',
+} as const;

@@ -1,0 +1,221 @@
+import { Writer } from './bytes.js';
+import { CLOCK_SKEW_MS, withinWindow } from './clock.js';
+import {
+  FRAME_HEADER_BYTES,
+  FRAME_MAX_COUNTER,
+  KEY_BYTES,
+  Kind,
+  Label,
+  LIMITS,
+  NONCE_BYTES,
+} from './constants.js';
+import { fail } from './errors.js';
+import { parseFrameHeader, writeFrameHeader } from './frame-format.js';
+import { derive, u32be } from './hash.js';
+import { sodium } from './sodium.js';
+import { encodeStreamId } from './stream-id.js';
+
+const NONCE_PREFIX_BYTES = NONCE_BYTES - 4;
+
+/** Per-epoch frame keys: derived once per epoch so each frame costs one AEAD call and no randomness. */
+interface EpochFrameKeys {
+  readonly key: Uint8Array;
+  /** nonce = prefix (20 bytes) || counter (u32be); the counter slot is rewritten per frame. */
+  readonly nonce: Uint8Array;
+  /** aad = kind || device id || u8 len || stream id || u32be epoch || 8-byte header; header slot rewritten per frame. */
+  readonly aad: Uint8Array;
+}
+
+function deriveEpochFrameKeys(
+  epochKey: Uint8Array,
+  deviceId: Uint8Array,
+  streamId: string,
+  epoch: number,
+): EpochFrameKeys {
+  if (epochKey.length !== KEY_BYTES) fail('MALFORMED', 'epoch key length');
+  const stream = encodeStreamId(streamId);
+  const epochBytes = u32be(epoch);
+  const key = derive(epochKey, KEY_BYTES, Label.frameKey, deviceId, stream, epochBytes);
+  const nonce = new Uint8Array(NONCE_BYTES);
+  nonce.set(derive(epochKey, NONCE_PREFIX_BYTES, Label.frameNonce, deviceId, stream, epochBytes));
+  const prefix = new Writer()
+    .u8(Kind.LiveFrame)
+    .bytes(deviceId)
+    .shortBytes(stream)
+    .bytes(epochBytes)
+    .finish();
+  const aad = new Uint8Array(prefix.length + FRAME_HEADER_BYTES);
+  aad.set(prefix);
+  return { key, nonce, aad };
+}
+
+function setCounter(nonce: Uint8Array, counter: number): void {
+  nonce[20] = (counter >>> 24) & 0xff;
+  nonce[21] = (counter >>> 16) & 0xff;
+  nonce[22] = (counter >>> 8) & 0xff;
+  nonce[23] = counter & 0xff;
+}
+
+export interface FrameSealerOptions {
+  readonly deviceId: Uint8Array;
+  readonly streamId: string;
+  readonly epoch: number;
+  readonly epochKey: Uint8Array;
+}
+
+/**
+ * Seals the live frames of one (device, stream, epoch). Counters start at 0 and never repeat;
+ * a sealer is never recreated for an epoch (a restarted agent starts a new epoch).
+ */
+export class FrameSealer {
+  readonly epoch: number;
+  private readonly keys: EpochFrameKeys;
+  private readonly keyId: number;
+  private next = 0;
+
+  constructor(options: FrameSealerOptions) {
+    this.epoch = options.epoch;
+    this.keyId = options.epoch & 0xffff;
+    this.keys = deriveEpochFrameKeys(options.epochKey, options.deviceId, options.streamId, options.epoch);
+  }
+
+  get counter(): number {
+    return this.next;
+  }
+
+  seal(payload: Uint8Array, options: { keyframe: boolean; codec: number }): Uint8Array {
+    if (this.next > FRAME_MAX_COUNTER) fail('EXHAUSTED', 'frame counter exhausted; start a new epoch');
+    if (payload.length > LIMITS.framePayloadBytes) fail('MALFORMED', 'frame too large');
+    const counter = this.next++;
+    const { key, nonce, aad } = this.keys;
+    const header = aad.subarray(aad.length - FRAME_HEADER_BYTES);
+    writeFrameHeader(header, options.keyframe, options.codec, this.keyId, counter);
+    setCounter(nonce, counter);
+    const sealed = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(payload, aad, null, nonce, key);
+    const out = new Uint8Array(FRAME_HEADER_BYTES + sealed.length);
+    out.set(header);
+    out.set(sealed, FRAME_HEADER_BYTES);
+    return out;
+  }
+
+  /** Overwrites the derived key; the sealer is unusable afterwards. */
+  destroy(): void {
+    sodium.memzero(this.keys.key);
+    this.next = FRAME_MAX_COUNTER + 1;
+  }
+}
+
+export interface OpenedFrame {
+  readonly payload: Uint8Array;
+  readonly keyframe: boolean;
+  readonly codec: number;
+  readonly epoch: number;
+  readonly counter: number;
+}
+
+interface EpochState {
+  readonly epoch: number;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly keys: EpochFrameKeys;
+  lastCounter: number;
+}
+
+export interface FrameOpenerOptions {
+  readonly deviceId: Uint8Array;
+  readonly streamId: string;
+  readonly clockSkewMs?: number;
+  /** How many most recent epochs keep their keys (older ones are wiped). Default 2. */
+  readonly retainEpochs?: number;
+}
+
+/**
+ * Opens the live frames of one (device, stream) for one viewer. Epoch keys come only from
+ * manifests the viewer opened. Frames must arrive with strictly increasing counters within an epoch,
+ * and once a frame of a newer epoch opened, frames of older epochs are stale.
+ */
+export class FrameOpener {
+  private readonly epochs = new Map<number, EpochState>();
+  private newestOpenedEpoch = -1;
+
+  constructor(private readonly options: FrameOpenerOptions) {
+    encodeStreamId(options.streamId);
+  }
+
+  addEpoch(input: { epoch: number; epochKey: Uint8Array; notBefore: number; notAfter: number }): void {
+    if (this.epochs.has(input.epoch)) return;
+    if (input.epoch < this.newestOpenedEpoch) fail('STALE', 'epoch older than frames already shown');
+    const keys = deriveEpochFrameKeys(
+      input.epochKey,
+      this.options.deviceId,
+      this.options.streamId,
+      input.epoch,
+    );
+    this.epochs.set(input.epoch, {
+      epoch: input.epoch,
+      notBefore: input.notBefore,
+      notAfter: input.notAfter,
+      keys,
+      lastCounter: -1,
+    });
+    const retain = this.options.retainEpochs ?? 2;
+    const ordered = [...this.epochs.keys()].sort((a, b) => b - a);
+    for (const old of ordered.slice(retain)) {
+      sodium.memzero(this.epochs.get(old)!.keys.key);
+      this.epochs.delete(old);
+    }
+  }
+
+  get epochsHeld(): number[] {
+    return [...this.epochs.keys()].sort((a, b) => a - b);
+  }
+
+  open(frame: Uint8Array, now: number): OpenedFrame {
+    const header = parseFrameHeader(frame);
+    if (frame.length > LIMITS.framePayloadBytes + 64) fail('MALFORMED', 'frame too large');
+    let state: EpochState | undefined;
+    for (const candidate of this.epochs.values()) {
+      if ((candidate.epoch & 0xffff) === header.keyId) state = candidate;
+    }
+    if (!state) {
+      const newest = Math.max(-1, ...this.epochs.keys());
+      const behind = newest >= 0 && ((newest - header.keyId) & 0xffff) < 0x8000;
+      if (behind) fail('STALE', 'frame from an epoch whose key is no longer held');
+      fail('NOT_RECIPIENT', 'no key for this frame epoch (its manifest was not opened)');
+    }
+    if (state.epoch < this.newestOpenedEpoch) fail('STALE', 'frame replayed from an older epoch');
+    if (!withinWindow(now, state.notBefore, state.notAfter, this.options.clockSkewMs ?? CLOCK_SKEW_MS)) {
+      fail('STALE', 'frame epoch outside its validity window');
+    }
+    if (header.counter <= state.lastCounter) fail('REPLAYED', `frame counter ${header.counter}`);
+    const { key, nonce, aad } = state.keys;
+    aad.set(frame.subarray(0, FRAME_HEADER_BYTES), aad.length - FRAME_HEADER_BYTES);
+    setCounter(nonce, header.counter);
+    let payload: Uint8Array;
+    try {
+      payload = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        frame.subarray(FRAME_HEADER_BYTES),
+        aad,
+        nonce,
+        key,
+      );
+    } catch {
+      return fail('DECRYPT_FAILED', 'live frame (altered, or from another device, stream or epoch)');
+    }
+    state.lastCounter = header.counter;
+    this.newestOpenedEpoch = Math.max(this.newestOpenedEpoch, state.epoch);
+    return {
+      payload,
+      keyframe: header.keyframe,
+      codec: header.codec,
+      epoch: state.epoch,
+      counter: header.counter,
+    };
+  }
+
+  destroy(): void {
+    for (const state of this.epochs.values()) sodium.memzero(state.keys.key);
+    this.epochs.clear();
+  }
+}

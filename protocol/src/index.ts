@@ -1,0 +1,69 @@
+export { createAccessList } from './access-list.js';
+export { createAuthProof } from './auth.js';
+export { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
+export { CLOCK_SKEW_MS } from './clock.js';
+export {
+  closeEvent,
+  type EventExpectation,
+  EventSealer,
+  type EventSealerOptions,
+  type EventSummary,
+  type OpenedEvent,
+  openClip,
+  openClipChunk,
+  openEvent,
+  openThumbnail,
+} from './event.js';
+export { itemHash } from './event-format.js';
+export type { EventRecord } from './event-record.js';
+export { FrameOpener, FrameSealer, type OpenedFrame } from './frame.js';
+export {
+  createGrant,
+  createRevocation,
+  type Grant,
+  type Revocation,
+  verifyGrant,
+  verifyRevocation,
+} from './grant.js';
+export {
+  cardHash,
+  createIdentity,
+  exportIdentity,
+  type Identity,
+  importIdentity,
+  safetyNumber,
+} from './identity.js';
+export {
+  type ManifestExpectation,
+  type ManifestPrevious,
+  type OpenedManifest,
+  openManifest,
+  type SealedManifest,
+  sealManifest,
+} from './manifest.js';
+export { type Padding, paddedLength } from './padding.js';
+export {
+  createPairingOffer,
+  createPairRequest,
+  createPairResponse,
+  openPairRequest,
+  openPairResponse,
+  type PairingOffer,
+  type PairingResult,
+  pairingCode,
+  pairingId,
+  pairingLink,
+  parsePairing,
+} from './pairing.js';
+export { type Rng, seededRng, systemRng } from './random.js';
+export * from './relay-safe.js';
+export {
+  type AuthorisedViewer,
+  addPairedViewer,
+  applyGrant,
+  applyRevocation,
+  currentRecipients,
+  emptyViewerList,
+  type ViewerList,
+} from './viewer-list.js';
+export type { WrapRecipient } from './wrap.js';

@@ -1,0 +1,21 @@
+/**
+ * The part of the protocol a relay may use: parsing public fields and verifying signatures with
+ * public keys. Nothing here takes a private key or opens sealed content. The relay package can
+ * only resolve this entry point (the "." export is null under the "sealcam-relay" condition).
+ */
+export { type AccessList, verifyAccessList } from './access-list.js';
+export { verifyAuthProof } from './auth.js';
+export { fromBase32, fromBase64Url, fromHex, toBase32, toBase64Url, toHex } from './bytes.js';
+export * from './constants.js';
+export { ErrorCode, explain, SealError } from './errors.js';
+export {
+  type ParsedEventEnvelope,
+  parseEventEnvelope,
+  parseItemHeader,
+  verifyEventEnvelope,
+} from './event-format.js';
+export { type FrameHeader, parseFrameHeader } from './frame-format.js';
+export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, parseId } from './identity.js';
+export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
+export { parsePairingRouting } from './pairing.js';
+export { ready } from './sodium.js';

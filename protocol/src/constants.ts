@@ -78,6 +78,7 @@ export const Label = {
   cardHash: 'sealcam/v1/card-hash',
   safetyNumber: 'sealcam/v1/safety-number',
   pairId: 'sealcam/v1/pair-id',
+  pairCodeCheck: 'sealcam/v1/pair-code-check',
   pairRequestKey: 'sealcam/v1/pair-request-key',
   pairResponseKey: 'sealcam/v1/pair-response-key',
   pairTranscript: 'sealcam/v1/pair-transcript',

@@ -1,4 +1,4 @@
-import { equalBytes, fromBase32, fromUtf8, Reader, toBase32, utf8, Writer } from './bytes.js';
+import { concat, equalBytes, fromBase32, fromUtf8, Reader, toBase32, utf8, Writer } from './bytes.js';
 import {
   Access,
   ID_BYTES,
@@ -13,7 +13,7 @@ import {
   SIG_BYTES,
 } from './constants.js';
 import { fail, SealError } from './errors.js';
-import { derive, encodeParts, u8 } from './hash.js';
+import { derive, encodeParts, hash, u8 } from './hash.js';
 import { readHeader } from './header.js';
 import {
   CARD_BYTES,
@@ -69,9 +69,19 @@ function encodeOffer(offer: PairingOffer): Uint8Array {
     .finish();
 }
 
-/** "SCP1-" + upper-case base32 of the payload: fits QR alphanumeric mode and can be typed. */
+const CHECK_BYTES = 4;
+
+function codeCheck(payload: Uint8Array): Uint8Array {
+  return hash(CHECK_BYTES, Label.pairCodeCheck, payload);
+}
+
+/**
+ * "SCP1-" + upper-case base32 of (payload || 4-byte check): fits QR alphanumeric mode, can be typed,
+ * and a typo is caught at once instead of failing later as a key mismatch.
+ */
 export function pairingCode(offer: PairingOffer): string {
-  return CODE_PREFIX + toBase32(encodeOffer(offer)).toUpperCase();
+  const payload = encodeOffer(offer);
+  return CODE_PREFIX + toBase32(concat(payload, codeCheck(payload))).toUpperCase();
 }
 
 /** A link whose payload (and so the secret) sits in the URL fragment, which browsers never send. */
@@ -84,7 +94,13 @@ export function parsePairing(text: string): PairingOffer {
   const hashIndex = text.indexOf('#');
   const code = (hashIndex >= 0 ? text.slice(hashIndex + 1) : text).replace(/\s+/g, '').toUpperCase();
   if (!code.startsWith(CODE_PREFIX)) fail('MALFORMED', 'not a pairing code');
-  const reader = new Reader(fromBase32(code.slice(CODE_PREFIX.length)));
+  const decoded = fromBase32(code.slice(CODE_PREFIX.length));
+  if (decoded.length < CHECK_BYTES) fail('TRUNCATED', 'pairing code');
+  const payload = decoded.subarray(0, decoded.length - CHECK_BYTES);
+  if (!equalBytes(codeCheck(payload), decoded.subarray(payload.length))) {
+    fail('MALFORMED', 'pairing code check failed (mistyped or incomplete)');
+  }
+  const reader = new Reader(payload);
   readHeader(reader, Kind.PairingPayload);
   const deviceId = reader.bytes(ID_BYTES, 'device id').slice();
   const secret = reader.bytes(PAIRING_SECRET_BYTES, 'secret').slice();

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  Codec,
+  FRAME_OVERHEAD_BYTES,
+  FrameOpener,
+  FrameSealer,
+  openManifest,
+  parseFrameHeader,
+  sealManifest,
+} from '../src/index.js';
+import { sodium } from '../src/sodium.js';
+import { bytes, flip, NOW, rejects, TEN_MINUTES, throwsCode, world } from './fixtures.js';
+
+function stream(label = 'frames', streamId = 'cam-1') {
+  const w = world(label);
+  const manifest = sealManifest(
+    {
+      device: w.device,
+      streamId,
+      epoch: 7,
+      notBefore: NOW,
+      notAfter: NOW + TEN_MINUTES,
+      previous: null,
+      recipients: [w.owner.card],
+    },
+    w.rng,
+  );
+  const opened = openManifest(manifest.bytes, { viewer: w.owner, device: w.device.card, streamId, now: NOW });
+  const sealer = new FrameSealer({ deviceId: w.device.card.id, streamId, epoch: 7, epochKey: manifest.epochKey });
+  const opener = new FrameOpener({ deviceId: w.device.card.id, streamId });
+  opener.addEpoch({ epoch: 7, epochKey: opened.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+  return { ...w, manifest, sealer, opener };
+}
+
+describe('live frames', () => {
+  it(`overhead is exactly ${FRAME_OVERHEAD_BYTES} bytes (8-byte header + 16-byte tag)`, () => {
+    const { sealer } = stream();
+    for (const size of [0, 1, 1000, 14_500, 145_000]) {
+      assert.equal(sealer.seal(bytes(size), { keyframe: false, codec: Codec.Jpeg }).length, size + 24);
+    }
+    assert.equal(FRAME_OVERHEAD_BYTES, 24);
+  });
+
+  it('round-trips payload, keyframe flag, codec, epoch and counter', () => {
+    const { sealer, opener } = stream();
+    for (let i = 0; i < 50; i++) {
+      const payload = bytes(100 + i, i);
+      const sealed = sealer.seal(payload, { keyframe: i % 10 === 0, codec: Codec.H264AnnexB });
+      const header = parseFrameHeader(sealed);
+      assert.equal(header.counter, i);
+      assert.equal(header.keyId, 7);
+      const frame = opener.open(sealed, NOW + i);
+      assert.deepEqual(frame.payload, payload);
+      assert.equal(frame.keyframe, i % 10 === 0);
+      assert.equal(frame.codec, Codec.H264AnnexB);
+      assert.equal(frame.epoch, 7);
+    }
+  });
+
+  it('uses no randomness per frame (deterministic nonces from the counter)', () => {
+    const { sealer, opener } = stream();
+    const original = sodium.randombytes_buf;
+    (sodium as { randombytes_buf: unknown }).randombytes_buf = () => {
+      throw new Error('randombytes_buf called per frame');
+    };
+    try {
+      for (let i = 0; i < 20; i++) opener.open(sealer.seal(bytes(64, i), { keyframe: false, codec: 1 }), NOW);
+    } finally {
+      (sodium as { randombytes_buf: unknown }).randombytes_buf = original;
+    }
+  });
+
+  it('two frames with the same payload never share ciphertext (nonce unique per counter)', () => {
+    const { sealer } = stream();
+    const a = sealer.seal(bytes(64), { keyframe: false, codec: 1 });
+    const b = sealer.seal(bytes(64), { keyframe: false, codec: 1 });
+    assert.notDeepEqual(a.subarray(8), b.subarray(8));
+  });
+
+  it('invariant 4: a replayed or reordered frame is refused', () => {
+    const { sealer, opener } = stream();
+    const first = sealer.seal(bytes(10), { keyframe: true, codec: 1 });
+    const second = sealer.seal(bytes(10), { keyframe: false, codec: 1 });
+    opener.open(first, NOW);
+    opener.open(second, NOW);
+    throwsCode(() => opener.open(second, NOW), 'REPLAYED');
+    throwsCode(() => opener.open(first, NOW), 'REPLAYED');
+  });
+
+  it('a forged frame does not advance the replay window', () => {
+    const { sealer, opener } = stream();
+    const genuine = sealer.seal(bytes(10), { keyframe: true, codec: 1 });
+    const forged = genuine.slice();
+    forged[7] = 0xff; // counter 255, not authentic
+    throwsCode(() => opener.open(forged, NOW), 'DECRYPT_FAILED');
+    assert.deepEqual(opener.open(genuine, NOW).payload, bytes(10));
+  });
+
+  it('invariant 4: a frame of device A presented as device B is refused', () => {
+    const a = stream('device-a');
+    const frame = a.sealer.seal(bytes(32, 1), { keyframe: true, codec: 1 });
+    // The same viewer subscribed to device B (same stream id, same epoch number).
+    const b = world('device-a');
+    const bManifest = sealManifest(
+      {
+        device: b.otherDevice,
+        streamId: 'cam-1',
+        epoch: 7,
+        notBefore: NOW,
+        notAfter: NOW + TEN_MINUTES,
+        previous: null,
+        recipients: [b.owner.card],
+      },
+      b.rng,
+    );
+    const bOpener = new FrameOpener({ deviceId: b.otherDevice.card.id, streamId: 'cam-1' });
+    bOpener.addEpoch({ epoch: 7, epochKey: bManifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    throwsCode(() => bOpener.open(frame, NOW), 'DECRYPT_FAILED');
+    // Even an opener that knows A's epoch key but expects device B refuses it (AAD binds the device).
+    const confused = new FrameOpener({ deviceId: b.otherDevice.card.id, streamId: 'cam-1' });
+    confused.addEpoch({ epoch: 7, epochKey: a.manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    throwsCode(() => confused.open(frame, NOW), 'DECRYPT_FAILED');
+  });
+
+  it('invariant 4: a frame replayed into another stream of the same device is refused', () => {
+    const { sealer, device, manifest } = stream();
+    const frame = sealer.seal(bytes(32), { keyframe: true, codec: 1 });
+    const other = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-2' });
+    other.addEpoch({ epoch: 7, epochKey: manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    throwsCode(() => other.open(frame, NOW), 'DECRYPT_FAILED');
+  });
+
+  it('invariant 4: a frame replayed out of its epoch is refused', () => {
+    const { sealer, opener, device, owner, manifest, rng } = stream();
+    const old = sealer.seal(bytes(32), { keyframe: true, codec: 1 });
+    const next = sealManifest(
+      {
+        device,
+        streamId: 'cam-1',
+        epoch: 8,
+        notBefore: NOW,
+        notAfter: NOW + TEN_MINUTES,
+        previous: manifest.bytes,
+        recipients: [owner.card],
+      },
+      rng,
+    );
+    opener.addEpoch({ epoch: 8, epochKey: next.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    const nextSealer = new FrameSealer({ deviceId: device.card.id, streamId: 'cam-1', epoch: 8, epochKey: next.epochKey });
+    // Relabelled as epoch 8: the key id no longer matches the AAD and key.
+    const relabelled = old.slice();
+    relabelled[3] = 8;
+    throwsCode(() => opener.open(relabelled, NOW), 'DECRYPT_FAILED');
+    opener.open(nextSealer.seal(bytes(32), { keyframe: true, codec: 1 }), NOW);
+    // The genuine epoch-7 frame after epoch 8 was shown.
+    throwsCode(() => opener.open(old, NOW), 'STALE');
+  });
+
+  it('frames outside the epoch validity window are stale; unknown epochs are not openable', () => {
+    const { sealer, opener } = stream();
+    const frame = sealer.seal(bytes(8), { keyframe: true, codec: 1 });
+    throwsCode(() => opener.open(frame, NOW + 2 * TEN_MINUTES), 'STALE');
+    const future = frame.slice();
+    future[3] = 9;
+    throwsCode(() => opener.open(future, NOW), 'NOT_RECIPIENT');
+  });
+
+  it('keeps only the most recent epochs and wipes older keys', () => {
+    const { opener } = stream();
+    for (const epoch of [8, 9, 10]) {
+      opener.addEpoch({ epoch, epochKey: bytes(32, epoch), notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    }
+    assert.deepEqual(opener.epochsHeld, [9, 10]);
+  });
+
+  it('every single-byte change of a frame is rejected with a typed error', () => {
+    const { sealer, opener } = stream();
+    const frame = sealer.seal(bytes(40, 3), { keyframe: true, codec: 1 });
+    for (let i = 0; i < frame.length; i++) rejects(() => opener.open(flip(frame, i, 0x80), NOW));
+    for (let length = 0; length < frame.length; length++) rejects(() => opener.open(frame.subarray(0, length), NOW));
+    assert.deepEqual(opener.open(frame, NOW).payload, bytes(40, 3));
+  });
+
+  it('refuses reserved flag bits, codec 0 and unsupported versions', () => {
+    const { sealer, opener } = stream();
+    const frame = sealer.seal(bytes(8), { keyframe: true, codec: 1 });
+    throwsCode(() => opener.open(flip(frame, 1, 0x02), NOW), 'MALFORMED');
+    const noCodec = frame.slice();
+    noCodec[1] = 0x01;
+    throwsCode(() => opener.open(noCodec, NOW), 'MALFORMED');
+    throwsCode(() => opener.open(flip(frame, 0, 0x02), NOW), 'UNSUPPORTED_VERSION');
+    throwsCode(() => sealer.seal(bytes(8), { keyframe: false, codec: 0 }), 'MALFORMED');
+  });
+
+  it('a destroyed sealer refuses to seal (its key was wiped)', () => {
+    const { sealer } = stream();
+    sealer.destroy();
+    throwsCode(() => sealer.seal(bytes(8), { keyframe: false, codec: 1 }), 'EXHAUSTED');
+  });
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs every compiled test file of every workspace with node's built-in test runner.
+// Test files are TypeScript under <package>/test/, compiled to <package>/dist/test/**/*.test.js.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const packages = ['protocol', 'relay', 'device-agent', 'client'];
+const files = [];
+
+function walk(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries.sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (entry.endsWith('.test.js')) files.push(path);
+  }
+}
+
+for (const pkg of packages) walk(join(pkg, 'dist', 'test'));
+const filter = process.argv[2];
+const selected = filter ? files.filter((file) => file.includes(filter)) : files;
+if (selected.length === 0) {
+  console.error('run-tests: no test files found (did the build run?)');
+  process.exit(1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  FrameOpener,
+  fromHex,
+  fromUtf8,
+  type Identity,
+  importIdentity,
+  openClip,
+  openClipChunk,
+  openEvent,
+  openManifest,
+  openPairRequest,
+  openPairResponse,
+  openThumbnail,
+  parseCard,
+  parsePairing,
+  toHex,
+  verifyAccessList,
+  verifyAuthProof,
+  verifyGrant,
+  verifyRevocation,
+} from '../src/index.js';
+import { buildVectors, type RejectCase } from '../scripts/vectors.js';
+import { throwsCode } from './fixtures.js';
+
+const directory = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'test-vectors');
+// biome-ignore lint/suspicious/noExplicitAny: vector files are JSON documents
+const load = (name: string): any => JSON.parse(readFileSync(join(directory, name), 'utf8'));
+
+const identityVectors = load('identity.json');
+const parties: Record<string, Identity> = Object.fromEntries(
+  Object.entries(identityVectors.parties).map(([name, value]) => [
+    name,
+    importIdentity(fromHex((value as { secret: string }).secret)),
+  ]),
+);
+const device = parties.device!;
+const owner = parties.owner!;
+const NOW: number = identityVectors.now;
+
+const manifestVectors = load('manifest.json');
+const frameVectors = load('frame.json');
+const eventVectors = load('event.json');
+const grantVectors = load('grant.json');
+const relayVectors = load('relay.json');
+const pairingVectors = load('pairing.json');
+const offer = parsePairing(pairingVectors.offer.code);
+const event = openEvent(fromHex(eventVectors.envelope), { viewer: owner, device: device.card });
+
+function frameOpener(streamId: string): FrameOpener {
+  const opener = new FrameOpener({ deviceId: device.card.id, streamId });
+  opener.addEpoch({ epoch: 1, epochKey: fromHex(frameVectors.epochKey), notBefore: NOW, notAfter: NOW + 600_000 });
+  return opener;
+}
+
+/** The check named by a reject case, run on its bytes. */
+function runCheck(check: string, bytes: Uint8Array): unknown {
+  const [name, a, b, offset] = check.split(':');
+  switch (name) {
+    case 'card':
+      return parseCard(bytes);
+    case 'manifest':
+      return openManifest(bytes, { viewer: parties[a!]!, device: device.card, streamId: b!, now: NOW + Number(offset ?? 0) });
+    case 'frame':
+      return frameOpener(a!).open(bytes, NOW);
+    case 'event':
+      return openEvent(bytes, { viewer: parties[a!]!, device: device.card });
+    case 'thumbnail':
+      return openThumbnail(bytes, event);
+    case 'chunk':
+      return openClipChunk(bytes, event, Number(a));
+    case 'clip':
+      return openClip([bytes], event);
+    case 'grant':
+      return verifyGrant(bytes, { deviceId: device.card.id, owner: owner.card, now: NOW });
+    case 'revocation':
+      return verifyRevocation(bytes, { deviceId: device.card.id, owner: owner.card, now: NOW });
+    case 'access-list':
+      return verifyAccessList(bytes, device.card);
+    case 'auth':
+      return verifyAuthProof(bytes, { origin: relayVectors.auth.origin, challenge: fromHex(relayVectors.auth.challenge) });
+    case 'pair-request':
+      return openPairRequest(bytes, { device, offer, now: NOW });
+    case 'pair-response':
+      return openPairResponse(bytes, { viewer: owner, offer, now: NOW });
+    case 'pairing-code':
+      return parsePairing(fromUtf8(bytes));
+    default:
+      throw new Error(`unknown check ${check}`);
+  }
+}
+
+describe('test vectors', () => {
+  it('the committed vector files are exactly what this implementation produces', () => {
+    for (const [name, content] of Object.entries(buildVectors())) {
+      assert.deepEqual(load(name), JSON.parse(JSON.stringify(content)), `${name} differs: run npm run vectors`);
+    }
+  });
+
+  it('identities import from their listed secrets to the listed cards and ids', () => {
+    for (const [name, value] of Object.entries(identityVectors.parties)) {
+      const v = value as { card: string; id: string };
+      assert.equal(toHex(parties[name]!.card.bytes), v.card);
+      assert.equal(toHex(parseCard(fromHex(v.card)).id), v.id);
+    }
+  });
+
+  it('manifests open to the listed epoch keys', () => {
+    let previous: { epoch: number; hash: Uint8Array } | undefined;
+    for (const m of manifestVectors.manifests) {
+      const opened = openManifest(fromHex(m.bytes), {
+        viewer: owner,
+        device: device.card,
+        streamId: m.streamId,
+        now: m.notBefore,
+        previous,
+      });
+      assert.equal(toHex(opened.epochKey), m.epochKey);
+      assert.equal(toHex(opened.hash), m.hash);
+      previous = { epoch: m.epoch, hash: opened.hash };
+    }
+  });
+
+  it('frames open to the listed payloads with the listed header fields', () => {
+    const opener = frameOpener('cam-1');
+    for (const f of frameVectors.frames) {
+      const opened = opener.open(fromHex(f.sealed), NOW);
+      assert.equal(toHex(opened.payload), f.payload);
+      assert.equal(opened.counter, f.counter);
+      assert.equal(opened.keyframe, f.keyframe);
+      assert.equal(opened.codec, f.codec);
+    }
+  });
+
+  it('the event opens to the listed thumbnail and clip', () => {
+    assert.equal(toHex(openThumbnail(fromHex(eventVectors.thumbnail.sealed), event)), eventVectors.thumbnail.plaintext);
+    eventVectors.chunks.forEach((chunk: { sealed: string; plaintext: string }, i: number) => {
+      assert.equal(toHex(openClipChunk(fromHex(chunk.sealed), event, i).data), chunk.plaintext);
+    });
+  });
+
+  it('grant, revocation, access list, auth proof and pairing verify as listed', () => {
+    runCheck('grant', fromHex(grantVectors.grant));
+    runCheck('revocation', fromHex(grantVectors.revocation));
+    assert.equal(verifyAccessList(fromHex(relayVectors.accessList), device.card).version, 2);
+    runCheck('auth', fromHex(relayVectors.auth.proof));
+    assert.equal(toHex(offer.secret), pairingVectors.offer.draws[0]);
+    assert.equal(runCheckName(pairingVectors.request.bytes), 'Ana phone');
+    const result = openPairResponse(fromHex(pairingVectors.response.bytes), { viewer: owner, offer, now: NOW });
+    assert.equal(result.safetyNumber, pairingVectors.response.safetyNumber);
+  });
+
+  const all: RejectCase[] = [identityVectors, manifestVectors, frameVectors, eventVectors, grantVectors, relayVectors, pairingVectors]
+    .flatMap((file) => file.reject as RejectCase[]);
+  for (const rejectCase of all) {
+    it(`reject vector "${rejectCase.name}" fails with ${rejectCase.expect}`, () => {
+      throwsCode(() => runCheck(rejectCase.check, fromHex(rejectCase.bytes)), rejectCase.expect as never);
+    });
+  }
+});
+
+function runCheckName(hex: string): string {
+  return openPairRequest(fromHex(hex), { device, offer, now: NOW }).name;
+}

@@ -2,6 +2,9 @@
  * Builds the test vectors in protocol/test-vectors/. Every random value a structure consumed is listed
  * in order under "draws", so an implementation can reproduce the exact bytes from the listed values.
  */
+
+import { Kind, Label } from '../src/constants.js';
+import { derive, u32be } from '../src/hash.js';
 import {
   Access,
   Codec,
@@ -15,24 +18,22 @@ import {
   createRevocation,
   EventSealer,
   exportIdentity,
+  FrameSealer,
   fingerprint,
   formatId,
-  FrameSealer,
   type Identity,
   manifestHash,
   pairingCode,
   pairingId,
   pairingLink,
-  Role,
   type Rng,
+  Role,
   safetyNumber,
   sealManifest,
   seededRng,
   toHex,
   utf8,
 } from '../src/index.js';
-import { Kind, Label } from '../src/constants.js';
-import { derive, u32be } from '../src/hash.js';
 
 export const VECTOR_NOW = 1_767_225_600_000;
 const TEN_MINUTES = 600_000;
@@ -104,7 +105,8 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   const common = { now: VECTOR_NOW, parties: partiesJson };
 
   const identity = {
-    description: 'Identities drawn from seededRng(32 x 0x42): device, owner, friend, stranger, each 32 bytes Ed25519 seed then 32 bytes X25519 secret.',
+    description:
+      'Identities drawn from seededRng(32 x 0x42): device, owner, friend, stranger, each 32 bytes Ed25519 seed then 32 bytes X25519 secret.',
     rngSeed: toHex(seed),
     ...common,
     safetyNumbers: {
@@ -112,11 +114,39 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
       deviceFriend: safetyNumber(device.card, friend.card),
     },
     reject: [
-      { name: 'box key replaced', check: 'card', bytes: toHex(device.card.bytes).slice(0, 70 * 2) + '00'.repeat(32 - 3) + toHex(device.card.bytes).slice(70 * 2 + (32 - 3) * 2), expect: 'BAD_SIGNATURE' },
-      { name: 'unsupported version', check: 'card', bytes: hexPatch(toHex(device.card.bytes), 0, 2), expect: 'UNSUPPORTED_VERSION' },
-      { name: 'wrong kind', check: 'card', bytes: hexPatch(toHex(device.card.bytes), 1, 0x11), expect: 'WRONG_KIND' },
-      { name: 'truncated', check: 'card', bytes: toHex(device.card.bytes).slice(0, 100), expect: 'TRUNCATED' },
-      { name: 'unknown role', check: 'card', bytes: hexPatch(toHex(device.card.bytes), 2, 3), expect: 'MALFORMED' },
+      {
+        name: 'box key replaced',
+        check: 'card',
+        bytes:
+          toHex(device.card.bytes).slice(0, 70 * 2) +
+          '00'.repeat(32 - 3) +
+          toHex(device.card.bytes).slice(70 * 2 + (32 - 3) * 2),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'unsupported version',
+        check: 'card',
+        bytes: hexPatch(toHex(device.card.bytes), 0, 2),
+        expect: 'UNSUPPORTED_VERSION',
+      },
+      {
+        name: 'wrong kind',
+        check: 'card',
+        bytes: hexPatch(toHex(device.card.bytes), 1, 0x11),
+        expect: 'WRONG_KIND',
+      },
+      {
+        name: 'truncated',
+        check: 'card',
+        bytes: toHex(device.card.bytes).slice(0, 100),
+        expect: 'TRUNCATED',
+      },
+      {
+        name: 'unknown role',
+        check: 'card',
+        bytes: hexPatch(toHex(device.card.bytes), 2, 3),
+        expect: 'MALFORMED',
+      },
     ] satisfies RejectCase[],
   };
 
@@ -148,47 +178,112 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   const draws2 = rec.take();
   const m1 = toHex(manifest1.bytes);
   const manifest = {
-    description: 'Key manifests of stream cam-1: epoch 1 for owner+friend, epoch 2 (friend revoked) chained to epoch 1. draws = [epoch key, ephemeral X25519 secret].',
+    description:
+      'Key manifests of stream cam-1: epoch 1 for owner+friend, epoch 2 (friend revoked) chained to epoch 1. draws = [epoch key, ephemeral X25519 secret].',
     ...common,
     manifests: [
-      { streamId: 'cam-1', epoch: 1, notBefore: VECTOR_NOW, notAfter: VECTOR_NOW + TEN_MINUTES, recipients: ['owner', 'friend'], draws: draws1, epochKey: toHex(manifest1.epochKey), bytes: m1, hash: toHex(manifestHash(manifest1.bytes)) },
-      { streamId: 'cam-1', epoch: 2, notBefore: VECTOR_NOW + TEN_MINUTES, notAfter: VECTOR_NOW + 2 * TEN_MINUTES, recipients: ['owner'], draws: draws2, epochKey: toHex(manifest2.epochKey), bytes: toHex(manifest2.bytes), hash: toHex(manifestHash(manifest2.bytes)) },
+      {
+        streamId: 'cam-1',
+        epoch: 1,
+        notBefore: VECTOR_NOW,
+        notAfter: VECTOR_NOW + TEN_MINUTES,
+        recipients: ['owner', 'friend'],
+        draws: draws1,
+        epochKey: toHex(manifest1.epochKey),
+        bytes: m1,
+        hash: toHex(manifestHash(manifest1.bytes)),
+      },
+      {
+        streamId: 'cam-1',
+        epoch: 2,
+        notBefore: VECTOR_NOW + TEN_MINUTES,
+        notAfter: VECTOR_NOW + 2 * TEN_MINUTES,
+        recipients: ['owner'],
+        draws: draws2,
+        epochKey: toHex(manifest2.epochKey),
+        bytes: toHex(manifest2.bytes),
+        hash: toHex(manifestHash(manifest2.bytes)),
+      },
     ],
     reject: [
-      { name: 'epoch 2 opened by the revoked friend', check: 'manifest:friend:cam-1:600000', bytes: toHex(manifest2.bytes), expect: 'NOT_RECIPIENT' },
+      {
+        name: 'epoch 2 opened by the revoked friend',
+        check: 'manifest:friend:cam-1:600000',
+        bytes: toHex(manifest2.bytes),
+        expect: 'NOT_RECIPIENT',
+      },
       { name: 'opened by a stranger', check: 'manifest:stranger:cam-1', bytes: m1, expect: 'NOT_RECIPIENT' },
-      { name: 'signature bit flipped', check: 'manifest:owner:cam-1', bytes: flipHex(m1, m1.length / 2 - 1), expect: 'BAD_SIGNATURE' },
-      { name: 'epoch changed', check: 'manifest:owner:cam-1', bytes: flipHex(m1, 2 + 16 + 1 + 5 + 3), expect: 'BAD_SIGNATURE' },
-      { name: 'presented for stream cam-2', check: 'manifest:owner:cam-2', bytes: m1, expect: 'WRONG_STREAM' },
-      { name: 'device id changed', check: 'manifest:owner:cam-1', bytes: flipHex(m1, 2), expect: 'WRONG_DEVICE' },
-      { name: 'unsupported version', check: 'manifest:owner:cam-1', bytes: hexPatch(m1, 0, 9), expect: 'UNSUPPORTED_VERSION' },
+      {
+        name: 'signature bit flipped',
+        check: 'manifest:owner:cam-1',
+        bytes: flipHex(m1, m1.length / 2 - 1),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'epoch changed',
+        check: 'manifest:owner:cam-1',
+        bytes: flipHex(m1, 2 + 16 + 1 + 5 + 3),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'presented for stream cam-2',
+        check: 'manifest:owner:cam-2',
+        bytes: m1,
+        expect: 'WRONG_STREAM',
+      },
+      {
+        name: 'device id changed',
+        check: 'manifest:owner:cam-1',
+        bytes: flipHex(m1, 2),
+        expect: 'WRONG_DEVICE',
+      },
+      {
+        name: 'unsupported version',
+        check: 'manifest:owner:cam-1',
+        bytes: hexPatch(m1, 0, 9),
+        expect: 'UNSUPPORTED_VERSION',
+      },
       { name: 'trailing byte', check: 'manifest:owner:cam-1', bytes: `${m1}00`, expect: 'MALFORMED' },
     ] satisfies RejectCase[],
   };
 
-  const sealer = new FrameSealer({ deviceId: device.card.id, streamId: 'cam-1', epoch: 1, epochKey: manifest1.epochKey });
+  const sealer = new FrameSealer({
+    deviceId: device.card.id,
+    streamId: 'cam-1',
+    epoch: 1,
+    epochKey: manifest1.epochKey,
+  });
   const framePayloads = [utf8('keyframe 0'), utf8('delta 1'), new Uint8Array(0)];
   const frames = framePayloads.map((payload, i) => ({
     payload: toHex(payload),
     keyframe: i === 0,
     codec: i === 2 ? Codec.H264AnnexB : Codec.Jpeg,
     counter: i,
-    sealed: toHex(sealer.seal(payload, { keyframe: i === 0, codec: i === 2 ? Codec.H264AnnexB : Codec.Jpeg })),
+    sealed: toHex(
+      sealer.seal(payload, { keyframe: i === 0, codec: i === 2 ? Codec.H264AnnexB : Codec.Jpeg }),
+    ),
   }));
   const f0 = frames[0]!.sealed;
   const streamBytes = utf8('cam-1');
-  const aadPrefix = toHex(new Uint8Array([Kind.LiveFrame, ...device.card.id, streamBytes.length, ...streamBytes, ...u32be(1)]));
+  const aadPrefix = toHex(
+    new Uint8Array([Kind.LiveFrame, ...device.card.id, streamBytes.length, ...streamBytes, ...u32be(1)]),
+  );
   const frameDerived = {
     frameKey: toHex(derive(manifest1.epochKey, 32, Label.frameKey, device.card.id, streamBytes, u32be(1))),
-    noncePrefix: toHex(derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1))),
+    noncePrefix: toHex(
+      derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1)),
+    ),
     aadPrefix,
     perFrame: frames.map((f) => ({
-      nonce: toHex(derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1))) + toHex(u32be(f.counter)),
+      nonce:
+        toHex(derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1))) +
+        toHex(u32be(f.counter)),
       aad: aadPrefix + f.sealed.slice(0, 16),
     })),
   };
   const frame = {
-    description: 'Live frames of cam-1 epoch 1 (epoch key from manifest.json epoch 1), counters 0..2. No randomness is drawn.',
+    description:
+      'Live frames of cam-1 epoch 1 (epoch key from manifest.json epoch 1), counters 0..2. No randomness is drawn.',
     deviceId: toHex(device.card.id),
     streamId: 'cam-1',
     epoch: 1,
@@ -198,12 +293,27 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     frames,
     derived: frameDerived,
     reject: [
-      { name: 'key id relabelled to epoch 2', check: 'frame:cam-1', bytes: hexPatch(f0, 3, 2), expect: 'NOT_RECIPIENT' },
+      {
+        name: 'key id relabelled to epoch 2',
+        check: 'frame:cam-1',
+        bytes: hexPatch(f0, 3, 2),
+        expect: 'NOT_RECIPIENT',
+      },
       { name: 'counter changed', check: 'frame:cam-1', bytes: hexPatch(f0, 7, 5), expect: 'DECRYPT_FAILED' },
-      { name: 'keyframe flag cleared', check: 'frame:cam-1', bytes: hexPatch(f0, 1, 0x10), expect: 'DECRYPT_FAILED' },
+      {
+        name: 'keyframe flag cleared',
+        check: 'frame:cam-1',
+        bytes: hexPatch(f0, 1, 0x10),
+        expect: 'DECRYPT_FAILED',
+      },
       { name: 'reserved flag set', check: 'frame:cam-1', bytes: hexPatch(f0, 1, 0x13), expect: 'MALFORMED' },
       { name: 'replayed into stream cam-2', check: 'frame:cam-2', bytes: f0, expect: 'DECRYPT_FAILED' },
-      { name: 'shorter than header and tag', check: 'frame:cam-1', bytes: f0.slice(0, 40), expect: 'TRUNCATED' },
+      {
+        name: 'shorter than header and tag',
+        check: 'frame:cam-1',
+        bytes: f0.slice(0, 40),
+        expect: 'TRUNCATED',
+      },
       { name: 'version 2', check: 'frame:cam-1', bytes: hexPatch(f0, 0, 2), expect: 'UNSUPPORTED_VERSION' },
     ] satisfies RejectCase[],
   };
@@ -230,12 +340,15 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   rec.take();
   const env = toHex(envelope);
   const event = {
-    description: 'One event of cam-1: envelope (record sealed inside), thumbnail, two clip chunks. draws = [event id, event key, ephemeral X25519 secret].',
+    description:
+      'One event of cam-1: envelope (record sealed inside), thumbnail, two clip chunks. draws = [event id, event key, ephemeral X25519 secret].',
     ...common,
     draws: eventDraws,
     eventId: toHex(eventSealer.eventId),
     derived: {
-      contentKey: toHex(derive(rngDraw(eventDraws, 1), 32, Label.eventKey, device.card.id, eventSealer.eventId)),
+      contentKey: toHex(
+        derive(rngDraw(eventDraws, 1), 32, Label.eventKey, device.card.id, eventSealer.eventId),
+      ),
       thumbnailNonce: `02${'00'.repeat(23)}`,
       chunkNonces: ['03'.padEnd(48, '0'), `0300000001${'00'.repeat(19)}`],
       recordNonce: `04${'00'.repeat(23)}`,
@@ -245,29 +358,91 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     chunks: chunks.map((sealed, i) => ({ plaintext: toHex(chunkPlains[i]!), sealed: toHex(sealed) })),
     reject: [
       { name: 'opened by a stranger', check: 'event:stranger', bytes: env, expect: 'NOT_RECIPIENT' },
-      { name: 'signature bit flipped', check: 'event:owner', bytes: flipHex(env, env.length / 2 - 1), expect: 'BAD_SIGNATURE' },
-      { name: 'thumbnail of another event', check: 'thumbnail', bytes: toHex(otherThumbnail), expect: 'WRONG_EVENT' },
-      { name: 'thumbnail relabelled to this event', check: 'thumbnail', bytes: toHex(otherThumbnail).slice(0, 36) + toHex(eventSealer.eventId) + toHex(otherThumbnail).slice(68), expect: 'BAD_SIGNATURE' },
-      { name: 'chunk 1 presented as chunk 0', check: 'chunk:0', bytes: toHex(chunks[1]!), expect: 'REPLAYED' },
-      { name: 'chunk 0 with final flag', check: 'chunk:0', bytes: hexPatch(toHex(chunks[0]!), 38, 1), expect: 'MALFORMED' },
+      {
+        name: 'signature bit flipped',
+        check: 'event:owner',
+        bytes: flipHex(env, env.length / 2 - 1),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'thumbnail of another event',
+        check: 'thumbnail',
+        bytes: toHex(otherThumbnail),
+        expect: 'WRONG_EVENT',
+      },
+      {
+        name: 'thumbnail relabelled to this event',
+        check: 'thumbnail',
+        bytes:
+          toHex(otherThumbnail).slice(0, 36) + toHex(eventSealer.eventId) + toHex(otherThumbnail).slice(68),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'chunk 1 presented as chunk 0',
+        check: 'chunk:0',
+        bytes: toHex(chunks[1]!),
+        expect: 'REPLAYED',
+      },
+      {
+        name: 'chunk 0 with final flag',
+        check: 'chunk:0',
+        bytes: hexPatch(toHex(chunks[0]!), 38, 1),
+        expect: 'MALFORMED',
+      },
       { name: 'clip truncated to chunk 0', check: 'clip', bytes: toHex(chunks[0]!), expect: 'TRUNCATED' },
     ] satisfies RejectCase[],
   };
 
-  const grantBytes = createGrant({ owner, deviceId: device.card.id, grantee: friend.card, issuedAt: VECTOR_NOW });
-  const revocationBytes = createRevocation({ owner, deviceId: device.card.id, viewerId: friend.card.id, issuedAt: VECTOR_NOW + 1 });
-  const forgedGrant = createGrant({ owner: stranger, deviceId: device.card.id, grantee: friend.card, issuedAt: VECTOR_NOW });
+  const grantBytes = createGrant({
+    owner,
+    deviceId: device.card.id,
+    grantee: friend.card,
+    issuedAt: VECTOR_NOW,
+  });
+  const revocationBytes = createRevocation({
+    owner,
+    deviceId: device.card.id,
+    viewerId: friend.card.id,
+    issuedAt: VECTOR_NOW + 1,
+  });
+  const forgedGrant = createGrant({
+    owner: stranger,
+    deviceId: device.card.id,
+    grantee: friend.card,
+    issuedAt: VECTOR_NOW,
+  });
   const grantHex = toHex(grantBytes);
   const grant = {
-    description: 'Owner-signed grant of device to friend, and its revocation. Checked by the device against its local owner card (owner).',
+    description:
+      'Owner-signed grant of device to friend, and its revocation. Checked by the device against its local owner card (owner).',
     ...common,
     grant: grantHex,
     revocation: toHex(revocationBytes),
     reject: [
-      { name: 'grant signed by a stranger', check: 'grant', bytes: toHex(forgedGrant), expect: 'NOT_AUTHORIZED' },
-      { name: 'stranger grant claiming the owner id', check: 'grant', bytes: toHex(forgedGrant).slice(0, 36) + toHex(owner.card.id) + toHex(forgedGrant).slice(68), expect: 'BAD_SIGNATURE' },
-      { name: 'grant for viewer access changed to owner', check: 'grant', bytes: hexPatch(grantHex, 34, 1), expect: 'MALFORMED' },
-      { name: 'revocation issued-at changed', check: 'revocation', bytes: flipHex(toHex(revocationBytes), 2 + 48 + 7), expect: 'BAD_SIGNATURE' },
+      {
+        name: 'grant signed by a stranger',
+        check: 'grant',
+        bytes: toHex(forgedGrant),
+        expect: 'NOT_AUTHORIZED',
+      },
+      {
+        name: 'stranger grant claiming the owner id',
+        check: 'grant',
+        bytes: toHex(forgedGrant).slice(0, 36) + toHex(owner.card.id) + toHex(forgedGrant).slice(68),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'grant for viewer access changed to owner',
+        check: 'grant',
+        bytes: hexPatch(grantHex, 34, 1),
+        expect: 'MALFORMED',
+      },
+      {
+        name: 'revocation issued-at changed',
+        check: 'revocation',
+        bytes: flipHex(toHex(revocationBytes), 2 + 48 + 7),
+        expect: 'BAD_SIGNATURE',
+      },
     ] satisfies RejectCase[],
   };
 
@@ -284,17 +459,31 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   rec.take();
   const proof = createAuthProof(owner, 'http://127.0.0.1:8080', challenge);
   const relay = {
-    description: 'Device-signed access list (version 2) and a viewer auth proof for origin http://127.0.0.1:8080.',
+    description:
+      'Device-signed access list (version 2) and a viewer auth proof for origin http://127.0.0.1:8080.',
     ...common,
     accessList: toHex(accessList),
     auth: { origin: 'http://127.0.0.1:8080', challenge: toHex(challenge), proof: toHex(proof) },
     reject: [
-      { name: 'access list entry changed', check: 'access-list', bytes: flipHex(toHex(accessList), 2 + 16 + 16 + 2 + 3), expect: 'BAD_SIGNATURE' },
-      { name: 'proof for another challenge', check: 'auth', bytes: flipHex(toHex(proof), 2 + 131 + 1 + 21 + 4), expect: 'REPLAYED' },
+      {
+        name: 'access list entry changed',
+        check: 'access-list',
+        bytes: flipHex(toHex(accessList), 2 + 16 + 16 + 2 + 3),
+        expect: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'proof for another challenge',
+        check: 'auth',
+        bytes: flipHex(toHex(proof), 2 + 131 + 1 + 21 + 4),
+        expect: 'REPLAYED',
+      },
     ] satisfies RejectCase[],
   };
 
-  const offer = createPairingOffer({ deviceId: device.card.id, relayUrl: 'http://127.0.0.1:8080', now: VECTOR_NOW }, rec.rng);
+  const offer = createPairingOffer(
+    { deviceId: device.card.id, relayUrl: 'http://127.0.0.1:8080', now: VECTOR_NOW },
+    rec.rng,
+  );
   const offerDraws = rec.take();
   const request = createPairRequest({ viewer: owner, offer, name: 'Ana phone', now: VECTOR_NOW }, rec.rng);
   const requestDraws = rec.take();
@@ -302,16 +491,49 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   const responseDraws = rec.take();
   const code = pairingCode(offer);
   const pairing = {
-    description: 'Pairing of owner with device. draws: offer = [secret]; request and response = [AEAD nonce].',
+    description:
+      'Pairing of owner with device. draws: offer = [secret]; request and response = [AEAD nonce].',
     ...common,
-    offer: { relayUrl: offer.relayUrl, expiresAt: offer.expiresAt, draws: offerDraws, code, link: pairingLink(offer), pairingId: toHex(pairingId(offer.secret)) },
+    offer: {
+      relayUrl: offer.relayUrl,
+      expiresAt: offer.expiresAt,
+      draws: offerDraws,
+      code,
+      link: pairingLink(offer),
+      pairingId: toHex(pairingId(offer.secret)),
+    },
     request: { name: 'Ana phone', draws: requestDraws, bytes: toHex(request) },
-    response: { access: Access.Owner, draws: responseDraws, bytes: toHex(response), safetyNumber: safetyNumber(device.card, owner.card) },
+    response: {
+      access: Access.Owner,
+      draws: responseDraws,
+      bytes: toHex(response),
+      safetyNumber: safetyNumber(device.card, owner.card),
+    },
     reject: [
-      { name: 'request ciphertext changed', check: 'pair-request', bytes: flipHex(toHex(request), 70), expect: 'PAIRING_FAILED' },
-      { name: 'request for another pairing session', check: 'pair-request', bytes: flipHex(toHex(request), 20), expect: 'PAIRING_FAILED' },
-      { name: 'response ciphertext changed', check: 'pair-response', bytes: flipHex(toHex(response), 70), expect: 'PAIRING_FAILED' },
-      { name: 'code with one character changed', check: 'pairing-code', bytes: toHex(utf8(code.slice(0, 10) + (code[10] === 'A' ? 'B' : 'A') + code.slice(11))), expect: 'MALFORMED' },
+      {
+        name: 'request ciphertext changed',
+        check: 'pair-request',
+        bytes: flipHex(toHex(request), 70),
+        expect: 'PAIRING_FAILED',
+      },
+      {
+        name: 'request for another pairing session',
+        check: 'pair-request',
+        bytes: flipHex(toHex(request), 20),
+        expect: 'PAIRING_FAILED',
+      },
+      {
+        name: 'response ciphertext changed',
+        check: 'pair-response',
+        bytes: flipHex(toHex(response), 70),
+        expect: 'PAIRING_FAILED',
+      },
+      {
+        name: 'code with one character changed',
+        check: 'pairing-code',
+        bytes: toHex(utf8(code.slice(0, 10) + (code[10] === 'A' ? 'B' : 'A') + code.slice(11))),
+        expect: 'MALFORMED',
+      },
     ] satisfies RejectCase[],
   };
 

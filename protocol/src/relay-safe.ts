@@ -1,7 +1,7 @@
 /**
  * The part of the protocol a relay may use: parsing public fields and verifying signatures with
  * public keys. Nothing here takes a private key or opens sealed content. The relay package can
- * only resolve this entry point (the "." export is null under the "sealcam-relay" condition).
+ * only resolve this entry point (under the "sealcam-relay" condition "." resolves to a module that exports nothing and throws).
  */
 export { type AccessList, verifyAccessList } from './access-list.js';
 export { verifyAuthProof } from './auth.js';

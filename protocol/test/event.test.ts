@@ -104,7 +104,10 @@ describe('events', () => {
       () => openEvent(a.envelope, { viewer: w.owner, device: w.device.card, eventId: b.sealer.eventId }),
       'WRONG_EVENT',
     );
-    throwsCode(() => openEvent(b.envelope, { viewer: w.owner, device: w.device.card, streamId: 'cam-1' }), 'WRONG_STREAM');
+    throwsCode(
+      () => openEvent(b.envelope, { viewer: w.owner, device: w.device.card, streamId: 'cam-1' }),
+      'WRONG_STREAM',
+    );
   });
 
   it('invariant 6: another viewer of the same camera cannot forge a thumbnail, clip or record', () => {
@@ -127,7 +130,10 @@ describe('events', () => {
     // Re-signing the envelope is impossible without the device key.
     const envelope = parseEventEnvelope(e.envelope);
     const resigned = e.envelope.slice();
-    resigned.set(sodium.crypto_sign_detached(envelope.signedPart, w.friend.signSecretKey), envelope.signedPart.length);
+    resigned.set(
+      sodium.crypto_sign_detached(envelope.signedPart, w.friend.signSecretKey),
+      envelope.signedPart.length,
+    );
     throwsCode(() => openEvent(resigned, { viewer: w.owner, device: w.device.card }), 'BAD_SIGNATURE');
   });
 
@@ -156,8 +162,10 @@ describe('events', () => {
     const event = openEvent(e.envelope, expect);
     for (let i = 0; i < e.envelope.length; i++) rejects(() => openEvent(flip(e.envelope, i), expect));
     for (let i = 0; i < e.thumbnail.length; i++) rejects(() => openThumbnail(flip(e.thumbnail, i), event));
-    for (let i = 0; i < e.chunks[0]!.length; i++) rejects(() => openClipChunk(flip(e.chunks[0]!, i), event, 0));
-    for (let n = 0; n < e.envelope.length; n += 7) rejects(() => openEvent(e.envelope.subarray(0, n), expect));
+    for (let i = 0; i < e.chunks[0]!.length; i++)
+      rejects(() => openClipChunk(flip(e.chunks[0]!, i), event, 0));
+    for (let n = 0; n < e.envelope.length; n += 7)
+      rejects(() => openEvent(e.envelope.subarray(0, n), expect));
   });
 
   it('size padding hides exact sizes when enabled', () => {
@@ -177,7 +185,13 @@ describe('events', () => {
     const w = world('events-final');
     const sealer = new EventSealer({ device: w.device, streamId: 'cam-1' }, w.rng);
     sealer.sealClipChunk(bytes(10), false);
-    const summary = { kind: 'motion', start: NOW, end: NOW, score: 0, clip: { codec: 1, type: 'x', frames: 1 } };
+    const summary = {
+      kind: 'motion',
+      start: NOW,
+      end: NOW,
+      score: 0,
+      clip: { codec: 1, type: 'x', frames: 1 },
+    };
     throwsCode(() => sealer.finish(summary, [w.owner.card]), 'TRUNCATED');
     sealer.sealClipChunk(bytes(10), true);
     sealer.finish(summary, [w.owner.card]);

@@ -3,9 +3,9 @@ import {
   createIdentity,
   type ErrorCode,
   type Identity,
-  ready,
-  Role,
   type Rng,
+  Role,
+  ready,
   SealError,
   seededRng,
 } from '../src/index.js';

@@ -27,7 +27,12 @@ function stream(label = 'frames', streamId = 'cam-1') {
     w.rng,
   );
   const opened = openManifest(manifest.bytes, { viewer: w.owner, device: w.device.card, streamId, now: NOW });
-  const sealer = new FrameSealer({ deviceId: w.device.card.id, streamId, epoch: 7, epochKey: manifest.epochKey });
+  const sealer = new FrameSealer({
+    deviceId: w.device.card.id,
+    streamId,
+    epoch: 7,
+    epochKey: manifest.epochKey,
+  });
   const opener = new FrameOpener({ deviceId: w.device.card.id, streamId });
   opener.addEpoch({ epoch: 7, epochKey: opened.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
   return { ...w, manifest, sealer, opener };
@@ -119,7 +124,12 @@ describe('live frames', () => {
     throwsCode(() => bOpener.open(frame, NOW), 'DECRYPT_FAILED');
     // Even an opener that knows A's epoch key but expects device B refuses it (AAD binds the device).
     const confused = new FrameOpener({ deviceId: b.otherDevice.card.id, streamId: 'cam-1' });
-    confused.addEpoch({ epoch: 7, epochKey: a.manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    confused.addEpoch({
+      epoch: 7,
+      epochKey: a.manifest.epochKey,
+      notBefore: NOW,
+      notAfter: NOW + TEN_MINUTES,
+    });
     throwsCode(() => confused.open(frame, NOW), 'DECRYPT_FAILED');
   });
 
@@ -147,7 +157,12 @@ describe('live frames', () => {
       rng,
     );
     opener.addEpoch({ epoch: 8, epochKey: next.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
-    const nextSealer = new FrameSealer({ deviceId: device.card.id, streamId: 'cam-1', epoch: 8, epochKey: next.epochKey });
+    const nextSealer = new FrameSealer({
+      deviceId: device.card.id,
+      streamId: 'cam-1',
+      epoch: 8,
+      epochKey: next.epochKey,
+    });
     // Relabelled as epoch 8: the key id no longer matches the AAD and key.
     const relabelled = old.slice();
     relabelled[3] = 8;
@@ -178,7 +193,8 @@ describe('live frames', () => {
     const { sealer, opener } = stream();
     const frame = sealer.seal(bytes(40, 3), { keyframe: true, codec: 1 });
     for (let i = 0; i < frame.length; i++) rejects(() => opener.open(flip(frame, i, 0x80), NOW));
-    for (let length = 0; length < frame.length; length++) rejects(() => opener.open(frame.subarray(0, length), NOW));
+    for (let length = 0; length < frame.length; length++)
+      rejects(() => opener.open(frame.subarray(0, length), NOW));
     assert.deepEqual(opener.open(frame, NOW).payload, bytes(40, 3));
   });
 

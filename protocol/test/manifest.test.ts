@@ -65,7 +65,8 @@ describe('key manifest', () => {
   it('invariant 6: a manifest presented for another device or stream is refused', () => {
     const { device, otherDevice, owner, first } = epochs();
     throwsCode(
-      () => openManifest(first.bytes, { viewer: owner, device: otherDevice.card, streamId: 'cam-1', now: NOW }),
+      () =>
+        openManifest(first.bytes, { viewer: owner, device: otherDevice.card, streamId: 'cam-1', now: NOW }),
       'WRONG_DEVICE',
     );
     throwsCode(
@@ -114,7 +115,12 @@ describe('key manifest', () => {
       'MALFORMED',
     );
     throwsCode(
-      () => openManifest(second.bytes, { ...base, now: NOW + TEN_MINUTES, previous: { epoch: 2, hash: first.hash } }),
+      () =>
+        openManifest(second.bytes, {
+          ...base,
+          now: NOW + TEN_MINUTES,
+          previous: { epoch: 2, hash: first.hash },
+        }),
       'REPLAYED',
     );
   });
@@ -132,7 +138,13 @@ describe('key manifest', () => {
     };
     throwsCode(() => sealManifest(input, rng), 'MALFORMED');
     throwsCode(() => sealManifest({ ...input, recipients: [] }, rng), 'MALFORMED');
-    throwsCode(() => sealManifest({ ...input, recipients: [owner.card], epoch: 1, previous: first.bytes }, rng), 'MALFORMED');
-    throwsCode(() => sealManifest({ ...input, recipients: [owner.card], streamId: 'bad stream' }, rng), 'MALFORMED');
+    throwsCode(
+      () => sealManifest({ ...input, recipients: [owner.card], epoch: 1, previous: first.bytes }, rng),
+      'MALFORMED',
+    );
+    throwsCode(
+      () => sealManifest({ ...input, recipients: [owner.card], streamId: 'bad stream' }, rng),
+      'MALFORMED',
+    );
   });
 });

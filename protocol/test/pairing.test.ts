@@ -36,7 +36,10 @@ describe('pairing', () => {
     const seenByDevice = openPairRequest(request, { device, offer, now: NOW + 1000 });
     assert.deepEqual(seenByDevice.viewer.id, owner.card.id);
     assert.equal(seenByDevice.name, 'Ana phone');
-    const response = createPairResponse({ device, offer, viewer: seenByDevice.viewer, access: Access.Owner }, rng);
+    const response = createPairResponse(
+      { device, offer, viewer: seenByDevice.viewer, access: Access.Owner },
+      rng,
+    );
     const result = openPairResponse(response, { viewer: owner, offer: scanned, now: NOW + 2000 });
     assert.deepEqual(result.device.id, device.card.id);
     assert.equal(result.access, Access.Owner);
@@ -50,7 +53,9 @@ describe('pairing', () => {
     assert.equal(beforeFragment, `${RELAY}/pair`);
     assert.ok(fragment?.startsWith('SCP1-'));
     assert.match(pairingCode(offer), /^[A-Z0-9-]+$/);
-    const typed = pairingCode(offer).toLowerCase().replace(/(.{5})/g, '$1 ');
+    const typed = pairingCode(offer)
+      .toLowerCase()
+      .replace(/(.{5})/g, '$1 ');
     const parsed = parsePairing(typed);
     assert.deepEqual(parsed.secret, offer.secret);
     assert.equal(parsed.relayUrl, RELAY);
@@ -67,7 +72,10 @@ describe('pairing', () => {
     assert.deepEqual(routing.pairingId, pairingId(offer.secret));
     const hex = Buffer.from(request).toString('hex');
     assert.ok(!hex.includes(Buffer.from(offer.secret).toString('hex')));
-    assert.ok(!hex.includes(Buffer.from(owner.card.signPublicKey).toString('hex')), 'viewer key travels sealed');
+    assert.ok(
+      !hex.includes(Buffer.from(owner.card.signPublicKey).toString('hex')),
+      'viewer key travels sealed',
+    );
   });
 
   it('invariant 5: a relay that substitutes the viewer key makes pairing fail', () => {
@@ -93,7 +101,10 @@ describe('pairing', () => {
     const impostor = createIdentity(Role.Device, rng);
     // An impostor that even knows the secret answers with its own device key.
     const impostorOffer = { ...offer, deviceId: impostor.card.id };
-    const fake = createPairResponse({ device: impostor, offer: impostorOffer, viewer, access: Access.Owner }, rng);
+    const fake = createPairResponse(
+      { device: impostor, offer: impostorOffer, viewer, access: Access.Owner },
+      rng,
+    );
     throwsCode(() => openPairResponse(fake, { viewer: owner, offer, now: NOW }), 'PAIRING_FAILED');
     const respliced = fake.slice();
     respliced.set(offer.deviceId, 2);
@@ -103,7 +114,10 @@ describe('pairing', () => {
   it('invariant 5: the device must have confirmed this viewer key (a response for another viewer fails)', () => {
     const { device, owner, friend, offer, rng } = setup();
     const response = createPairResponse({ device, offer, viewer: friend.card, access: Access.Owner }, rng);
-    const error = throwsCode(() => openPairResponse(response, { viewer: owner, offer, now: NOW }), 'PAIRING_FAILED');
+    const error = throwsCode(
+      () => openPairResponse(response, { viewer: owner, offer, now: NOW }),
+      'PAIRING_FAILED',
+    );
     assert.match(error.message, /did not confirm this viewer key/);
   });
 
@@ -118,7 +132,10 @@ describe('pairing', () => {
   it('a response from another pairing session is refused', () => {
     const { device, owner, offer, rng } = setup();
     const other = createPairingOffer({ deviceId: device.card.id, relayUrl: RELAY, now: NOW }, rng);
-    const response = createPairResponse({ device, offer: other, viewer: owner.card, access: Access.Viewer }, rng);
+    const response = createPairResponse(
+      { device, offer: other, viewer: owner.card, access: Access.Viewer },
+      rng,
+    );
     throwsCode(() => openPairResponse(response, { viewer: owner, offer, now: NOW }), 'PAIRING_FAILED');
   });
 
@@ -126,7 +143,8 @@ describe('pairing', () => {
     const { device, owner, offer, rng } = setup();
     const request = createPairRequest({ viewer: owner, offer, name: 'x', now: NOW }, rng);
     const response = createPairResponse({ device, offer, viewer: owner.card, access: Access.Owner }, rng);
-    for (let i = 0; i < request.length; i++) rejects(() => openPairRequest(flip(request, i), { device, offer, now: NOW }));
+    for (let i = 0; i < request.length; i++)
+      rejects(() => openPairRequest(flip(request, i), { device, offer, now: NOW }));
     for (let i = 0; i < response.length; i++) {
       rejects(() => openPairResponse(flip(response, i), { viewer: owner, offer, now: NOW }));
     }

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Access, createAccessList, createAuthProof, verifyAccessList, verifyAuthProof } from '../src/index.js';
+import {
+  Access,
+  createAccessList,
+  createAuthProof,
+  verifyAccessList,
+  verifyAuthProof,
+} from '../src/index.js';
 import { flip, rejects, rngFrom, throwsCode, world } from './fixtures.js';
 
 describe('relay authentication and access lists', () => {
@@ -10,8 +16,14 @@ describe('relay authentication and access lists', () => {
     const proof = createAuthProof(owner, 'http://127.0.0.1:8080', challenge);
     const card = verifyAuthProof(proof, { origin: 'http://127.0.0.1:8080', challenge });
     assert.deepEqual(card.id, owner.card.id);
-    throwsCode(() => verifyAuthProof(proof, { origin: 'http://127.0.0.1:9090', challenge }), 'NOT_AUTHORIZED');
-    throwsCode(() => verifyAuthProof(proof, { origin: 'http://127.0.0.1:8080', challenge: new Uint8Array(32) }), 'REPLAYED');
+    throwsCode(
+      () => verifyAuthProof(proof, { origin: 'http://127.0.0.1:9090', challenge }),
+      'NOT_AUTHORIZED',
+    );
+    throwsCode(
+      () => verifyAuthProof(proof, { origin: 'http://127.0.0.1:8080', challenge: new Uint8Array(32) }),
+      'REPLAYED',
+    );
     for (let i = 0; i < proof.length; i++) {
       rejects(() => verifyAuthProof(flip(proof, i), { origin: 'http://127.0.0.1:8080', challenge }));
     }

@@ -37,7 +37,12 @@ describe('sharing: grants and revocations', () => {
 
   it('invariant 7: a grant not signed by the owner is rejected (forged grant)', () => {
     const { device, friend, stranger, list } = paired();
-    const byStranger = createGrant({ owner: stranger, deviceId: device.card.id, grantee: friend.card, issuedAt: NOW + 1 });
+    const byStranger = createGrant({
+      owner: stranger,
+      deviceId: device.card.id,
+      grantee: friend.card,
+      issuedAt: NOW + 1,
+    });
     throwsCode(() => applyGrant(list, byStranger, NOW + 2), 'NOT_AUTHORIZED');
     // Claiming to be the owner without the owner's key.
     const claimed = byStranger.slice();
@@ -47,17 +52,42 @@ describe('sharing: grants and revocations', () => {
 
   it('a grant for another device, expired, from the future or replayed is rejected', () => {
     const { device, otherDevice, owner, friend, list } = paired();
-    const elsewhere = createGrant({ owner, deviceId: otherDevice.card.id, grantee: friend.card, issuedAt: NOW });
+    const elsewhere = createGrant({
+      owner,
+      deviceId: otherDevice.card.id,
+      grantee: friend.card,
+      issuedAt: NOW,
+    });
     throwsCode(() => applyGrant(list, elsewhere, NOW), 'WRONG_DEVICE');
-    const expired = createGrant({ owner, deviceId: device.card.id, grantee: friend.card, issuedAt: NOW, expiresAt: NOW + 5 });
+    const expired = createGrant({
+      owner,
+      deviceId: device.card.id,
+      grantee: friend.card,
+      issuedAt: NOW,
+      expiresAt: NOW + 5,
+    });
     throwsCode(() => applyGrant(list, expired, NOW + 10), 'STALE');
-    const future = createGrant({ owner, deviceId: device.card.id, grantee: friend.card, issuedAt: NOW + TEN_MINUTES });
+    const future = createGrant({
+      owner,
+      deviceId: device.card.id,
+      grantee: friend.card,
+      issuedAt: NOW + TEN_MINUTES,
+    });
     throwsCode(() => applyGrant(list, future, NOW), 'STALE');
     const grant = createGrant({ owner, deviceId: device.card.id, grantee: friend.card, issuedAt: NOW + 1 });
     const granted = applyGrant(list, grant, NOW + 2).list;
-    const revocation = createRevocation({ owner, deviceId: device.card.id, viewerId: friend.card.id, issuedAt: NOW + 3 });
+    const revocation = createRevocation({
+      owner,
+      deviceId: device.card.id,
+      viewerId: friend.card.id,
+      issuedAt: NOW + 3,
+    });
     const revoked = applyRevocation(granted, revocation, NOW + 4).list;
-    throwsCode(() => applyGrant(revoked, grant, NOW + 5), 'REPLAYED', 'an old grant cannot undo a revocation');
+    throwsCode(
+      () => applyGrant(revoked, grant, NOW + 5),
+      'REPLAYED',
+      'an old grant cannot undo a revocation',
+    );
     throwsCode(() => applyRevocation(revoked, revocation, NOW + 5), 'REPLAYED');
   });
 
@@ -79,7 +109,12 @@ describe('sharing: grants and revocations', () => {
     );
     const expect = { device: device.card, streamId: 'cam-1', now: NOW + 5 };
     const friendEpoch1 = openManifest(before.bytes, { ...expect, viewer: friend });
-    const revocation = createRevocation({ owner, deviceId: device.card.id, viewerId: friend.card.id, issuedAt: NOW + 2 });
+    const revocation = createRevocation({
+      owner,
+      deviceId: device.card.id,
+      viewerId: friend.card.id,
+      issuedAt: NOW + 2,
+    });
     viewers = applyRevocation(viewers, revocation, NOW + 3).list;
     const after = sealManifest(
       {
@@ -97,16 +132,39 @@ describe('sharing: grants and revocations', () => {
     openManifest(after.bytes, { ...expect, viewer: owner });
     // The friend still holds epoch 1; frames of epoch 2 do not open with it.
     const friendOpener = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-1' });
-    friendOpener.addEpoch({ epoch: 1, epochKey: friendEpoch1.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
-    const sealer = new FrameSealer({ deviceId: device.card.id, streamId: 'cam-1', epoch: 2, epochKey: after.epochKey });
-    throwsCode(() => friendOpener.open(sealer.seal(new Uint8Array(10), { keyframe: true, codec: 1 }), NOW + 5), 'NOT_RECIPIENT');
+    friendOpener.addEpoch({
+      epoch: 1,
+      epochKey: friendEpoch1.epochKey,
+      notBefore: NOW,
+      notAfter: NOW + TEN_MINUTES,
+    });
+    const sealer = new FrameSealer({
+      deviceId: device.card.id,
+      streamId: 'cam-1',
+      epoch: 2,
+      epochKey: after.epochKey,
+    });
+    throwsCode(
+      () => friendOpener.open(sealer.seal(new Uint8Array(10), { keyframe: true, codec: 1 }), NOW + 5),
+      'NOT_RECIPIENT',
+    );
   });
 
   it('the owner cannot be revoked or granted', () => {
     const { device, owner, list } = paired();
-    const revokeOwner = createRevocation({ owner, deviceId: device.card.id, viewerId: owner.card.id, issuedAt: NOW + 1 });
+    const revokeOwner = createRevocation({
+      owner,
+      deviceId: device.card.id,
+      viewerId: owner.card.id,
+      issuedAt: NOW + 1,
+    });
     throwsCode(() => applyRevocation(list, revokeOwner, NOW + 1), 'MALFORMED');
-    const grantOwner = createGrant({ owner, deviceId: device.card.id, grantee: owner.card, issuedAt: NOW + 1 });
+    const grantOwner = createGrant({
+      owner,
+      deviceId: device.card.id,
+      grantee: owner.card,
+      issuedAt: NOW + 1,
+    });
     throwsCode(() => applyGrant(list, grantOwner, NOW + 1), 'MALFORMED');
   });
 
@@ -122,7 +180,13 @@ describe('sharing: grants and revocations', () => {
     const grant = createGrant({ owner, deviceId: device.card.id, grantee: friend.card, issuedAt: NOW });
     verifyGrant(grant, check);
     for (let i = 0; i < grant.length; i++) rejects(() => verifyGrant(flip(grant, i), check));
-    const revocation = createRevocation({ owner, deviceId: device.card.id, viewerId: friend.card.id, issuedAt: NOW + 1 });
-    for (let i = 0; i < revocation.length; i++) rejects(() => applyRevocation(list, flip(revocation, i), NOW + 2));
+    const revocation = createRevocation({
+      owner,
+      deviceId: device.card.id,
+      viewerId: friend.card.id,
+      issuedAt: NOW + 1,
+    });
+    for (let i = 0; i < revocation.length; i++)
+      rejects(() => applyRevocation(list, flip(revocation, i), NOW + 2));
   });
 });

@@ -17,9 +17,9 @@ import {
   openPairRequest,
   openPairResponse,
   openThumbnail,
+  pairingCode,
   parseCard,
   parsePairing,
-  pairingCode,
   sealManifest,
   utf8,
   verifyAccessList,
@@ -51,7 +51,12 @@ export function allStructures(): Structure[] {
     },
     rng,
   );
-  const sealer = new FrameSealer({ deviceId: device.card.id, streamId: 'cam-1', epoch: 3, epochKey: manifest.epochKey });
+  const sealer = new FrameSealer({
+    deviceId: device.card.id,
+    streamId: 'cam-1',
+    epoch: 3,
+    epochKey: manifest.epochKey,
+  });
   const frame = sealer.seal(utf8('frame payload'), { keyframe: true, codec: Codec.Jpeg });
   const event = new EventSealer({ device, streamId: 'cam-1' }, rng);
   const thumbnail = event.sealThumbnail(utf8('thumbnail'));
@@ -68,7 +73,10 @@ export function allStructures(): Structure[] {
     [owner.card],
   );
   const opened = openEvent(envelope, { viewer: owner, device: device.card });
-  const offer = createPairingOffer({ deviceId: device.card.id, relayUrl: 'http://127.0.0.1:8080', now: NOW }, rng);
+  const offer = createPairingOffer(
+    { deviceId: device.card.id, relayUrl: 'http://127.0.0.1:8080', now: NOW },
+    rng,
+  );
   const request = createPairRequest({ viewer: owner, offer, name: 'phone', now: NOW }, rng);
   const response = createPairResponse({ device, offer, viewer: owner.card, access: Access.Owner }, rng);
   const challenge = rng(32);
@@ -85,11 +93,20 @@ export function allStructures(): Structure[] {
       bytes: frame,
       check: (b) => {
         const opener = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-1' });
-        opener.addEpoch({ epoch: 3, epochKey: manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+        opener.addEpoch({
+          epoch: 3,
+          epochKey: manifest.epochKey,
+          notBefore: NOW,
+          notAfter: NOW + TEN_MINUTES,
+        });
         return opener.open(b, NOW);
       },
     },
-    { name: 'event envelope', bytes: envelope, check: (b) => openEvent(b, { viewer: owner, device: device.card }) },
+    {
+      name: 'event envelope',
+      bytes: envelope,
+      check: (b) => openEvent(b, { viewer: owner, device: device.card }),
+    },
     { name: 'thumbnail', bytes: thumbnail, check: (b) => openThumbnail(b, opened) },
     { name: 'clip chunk', bytes: chunk, check: (b) => openClipChunk(b, opened, 0) },
     {
@@ -118,13 +135,18 @@ export function allStructures(): Structure[] {
       check: (b) => verifyAuthProof(b, { origin: 'http://127.0.0.1:8080', challenge }),
     },
     { name: 'pair request', bytes: request, check: (b) => openPairRequest(b, { device, offer, now: NOW }) },
-    { name: 'pair response', bytes: response, check: (b) => openPairResponse(b, { viewer: owner, offer, now: NOW }) },
+    {
+      name: 'pair response',
+      bytes: response,
+      check: (b) => openPairResponse(b, { viewer: owner, offer, now: NOW }),
+    },
     {
       name: 'pairing code',
       bytes: utf8(pairingCode(offer)),
       check: (b) => {
         const parsed = parsePairing(new TextDecoder().decode(b));
-        if (parsed.expiresAt !== offer.expiresAt || parsed.relayUrl !== offer.relayUrl) throw new Error('changed');
+        if (parsed.expiresAt !== offer.expiresAt || parsed.relayUrl !== offer.relayUrl)
+          throw new Error('changed');
         if (!parsed.secret.every((value, i) => value === offer.secret[i])) throw new Error('changed');
         return parsed;
       },

@@ -31,7 +31,8 @@ describe('invariant 10: every single-byte tamper of every structure is rejected 
       for (let index = 0; index < positions; index++) {
         const tampered = structure.bytes.slice();
         tampered[index]! ^= 1 + ((index * 37) % 255);
-        if (structure.name === 'pairing code' && isCaseFlip(structure.bytes[index]!, tampered[index]!)) continue;
+        if (structure.name === 'pairing code' && isCaseFlip(structure.bytes[index]!, tampered[index]!))
+          continue;
         const result = outcome(structure.check, tampered);
         assert.equal(result, 'typed', `byte ${index} of ${positions}`);
       }
@@ -39,24 +40,34 @@ describe('invariant 10: every single-byte tamper of every structure is rejected 
 
     it(`${structure.name}: any position and any xor mask (property)`, () => {
       fc.assert(
-        fc.property(fc.nat({ max: structure.bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (index, mask) => {
-          const tampered = structure.bytes.slice();
-          tampered[index]! ^= mask;
-          if (structure.name === 'pairing code' && isCaseFlip(structure.bytes[index]!, tampered[index]!)) return true;
-          return outcome(structure.check, tampered) === 'typed';
-        }),
+        fc.property(
+          fc.nat({ max: structure.bytes.length - 1 }),
+          fc.integer({ min: 1, max: 255 }),
+          (index, mask) => {
+            const tampered = structure.bytes.slice();
+            tampered[index]! ^= mask;
+            if (structure.name === 'pairing code' && isCaseFlip(structure.bytes[index]!, tampered[index]!))
+              return true;
+            return outcome(structure.check, tampered) === 'typed';
+          },
+        ),
         { numRuns: 300 },
       );
     });
 
     it(`${structure.name}: every truncation and any appended bytes are rejected`, () => {
       for (let length = 0; length < structure.bytes.length; length++) {
-        assert.equal(outcome(structure.check, structure.bytes.subarray(0, length)), 'typed', `length ${length}`);
+        assert.equal(
+          outcome(structure.check, structure.bytes.subarray(0, length)),
+          'typed',
+          `length ${length}`,
+        );
       }
       fc.assert(
         fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (extra) => {
           // Whitespace in a pairing code is insignificant by design (it may be typed in groups).
-          if (structure.name === 'pairing code' && extra.every((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d))) return true;
+          if (structure.name === 'pairing code' && extra.every((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d)))
+            return true;
           const longer = new Uint8Array([...structure.bytes, ...extra]);
           return outcome(structure.check, longer) === 'typed';
         }),
@@ -66,7 +77,10 @@ describe('invariant 10: every single-byte tamper of every structure is rejected 
 
     it(`${structure.name}: random garbage never crashes the parser (typed errors only)`, () => {
       fc.assert(
-        fc.property(fc.uint8Array({ maxLength: 600 }), (garbage) => outcome(structure.check, garbage) === 'typed'),
+        fc.property(
+          fc.uint8Array({ maxLength: 600 }),
+          (garbage) => outcome(structure.check, garbage) === 'typed',
+        ),
         { numRuns: 300 },
       );
     });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { buildVectors, type RejectCase } from '../scripts/vectors.js';
 import {
   FrameOpener,
   fromHex,
@@ -24,7 +25,6 @@ import {
   verifyGrant,
   verifyRevocation,
 } from '../src/index.js';
-import { buildVectors, type RejectCase } from '../scripts/vectors.js';
 import { throwsCode } from './fixtures.js';
 
 const directory = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'test-vectors');
@@ -53,7 +53,12 @@ const event = openEvent(fromHex(eventVectors.envelope), { viewer: owner, device:
 
 function frameOpener(streamId: string): FrameOpener {
   const opener = new FrameOpener({ deviceId: device.card.id, streamId });
-  opener.addEpoch({ epoch: 1, epochKey: fromHex(frameVectors.epochKey), notBefore: NOW, notAfter: NOW + 600_000 });
+  opener.addEpoch({
+    epoch: 1,
+    epochKey: fromHex(frameVectors.epochKey),
+    notBefore: NOW,
+    notAfter: NOW + 600_000,
+  });
   return opener;
 }
 
@@ -64,7 +69,12 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
     case 'card':
       return parseCard(bytes);
     case 'manifest':
-      return openManifest(bytes, { viewer: parties[a!]!, device: device.card, streamId: b!, now: NOW + Number(offset ?? 0) });
+      return openManifest(bytes, {
+        viewer: parties[a!]!,
+        device: device.card,
+        streamId: b!,
+        now: NOW + Number(offset ?? 0),
+      });
     case 'frame':
       return frameOpener(a!).open(bytes, NOW);
     case 'event':
@@ -82,7 +92,10 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
     case 'access-list':
       return verifyAccessList(bytes, device.card);
     case 'auth':
-      return verifyAuthProof(bytes, { origin: relayVectors.auth.origin, challenge: fromHex(relayVectors.auth.challenge) });
+      return verifyAuthProof(bytes, {
+        origin: relayVectors.auth.origin,
+        challenge: fromHex(relayVectors.auth.challenge),
+      });
     case 'pair-request':
       return openPairRequest(bytes, { device, offer, now: NOW });
     case 'pair-response':
@@ -97,7 +110,11 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
 describe('test vectors', () => {
   it('the committed vector files are exactly what this implementation produces', () => {
     for (const [name, content] of Object.entries(buildVectors())) {
-      assert.deepEqual(load(name), JSON.parse(JSON.stringify(content)), `${name} differs: run npm run vectors`);
+      assert.deepEqual(
+        load(name),
+        JSON.parse(JSON.stringify(content)),
+        `${name} differs: run npm run vectors`,
+      );
     }
   });
 
@@ -137,7 +154,10 @@ describe('test vectors', () => {
   });
 
   it('the event opens to the listed thumbnail and clip', () => {
-    assert.equal(toHex(openThumbnail(fromHex(eventVectors.thumbnail.sealed), event)), eventVectors.thumbnail.plaintext);
+    assert.equal(
+      toHex(openThumbnail(fromHex(eventVectors.thumbnail.sealed), event)),
+      eventVectors.thumbnail.plaintext,
+    );
     eventVectors.chunks.forEach((chunk: { sealed: string; plaintext: string }, i: number) => {
       assert.equal(toHex(openClipChunk(fromHex(chunk.sealed), event, i).data), chunk.plaintext);
     });
@@ -150,12 +170,23 @@ describe('test vectors', () => {
     runCheck('auth', fromHex(relayVectors.auth.proof));
     assert.equal(toHex(offer.secret), pairingVectors.offer.draws[0]);
     assert.equal(runCheckName(pairingVectors.request.bytes), 'Ana phone');
-    const result = openPairResponse(fromHex(pairingVectors.response.bytes), { viewer: owner, offer, now: NOW });
+    const result = openPairResponse(fromHex(pairingVectors.response.bytes), {
+      viewer: owner,
+      offer,
+      now: NOW,
+    });
     assert.equal(result.safetyNumber, pairingVectors.response.safetyNumber);
   });
 
-  const all: RejectCase[] = [identityVectors, manifestVectors, frameVectors, eventVectors, grantVectors, relayVectors, pairingVectors]
-    .flatMap((file) => file.reject as RejectCase[]);
+  const all: RejectCase[] = [
+    identityVectors,
+    manifestVectors,
+    frameVectors,
+    eventVectors,
+    grantVectors,
+    relayVectors,
+    pairingVectors,
+  ].flatMap((file) => file.reject as RejectCase[]);
   for (const rejectCase of all) {
     it(`reject vector "${rejectCase.name}" fails with ${rejectCase.expect}`, () => {
       throwsCode(() => runCheck(rejectCase.check, fromHex(rejectCase.bytes)), rejectCase.expect as never);

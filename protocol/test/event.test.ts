@@ -168,6 +168,18 @@ describe('events', () => {
       rejects(() => openEvent(e.envelope.subarray(0, n), expect));
   });
 
+  it('invariant 8: each event has its own key, and the sealer wipes it once the event is finished', () => {
+    const w = world('events-keys');
+    const a = sealOne(w);
+    const b = sealOne(w);
+    const keyA = openEvent(a.envelope, { viewer: w.owner, device: w.device.card }).key;
+    const keyB = openEvent(b.envelope, { viewer: w.owner, device: w.device.card }).key;
+    assert.notDeepEqual(keyA, keyB);
+    const held = a.sealer as unknown as { eventKey: Uint8Array; key: Uint8Array };
+    assert.deepEqual(held.eventKey, new Uint8Array(32), 'event key wiped');
+    assert.deepEqual(held.key, new Uint8Array(32), 'content key wiped');
+  });
+
   it('size padding hides exact sizes when enabled', () => {
     const w = world('events-pad');
     const sealer = new EventSealer({ device: w.device, streamId: 'cam-1', padding: 'padme' }, w.rng);

@@ -25,6 +25,12 @@ export function createAccessList(input: {
   entries: readonly { viewerId: Uint8Array; access: Access }[];
 }): Uint8Array {
   if (input.entries.length > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
+  const seen = new Set<string>();
+  for (const entry of input.entries) {
+    if (entry.access !== Access.Owner && entry.access !== Access.Viewer) fail('MALFORMED', 'access value');
+    if (entry.viewerId.length !== ID_BYTES || seen.has(toHex(entry.viewerId))) fail('MALFORMED', 'viewer id');
+    seen.add(toHex(entry.viewerId));
+  }
   const writer = new Writer()
     .u8(PROTOCOL_VERSION)
     .u8(Kind.AccessList)

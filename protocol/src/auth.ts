@@ -23,7 +23,7 @@ export function createAuthProof(identity: Identity, origin: string, challenge: U
 
 export function verifyAuthProof(
   bytes: Uint8Array,
-  expect: { origin: string; challenge: Uint8Array },
+  expect: { origin: string; challenge: Uint8Array; role?: number },
 ): IdentityCard {
   const reader = new Reader(bytes);
   readHeader(reader, Kind.AuthProof);
@@ -33,6 +33,8 @@ export function verifyAuthProof(
   const signedLength = reader.position;
   const signature = reader.bytes(SIG_BYTES, 'signature');
   reader.end('auth proof');
+  if (expect.role !== undefined && card.role !== expect.role)
+    fail('NOT_AUTHORIZED', 'proof is from another role');
   if (origin !== expect.origin) fail('NOT_AUTHORIZED', 'proof is for another relay');
   if (!equalBytes(challenge, expect.challenge)) fail('REPLAYED', 'proof is for another challenge');
   if (!verifyBody(card.signPublicKey, bytes.subarray(0, signedLength), signature))

@@ -2,7 +2,10 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Second byte of every structure (except the live frame header) and the kind bound into AAD. */
+/**
+ * Second byte of every wire structure (the live frame header has none) and the kind bound into AAD.
+ * The local key-store format uses 0x1f (see identity.ts); it never travels.
+ */
 export const Kind = {
   LiveFrame: 0x01,
   Thumbnail: 0x02,
@@ -56,7 +59,8 @@ export const LIMITS = {
   framePayloadBytes: 8 * 1024 * 1024,
   thumbnailBytes: 2 * 1024 * 1024,
   clipChunkBytes: 8 * 1024 * 1024,
-  clipChunks: 4096,
+  /** 512 hashes of 64 hex characters keep a record well under recordBytes. */
+  clipChunks: 512,
   recordBytes: 64 * 1024,
   labels: 32,
   labelBytes: 64,

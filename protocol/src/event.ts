@@ -258,7 +258,10 @@ export function openThumbnail(sealed: Uint8Array, event: OpenedEvent): Uint8Arra
   if (toHex(itemHash(sealed)) !== event.record.thumbnail.hash) {
     fail('BAD_SIGNATURE', 'thumbnail is not the one the device signed for this event');
   }
-  return openItem(event.key, header, sealed, 'thumbnail');
+  const image = openItem(event.key, header, sealed, 'thumbnail');
+  if (image.length !== event.record.thumbnail.bytes)
+    fail('MALFORMED', 'thumbnail size differs from the record');
+  return image;
 }
 
 /** Opens chunk number `index`; the caller asks for chunks in order, so reordering and splicing fail. */
@@ -289,6 +292,7 @@ export function openClip(chunks: readonly Uint8Array[], event: OpenedEvent): Uin
     fail('TRUNCATED', `clip has ${parts.length} of ${clip.chunkHashes.length} chunks`);
   const out = new Writer();
   for (const part of parts) out.bytes(part);
+  if (out.size !== clip.bytes) fail('MALFORMED', 'clip size differs from the record');
   return out.finish();
 }
 

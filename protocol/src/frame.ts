@@ -1,4 +1,4 @@
-import { Writer } from './bytes.js';
+import { equalBytes, Writer } from './bytes.js';
 import { CLOCK_SKEW_MS, withinWindow } from './clock.js';
 import {
   FRAME_HEADER_BYTES,
@@ -74,6 +74,8 @@ export class FrameSealer {
   private next = 0;
 
   constructor(options: FrameSealerOptions) {
+    if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff)
+      fail('MALFORMED', 'epoch');
     this.epoch = options.epoch;
     this.keyId = options.epoch & 0xffff;
     this.keys = deriveEpochFrameKeys(options.epochKey, options.deviceId, options.streamId, options.epoch);
@@ -86,6 +88,8 @@ export class FrameSealer {
   seal(payload: Uint8Array, options: { keyframe: boolean; codec: number }): Uint8Array {
     if (this.next > FRAME_MAX_COUNTER) fail('EXHAUSTED', 'frame counter exhausted; start a new epoch');
     if (payload.length > LIMITS.framePayloadBytes) fail('MALFORMED', 'frame too large');
+    if (!Number.isInteger(options.codec) || options.codec < 1 || options.codec > 15)
+      fail('MALFORMED', 'codec must be 1..15');
     const counter = this.next++;
     const { key, nonce, aad } = this.keys;
     const header = aad.subarray(aad.length - FRAME_HEADER_BYTES);
@@ -143,7 +147,18 @@ export class FrameOpener {
   }
 
   addEpoch(input: { epoch: number; epochKey: Uint8Array; notBefore: number; notAfter: number }): void {
-    if (this.epochs.has(input.epoch)) return;
+    const held = this.epochs.get(input.epoch);
+    if (held) {
+      const keys = deriveEpochFrameKeys(
+        input.epochKey,
+        this.options.deviceId,
+        this.options.streamId,
+        input.epoch,
+      );
+      if (!equalBytes(keys.key, held.keys.key))
+        fail('MALFORMED', 'a different key for an epoch already held');
+      return;
+    }
     if (input.epoch < this.newestOpenedEpoch) fail('STALE', 'epoch older than frames already shown');
     const keys = deriveEpochFrameKeys(
       input.epochKey,

@@ -1,18 +1,18 @@
 import { utf8 } from './bytes.js';
 import { sodium } from './sodium.js';
 
-/** Length-prefixed concatenation: for each part, u16be(length) || part. Unambiguous by construction. */
+/** Length-prefixed concatenation: for each part, u32be(length) || part. Unambiguous by construction. */
 export function encodeParts(parts: readonly (Uint8Array | string)[]): Uint8Array {
   const encoded = parts.map((part) => (typeof part === 'string' ? utf8(part) : part));
   let length = 0;
-  for (const part of encoded) length += 2 + part.length;
+  for (const part of encoded) length += 4 + part.length;
   const out = new Uint8Array(length);
   const view = new DataView(out.buffer);
   let offset = 0;
   for (const part of encoded) {
-    view.setUint16(offset, part.length);
-    out.set(part, offset + 2);
-    offset += 2 + part.length;
+    view.setUint32(offset, part.length);
+    out.set(part, offset + 4);
+    offset += 4 + part.length;
   }
   return out;
 }

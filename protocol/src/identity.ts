@@ -26,7 +26,7 @@ export interface Identity {
 export const CARD_BYTES = 2 + 1 + KEY_BYTES + KEY_BYTES + SIG_BYTES;
 const SECRET_BYTES = 2 + 1 + KEY_BYTES + KEY_BYTES;
 
-/** Self-certifying id: the first 16 bytes of BLAKE2b over the Ed25519 public key. */
+/** Self-certifying id: BLAKE2b with a 16-byte output over (label, Ed25519 public key). */
 export function idFromSignKey(signPublicKey: Uint8Array): Uint8Array {
   if (signPublicKey.length !== KEY_BYTES) fail('MALFORMED', 'signing key must be 32 bytes');
   return hash(ID_BYTES, Label.id, signPublicKey);

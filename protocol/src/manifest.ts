@@ -45,7 +45,7 @@ export function sealManifest(input: SealManifestInput, rng: Rng = systemRng): Se
     if (!equalBytes(previous.deviceId, deviceId) || previous.streamId !== input.streamId) {
       fail('MALFORMED', 'previous manifest is of another stream');
     }
-    if (input.epoch <= previous.epoch) fail('MALFORMED', 'epoch must increase');
+    if (input.epoch !== previous.epoch + 1) fail('MALFORMED', 'the next manifest must have the next epoch');
     previousHash = manifestHash(input.previous);
   }
   const context = manifestWrapContext(deviceId, input.streamId, input.epoch);

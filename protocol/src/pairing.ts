@@ -208,9 +208,17 @@ export function openPairRequest(
     fail('MALFORMED', 'offer is of another device');
   checkExpiry(input.offer, input.now);
   const reader = new Reader(open(Kind.PairRequest, requestKey(input.offer), input.offer, bytes));
-  const viewer = parseCard(reader.bytes(CARD_BYTES, 'viewer card').slice());
+  let viewer: IdentityCard;
+  try {
+    viewer = parseCard(reader.bytes(CARD_BYTES, 'viewer card').slice());
+  } catch (error) {
+    if (error instanceof SealError) fail('PAIRING_FAILED', `viewer card: ${error.message}`);
+    throw error;
+  }
   if (viewer.role !== Role.Viewer) fail('PAIRING_FAILED', 'peer is not a viewer identity');
-  const name = fromUtf8(reader.shortBytes('name'));
+  const nameBytes = reader.shortBytes('name');
+  if (nameBytes.length > LIMITS.nameBytes) fail('MALFORMED', 'name too long');
+  const name = fromUtf8(nameBytes);
   reader.end('pair request');
   return { viewer, name };
 }

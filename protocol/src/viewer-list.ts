@@ -29,7 +29,8 @@ export function emptyViewerList(deviceId: Uint8Array): ViewerList {
 
 /** Pairing (authenticated by the out-of-band secret) adds a viewer; the first one paired is the owner. */
 export function addPairedViewer(list: ViewerList, card: IdentityCard, now: number): ViewerList {
-  const access = list.owner ? Access.Viewer : Access.Owner;
+  const isOwner = !list.owner || equalBytes(list.owner.id, card.id);
+  const access = isOwner ? Access.Owner : Access.Viewer;
   const viewers = list.viewers.filter((viewer) => !equalBytes(viewer.card.id, card.id));
   viewers.push({ card, access, since: now, expiresAt: 0 });
   return {

@@ -181,6 +181,16 @@ describe('live frames', () => {
     throwsCode(() => opener.open(future, NOW), 'NOT_RECIPIENT');
   });
 
+  it('refuses a second, different key for an epoch it already holds', () => {
+    const { opener, manifest } = stream();
+    opener.addEpoch({ epoch: 7, epochKey: manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+    throwsCode(
+      () =>
+        opener.addEpoch({ epoch: 7, epochKey: bytes(32, 9), notBefore: NOW, notAfter: NOW + TEN_MINUTES }),
+      'MALFORMED',
+    );
+  });
+
   it('keeps only the most recent epochs and wipes older keys', () => {
     const { opener } = stream();
     for (const epoch of [8, 9, 10]) {
@@ -206,7 +216,9 @@ describe('live frames', () => {
     noCodec[1] = 0x01;
     throwsCode(() => opener.open(noCodec, NOW), 'MALFORMED');
     throwsCode(() => opener.open(flip(frame, 0, 0x02), NOW), 'UNSUPPORTED_VERSION');
+    const before = sealer.counter;
     throwsCode(() => sealer.seal(bytes(8), { keyframe: false, codec: 0 }), 'MALFORMED');
+    assert.equal(sealer.counter, before, 'a refused frame uses no counter');
   });
 
   it('a destroyed sealer refuses to seal (its key was wiped)', () => {

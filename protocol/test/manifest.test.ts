@@ -146,5 +146,10 @@ describe('key manifest', () => {
       () => sealManifest({ ...input, recipients: [owner.card], streamId: 'bad stream' }, rng),
       'MALFORMED',
     );
+    // Epochs are consecutive, so a viewer that saw the previous manifest can always check the chain.
+    throwsCode(
+      () => sealManifest({ ...input, recipients: [owner.card], epoch: 3, previous: first.bytes }, rng),
+      'MALFORMED',
+    );
   });
 });

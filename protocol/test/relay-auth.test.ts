@@ -21,6 +21,10 @@ describe('relay authentication and access lists', () => {
       'NOT_AUTHORIZED',
     );
     throwsCode(
+      () => verifyAuthProof(proof, { origin: 'http://127.0.0.1:8080', challenge, role: 1 }),
+      'NOT_AUTHORIZED',
+    );
+    throwsCode(
       () => verifyAuthProof(proof, { origin: 'http://127.0.0.1:8080', challenge: new Uint8Array(32) }),
       'REPLAYED',
     );
@@ -44,6 +48,11 @@ describe('relay authentication and access lists', () => {
     assert.equal(list.version, 3);
     assert.equal(list.entries.length, 2);
     throwsCode(() => verifyAccessList(bytes, otherDevice.card), 'WRONG_DEVICE');
+    const twice = [
+      { viewerId: owner.card.id, access: Access.Owner },
+      { viewerId: owner.card.id, access: Access.Viewer },
+    ];
+    throwsCode(() => createAccessList({ device, version: 4, issuedAt: 1, entries: twice }), 'MALFORMED');
     for (let i = 0; i < bytes.length; i++) rejects(() => verifyAccessList(flip(bytes, i), device.card));
   });
 });

@@ -150,6 +150,13 @@ describe('sharing: grants and revocations', () => {
     );
   });
 
+  it('an owner who pairs again stays the owner', () => {
+    const { owner, list } = paired();
+    const again = addPairedViewer(list, owner.card, NOW + 10);
+    assert.equal(again.viewers.length, 1);
+    assert.equal(again.viewers[0]?.access, Access.Owner);
+  });
+
   it('the owner cannot be revoked or granted', () => {
     const { device, owner, list } = paired();
     const revokeOwner = createRevocation({

@@ -184,6 +184,16 @@ function checkExpiry(offer: PairingOffer, now: number): void {
   if (now > offer.expiresAt) fail('STALE', 'pairing code expired');
 }
 
+/** The peer's identity card inside a pairing message; any defect in it is a failed pairing. */
+function readPeerCard(reader: Reader, what: string): IdentityCard {
+  try {
+    return parseCard(reader.bytes(CARD_BYTES, what).slice());
+  } catch (error) {
+    if (error instanceof SealError) fail('PAIRING_FAILED', `${what}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Viewer → device: the viewer's card (and a display name), sealed under a key from the secret. */
 export function createPairRequest(
   input: { viewer: Identity; offer: PairingOffer; name: string; now: number },
@@ -208,13 +218,7 @@ export function openPairRequest(
     fail('MALFORMED', 'offer is of another device');
   checkExpiry(input.offer, input.now);
   const reader = new Reader(open(Kind.PairRequest, requestKey(input.offer), input.offer, bytes));
-  let viewer: IdentityCard;
-  try {
-    viewer = parseCard(reader.bytes(CARD_BYTES, 'viewer card').slice());
-  } catch (error) {
-    if (error instanceof SealError) fail('PAIRING_FAILED', `viewer card: ${error.message}`);
-    throw error;
-  }
+  const viewer = readPeerCard(reader, 'viewer card');
   if (viewer.role !== Role.Viewer) fail('PAIRING_FAILED', 'peer is not a viewer identity');
   const nameBytes = reader.shortBytes('name');
   if (nameBytes.length > LIMITS.nameBytes) fail('MALFORMED', 'name too long');
@@ -253,13 +257,7 @@ export function openPairResponse(
 ): PairingResult {
   checkExpiry(input.offer, input.now);
   const reader = new Reader(open(Kind.PairResponse, responseKey(input.offer), input.offer, bytes));
-  let device: IdentityCard;
-  try {
-    device = parseCard(reader.bytes(CARD_BYTES, 'device card').slice());
-  } catch (error) {
-    if (error instanceof SealError) fail('PAIRING_FAILED', `device card: ${error.message}`);
-    throw error;
-  }
+  const device = readPeerCard(reader, 'device card');
   const access = reader.u8('access');
   const signature = reader.bytes(SIG_BYTES, 'signature');
   reader.end('pair response');

@@ -1,0 +1,26 @@
+/**
+ * Fan-out between relay processes. Messages are opaque bytes (sealed frames with a routing
+ * prefix, manifests, event notices). Local subscribers are served by the live hub directly; the bus
+ * only carries what other processes need.
+ */
+export type BusListener = (message: Uint8Array) => void;
+
+export interface Bus {
+  readonly kind: 'local' | 'redis';
+  /**
+   * Fire-and-forget: never awaited per frame. Resolves to how many other processes' subscriptions
+   * received it (0 lets a publisher skip non-keyframes nobody elsewhere wants), or -1 if unknown.
+   */
+  publish(channel: string, message: Uint8Array): Promise<number>;
+  /** Adds a listener; the first listener of a channel subscribes the process to it. */
+  subscribe(channel: string, listener: BusListener): Promise<void>;
+  /** Removes a listener; the last one unsubscribes the process. */
+  unsubscribe(channel: string, listener: BusListener): Promise<void>;
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+/** Channel names. Devices' live traffic and notices are sharded by device id. */
+export const channel = {
+  device: (deviceId: string) => `sealcam:live:${deviceId}`,
+};

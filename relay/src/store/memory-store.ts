@@ -1,0 +1,305 @@
+import { LRUCache } from 'lru-cache';
+import { decodeCursor, encodeCursor, key } from './keys.js';
+import type { EventItem, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Upper bound of blob bytes held (ciphertext of every kind). */
+  readonly maxBytes: number;
+  /** Upper bound of small records (cards, challenges, access lists, mailboxes). */
+  readonly maxRecords?: number;
+}
+
+interface Charge {
+  readonly firstSeen: number;
+  bytes: number;
+  readonly items: Set<string>;
+}
+
+interface TimelineEntry {
+  readonly time: number;
+  readonly eventId: string;
+  readonly streamId: string;
+}
+
+interface DeviceIndex {
+  readonly charges: Map<string, Charge>;
+  /** Committed events sorted by (time, eventId). */
+  readonly timeline: TimelineEntry[];
+  readonly streams: Map<string, number>;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+function compareEntry(a: { time: number; eventId: string }, b: { time: number; eventId: string }): number {
+  return a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+/** Default store: bounded by bytes (LRU), TTL per object, everything lost on restart. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  private readonly blobs: LRUCache<string, Uint8Array>;
+  private readonly records: LRUCache<string, Uint8Array>;
+  private readonly challenges: LRUCache<string, true>;
+  private readonly devices = new Map<string, DeviceIndex>();
+  private readonly mailboxes: LRUCache<string, Uint8Array[]>;
+
+  constructor(options: MemoryStoreOptions) {
+    const maxRecords = options.maxRecords ?? 200_000;
+    this.blobs = new LRUCache<string, Uint8Array>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (value) => Math.max(1, value.byteLength),
+      maxEntrySize: options.maxBytes,
+      dispose: (_value, name, reason) => {
+        if (reason !== 'set') this.onBlobGone(name);
+      },
+    });
+    this.records = new LRUCache({ max: maxRecords });
+    this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
+    this.mailboxes = new LRUCache({ max: maxRecords, ttl: 600_000 });
+  }
+
+  isReady(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.blobs.clear();
+  }
+
+  private device(deviceId: string): DeviceIndex {
+    let index = this.devices.get(deviceId);
+    if (!index) {
+      index = { charges: new Map(), timeline: [], streams: new Map() };
+      this.devices.set(deviceId, index);
+    }
+    return index;
+  }
+
+  /** An evicted or expired envelope takes its event off the timeline. */
+  private onBlobGone(name: string): void {
+    const match = /^event:([^:]+):([^:]+)$/.exec(name);
+    if (!match) return;
+    const index = this.devices.get(match[1]!);
+    if (!index) return;
+    const at = index.timeline.findIndex((entry) => entry.eventId === match[2]);
+    if (at >= 0) index.timeline.splice(at, 1);
+  }
+
+  private removeEvent(deviceId: string, eventId: string): void {
+    const index = this.device(deviceId);
+    const charge = index.charges.get(eventId);
+    index.charges.delete(eventId);
+    this.blobs.delete(key.envelope(deviceId, eventId));
+    for (const item of charge?.items ?? []) this.blobs.delete(key.item(deviceId, eventId, item));
+    const at = index.timeline.findIndex((entry) => entry.eventId === eventId);
+    if (at >= 0) index.timeline.splice(at, 1);
+  }
+
+  private prune(deviceId: string, now: number, retention: Retention): void {
+    const index = this.device(deviceId);
+    for (const [eventId, charge] of index.charges) {
+      if (charge.firstSeen < now - retention.ttlMs) this.removeEvent(deviceId, eventId);
+    }
+  }
+
+  private used(deviceId: string): number {
+    let total = 0;
+    for (const charge of this.device(deviceId).charges.values()) total += charge.bytes;
+    return total;
+  }
+
+  private putBlob(name: string, bytes: Uint8Array, ttlMs: number): PutResult {
+    const existing = this.blobs.get(name);
+    if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
+    this.blobs.set(name, bytes.slice(), { ttl: ttlMs });
+    return 'created';
+  }
+
+  private charge(
+    deviceId: string,
+    eventId: string,
+    item: string | null,
+    bytes: number,
+    now: number,
+    retention: Retention,
+  ): boolean {
+    this.prune(deviceId, now, retention);
+    if (this.used(deviceId) + bytes > retention.quotaBytes) return false;
+    const index = this.device(deviceId);
+    const charge = index.charges.get(eventId) ?? { firstSeen: now, bytes: 0, items: new Set<string>() };
+    charge.bytes += bytes;
+    if (item) charge.items.add(item);
+    index.charges.set(eventId, charge);
+    return true;
+  }
+
+  async putCard(id: string, card: Uint8Array): Promise<void> {
+    this.records.set(key.card(id), card.slice());
+  }
+
+  async getCard(id: string): Promise<Uint8Array | null> {
+    return this.records.get(key.card(id)) ?? null;
+  }
+
+  async putChallenge(challenge: string, ttlMs: number): Promise<void> {
+    this.challenges.set(challenge, true, { ttl: ttlMs });
+  }
+
+  async takeChallenge(challenge: string): Promise<boolean> {
+    const present = this.challenges.get(challenge) === true;
+    this.challenges.delete(challenge);
+    return present;
+  }
+
+  async putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
+    const name = key.accessList(deviceId);
+    const current = this.records.get(`${name}:version`);
+    if (current && Number(Buffer.from(current).toString()) >= version) return 'stale';
+    this.records.set(name, bytes.slice());
+    this.records.set(`${name}:version`, Buffer.from(String(version)));
+    return 'stored';
+  }
+
+  async getAccessList(deviceId: string): Promise<Uint8Array | null> {
+    return this.records.get(key.accessList(deviceId)) ?? null;
+  }
+
+  async putManifest(
+    deviceId: string,
+    streamId: string,
+    epoch: number,
+    bytes: Uint8Array,
+    retention: Retention,
+  ): Promise<PutResult> {
+    const result = this.putBlob(key.manifest(deviceId, streamId, epoch), bytes, retention.ttlMs);
+    if (result === 'created') {
+      const streams = this.device(deviceId).streams;
+      if ((streams.get(streamId) ?? -1) < epoch) streams.set(streamId, epoch);
+    }
+    return result;
+  }
+
+  async getManifest(
+    deviceId: string,
+    streamId: string,
+    epoch: number | 'latest',
+  ): Promise<Uint8Array | null> {
+    const resolved = epoch === 'latest' ? this.devices.get(deviceId)?.streams.get(streamId) : epoch;
+    if (resolved === undefined) return null;
+    return this.blobs.get(key.manifest(deviceId, streamId, resolved)) ?? null;
+  }
+
+  async listStreams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
+    const streams = this.devices.get(deviceId)?.streams ?? new Map<string, number>();
+    return [...streams]
+      .filter(([streamId, epoch]) => this.blobs.has(key.manifest(deviceId, streamId, epoch)))
+      .map(([streamId, epoch]) => ({ streamId, epoch }))
+      .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
+  }
+
+  async putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void> {
+    this.blobs.set(key.keyframe(deviceId, streamId), frame.slice(), { ttl: ttlMs });
+  }
+
+  async getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null> {
+    return this.blobs.get(key.keyframe(deviceId, streamId)) ?? null;
+  }
+
+  async putEventItem(
+    deviceId: string,
+    eventId: string,
+    item: EventItem,
+    bytes: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<PutResult> {
+    const name = key.item(deviceId, eventId, item);
+    const existing = this.blobs.get(name);
+    if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
+    if (!this.charge(deviceId, eventId, item, bytes.length, now, retention)) return 'quota';
+    return this.putBlob(name, bytes, retention.ttlMs);
+  }
+
+  async commitEvent(
+    deviceId: string,
+    eventId: string,
+    meta: { streamId: string; time: number },
+    envelope: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<PutResult> {
+    const name = key.envelope(deviceId, eventId);
+    const existing = this.blobs.get(name);
+    if (existing) return sameBytes(existing, envelope) ? 'exists' : 'conflict';
+    if (!this.charge(deviceId, eventId, null, envelope.length, now, retention)) return 'quota';
+    this.putBlob(name, envelope, retention.ttlMs);
+    const entry = { time: meta.time, eventId, streamId: meta.streamId };
+    const timeline = this.device(deviceId).timeline;
+    let low = 0;
+    let high = timeline.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compareEntry(timeline[middle]!, entry) < 0) low = middle + 1;
+      else high = middle;
+    }
+    timeline.splice(low, 0, entry);
+    return 'created';
+  }
+
+  async getEvent(deviceId: string, eventId: string): Promise<Uint8Array | null> {
+    return this.blobs.get(key.envelope(deviceId, eventId)) ?? null;
+  }
+
+  async getEventItem(deviceId: string, eventId: string, item: EventItem): Promise<Uint8Array | null> {
+    return this.blobs.get(key.item(deviceId, eventId, item)) ?? null;
+  }
+
+  async listEvents(deviceId: string, query: ListQuery): Promise<EventPage> {
+    const index = this.devices.get(deviceId);
+    if (!index) return { events: [], next: null };
+    const after = query.after ? decodeCursor(query.after) : null;
+    const selected = index.timeline.filter(
+      (entry) =>
+        entry.time >= query.from && entry.time <= query.to && (!after || compareEntry(entry, after) > 0),
+    );
+    const page = selected.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map((entry) => ({
+        eventId: entry.eventId,
+        streamId: entry.streamId,
+        time: entry.time,
+        bytes: index.charges.get(entry.eventId)?.bytes ?? 0,
+      })),
+      next: selected.length > page.length && last ? encodeCursor(last.time, last.eventId) : null,
+    };
+  }
+
+  async deleteEvent(deviceId: string, eventId: string): Promise<boolean> {
+    const index = this.devices.get(deviceId);
+    const existed = Boolean(index?.charges.has(eventId)) || this.blobs.has(key.envelope(deviceId, eventId));
+    if (existed) this.removeEvent(deviceId, eventId);
+    return existed;
+  }
+
+  async usage(deviceId: string, now: number, retention: Retention): Promise<number> {
+    this.prune(deviceId, now, retention);
+    return this.used(deviceId);
+  }
+
+  async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
+    const messages = this.mailboxes.get(box) ?? [];
+    if (messages.length >= maxMessages) return false;
+    messages.push(message.slice());
+    this.mailboxes.set(box, messages, { ttl: ttlMs });
+    return true;
+  }
+
+  async takeMailbox(box: string): Promise<Uint8Array[]> {
+    const messages = this.mailboxes.get(box) ?? [];
+    this.mailboxes.delete(box);
+    return messages;
+  }
+}

@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+/** A private redis-server on a free loopback port, never the machine's own on 6379. */
+export class TestRedis {
+  private child: ChildProcess | null = null;
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    if (this.child) return;
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    this.child = child;
+    child.once('exit', () => {
+      if (this.child === child) this.child = null;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await this.ping())) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
+      await sleep(25);
+    }
+  }
+
+  /** kill -9: the relay sees the connection drop mid-traffic. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    child.kill('SIGKILL');
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+  }
+
+  private ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port: this.port });
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('error', () => done(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+      socket.setTimeout(500, () => done(false));
+    });
+  }
+}

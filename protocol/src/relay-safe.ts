@@ -18,4 +18,13 @@ export { type FrameHeader, parseFrameHeader } from './frame-format.js';
 export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, parseId } from './identity.js';
 export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
 export { parsePairingRouting } from './pairing.js';
+export {
+  type DeviceMessage,
+  decodeDeviceMessage,
+  decodeViewerMessage,
+  encodeDeviceMessage,
+  encodeViewerMessage,
+  type ViewerMessage,
+  WireType,
+} from './relay-wire.js';
 export { ready } from './sodium.js';

@@ -20,7 +20,10 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Channel names. Devices' live traffic and notices are sharded by device id. */
+/** Channel names, one pair per device (sharded by device id on Redis >= 7). */
 export const channel = {
+  /** Live frames and manifests of a device. */
   device: (deviceId: string) => `sealcam:live:${deviceId}`,
+  /** Event notices for viewers and mailbox notices for the device. */
+  events: (deviceId: string) => `sealcam:events:${deviceId}`,
 };

@@ -1,0 +1,64 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type SessionRole = 'device' | 'viewer';
+
+export interface Session {
+  /** The self-certifying id (base32) proven at authentication. */
+  readonly id: string;
+  readonly role: SessionRole;
+  readonly expiresAt: number;
+}
+
+/** Decodes a configured secret (hex or base64, at least 32 bytes) or makes a random one. */
+export function tokenKey(secret: string | null): { key: Buffer; generated: boolean } {
+  if (!secret) return { key: randomBytes(32), generated: true };
+  const key = /^[0-9a-fA-F]+$/.test(secret) ? Buffer.from(secret, 'hex') : Buffer.from(secret, 'base64');
+  if (key.length < 32) throw new Error('SEALCAM_TOKEN_SECRET must be at least 32 bytes (hex or base64)');
+  return { key, generated: false };
+}
+
+/**
+ * Stateless session tokens "v1.<claims>.<mac>" (base64url; HMAC-SHA256), so any relay process
+ * sharing the secret accepts them. They carry no secret: only id, role and expiry.
+ */
+export class TokenIssuer {
+  constructor(
+    private readonly key: Buffer,
+    private readonly ttlMs: number,
+  ) {}
+
+  private mac(claims: string): string {
+    return createHmac('sha256', this.key).update(`v1.${claims}`).digest('base64url');
+  }
+
+  issue(id: string, role: SessionRole, now: number): { token: string; session: Session } {
+    const session: Session = { id, role, expiresAt: now + this.ttlMs };
+    const claims = Buffer.from(JSON.stringify([session.id, session.role, session.expiresAt])).toString(
+      'base64url',
+    );
+    return { token: `v1.${claims}.${this.mac(claims)}`, session };
+  }
+
+  /** The session, or a reason it is refused. */
+  verify(token: string, now: number): Session | 'malformed' | 'bad-signature' | 'expired' {
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== 'v1' || token.length > 512) return 'malformed';
+    const [, claims, mac] = parts as [string, string, string];
+    const expected = Buffer.from(this.mac(claims));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad-signature';
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8'));
+    } catch {
+      return 'malformed';
+    }
+    if (!Array.isArray(decoded) || decoded.length !== 3) return 'malformed';
+    const [id, role, expiresAt] = decoded as [unknown, unknown, unknown];
+    if (typeof id !== 'string' || (role !== 'device' && role !== 'viewer') || typeof expiresAt !== 'number') {
+      return 'malformed';
+    }
+    if (expiresAt <= now) return 'expired';
+    return { id, role, expiresAt };
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Every relay option: environment variable, type, default and meaning. relay/README.md is generated
+ * from the same list by hand-copying; relay/test/config.test.ts checks that the README lists each one.
+ */
+export interface OptionSpec {
+  readonly env: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  readonly default: string | number | boolean | null;
+  readonly description: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly enum?: readonly string[];
+}
+
+export const OPTIONS = {
+  host: { env: 'SEALCAM_HOST', type: 'string', default: '127.0.0.1', description: 'Address to listen on.' },
+  port: {
+    env: 'SEALCAM_PORT',
+    type: 'integer',
+    default: 8080,
+    minimum: 0,
+    maximum: 65535,
+    description: 'TCP port (0 = any free port).',
+  },
+  publicOrigin: {
+    env: 'SEALCAM_PUBLIC_ORIGIN',
+    type: 'string',
+    default: null,
+    description:
+      'Origin clients use to reach the relay (auth proofs are bound to it). Default http://<host>:<port>; set it behind a load balancer, the same on every node.',
+  },
+  store: {
+    env: 'SEALCAM_STORE',
+    type: 'string',
+    default: 'memory',
+    enum: ['memory', 'redis'],
+    description: 'Storage backend.',
+  },
+  redisUrl: {
+    env: 'SEALCAM_REDIS_URL',
+    type: 'string',
+    default: 'redis://127.0.0.1:6379',
+    description: 'Redis URL when store = redis; also used for cross-process fan-out.',
+  },
+  redisKeyPrefix: {
+    env: 'SEALCAM_REDIS_PREFIX',
+    type: 'string',
+    default: 'sealcam:',
+    description: 'Prefix of every Redis key (share one Redis between deployments).',
+  },
+  memoryMaxBytes: {
+    env: 'SEALCAM_MEMORY_MAX_BYTES',
+    type: 'integer',
+    default: 268_435_456,
+    minimum: 1_048_576,
+    description: 'Memory store: bytes of ciphertext held at most (LRU beyond).',
+  },
+  retentionSeconds: {
+    env: 'SEALCAM_RETENTION_SECONDS',
+    type: 'integer',
+    default: 604_800,
+    minimum: 60,
+    description: 'How long events, manifests and keyframes are kept.',
+  },
+  deviceQuotaBytes: {
+    env: 'SEALCAM_DEVICE_QUOTA_BYTES',
+    type: 'integer',
+    default: 1_073_741_824,
+    minimum: 1024,
+    description: 'Bytes of events one device may store.',
+  },
+  tokenSecret: {
+    env: 'SEALCAM_TOKEN_SECRET',
+    type: 'string',
+    default: null,
+    description:
+      'HMAC key for session tokens, at least 32 bytes as hex or base64. Required (and the same) on every node behind one load balancer; random per process when absent.',
+  },
+  tokenTtlSeconds: {
+    env: 'SEALCAM_TOKEN_TTL_SECONDS',
+    type: 'integer',
+    default: 900,
+    minimum: 30,
+    maximum: 86_400,
+    description: 'Session token lifetime.',
+  },
+  challengeTtlSeconds: {
+    env: 'SEALCAM_CHALLENGE_TTL_SECONDS',
+    type: 'integer',
+    default: 60,
+    minimum: 5,
+    maximum: 600,
+    description: 'Auth challenge lifetime.',
+  },
+  maxConnections: {
+    env: 'SEALCAM_MAX_CONNECTIONS',
+    type: 'integer',
+    default: 20_000,
+    minimum: 1,
+    description: 'WebSocket connections per process; beyond, new ones get 503 + Retry-After.',
+  },
+  handshakeRate: {
+    env: 'SEALCAM_HANDSHAKE_RATE',
+    type: 'integer',
+    default: 500,
+    minimum: 1,
+    description: 'Admission: handshakes (auth + WebSocket upgrades) per second per process, steady state.',
+  },
+  handshakeBurst: {
+    env: 'SEALCAM_HANDSHAKE_BURST',
+    type: 'integer',
+    default: 1000,
+    minimum: 1,
+    description: 'Admission: extra handshakes allowed in a burst.',
+  },
+  retryAfterSeconds: {
+    env: 'SEALCAM_RETRY_AFTER_SECONDS',
+    type: 'integer',
+    default: 5,
+    minimum: 1,
+    maximum: 600,
+    description: 'Back-off hint sent when over capacity (clients add jitter).',
+  },
+  requestsPerSecond: {
+    env: 'SEALCAM_REQUESTS_PER_SECOND',
+    type: 'integer',
+    default: 100,
+    minimum: 1,
+    description: 'HTTP requests per second per identity (burst 2x); beyond, 429.',
+  },
+  wsMessagesPerSecond: {
+    env: 'SEALCAM_WS_MESSAGES_PER_SECOND',
+    type: 'integer',
+    default: 600,
+    minimum: 1,
+    description: 'WebSocket messages per second per connection (burst 2x); beyond, close 4429.',
+  },
+  maxFrameBytes: {
+    env: 'SEALCAM_MAX_FRAME_BYTES',
+    type: 'integer',
+    default: 4_194_304,
+    minimum: 1024,
+    description: 'Largest live frame message accepted.',
+  },
+  maxObjectBytes: {
+    env: 'SEALCAM_MAX_OBJECT_BYTES',
+    type: 'integer',
+    default: 8_388_864,
+    minimum: 1024,
+    description: 'Largest stored object (thumbnail, clip chunk, envelope, manifest).',
+  },
+  viewerQueueBytes: {
+    env: 'SEALCAM_VIEWER_QUEUE_BYTES',
+    type: 'integer',
+    default: 2_097_152,
+    minimum: 16_384,
+    description: 'Per-viewer send buffer: beyond it non-keyframes are dropped; beyond 4x keyframes too.',
+  },
+  subscriptionsPerConnection: {
+    env: 'SEALCAM_SUBSCRIPTIONS_PER_CONNECTION',
+    type: 'integer',
+    default: 64,
+    minimum: 1,
+    description: 'Streams and event feeds one viewer connection may follow.',
+  },
+  logLevel: {
+    env: 'SEALCAM_LOG_LEVEL',
+    type: 'string',
+    default: 'info',
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'pino log level.',
+  },
+  shutdownGraceSeconds: {
+    env: 'SEALCAM_SHUTDOWN_GRACE_SECONDS',
+    type: 'integer',
+    default: 10,
+    minimum: 0,
+    maximum: 300,
+    description: 'Graceful shutdown: time to drain before connections are cut.',
+  },
+  faultInjection: {
+    env: 'SEALCAM_FAULT_INJECTION',
+    type: 'string',
+    default: 'off',
+    enum: ['off', 'mixup'],
+    description:
+      'TEST ONLY. "mixup" makes the store and fan-out misroute results (see "Fault seam"). Logged loudly and shown in /healthz.',
+  },
+  faultRate: {
+    env: 'SEALCAM_FAULT_RATE',
+    type: 'number',
+    default: 0.2,
+    minimum: 0,
+    maximum: 1,
+    description: 'TEST ONLY. Probability of each misroute when faultInjection = mixup.',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;

@@ -1,0 +1,40 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Session, TokenIssuer } from './auth/tokens.js';
+import type { Bus } from './bus/bus.js';
+import type { RelayConfig } from './config/config.js';
+import type { Admission, KeyedRateLimit } from './http/admission.js';
+import type { Metrics } from './ops/metrics.js';
+import type { Retention, Store } from './store/store.js';
+
+/** Event notices pushed to viewers that follow a device (routing ids and public time only). */
+export interface EventNotice {
+  readonly deviceId: string;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly time: number;
+}
+
+export interface Notifier {
+  /** A committed event: tell subscribed viewers, here and on other relay processes. */
+  eventCommitted(notice: EventNotice): void;
+  /** Something waits in a device's mailbox (pairing request, grant): tell the device if connected. */
+  mailboxChanged(deviceId: string, box: 'pairing' | 'inbox'): void;
+}
+
+export interface RelayContext {
+  readonly config: RelayConfig;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly tokens: TokenIssuer;
+  readonly admission: Admission;
+  readonly requestLimit: KeyedRateLimit;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  readonly notifier: Notifier;
+  /** The origin auth proofs are bound to (known once the server listens). */
+  origin(): string;
+  retention(): Retention;
+  now(): number;
+  /** Whether the viewer (or the device itself) may read the device's objects; owner for deletes. */
+  access(session: Session, deviceId: string): Promise<'none' | 'viewer' | 'owner' | 'device'>;
+}

@@ -1,0 +1,574 @@
+import { randomBytes } from 'node:crypto';
+import {
+  decodeDeviceMessage,
+  decodeViewerMessage,
+  encodeViewerMessage,
+  fromBase32,
+  type IdentityCard,
+  parseFrameHeader,
+  SealError,
+  toBase32,
+  verifyManifest,
+  WireType,
+} from '@sealcam/protocol/relay-safe';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { Session } from '../auth/tokens.js';
+import { type Bus, type BusListener, channel } from '../bus/bus.js';
+import type { RelayConfig } from '../config/config.js';
+import type { EventNotice, Notifier } from '../context.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Retention, Store } from '../store/store.js';
+import { Close, reason } from './close-codes.js';
+import { MessageRate } from './message-rate.js';
+import { ViewerConnection } from './viewer-connection.js';
+
+export interface HubDependencies {
+  readonly config: RelayConfig;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  readonly access: (session: Session, deviceId: string) => Promise<'none' | 'viewer' | 'owner' | 'device'>;
+  readonly deviceCard: (deviceId: string) => Promise<IdentityCard>;
+  readonly retention: () => Retention;
+  /** TEST ONLY: probability that a frame is also delivered to a subscriber of another stream. */
+  readonly faultRate: number;
+  readonly random: () => number;
+}
+
+interface DeviceConnection {
+  readonly ws: WebSocket;
+  readonly session: Session;
+  readonly idBytes: Uint8Array;
+  readonly card: IdentityCard;
+  readonly rate: MessageRate;
+}
+
+/** Bus message: origin (8 bytes) ‖ kind ‖ payload. A process ignores its own messages. */
+const BusKind = { Wire: 1, EventNotice: 2, DeviceNotice: 3 } as const;
+const ORIGIN_BYTES = 8;
+const PROBE_INTERVAL_MS = 1000;
+const CONTROL_MESSAGE_BYTES = 4096;
+const ID = /^[a-z2-7]{26}$/;
+const STREAM = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The live half of the relay: devices publish sealed frames and manifests, viewers subscribe.
+ * Frames are parsed only as far as the clear header (keyframe flag), encoded once, and sent as the
+ * same bytes to every subscriber. Only keyframes and manifests are stored. Other relay processes
+ * get a device's frames over the bus only while one of them has a viewer for it.
+ */
+export class LiveHub implements Notifier {
+  private readonly origin = randomBytes(ORIGIN_BYTES);
+  private readonly devices = new Map<string, DeviceConnection>();
+  private readonly viewers = new Set<ViewerConnection>();
+  private readonly streamViewers = new Map<string, Set<ViewerConnection>>();
+  private readonly eventViewers = new Map<string, Set<ViewerConnection>>();
+  private readonly liveInterest = new Map<string, number>();
+  private readonly busChannels = new Set<string>();
+  private readonly remoteReceivers = new Map<string, { receivers: number; lastProbe: number }>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly frameBytesIn: { inc: (value: number) => void };
+  private readonly busListener: BusListener = (message) => this.onBusMessage(message);
+
+  constructor(private readonly deps: HubDependencies) {
+    this.frameBytesIn = deps.metrics.bytesIn.labels('frame');
+    this.heartbeat = setInterval(() => this.beat(), 30_000);
+    this.heartbeat.unref();
+  }
+
+  get connections(): { devices: number; viewers: number } {
+    return { devices: this.devices.size, viewers: this.viewers.size };
+  }
+
+  /** A WebSocket whose token was verified at the upgrade. */
+  async accept(ws: WebSocket, session: Session): Promise<void> {
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    ws.on('error', (error) => this.deps.log.debug({ err: error.message }, 'websocket error'));
+    const expiry = setTimeout(
+      () => ws.close(Close.Unauthorized, 'token-expired; authenticate again'),
+      Math.max(0, session.expiresAt - Date.now()),
+    );
+    expiry.unref();
+    ws.once('close', () => clearTimeout(expiry));
+    if (session.role === 'device') await this.acceptDevice(ws, session);
+    else this.acceptViewer(ws, session);
+  }
+
+  // ---- devices ----
+
+  private async acceptDevice(ws: WebSocket, session: Session): Promise<void> {
+    let card: IdentityCard;
+    try {
+      card = await this.deps.deviceCard(session.id);
+    } catch {
+      ws.close(Close.Unauthorized, 'reauthenticate: the relay no longer holds this identity card');
+      return;
+    }
+    const device: DeviceConnection = {
+      ws,
+      session,
+      idBytes: fromBase32(session.id),
+      card,
+      rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
+    };
+    const previous = this.devices.get(session.id);
+    if (previous) previous.ws.close(Close.Replaced, 'replaced by a newer connection of this device');
+    this.devices.set(session.id, device);
+    this.deps.metrics.connections.inc({ role: 'device' });
+    this.refreshInterest(session.id);
+    ws.on('message', (data, isBinary) => {
+      this.onDeviceMessage(device, data, isBinary).catch((error: unknown) => {
+        this.deps.log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'device message failed',
+        );
+      });
+    });
+    ws.once('close', () => {
+      this.deps.metrics.connections.dec({ role: 'device' });
+      if (this.devices.get(session.id) === device) this.devices.delete(session.id);
+      this.refreshInterest(session.id);
+    });
+  }
+
+  private refuse(ws: WebSocket, surface: string, code: number, text: string): void {
+    this.deps.metrics.badInput.inc({ surface });
+    ws.close(code, reason(text));
+  }
+
+  private async onDeviceMessage(device: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
+    if (!isBinary || !Buffer.isBuffer(data)) {
+      this.refuse(
+        device.ws,
+        'ws-device',
+        Close.BadMessage,
+        'devices send binary frame and manifest messages only',
+      );
+      return;
+    }
+    if (!device.rate.allow(Date.now())) {
+      this.deps.metrics.admissionRejections.inc({ kind: 'ws-rate' });
+      device.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
+      return;
+    }
+    let message: ReturnType<typeof decodeDeviceMessage>;
+    try {
+      message = decodeDeviceMessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
+    } catch (error) {
+      this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad message: ${errorText(error)}`);
+      return;
+    }
+    if (message.type === WireType.DeviceFrame) this.onFrame(device, message.streamId, message.payload);
+    else await this.onManifest(device, message.streamId, message.payload);
+  }
+
+  private onFrame(device: DeviceConnection, streamId: string, payload: Uint8Array): void {
+    if (payload.length > this.deps.config.maxFrameBytes) {
+      this.refuse(
+        device.ws,
+        'ws-device',
+        Close.BadMessage,
+        `frame larger than ${this.deps.config.maxFrameBytes} bytes`,
+      );
+      return;
+    }
+    let keyframe: boolean;
+    try {
+      keyframe = parseFrameHeader(payload).keyframe;
+    } catch (error) {
+      this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad frame: ${errorText(error)}`);
+      return;
+    }
+    this.deps.metrics.framesIn.inc();
+    this.frameBytesIn.inc(payload.length);
+    const deviceId = device.session.id;
+    const wire = encodeViewerMessage({
+      type: WireType.ViewerFrame,
+      deviceId: device.idBytes,
+      streamId,
+      payload,
+    });
+    if (keyframe) {
+      this.deps.store.putKeyframe(deviceId, streamId, payload, this.deps.retention().ttlMs).catch(() => {
+        this.deps.metrics.storeOperations.inc({ operation: 'putKeyframe', outcome: 'error' });
+      });
+    }
+    this.deliverFrame(`${deviceId}/${streamId}`, wire, keyframe);
+    this.publishLive(deviceId, wire, keyframe);
+  }
+
+  private async onManifest(device: DeviceConnection, streamId: string, payload: Uint8Array): Promise<void> {
+    let epoch: number;
+    try {
+      const manifest = verifyManifest(payload, device.card);
+      if (manifest.streamId !== streamId) throw new Error('manifest is for another stream');
+      epoch = manifest.epoch;
+    } catch (error) {
+      this.refuse(device.ws, 'ws-device', Close.BadMessage, `manifest refused: ${errorText(error)}`);
+      return;
+    }
+    const deviceId = device.session.id;
+    const result = await this.deps.store.putManifest(
+      deviceId,
+      streamId,
+      epoch,
+      payload,
+      this.deps.retention(),
+    );
+    if (result === 'conflict') {
+      this.refuse(
+        device.ws,
+        'ws-device',
+        Close.BadMessage,
+        `a different manifest for epoch ${epoch} is stored`,
+      );
+      return;
+    }
+    const wire = encodeViewerMessage({
+      type: WireType.ViewerManifest,
+      deviceId: device.idBytes,
+      streamId,
+      payload,
+    });
+    this.deliverManifest(`${deviceId}/${streamId}`, wire);
+    this.publishLive(deviceId, wire, true);
+  }
+
+  // ---- fan-out ----
+
+  private deliverFrame(streamKey: string, wire: Uint8Array, keyframe: boolean): void {
+    const viewers = this.streamViewers.get(streamKey);
+    if (viewers) for (const viewer of viewers) viewer.sendFrame(streamKey, wire, keyframe);
+    if (this.deps.faultRate > 0 && this.deps.random() < this.deps.faultRate)
+      this.misroute(streamKey, wire, keyframe);
+  }
+
+  private deliverManifest(streamKey: string, wire: Uint8Array): void {
+    const viewers = this.streamViewers.get(streamKey);
+    if (viewers) for (const viewer of viewers) if (!viewer.joining.has(streamKey)) viewer.send(wire);
+  }
+
+  /** TEST ONLY: the fan-out mixes up its mapping and hands the frame to another stream's viewer, labelled as theirs. */
+  private misroute(streamKey: string, wire: Uint8Array, keyframe: boolean): void {
+    const others = [...this.streamViewers.keys()].filter((key) => key !== streamKey);
+    if (others.length === 0) return;
+    const target = others[Math.floor(this.deps.random() * others.length)]!;
+    const [deviceId, streamId] = target.split('/') as [string, string];
+    const original = decodeViewerMessage(wire);
+    const relabelled = encodeViewerMessage({ ...original, deviceId: fromBase32(deviceId), streamId });
+    for (const viewer of this.streamViewers.get(target) ?? []) viewer.sendFrame(target, relabelled, keyframe);
+    this.deps.metrics.faultMisroutes.inc({ where: 'fan-out' });
+  }
+
+  /**
+   * Publishes to other processes only while one of them listens (the bus reports receivers);
+   * keyframes and manifests always go out, and a probe once a second notices new listeners.
+   */
+  private publishLive(deviceId: string, wire: Uint8Array, important: boolean): void {
+    if (this.deps.bus.kind === 'local') return;
+    const now = Date.now();
+    let state = this.remoteReceivers.get(deviceId);
+    if (!state) {
+      state = { receivers: -1, lastProbe: 0 };
+      this.remoteReceivers.set(deviceId, state);
+    }
+    if (!important && state.receivers === 0) {
+      if (now - state.lastProbe < PROBE_INTERVAL_MS) return;
+      state.lastProbe = now;
+    }
+    const tracked = state;
+    this.deps.metrics.busPublishes.inc({ kind: important ? 'key' : 'delta' });
+    this.deps.bus.publish(channel.device(deviceId), this.busMessage(BusKind.Wire, wire)).then((receivers) => {
+      tracked.receivers = receivers;
+    });
+  }
+
+  private busMessage(kind: number, payload: Uint8Array): Uint8Array {
+    const message = new Uint8Array(ORIGIN_BYTES + 1 + payload.length);
+    message.set(this.origin);
+    message[ORIGIN_BYTES] = kind;
+    message.set(payload, ORIGIN_BYTES + 1);
+    return message;
+  }
+
+  private onBusMessage(message: Uint8Array): void {
+    if (message.length <= ORIGIN_BYTES + 1) return;
+    if (Buffer.from(message.buffer, message.byteOffset, ORIGIN_BYTES).equals(this.origin)) return;
+    const kind = message[ORIGIN_BYTES];
+    const payload = message.subarray(ORIGIN_BYTES + 1);
+    try {
+      if (kind === BusKind.Wire) {
+        const wire = decodeViewerMessage(payload);
+        const streamKey = `${toBase32(wire.deviceId)}/${wire.streamId}`;
+        if (wire.type === WireType.ViewerManifest) this.deliverManifest(streamKey, payload);
+        else this.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
+      } else if (kind === BusKind.EventNotice) {
+        this.deliverEvent(JSON.parse(Buffer.from(payload).toString('utf8')) as EventNotice);
+      } else if (kind === BusKind.DeviceNotice) {
+        const notice = JSON.parse(Buffer.from(payload).toString('utf8')) as { deviceId: string } & Record<
+          string,
+          unknown
+        >;
+        this.devices.get(notice.deviceId)?.ws.send(JSON.stringify(notice.message));
+      }
+    } catch (error) {
+      this.deps.metrics.badInput.inc({ surface: 'bus' });
+      this.deps.log.warn({ err: errorText(error) }, 'unreadable bus message');
+    }
+  }
+
+  /** Subscribes this process to a device's channels while it has a local reason to. */
+  private refreshInterest(deviceId: string): void {
+    const wantLive = (this.liveInterest.get(deviceId) ?? 0) > 0 && !this.devices.has(deviceId);
+    const wantEvents = (this.eventViewers.get(deviceId)?.size ?? 0) > 0 || this.devices.has(deviceId);
+    this.setBusSubscription(channel.device(deviceId), wantLive);
+    this.setBusSubscription(channel.events(deviceId), wantEvents);
+  }
+
+  private setBusSubscription(name: string, wanted: boolean): void {
+    if (this.deps.bus.kind === 'local' || wanted === this.busChannels.has(name)) return;
+    if (wanted) {
+      this.busChannels.add(name);
+      this.deps.bus.subscribe(name, this.busListener).catch(() => this.busChannels.delete(name));
+    } else {
+      this.busChannels.delete(name);
+      this.deps.bus.unsubscribe(name, this.busListener).catch(() => {});
+    }
+  }
+
+  // ---- notices ----
+
+  eventCommitted(notice: EventNotice): void {
+    this.deliverEvent(notice);
+    if (this.deps.bus.kind !== 'local') {
+      const payload = Buffer.from(JSON.stringify(notice));
+      this.deps.bus.publish(channel.events(notice.deviceId), this.busMessage(BusKind.EventNotice, payload));
+    }
+  }
+
+  mailboxChanged(deviceId: string, box: 'pairing' | 'inbox'): void {
+    this.notifyDevice(deviceId, { op: 'mailbox', box });
+  }
+
+  private notifyDevice(deviceId: string, message: Record<string, unknown>): void {
+    const local = this.devices.get(deviceId);
+    if (local) local.ws.send(JSON.stringify(message));
+    else if (this.deps.bus.kind !== 'local') {
+      const payload = Buffer.from(JSON.stringify({ deviceId, message }));
+      this.deps.bus.publish(channel.events(deviceId), this.busMessage(BusKind.DeviceNotice, payload));
+    }
+  }
+
+  private deliverEvent(notice: EventNotice): void {
+    for (const viewer of this.eventViewers.get(notice.deviceId) ?? [])
+      viewer.control({ op: 'event', ...notice });
+  }
+
+  // ---- viewers ----
+
+  private acceptViewer(ws: WebSocket, session: Session): void {
+    const viewer = new ViewerConnection(ws, session, this.deps.config.viewerQueueBytes, this.deps.metrics);
+    this.viewers.add(viewer);
+    this.deps.metrics.connections.inc({ role: 'viewer' });
+    ws.on('message', (data, isBinary) => {
+      this.onViewerMessage(viewer, data, isBinary).catch((error: unknown) => {
+        this.deps.log.warn({ err: errorText(error) }, 'viewer message failed');
+      });
+    });
+    ws.once('close', () => {
+      this.deps.metrics.connections.dec({ role: 'viewer' });
+      this.viewers.delete(viewer);
+      for (const streamKey of [...viewer.streams]) this.leaveStream(viewer, streamKey);
+      for (const deviceId of [...viewer.eventFeeds]) this.unwatch(viewer, deviceId);
+    });
+    viewer.control({ op: 'hello', id: session.id, role: session.role });
+  }
+
+  private async onViewerMessage(viewer: ViewerConnection, data: RawData, isBinary: boolean): Promise<void> {
+    const text = isBinary ? null : Buffer.isBuffer(data) ? data : null;
+    if (!text || text.length > CONTROL_MESSAGE_BYTES) {
+      this.refuse(
+        viewer.ws,
+        'ws-viewer',
+        Close.BadMessage,
+        'viewers send JSON control messages of at most 4 KiB',
+      );
+      return;
+    }
+    let message: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text.toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      message = parsed as Record<string, unknown>;
+    } catch {
+      this.refuse(viewer.ws, 'ws-viewer', Close.BadMessage, 'control messages are JSON objects');
+      return;
+    }
+    const { op, deviceId, streamId } = message;
+    const validDevice = typeof deviceId === 'string' && ID.test(deviceId);
+    const validStream = typeof streamId === 'string' && STREAM.test(streamId);
+    switch (op) {
+      case 'ping':
+        viewer.control({ op: 'pong' });
+        return;
+      case 'subscribe':
+      case 'unsubscribe':
+        if (!validDevice || !validStream) break;
+        if (op === 'subscribe') await this.subscribe(viewer, deviceId as string, streamId as string);
+        else this.leaveStream(viewer, `${deviceId}/${streamId}`);
+        return;
+      case 'watch':
+      case 'unwatch':
+        if (!validDevice) break;
+        if (op === 'watch') await this.watch(viewer, deviceId as string);
+        else this.unwatch(viewer, deviceId as string);
+        return;
+    }
+    this.refuse(viewer.ws, 'ws-viewer', Close.BadMessage, 'unknown op or invalid deviceId/streamId');
+  }
+
+  private async allowed(viewer: ViewerConnection, deviceId: string, streamId?: string): Promise<boolean> {
+    if (viewer.following >= this.deps.config.subscriptionsPerConnection) {
+      viewer.control({ op: 'error', reason: 'too-many-subscriptions', deviceId, streamId });
+      return false;
+    }
+    if ((await this.deps.access(viewer.session, deviceId)) === 'none') {
+      viewer.control({
+        op: 'error',
+        reason: 'no-grant',
+        message: 'this device has not registered a grant for you',
+        deviceId,
+        streamId,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  private async subscribe(viewer: ViewerConnection, deviceId: string, streamId: string): Promise<void> {
+    const streamKey = `${deviceId}/${streamId}`;
+    if (viewer.streams.has(streamKey) || !(await this.allowed(viewer, deviceId, streamId))) return;
+    viewer.startJoin(streamKey);
+    let viewers = this.streamViewers.get(streamKey);
+    if (!viewers) {
+      viewers = new Set();
+      this.streamViewers.set(streamKey, viewers);
+    }
+    viewers.add(viewer);
+    this.liveInterest.set(deviceId, (this.liveInterest.get(deviceId) ?? 0) + 1);
+    this.refreshInterest(deviceId);
+    let manifest: Uint8Array | null;
+    let keyframe: Uint8Array | null;
+    try {
+      [manifest, keyframe] = await Promise.all([
+        this.deps.store.getManifest(deviceId, streamId, 'latest'),
+        this.deps.store.getKeyframe(deviceId, streamId),
+      ]);
+    } catch {
+      this.leaveStream(viewer, streamKey);
+      viewer.control({
+        op: 'error',
+        reason: 'store-unavailable',
+        deviceId,
+        streamId,
+        retryAfter: this.deps.config.retryAfterSeconds,
+      });
+      return;
+    }
+    if (!viewer.streams.has(streamKey)) return;
+    const idBytes = fromBase32(deviceId);
+    if (manifest)
+      viewer.send(
+        encodeViewerMessage({
+          type: WireType.ViewerManifest,
+          deviceId: idBytes,
+          streamId,
+          payload: manifest,
+        }),
+      );
+    viewer.finishJoin(streamKey);
+    if (keyframe && viewer.needsKeyframe(streamKey)) {
+      viewer.sendFrame(
+        streamKey,
+        encodeViewerMessage({ type: WireType.ViewerFrame, deviceId: idBytes, streamId, payload: keyframe }),
+        true,
+      );
+    }
+    if (!keyframe) this.notifyDevice(deviceId, { op: 'keyframe', streamId });
+    viewer.control({
+      op: 'subscribed',
+      deviceId,
+      streamId,
+      manifest: Boolean(manifest),
+      keyframe: Boolean(keyframe),
+    });
+  }
+
+  private leaveStream(viewer: ViewerConnection, streamKey: string): void {
+    if (!viewer.streams.has(streamKey)) return;
+    viewer.leave(streamKey);
+    const viewers = this.streamViewers.get(streamKey);
+    viewers?.delete(viewer);
+    if (viewers?.size === 0) this.streamViewers.delete(streamKey);
+    const deviceId = streamKey.slice(0, streamKey.indexOf('/'));
+    const count = (this.liveInterest.get(deviceId) ?? 1) - 1;
+    if (count > 0) this.liveInterest.set(deviceId, count);
+    else this.liveInterest.delete(deviceId);
+    this.refreshInterest(deviceId);
+  }
+
+  private async watch(viewer: ViewerConnection, deviceId: string): Promise<void> {
+    if (viewer.eventFeeds.has(deviceId) || !(await this.allowed(viewer, deviceId))) return;
+    viewer.eventFeeds.add(deviceId);
+    let viewers = this.eventViewers.get(deviceId);
+    if (!viewers) {
+      viewers = new Set();
+      this.eventViewers.set(deviceId, viewers);
+    }
+    viewers.add(viewer);
+    this.refreshInterest(deviceId);
+    viewer.control({ op: 'watching', deviceId });
+  }
+
+  private unwatch(viewer: ViewerConnection, deviceId: string): void {
+    if (!viewer.eventFeeds.delete(deviceId)) return;
+    const viewers = this.eventViewers.get(deviceId);
+    viewers?.delete(viewer);
+    if (viewers?.size === 0) this.eventViewers.delete(deviceId);
+    this.refreshInterest(deviceId);
+  }
+
+  // ---- lifecycle ----
+
+  private beat(): void {
+    const sockets = [...this.viewers]
+      .map((viewer) => viewer.ws)
+      .concat([...this.devices.values()].map((d) => d.ws));
+    for (const ws of sockets) {
+      if (!this.alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+
+  /** Graceful shutdown: every connection is told to come back later (with jitter) elsewhere. */
+  close(retryAfterSeconds: number): void {
+    clearInterval(this.heartbeat);
+    const text = `relay shutting down; retry-after=${retryAfterSeconds}`;
+    for (const viewer of this.viewers) viewer.ws.close(Close.GoingAway, text);
+    for (const device of this.devices.values()) device.ws.close(Close.GoingAway, text);
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof SealError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,86 @@
+import type { WebSocket } from 'ws';
+import type { Session } from '../auth/tokens.js';
+import type { Metrics } from '../ops/metrics.js';
+
+/**
+ * One viewer's WebSocket. Backpressure is per viewer and bounded by `queueBytes` of unsent data:
+ * beyond it non-keyframes are dropped (and the stream waits for the next keyframe, since later
+ * frames may depend on the dropped ones); beyond 4x even keyframes are dropped. Memory never grows
+ * without bound, and a slow viewer never slows the others.
+ */
+export class ViewerConnection {
+  readonly streams = new Set<string>();
+  readonly eventFeeds = new Set<string>();
+  /** Streams that must resume at a keyframe (after joining or after a drop). */
+  private readonly awaitingKeyframe = new Set<string>();
+  /** Streams still being joined: nothing live is sent until the manifest went out. */
+  readonly joining = new Set<string>();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly session: Session,
+    private readonly queueBytes: number,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get following(): number {
+    return this.streams.size + this.eventFeeds.size;
+  }
+
+  startJoin(streamKey: string): void {
+    this.streams.add(streamKey);
+    this.joining.add(streamKey);
+    this.awaitingKeyframe.add(streamKey);
+  }
+
+  finishJoin(streamKey: string): void {
+    this.joining.delete(streamKey);
+  }
+
+  needsKeyframe(streamKey: string): boolean {
+    return this.awaitingKeyframe.has(streamKey);
+  }
+
+  leave(streamKey: string): void {
+    this.streams.delete(streamKey);
+    this.joining.delete(streamKey);
+    this.awaitingKeyframe.delete(streamKey);
+  }
+
+  /** Sends a live frame under the backpressure policy. */
+  sendFrame(streamKey: string, wire: Uint8Array, keyframe: boolean): void {
+    if (this.joining.has(streamKey)) {
+      this.metrics.framesDropped.inc({ reason: 'joining' });
+      return;
+    }
+    const buffered = this.ws.bufferedAmount;
+    if (!keyframe) {
+      if (this.awaitingKeyframe.has(streamKey)) {
+        this.metrics.framesDropped.inc({ reason: 'awaiting-keyframe' });
+        return;
+      }
+      if (buffered > this.queueBytes) {
+        this.awaitingKeyframe.add(streamKey);
+        this.metrics.framesDropped.inc({ reason: 'slow-viewer' });
+        return;
+      }
+    } else if (buffered > this.queueBytes * 4) {
+      this.awaitingKeyframe.add(streamKey);
+      this.metrics.framesDropped.inc({ reason: 'slow-viewer-keyframe' });
+      return;
+    }
+    this.awaitingKeyframe.delete(streamKey);
+    this.send(wire);
+    this.metrics.framesOut.inc();
+  }
+
+  /** Manifests and control messages are never dropped (they are rare and small). */
+  send(data: Uint8Array | string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(data, { binary: typeof data !== 'string' });
+  }
+
+  control(message: Record<string, unknown>): void {
+    this.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,93 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics. Labels never carry ids or content: only kinds, outcomes and reasons from
+ * fixed sets.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
+  const metric = {
+    registry,
+    connections: new Gauge({
+      name: 'sealcam_relay_connections',
+      help: 'Open WebSocket connections',
+      labelNames: ['role'],
+      registers: [registry],
+    }),
+    framesIn: new Counter({
+      name: 'sealcam_relay_frames_in_total',
+      help: 'Live frames received from devices',
+      registers: [registry],
+    }),
+    framesOut: new Counter({
+      name: 'sealcam_relay_frames_out_total',
+      help: 'Live frames sent to viewers',
+      registers: [registry],
+    }),
+    framesDropped: new Counter({
+      name: 'sealcam_relay_frames_dropped_total',
+      help: 'Live frames not sent to a viewer',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    bytesIn: new Counter({
+      name: 'sealcam_relay_bytes_in_total',
+      help: 'Payload bytes received',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    bytesOut: new Counter({
+      name: 'sealcam_relay_bytes_out_total',
+      help: 'Payload bytes sent',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    storeOperations: new Counter({
+      name: 'sealcam_relay_store_operations_total',
+      help: 'Store operations by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    storeLatency: new Histogram({
+      name: 'sealcam_relay_store_latency_seconds',
+      help: 'Store operation latency',
+      labelNames: ['operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'sealcam_relay_auth_failures_total',
+      help: 'Authentication failures by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    admissionRejections: new Counter({
+      name: 'sealcam_relay_admission_rejections_total',
+      help: 'Handshakes or requests refused by admission control or rate limits',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    badInput: new Counter({
+      name: 'sealcam_relay_bad_input_total',
+      help: 'Requests or messages rejected as malformed, oversized or forged',
+      labelNames: ['surface'],
+      registers: [registry],
+    }),
+    busPublishes: new Counter({
+      name: 'sealcam_relay_bus_publishes_total',
+      help: 'Messages published to other relay processes',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    faultMisroutes: new Counter({
+      name: 'sealcam_relay_fault_misroutes_total',
+      help: 'TEST ONLY: results deliberately misrouted by the fault seam',
+      labelNames: ['where'],
+      registers: [registry],
+    }),
+  };
+  return metric;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

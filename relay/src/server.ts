@@ -1,0 +1,186 @@
+import type { Writable } from 'node:stream';
+import { ready } from '@sealcam/protocol/relay-safe';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { accessControl } from './access.js';
+import { TokenIssuer, tokenKey } from './auth/tokens.js';
+import type { Bus } from './bus/bus.js';
+import { LocalBus } from './bus/local-bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
+import { originOf, type RelayConfig } from './config/config.js';
+import type { RelayContext } from './context.js';
+import { Admission, KeyedRateLimit } from './http/admission.js';
+import { HttpError } from './http/errors.js';
+import { LiveHub } from './live/hub.js';
+import { handleUpgrades, SUBPROTOCOL } from './live/upgrade.js';
+import { createMetrics } from './ops/metrics.js';
+import { authRoutes } from './routes/auth.js';
+import { deviceCard } from './routes/device-card.js';
+import { deviceUploadRoutes } from './routes/device-uploads.js';
+import { mailboxRoutes } from './routes/mailboxes.js';
+import { FAULT_WARNING, opsRoutes } from './routes/ops.js';
+import { readRoutes } from './routes/reads.js';
+import { faultyStore } from './store/fault-store.js';
+import { instrumentStore } from './store/instrumented-store.js';
+import { MemoryStore } from './store/memory-store.js';
+import { createRedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
+
+export interface Relay {
+  readonly app: FastifyInstance;
+  readonly hub: LiveHub;
+  readonly context: RelayContext;
+  /** Listens and returns the bound port and the origin clients must use. */
+  start(): Promise<{ port: number; origin: string }>;
+  /** Graceful: stop accepting, tell connections to come back later, drain, close the store. */
+  close(): Promise<void>;
+}
+
+export interface RelayOptions {
+  /** Where pino writes JSON log lines (default stdout). */
+  readonly logStream?: Writable;
+  readonly random?: () => number;
+}
+
+async function openBackends(config: RelayConfig): Promise<{ store: Store; bus: Bus }> {
+  if (config.store === 'memory')
+    return { store: new MemoryStore({ maxBytes: config.memoryMaxBytes }), bus: new LocalBus() };
+  const options = { url: config.redisUrl, keyPrefix: config.redisKeyPrefix };
+  const [store, bus] = await Promise.all([createRedisStore(options), createRedisBus(options)]);
+  return { store, bus };
+}
+
+export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
+  await ready();
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'req.headers.cookie'],
+        remove: true,
+      },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    bodyLimit: config.maxObjectBytes,
+    disableRequestLogging: false,
+    trustProxy: false,
+  });
+  const metrics = createMetrics();
+  const backends = await openBackends(config);
+  let store = instrumentStore(backends.store, metrics);
+  const random = options.random ?? Math.random;
+  const faultRate = config.faultInjection === 'mixup' ? config.faultRate : 0;
+  if (faultRate > 0) store = faultyStore(store, faultRate, metrics, random);
+  if (config.faultInjection !== 'off') app.log.warn({ faultRate }, FAULT_WARNING);
+  const { key, generated } = tokenKey(config.tokenSecret);
+  if (generated && config.store === 'redis') {
+    app.log.warn(
+      'SEALCAM_TOKEN_SECRET is not set: tokens from this process are not accepted by other relay processes',
+    );
+  }
+  let origin = config.publicOrigin ?? '';
+  let draining = false;
+  const access = accessControl(store);
+  const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: config.deviceQuotaBytes };
+
+  const hub = new LiveHub({
+    config,
+    store,
+    bus: backends.bus,
+    metrics,
+    log: app.log,
+    access,
+    deviceCard: (deviceId) => deviceCard(context, deviceId),
+    retention: () => retention,
+    faultRate,
+    random,
+  });
+  const context: RelayContext = {
+    config,
+    store,
+    bus: backends.bus,
+    tokens: new TokenIssuer(key, config.tokenTtlSeconds * 1000),
+    admission: new Admission(config),
+    requestLimit: new KeyedRateLimit(config.requestsPerSecond),
+    metrics,
+    log: app.log,
+    notifier: hub,
+    origin: () => origin,
+    retention: () => retention,
+    now: () => Date.now(),
+    access,
+  };
+
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.statusCode === 400 || error.statusCode === 413) metrics.badInput.inc({ surface: 'http' });
+      return reply.code(error.statusCode).send({ error: error.reason, message: error.message });
+    }
+    if (error.validation) {
+      metrics.badInput.inc({ surface: 'http' });
+      return reply.code(400).send({ error: 'invalid-request', message: error.message });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      metrics.badInput.inc({ surface: 'http' });
+      return reply
+        .code(error.statusCode)
+        .send({ error: (error.code ?? 'bad-request').toLowerCase(), message: error.message });
+    }
+    if (!store.isReady() || !backends.bus.isReady()) {
+      reply.header('retry-after', String(config.retryAfterSeconds));
+      return reply
+        .code(503)
+        .send({ error: 'store-unavailable', message: 'storage is unreachable; retry later' });
+    }
+    request.log.error({ err: error.message }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: 'not-found', message: 'no such route' }),
+  );
+
+  authRoutes(app, context);
+  deviceUploadRoutes(app, context);
+  readRoutes(app, context);
+  mailboxRoutes(app, context);
+  opsRoutes(app, context, { draining: () => draining });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: config.maxFrameBytes + 1024,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  app.server.on(
+    'upgrade',
+    handleUpgrades(context, wss, hub, () => draining),
+  );
+
+  return {
+    app,
+    hub,
+    context,
+    async start() {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      origin = originOf(config, port);
+      app.log.info({ origin, store: store.kind, bus: backends.bus.kind }, 'relay listening');
+      return { port, origin };
+    },
+    async close() {
+      draining = true;
+      hub.close(config.retryAfterSeconds);
+      const grace = new Promise<void>((resolve) =>
+        setTimeout(resolve, config.shutdownGraceSeconds * 1000).unref(),
+      );
+      await Promise.race([app.close(), grace]);
+      for (const client of wss.clients) client.terminate();
+      await Promise.allSettled([backends.store.close(), backends.bus.close()]);
+    },
+  };
+}

@@ -1,0 +1,685 @@
+/**
+ * Redis backend of the Store, shared by every relay process of a deployment.
+ *
+ * Key layout (every name is `<keyPrefix>` + a name from keys.ts):
+ *   card:<id>                    STRING  identity card bytes (no TTL: see the note on putCard)
+ *   challenge:<c>                STRING  "1" with PX = the challenge TTL; taken with DEL
+ *   acl:<device>                 HASH    version -> number, bytes -> access list (no TTL)
+ *   manifest:<d>:<s>:<epoch>     STRING  manifest bytes, PX = retention.ttlMs
+ *   streams:<d>                  HASH    streamId -> latest epoch (PX refreshed to the longest TTL)
+ *   keyframe:<d>:<s>             STRING  latest keyframe, PX = the given TTL
+ *   event:<d>:<e>                STRING  envelope, PX = retention.ttlMs
+ *   item:<d>:<e>:<item>          STRING  thumbnail / chunk bytes, PX = retention.ttlMs
+ *   items:<d>:<e>                HASH    item name -> bytes, plus "@timeline" -> timeline member
+ *   timeline:<d>                 ZSET    committed events, all scores 0, lexicographic members
+ *                                        "<time, 16 digits> <eventId> <streamId>"
+ *   charges:<d>                  ZSET    eventId -> first upload time (retention)
+ *   charge-bytes:<d>             HASH    eventId -> bytes charged, plus "#total" -> their sum
+ *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL, refreshed per push
+ *
+ * Every mutation that spans several keys is one Lua script (EVALSHA, EVAL on NOSCRIPT), so a
+ * relay process dying mid-request or two processes racing never leave half-stored events or
+ * double charges. The per-device index keys get a TTL refreshed to the longest retention seen,
+ * so the indexes of a device that went silent disappear with its blobs.
+ *
+ * The scripts build the per-event key names of a device from the prefix and the device id (they
+ * cannot be declared up front: pruning discovers them), so they need a single Redis, not Cluster.
+ *
+ * Nothing here logs; errors go to `onError` (connection errors only, never key names or bytes).
+ */
+import { createHash } from 'node:crypto';
+import { createClient, RESP_TYPES } from 'redis';
+import { decodeCursor, encodeCursor, key } from './keys.js';
+import type { EventItem, EventListing, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
+
+export interface RedisStoreOptions {
+  readonly url: string;
+  /** Namespace of every key; default 'sealcam:'. */
+  readonly keyPrefix?: string | undefined;
+  /** Bound of the initial connection and of each (re)connection attempt; default 5000 ms. */
+  readonly connectTimeoutMs?: number | undefined;
+  /** Bound of each command (it rejects after this); default 5000 ms. */
+  readonly commandTimeoutMs?: number | undefined;
+  /** Connection errors (the store keeps reconnecting). Messages carry no key or content bytes. */
+  readonly onError?: ((error: Error) => void) | undefined;
+}
+
+export type RedisClient = ReturnType<typeof createClient>;
+type Arg = string | Buffer;
+
+const BINARY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+/** Times are written with this many digits so that members sort by time lexicographically. */
+const TIME_DIGITS = 16;
+const MAX_TIME = 10 ** TIME_DIGITS - 1;
+const CLOSE_BOUND_MS = 2000;
+
+const RESULTS: readonly PutResult[] = ['created', 'exists', 'conflict', 'quota'];
+
+class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+}
+
+/**
+ * Shared by the event scripts. KEYS[1..3] = timeline, charges, charge-bytes of the device;
+ * ARGV[1..2] = key prefix, device id.
+ */
+const EVENT_LIBRARY = `
+local P, D = ARGV[1], ARGV[2]
+local TL, CH, CB = KEYS[1], KEYS[2], KEYS[3]
+local TOTAL, TLF = '#total', '@timeline'
+local function eventKey(e) return P .. 'event:' .. D .. ':' .. e end
+local function itemsKey(e) return P .. 'items:' .. D .. ':' .. e end
+local function itemKey(e, i) return P .. 'item:' .. D .. ':' .. e .. ':' .. i end
+local function touch(k, ttl)
+  local left = redis.call('PTTL', k)
+  if left ~= -2 and left < ttl then redis.call('PEXPIRE', k, ttl) end
+end
+local function removeEvent(e)
+  local ik = itemsKey(e)
+  local fields = redis.call('HKEYS', ik)
+  for _, f in ipairs(fields) do
+    if f == TLF then
+      redis.call('ZREM', TL, redis.call('HGET', ik, TLF))
+    else
+      redis.call('DEL', itemKey(e, f))
+    end
+  end
+  redis.call('DEL', ik, eventKey(e))
+  local charged = tonumber(redis.call('HGET', CB, e) or '0')
+  if charged ~= 0 then redis.call('HINCRBY', CB, TOTAL, -charged) end
+  redis.call('HDEL', CB, e)
+  redis.call('ZREM', CH, e)
+end
+-- Removes every event first seen before the cutoff (a decimal string).
+local function prune(cutoff)
+  while true do
+    local old = redis.call('ZRANGEBYSCORE', CH, '-inf', '(' .. cutoff, 'LIMIT', 0, 256)
+    if #old == 0 then return end
+    for _, e in ipairs(old) do removeEvent(e) end
+  end
+end
+local function used()
+  return tonumber(redis.call('HGET', CB, TOTAL) or '0')
+end
+`;
+
+/** Result codes: 0 created, 1 exists, 2 conflict, 3 quota (index into RESULTS). */
+const PUT_ITEM = new Script(`${EVENT_LIBRARY}
+-- KEYS[4] item, KEYS[5] items; ARGV[3] event, [4] item name, [5] bytes, [6] now, [7] cutoff,
+-- [8] ttl, [9] quota
+local existing = redis.call('GET', KEYS[4])
+if existing then
+  if existing == ARGV[5] then return 1 end
+  return 2
+end
+prune(ARGV[7])
+local size = string.len(ARGV[5])
+if used() + size > tonumber(ARGV[9]) then return 3 end
+local ttl = tonumber(ARGV[8])
+redis.call('SET', KEYS[4], ARGV[5], 'PX', ttl)
+redis.call('HSET', KEYS[5], ARGV[4], size)
+redis.call('ZADD', CH, 'NX', ARGV[6], ARGV[3])
+redis.call('HINCRBY', CB, ARGV[3], size)
+redis.call('HINCRBY', CB, TOTAL, size)
+touch(KEYS[5], ttl)
+touch(CH, ttl)
+touch(CB, ttl)
+touch(TL, ttl)
+return 0
+`);
+
+const COMMIT = new Script(`${EVENT_LIBRARY}
+-- KEYS[4] envelope, KEYS[5] items; ARGV[3] event, [4] envelope bytes, [5] now, [6] cutoff,
+-- [7] ttl, [8] quota, [9] timeline member
+local existing = redis.call('GET', KEYS[4])
+if existing then
+  if existing == ARGV[4] then return 1 end
+  return 2
+end
+prune(ARGV[6])
+local size = string.len(ARGV[4])
+if used() + size > tonumber(ARGV[8]) then return 3 end
+local ttl = tonumber(ARGV[7])
+redis.call('SET', KEYS[4], ARGV[4], 'PX', ttl)
+redis.call('ZADD', CH, 'NX', ARGV[5], ARGV[3])
+redis.call('HINCRBY', CB, ARGV[3], size)
+redis.call('HINCRBY', CB, TOTAL, size)
+local previous = redis.call('HGET', KEYS[5], TLF)
+if previous then redis.call('ZREM', TL, previous) end
+redis.call('ZADD', TL, 0, ARGV[9])
+redis.call('HSET', KEYS[5], TLF, ARGV[9])
+touch(KEYS[5], ttl)
+touch(CH, ttl)
+touch(CB, ttl)
+touch(TL, ttl)
+return 0
+`);
+
+const USAGE = new Script(`${EVENT_LIBRARY}
+-- ARGV[3] cutoff
+prune(ARGV[3])
+return used()
+`);
+
+const DELETE_EVENT = new Script(`${EVENT_LIBRARY}
+-- KEYS[4] envelope, KEYS[5] items; ARGV[3] event
+local existed = redis.call('ZSCORE', CH, ARGV[3]) or redis.call('EXISTS', KEYS[4]) == 1
+  or redis.call('EXISTS', KEYS[5]) == 1
+if not existed then return 0 end
+removeEvent(ARGV[3])
+return 1
+`);
+
+/**
+ * Committed events in (lower, upper) (ZRANGEBYLEX bounds), at most ARGV[5]; returns
+ * [member, bytes, member, bytes, ...]. Members whose envelope expired (Redis TTL) are dropped from
+ * the timeline on the way, as the memory store does when it evicts an envelope.
+ */
+const LIST = new Script(`${EVENT_LIBRARY}
+-- ARGV[3] lower bound, [4] upper bound, [5] how many
+local want = tonumber(ARGV[5])
+local batch = math.min(want, 500)
+local lower = ARGV[3]
+local out, found = {}, 0
+while found < want do
+  local members = redis.call('ZRANGEBYLEX', TL, lower, ARGV[4], 'LIMIT', 0, batch)
+  for _, m in ipairs(members) do
+    local e = string.match(m, '^%d+ (%S+) ')
+    if e and redis.call('EXISTS', eventKey(e)) == 1 then
+      out[#out + 1] = m
+      out[#out + 1] = tonumber(redis.call('HGET', CB, e) or '0')
+      found = found + 1
+      if found >= want then break end
+    else
+      redis.call('ZREM', TL, m)
+    end
+  end
+  if #members < batch then break end
+  lower = '(' .. members[#members]
+end
+return out
+`);
+
+/** KEYS[1] manifest, KEYS[2] streams; ARGV[1] bytes, [2] ttl, [3] stream, [4] epoch. */
+const PUT_MANIFEST = new Script(`
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  if existing == ARGV[1] then return 1 end
+  return 2
+end
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+local latest = redis.call('HGET', KEYS[2], ARGV[3])
+if not latest or tonumber(latest) < tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+end
+local left = redis.call('PTTL', KEYS[2])
+if left ~= -2 and left < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 0
+`);
+
+/** KEYS[1] streams; ARGV[1] prefix, [2] device, [3] stream: the latest manifest or nil. */
+const LATEST_MANIFEST = new Script(`
+local epoch = redis.call('HGET', KEYS[1], ARGV[3])
+if not epoch then return false end
+return redis.call('GET', ARGV[1] .. 'manifest:' .. ARGV[2] .. ':' .. ARGV[3] .. ':' .. epoch)
+`);
+
+/** KEYS[1] streams; ARGV[1] prefix, [2] device: [stream, epoch, ...] whose manifest still exists. */
+const LIST_STREAMS = new Script(`
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  local k = ARGV[1] .. 'manifest:' .. ARGV[2] .. ':' .. all[i] .. ':' .. all[i + 1]
+  if redis.call('EXISTS', k) == 1 then
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+end
+return out
+`);
+
+/** KEYS[1] access list; ARGV[1] version, [2] bytes: 1 stored, 0 stale. */
+const PUT_ACCESS_LIST = new Script(`
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'bytes', ARGV[2])
+return 1
+`);
+
+/** KEYS[1] mailbox; ARGV[1] message, [2] ttl, [3] max messages: 1 appended, 0 full. */
+const PUSH_MAILBOX = new Script(`
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`);
+
+/** KEYS[1] mailbox: every message, oldest first, and the mailbox is gone. */
+const TAKE_MAILBOX = new Script(`
+local messages = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return messages
+`);
+
+const SCRIPTS = [
+  PUT_ITEM,
+  COMMIT,
+  USAGE,
+  DELETE_EVENT,
+  LIST,
+  PUT_MANIFEST,
+  LATEST_MANIFEST,
+  LIST_STREAMS,
+  PUT_ACCESS_LIST,
+  PUSH_MAILBOX,
+  TAKE_MAILBOX,
+];
+
+function bytesArg(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function ttlArg(ttlMs: number): string {
+  if (!Number.isFinite(ttlMs)) throw new RangeError('TTL must be a finite number of milliseconds');
+  return String(Math.max(1, Math.ceil(ttlMs)));
+}
+
+function numberArg(value: number, what: string): string {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a finite number`);
+  return String(value);
+}
+
+function timeText(time: number): string {
+  return String(time).padStart(TIME_DIGITS, '0');
+}
+
+function putResult(code: unknown): PutResult {
+  const result = typeof code === 'number' ? RESULTS[code] : undefined;
+  if (!result) throw new Error('unexpected reply from a store script');
+  return result;
+}
+
+function parseMember(member: string): { time: number; eventId: string; streamId: string } | null {
+  const match = /^(\d+) (\S+) (.*)$/s.exec(member);
+  if (!match) return null;
+  return { time: Number(match[1]), eventId: match[2]!, streamId: match[3]! };
+}
+
+/** Closes a client, falling back to destroy() when Redis does not answer within the bound. */
+export async function closeBounded(client: RedisClient, boundMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const closed = client.close().then(
+      () => true,
+      () => false,
+    );
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), boundMs);
+    });
+    if (!(await Promise.race([closed, timedOut]))) client.destroy();
+  } catch {
+    client.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when the first connection is ready; destroys the client if it is not within the bound. */
+export async function connectBounded(client: RedisClient, boundMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = client.connect().then(
+    () => true,
+    () => false,
+  );
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), boundMs);
+  });
+  const connected = await Promise.race([connecting, timedOut]);
+  clearTimeout(timer);
+  if (!connected) {
+    client.destroy();
+    throw new Error(`${what}: Redis did not accept a connection within ${boundMs} ms`);
+  }
+}
+
+export function redisClientOptions(options: {
+  url: string;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}): Parameters<typeof createClient>[0] {
+  return {
+    url: options.url,
+    // Commands fail at once while Redis is unreachable (the HTTP layer answers 503).
+    disableOfflineQueue: true,
+    maintNotifications: 'disabled',
+    commandOptions: { timeout: options.commandTimeoutMs },
+    socket: {
+      connectTimeout: options.connectTimeoutMs,
+      // Never give up; back off linearly up to one attempt per second.
+      reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), 1000),
+    },
+  };
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  private closed = false;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  isReady(): boolean {
+    return !this.closed && this.client.isReady;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await closeBounded(this.client, CLOSE_BOUND_MS);
+  }
+
+  /** Loads the scripts so that EVALSHA normally hits (a restarted Redis is handled per call). */
+  async loadScripts(): Promise<void> {
+    await Promise.all(SCRIPTS.map((script) => this.client.sendCommand(['SCRIPT', 'LOAD', script.source])));
+  }
+
+  private k(name: string): string {
+    return this.prefix + name;
+  }
+
+  private command<T>(args: Arg[], binary = false): Promise<T> {
+    return binary ? this.client.sendCommand<T>(args, BINARY) : this.client.sendCommand<T>(args);
+  }
+
+  private async run<T>(script: Script, keys: string[], args: Arg[], binary = false): Promise<T> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.command<T>(['EVALSHA', script.sha, ...tail], binary);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      // Redis restarted or flushed its script cache: EVAL runs the script and caches it again.
+      return await this.command<T>(['EVAL', script.source, ...tail], binary);
+    }
+  }
+
+  private deviceKeys(deviceId: string): string[] {
+    return [this.k(key.timeline(deviceId)), this.k(key.charges(deviceId)), this.k(key.chargeBytes(deviceId))];
+  }
+
+  private cutoff(now: number, retention: Retention): string {
+    return numberArg(now - retention.ttlMs, 'now - retention.ttlMs');
+  }
+
+  private async getBlob(name: string): Promise<Buffer | null> {
+    return await this.command<Buffer | null>(['GET', this.k(name)], true);
+  }
+
+  /**
+   * Cards are kept without a TTL: a device may stay connected (authenticated once) for months
+   * while others still need its card. They are small and there is one per identity.
+   */
+  async putCard(id: string, card: Uint8Array): Promise<void> {
+    await this.command(['SET', this.k(key.card(id)), bytesArg(card)]);
+  }
+
+  async getCard(id: string): Promise<Uint8Array | null> {
+    return await this.getBlob(key.card(id));
+  }
+
+  async putChallenge(challenge: string, ttlMs: number): Promise<void> {
+    await this.command(['SET', this.k(key.challenge(challenge)), '1', 'PX', ttlArg(ttlMs)]);
+  }
+
+  async takeChallenge(challenge: string): Promise<boolean> {
+    // DEL is atomic: of several processes taking the same challenge, exactly one sees 1.
+    return (await this.command<number>(['DEL', this.k(key.challenge(challenge))])) === 1;
+  }
+
+  /** No TTL: forgetting the version would let an older signed list be replayed. */
+  async putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
+    const stored = await this.run<number>(
+      PUT_ACCESS_LIST,
+      [this.k(key.accessList(deviceId))],
+      [numberArg(version, 'version'), bytesArg(bytes)],
+    );
+    return stored === 1 ? 'stored' : 'stale';
+  }
+
+  async getAccessList(deviceId: string): Promise<Uint8Array | null> {
+    return await this.command<Buffer | null>(['HGET', this.k(key.accessList(deviceId)), 'bytes'], true);
+  }
+
+  async putManifest(
+    deviceId: string,
+    streamId: string,
+    epoch: number,
+    bytes: Uint8Array,
+    retention: Retention,
+  ): Promise<PutResult> {
+    const code = await this.run<number>(
+      PUT_MANIFEST,
+      [this.k(key.manifest(deviceId, streamId, epoch)), this.k(key.streams(deviceId))],
+      [bytesArg(bytes), ttlArg(retention.ttlMs), streamId, numberArg(epoch, 'epoch')],
+    );
+    return putResult(code);
+  }
+
+  async getManifest(
+    deviceId: string,
+    streamId: string,
+    epoch: number | 'latest',
+  ): Promise<Uint8Array | null> {
+    if (epoch !== 'latest') return await this.getBlob(key.manifest(deviceId, streamId, epoch));
+    return await this.run<Buffer | null>(
+      LATEST_MANIFEST,
+      [this.k(key.streams(deviceId))],
+      [this.prefix, deviceId, streamId],
+      true,
+    );
+  }
+
+  async listStreams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
+    const flat = await this.run<string[]>(
+      LIST_STREAMS,
+      [this.k(key.streams(deviceId))],
+      [this.prefix, deviceId],
+    );
+    const streams: { streamId: string; epoch: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      streams.push({ streamId: String(flat[i]), epoch: Number(flat[i + 1]) });
+    }
+    return streams.sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
+  }
+
+  /** One SET on the live path. The frame is copied: the caller does not await and may reuse it. */
+  async putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void> {
+    await this.command([
+      'SET',
+      this.k(key.keyframe(deviceId, streamId)),
+      Buffer.from(frame),
+      'PX',
+      ttlArg(ttlMs),
+    ]);
+  }
+
+  async getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null> {
+    return await this.getBlob(key.keyframe(deviceId, streamId));
+  }
+
+  async putEventItem(
+    deviceId: string,
+    eventId: string,
+    item: EventItem,
+    bytes: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<PutResult> {
+    const code = await this.run<number>(
+      PUT_ITEM,
+      [
+        ...this.deviceKeys(deviceId),
+        this.k(key.item(deviceId, eventId, item)),
+        this.k(key.items(deviceId, eventId)),
+      ],
+      [
+        this.prefix,
+        deviceId,
+        eventId,
+        item,
+        bytesArg(bytes),
+        numberArg(now, 'now'),
+        this.cutoff(now, retention),
+        ttlArg(retention.ttlMs),
+        numberArg(retention.quotaBytes, 'quotaBytes'),
+      ],
+    );
+    return putResult(code);
+  }
+
+  async commitEvent(
+    deviceId: string,
+    eventId: string,
+    meta: { streamId: string; time: number },
+    envelope: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<PutResult> {
+    if (!Number.isSafeInteger(meta.time) || meta.time < 0 || meta.time > MAX_TIME) {
+      throw new RangeError('event time must be a non-negative integer of at most 16 digits');
+    }
+    if (/\s/.test(eventId)) throw new RangeError('event id must not contain whitespace');
+    const member = `${timeText(meta.time)} ${eventId} ${meta.streamId}`;
+    const code = await this.run<number>(
+      COMMIT,
+      [
+        ...this.deviceKeys(deviceId),
+        this.k(key.envelope(deviceId, eventId)),
+        this.k(key.items(deviceId, eventId)),
+      ],
+      [
+        this.prefix,
+        deviceId,
+        eventId,
+        bytesArg(envelope),
+        numberArg(now, 'now'),
+        this.cutoff(now, retention),
+        ttlArg(retention.ttlMs),
+        numberArg(retention.quotaBytes, 'quotaBytes'),
+        member,
+      ],
+    );
+    return putResult(code);
+  }
+
+  async getEvent(deviceId: string, eventId: string): Promise<Uint8Array | null> {
+    return await this.getBlob(key.envelope(deviceId, eventId));
+  }
+
+  async getEventItem(deviceId: string, eventId: string, item: EventItem): Promise<Uint8Array | null> {
+    return await this.getBlob(key.item(deviceId, eventId, item));
+  }
+
+  /**
+   * Timeline members are "<16-digit time> <eventId> <streamId>" with equal scores, so ZRANGEBYLEX
+   * walks them in (time, eventId) order: ties at one time are ordered by event id, and the page
+   * after a cursor starts exactly after the cursor's member ("!" sorts after the " " separator and
+   * before every id character), so nothing is repeated or skipped however many events share a time.
+   */
+  async listEvents(deviceId: string, query: ListQuery): Promise<EventPage> {
+    const limit = Math.floor(query.limit);
+    const from = Math.max(0, Math.ceil(query.from));
+    const to = Math.min(MAX_TIME, Math.floor(query.to));
+    if (!(limit > 0) || !(from <= to)) return { events: [], next: null };
+    let lower = `[${timeText(from)}`;
+    const after = query.after ? decodeCursor(query.after) : null;
+    if (after) {
+      const bound = `(${timeText(after.time)} ${after.eventId}!`;
+      if (bound.slice(1) > lower.slice(1)) lower = bound;
+    }
+    const upper = `(${timeText(to)}!`;
+    const flat = await this.run<(string | number)[]>(LIST, this.deviceKeys(deviceId), [
+      this.prefix,
+      deviceId,
+      lower,
+      upper,
+      String(limit + 1),
+    ]);
+    const selected: EventListing[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const parsed = parseMember(String(flat[i]));
+      if (parsed) selected.push({ ...parsed, bytes: Number(flat[i + 1]) });
+    }
+    const events = selected.slice(0, limit);
+    const last = events[events.length - 1];
+    return {
+      events,
+      next: selected.length > events.length && last ? encodeCursor(last.time, last.eventId) : null,
+    };
+  }
+
+  async deleteEvent(deviceId: string, eventId: string): Promise<boolean> {
+    const removed = await this.run<number>(
+      DELETE_EVENT,
+      [
+        ...this.deviceKeys(deviceId),
+        this.k(key.envelope(deviceId, eventId)),
+        this.k(key.items(deviceId, eventId)),
+      ],
+      [this.prefix, deviceId, eventId],
+    );
+    return removed === 1;
+  }
+
+  async usage(deviceId: string, now: number, retention: Retention): Promise<number> {
+    return Number(
+      await this.run<number>(USAGE, this.deviceKeys(deviceId), [
+        this.prefix,
+        deviceId,
+        this.cutoff(now, retention),
+      ]),
+    );
+  }
+
+  async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
+    const pushed = await this.run<number>(
+      PUSH_MAILBOX,
+      [this.k(key.mailbox(box))],
+      [bytesArg(message), ttlArg(ttlMs), numberArg(maxMessages, 'maxMessages')],
+    );
+    return pushed === 1;
+  }
+
+  async takeMailbox(box: string): Promise<Uint8Array[]> {
+    return await this.run<Buffer[]>(TAKE_MAILBOX, [this.k(key.mailbox(box))], [], true);
+  }
+}
+
+export async function createRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const client = createClient(
+    redisClientOptions({
+      url: options.url,
+      connectTimeoutMs,
+      commandTimeoutMs: options.commandTimeoutMs ?? 5000,
+    }),
+  );
+  // node-redis emits 'error' on every failed (re)connection; unhandled, it would crash the process.
+  client.on('error', (error: unknown) => {
+    options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  });
+  await connectBounded(client, connectTimeoutMs, 'store');
+  const store = new RedisStore(client, options.keyPrefix ?? 'sealcam:');
+  try {
+    await store.loadScripts();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,36 @@
+import { Writable } from 'node:stream';
+import { loadConfig, type RelayConfig } from '../../src/config/config.js';
+import { createRelay, type Relay } from '../../src/server.js';
+
+export interface RunningRelay {
+  readonly relay: Relay;
+  readonly base: string;
+  readonly wsBase: string;
+  /** Every log line the relay wrote (for the marker scan). */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+/** An in-process relay on a free loopback port, logging into memory. */
+export async function startRelay(
+  overrides: Partial<RelayConfig> = {},
+  random?: () => number,
+): Promise<RunningRelay> {
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({}, { port: 0, logLevel: 'info', ...overrides });
+  const relay = await createRelay(config, { logStream, ...(random ? { random } : {}) });
+  const { port } = await relay.start();
+  return {
+    relay,
+    base: `http://127.0.0.1:${port}`,
+    wsBase: `ws://127.0.0.1:${port}`,
+    logs,
+    stop: () => relay.close(),
+  };
+}

@@ -62,6 +62,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: config.maxObjectBytes,
+    // Unknown fields are refused, not silently dropped.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
     disableRequestLogging: false,
     trustProxy: false,
   });

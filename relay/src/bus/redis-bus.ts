@@ -207,7 +207,12 @@ export class RedisBus implements Bus {
       if (!state || state.listeners.size === 0) return;
       if (message.length < HEADER_BYTES || message[0] !== FRAME_VERSION) return;
       if (this.origin.equals(message.subarray(1, HEADER_BYTES))) return;
-      const payload = message.subarray(HEADER_BYTES);
+      // A plain Uint8Array view (no copy) of the payload.
+      const payload = new Uint8Array(
+        message.buffer,
+        message.byteOffset + HEADER_BYTES,
+        message.byteLength - HEADER_BYTES,
+      );
       for (const listener of [...state.listeners]) {
         try {
           listener(payload);

@@ -283,6 +283,22 @@ function bytesArg(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * Replies become plain Uint8Arrays (as the memory store returns). A reply that owns its whole
+ * memory is wrapped; one that is a slice of a larger socket chunk is copied, so a value kept by a
+ * caller never pins the rest of that chunk.
+ */
+function plain(reply: Buffer): Uint8Array {
+  if (reply.byteOffset === 0 && reply.byteLength === reply.buffer.byteLength) {
+    return new Uint8Array(reply.buffer, 0, reply.byteLength);
+  }
+  return new Uint8Array(reply);
+}
+
+function plainOrNull(reply: Buffer | null): Uint8Array | null {
+  return reply === null ? null : plain(reply);
+}
+
 function ttlArg(ttlMs: number): string {
   if (!Number.isFinite(ttlMs)) throw new RangeError('TTL must be a finite number of milliseconds');
   return String(Math.max(1, Math.ceil(ttlMs)));
@@ -416,8 +432,8 @@ export class RedisStore implements Store {
     return numberArg(now - retention.ttlMs, 'now - retention.ttlMs');
   }
 
-  private async getBlob(name: string): Promise<Buffer | null> {
-    return await this.command<Buffer | null>(['GET', this.k(name)], true);
+  private async getBlob(name: string): Promise<Uint8Array | null> {
+    return plainOrNull(await this.command<Buffer | null>(['GET', this.k(name)], true));
   }
 
   /**
@@ -452,7 +468,9 @@ export class RedisStore implements Store {
   }
 
   async getAccessList(deviceId: string): Promise<Uint8Array | null> {
-    return await this.command<Buffer | null>(['HGET', this.k(key.accessList(deviceId)), 'bytes'], true);
+    return plainOrNull(
+      await this.command<Buffer | null>(['HGET', this.k(key.accessList(deviceId)), 'bytes'], true),
+    );
   }
 
   async putManifest(
@@ -476,11 +494,13 @@ export class RedisStore implements Store {
     epoch: number | 'latest',
   ): Promise<Uint8Array | null> {
     if (epoch !== 'latest') return await this.getBlob(key.manifest(deviceId, streamId, epoch));
-    return await this.run<Buffer | null>(
-      LATEST_MANIFEST,
-      [this.k(key.streams(deviceId))],
-      [this.prefix, deviceId, streamId],
-      true,
+    return plainOrNull(
+      await this.run<Buffer | null>(
+        LATEST_MANIFEST,
+        [this.k(key.streams(deviceId))],
+        [this.prefix, deviceId, streamId],
+        true,
+      ),
     );
   }
 
@@ -656,7 +676,8 @@ export class RedisStore implements Store {
   }
 
   async takeMailbox(box: string): Promise<Uint8Array[]> {
-    return await this.run<Buffer[]>(TAKE_MAILBOX, [this.k(key.mailbox(box))], [], true);
+    const messages = await this.run<Buffer[]>(TAKE_MAILBOX, [this.k(key.mailbox(box))], [], true);
+    return messages.map(plain);
   }
 }
 

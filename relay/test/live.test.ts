@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  Access,
+  Codec,
+  decodeViewerMessage,
+  encodeDeviceMessage,
+  FrameOpener,
+  FrameSealer,
+  openManifest,
+  ready,
+  utf8,
+  WireType,
+} from '@sealcam/protocol';
+import WebSocket from 'ws';
+import type { ViewerConnection } from '../src/live/viewer-connection.js';
+import { authenticate, connectLive, http, type LiveClient, registerViewers } from './support/relay-client.js';
+import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { idOf, manifestFor, people, sealedEvent } from './support/world.js';
+
+await ready();
+
+function opener(p: ReturnType<typeof people>, viewer = p.owner) {
+  const frames = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
+  return {
+    /** Opens whatever arrived, in order: manifests give keys, frames must open. */
+    open(messages: Uint8Array[]) {
+      const payloads: string[] = [];
+      for (const bytes of messages) {
+        const message = decodeViewerMessage(bytes);
+        assert.deepEqual(message.deviceId, p.device.card.id);
+        if (message.type === WireType.ViewerManifest) {
+          const opened = openManifest(message.payload, {
+            viewer,
+            device: p.device.card,
+            streamId: message.streamId,
+            now: Date.now(),
+          });
+          frames.addEpoch({
+            epoch: opened.manifest.epoch,
+            epochKey: opened.epochKey,
+            notBefore: opened.manifest.notBefore,
+            notAfter: opened.manifest.notAfter,
+          });
+        } else {
+          payloads.push(Buffer.from(frames.open(message.payload, Date.now()).payload).toString());
+        }
+      }
+      return payloads;
+    },
+  };
+}
+
+describe('live relay (memory store)', () => {
+  let running: RunningRelay;
+  const p = people();
+  const tokens: Record<string, string> = {};
+  let device: LiveClient;
+  const manifest = manifestFor(p.device, [p.owner, p.friend]);
+  const sealer = new FrameSealer({
+    deviceId: p.device.card.id,
+    streamId: 'cam-1',
+    epoch: 1,
+    epochKey: manifest.epochKey,
+  });
+  const frame = (text: string, keyframe: boolean) =>
+    encodeDeviceMessage({
+      type: WireType.DeviceFrame,
+      streamId: 'cam-1',
+      payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
+    });
+
+  before(async () => {
+    running = await startRelay({ viewerQueueBytes: 65_536 });
+    for (const [name, identity] of Object.entries(p))
+      tokens[name] = await authenticate(running.base, identity);
+    await registerViewers(running.base, p.device, tokens.device!, [
+      { identity: p.owner, access: Access.Owner },
+      { identity: p.friend },
+    ]);
+    device = await connectLive(running.wsBase, tokens.device!);
+    device.send(
+      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+    );
+  });
+  after(async () => {
+    await device?.close();
+    await running?.stop();
+  });
+
+  it('fans sealed frames out to subscribed viewers, who open them with keys from the manifest', async () => {
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    await viewer.waitControl((m) => m.op === 'subscribed');
+    const before = viewer.binary.length;
+    device.send(frame('key 1', true));
+    for (let i = 0; i < 5; i++) device.send(frame(`delta ${i}`, false));
+    await viewer.waitBinary(before + 6);
+    const payloads = opener(p).open(viewer.binary);
+    assert.deepEqual(payloads.slice(-6), ['key 1', 'delta 0', 'delta 1', 'delta 2', 'delta 3', 'delta 4']);
+    await viewer.close();
+  });
+
+  it('a late joiner gets the manifest and the cached keyframe at once', async () => {
+    device.send(frame('cached key', true));
+    device.send(frame('after key', false));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = await connectLive(running.wsBase, tokens.friend!);
+    late.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    const subscribed = await late.waitControl((m) => m.op === 'subscribed');
+    assert.equal(subscribed.keyframe, true);
+    await late.waitBinary(2);
+    assert.deepEqual(opener(p, p.friend).open(late.binary.slice(0, 2)), ['cached key']);
+    await late.close();
+  });
+
+  it('pushes new-event notices to viewers watching the device', async () => {
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    viewer.send({ op: 'watch', deviceId: idOf(p.device) });
+    await viewer.waitControl((m) => m.op === 'watching');
+    const event = sealedEvent(p.device, [p.owner]);
+    await http(running.base, 'PUT', `/v1/devices/${idOf(p.device)}/events/${event.eventId}`, {
+      token: tokens.device,
+      body: event.envelope,
+    });
+    const notice = await viewer.waitControl((m) => m.op === 'event');
+    assert.equal(notice.eventId, event.eventId);
+    assert.equal(notice.streamId, 'cam-1');
+    await viewer.close();
+  });
+
+  it('a viewer without a grant is refused a subscription', async () => {
+    const stranger = await connectLive(running.wsBase, tokens.stranger!);
+    stranger.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    const error = await stranger.waitControl((m) => m.op === 'error');
+    assert.equal(error.reason, 'no-grant');
+    device.send(frame('secret?', true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(stranger.binary.length, 0);
+    await stranger.close();
+  });
+
+  it('a slow viewer gets bounded memory and drops; a fast viewer loses nothing', async () => {
+    const slow = await connectLive(running.wsBase, tokens.friend!, { readPaused: true });
+    const fast = await connectLive(running.wsBase, tokens.owner!);
+    for (const client of [slow, fast])
+      client.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    await fast.waitControl((m) => m.op === 'subscribed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const start = fast.binary.length;
+    const big = 'x'.repeat(60_000);
+    const count = 300;
+    let maxBuffered = 0;
+    const viewers = (running.relay.hub as unknown as { viewers: Set<ViewerConnection> }).viewers;
+    for (let i = 0; i < count; i++) {
+      device.send(frame(`${i} ${big}`, i % 30 === 0));
+      if (i % 10 === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        for (const viewer of viewers) maxBuffered = Math.max(maxBuffered, viewer.ws.bufferedAmount);
+      }
+    }
+    await fast.waitBinary(start + count, 30_000);
+    const metrics = await http(running.base, 'GET', '/metrics');
+    const dropped = /sealcam_relay_frames_dropped_total\{reason="(slow-viewer|awaiting-keyframe)"\} (\d+)/g;
+    let drops = 0;
+    for (const match of metrics.text.matchAll(dropped)) drops += Number(match[2]);
+    assert.ok(drops > 0, 'frames were dropped for the slow viewer');
+    // Bounded: never more than 4x the queue plus one frame in flight for any viewer.
+    assert.ok(maxBuffered <= 4 * 65_536 + 70_000, `buffered ${maxBuffered}`);
+    await fast.close();
+    slow.ws.terminate();
+  });
+
+  it('refuses malformed WebSocket input with a close code and a reason, and keeps running', async () => {
+    const noToken = new WebSocket(`${running.wsBase}/v1/live`, ['sealcam.v1']);
+    noToken.on('error', () => {});
+    const refused = await new Promise<number>((resolve) =>
+      noToken.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    assert.equal(refused, 401);
+    noToken.terminate();
+
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    viewer.send(new Uint8Array([1, 2, 3]));
+    assert.deepEqual(await viewer.closed, {
+      code: 4400,
+      reason: 'viewers send JSON control messages of at most 4 KiB',
+    });
+
+    const chatty = await connectLive(running.wsBase, tokens.owner!);
+    chatty.ws.send('{not json');
+    assert.equal((await chatty.closed).code, 4400);
+
+    const otherDevice = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
+    otherDevice.send(new Uint8Array([0x01, 5, 0x63, 0x61, 0x6d, 0x2d, 0x31, 1, 2, 3]));
+    const closed = await otherDevice.closed;
+    assert.equal(closed.code, 4400);
+    assert.match(closed.reason, /bad frame|bad message/);
+
+    const health = await http(running.base, 'GET', '/healthz');
+    assert.equal(health.status, 200);
+  });
+
+  it('a second connection of the same device replaces the first', async () => {
+    const second = await connectLive(running.wsBase, tokens.device!);
+    const first = await device.closed;
+    assert.equal(first.code, 4409);
+    device = second;
+  });
+});

@@ -41,8 +41,10 @@ interface DeviceConnection {
   readonly ws: WebSocket;
   readonly session: Session;
   readonly idBytes: Uint8Array;
-  readonly card: IdentityCard;
+  readonly card: Promise<IdentityCard>;
   readonly rate: MessageRate;
+  /** Set while a message (a manifest) is being handled asynchronously. */
+  pending: Promise<void> | null;
 }
 
 /** Bus message: origin (8 bytes) ‖ kind ‖ payload. A process ignores its own messages. */
@@ -101,33 +103,24 @@ export class LiveHub implements Notifier {
   // ---- devices ----
 
   private async acceptDevice(ws: WebSocket, session: Session): Promise<void> {
-    let card: IdentityCard;
-    try {
-      card = await this.deps.deviceCard(session.id);
-    } catch {
-      ws.close(Close.Unauthorized, 'reauthenticate: the relay no longer holds this identity card');
-      return;
-    }
+    // The listener is attached before anything is awaited, so no early message is lost.
     const device: DeviceConnection = {
       ws,
       session,
       idBytes: fromBase32(session.id),
-      card,
+      card: this.deps.deviceCard(session.id),
       rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
+      pending: null,
     };
+    device.card.catch(() =>
+      ws.close(Close.Unauthorized, 'reauthenticate: the relay no longer holds this identity card'),
+    );
+    ws.on('message', (data, isBinary) => this.enqueue(device, data, isBinary));
     const previous = this.devices.get(session.id);
     if (previous) previous.ws.close(Close.Replaced, 'replaced by a newer connection of this device');
     this.devices.set(session.id, device);
     this.deps.metrics.connections.inc({ role: 'device' });
     this.refreshInterest(session.id);
-    ws.on('message', (data, isBinary) => {
-      this.onDeviceMessage(device, data, isBinary).catch((error: unknown) => {
-        this.deps.log.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          'device message failed',
-        );
-      });
-    });
     ws.once('close', () => {
       this.deps.metrics.connections.dec({ role: 'device' });
       if (this.devices.get(session.id) === device) this.devices.delete(session.id);
@@ -135,12 +128,32 @@ export class LiveHub implements Notifier {
     });
   }
 
+  /**
+   * A device's messages are handled strictly in order. Frames take a synchronous path; only while
+   * a manifest is being verified and stored do later messages wait behind it, so viewers never get
+   * frames of an epoch before its manifest.
+   */
+  private enqueue(device: DeviceConnection, data: RawData, isBinary: boolean): void {
+    const run = () => this.onDeviceMessage(device, data, isBinary);
+    const settle = (work: Promise<void> | void) => {
+      if (!(work instanceof Promise)) return;
+      const chained: Promise<void> = work
+        .catch((error: unknown) => this.deps.log.warn({ err: errorText(error) }, 'device message failed'))
+        .finally(() => {
+          if (device.pending === chained) device.pending = null;
+        });
+      device.pending = chained;
+    };
+    if (device.pending) settle(device.pending.then(run));
+    else settle(run());
+  }
+
   private refuse(ws: WebSocket, surface: string, code: number, text: string): void {
     this.deps.metrics.badInput.inc({ surface });
     ws.close(code, reason(text));
   }
 
-  private async onDeviceMessage(device: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> {
+  private onDeviceMessage(device: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> | void {
     if (!isBinary || !Buffer.isBuffer(data)) {
       this.refuse(
         device.ws,
@@ -163,7 +176,7 @@ export class LiveHub implements Notifier {
       return;
     }
     if (message.type === WireType.DeviceFrame) this.onFrame(device, message.streamId, message.payload);
-    else await this.onManifest(device, message.streamId, message.payload);
+    else return this.onManifest(device, message.streamId, message.payload);
   }
 
   private onFrame(device: DeviceConnection, streamId: string, payload: Uint8Array): void {
@@ -204,7 +217,7 @@ export class LiveHub implements Notifier {
   private async onManifest(device: DeviceConnection, streamId: string, payload: Uint8Array): Promise<void> {
     let epoch: number;
     try {
-      const manifest = verifyManifest(payload, device.card);
+      const manifest = verifyManifest(payload, await device.card);
       if (manifest.streamId !== streamId) throw new Error('manifest is for another stream');
       epoch = manifest.epoch;
     } catch (error) {

@@ -309,6 +309,11 @@ function numberArg(value: number, what: string): string {
   return String(value);
 }
 
+/** A bound (quota, message count): Infinity means none. */
+function limitArg(value: number, what: string): string {
+  return value === Number.POSITIVE_INFINITY ? '1e308' : numberArg(value, what);
+}
+
 function timeText(time: number): string {
   return String(time).padStart(TIME_DIGITS, '0');
 }
@@ -556,7 +561,7 @@ export class RedisStore implements Store {
         numberArg(now, 'now'),
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
-        numberArg(retention.quotaBytes, 'quotaBytes'),
+        limitArg(retention.quotaBytes, 'quotaBytes'),
       ],
     );
     return putResult(code);
@@ -590,7 +595,7 @@ export class RedisStore implements Store {
         numberArg(now, 'now'),
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
-        numberArg(retention.quotaBytes, 'quotaBytes'),
+        limitArg(retention.quotaBytes, 'quotaBytes'),
         member,
       ],
     );
@@ -670,7 +675,7 @@ export class RedisStore implements Store {
     const pushed = await this.run<number>(
       PUSH_MAILBOX,
       [this.k(key.mailbox(box))],
-      [bytesArg(message), ttlArg(ttlMs), numberArg(maxMessages, 'maxMessages')],
+      [bytesArg(message), ttlArg(ttlMs), limitArg(maxMessages, 'maxMessages')],
     );
     return pushed === 1;
   }
@@ -692,7 +697,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
   );
   // node-redis emits 'error' on every failed (re)connection; unhandled, it would crash the process.
   client.on('error', (error: unknown) => {
-    options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    try {
+      options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // A failing error handler must not take the connection down.
+    }
   });
   await connectBounded(client, connectTimeoutMs, 'store');
   const store = new RedisStore(client, options.keyPrefix ?? 'sealcam:');

@@ -1,16 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 
 /** A private redis-server on a free loopback port, never the machine's own on 6379. */
 export class TestRedis {
   private child: ChildProcess | null = null;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string | null,
+  ) {}
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort());
+  /** `persistent`: append-only file fsynced on every write, so a kill -9 loses nothing acknowledged. */
+  static async start(options: { persistent?: boolean } = {}): Promise<TestRedis> {
+    const dataDir = options.persistent ? mkdtempSync(join(tmpdir(), 'sealcam-redis-')) : null;
+    const redis = new TestRedis(await freePort(), dataDir);
     await redis.restart();
     return redis;
   }
@@ -59,6 +67,7 @@ export class TestRedis {
 
   async stop(): Promise<void> {
     await this.kill();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   private ping(): Promise<boolean> {

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  Access,
+  Codec,
+  decodeViewerMessage,
+  encodeDeviceMessage,
+  FrameOpener,
+  FrameSealer,
+  fromUtf8,
+  openClip,
+  openEvent,
+  openManifest,
+  openThumbnail,
+  ready,
+  utf8,
+  WireType,
+} from '@sealcam/protocol';
+import { createClient, RESP_TYPES } from 'redis';
+import { requireProgram } from './support/prerequisite.js';
+import { TestRedis } from './support/redis-server.js';
+import {
+  authenticate,
+  connectLive,
+  type HttpResult,
+  http as rawHttp,
+  registerViewers,
+} from './support/relay-client.js';
+import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { idOf, MARKER, manifestFor, people, sealedEvent } from './support/world.js';
+
+await ready();
+const { skip } = requireProgram('redis-server');
+
+/** Every byte string the relay exposes: store contents, logs, metrics, responses, live messages. */
+async function redisContents(url: string): Promise<Buffer[]> {
+  const client = createClient({ url });
+  await client.connect();
+  const out: Buffer[] = [];
+  try {
+    for await (const keys of client.scanIterator({ COUNT: 500 })) {
+      for (const key of keys) {
+        out.push(Buffer.from(key));
+        const type = await client.type(key);
+        const raw = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as {
+          get(key: string): Promise<Buffer | null>;
+          lRange(key: string, start: number, stop: number): Promise<Buffer[]>;
+          hGetAll(key: string): Promise<Record<string, Buffer>>;
+          zRange(key: string, start: number, stop: number): Promise<Buffer[]>;
+          sMembers(key: string): Promise<Buffer[]>;
+        };
+        if (type === 'string') out.push(Buffer.from((await raw.get(key)) ?? ''));
+        else if (type === 'list') out.push(...(await raw.lRange(key, 0, -1)).map((v) => Buffer.from(v)));
+        else if (type === 'hash') {
+          for (const [field, value] of Object.entries(await raw.hGetAll(key)))
+            out.push(Buffer.from(field), Buffer.from(value));
+        } else if (type === 'zset') out.push(...(await raw.zRange(key, 0, -1)).map((v) => Buffer.from(v)));
+        else if (type === 'set') out.push(...(await raw.sMembers(key)).map((v) => Buffer.from(v)));
+        else throw new Error(`unexpected key type ${type}`);
+      }
+    }
+  } finally {
+    await client.quit();
+  }
+  return out;
+}
+
+describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, metrics or responses', {
+  skip,
+}, () => {
+  let redis: TestRedis;
+  let running: RunningRelay;
+  const p = people();
+  const responses: Buffer[] = [];
+  const http = async (...args: Parameters<typeof rawHttp>): Promise<HttpResult> => {
+    const result = await rawHttp(...args);
+    responses.push(Buffer.from(result.bytes));
+    return result;
+  };
+
+  before(async () => {
+    redis = await TestRedis.start();
+    running = await startRelay({ store: 'redis', redisUrl: redis.url, logLevel: 'trace' });
+  });
+  after(async () => {
+    await running?.stop();
+    await redis?.stop();
+  });
+
+  it('uploads and streams marker-bearing content, which the viewer opens but the relay never exposes', async () => {
+    const deviceToken = await authenticate(running.base, p.device);
+    const viewerToken = await authenticate(running.base, p.owner);
+    await registerViewers(running.base, p.device, deviceToken, [{ identity: p.owner, access: Access.Owner }]);
+    const deviceUrl = `/v1/devices/${idOf(p.device)}`;
+
+    const events = [sealedEvent(p.device, [p.owner]), sealedEvent(p.device, [p.owner])];
+    for (const event of events) {
+      const base = `${deviceUrl}/events/${event.eventId}`;
+      await http(running.base, 'PUT', `${base}/thumbnail`, { token: deviceToken, body: event.thumbnail });
+      for (const [i, chunk] of event.chunks.entries())
+        await http(running.base, 'PUT', `${base}/chunks/${i}`, { token: deviceToken, body: chunk });
+      assert.equal(
+        (await http(running.base, 'PUT', base, { token: deviceToken, body: event.envelope })).status,
+        201,
+      );
+    }
+
+    const manifest = manifestFor(p.device, [p.owner]);
+    const device = await connectLive(running.wsBase, deviceToken);
+    const viewer = await connectLive(running.wsBase, viewerToken);
+    device.send(
+      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+    );
+    const sealer = new FrameSealer({
+      deviceId: p.device.card.id,
+      streamId: 'cam-1',
+      epoch: 1,
+      epochKey: manifest.epochKey,
+    });
+    const frame = (i: number) =>
+      encodeDeviceMessage({
+        type: WireType.DeviceFrame,
+        streamId: 'cam-1',
+        payload: sealer.seal(utf8(`${MARKER} frame ${i}`), { keyframe: i % 3 === 0, codec: Codec.Jpeg }),
+      });
+    device.send(frame(0));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    await viewer.waitControl((m) => m.op === 'subscribed');
+    for (let i = 1; i <= 9; i++) device.send(frame(i));
+    await viewer.waitBinary(10);
+
+    // Positive control: the viewer does open the marker, so the scan below is not vacuous.
+    const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
+    let openedFrames = 0;
+    for (const bytes of viewer.binary) {
+      const message = decodeViewerMessage(bytes);
+      if (message.type === WireType.ViewerManifest) {
+        const m = openManifest(message.payload, {
+          viewer: p.owner,
+          device: p.device.card,
+          streamId: 'cam-1',
+          now: Date.now(),
+        });
+        opener.addEpoch({
+          epoch: 1,
+          epochKey: m.epochKey,
+          notBefore: m.manifest.notBefore,
+          notAfter: m.manifest.notAfter,
+        });
+      } else {
+        assert.ok(fromUtf8(opener.open(message.payload, Date.now()).payload).startsWith(MARKER));
+        openedFrames += 1;
+      }
+    }
+    assert.ok(openedFrames >= 10);
+    for (const event of events) {
+      const base = `${deviceUrl}/events/${event.eventId}`;
+      const opened = openEvent((await http(running.base, 'GET', base, { token: viewerToken })).bytes, {
+        viewer: p.owner,
+        device: p.device.card,
+      });
+      assert.ok(
+        fromUtf8(
+          openThumbnail(
+            (await http(running.base, 'GET', `${base}/thumbnail`, { token: viewerToken })).bytes,
+            opened,
+          ),
+        ).startsWith(MARKER),
+      );
+      const chunks = [];
+      for (let i = 0; i < 2; i++)
+        chunks.push((await http(running.base, 'GET', `${base}/chunks/${i}`, { token: viewerToken })).bytes);
+      assert.ok(fromUtf8(openClip(chunks, opened)).includes(MARKER));
+      assert.ok(opened.record.labels[0]?.startsWith('MARKER'));
+    }
+    await http(running.base, 'GET', `${deviceUrl}/events`, { token: viewerToken });
+    await http(running.base, 'GET', `${deviceUrl}/streams/cam-1/keyframe`, { token: viewerToken });
+    await http(running.base, 'GET', '/metrics');
+    await http(running.base, 'GET', '/healthz');
+    await viewer.close();
+    await device.close();
+
+    // The scan.
+    const marker = Buffer.from(MARKER.slice(0, 12));
+    const stored = await redisContents(redis.url);
+    assert.ok(stored.length > 20, `scanned ${stored.length} Redis strings`);
+    const places: [string, Buffer[]][] = [
+      ['Redis keys and values', stored],
+      ['relay log lines', running.logs.map((line) => Buffer.from(line))],
+      ['HTTP response bodies', responses],
+      ['live messages to the viewer', viewer.binary.map((b) => Buffer.from(b))],
+    ];
+    for (const [where, buffers] of places) {
+      for (const buffer of buffers) assert.equal(buffer.indexOf(marker), -1, `marker found in ${where}`);
+    }
+    assert.ok(running.logs.length > 10, 'the relay logged (trace level) and the logs were scanned');
+    for (const line of running.logs) {
+      assert.doesNotMatch(line, /bearer\.|Bearer |v1\.[A-Za-z0-9_-]{20,}\./, 'no token in the logs');
+    }
+  });
+});

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  Access,
+  Codec,
+  decodeViewerMessage,
+  encodeDeviceMessage,
+  FrameOpener,
+  FrameSealer,
+  openManifest,
+  ready,
+  utf8,
+  WireType,
+} from '@sealcam/protocol';
+import { requireProgram } from './support/prerequisite.js';
+import { TestRedis } from './support/redis-server.js';
+import { type ChildRelay, startChildRelay } from './support/relay-child.js';
+import { authenticate, connectLive, http, registerViewers } from './support/relay-client.js';
+import { idOf, manifestFor, people, sealedEvent } from './support/world.js';
+
+await ready();
+const { skip } = requireProgram('redis-server');
+
+describe('scale-out: two relay processes share one Redis', { skip }, () => {
+  let redis: TestRedis;
+  let a: ChildRelay;
+  let b: ChildRelay;
+  const p = people();
+
+  before(async () => {
+    redis = await TestRedis.start();
+    const env = {
+      SEALCAM_STORE: 'redis',
+      SEALCAM_REDIS_URL: redis.url,
+      SEALCAM_TOKEN_SECRET: 'ab'.repeat(32),
+    };
+    [a, b] = await Promise.all([startChildRelay(env), startChildRelay(env)]);
+  });
+  after(async () => {
+    const codes = await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+    assert.deepEqual(codes, [0, 0], 'both relays shut down gracefully');
+  });
+
+  it('a viewer on relay A gets the manifests, live frames and event notices of a device on relay B', async () => {
+    // The load balancer may send each request anywhere: the device authenticates at A, uses B.
+    const deviceToken = await authenticate(a.base, p.device);
+    const viewerToken = await authenticate(b.base, p.owner);
+    await registerViewers(b.base, p.device, deviceToken, [{ identity: p.owner, access: Access.Owner }]);
+
+    const device = await connectLive(b.wsBase, deviceToken);
+    const manifest = manifestFor(p.device, [p.owner]);
+    device.send(
+      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+    );
+    const sealer = new FrameSealer({
+      deviceId: p.device.card.id,
+      streamId: 'cam-1',
+      epoch: 1,
+      epochKey: manifest.epochKey,
+    });
+    const send = (text: string, keyframe: boolean) =>
+      device.send(
+        encodeDeviceMessage({
+          type: WireType.DeviceFrame,
+          streamId: 'cam-1',
+          payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
+        }),
+      );
+    send('before the viewer', true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const viewer = await connectLive(a.wsBase, viewerToken);
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    viewer.send({ op: 'watch', deviceId: idOf(p.device) });
+    const subscribed = await viewer.waitControl((m) => m.op === 'subscribed');
+    assert.deepEqual(
+      { manifest: subscribed.manifest, keyframe: subscribed.keyframe },
+      { manifest: true, keyframe: true },
+    );
+    await viewer.waitControl((m) => m.op === 'watching');
+    // Frames published on B reach A once A subscribed to the device's channel (first keyframe or probe).
+    const deadline = Date.now() + 10_000;
+    let i = 0;
+    while (Date.now() < deadline && viewer.binary.length < 12) {
+      send(`live ${i}`, i % 5 === 0);
+      i += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
+    const opened: string[] = [];
+    for (const bytes of viewer.binary) {
+      const message = decodeViewerMessage(bytes);
+      if (message.type === WireType.ViewerManifest) {
+        const m = openManifest(message.payload, {
+          viewer: p.owner,
+          device: p.device.card,
+          streamId: 'cam-1',
+          now: Date.now(),
+        });
+        opener.addEpoch({
+          epoch: m.manifest.epoch,
+          epochKey: m.epochKey,
+          notBefore: m.manifest.notBefore,
+          notAfter: m.manifest.notAfter,
+        });
+      } else {
+        opened.push(Buffer.from(opener.open(message.payload, Date.now()).payload).toString());
+      }
+    }
+    assert.equal(opened[0], 'before the viewer', 'the cached keyframe came from the shared store');
+    assert.ok(
+      opened.filter((text) => text.startsWith('live')).length >= 5,
+      `live frames across relays: ${opened.length}`,
+    );
+
+    const event = sealedEvent(p.device, [p.owner]);
+    const put = await http(b.base, 'PUT', `/v1/devices/${idOf(p.device)}/events/${event.eventId}`, {
+      token: deviceToken,
+      body: event.envelope,
+    });
+    assert.equal(put.status, 201);
+    const notice = await viewer.waitControl((m) => m.op === 'event');
+    assert.equal(notice.eventId, event.eventId);
+    const fetched = await http(a.base, 'GET', `/v1/devices/${idOf(p.device)}/events/${event.eventId}`, {
+      token: viewerToken,
+    });
+    assert.deepEqual(fetched.bytes, event.envelope);
+
+    await viewer.close();
+    await device.close();
+  });
+});

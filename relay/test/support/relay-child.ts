@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'main.js');
+
+export interface ChildRelay {
+  readonly base: string;
+  readonly wsBase: string;
+  readonly output: string[];
+  stop(): Promise<number | null>;
+}
+
+/** A relay in its own process, started as operators start it (node --conditions=sealcam-relay). */
+export async function startChildRelay(env: Record<string, string>): Promise<ChildRelay> {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=sealcam-relay', main], {
+    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (data) => output.push(String(data)));
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start: ${output.join('')}`)), 15_000);
+    child.stderr?.on('data', (data) => {
+      const text = String(data);
+      output.push(text);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${output.join('')}`)));
+  });
+  return {
+    base: origin,
+    wsBase: origin.replace('http', 'ws'),
+    output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}

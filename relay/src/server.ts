@@ -46,8 +46,15 @@ async function openBackends(config: RelayConfig): Promise<{ store: Store; bus: B
   if (config.store === 'memory')
     return { store: new MemoryStore({ maxBytes: config.memoryMaxBytes }), bus: new LocalBus() };
   const options = { url: config.redisUrl, keyPrefix: config.redisKeyPrefix };
-  const [store, bus] = await Promise.all([createRedisStore(options), createRedisBus(options)]);
-  return { store, bus };
+  const [store, bus] = await Promise.allSettled([createRedisStore(options), createRedisBus(options)]);
+  if (store.status === 'fulfilled' && bus.status === 'fulfilled')
+    return { store: store.value, bus: bus.value };
+  // Close whichever connected, then report the failure.
+  await Promise.allSettled([
+    store.status === 'fulfilled' ? store.value.close() : null,
+    bus.status === 'fulfilled' ? bus.value.close() : null,
+  ]);
+  throw (store.status === 'rejected' ? store.reason : (bus as PromiseRejectedResult).reason) as Error;
 }
 
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {

@@ -20,10 +20,10 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Channel names, one pair per device (sharded by device id on Redis >= 7). */
+/** Channel names, one pair per device (sharded by device id on Redis >= 7); the bus adds its prefix. */
 export const channel = {
   /** Live frames and manifests of a device. */
-  device: (deviceId: string) => `sealcam:live:${deviceId}`,
+  device: (deviceId: string) => `live:${deviceId}`,
   /** Event notices for viewers and mailbox notices for the device. */
-  events: (deviceId: string) => `sealcam:events:${deviceId}`,
+  events: (deviceId: string) => `events:${deviceId}`,
 };

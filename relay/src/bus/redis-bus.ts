@@ -121,7 +121,7 @@ export class RedisBus implements Bus {
     });
   }
 
-  /** Never rejects; delivery to the listener stops at once. */
+  /** Never rejects; delivery stops once the earlier operations on the channel are done (at once, usually). */
   unsubscribe(channel: string, listener: BusListener): Promise<void> {
     return this.serial(channel, async (state) => {
       if (!state.listeners.delete(listener) || state.listeners.size > 0) return;

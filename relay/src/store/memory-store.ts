@@ -44,6 +44,8 @@ export class MemoryStore implements Store {
   private readonly challenges: LRUCache<string, true>;
   private readonly devices = new Map<string, DeviceIndex>();
   private readonly mailboxes: LRUCache<string, Uint8Array[]>;
+  /** Never evicted: forgetting a version would let an older signed list be replayed. */
+  private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array }>();
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
@@ -154,16 +156,14 @@ export class MemoryStore implements Store {
   }
 
   async putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
-    const name = key.accessList(deviceId);
-    const current = this.records.get(`${name}:version`);
-    if (current && Number(Buffer.from(current).toString()) >= version) return 'stale';
-    this.records.set(name, bytes.slice());
-    this.records.set(`${name}:version`, Buffer.from(String(version)));
+    const current = this.accessLists.get(deviceId);
+    if (current && current.version >= version) return 'stale';
+    this.accessLists.set(deviceId, { version, bytes: bytes.slice() });
     return 'stored';
   }
 
   async getAccessList(deviceId: string): Promise<Uint8Array | null> {
-    return this.records.get(key.accessList(deviceId)) ?? null;
+    return this.accessLists.get(deviceId)?.bytes ?? null;
   }
 
   async putManifest(

@@ -29,22 +29,21 @@ export class TestRedis {
 
   async restart(): Promise<void> {
     if (this.child) return;
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--loglevel',
-        'warning',
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const persistence = this.dataDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir]
+      : ['--appendonly', 'no'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      ...persistence,
+      '--loglevel',
+      'warning',
+    ];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = null;

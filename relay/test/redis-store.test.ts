@@ -1,0 +1,558 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from 'redis';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
+import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
+import { runStoreConformance } from './store-conformance.js';
+import { requireProgram } from './support/prerequisite.js';
+import { TestRedis } from './support/redis-server.js';
+
+const { skip } = requireProgram('redis-server');
+
+const NOW = 1_767_225_600_000;
+const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 10_000_000 };
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** A 26-character base32 id from a number (distinct numbers give distinct ids). */
+function id(n: number, lead = 'a'): string {
+  let text = '';
+  let rest = n;
+  for (let i = 0; i < 12; i++) {
+    text = BASE32[rest % 32]! + text;
+    rest = Math.floor(rest / 32);
+  }
+  return `${lead.repeat(14)}${text}`;
+}
+
+function blob(length: number, fill: number): Uint8Array {
+  return new Uint8Array(length).fill(fill);
+}
+
+/** Every byte value, zeros and invalid UTF-8 included. */
+function binary(): Uint8Array {
+  const bytes = new Uint8Array(1024 + 256);
+  for (let i = 0; i < 256; i++) bytes[i] = i;
+  for (let i = 256; i < bytes.length; i++) bytes[i] = (i * 131 + 7) % 256;
+  bytes.set([0xc3, 0x28, 0xff, 0xfe, 0x00, 0x00, 0xed, 0xa0, 0x80], 300);
+  return bytes;
+}
+
+/** Polls until the condition holds; fails after the bound (never loops unboundedly). */
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
+    if (condition()) return;
+    await sleep(20);
+  }
+  assert.ok(condition(), `timed out waiting for: ${what}`);
+}
+
+/** Fails if the promise has not settled within the bound. */
+async function within<T>(promise: Promise<T>, boundMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${boundMs} ms`)), boundMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The promise must reject, and within a few seconds. */
+async function rejectsWithin(promise: Promise<unknown>, what: string): Promise<void> {
+  const outcome = await within(
+    promise.then(
+      () => 'resolved',
+      () => 'rejected',
+    ),
+    3000,
+    what,
+  );
+  assert.equal(outcome, 'rejected', `${what} rejects`);
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function allPages(store: Store, deviceId: string, query: ListQuery): Promise<EventListing[]> {
+  const seen: EventListing[] = [];
+  let after: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await store.listEvents(deviceId, { ...query, after });
+    assert.ok(page.events.length <= query.limit);
+    seen.push(...page.events);
+    if (!page.next) return seen;
+    after = page.next;
+  }
+  assert.fail('too many pages');
+}
+
+runStoreConformance(
+  'redis',
+  async () => {
+    const redis = await TestRedis.start();
+    try {
+      const store = await createRedisStore({ url: redis.url });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await redis.stop();
+        },
+      };
+    } catch (error) {
+      await redis.stop();
+      throw error;
+    }
+  },
+  skip,
+);
+
+describe('redis store', { skip }, () => {
+  let redis: TestRedis;
+  let raw: ReturnType<typeof createClient>;
+
+  before(async () => {
+    redis = await TestRedis.start();
+    raw = createClient({ url: redis.url });
+    raw.on('error', () => {});
+    await raw.connect();
+  });
+
+  after(async () => {
+    raw?.destroy();
+    await redis?.stop();
+  });
+
+  async function open(keyPrefix?: string): Promise<RedisStore> {
+    return keyPrefix === undefined
+      ? await createRedisStore({ url: redis.url })
+      : await createRedisStore({ url: redis.url, keyPrefix });
+  }
+
+  it('two stores on one Redis share their data; racing commits create an event once', async () => {
+    const a = await open('shared:');
+    const b = await open('shared:');
+    try {
+      const device = id(1, 'b');
+      await a.putCard(device, blob(40, 4));
+      assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(40, 4));
+
+      for (let round = 0; round < 25; round++) {
+        const eventId = id(100 + round);
+        const meta = { streamId: 'cam-1', time: NOW + round };
+        const same = await Promise.all([
+          a.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
+          b.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
+        ]);
+        assert.deepEqual([...same].sort(), ['created', 'exists']);
+        const other = id(500 + round);
+        const differ = await Promise.all([
+          a.commitEvent(device, other, meta, blob(20, 1), NOW, RETENTION),
+          b.commitEvent(device, other, meta, blob(20, 2), NOW, RETENTION),
+        ]);
+        assert.deepEqual([...differ].sort(), ['conflict', 'created']);
+      }
+      const listed = await allPages(b, device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 7 });
+      assert.equal(listed.length, 50, 'each event listed once');
+      assert.equal(new Set(listed.map((event) => event.eventId)).size, 50);
+      assert.equal(await a.usage(device, NOW, RETENTION), 50 * 20);
+      assert.equal(await b.usage(device, NOW, RETENTION), 50 * 20);
+
+      // Racing uploads from both processes never go over the quota nor charge twice.
+      const tight: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
+      const quotaDevice = id(2, 'b');
+      const eventId = id(900);
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? a : b).putEventItem(
+            quotaDevice,
+            eventId,
+            `chunk-${i % 15}`,
+            blob(100, i % 15),
+            NOW,
+            tight,
+          ),
+        ),
+      );
+      assert.equal(results.filter((result) => result === 'created').length, 10);
+      assert.equal(results.filter((result) => result === 'exists').length, 10);
+      assert.equal(results.filter((result) => result === 'quota').length, 10);
+      assert.equal(await b.usage(quotaDevice, NOW, tight), 1000);
+
+      // Single-use challenges stay single-use across processes.
+      for (let i = 0; i < 20; i++) {
+        await a.putChallenge(`challenge-${i}`, 60_000);
+        const taken = await Promise.all([
+          a.takeChallenge(`challenge-${i}`),
+          b.takeChallenge(`challenge-${i}`),
+        ]);
+        assert.equal(taken.filter(Boolean).length, 1);
+      }
+      // Access lists: of racing versions the highest wins.
+      await Promise.all([
+        a.putAccessList(device, 5, blob(8, 5)),
+        b.putAccessList(device, 7, blob(8, 7)),
+        a.putAccessList(device, 6, blob(8, 6)),
+      ]);
+      assert.deepEqual(new Uint8Array((await b.getAccessList(device))!), blob(8, 7));
+      // Bounded mailboxes stay bounded under racing pushes.
+      const pushed = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).pushMailbox('race', blob(3, i), 60_000, 5)),
+      );
+      assert.equal(pushed.filter(Boolean).length, 5);
+      assert.equal((await a.takeMailbox('race')).length, 5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('keyPrefix isolates two stores on one Redis', async () => {
+    const a = await open('tenant-a:');
+    const b = await open('tenant-b:');
+    const plain = await open();
+    try {
+      const device = id(3, 'c');
+      await a.putCard(device, blob(10, 1));
+      await b.putCard(device, blob(10, 2));
+      assert.deepEqual(new Uint8Array((await a.getCard(device))!), blob(10, 1));
+      assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(10, 2));
+      assert.equal(await plain.getCard(device), null);
+      const eventId = id(7);
+      const meta = { streamId: 'cam-1', time: NOW };
+      assert.equal(await a.commitEvent(device, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
+      assert.equal(await b.commitEvent(device, eventId, meta, blob(10, 2), NOW, RETENTION), 'created');
+      assert.equal(await a.usage(device, NOW, RETENTION), 10);
+      assert.equal(await a.deleteEvent(device, eventId), true);
+      assert.deepEqual(new Uint8Array((await b.getEvent(device, eventId))!), blob(10, 2));
+      await plain.putCard(device, blob(10, 3));
+      const keys = (await raw.keys('*')).map(String);
+      assert.ok(keys.some((name) => name.startsWith('tenant-a:')));
+      assert.ok(keys.some((name) => name.startsWith('tenant-b:')));
+      assert.ok(keys.includes(`sealcam:card:${device}`), 'the default prefix is sealcam:');
+    } finally {
+      await a.close();
+      await b.close();
+      await plain.close();
+    }
+  });
+
+  it('is binary-safe on every path', async () => {
+    const store = await open('binary:');
+    try {
+      const bytes = binary();
+      const device = id(4, 'd');
+      const same = (actual: Uint8Array | null) => assert.deepEqual(new Uint8Array(actual!), bytes);
+      await store.putCard(device, bytes);
+      same(await store.getCard(device));
+      await store.putAccessList(device, 1, bytes);
+      same(await store.getAccessList(device));
+      assert.equal(await store.putManifest(device, 'cam-1', 1, bytes, RETENTION), 'created');
+      assert.equal(await store.putManifest(device, 'cam-1', 1, bytes, RETENTION), 'exists');
+      same(await store.getManifest(device, 'cam-1', 'latest'));
+      await store.putKeyframe(device, 'cam-1', bytes, 60_000);
+      same(await store.getKeyframe(device, 'cam-1'));
+      const eventId = id(8);
+      assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'created');
+      assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'exists');
+      const flipped = bytes.slice();
+      flipped[0] = flipped[0]! ^ 1;
+      assert.equal(
+        await store.putEventItem(device, eventId, 'thumbnail', flipped, NOW, RETENTION),
+        'conflict',
+      );
+      same(await store.getEventItem(device, eventId, 'thumbnail'));
+      const meta = { streamId: 'cam-1', time: NOW };
+      assert.equal(await store.commitEvent(device, eventId, meta, bytes, NOW, RETENTION), 'created');
+      same(await store.getEvent(device, eventId));
+      // A view into a larger buffer stores only its own bytes.
+      const backing = new Uint8Array(bytes.length + 20).fill(0xaa);
+      backing.set(bytes, 10);
+      await store.putCard(id(5, 'd'), backing.subarray(10, 10 + bytes.length));
+      same(await store.getCard(id(5, 'd')));
+      assert.equal(await store.pushMailbox('binary-box', bytes, 60_000, 3), true);
+      assert.equal(await store.pushMailbox('binary-box', new Uint8Array(0), 60_000, 3), true);
+      const messages = await store.takeMailbox('binary-box');
+      assert.equal(messages.length, 2);
+      same(messages[0]!);
+      assert.equal(messages[1]!.length, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('pages through many events at the same time without repeats or gaps', async () => {
+    const store = await open('ties:');
+    try {
+      const device = id(6, 'e');
+      const ids: string[] = [];
+      // Inserted in a scrambled order; 60 events share one time, others surround them.
+      const order = Array.from({ length: 60 }, (_, i) => (i * 37) % 60);
+      for (const n of order) {
+        ids.push(id(1000 + n));
+        await store.commitEvent(
+          device,
+          id(1000 + n),
+          { streamId: 's', time: NOW },
+          blob(5, n),
+          NOW,
+          RETENTION,
+        );
+      }
+      await store.commitEvent(device, id(1), { streamId: 's', time: NOW - 1 }, blob(5, 1), NOW, RETENTION);
+      await store.commitEvent(device, id(2), { streamId: 's', time: NOW + 1 }, blob(5, 2), NOW, RETENTION);
+      for (const limit of [1, 7, 59, 60, 61]) {
+        const seen = await allPages(store, device, { from: NOW, to: NOW, limit });
+        assert.deepEqual(
+          seen.map((event) => event.eventId),
+          [...ids].sort(),
+          `limit ${limit}`,
+        );
+      }
+      // An event committed mid-listing at the same time and a smaller id than the cursor is not
+      // returned by later pages (it sorts before the cursor); a larger one is.
+      const first = await store.listEvents(device, { from: NOW, to: NOW, limit: 30 });
+      const smallest = '2'.repeat(26);
+      const largest = 'z'.repeat(26);
+      await store.commitEvent(device, smallest, { streamId: 's', time: NOW }, blob(5, 0), NOW, RETENTION);
+      await store.commitEvent(device, largest, { streamId: 's', time: NOW }, blob(5, 0), NOW, RETENTION);
+      const everything = await allPages(store, device, { from: NOW, to: NOW, limit: 30 });
+      assert.deepEqual(
+        everything.map((event) => event.eventId),
+        [smallest, ...[...ids].sort(), largest],
+      );
+      const next = await store.listEvents(device, { from: NOW, to: NOW, limit: 100, after: first.next! });
+      assert.deepEqual(
+        next.events.map((event) => event.eventId),
+        [...ids].sort().slice(30).concat(largest),
+      );
+      assert.equal(next.next, null);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lists exactly like the memory store (random times with many ties, random windows)', async () => {
+    const store = await open('differential:');
+    const memory = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    try {
+      const next = random(42);
+      const device = id(9, 'f');
+      for (let i = 0; i < 300; i++) {
+        const eventId = id(Math.floor(next() * 1_000_000));
+        const meta = {
+          streamId: `cam-${Math.floor(next() * 3)}`,
+          time: NOW + Math.floor(next() * 20) * 1000,
+        };
+        const bytes = blob(1 + Math.floor(next() * 50), i % 256);
+        const expected = await memory.commitEvent(device, eventId, meta, bytes, NOW, RETENTION);
+        assert.equal(await store.commitEvent(device, eventId, meta, bytes, NOW, RETENTION), expected);
+        if (next() < 0.1) {
+          assert.equal(await store.deleteEvent(device, eventId), await memory.deleteEvent(device, eventId));
+        }
+      }
+      for (let q = 0; q < 40; q++) {
+        const a = NOW + Math.floor(next() * 22) * 1000 - 1000;
+        const b = NOW + Math.floor(next() * 22) * 1000 - 1000;
+        const query = { from: Math.min(a, b), to: Math.max(a, b), limit: 1 + Math.floor(next() * 40) };
+        assert.deepEqual(
+          await allPages(store, device, query),
+          await allPages(memory, device, query),
+          JSON.stringify(query),
+        );
+      }
+      assert.equal(await store.usage(device, NOW, RETENTION), await memory.usage(device, NOW, RETENTION));
+    } finally {
+      await store.close();
+      await memory.close();
+    }
+  });
+
+  it('sets Redis TTLs on blobs and removes pruned events with all their keys', async () => {
+    const store = await open('prune:');
+    try {
+      const device = id(10, 'g');
+      const short: Retention = { ttlMs: 60_000, quotaBytes: 10_000 };
+      const old = id(11);
+      await store.putEventItem(device, old, 'thumbnail', blob(100, 1), NOW, short);
+      await store.putEventItem(device, old, 'chunk-0', blob(100, 1), NOW, short);
+      await store.commitEvent(device, old, { streamId: 's', time: NOW }, blob(50, 1), NOW, short);
+      await store.putManifest(device, 'cam-1', 1, blob(10, 1), short);
+      await store.putKeyframe(device, 'cam-1', blob(10, 1), 5000);
+      for (const name of [
+        `event:${device}:${old}`,
+        `item:${device}:${old}:thumbnail`,
+        `item:${device}:${old}:chunk-0`,
+        `items:${device}:${old}`,
+        `manifest:${device}:cam-1:1`,
+        `timeline:${device}`,
+        `charges:${device}`,
+        `charge-bytes:${device}`,
+      ]) {
+        const left = await raw.pTTL(`prune:${name}`);
+        assert.ok(left > 50_000 && left <= 60_000, `${name} expires with the retention (${left})`);
+      }
+      const keyframeLeft = await raw.pTTL(`prune:keyframe:${device}:cam-1`);
+      assert.ok(keyframeLeft > 0 && keyframeLeft <= 5000);
+
+      const later = NOW + 120_000;
+      const fresh = id(12);
+      assert.equal(
+        await store.putEventItem(device, fresh, 'thumbnail', blob(30, 2), later, short),
+        'created',
+      );
+      assert.equal(await store.usage(device, later, short), 30);
+      for (const name of [
+        `event:${device}:${old}`,
+        `item:${device}:${old}:thumbnail`,
+        `item:${device}:${old}:chunk-0`,
+        `items:${device}:${old}`,
+      ]) {
+        assert.equal(await raw.exists(`prune:${name}`), 0, `${name} is gone`);
+      }
+      assert.equal(await raw.zCard(`prune:timeline:${device}`), 0);
+      assert.equal(await raw.zCard(`prune:charges:${device}`), 1);
+      assert.equal(await store.deleteEvent(device, old), false);
+      // An envelope that Redis expired by itself disappears from the listing.
+      const vanishing = id(13);
+      await store.commitEvent(device, vanishing, { streamId: 's', time: NOW }, blob(5, 1), later, short);
+      await raw.del(`prune:event:${device}:${vanishing}`);
+      const page = await store.listEvents(device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
+      assert.deepEqual(page, { events: [], next: null });
+      assert.equal(await raw.zCard(`prune:timeline:${device}`), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects fast while Redis is down, never crashes, and recovers when it is back', async () => {
+    const own = await TestRedis.start();
+    const errors: Error[] = [];
+    const store = await createRedisStore({ url: own.url, onError: (error) => errors.push(error) });
+    const device = id(14, 'h');
+    try {
+      assert.equal(store.isReady(), true);
+      await store.putCard(device, blob(10, 1));
+
+      // Traffic from several "requests" while Redis dies under them.
+      let stop = false;
+      let settled = 0;
+      let rejected = 0;
+      let slowest = 0;
+      const worker = async (w: number) => {
+        for (let i = 0; i < 100_000 && !stop; i++) {
+          const started = Date.now();
+          const eventId = id(w * 100_000 + i);
+          try {
+            await Promise.all([
+              store.getCard(device),
+              store.commitEvent(
+                device,
+                eventId,
+                { streamId: 's', time: NOW + i },
+                blob(20, i),
+                NOW,
+                RETENTION,
+              ),
+              store.putKeyframe(device, 'cam-1', blob(50, i), 60_000),
+            ]);
+          } catch {
+            rejected++;
+            await sleep(5);
+          }
+          settled++;
+          slowest = Math.max(slowest, Date.now() - started);
+        }
+      };
+      const workers = [0, 1, 2].map((w) => worker(w + 1));
+      await waitFor(() => settled > 30, 5000, 'traffic flowing');
+      await own.kill();
+      await waitFor(() => !store.isReady(), 3000, 'isReady() false after the kill');
+
+      const started = Date.now();
+      await rejectsWithin(store.getCard(device), 'getCard');
+      await rejectsWithin(
+        store.commitEvent(device, id(1), { streamId: 's', time: NOW }, blob(1, 1), NOW, RETENTION),
+        'commitEvent',
+      );
+      await rejectsWithin(store.putKeyframe(device, 'cam-1', blob(1, 1), 1000), 'putKeyframe');
+      await rejectsWithin(store.listEvents(device, { from: 0, to: 1, limit: 1 }), 'listEvents');
+      await rejectsWithin(store.usage(device, NOW, RETENTION), 'usage');
+      assert.ok(Date.now() - started < 1000, 'commands fail fast while disconnected');
+      await waitFor(() => rejected > 0, 3000, 'traffic sees rejections');
+
+      await own.restart();
+      await waitFor(() => store.isReady(), 5000, 'isReady() true after the restart');
+      stop = true;
+      await within(Promise.all(workers), 10_000, 'traffic');
+      assert.ok(slowest < 6000, `no call hung (slowest ${slowest} ms)`);
+      assert.ok(errors.length > 0, 'connection errors were reported, not thrown');
+
+      // Redis came back empty (no persistence); scripts are reloaded on demand.
+      assert.equal(await store.getCard(device), null);
+      const quiet = id(15, 'h');
+      const eventId = id(42);
+      const meta = { streamId: 's', time: NOW };
+      assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
+      assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'exists');
+      const page = await store.listEvents(quiet, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
+      assert.deepEqual(
+        page.events.map((event) => event.eventId),
+        [eventId],
+      );
+
+      // close() does not hang while Redis is down.
+      await own.kill();
+      await waitFor(() => !store.isReady(), 3000, 'isReady() false after the second kill');
+      const closing = Date.now();
+      await within(store.close(), 3000, 'close');
+      assert.ok(Date.now() - closing < 3000);
+      assert.equal(store.isReady(), false);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
+  it('takes Infinity as "no bound" for quotas and mailbox sizes', async () => {
+    const store = await open('unbounded:');
+    try {
+      const device = id(16, 'i');
+      const open: Retention = { ttlMs: 60_000, quotaBytes: Number.POSITIVE_INFINITY };
+      assert.equal(await store.putEventItem(device, id(17), 'chunk-0', blob(5000, 1), NOW, open), 'created');
+      assert.equal(await store.usage(device, NOW, open), 5000);
+      for (let i = 0; i < 20; i++) {
+        assert.equal(
+          await store.pushMailbox('unbounded', blob(1, i), 60_000, Number.POSITIVE_INFINITY),
+          true,
+        );
+      }
+      assert.equal((await store.takeMailbox('unbounded')).length, 20);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to start when Redis is unreachable, within the bound', async () => {
+    const gone = await TestRedis.start();
+    const url = gone.url;
+    await gone.stop();
+    const started = Date.now();
+    await assert.rejects(within(createRedisStore({ url, connectTimeoutMs: 500 }), 3000, 'createRedisStore'));
+    assert.ok(Date.now() - started < 3000);
+  });
+});

@@ -140,9 +140,15 @@ export function fromBase64Url(text: string): Uint8Array {
 
 /** Big-endian serializer for the structures in docs/PROTOCOL.md. */
 export class Writer {
-  private buffer = new Uint8Array(256);
-  private view = new DataView(this.buffer.buffer);
+  private buffer: Uint8Array;
+  private view: DataView;
   private length = 0;
+
+  /** `capacity`: the expected final size, so large messages are built without reallocation. */
+  constructor(capacity = 256) {
+    this.buffer = new Uint8Array(capacity);
+    this.view = new DataView(this.buffer.buffer);
+  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
@@ -206,8 +212,9 @@ export class Writer {
     return this.length;
   }
 
+  /** The written bytes (without a copy when the capacity was exact). */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 }
 

@@ -55,3 +55,17 @@ export function parseFrameHeader(frame: Uint8Array): FrameHeader {
     counter: ((frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!) >>> 0,
   };
 }
+
+/**
+ * The same checks as parseFrameHeader for a frame that starts at `offset` inside a larger message,
+ * without allocating: returns the keyframe flag. Used by the relay on its per-frame path.
+ */
+export function frameKeyframeAt(bytes: Uint8Array, offset: number): boolean {
+  if (bytes.length - offset < FRAME_OVERHEAD_BYTES) fail('TRUNCATED', 'frame shorter than header and tag');
+  const version = bytes[offset]!;
+  if (version !== PROTOCOL_VERSION) fail('UNSUPPORTED_VERSION', `frame version ${version}`);
+  const flags = bytes[offset + 1]!;
+  if ((flags & FRAME_FLAGS_RESERVED) !== 0) fail('MALFORMED', 'reserved frame flags set');
+  if (flags >>> 4 === 0) fail('MALFORMED', 'frame codec 0');
+  return (flags & FRAME_FLAG_KEYFRAME) !== 0;
+}

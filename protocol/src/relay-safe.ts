@@ -14,17 +14,9 @@ export {
   parseItemHeader,
   verifyEventEnvelope,
 } from './event-format.js';
-export { type FrameHeader, parseFrameHeader } from './frame-format.js';
+export { type FrameHeader, frameKeyframeAt, parseFrameHeader } from './frame-format.js';
 export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, parseId } from './identity.js';
 export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
 export { parsePairingRouting } from './pairing.js';
-export {
-  type DeviceMessage,
-  decodeDeviceMessage,
-  decodeViewerMessage,
-  encodeDeviceMessage,
-  encodeViewerMessage,
-  type ViewerMessage,
-  WireType,
-} from './relay-wire.js';
+export { decodeLiveMessage, encodeLiveMessage, type LiveMessage, WireType } from './relay-wire.js';
 export { ready } from './sodium.js';

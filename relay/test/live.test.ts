@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   Access,
   Codec,
-  decodeViewerMessage,
-  encodeDeviceMessage,
+  decodeLiveMessage,
+  encodeLiveMessage,
   FrameOpener,
   FrameSealer,
   openManifest,
@@ -27,9 +27,9 @@ function opener(p: ReturnType<typeof people>, viewer = p.owner) {
     open(messages: Uint8Array[]) {
       const payloads: string[] = [];
       for (const bytes of messages) {
-        const message = decodeViewerMessage(bytes);
+        const message = decodeLiveMessage(bytes);
         assert.deepEqual(message.deviceId, p.device.card.id);
-        if (message.type === WireType.ViewerManifest) {
+        if (message.type === WireType.LiveManifest) {
           const opened = openManifest(message.payload, {
             viewer,
             device: p.device.card,
@@ -64,8 +64,9 @@ describe('live relay (memory store)', () => {
     epochKey: manifest.epochKey,
   });
   const frame = (text: string, keyframe: boolean) =>
-    encodeDeviceMessage({
-      type: WireType.DeviceFrame,
+    encodeLiveMessage({
+      type: WireType.LiveFrame,
+      deviceId: p.device.card.id,
       streamId: 'cam-1',
       payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
     });
@@ -80,7 +81,12 @@ describe('live relay (memory store)', () => {
     ]);
     device = await connectLive(running.wsBase, tokens.device!);
     device.send(
-      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+      encodeLiveMessage({
+        type: WireType.LiveManifest,
+        deviceId: p.device.card.id,
+        streamId: 'cam-1',
+        payload: manifest.bytes,
+      }),
     );
   });
   after(async () => {
@@ -196,6 +202,13 @@ describe('live relay (memory store)', () => {
     const closed = await otherDevice.closed;
     assert.equal(closed.code, 4400);
     assert.match(closed.reason, /bad frame|bad message/);
+
+    // A device may only publish under its own id: the relay forwards the bytes it checked.
+    const impostor = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
+    impostor.send(frame('pretending to be another camera', true));
+    const refused403 = await impostor.closed;
+    assert.equal(refused403.code, 4403);
+    assert.match(refused403.reason, /another device/);
 
     const health = await http(running.base, 'GET', '/healthz');
     assert.equal(health.status, 200);

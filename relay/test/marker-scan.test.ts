@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   Access,
   Codec,
-  decodeViewerMessage,
-  encodeDeviceMessage,
+  decodeLiveMessage,
+  encodeLiveMessage,
   FrameOpener,
   FrameSealer,
   fromUtf8,
@@ -109,7 +109,12 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
     const device = await connectLive(running.wsBase, deviceToken);
     const viewer = await connectLive(running.wsBase, viewerToken);
     device.send(
-      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+      encodeLiveMessage({
+        type: WireType.LiveManifest,
+        deviceId: p.device.card.id,
+        streamId: 'cam-1',
+        payload: manifest.bytes,
+      }),
     );
     const sealer = new FrameSealer({
       deviceId: p.device.card.id,
@@ -118,8 +123,9 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
       epochKey: manifest.epochKey,
     });
     const frame = (i: number) =>
-      encodeDeviceMessage({
-        type: WireType.DeviceFrame,
+      encodeLiveMessage({
+        type: WireType.LiveFrame,
+        deviceId: p.device.card.id,
         streamId: 'cam-1',
         payload: sealer.seal(utf8(`${MARKER} frame ${i}`), { keyframe: i % 3 === 0, codec: Codec.Jpeg }),
       });
@@ -134,8 +140,8 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
     const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
     let openedFrames = 0;
     for (const bytes of viewer.binary) {
-      const message = decodeViewerMessage(bytes);
-      if (message.type === WireType.ViewerManifest) {
+      const message = decodeLiveMessage(bytes);
+      if (message.type === WireType.LiveManifest) {
         const m = openManifest(message.payload, {
           viewer: p.owner,
           device: p.device.card,

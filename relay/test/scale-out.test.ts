@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   Access,
   Codec,
-  decodeViewerMessage,
-  encodeDeviceMessage,
+  decodeLiveMessage,
+  encodeLiveMessage,
   FrameOpener,
   FrameSealer,
   openManifest,
@@ -51,7 +51,12 @@ describe('scale-out: two relay processes share one Redis', { skip }, () => {
     const device = await connectLive(b.wsBase, deviceToken);
     const manifest = manifestFor(p.device, [p.owner]);
     device.send(
-      encodeDeviceMessage({ type: WireType.DeviceManifest, streamId: 'cam-1', payload: manifest.bytes }),
+      encodeLiveMessage({
+        type: WireType.LiveManifest,
+        deviceId: p.device.card.id,
+        streamId: 'cam-1',
+        payload: manifest.bytes,
+      }),
     );
     const sealer = new FrameSealer({
       deviceId: p.device.card.id,
@@ -61,8 +66,9 @@ describe('scale-out: two relay processes share one Redis', { skip }, () => {
     });
     const send = (text: string, keyframe: boolean) =>
       device.send(
-        encodeDeviceMessage({
-          type: WireType.DeviceFrame,
+        encodeLiveMessage({
+          type: WireType.LiveFrame,
+          deviceId: p.device.card.id,
           streamId: 'cam-1',
           payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
         }),
@@ -90,8 +96,8 @@ describe('scale-out: two relay processes share one Redis', { skip }, () => {
     const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
     const opened: string[] = [];
     for (const bytes of viewer.binary) {
-      const message = decodeViewerMessage(bytes);
-      if (message.type === WireType.ViewerManifest) {
+      const message = decodeLiveMessage(bytes);
+      if (message.type === WireType.LiveManifest) {
         const m = openManifest(message.payload, {
           viewer: p.owner,
           device: p.device.card,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
-  decodeDeviceMessage,
-  decodeViewerMessage,
-  encodeViewerMessage,
+  decodeLiveMessage,
+  encodeLiveMessage,
+  frameKeyframeAt,
   fromBase32,
   type IdentityCard,
   parseFrameHeader,
@@ -21,6 +21,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
 import { Close, reason } from './close-codes.js';
 import { MessageRate } from './message-rate.js';
+import { STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
 import { ViewerConnection } from './viewer-connection.js';
 
 export interface HubDependencies {
@@ -40,11 +41,12 @@ export interface HubDependencies {
 interface DeviceConnection {
   readonly ws: WebSocket;
   readonly session: Session;
-  readonly idBytes: Uint8Array;
+  readonly idBytes: Buffer;
   readonly card: Promise<IdentityCard>;
   readonly rate: MessageRate;
   /** Set while a message (a manifest) is being handled asynchronously. */
   pending: Promise<void> | null;
+  readonly streams: StreamCache;
 }
 
 /** Bus message: origin (8 bytes) ‖ kind ‖ payload. A process ignores its own messages. */
@@ -107,10 +109,11 @@ export class LiveHub implements Notifier {
     const device: DeviceConnection = {
       ws,
       session,
-      idBytes: fromBase32(session.id),
+      idBytes: Buffer.from(fromBase32(session.id)),
       card: this.deps.deviceCard(session.id),
       rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
       pending: null,
+      streams: new StreamCache(session.id),
     };
     device.card.catch(() =>
       ws.close(Close.Unauthorized, 'reauthenticate: the relay no longer holds this identity card'),
@@ -145,7 +148,7 @@ export class LiveHub implements Notifier {
       device.pending = chained;
     };
     if (device.pending) settle(device.pending.then(run));
-    else settle(run());
+    else settle(this.onDeviceMessage(device, data, isBinary));
   }
 
   private refuse(ws: WebSocket, surface: string, code: number, text: string): void {
@@ -168,19 +171,58 @@ export class LiveHub implements Notifier {
       device.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
       return;
     }
-    let message: ReturnType<typeof decodeDeviceMessage>;
+    // The device id must be the authenticated one: one native comparison, no allocation.
+    if (
+      data.length < STREAM_LENGTH_OFFSET + 2 ||
+      data.compare(device.idBytes, 0, 16, 1, STREAM_LENGTH_OFFSET) !== 0
+    ) {
+      const why =
+        data.length < STREAM_LENGTH_OFFSET + 2
+          ? 'bad message: truncated'
+          : 'the message names another device than the authenticated one';
+      this.refuse(
+        device.ws,
+        'ws-device',
+        data.length < STREAM_LENGTH_OFFSET + 2 ? Close.BadMessage : Close.Forbidden,
+        why,
+      );
+      return;
+    }
+    const known = data[0] === WireType.LiveFrame ? device.streams.find(data) : null;
+    if (known)
+      return this.onFrame(
+        device,
+        known.streamId,
+        known.streamKey,
+        data,
+        STREAM_LENGTH_OFFSET + 1 + known.bytes.length,
+      );
+    let message: ReturnType<typeof decodeLiveMessage>;
     try {
-      message = decodeDeviceMessage(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      message = decodeLiveMessage(data);
     } catch (error) {
       this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad message: ${errorText(error)}`);
       return;
     }
-    if (message.type === WireType.DeviceFrame) this.onFrame(device, message.streamId, message.payload);
-    else return this.onManifest(device, message.streamId, message.payload);
+    if (message.type === WireType.LiveManifest)
+      return this.onManifest(device, message.streamId, message.payload, data);
+    const stream = device.streams.remember(message.streamId);
+    this.onFrame(device, stream.streamId, stream.streamKey, data, data.length - message.payload.length);
   }
 
-  private onFrame(device: DeviceConnection, streamId: string, payload: Uint8Array): void {
-    if (payload.length > this.deps.config.maxFrameBytes) {
+  /**
+   * `wire` is the received message itself: every viewer gets these bytes, without a copy. The
+   * frame starts at `frameOffset`; only its clear header is read.
+   */
+  private onFrame(
+    device: DeviceConnection,
+    streamId: string,
+    streamKey: string,
+    wire: Buffer,
+    frameOffset: number,
+  ): void {
+    const frameLength = wire.length - frameOffset;
+    if (frameLength > this.deps.config.maxFrameBytes) {
       this.refuse(
         device.ws,
         'ws-device',
@@ -191,30 +233,31 @@ export class LiveHub implements Notifier {
     }
     let keyframe: boolean;
     try {
-      keyframe = parseFrameHeader(payload).keyframe;
+      keyframe = frameKeyframeAt(wire, frameOffset);
     } catch (error) {
       this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad frame: ${errorText(error)}`);
       return;
     }
     this.deps.metrics.framesIn.inc();
-    this.frameBytesIn.inc(payload.length);
+    this.frameBytesIn.inc(frameLength);
     const deviceId = device.session.id;
-    const wire = encodeViewerMessage({
-      type: WireType.ViewerFrame,
-      deviceId: device.idBytes,
-      streamId,
-      payload,
-    });
     if (keyframe) {
-      this.deps.store.putKeyframe(deviceId, streamId, payload, this.deps.retention().ttlMs).catch(() => {
-        this.deps.metrics.storeOperations.inc({ operation: 'putKeyframe', outcome: 'error' });
-      });
+      this.deps.store
+        .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), this.deps.retention().ttlMs)
+        .catch(() => {
+          this.deps.metrics.storeOperations.inc({ operation: 'putKeyframe', outcome: 'error' });
+        });
     }
-    this.deliverFrame(`${deviceId}/${streamId}`, wire, keyframe);
-    this.publishLive(deviceId, wire, keyframe);
+    this.deliverFrame(streamKey, wire, keyframe);
+    this.publishLive(deviceId, wire, false);
   }
 
-  private async onManifest(device: DeviceConnection, streamId: string, payload: Uint8Array): Promise<void> {
+  private async onManifest(
+    device: DeviceConnection,
+    streamId: string,
+    payload: Uint8Array,
+    wire: Uint8Array,
+  ): Promise<void> {
     let epoch: number;
     try {
       const manifest = verifyManifest(payload, await device.card);
@@ -241,12 +284,6 @@ export class LiveHub implements Notifier {
       );
       return;
     }
-    const wire = encodeViewerMessage({
-      type: WireType.ViewerManifest,
-      deviceId: device.idBytes,
-      streamId,
-      payload,
-    });
     this.deliverManifest(`${deviceId}/${streamId}`, wire);
     this.publishLive(deviceId, wire, true);
   }
@@ -271,15 +308,16 @@ export class LiveHub implements Notifier {
     if (others.length === 0) return;
     const target = others[Math.floor(this.deps.random() * others.length)]!;
     const [deviceId, streamId] = target.split('/') as [string, string];
-    const original = decodeViewerMessage(wire);
-    const relabelled = encodeViewerMessage({ ...original, deviceId: fromBase32(deviceId), streamId });
+    const original = decodeLiveMessage(wire);
+    const relabelled = encodeLiveMessage({ ...original, deviceId: fromBase32(deviceId), streamId });
     for (const viewer of this.streamViewers.get(target) ?? []) viewer.sendFrame(target, relabelled, keyframe);
     this.deps.metrics.faultMisroutes.inc({ where: 'fan-out' });
   }
 
   /**
    * Publishes to other processes only while one of them listens (the bus reports receivers);
-   * keyframes and manifests always go out, and a probe once a second notices new listeners.
+   * manifests always go out, and a probe once a second notices new listeners. A process that starts
+   * listening gets the cached keyframe from the shared store, so keyframes need not be pushed eagerly.
    */
   private publishLive(deviceId: string, wire: Uint8Array, important: boolean): void {
     if (this.deps.bus.kind === 'local') return;
@@ -315,9 +353,9 @@ export class LiveHub implements Notifier {
     const payload = message.subarray(ORIGIN_BYTES + 1);
     try {
       if (kind === BusKind.Wire) {
-        const wire = decodeViewerMessage(payload);
+        const wire = decodeLiveMessage(payload);
         const streamKey = `${toBase32(wire.deviceId)}/${wire.streamId}`;
-        if (wire.type === WireType.ViewerManifest) this.deliverManifest(streamKey, payload);
+        if (wire.type === WireType.LiveManifest) this.deliverManifest(streamKey, payload);
         else this.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
       } else if (kind === BusKind.EventNotice) {
         this.deliverEvent(JSON.parse(Buffer.from(payload).toString('utf8')) as EventNotice);
@@ -497,8 +535,8 @@ export class LiveHub implements Notifier {
     const idBytes = fromBase32(deviceId);
     if (manifest)
       viewer.send(
-        encodeViewerMessage({
-          type: WireType.ViewerManifest,
+        encodeLiveMessage({
+          type: WireType.LiveManifest,
           deviceId: idBytes,
           streamId,
           payload: manifest,
@@ -508,7 +546,7 @@ export class LiveHub implements Notifier {
     if (keyframe && viewer.needsKeyframe(streamKey)) {
       viewer.sendFrame(
         streamKey,
-        encodeViewerMessage({ type: WireType.ViewerFrame, deviceId: idBytes, streamId, payload: keyframe }),
+        encodeLiveMessage({ type: WireType.LiveFrame, deviceId: idBytes, streamId, payload: keyframe }),
         true,
       );
     }

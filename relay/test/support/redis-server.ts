@@ -23,6 +23,10 @@ export class TestRedis {
     return redis;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 const main = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'main.js');
 
+/**
+ * The flags `npm start` uses: a 64 MB young generation lets frames in flight die young instead of
+ * being promoted (halves the relay's CPU per frame under load; see relay/README.md).
+ */
+export const RELAY_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 export interface ChildRelay {
+  readonly pid: number;
   readonly base: string;
   readonly wsBase: string;
   readonly output: string[];
@@ -13,11 +20,18 @@ export interface ChildRelay {
 }
 
 /** A relay in its own process, started as operators start it (node --conditions=sealcam-relay). */
-export async function startChildRelay(env: Record<string, string>): Promise<ChildRelay> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=sealcam-relay', main], {
-    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startChildRelay(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<ChildRelay> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...RELAY_NODE_FLAGS, ...nodeArgs, '--conditions=sealcam-relay', main],
+    {
+      env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', process.env.SEALCAM_BENCH_NODE_ARGS ? 'inherit' : 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   child.stdout?.on('data', (data) => output.push(String(data)));
   const origin = await new Promise<string>((resolve, reject) => {
@@ -34,6 +48,7 @@ export async function startChildRelay(env: Record<string, string>): Promise<Chil
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${output.join('')}`)));
   });
   return {
+    pid: child.pid ?? 0,
     base: origin,
     wsBase: origin.replace('http', 'ws'),
     output,

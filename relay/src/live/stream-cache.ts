@@ -1,0 +1,50 @@
+import { ID_BYTES } from '@sealcam/protocol/relay-safe';
+
+/** Offset of the stream id length in a live message: type (1) + device id (16). */
+export const STREAM_LENGTH_OFFSET = 1 + ID_BYTES;
+
+interface KnownStream {
+  readonly bytes: Buffer;
+  readonly streamId: string;
+  readonly streamKey: string;
+}
+
+/**
+ * The stream ids one device publishes, remembered by their raw bytes, so the per-frame path
+ * recognises a known stream with one native comparison instead of decoding and validating text.
+ * A new stream goes through the full decoder once (see LiveHub.onDeviceMessage).
+ */
+export class StreamCache {
+  private readonly known: KnownStream[] = [];
+
+  constructor(
+    private readonly deviceId: string,
+    private readonly limit = 64,
+  ) {}
+
+  /** The known stream whose id bytes are in `message` at the stream id position, or null. */
+  find(message: Buffer): KnownStream | null {
+    const length = message[STREAM_LENGTH_OFFSET];
+    if (length === undefined) return null;
+    const start = STREAM_LENGTH_OFFSET + 1;
+    for (const stream of this.known) {
+      if (
+        stream.bytes.length === length &&
+        message.compare(stream.bytes, 0, length, start, start + length) === 0
+      ) {
+        return stream;
+      }
+    }
+    return null;
+  }
+
+  remember(streamId: string): KnownStream {
+    const stream = {
+      bytes: Buffer.from(streamId, 'utf8'),
+      streamId,
+      streamKey: `${this.deviceId}/${streamId}`,
+    };
+    if (this.known.length < this.limit) this.known.push(stream);
+    return stream;
+  }
+}

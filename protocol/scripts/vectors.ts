@@ -23,6 +23,7 @@ import {
   formatId,
   type Identity,
   manifestHash,
+  openEvent,
   pairingCode,
   pairingId,
   pairingLink,
@@ -344,6 +345,21 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
       'One event of cam-1: envelope (record sealed inside), thumbnail, two clip chunks. draws = [event id, event key, ephemeral X25519 secret].',
     ...common,
     draws: eventDraws,
+    inputs: {
+      streamId: 'cam-1',
+      padding: 'none',
+      recipientsInOrder: ['owner', 'friend'],
+      summary: {
+        kind: 'motion',
+        start: VECTOR_NOW,
+        end: VECTOR_NOW + 4000,
+        score: 0.25,
+        labels: ['person'],
+        clip: { codec: Codec.Jpeg, type: 'video/x-motion-jpeg', frames: 2 },
+      },
+      /** The exact UTF-8 JSON sealed as the record (before block64 padding). */
+      recordJson: JSON.stringify(openEvent(envelope, { viewer: owner, device: device.card }).record),
+    },
     eventId: toHex(eventSealer.eventId),
     derived: {
       contentKey: toHex(
@@ -416,6 +432,13 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     description:
       'Owner-signed grant of device to friend, and its revocation. Checked by the device against its local owner card (owner).',
     ...common,
+    inputs: {
+      owner: 'owner',
+      grantee: 'friend',
+      grantIssuedAt: VECTOR_NOW,
+      grantExpiresAt: 0,
+      revocationIssuedAt: VECTOR_NOW + 1,
+    },
     grant: grantHex,
     revocation: toHex(revocationBytes),
     reject: [
@@ -462,6 +485,17 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     description:
       'Device-signed access list (version 2) and a viewer auth proof for origin http://127.0.0.1:8080.',
     ...common,
+    inputs: {
+      accessList: {
+        version: 2,
+        issuedAt: VECTOR_NOW,
+        entries: [
+          ['owner', Access.Owner],
+          ['friend', Access.Viewer],
+        ],
+      },
+      authSigner: 'owner',
+    },
     accessList: toHex(accessList),
     auth: { origin: 'http://127.0.0.1:8080', challenge: toHex(challenge), proof: toHex(proof) },
     reject: [

@@ -3,6 +3,7 @@ import { CLOCK_SKEW_MS, withinWindow } from './clock.js';
 import {
   FRAME_HEADER_BYTES,
   FRAME_MAX_COUNTER,
+  ID_BYTES,
   KEY_BYTES,
   Kind,
   Label,
@@ -74,6 +75,7 @@ export class FrameSealer {
   private next = 0;
 
   constructor(options: FrameSealerOptions) {
+    if (options.deviceId.length !== ID_BYTES) fail('MALFORMED', 'device id must be 16 bytes');
     if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff)
       fail('MALFORMED', 'epoch');
     this.epoch = options.epoch;
@@ -143,6 +145,7 @@ export class FrameOpener {
   private newestOpenedEpoch = -1;
 
   constructor(private readonly options: FrameOpenerOptions) {
+    if (options.deviceId.length !== ID_BYTES) fail('MALFORMED', 'device id must be 16 bytes');
     encodeStreamId(options.streamId);
   }
 

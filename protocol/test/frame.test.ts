@@ -221,6 +221,13 @@ describe('live frames', () => {
     assert.equal(sealer.counter, before, 'a refused frame uses no counter');
   });
 
+  it('refuses device ids that are not 16 bytes', () => {
+    const { manifest } = stream();
+    const options = { deviceId: bytes(15), streamId: 'cam-1', epoch: 1, epochKey: manifest.epochKey };
+    throwsCode(() => new FrameSealer(options), 'MALFORMED');
+    throwsCode(() => new FrameOpener(options), 'MALFORMED');
+  });
+
   it('a destroyed sealer refuses to seal (its key was wiped)', () => {
     const { sealer } = stream();
     sealer.destroy();

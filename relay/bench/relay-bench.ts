@@ -279,7 +279,7 @@ async function phase(wiring: Wiring, mode: 'paced' | 'saturate'): Promise<PhaseR
   const cpu = cpuMs(wiring.pid) - cpuStart;
   const extra = wiring.extraPid ? cpuMs(wiring.extraPid) - extraStart : 0;
   measuring = false;
-  wiring.viewers.forEach((ws, i) => ws.off('message', listeners[i]!));
+  for (const [i, ws] of wiring.viewers.entries()) ws.off('message', listeners[i]!);
   await new Promise((resolve) => setTimeout(resolve, 500));
   return {
     framesPerSec: received / seconds,

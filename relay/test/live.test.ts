@@ -1,75 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  Access,
-  Codec,
-  decodeLiveMessage,
-  encodeLiveMessage,
-  FrameOpener,
-  FrameSealer,
-  openManifest,
-  ready,
-  utf8,
-  WireType,
-} from '@sealcam/protocol';
+import { Access, ready } from '@sealcam/protocol';
 import WebSocket from 'ws';
 import type { ViewerConnection } from '../src/live/viewer-connection.js';
+import { openLiveMessages, publishStream } from './support/live-stream.js';
 import { authenticate, connectLive, http, type LiveClient, registerViewers } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
-import { idOf, manifestFor, people, sealedEvent } from './support/world.js';
+import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
-
-function opener(p: ReturnType<typeof people>, viewer = p.owner) {
-  const frames = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
-  return {
-    /** Opens whatever arrived, in order: manifests give keys, frames must open. */
-    open(messages: Uint8Array[]) {
-      const payloads: string[] = [];
-      for (const bytes of messages) {
-        const message = decodeLiveMessage(bytes);
-        assert.deepEqual(message.deviceId, p.device.card.id);
-        if (message.type === WireType.LiveManifest) {
-          const opened = openManifest(message.payload, {
-            viewer,
-            device: p.device.card,
-            streamId: message.streamId,
-            now: Date.now(),
-          });
-          frames.addEpoch({
-            epoch: opened.manifest.epoch,
-            epochKey: opened.epochKey,
-            notBefore: opened.manifest.notBefore,
-            notAfter: opened.manifest.notAfter,
-          });
-        } else {
-          payloads.push(Buffer.from(frames.open(message.payload, Date.now()).payload).toString());
-        }
-      }
-      return payloads;
-    },
-  };
-}
 
 describe('live relay (memory store)', () => {
   let running: RunningRelay;
   const p = people();
   const tokens: Record<string, string> = {};
   let device: LiveClient;
-  const manifest = manifestFor(p.device, [p.owner, p.friend]);
-  const sealer = new FrameSealer({
-    deviceId: p.device.card.id,
-    streamId: 'cam-1',
-    epoch: 1,
-    epochKey: manifest.epochKey,
-  });
-  const frame = (text: string, keyframe: boolean) =>
-    encodeLiveMessage({
-      type: WireType.LiveFrame,
-      deviceId: p.device.card.id,
-      streamId: 'cam-1',
-      payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
-    });
+  let frame: (text: string, keyframe: boolean) => Uint8Array;
 
   before(async () => {
     running = await startRelay({ viewerQueueBytes: 65_536 });
@@ -80,14 +26,7 @@ describe('live relay (memory store)', () => {
       { identity: p.friend },
     ]);
     device = await connectLive(running.wsBase, tokens.device!);
-    device.send(
-      encodeLiveMessage({
-        type: WireType.LiveManifest,
-        deviceId: p.device.card.id,
-        streamId: 'cam-1',
-        payload: manifest.bytes,
-      }),
-    );
+    frame = publishStream(device, p.device, [p.owner, p.friend]).message;
   });
   after(async () => {
     await device?.close();
@@ -102,7 +41,7 @@ describe('live relay (memory store)', () => {
     device.send(frame('key 1', true));
     for (let i = 0; i < 5; i++) device.send(frame(`delta ${i}`, false));
     await viewer.waitBinary(before + 6);
-    const payloads = opener(p).open(viewer.binary);
+    const payloads = openLiveMessages(viewer.binary, p.owner, p.device.card);
     assert.deepEqual(payloads.slice(-6), ['key 1', 'delta 0', 'delta 1', 'delta 2', 'delta 3', 'delta 4']);
     await viewer.close();
   });
@@ -116,7 +55,7 @@ describe('live relay (memory store)', () => {
     const subscribed = await late.waitControl((m) => m.op === 'subscribed');
     assert.equal(subscribed.keyframe, true);
     await late.waitBinary(2);
-    assert.deepEqual(opener(p, p.friend).open(late.binary.slice(0, 2)), ['cached key']);
+    assert.deepEqual(openLiveMessages(late.binary.slice(0, 2), p.friend, p.device.card), ['cached key']);
     await late.close();
   });
 

@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  Access,
-  Codec,
-  decodeLiveMessage,
-  encodeLiveMessage,
-  FrameOpener,
-  FrameSealer,
-  fromUtf8,
-  openClip,
-  openEvent,
-  openManifest,
-  openThumbnail,
-  ready,
-  utf8,
-  WireType,
-} from '@sealcam/protocol';
+import { Access, fromUtf8, openClip, openEvent, openThumbnail, ready } from '@sealcam/protocol';
 import { createClient, RESP_TYPES } from 'redis';
+import { openLiveMessages, publishStream } from './support/live-stream.js';
 import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
 import {
@@ -27,7 +13,7 @@ import {
   registerViewers,
 } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
-import { idOf, MARKER, manifestFor, people, sealedEvent } from './support/world.js';
+import { idOf, MARKER, people, sealedEvent } from './support/world.js';
 
 await ready();
 const { skip } = requireProgram('redis-server');
@@ -105,30 +91,10 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
       );
     }
 
-    const manifest = manifestFor(p.device, [p.owner]);
     const device = await connectLive(running.wsBase, deviceToken);
     const viewer = await connectLive(running.wsBase, viewerToken);
-    device.send(
-      encodeLiveMessage({
-        type: WireType.LiveManifest,
-        deviceId: p.device.card.id,
-        streamId: 'cam-1',
-        payload: manifest.bytes,
-      }),
-    );
-    const sealer = new FrameSealer({
-      deviceId: p.device.card.id,
-      streamId: 'cam-1',
-      epoch: 1,
-      epochKey: manifest.epochKey,
-    });
-    const frame = (i: number) =>
-      encodeLiveMessage({
-        type: WireType.LiveFrame,
-        deviceId: p.device.card.id,
-        streamId: 'cam-1',
-        payload: sealer.seal(utf8(`${MARKER} frame ${i}`), { keyframe: i % 3 === 0, codec: Codec.Jpeg }),
-      });
+    const stream = publishStream(device, p.device, [p.owner]);
+    const frame = (i: number) => stream.message(`${MARKER} frame ${i}`, i % 3 === 0);
     device.send(frame(0));
     await new Promise((resolve) => setTimeout(resolve, 100));
     viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
@@ -137,29 +103,9 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
     await viewer.waitBinary(10);
 
     // Positive control: the viewer does open the marker, so the scan below is not vacuous.
-    const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
-    let openedFrames = 0;
-    for (const bytes of viewer.binary) {
-      const message = decodeLiveMessage(bytes);
-      if (message.type === WireType.LiveManifest) {
-        const m = openManifest(message.payload, {
-          viewer: p.owner,
-          device: p.device.card,
-          streamId: 'cam-1',
-          now: Date.now(),
-        });
-        opener.addEpoch({
-          epoch: 1,
-          epochKey: m.epochKey,
-          notBefore: m.manifest.notBefore,
-          notAfter: m.manifest.notAfter,
-        });
-      } else {
-        assert.ok(fromUtf8(opener.open(message.payload, Date.now()).payload).startsWith(MARKER));
-        openedFrames += 1;
-      }
-    }
-    assert.ok(openedFrames >= 10);
+    const openedFrames = openLiveMessages(viewer.binary, p.owner, p.device.card);
+    assert.ok(openedFrames.length >= 10);
+    for (const text of openedFrames) assert.ok(text.startsWith(MARKER));
     for (const event of events) {
       const base = `${deviceUrl}/events/${event.eventId}`;
       const opened = openEvent((await http(running.base, 'GET', base, { token: viewerToken })).bytes, {

@@ -6,14 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import { OPTIONS } from '../src/config/options.js';
 
-const readme = readFileSync(join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'README.md'), 'utf8');
+const readme = readFileSync(
+  join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'README.md'),
+  'utf8',
+);
 
 describe('relay configuration', () => {
   it('relay/README.md lists every option with its default', () => {
     for (const [name, spec] of Object.entries(OPTIONS)) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${spec.env}\` | \`${name}\` |`));
+      const pattern = new RegExp(`^\\|\\s*\`${spec.env}\`\\s*\\|\\s*\`${name}\`\\s*\\|`);
+      const row = readme.split('\n').find((line) => pattern.test(line));
       assert.ok(row, `README lacks ${spec.env}`);
-      assert.ok(row.includes(spec.default === null ? '—' : String(spec.default)), `README default of ${spec.env}`);
+      assert.ok(
+        row.includes(spec.default === null ? '—' : String(spec.default)),
+        `README default of ${spec.env}`,
+      );
     }
   });
 

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  Access,
-  Codec,
-  decodeLiveMessage,
-  encodeLiveMessage,
-  FrameOpener,
-  FrameSealer,
-  openManifest,
-  ready,
-  utf8,
-  WireType,
-} from '@sealcam/protocol';
+import { Access, ready } from '@sealcam/protocol';
+import { openLiveMessages, publishStream } from './support/live-stream.js';
 import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
 import { type ChildRelay, startChildRelay } from './support/relay-child.js';
 import { authenticate, connectLive, http, registerViewers } from './support/relay-client.js';
-import { idOf, manifestFor, people, sealedEvent } from './support/world.js';
+import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
 const { skip } = requireProgram('redis-server');
@@ -49,30 +39,7 @@ describe('scale-out: two relay processes share one Redis', { skip }, () => {
     await registerViewers(b.base, p.device, deviceToken, [{ identity: p.owner, access: Access.Owner }]);
 
     const device = await connectLive(b.wsBase, deviceToken);
-    const manifest = manifestFor(p.device, [p.owner]);
-    device.send(
-      encodeLiveMessage({
-        type: WireType.LiveManifest,
-        deviceId: p.device.card.id,
-        streamId: 'cam-1',
-        payload: manifest.bytes,
-      }),
-    );
-    const sealer = new FrameSealer({
-      deviceId: p.device.card.id,
-      streamId: 'cam-1',
-      epoch: 1,
-      epochKey: manifest.epochKey,
-    });
-    const send = (text: string, keyframe: boolean) =>
-      device.send(
-        encodeLiveMessage({
-          type: WireType.LiveFrame,
-          deviceId: p.device.card.id,
-          streamId: 'cam-1',
-          payload: sealer.seal(utf8(text), { keyframe, codec: Codec.Jpeg }),
-        }),
-      );
+    const { send } = publishStream(device, p.device, [p.owner]);
     send('before the viewer', true);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -93,27 +60,7 @@ describe('scale-out: two relay processes share one Redis', { skip }, () => {
       i += 1;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const opener = new FrameOpener({ deviceId: p.device.card.id, streamId: 'cam-1' });
-    const opened: string[] = [];
-    for (const bytes of viewer.binary) {
-      const message = decodeLiveMessage(bytes);
-      if (message.type === WireType.LiveManifest) {
-        const m = openManifest(message.payload, {
-          viewer: p.owner,
-          device: p.device.card,
-          streamId: 'cam-1',
-          now: Date.now(),
-        });
-        opener.addEpoch({
-          epoch: m.manifest.epoch,
-          epochKey: m.epochKey,
-          notBefore: m.manifest.notBefore,
-          notAfter: m.manifest.notAfter,
-        });
-      } else {
-        opened.push(Buffer.from(opener.open(message.payload, Date.now()).payload).toString());
-      }
-    }
+    const opened = openLiveMessages(viewer.binary, p.owner, p.device.card);
     assert.equal(opened[0], 'before the viewer', 'the cached keyframe came from the shared store');
     assert.ok(
       opened.filter((text) => text.startsWith('live')).length >= 5,

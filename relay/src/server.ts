@@ -75,14 +75,26 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     },
     disableRequestLogging: false,
     trustProxy: false,
+    // Slow or idle clients cannot hold sockets forever (slowloris).
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
   });
+  // Bounds sockets held open by HTTP clients (WebSockets are bounded by admission control).
+  app.server.maxConnections = Math.max(1024, config.maxConnections * 2);
   const metrics = createMetrics();
   const backends = await openBackends(config);
   let store = instrumentStore(backends.store, metrics);
   const random = options.random ?? Math.random;
   const faultRate = config.faultInjection === 'mixup' ? config.faultRate : 0;
   if (faultRate > 0) store = faultyStore(store, faultRate, metrics, random);
-  if (config.faultInjection !== 'off') app.log.warn({ faultRate }, FAULT_WARNING);
+  if (config.faultInjection !== 'off') {
+    // The seam exists for the drill on this machine: never on a relay reachable from elsewhere.
+    if (!/^(127\.|::1$|localhost$)/.test(config.host)) {
+      throw new Error('SEALCAM_FAULT_INJECTION is refused unless SEALCAM_HOST is a loopback address');
+    }
+    app.log.warn({ faultRate }, FAULT_WARNING);
+  }
   const { key, generated } = tokenKey(config.tokenSecret);
   if (generated && config.store === 'redis') {
     app.log.warn(
@@ -141,7 +153,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         .code(error.statusCode)
         .send({ error: (error.code ?? 'bad-request').toLowerCase(), message: error.message });
     }
-    if (!store.isReady() || !backends.bus.isReady()) {
+    if (!store.isReady() || !backends.bus.isReady() || /(OOM|BUSY|LOADING|READONLY)/.test(error.message)) {
       reply.header('retry-after', String(config.retryAfterSeconds));
       return reply
         .code(503)
@@ -160,15 +172,18 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   mailboxRoutes(app, context);
   opsRoutes(app, context, { draining: () => draining });
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: config.maxFrameBytes + 1024,
-    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-  });
+  const socketServer = (maxPayload: number) =>
+    new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+  // Devices send frames; viewers only small JSON control messages, refused beyond 4 KiB at the frame level.
+  const sockets = { device: socketServer(config.maxFrameBytes + 1024), viewer: socketServer(4096) };
   app.server.on(
     'upgrade',
-    handleUpgrades(context, wss, hub, () => draining),
+    handleUpgrades(context, sockets, hub, () => draining),
   );
 
   return {
@@ -190,7 +205,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         setTimeout(resolve, config.shutdownGraceSeconds * 1000).unref(),
       );
       await Promise.race([app.close(), grace]);
-      for (const client of wss.clients) client.terminate();
+      for (const server of [sockets.device, sockets.viewer])
+        for (const client of server.clients) client.terminate();
       await Promise.allSettled([backends.store.close(), backends.bus.close()]);
     },
   };

@@ -45,6 +45,9 @@ describe('reconnect storms: admission control answers with a back-off signal', (
       const ws = new WebSocket(`${running.wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`]);
       ws.on('error', () => {});
       const outcome = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(-1), 5000);
+        ws.once('error', () => resolve(0));
+        ws.once('close', () => clearTimeout(timer));
         ws.once('open', () => resolve(101));
         ws.once('unexpected-response', (_request, response) => {
           assert.equal(response.headers['retry-after'], '7');

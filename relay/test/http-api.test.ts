@@ -294,7 +294,7 @@ describe('relay HTTP API (memory store)', () => {
         body: request,
       });
       assert.equal(posted.status, 202);
-      const waiting = await http(running.base, 'GET', `${device()}/pairing-requests`, {
+      const waiting = await http(running.base, 'GET', `/v1/pairing/${idOf(p.device)}/${pid}/requests`, {
         token: tokens.device,
       });
       const [message] = (waiting.json as { messages: string[] }).messages;

@@ -5,3 +5,46 @@ runStoreConformance('memory', async () => ({
   store: new MemoryStore({ maxBytes: 64 * 1024 * 1024 }),
   cleanup: async () => {},
 }));
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+describe('memory store bounds (from the security review)', () => {
+  const retention = { ttlMs: 3_600_000, quotaBytes: 1e12 };
+  const id = (n: number) =>
+    `a${n
+      .toString()
+      .padStart(25, 'a')
+      .replace(/[0189]/g, 'b')}`;
+
+  it('keyframes never evict committed events; a full store refuses new objects instead of evicting', async () => {
+    const store = new MemoryStore({ maxBytes: 4 * 1024 * 1024 });
+    const device = 'cccccccccccccccccccccccccc';
+    const event = 'dddddddddddddddddddddddddd';
+    assert.equal(
+      await store.putEventItem(device, event, 'thumbnail', new Uint8Array(100_000), 0, retention),
+      'created',
+    );
+    assert.equal(
+      await store.commitEvent(device, event, { streamId: 's', time: 0 }, new Uint8Array(1000), 0, retention),
+      'created',
+    );
+    for (let i = 0; i < 100; i++)
+      await store.putKeyframe(device, `junk-${i}`, new Uint8Array(200_000), 60_000);
+    assert.ok(await store.getEvent(device, event), 'the committed event survived the keyframe flood');
+    assert.ok(await store.getEventItem(device, event, 'thumbnail'));
+    let result = '';
+    for (let i = 0; i < 100 && result !== 'full'; i++) {
+      result = await store.putEventItem(device, id(i), 'chunk-0', new Uint8Array(300_000), 0, retention);
+    }
+    assert.equal(result, 'full');
+    assert.ok(await store.getEvent(device, event), 'nothing committed was evicted to make room');
+  });
+
+  it('owner statements in an inbox survive a flood of other mailboxes', async () => {
+    const store = new MemoryStore({ maxBytes: 1024 * 1024, maxRecords: 100 });
+    assert.equal(await store.pushMailbox('inbox:device', new Uint8Array([1]), 600_000, 64), true);
+    for (let i = 0; i < 500; i++) await store.pushMailbox(`pairing:x:${i}`, new Uint8Array([2]), 600_000, 4);
+    assert.deepEqual(await store.takeMailbox('inbox:device'), [new Uint8Array([1])]);
+  });
+});

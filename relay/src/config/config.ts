@@ -21,6 +21,8 @@ export interface RelayConfig {
   readonly retryAfterSeconds: number;
   readonly requestsPerSecond: number;
   readonly wsMessagesPerSecond: number;
+  readonly viewerMessagesPerSecond: number;
+  readonly connectionsPerIdentity: number;
   readonly maxFrameBytes: number;
   readonly maxObjectBytes: number;
   readonly viewerQueueBytes: number;

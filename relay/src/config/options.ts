@@ -135,6 +135,20 @@ export const OPTIONS = {
     minimum: 1,
     description: 'WebSocket messages per second per connection (burst 2x); beyond, close 4429.',
   },
+  viewerMessagesPerSecond: {
+    env: 'SEALCAM_VIEWER_MESSAGES_PER_SECOND',
+    type: 'integer',
+    default: 20,
+    minimum: 1,
+    description: 'Control messages per second per viewer connection (burst 2x); beyond, close 4429.',
+  },
+  connectionsPerIdentity: {
+    env: 'SEALCAM_CONNECTIONS_PER_IDENTITY',
+    type: 'integer',
+    default: 8,
+    minimum: 1,
+    description: 'WebSocket connections one identity may hold open at once; beyond, 503 + Retry-After.',
+  },
   maxFrameBytes: {
     env: 'SEALCAM_MAX_FRAME_BYTES',
     type: 'integer',

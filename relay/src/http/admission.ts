@@ -1,12 +1,23 @@
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
+function bucket(rate: number, burst: number): BurstyRateLimiter {
+  return new BurstyRateLimiter(
+    new RateLimiterMemory({ points: rate, duration: 1 }),
+    new RateLimiterMemory({ points: burst, duration: 10 }),
+  );
+}
+
 /**
- * Admission control for reconnect storms: a token bucket (steady rate + burst) on handshakes, and
- * a cap on open connections. Over capacity, callers answer 503 + Retry-After / close 4503 with a
- * retry hint instead of doing the expensive work.
+ * Admission control for reconnect storms: token buckets (steady rate + burst) on handshakes, a cap
+ * on open connections per process and per identity. Over capacity, callers answer 503 +
+ * Retry-After instead of doing the expensive work. Auth challenges and WebSocket upgrades draw
+ * from separate buckets, and upgrades only after their token verified, so a flood of one kind (or
+ * of unauthenticated requests) cannot starve the other.
  */
 export class Admission {
-  private readonly handshakes: BurstyRateLimiter;
+  private readonly challenges: BurstyRateLimiter;
+  private readonly upgrades: BurstyRateLimiter;
+  private readonly perIdentity = new Map<string, number>();
   private open = 0;
 
   constructor(
@@ -14,35 +25,56 @@ export class Admission {
       handshakeRate: number;
       handshakeBurst: number;
       maxConnections: number;
+      connectionsPerIdentity: number;
       retryAfterSeconds: number;
     },
   ) {
-    this.handshakes = new BurstyRateLimiter(
-      new RateLimiterMemory({ points: options.handshakeRate, duration: 1 }),
-      new RateLimiterMemory({ points: options.handshakeBurst, duration: 10 }),
-    );
+    this.challenges = bucket(options.handshakeRate, options.handshakeBurst);
+    this.upgrades = bucket(options.handshakeRate, options.handshakeBurst);
   }
 
-  /** null when admitted, else the number of seconds the client should wait (before jitter). */
-  async admitHandshake(): Promise<number | null> {
+  private async take(limiter: BurstyRateLimiter): Promise<number | null> {
     try {
-      await this.handshakes.consume('handshake', 1);
+      await limiter.consume('handshake', 1);
       return null;
     } catch (error) {
-      if (error instanceof RateLimiterRes)
+      if (error instanceof RateLimiterRes) {
         return Math.max(this.options.retryAfterSeconds, Math.ceil(error.msBeforeNext / 1000));
+      }
       throw error;
     }
   }
 
-  connectionOpened(): boolean {
-    if (this.open >= this.options.maxConnections) return false;
-    this.open += 1;
-    return true;
+  /** null when admitted, else the number of seconds the client should wait (before jitter). */
+  admitChallenge(): Promise<number | null> {
+    return this.take(this.challenges);
   }
 
-  connectionClosed(): void {
-    this.open = Math.max(0, this.open - 1);
+  admitUpgrade(): Promise<number | null> {
+    return this.take(this.upgrades);
+  }
+
+  /**
+   * Takes a connection slot for `identity`, or says which limit is reached. The returned release
+   * function is idempotent: call it from every path that ends the connection.
+   */
+  openConnection(identity: string): { release: () => void } | 'process-limit' | 'identity-limit' {
+    if (this.open >= this.options.maxConnections) return 'process-limit';
+    const held = this.perIdentity.get(identity) ?? 0;
+    if (held >= this.options.connectionsPerIdentity) return 'identity-limit';
+    this.open += 1;
+    this.perIdentity.set(identity, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.open = Math.max(0, this.open - 1);
+        const left = (this.perIdentity.get(identity) ?? 1) - 1;
+        if (left > 0) this.perIdentity.set(identity, left);
+        else this.perIdentity.delete(identity);
+      },
+    };
   }
 
   get openConnections(): number {

@@ -21,7 +21,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
 import { Close, reason } from './close-codes.js';
 import { MessageRate } from './message-rate.js';
-import { STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
+import { type KnownStream, STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
 import { ViewerConnection } from './viewer-connection.js';
 
 export interface HubDependencies {
@@ -72,6 +72,7 @@ export class LiveHub implements Notifier {
   private readonly liveInterest = new Map<string, number>();
   private readonly busChannels = new Set<string>();
   private readonly remoteReceivers = new Map<string, { receivers: number; lastProbe: number }>();
+  private readonly keyframeRequests = new Map<string, number>();
   private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly frameBytesIn: { inc: (value: number) => void };
@@ -126,7 +127,10 @@ export class LiveHub implements Notifier {
     this.refreshInterest(session.id);
     ws.once('close', () => {
       this.deps.metrics.connections.dec({ role: 'device' });
-      if (this.devices.get(session.id) === device) this.devices.delete(session.id);
+      if (this.devices.get(session.id) === device) {
+        this.devices.delete(session.id);
+        this.remoteReceivers.delete(session.id);
+      }
       this.refreshInterest(session.id);
     });
   }
@@ -189,14 +193,7 @@ export class LiveHub implements Notifier {
       return;
     }
     const known = data[0] === WireType.LiveFrame ? device.streams.find(data) : null;
-    if (known)
-      return this.onFrame(
-        device,
-        known.streamId,
-        known.streamKey,
-        data,
-        STREAM_LENGTH_OFFSET + 1 + known.bytes.length,
-      );
+    if (known) return this.onFrame(device, known, data, STREAM_LENGTH_OFFSET + 1 + known.bytes.length);
     let message: ReturnType<typeof decodeLiveMessage>;
     try {
       message = decodeLiveMessage(data);
@@ -204,23 +201,21 @@ export class LiveHub implements Notifier {
       this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad message: ${errorText(error)}`);
       return;
     }
-    if (message.type === WireType.LiveManifest)
-      return this.onManifest(device, message.streamId, message.payload, data);
     const stream = device.streams.remember(message.streamId);
-    this.onFrame(device, stream.streamId, stream.streamKey, data, data.length - message.payload.length);
+    if (!stream) {
+      this.refuse(device.ws, 'ws-device', Close.BadMessage, 'too many streams on one device connection');
+      return;
+    }
+    if (message.type === WireType.LiveManifest) return this.onManifest(device, stream, message.payload, data);
+    this.onFrame(device, stream, data, data.length - message.payload.length);
   }
 
   /**
    * `wire` is the received message itself: every viewer gets these bytes, without a copy. The
    * frame starts at `frameOffset`; only its clear header is read.
    */
-  private onFrame(
-    device: DeviceConnection,
-    streamId: string,
-    streamKey: string,
-    wire: Buffer,
-    frameOffset: number,
-  ): void {
+  private onFrame(device: DeviceConnection, stream: KnownStream, wire: Buffer, frameOffset: number): void {
+    const { streamId, streamKey } = stream;
     const frameLength = wire.length - frameOffset;
     if (frameLength > this.deps.config.maxFrameBytes) {
       this.refuse(
@@ -241,7 +236,8 @@ export class LiveHub implements Notifier {
     this.deps.metrics.framesIn.inc();
     this.frameBytesIn.inc(frameLength);
     const deviceId = device.session.id;
-    if (keyframe) {
+    // Only keyframes of streams with an accepted manifest are cached: no viewer could open others.
+    if (keyframe && stream.manifest) {
       this.deps.store
         .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), this.deps.retention().ttlMs)
         .catch(() => {
@@ -254,10 +250,11 @@ export class LiveHub implements Notifier {
 
   private async onManifest(
     device: DeviceConnection,
-    streamId: string,
+    stream: KnownStream,
     payload: Uint8Array,
     wire: Uint8Array,
   ): Promise<void> {
+    const { streamId } = stream;
     let epoch: number;
     try {
       const manifest = verifyManifest(payload, await device.card);
@@ -275,6 +272,14 @@ export class LiveHub implements Notifier {
       payload,
       this.deps.retention(),
     );
+    if (result === 'full' || result === 'quota') {
+      device.ws.close(
+        Close.OverCapacity,
+        `relay storage ${result}; retry-after=${this.deps.config.retryAfterSeconds}`,
+      );
+      return;
+    }
+    stream.manifest = true;
     if (result === 'conflict') {
       this.refuse(
         device.ws,
@@ -422,7 +427,13 @@ export class LiveHub implements Notifier {
   // ---- viewers ----
 
   private acceptViewer(ws: WebSocket, session: Session): void {
-    const viewer = new ViewerConnection(ws, session, this.deps.config.viewerQueueBytes, this.deps.metrics);
+    const viewer = new ViewerConnection(
+      ws,
+      session,
+      this.deps.config.viewerQueueBytes,
+      this.deps.metrics,
+      this.deps.config.viewerMessagesPerSecond,
+    );
     this.viewers.add(viewer);
     this.deps.metrics.connections.inc({ role: 'viewer' });
     ws.on('message', (data, isBinary) => {
@@ -431,6 +442,7 @@ export class LiveHub implements Notifier {
       });
     });
     ws.once('close', () => {
+      viewer.closed = true;
       this.deps.metrics.connections.dec({ role: 'viewer' });
       this.viewers.delete(viewer);
       for (const streamKey of [...viewer.streams]) this.leaveStream(viewer, streamKey);
@@ -440,6 +452,11 @@ export class LiveHub implements Notifier {
   }
 
   private async onViewerMessage(viewer: ViewerConnection, data: RawData, isBinary: boolean): Promise<void> {
+    if (!viewer.rate.allow(Date.now())) {
+      this.deps.metrics.admissionRejections.inc({ kind: 'ws-rate' });
+      viewer.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
+      return;
+    }
     const text = isBinary ? null : Buffer.isBuffer(data) ? data : null;
     if (!text || text.length > CONTROL_MESSAGE_BYTES) {
       this.refuse(
@@ -483,28 +500,37 @@ export class LiveHub implements Notifier {
     this.refuse(viewer.ws, 'ws-viewer', Close.BadMessage, 'unknown op or invalid deviceId/streamId');
   }
 
-  private async allowed(viewer: ViewerConnection, deviceId: string, streamId?: string): Promise<boolean> {
-    if (viewer.following >= this.deps.config.subscriptionsPerConnection) {
-      viewer.control({ op: 'error', reason: 'too-many-subscriptions', deviceId, streamId });
-      return false;
-    }
-    if ((await this.deps.access(viewer.session, deviceId)) === 'none') {
-      viewer.control({
-        op: 'error',
-        reason: 'no-grant',
-        message: 'this device has not registered a grant for you',
-        deviceId,
-        streamId,
-      });
-      return false;
-    }
-    return true;
+  /** The cap is checked and the slot reserved before anything is awaited. */
+  private withinCap(viewer: ViewerConnection, deviceId: string, streamId?: string): boolean {
+    if (viewer.following < this.deps.config.subscriptionsPerConnection) return true;
+    viewer.control({ op: 'error', reason: 'too-many-subscriptions', deviceId, streamId });
+    return false;
+  }
+
+  private async granted(viewer: ViewerConnection, deviceId: string, streamId?: string): Promise<boolean> {
+    if ((await this.deps.access(viewer.session, deviceId)) !== 'none') return true;
+    viewer.control({
+      op: 'error',
+      reason: 'no-grant',
+      message: 'this device has not registered a grant for you',
+      deviceId,
+      streamId,
+    });
+    return false;
   }
 
   private async subscribe(viewer: ViewerConnection, deviceId: string, streamId: string): Promise<void> {
     const streamKey = `${deviceId}/${streamId}`;
-    if (viewer.streams.has(streamKey) || !(await this.allowed(viewer, deviceId, streamId))) return;
-    viewer.startJoin(streamKey);
+    if (viewer.streams.has(streamKey) || !this.withinCap(viewer, deviceId, streamId)) return;
+    viewer.reserve(streamKey);
+    let allowed = false;
+    try {
+      allowed = await this.granted(viewer, deviceId, streamId);
+    } finally {
+      if (!allowed || viewer.closed || !viewer.streams.has(streamKey)) viewer.leave(streamKey);
+    }
+    if (!viewer.streams.has(streamKey)) return;
+    viewer.registered.add(streamKey);
     let viewers = this.streamViewers.get(streamKey);
     if (!viewers) {
       viewers = new Set();
@@ -531,17 +557,13 @@ export class LiveHub implements Notifier {
       });
       return;
     }
-    if (!viewer.streams.has(streamKey)) return;
+    if (viewer.closed || !viewer.streams.has(streamKey)) return;
     const idBytes = fromBase32(deviceId);
-    if (manifest)
+    if (manifest) {
       viewer.send(
-        encodeLiveMessage({
-          type: WireType.LiveManifest,
-          deviceId: idBytes,
-          streamId,
-          payload: manifest,
-        }),
+        encodeLiveMessage({ type: WireType.LiveManifest, deviceId: idBytes, streamId, payload: manifest }),
       );
+    }
     viewer.finishJoin(streamKey);
     if (keyframe && viewer.needsKeyframe(streamKey)) {
       viewer.sendFrame(
@@ -550,7 +572,7 @@ export class LiveHub implements Notifier {
         true,
       );
     }
-    if (!keyframe) this.notifyDevice(deviceId, { op: 'keyframe', streamId });
+    if (!keyframe) this.requestKeyframe(deviceId, streamId);
     viewer.control({
       op: 'subscribed',
       deviceId,
@@ -560,9 +582,21 @@ export class LiveHub implements Notifier {
     });
   }
 
+  /** At most one keyframe request per stream per second reaches the device. */
+  private requestKeyframe(deviceId: string, streamId: string): void {
+    const key = `${deviceId}/${streamId}`;
+    const now = Date.now();
+    if (now - (this.keyframeRequests.get(key) ?? 0) < 1000) return;
+    this.keyframeRequests.set(key, now);
+    if (this.keyframeRequests.size > 100_000) this.keyframeRequests.clear();
+    this.notifyDevice(deviceId, { op: 'keyframe', streamId });
+  }
+
   private leaveStream(viewer: ViewerConnection, streamKey: string): void {
     if (!viewer.streams.has(streamKey)) return;
+    const wasRegistered = viewer.registered.has(streamKey);
     viewer.leave(streamKey);
+    if (!wasRegistered) return;
     const viewers = this.streamViewers.get(streamKey);
     viewers?.delete(viewer);
     if (viewers?.size === 0) this.streamViewers.delete(streamKey);
@@ -574,8 +608,15 @@ export class LiveHub implements Notifier {
   }
 
   private async watch(viewer: ViewerConnection, deviceId: string): Promise<void> {
-    if (viewer.eventFeeds.has(deviceId) || !(await this.allowed(viewer, deviceId))) return;
+    if (viewer.eventFeeds.has(deviceId) || !this.withinCap(viewer, deviceId)) return;
     viewer.eventFeeds.add(deviceId);
+    let allowed = false;
+    try {
+      allowed = await this.granted(viewer, deviceId);
+    } finally {
+      if (!allowed || viewer.closed) viewer.eventFeeds.delete(deviceId);
+    }
+    if (!viewer.eventFeeds.has(deviceId)) return;
     let viewers = this.eventViewers.get(deviceId);
     if (!viewers) {
       viewers = new Set();
@@ -589,8 +630,8 @@ export class LiveHub implements Notifier {
   private unwatch(viewer: ViewerConnection, deviceId: string): void {
     if (!viewer.eventFeeds.delete(deviceId)) return;
     const viewers = this.eventViewers.get(deviceId);
-    viewers?.delete(viewer);
-    if (viewers?.size === 0) this.eventViewers.delete(deviceId);
+    if (!viewers?.delete(viewer)) return;
+    if (viewers.size === 0) this.eventViewers.delete(deviceId);
     this.refreshInterest(deviceId);
   }
 

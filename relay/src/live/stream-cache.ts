@@ -3,10 +3,12 @@ import { ID_BYTES } from '@sealcam/protocol/relay-safe';
 /** Offset of the stream id length in a live message: type (1) + device id (16). */
 export const STREAM_LENGTH_OFFSET = 1 + ID_BYTES;
 
-interface KnownStream {
+export interface KnownStream {
   readonly bytes: Buffer;
   readonly streamId: string;
   readonly streamKey: string;
+  /** A manifest of this stream was accepted on this connection: only then are keyframes cached. */
+  manifest: boolean;
 }
 
 /**
@@ -38,13 +40,18 @@ export class StreamCache {
     return null;
   }
 
-  remember(streamId: string): KnownStream {
-    const stream = {
+  /** The stream, added if new; null when the device already publishes `limit` streams. */
+  remember(streamId: string): KnownStream | null {
+    const existing = this.known.find((stream) => stream.streamId === streamId);
+    if (existing) return existing;
+    if (this.known.length >= this.limit) return null;
+    const stream: KnownStream = {
       bytes: Buffer.from(streamId, 'utf8'),
       streamId,
       streamKey: `${this.deviceId}/${streamId}`,
+      manifest: false,
     };
-    if (this.known.length < this.limit) this.known.push(stream);
+    this.known.push(stream);
     return stream;
   }
 }

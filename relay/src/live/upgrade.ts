@@ -1,17 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import type { Session } from '../auth/tokens.js';
 import type { RelayContext } from '../context.js';
 import type { LiveHub } from './hub.js';
 
 export const LIVE_PATH = '/v1/live';
 export const SUBPROTOCOL = 'sealcam.v1';
 
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+};
+
 function reject(socket: Duplex, status: number, text: string, reason: string, retryAfter?: number): void {
   const body = JSON.stringify({ error: reason, message: text });
   const headers = [
-    `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}`,
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}`,
     'Content-Type: application/json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
@@ -21,12 +26,14 @@ function reject(socket: Duplex, status: number, text: string, reason: string, re
 }
 
 /**
- * WebSocket upgrades: admission control first (a reconnect storm gets 503 + Retry-After before any
- * work), then the session token from the "bearer.<token>" subprotocol (tokens never sit in URLs).
+ * WebSocket upgrades. The session token (from the "bearer.<token>" subprotocol: tokens never sit in
+ * URLs) is verified first, a cheap HMAC; then admission control (a reconnect storm gets 503 +
+ * Retry-After before any work), the process and per-identity connection caps, and the upgrade on
+ * the server for the role (devices may send frames; viewers only small control messages).
  */
 export function handleUpgrades(
   context: RelayContext,
-  wss: WebSocketServer,
+  servers: { device: WebSocketServer; viewer: WebSocketServer },
   hub: LiveHub,
   isDraining: () => boolean,
 ) {
@@ -36,11 +43,6 @@ export function handleUpgrades(
     if (path !== LIVE_PATH) return reject(socket, 404, 'no WebSocket here', 'not-found');
     const retry = context.config.retryAfterSeconds;
     if (isDraining()) return reject(socket, 503, 'relay shutting down', 'draining', retry);
-    const wait = await context.admission.admitHandshake();
-    if (wait !== null) {
-      context.metrics.admissionRejections.inc({ kind: 'handshake' });
-      return reject(socket, 503, 'over capacity; retry later with jitter', 'over-capacity', wait);
-    }
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
     const bearer = offered.find((item) => item.startsWith('bearer.'));
     if (!offered.includes(SUBPROTOCOL) || !bearer) {
@@ -52,13 +54,27 @@ export function handleUpgrades(
       context.metrics.authFailures.inc({ reason: `token-${session}` });
       return reject(socket, 401, `session token ${session}`, `token-${session}`);
     }
-    if (!context.admission.connectionOpened()) {
-      context.metrics.admissionRejections.inc({ kind: 'connections' });
-      return reject(socket, 503, 'too many connections; retry later with jitter', 'over-capacity', retry);
+    const wait = await context.admission.admitUpgrade();
+    if (wait !== null) {
+      context.metrics.admissionRejections.inc({ kind: 'handshake' });
+      return reject(socket, 503, 'over capacity; retry later with jitter', 'over-capacity', wait);
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      ws.once('close', () => context.admission.connectionClosed());
-      hub.accept(ws, session as Session).catch(() => ws.close(1011, 'internal error'));
+    const slot = context.admission.openConnection(session.id);
+    if (typeof slot === 'string') {
+      context.metrics.admissionRejections.inc({
+        kind: slot === 'process-limit' ? 'connections' : 'identity-connections',
+      });
+      const text =
+        slot === 'process-limit' ? 'too many connections' : 'too many connections for this identity';
+      return reject(socket, 503, `${text}; retry later with jitter`, 'over-capacity', retry);
+    }
+    // Released however the connection ends, including a handshake that ws refuses.
+    socket.once('close', slot.release);
+    if (socket.destroyed) return slot.release();
+    const server = session.role === 'device' ? servers.device : servers.viewer;
+    server.handleUpgrade(request, socket, head, (ws) => {
+      ws.once('close', slot.release);
+      hub.accept(ws, session).catch(() => ws.close(1011, 'internal error'));
     });
   };
 }

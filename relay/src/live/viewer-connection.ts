@@ -1,33 +1,47 @@
 import type { WebSocket } from 'ws';
 import type { Session } from '../auth/tokens.js';
 import type { Metrics } from '../ops/metrics.js';
+import { Close } from './close-codes.js';
+import { MessageRate } from './message-rate.js';
 
 /**
  * One viewer's WebSocket. Backpressure is per viewer and bounded by `queueBytes` of unsent data:
  * beyond it non-keyframes are dropped (and the stream waits for the next keyframe, since later
- * frames may depend on the dropped ones); beyond 4x even keyframes are dropped. Memory never grows
- * without bound, and a slow viewer never slows the others.
+ * frames may depend on the dropped ones); beyond 4x even keyframes are dropped; a viewer whose
+ * unsent data still grows past 8x (it keeps asking but does not read) is disconnected. Memory never
+ * grows without bound, and a slow viewer never slows the others.
+ *
+ * Subscriptions are reserved synchronously (`reserve`) before any await, so the cap holds even
+ * for pipelined requests, and `registered` says which ones the hub has counted.
  */
 export class ViewerConnection {
+  /** Reserved or joined streams (counted against the subscription cap). */
   readonly streams = new Set<string>();
+  /** Streams the hub has added to its fan-out and interest counts. */
+  readonly registered = new Set<string>();
   readonly eventFeeds = new Set<string>();
   /** Streams that must resume at a keyframe (after joining or after a drop). */
   private readonly awaitingKeyframe = new Set<string>();
   /** Streams still being joined: nothing live is sent until the manifest went out. */
   readonly joining = new Set<string>();
+  readonly rate: MessageRate;
+  closed = false;
 
   constructor(
     readonly ws: WebSocket,
     readonly session: Session,
     private readonly queueBytes: number,
     private readonly metrics: Metrics,
-  ) {}
+    messagesPerSecond: number,
+  ) {
+    this.rate = new MessageRate(messagesPerSecond);
+  }
 
   get following(): number {
     return this.streams.size + this.eventFeeds.size;
   }
 
-  startJoin(streamKey: string): void {
+  reserve(streamKey: string): void {
     this.streams.add(streamKey);
     this.joining.add(streamKey);
     this.awaitingKeyframe.add(streamKey);
@@ -43,6 +57,7 @@ export class ViewerConnection {
 
   leave(streamKey: string): void {
     this.streams.delete(streamKey);
+    this.registered.delete(streamKey);
     this.joining.delete(streamKey);
     this.awaitingKeyframe.delete(streamKey);
   }
@@ -74,9 +89,18 @@ export class ViewerConnection {
     this.metrics.framesOut.inc();
   }
 
-  /** Manifests and control messages are never dropped (they are rare and small). */
+  /**
+   * Manifests and control messages are not dropped (they are rare and small), but a viewer that
+   * lets them pile up past 8x the queue is cut off instead of growing the relay's memory.
+   */
   send(data: Uint8Array | string): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.queueBytes * 8) {
+      this.metrics.framesDropped.inc({ reason: 'viewer-not-reading' });
+      this.ws.close(Close.RateLimited, 'not reading; retry-after=5');
+      this.closed = true;
+      return;
+    }
     this.ws.send(data, { binary: typeof data !== 'string' });
   }
 

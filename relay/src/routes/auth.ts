@@ -25,7 +25,7 @@ export function authRoutes(app: FastifyInstance, context: RelayContext): void {
       },
     },
     async () => {
-      const wait = await context.admission.admitHandshake();
+      const wait = await context.admission.admitChallenge();
       if (wait !== null) {
         context.metrics.admissionRejections.inc({ kind: 'handshake' });
         throw unavailable(

@@ -24,6 +24,8 @@ function refuse(error: unknown, what: string): never {
 
 function answer(reply: FastifyReply, result: PutResult, what: string) {
   if (result === 'conflict') throw conflict(`a different ${what} is already stored under this name`);
+  if (result === 'full')
+    throw new HttpError(507, 'relay-full', 'the relay has no room for new objects now; retry later');
   if (result === 'quota')
     throw new HttpError(507, 'quota', 'the device is over its storage quota; delete or wait for expiry');
   reply.code(result === 'created' ? 201 : 200);

@@ -13,7 +13,8 @@ import { requireSelf, requireSession } from '../http/session.js';
 import { deviceParams, idSchema } from './schemas.js';
 
 const PAIRING_TTL_MS = 10 * 60_000;
-const MAX_PAIRING_REQUESTS = 16;
+/** Pairing requests waiting under one pairing id (the rightful one is usually the only one). */
+const MAX_PAIRING_REQUESTS = 4;
 const MAX_INBOX = 64;
 const PAIRING_MESSAGE_BYTES = 4096;
 
@@ -25,7 +26,7 @@ const pairingParams = {
 } as const;
 
 const box = {
-  pairingRequests: (deviceId: string) => `pairing:${deviceId}`,
+  pairingRequests: (deviceId: string, pairingId: string) => `pairing:${deviceId}:${pairingId}`,
   pairingResponse: (deviceId: string, pairingId: string) => `pairing-response:${deviceId}:${pairingId}`,
   inbox: (deviceId: string) => `inbox:${deviceId}`,
 };
@@ -62,30 +63,28 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
       await requireSession(context, request, 'viewer');
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairRequest, request.params);
-      const { deviceId } = request.params;
-      if (
-        !(await context.store.pushMailbox(
-          box.pairingRequests(deviceId),
-          bytes,
-          PAIRING_TTL_MS,
-          MAX_PAIRING_REQUESTS,
-        ))
-      ) {
-        throw full();
-      }
+      const { deviceId, pairingId } = request.params;
+      // Only a device that has authenticated has a card: no mailboxes for invented device ids.
+      if (!(await context.store.getCard(deviceId)))
+        throw new HttpError(404, 'unknown-device', 'no such device');
+      const name = box.pairingRequests(deviceId, pairingId);
+      if (!(await context.store.pushMailbox(name, bytes, PAIRING_TTL_MS, MAX_PAIRING_REQUESTS))) throw full();
       context.notifier.mailboxChanged(deviceId, 'pairing');
       reply.code(202);
       return { status: 'queued' };
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(
-    '/v1/devices/:deviceId/pairing-requests',
-    { schema: { params: deviceParams } },
+  /** The device asks only for the pairing it offered (it knows the pairing id), so nobody can crowd it out. */
+  app.get<{ Params: { deviceId: string; pairingId: string } }>(
+    '/v1/pairing/:deviceId/:pairingId/requests',
+    { schema: { params: pairingParams } },
     async (request) => {
       const session = await requireSession(context, request, 'device');
       requireSelf(session, request.params.deviceId);
-      const messages = await context.store.takeMailbox(box.pairingRequests(session.id));
+      const messages = await context.store.takeMailbox(
+        box.pairingRequests(session.id, request.params.pairingId),
+      );
       return { messages: messages.map((message) => Buffer.from(message).toString('base64url')) };
     },
   );

@@ -44,11 +44,24 @@ export class MemoryStore implements Store {
   private readonly challenges: LRUCache<string, true>;
   private readonly devices = new Map<string, DeviceIndex>();
   private readonly mailboxes: LRUCache<string, Uint8Array[]>;
+  /** Latest keyframes: a cache for late joiners, evicted on its own, never at the expense of events. */
+  private readonly keyframes: LRUCache<string, Uint8Array>;
+  /** Owner statements waiting for their device: never evicted by other traffic. */
+  private readonly inboxes = new Map<string, { messages: Uint8Array[]; expiresAt: number }>();
+  private readonly blobLimit: number;
   /** Never evicted: forgetting a version would let an older signed list be replayed. */
   private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array }>();
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
+    // 90% for events and manifests (never evicted: a full store refuses new writes), 10% keyframes.
+    const keyframeBytes = Math.max(1_048_576, Math.floor(options.maxBytes / 10));
+    this.blobLimit = options.maxBytes - keyframeBytes;
+    this.keyframes = new LRUCache<string, Uint8Array>({
+      maxSize: keyframeBytes,
+      sizeCalculation: (value) => Math.max(1, value.byteLength),
+      maxEntrySize: keyframeBytes,
+    });
     this.blobs = new LRUCache<string, Uint8Array>({
       maxSize: options.maxBytes,
       sizeCalculation: (value) => Math.max(1, value.byteLength),
@@ -59,7 +72,7 @@ export class MemoryStore implements Store {
     });
     this.records = new LRUCache({ max: maxRecords });
     this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
-    this.mailboxes = new LRUCache({ max: maxRecords, ttl: 600_000 });
+    this.mailboxes = new LRUCache({ max: maxRecords, ttl: 600_000, noUpdateTTL: true });
   }
 
   isReady(): boolean {
@@ -68,6 +81,7 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.blobs.clear();
+    this.keyframes.clear();
   }
 
   private device(deviceId: string): DeviceIndex {
@@ -112,9 +126,17 @@ export class MemoryStore implements Store {
     return total;
   }
 
+  /** Whether `bytes` more still fit without evicting anything (expired entries are purged first). */
+  private fits(bytes: number): boolean {
+    if (this.blobs.calculatedSize + bytes <= this.blobLimit) return true;
+    this.blobs.purgeStale();
+    return this.blobs.calculatedSize + bytes <= this.blobLimit;
+  }
+
   private putBlob(name: string, bytes: Uint8Array, ttlMs: number): PutResult {
     const existing = this.blobs.get(name);
     if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
+    if (!this.fits(bytes.length)) return 'full';
     this.blobs.set(name, bytes.slice(), { ttl: ttlMs });
     return 'created';
   }
@@ -200,11 +222,11 @@ export class MemoryStore implements Store {
   }
 
   async putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void> {
-    this.blobs.set(key.keyframe(deviceId, streamId), frame.slice(), { ttl: ttlMs });
+    this.keyframes.set(key.keyframe(deviceId, streamId), frame.slice(), { ttl: ttlMs });
   }
 
   async getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null> {
-    return this.blobs.get(key.keyframe(deviceId, streamId)) ?? null;
+    return this.keyframes.get(key.keyframe(deviceId, streamId)) ?? null;
   }
 
   async putEventItem(
@@ -218,6 +240,7 @@ export class MemoryStore implements Store {
     const name = key.item(deviceId, eventId, item);
     const existing = this.blobs.get(name);
     if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
+    if (!this.fits(bytes.length)) return 'full';
     if (!this.charge(deviceId, eventId, item, bytes.length, now, retention)) return 'quota';
     return this.putBlob(name, bytes, retention.ttlMs);
   }
@@ -233,6 +256,7 @@ export class MemoryStore implements Store {
     const name = key.envelope(deviceId, eventId);
     const existing = this.blobs.get(name);
     if (existing) return sameBytes(existing, envelope) ? 'exists' : 'conflict';
+    if (!this.fits(envelope.length)) return 'full';
     if (!this.charge(deviceId, eventId, null, envelope.length, now, retention)) return 'quota';
     this.putBlob(name, envelope, retention.ttlMs);
     const entry = { time: meta.time, eventId, streamId: meta.streamId };
@@ -290,6 +314,15 @@ export class MemoryStore implements Store {
   }
 
   async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
+    if (box.startsWith('inbox:')) {
+      const now = Date.now();
+      const inbox = this.inboxes.get(box);
+      const live = inbox && inbox.expiresAt > now ? inbox : { messages: [], expiresAt: now + ttlMs };
+      if (live.messages.length >= maxMessages) return false;
+      live.messages.push(message.slice());
+      this.inboxes.set(box, live);
+      return true;
+    }
     const messages = this.mailboxes.get(box) ?? [];
     if (messages.length >= maxMessages) return false;
     messages.push(message.slice());
@@ -298,6 +331,11 @@ export class MemoryStore implements Store {
   }
 
   async takeMailbox(box: string): Promise<Uint8Array[]> {
+    if (box.startsWith('inbox:')) {
+      const inbox = this.inboxes.get(box);
+      this.inboxes.delete(box);
+      return inbox && inbox.expiresAt > Date.now() ? inbox.messages : [];
+    }
     const messages = this.mailboxes.get(box) ?? [];
     this.mailboxes.delete(box);
     return messages;

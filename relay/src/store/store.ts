@@ -6,7 +6,8 @@
  * Times are Unix milliseconds and are always passed in (`now`), never read from a clock here.
  */
 
-export type PutResult = 'created' | 'exists' | 'conflict' | 'quota';
+/** 'full': the relay's own storage is full (memory store); nothing was stored or evicted. */
+export type PutResult = 'created' | 'exists' | 'conflict' | 'quota' | 'full';
 
 /** How long a device's objects are kept and how many bytes they may take. */
 export interface Retention {

@@ -53,12 +53,16 @@ export async function http(
   return { status: response.status, headers: response.headers, json, bytes, text };
 }
 
-/** Challenge → signed proof → session token. */
+/**
+ * Challenge → signed proof → session token. The proof is bound to the origin this client was
+ * configured with (`base`), never to the origin the relay claims: a relay in the middle cannot
+ * have the client sign for another relay.
+ */
 export async function authenticate(base: string, identity: Identity): Promise<string> {
   const challenge = await http(base, 'POST', '/v1/auth/challenge');
   if (challenge.status !== 200) throw new Error(`challenge: ${challenge.status} ${challenge.text}`);
-  const { challenge: value, origin } = challenge.json as { challenge: string; origin: string };
-  const proof = createAuthProof(identity, origin, fromBase64Url(value));
+  const { challenge: value } = challenge.json as { challenge: string };
+  const proof = createAuthProof(identity, base, fromBase64Url(value));
   const token = await http(base, 'POST', '/v1/auth/token', {
     body: { challenge: value, proof: Buffer.from(proof).toString('base64url') },
   });

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { createConnection } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Access, ready } from '@sealcam/protocol';
+import WebSocket from 'ws';
+import { publishStream } from './support/live-stream.js';
+import { authenticate, connectLive, http, registerViewers } from './support/relay-client.js';
+import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { idOf, people } from './support/world.js';
+
+await ready();
+
+/** An upgrade request ws must refuse (no Sec-WebSocket-Key) carrying a valid token. */
+function brokenUpgrade(port: number, token: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.write(
+        `GET /v1/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sealcam.v1, bearer.${token}\r\n\r\n`,
+      );
+    });
+    let answer = '';
+    socket.on('data', (data) => {
+      answer += String(data);
+    });
+    socket.on('error', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.setTimeout(3000, () => socket.destroy());
+  });
+}
+
+function openStatus(url: string, token: string): Promise<{ status: number; ws: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, ['sealcam.v1', `bearer.${token}`]);
+    ws.on('error', () => {});
+    const timer = setTimeout(() => resolve({ status: -1, ws }), 5000);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve({ status: 101, ws });
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      clearTimeout(timer);
+      resolve({ status: response.statusCode ?? 0, ws });
+    });
+  });
+}
+
+describe('abuse resistance (from the security review)', () => {
+  let running: RunningRelay;
+  const p = people();
+  const tokens: Record<string, string> = {};
+
+  before(async () => {
+    running = await startRelay({
+      connectionsPerIdentity: 3,
+      subscriptionsPerConnection: 4,
+      viewerMessagesPerSecond: 20,
+    });
+    for (const [name, identity] of Object.entries(p))
+      tokens[name] = await authenticate(running.base, identity);
+    await registerViewers(running.base, p.device, tokens.device!, [
+      { identity: p.owner, access: Access.Owner },
+    ]);
+  });
+  after(async () => running?.stop());
+
+  it('an upgrade that ws refuses gives its connection slot back', async () => {
+    const port = Number(new URL(running.base).port);
+    for (let i = 0; i < 20; i++) assert.match(await brokenUpgrade(port, tokens.owner!), /^HTTP\/1.1 400/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await http(running.base, 'GET', '/healthz')).json?.connections, 0);
+    const { status, ws } = await openStatus(`${running.wsBase}/v1/live`, tokens.owner!);
+    assert.equal(status, 101);
+    ws.close();
+  });
+
+  it('one identity cannot take every connection slot', async () => {
+    const opened = [];
+    for (let i = 0; i < 5; i++) opened.push(await openStatus(`${running.wsBase}/v1/live`, tokens.stranger!));
+    assert.deepEqual(
+      opened.map((o) => o.status),
+      [101, 101, 101, 503, 503],
+    );
+    const other = await openStatus(`${running.wsBase}/v1/live`, tokens.friend!);
+    assert.equal(other.status, 101, 'others still get in');
+    for (const o of [...opened, other]) o.ws.close();
+  });
+
+  it('a viewer flooding control messages is closed with 4429; an oversized one with 1009', async () => {
+    const flood = await connectLive(running.wsBase, tokens.friend!);
+    for (let i = 0; i < 200; i++) flood.send({ op: 'ping' });
+    assert.equal((await flood.closed).code, 4429);
+    const big = await connectLive(running.wsBase, tokens.friend!);
+    big.ws.send(JSON.stringify({ op: 'ping', pad: 'x'.repeat(10_000) }));
+    assert.equal((await big.closed).code, 1009);
+  });
+
+  it('pipelined subscribes cannot exceed the cap, and a closed viewer leaves nothing behind', async () => {
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    for (let i = 0; i < 30; i++)
+      viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: `cam-${i}` });
+    await viewer.waitControl((m) => m.op === 'error' && m.reason === 'too-many-subscriptions');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(viewer.control.filter((m) => m.op === 'subscribed').length, 4);
+    await viewer.close();
+    const ghost = await connectLive(running.wsBase, tokens.owner!);
+    for (let i = 0; i < 4; i++)
+      ghost.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: `ghost-${i}` });
+    ghost.ws.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const hub = running.relay.hub as unknown as {
+      streamViewers: Map<string, unknown>;
+      liveInterest: Map<string, number>;
+    };
+    assert.equal(hub.streamViewers.size, 0);
+    assert.equal(hub.liveInterest.size, 0);
+  });
+
+  it('keyframes are cached only for streams with an accepted manifest', async () => {
+    const device = await connectLive(running.wsBase, tokens.device!);
+    const stream = publishStream(device, p.device, [p.owner], 'with-manifest');
+    stream.send('key', true);
+    const bare = publishStream({ send: () => {} } as never, p.device, [p.owner], 'no-manifest');
+    device.send(bare.message('key without manifest', true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const cached = (streamId: string) =>
+      http(running.base, 'GET', `/v1/devices/${idOf(p.device)}/streams/${streamId}/keyframe`, {
+        token: tokens.owner,
+      });
+    assert.equal((await cached('with-manifest')).status, 200);
+    assert.equal((await cached('no-manifest')).status, 404);
+    await device.close();
+  });
+});

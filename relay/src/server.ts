@@ -153,7 +153,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         .code(error.statusCode)
         .send({ error: (error.code ?? 'bad-request').toLowerCase(), message: error.message });
     }
-    if (!store.isReady() || !backends.bus.isReady() || /\b(OOM|BUSY|LOADING|READONLY)\b/.test(error.message)) {
+    if (
+      !store.isReady() ||
+      !backends.bus.isReady() ||
+      /\b(OOM|BUSY|LOADING|READONLY)\b/.test(error.message)
+    ) {
       reply.header('retry-after', String(config.retryAfterSeconds));
       return reply
         .code(503)

@@ -19,6 +19,8 @@ export interface Notifier {
   eventCommitted(notice: EventNotice): void;
   /** Something waits in a device's mailbox (pairing request, grant): tell the device if connected. */
   mailboxChanged(deviceId: string, box: 'pairing' | 'inbox'): void;
+  /** A device stored a new access list: viewers no longer on it lose their live feeds, everywhere. */
+  accessChanged(deviceId: string): void;
 }
 
 export interface RelayContext {

@@ -115,6 +115,36 @@ describe('abuse resistance (from the security review)', () => {
     assert.equal(hub.liveInterest.size, 0);
   });
 
+  it('a viewer dropped from the access list loses its live feed at once (second line)', async () => {
+    await registerViewers(
+      running.base,
+      p.device,
+      tokens.device!,
+      [{ identity: p.owner, access: Access.Owner }, { identity: p.friend }],
+      2,
+    );
+    const device = await connectLive(running.wsBase, tokens.device!);
+    const stream = publishStream(device, p.device, [p.owner, p.friend], 'revoked-feed');
+    const friend = await connectLive(running.wsBase, tokens.friend!);
+    friend.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'revoked-feed' });
+    await friend.waitControl((m) => m.op === 'subscribed');
+    await registerViewers(
+      running.base,
+      p.device,
+      tokens.device!,
+      [{ identity: p.owner, access: Access.Owner }],
+      3,
+    );
+    const error = await friend.waitControl((m) => m.op === 'error' && m.reason === 'grant-revoked');
+    assert.equal(error.deviceId, idOf(p.device));
+    const before = friend.binary.length;
+    stream.send('after revocation', true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(friend.binary.length, before, 'no frame after the access list dropped the viewer');
+    await friend.close();
+    await device.close();
+  });
+
   it('keyframes are cached only for streams with an accepted manifest', async () => {
     const device = await connectLive(running.wsBase, tokens.device!);
     const stream = publishStream(device, p.device, [p.owner], 'with-manifest');

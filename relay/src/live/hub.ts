@@ -50,7 +50,7 @@ interface DeviceConnection {
 }
 
 /** Bus message: origin (8 bytes) ‖ kind ‖ payload. A process ignores its own messages. */
-const BusKind = { Wire: 1, EventNotice: 2, DeviceNotice: 3 } as const;
+const BusKind = { Wire: 1, EventNotice: 2, DeviceNotice: 3, AccessChanged: 4 } as const;
 const ORIGIN_BYTES = 8;
 const PROBE_INTERVAL_MS = 1000;
 const CONTROL_MESSAGE_BYTES = 4096;
@@ -141,6 +141,12 @@ export class LiveHub implements Notifier {
    * frames of an epoch before its manifest.
    */
   private enqueue(device: DeviceConnection, data: RawData, isBinary: boolean): void {
+    // Rate and size are enforced on arrival, so nothing piles up behind a pending manifest.
+    if (!device.rate.allow(Date.now())) {
+      this.deps.metrics.admissionRejections.inc({ kind: 'ws-rate' });
+      device.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
+      return;
+    }
     const run = () => this.onDeviceMessage(device, data, isBinary);
     const settle = (work: Promise<void> | void) => {
       if (!(work instanceof Promise)) return;
@@ -168,11 +174,6 @@ export class LiveHub implements Notifier {
         Close.BadMessage,
         'devices send binary frame and manifest messages only',
       );
-      return;
-    }
-    if (!device.rate.allow(Date.now())) {
-      this.deps.metrics.admissionRejections.inc({ kind: 'ws-rate' });
-      device.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
       return;
     }
     // The device id must be the authenticated one: one native comparison, no allocation.
@@ -364,6 +365,8 @@ export class LiveHub implements Notifier {
         else this.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
       } else if (kind === BusKind.EventNotice) {
         this.deliverEvent(JSON.parse(Buffer.from(payload).toString('utf8')) as EventNotice);
+      } else if (kind === BusKind.AccessChanged) {
+        this.recheckAccess(Buffer.from(payload).toString('utf8'));
       } else if (kind === BusKind.DeviceNotice) {
         const notice = JSON.parse(Buffer.from(payload).toString('utf8')) as { deviceId: string } & Record<
           string,
@@ -408,6 +411,36 @@ export class LiveHub implements Notifier {
 
   mailboxChanged(deviceId: string, box: 'pairing' | 'inbox'): void {
     this.notifyDevice(deviceId, { op: 'mailbox', box });
+  }
+
+  accessChanged(deviceId: string): void {
+    this.recheckAccess(deviceId);
+    if (this.deps.bus.kind !== 'local') {
+      const payload = Buffer.from(deviceId);
+      for (const name of [channel.device(deviceId), channel.events(deviceId)]) {
+        this.deps.bus.publish(name, this.busMessage(BusKind.AccessChanged, payload));
+      }
+    }
+  }
+
+  /** Second line of defence: viewers no longer on the device's list stop receiving its feeds. */
+  private recheckAccess(deviceId: string): void {
+    const viewers = new Set<ViewerConnection>(this.eventViewers.get(deviceId) ?? []);
+    for (const [streamKey, set] of this.streamViewers) {
+      if (streamKey.startsWith(`${deviceId}/`)) for (const viewer of set) viewers.add(viewer);
+    }
+    for (const viewer of viewers) {
+      this.deps.access(viewer.session, deviceId).then(
+        (access) => {
+          if (access !== 'none' || viewer.closed) return;
+          for (const streamKey of [...viewer.streams])
+            if (streamKey.startsWith(`${deviceId}/`)) this.leaveStream(viewer, streamKey);
+          this.unwatch(viewer, deviceId);
+          viewer.control({ op: 'error', reason: 'grant-revoked', deviceId });
+        },
+        () => {},
+      );
+    }
   }
 
   private notifyDevice(deviceId: string, message: Record<string, unknown>): void {

@@ -52,6 +52,7 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
       const result = await context.store.putAccessList(session.id, version, bytes);
       if (result === 'stale')
         throw conflict('an access list with this or a higher version is already stored');
+      context.notifier.accessChanged(session.id);
       reply.code(201);
       return { status: 'stored', version };
     },

@@ -13,6 +13,21 @@ interface Charge {
   readonly firstSeen: number;
   bytes: number;
   readonly items: Set<string>;
+  /** The public event time once committed (to find its timeline entry). */
+  time?: number;
+}
+
+/** Index of the entry with this (time, eventId) in a sorted timeline, or -1. */
+function findEntry(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
+  let low = 0;
+  let high = timeline.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (compareEntry(timeline[middle]!, target) < 0) low = middle + 1;
+    else high = middle;
+  }
+  const found = timeline[low];
+  return found && found.eventId === target.eventId && found.time === target.time ? low : -1;
 }
 
 interface TimelineEntry {
@@ -22,7 +37,10 @@ interface TimelineEntry {
 }
 
 interface DeviceIndex {
+  /** By first upload, oldest first (insertion order), so pruning stops at the first one still kept. */
   readonly charges: Map<string, Charge>;
+  /** Running total of charged bytes (no per-put walk over all events). */
+  bytes: number;
   /** Committed events sorted by (time, eventId). */
   readonly timeline: TimelineEntry[];
   readonly streams: Map<string, number>;
@@ -87,7 +105,7 @@ export class MemoryStore implements Store {
   private device(deviceId: string): DeviceIndex {
     let index = this.devices.get(deviceId);
     if (!index) {
-      index = { charges: new Map(), timeline: [], streams: new Map() };
+      index = { charges: new Map(), bytes: 0, timeline: [], streams: new Map() };
       this.devices.set(deviceId, index);
     }
     return index;
@@ -107,23 +125,23 @@ export class MemoryStore implements Store {
     const index = this.device(deviceId);
     const charge = index.charges.get(eventId);
     index.charges.delete(eventId);
+    index.bytes -= charge?.bytes ?? 0;
     this.blobs.delete(key.envelope(deviceId, eventId));
     for (const item of charge?.items ?? []) this.blobs.delete(key.item(deviceId, eventId, item));
-    const at = index.timeline.findIndex((entry) => entry.eventId === eventId);
+    const at = charge?.time === undefined ? -1 : findEntry(index.timeline, { time: charge.time, eventId });
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
   private prune(deviceId: string, now: number, retention: Retention): void {
     const index = this.device(deviceId);
     for (const [eventId, charge] of index.charges) {
-      if (charge.firstSeen < now - retention.ttlMs) this.removeEvent(deviceId, eventId);
+      if (charge.firstSeen >= now - retention.ttlMs) break;
+      this.removeEvent(deviceId, eventId);
     }
   }
 
   private used(deviceId: string): number {
-    let total = 0;
-    for (const charge of this.device(deviceId).charges.values()) total += charge.bytes;
-    return total;
+    return this.device(deviceId).bytes;
   }
 
   /** Whether `bytes` more still fit without evicting anything (expired entries are purged first). */
@@ -154,6 +172,7 @@ export class MemoryStore implements Store {
     const index = this.device(deviceId);
     const charge = index.charges.get(eventId) ?? { firstSeen: now, bytes: 0, items: new Set<string>() };
     charge.bytes += bytes;
+    index.bytes += bytes;
     if (item) charge.items.add(item);
     index.charges.set(eventId, charge);
     return true;
@@ -260,6 +279,8 @@ export class MemoryStore implements Store {
     if (!this.charge(deviceId, eventId, null, envelope.length, now, retention)) return 'quota';
     this.putBlob(name, envelope, retention.ttlMs);
     const entry = { time: meta.time, eventId, streamId: meta.streamId };
+    const committed = this.device(deviceId).charges.get(eventId);
+    if (committed) committed.time = meta.time;
     const timeline = this.device(deviceId).timeline;
     let low = 0;
     let high = timeline.length;

@@ -93,9 +93,11 @@ local function removeEvent(e)
   redis.call('HDEL', CB, e)
   redis.call('ZREM', CH, e)
 end
--- Removes every event first seen before the cutoff (a decimal string).
+-- Removes events first seen before the cutoff (a decimal string), at most 1024 per call so one
+-- script never blocks Redis for long; later writes continue where this one stopped (until then the
+-- quota check counts a little more than it must, which errs on the safe side).
 local function prune(cutoff)
-  while true do
+  for _ = 1, 4 do
     local old = redis.call('ZRANGEBYSCORE', CH, '-inf', '(' .. cutoff, 'LIMIT', 0, 256)
     if #old == 0 then return end
     for _, e in ipairs(old) do removeEvent(e) end

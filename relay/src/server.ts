@@ -134,6 +134,19 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     access,
   };
 
+  // Every /v1 route but authentication needs a valid token: checked before any body is read.
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url;
+    if (!path.startsWith('/v1/') || path.startsWith('/v1/auth/')) return;
+    const header = request.headers.authorization;
+    const verdict = header?.startsWith('Bearer ')
+      ? context.tokens.verify(header.slice(7).trim(), context.now())
+      : 'missing';
+    if (typeof verdict !== 'string') return;
+    const reason = verdict === 'missing' ? 'missing-token' : `token-${verdict}`;
+    metrics.authFailures.inc({ reason });
+    return reply.code(401).send({ error: reason, message: 'authenticate with POST /v1/auth/token first' });
+  });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );

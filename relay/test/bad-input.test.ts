@@ -37,7 +37,7 @@ describe('invariant 10 (relay): bad input on every route gets a 4xx with a reaso
     ['PUT', `/v1/devices/${device()}/events/${event()}/chunks/0`, 'device'],
     ['PUT', `/v1/devices/${device()}/events/${event()}`, 'device'],
     ['POST', `/v1/pairing/${device()}/${'a'.repeat(26)}/request`, 'owner'],
-    ['PUT', `/v1/pairing/${device()}/${'a'.repeat(26)}/response`, 'device'],
+    ['PUT', `/v1/pairing/${device()}/${'a'.repeat(26)}/response/${'b'.repeat(26)}`, 'device'],
     ['POST', `/v1/devices/${device()}/inbox`, 'owner'],
   ];
 
@@ -56,6 +56,14 @@ describe('invariant 10 (relay): bad input on every route gets a 4xx with a reaso
       }
       const empty = await http(running.base, method, path, { token, body: new Uint8Array(0) });
       assert.equal(empty.status, 400, `${method} ${path} empty`);
+    }
+  });
+
+  it('a request without a valid token is refused before its body is read', async () => {
+    for (const [method, path] of routes()) {
+      const result = await http(running.base, method, path, { body: new Uint8Array(MAX_OBJECT + 1) });
+      assert.equal(result.status, 401, `${method} ${path}`);
+      assert.equal(result.json?.error, 'missing-token');
     }
   });
 

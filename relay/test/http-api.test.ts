@@ -307,13 +307,23 @@ describe('relay HTTP API (memory store)', () => {
       });
       assert.equal(
         (
-          await http(running.base, 'PUT', `/v1/pairing/${idOf(p.device)}/${pid}/response`, {
-            token: tokens.device,
-            body: response,
-          })
+          await http(
+            running.base,
+            'PUT',
+            `/v1/pairing/${idOf(p.device)}/${pid}/response/${idOf(p.stranger)}`,
+            {
+              token: tokens.device,
+              body: response,
+            },
+          )
         ).status,
         202,
       );
+      // Another viewer who learned the pairing id cannot take the response.
+      const other = await http(running.base, 'GET', `/v1/pairing/${idOf(p.device)}/${pid}/response`, {
+        token: tokens.friend,
+      });
+      assert.equal(other.status, 204);
       const fetched = await http(running.base, 'GET', `/v1/pairing/${idOf(p.device)}/${pid}/response`, {
         token: tokens.stranger,
       });

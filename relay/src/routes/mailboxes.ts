@@ -27,7 +27,9 @@ const pairingParams = {
 
 const box = {
   pairingRequests: (deviceId: string, pairingId: string) => `pairing:${deviceId}:${pairingId}`,
-  pairingResponse: (deviceId: string, pairingId: string) => `pairing-response:${deviceId}:${pairingId}`,
+  /** Per requesting viewer: only the viewer the device answered can take the response. */
+  pairingResponse: (deviceId: string, pairingId: string, viewerId: string) =>
+    `pairing-response:${deviceId}:${pairingId}:${viewerId}`,
   inbox: (deviceId: string) => `inbox:${deviceId}`,
 };
 
@@ -89,15 +91,25 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
     },
   );
 
-  app.put<{ Params: { deviceId: string; pairingId: string } }>(
-    '/v1/pairing/:deviceId/:pairingId/response',
-    { bodyLimit: PAIRING_MESSAGE_BYTES, schema: { params: pairingParams } },
+  app.put<{ Params: { deviceId: string; pairingId: string; viewerId: string } }>(
+    '/v1/pairing/:deviceId/:pairingId/response/:viewerId',
+    {
+      bodyLimit: PAIRING_MESSAGE_BYTES,
+      schema: {
+        params: {
+          type: 'object',
+          required: ['deviceId', 'pairingId', 'viewerId'],
+          additionalProperties: false,
+          properties: { deviceId: idSchema, pairingId: idSchema, viewerId: idSchema },
+        },
+      },
+    },
     async (request, reply) => {
       const session = await requireSession(context, request, 'device');
       requireSelf(session, request.params.deviceId);
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairResponse, request.params);
-      const name = box.pairingResponse(session.id, request.params.pairingId);
+      const name = box.pairingResponse(session.id, request.params.pairingId, request.params.viewerId);
       if (!(await context.store.pushMailbox(name, bytes, PAIRING_TTL_MS, 1))) throw full();
       reply.code(202);
       return { status: 'queued' };
@@ -108,9 +120,9 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
     '/v1/pairing/:deviceId/:pairingId/response',
     { schema: { params: pairingParams } },
     async (request, reply) => {
-      await requireSession(context, request, 'viewer');
+      const session = await requireSession(context, request, 'viewer');
       const [message] = await context.store.takeMailbox(
-        box.pairingResponse(request.params.deviceId, request.params.pairingId),
+        box.pairingResponse(request.params.deviceId, request.params.pairingId, session.id),
       );
       if (!message) return reply.code(204).send();
       return reply.type('application/octet-stream').send(Buffer.from(message));

@@ -256,7 +256,8 @@ return 1
 const PUSH_MAILBOX = new Script(`
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+-- The expiry is set when the box is created and never extended, so pushes cannot keep a box alive.
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `);
 

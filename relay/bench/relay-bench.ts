@@ -150,6 +150,7 @@ async function wireRelay(devices: Identity[], store: 'memory' | 'redis'): Promis
       SEALCAM_HANDSHAKE_RATE: '10000',
       SEALCAM_HANDSHAKE_BURST: '10000',
       SEALCAM_REQUESTS_PER_SECOND: '100000',
+      SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '100000',
       SEALCAM_WS_MESSAGES_PER_SECOND: '100000',
       ...(process.env.SEALCAM_VIEWER_QUEUE_BYTES
         ? { SEALCAM_VIEWER_QUEUE_BYTES: process.env.SEALCAM_VIEWER_QUEUE_BYTES }

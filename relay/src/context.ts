@@ -30,6 +30,8 @@ export interface RelayContext {
   readonly tokens: TokenIssuer;
   readonly admission: Admission;
   readonly requestLimit: KeyedRateLimit;
+  /** Auth challenges per client address. */
+  readonly sourceLimit: KeyedRateLimit;
   readonly metrics: Metrics;
   readonly log: FastifyBaseLogger;
   readonly notifier: Notifier;

@@ -74,7 +74,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     disableRequestLogging: false,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     // Slow or idle clients cannot hold sockets forever (slowloris).
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -125,6 +125,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     tokens: new TokenIssuer(key, config.tokenTtlSeconds * 1000),
     admission: new Admission(config),
     requestLimit: new KeyedRateLimit(config.requestsPerSecond),
+    sourceLimit: new KeyedRateLimit(config.challengesPerSecondPerSource),
     metrics,
     log: app.log,
     notifier: hub,

@@ -17,6 +17,7 @@ describe('reconnect storms: admission control answers with a back-off signal', (
       handshakeBurst: 10,
       maxConnections: 5,
       retryAfterSeconds: 7,
+      challengesPerSecondPerSource: 10_000,
     });
   });
   after(async () => running?.stop());
@@ -34,6 +35,23 @@ describe('reconnect storms: admission control answers with a back-off signal', (
       assert.equal(result.json?.error, 'over-capacity');
     }
     assert.equal((await http(running.base, 'GET', '/healthz')).status, 200);
+  });
+
+  it('one client address is limited on its own (429), before the shared bucket', async () => {
+    const limited = await startRelay({ challengesPerSecondPerSource: 5 });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, () => http(limited.base, 'POST', '/v1/auth/challenge')),
+      );
+      const ok = results.filter((r) => r.status === 200).length;
+      assert.ok(ok >= 5 && ok <= 10, `admitted ${ok}`);
+      for (const r of results.filter((r) => r.status !== 200)) {
+        assert.equal(r.status, 429);
+        assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      }
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('WebSocket upgrades beyond the connection cap get 503 + Retry-After before any work', async () => {

@@ -22,6 +22,8 @@ export interface RelayConfig {
   readonly requestsPerSecond: number;
   readonly wsMessagesPerSecond: number;
   readonly viewerMessagesPerSecond: number;
+  readonly challengesPerSecondPerSource: number;
+  readonly trustProxy: boolean;
   readonly connectionsPerIdentity: number;
   readonly maxFrameBytes: number;
   readonly maxObjectBytes: number;

@@ -1,6 +1,6 @@
 /**
  * Every relay option: environment variable, type, default and meaning. relay/README.md is generated
- * from the same list by hand-copying; relay/test/config.test.ts checks that the README lists each one.
+ * from the same list by hand-copying; relay/test/readme.test.ts checks that the README lists each one.
  */
 export interface OptionSpec {
   readonly env: string;
@@ -134,6 +134,20 @@ export const OPTIONS = {
     default: 600,
     minimum: 1,
     description: 'WebSocket messages per second per connection (burst 2x); beyond, close 4429.',
+  },
+  challengesPerSecondPerSource: {
+    env: 'SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE',
+    type: 'integer',
+    default: 20,
+    minimum: 1,
+    description: 'Auth challenges per second per client address (burst 2x); beyond, 429 + Retry-After.',
+  },
+  trustProxy: {
+    env: 'SEALCAM_TRUST_PROXY',
+    type: 'boolean',
+    default: false,
+    description:
+      'Take the client address from X-Forwarded-For (set it behind a load balancer, for the per-source limit).',
   },
   viewerMessagesPerSecond: {
     env: 'SEALCAM_VIEWER_MESSAGES_PER_SECOND',

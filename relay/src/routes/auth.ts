@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { formatId, fromBase64Url, Role, SealError, verifyAuthProof } from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../context.js';
-import { badRequest, unauthorized, unavailable } from '../http/errors.js';
+import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
 
 const B64URL = '^[A-Za-z0-9_-]+$';
 
@@ -24,7 +24,12 @@ export function authRoutes(app: FastifyInstance, context: RelayContext): void {
         },
       },
     },
-    async () => {
+    async (request) => {
+      const perSource = await context.sourceLimit.take(request.ip);
+      if (perSource !== null) {
+        context.metrics.admissionRejections.inc({ kind: 'source-rate' });
+        throw tooMany(perSource);
+      }
       const wait = await context.admission.admitChallenge();
       if (wait !== null) {
         context.metrics.admissionRejections.inc({ kind: 'handshake' });

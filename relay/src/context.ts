@@ -1,3 +1,4 @@
+import type { IdentityCard } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Session, TokenIssuer } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
@@ -39,6 +40,8 @@ export interface RelayContext {
   origin(): string;
   retention(): Retention;
   now(): number;
+  /** The verified identity card of an id that authenticated, or null. */
+  card(id: string): Promise<IdentityCard | null>;
   /** Whether the viewer (or the device itself) may read the device's objects; owner for deletes. */
   access(session: Session, deviceId: string): Promise<'none' | 'viewer' | 'owner' | 'device'>;
 }

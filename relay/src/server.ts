@@ -7,6 +7,7 @@ import { TokenIssuer, tokenKey } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
+import { verifiedCards } from './cards.js';
 import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
@@ -103,7 +104,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   }
   let origin = config.publicOrigin ?? '';
   let draining = false;
-  const access = accessControl(store);
+  const card = verifiedCards(store);
+  const access = accessControl(store, card);
   const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: config.deviceQuotaBytes };
 
   const hub = new LiveHub({
@@ -132,6 +134,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     origin: () => origin,
     retention: () => retention,
     now: () => Date.now(),
+    card,
     access,
   };
 

@@ -9,31 +9,9 @@ import { createRedisBus, RedisBus } from '../src/bus/redis-bus.js';
 import { redisClientOptions } from '../src/store/redis-store.js';
 import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
+import { waitFor, within } from './support/wait.js';
 
 const { skip } = requireProgram('redis-server');
-
-/** Polls until the condition holds; fails after the bound (never loops unboundedly). */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    if (condition()) return;
-    await sleep(20);
-  }
-  assert.ok(condition(), `timed out waiting for: ${what}`);
-}
-
-/** Fails if the promise has not settled within the bound. */
-async function within<T>(promise: Promise<T>, boundMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${boundMs} ms`)), boundMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A listener that records what it receives. */
 function recorder(): { listener: BusListener; received: Uint8Array[] } {

@@ -5,19 +5,11 @@ import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { waitFor } from './support/wait.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
 const { skip } = requireProgram('redis-server');
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 describe('Redis killed and restarted during traffic', { skip }, () => {
   let redis: TestRedis;

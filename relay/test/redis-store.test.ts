@@ -8,6 +8,7 @@ import type { EventListing, ListQuery, Retention, Store } from '../src/store/sto
 import { runStoreConformance } from './store-conformance.js';
 import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
+import { waitFor, within } from './support/wait.js';
 
 const { skip } = requireProgram('redis-server');
 
@@ -37,29 +38,6 @@ function binary(): Uint8Array {
   for (let i = 256; i < bytes.length; i++) bytes[i] = (i * 131 + 7) % 256;
   bytes.set([0xc3, 0x28, 0xff, 0xfe, 0x00, 0x00, 0xed, 0xa0, 0x80], 300);
   return bytes;
-}
-
-/** Polls until the condition holds; fails after the bound (never loops unboundedly). */
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    if (condition()) return;
-    await sleep(20);
-  }
-  assert.ok(condition(), `timed out waiting for: ${what}`);
-}
-
-/** Fails if the promise has not settled within the bound. */
-async function within<T>(promise: Promise<T>, boundMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${boundMs} ms`)), boundMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The promise must reject, and within a few seconds. */

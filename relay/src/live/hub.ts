@@ -147,18 +147,20 @@ export class LiveHub implements Notifier {
       device.ws.close(Close.RateLimited, 'rate-limited; retry-after=1');
       return;
     }
-    const run = () => this.onDeviceMessage(device, data, isBinary);
-    const settle = (work: Promise<void> | void) => {
-      if (!(work instanceof Promise)) return;
-      const chained: Promise<void> = work
-        .catch((error: unknown) => this.deps.log.warn({ err: errorText(error) }, 'device message failed'))
-        .finally(() => {
-          if (device.pending === chained) device.pending = null;
-        });
-      device.pending = chained;
-    };
-    if (device.pending) settle(device.pending.then(run));
-    else settle(this.onDeviceMessage(device, data, isBinary));
+    // The per-frame path allocates nothing here: only async work (a manifest) is chained.
+    const work = device.pending
+      ? device.pending.then(() => this.onDeviceMessage(device, data, isBinary))
+      : this.onDeviceMessage(device, data, isBinary);
+    if (work) this.holdOthersBehind(device, work);
+  }
+
+  private holdOthersBehind(device: DeviceConnection, work: Promise<void>): void {
+    const chained: Promise<void> = work
+      .catch((error: unknown) => this.deps.log.warn({ err: errorText(error) }, 'device message failed'))
+      .finally(() => {
+        if (device.pending === chained) device.pending = null;
+      });
+    device.pending = chained;
   }
 
   private refuse(ws: WebSocket, surface: string, code: number, text: string): void {
@@ -177,19 +179,16 @@ export class LiveHub implements Notifier {
       return;
     }
     // The device id must be the authenticated one: one native comparison, no allocation.
-    if (
-      data.length < STREAM_LENGTH_OFFSET + 2 ||
-      data.compare(device.idBytes, 0, 16, 1, STREAM_LENGTH_OFFSET) !== 0
-    ) {
-      const why =
-        data.length < STREAM_LENGTH_OFFSET + 2
-          ? 'bad message: truncated'
-          : 'the message names another device than the authenticated one';
+    if (data.length < STREAM_LENGTH_OFFSET + 2) {
+      this.refuse(device.ws, 'ws-device', Close.BadMessage, 'bad message: truncated');
+      return;
+    }
+    if (data.compare(device.idBytes, 0, 16, 1, STREAM_LENGTH_OFFSET) !== 0) {
       this.refuse(
         device.ws,
         'ws-device',
-        data.length < STREAM_LENGTH_OFFSET + 2 ? Close.BadMessage : Close.Forbidden,
-        why,
+        Close.Forbidden,
+        'the message names another device than the authenticated one',
       );
       return;
     }
@@ -280,7 +279,6 @@ export class LiveHub implements Notifier {
       );
       return;
     }
-    stream.manifest = true;
     if (result === 'conflict') {
       this.refuse(
         device.ws,
@@ -290,7 +288,8 @@ export class LiveHub implements Notifier {
       );
       return;
     }
-    this.deliverManifest(`${deviceId}/${streamId}`, wire);
+    stream.manifest = true;
+    this.deliverManifest(stream.streamKey, wire);
     this.publishLive(deviceId, wire, true);
   }
 

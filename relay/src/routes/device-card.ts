@@ -1,11 +1,11 @@
-import { type IdentityCard, parseCard } from '@sealcam/protocol/relay-safe';
+import type { IdentityCard } from '@sealcam/protocol/relay-safe';
 import type { RelayContext } from '../context.js';
 import { unauthorized } from '../http/errors.js';
 
 /** The device's public card, learned when it authenticated; verifies what the device uploads. */
 export async function deviceCard(context: RelayContext, deviceId: string): Promise<IdentityCard> {
-  const bytes = await context.store.getCard(deviceId);
-  if (!bytes)
+  const card = await context.card(deviceId);
+  if (!card)
     throw unauthorized('reauthenticate', 'the relay no longer holds this identity card; authenticate again');
-  return parseCard(bytes);
+  return card;
 }

@@ -14,7 +14,7 @@ import { badRequest, conflict, HttpError } from '../http/errors.js';
 import { requireSelf, requireSession } from '../http/session.js';
 import type { PutResult } from '../store/store.js';
 import { deviceCard } from './device-card.js';
-import { chunkParams, deviceParams, eventParams, idSchema, streamSchema } from './schemas.js';
+import { chunkParams, deviceParams, eventParams, manifestParams } from './schemas.js';
 
 /** A sealed object that fails its checks is refused as a 400 naming the protocol reason. */
 function refuse(error: unknown, what: string): never {
@@ -63,16 +63,7 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
     {
       bodyLimit,
       schema: {
-        params: {
-          type: 'object',
-          required: ['deviceId', 'streamId', 'epoch'],
-          additionalProperties: false,
-          properties: {
-            deviceId: idSchema,
-            streamId: streamSchema,
-            epoch: { type: 'integer', minimum: 0, maximum: 4294967295 },
-          },
-        },
+        params: manifestParams({ type: 'integer', minimum: 0, maximum: 4294967295 }),
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import type { RelayContext } from '../context.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
 import { requireSession } from '../http/session.js';
 import type { EventItem } from '../store/store.js';
-import { chunkParams, deviceParams, eventParams, idSchema, streamParams, streamSchema } from './schemas.js';
+import { chunkParams, deviceParams, eventParams, manifestParams, streamParams } from './schemas.js';
 
 /**
  * Reads by viewers (and the device itself). Access control is the second line only: whatever the
@@ -59,16 +59,7 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
     '/v1/devices/:deviceId/streams/:streamId/manifests/:epoch',
     {
       schema: {
-        params: {
-          type: 'object',
-          required: ['deviceId', 'streamId', 'epoch'],
-          additionalProperties: false,
-          properties: {
-            deviceId: idSchema,
-            streamId: streamSchema,
-            epoch: { type: 'string', pattern: '^(latest|[0-9]{1,10})$' },
-          },
-        },
+        params: manifestParams({ type: 'string', pattern: '^(latest|[0-9]{1,10})$' }),
       },
     },
     async (request, reply) => {

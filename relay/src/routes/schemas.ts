@@ -39,3 +39,13 @@ export const errorResponse = {
   type: 'object',
   properties: { error: { type: 'string' }, message: { type: 'string' } },
 } as const;
+
+/** Manifest routes: the epoch is an integer on upload and an integer or "latest" on reads. */
+export function manifestParams(epoch: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: ['deviceId', 'streamId', 'epoch'],
+    additionalProperties: false,
+    properties: { deviceId: idSchema, streamId: streamSchema, epoch },
+  } as const;
+}

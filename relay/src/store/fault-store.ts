@@ -5,6 +5,13 @@ import type { Store } from './store.js';
 const LOOKUPS = new Set(['getEvent', 'getEventItem', 'getManifest', 'getKeyframe', 'listEvents']);
 const RECENT = 256;
 
+/** A result worth handing to another caller: an object found, or a listing that is not empty. */
+function isAnswer(result: unknown): boolean {
+  if (result === null) return false;
+  const events = (result as { events?: unknown }).events;
+  return !Array.isArray(events) || events.length > 0;
+}
+
 /**
  * TEST ONLY — the fault seam for the drill. With probability `rate` per lookup, the answer is
  * misrouted in one of two ways taken from real incidents:
@@ -28,11 +35,7 @@ export function faultyStore(
       return async (...args: unknown[]) => {
         const real: unknown = await value.apply(target, args);
         const pool = recent.get(property) ?? [];
-        if (
-          real !== null &&
-          (!Array.isArray((real as { events?: unknown[] }).events) ||
-            (real as { events: unknown[] }).events.length > 0)
-        ) {
+        if (isAnswer(real)) {
           pool.push(real);
           if (pool.length > RECENT) pool.shift();
           recent.set(property, pool);

@@ -17,8 +17,8 @@ interface Charge {
   time?: number;
 }
 
-/** Index of the entry with this (time, eventId) in a sorted timeline, or -1. */
-function findEntry(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
+/** First position in a sorted timeline whose entry is not before `target`. */
+function lowerBound(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
   let low = 0;
   let high = timeline.length;
   while (low < high) {
@@ -26,6 +26,12 @@ function findEntry(timeline: readonly TimelineEntry[], target: { time: number; e
     if (compareEntry(timeline[middle]!, target) < 0) low = middle + 1;
     else high = middle;
   }
+  return low;
+}
+
+/** Index of the entry with this (time, eventId) in a sorted timeline, or -1. */
+function findEntry(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
+  const low = lowerBound(timeline, target);
   const found = timeline[low];
   return found && found.eventId === target.eventId && found.time === target.time ? low : -1;
 }
@@ -256,12 +262,33 @@ export class MemoryStore implements Store {
     now: number,
     retention: Retention,
   ): Promise<PutResult> {
-    const name = key.item(deviceId, eventId, item);
+    return this.storeCharged(
+      key.item(deviceId, eventId, item),
+      deviceId,
+      eventId,
+      item,
+      bytes,
+      now,
+      retention,
+    );
+  }
+
+  /** The one write path of event objects (items and envelopes): idempotent, bounded, charged. */
+  private storeCharged(
+    name: string,
+    deviceId: string,
+    eventId: string,
+    item: string | null,
+    bytes: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): PutResult {
     const existing = this.blobs.get(name);
     if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
     if (!this.fits(bytes.length)) return 'full';
     if (!this.charge(deviceId, eventId, item, bytes.length, now, retention)) return 'quota';
-    return this.putBlob(name, bytes, retention.ttlMs);
+    this.blobs.set(name, bytes.slice(), { ttl: retention.ttlMs });
+    return 'created';
   }
 
   async commitEvent(
@@ -273,23 +300,12 @@ export class MemoryStore implements Store {
     retention: Retention,
   ): Promise<PutResult> {
     const name = key.envelope(deviceId, eventId);
-    const existing = this.blobs.get(name);
-    if (existing) return sameBytes(existing, envelope) ? 'exists' : 'conflict';
-    if (!this.fits(envelope.length)) return 'full';
-    if (!this.charge(deviceId, eventId, null, envelope.length, now, retention)) return 'quota';
-    this.putBlob(name, envelope, retention.ttlMs);
+    const result = this.storeCharged(name, deviceId, eventId, null, envelope, now, retention);
+    if (result !== 'created') return result;
+    const index = this.device(deviceId);
     const entry = { time: meta.time, eventId, streamId: meta.streamId };
-    const committed = this.device(deviceId).charges.get(eventId);
-    if (committed) committed.time = meta.time;
-    const timeline = this.device(deviceId).timeline;
-    let low = 0;
-    let high = timeline.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (compareEntry(timeline[middle]!, entry) < 0) low = middle + 1;
-      else high = middle;
-    }
-    timeline.splice(low, 0, entry);
+    index.charges.get(eventId)!.time = meta.time;
+    index.timeline.splice(lowerBound(index.timeline, entry), 0, entry);
     return 'created';
   }
 

@@ -106,29 +106,38 @@ end
 local function used()
   return tonumber(redis.call('HGET', CB, TOTAL) or '0')
 end
+-- Stores KEYS[4] (an item or an envelope of event e) unless it exists, pruning first and charging
+-- its size to the device. Returns 0 stored, 1 exists (same bytes), 2 conflict, 3 over quota. The
+-- caller records the object in KEYS[5] (items) and the timeline, then touches those keys itself
+-- (a key must exist before its expiry can be set).
+local function storeCharged(e, bytes, now, cutoff, ttl, quota)
+  local existing = redis.call('GET', KEYS[4])
+  if existing then
+    if existing == bytes then return 1 end
+    return 2
+  end
+  prune(cutoff)
+  local size = string.len(bytes)
+  if used() + size > tonumber(quota) then return 3 end
+  redis.call('SET', KEYS[4], bytes, 'PX', ttl)
+  redis.call('ZADD', CH, 'NX', now, e)
+  redis.call('HINCRBY', CB, e, size)
+  redis.call('HINCRBY', CB, TOTAL, size)
+  touch(CH, ttl)
+  touch(CB, ttl)
+  return 0
+end
 `;
 
 /** Result codes: 0 created, 1 exists, 2 conflict, 3 quota (index into RESULTS). */
 const PUT_ITEM = new Script(`${EVENT_LIBRARY}
 -- KEYS[4] item, KEYS[5] items; ARGV[3] event, [4] item name, [5] bytes, [6] now, [7] cutoff,
 -- [8] ttl, [9] quota
-local existing = redis.call('GET', KEYS[4])
-if existing then
-  if existing == ARGV[5] then return 1 end
-  return 2
-end
-prune(ARGV[7])
-local size = string.len(ARGV[5])
-if used() + size > tonumber(ARGV[9]) then return 3 end
 local ttl = tonumber(ARGV[8])
-redis.call('SET', KEYS[4], ARGV[5], 'PX', ttl)
-redis.call('HSET', KEYS[5], ARGV[4], size)
-redis.call('ZADD', CH, 'NX', ARGV[6], ARGV[3])
-redis.call('HINCRBY', CB, ARGV[3], size)
-redis.call('HINCRBY', CB, TOTAL, size)
+local result = storeCharged(ARGV[3], ARGV[5], ARGV[6], ARGV[7], ttl, ARGV[9])
+if result ~= 0 then return result end
+redis.call('HSET', KEYS[5], ARGV[4], string.len(ARGV[5]))
 touch(KEYS[5], ttl)
-touch(CH, ttl)
-touch(CB, ttl)
 touch(TL, ttl)
 return 0
 `);
@@ -136,26 +145,14 @@ return 0
 const COMMIT = new Script(`${EVENT_LIBRARY}
 -- KEYS[4] envelope, KEYS[5] items; ARGV[3] event, [4] envelope bytes, [5] now, [6] cutoff,
 -- [7] ttl, [8] quota, [9] timeline member
-local existing = redis.call('GET', KEYS[4])
-if existing then
-  if existing == ARGV[4] then return 1 end
-  return 2
-end
-prune(ARGV[6])
-local size = string.len(ARGV[4])
-if used() + size > tonumber(ARGV[8]) then return 3 end
 local ttl = tonumber(ARGV[7])
-redis.call('SET', KEYS[4], ARGV[4], 'PX', ttl)
-redis.call('ZADD', CH, 'NX', ARGV[5], ARGV[3])
-redis.call('HINCRBY', CB, ARGV[3], size)
-redis.call('HINCRBY', CB, TOTAL, size)
+local result = storeCharged(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ttl, ARGV[8])
+if result ~= 0 then return result end
 local previous = redis.call('HGET', KEYS[5], TLF)
 if previous then redis.call('ZREM', TL, previous) end
 redis.call('ZADD', TL, 0, ARGV[9])
 redis.call('HSET', KEYS[5], TLF, ARGV[9])
 touch(KEYS[5], ttl)
-touch(CH, ttl)
-touch(CB, ttl)
 touch(TL, ttl)
 return 0
 `);

@@ -1,0 +1,14 @@
+import { pino } from 'pino';
+
+export type Logger = pino.Logger;
+
+/**
+ * Structured JSON logs on stderr. Callers log ids, counts and reasons only — never frame, thumbnail,
+ * clip or key bytes (device-agent/test/no-secrets-in-output.test.ts checks it).
+ */
+export function createLogger(level = process.env.SEALCAM_AGENT_LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { service: 'device-agent' } }, pino.destination(2));
+}
+
+/** A logger that drops everything (tests and library use). */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,6 +1,13 @@
 export { createAccessList } from './access-list.js';
 export { createAuthProof } from './auth.js';
 export { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
+export {
+  CLIP_CONTAINER_TYPE,
+  type ClipFrame,
+  clipChunkSize,
+  decodeClipChunk,
+  encodeClipChunk,
+} from './clip-container.js';
 export { CLOCK_SKEW_MS } from './clock.js';
 export {
   closeEvent,

@@ -1,0 +1,368 @@
+import { currentRecipients, formatId, type Identity, type IdentityCard, ready } from '@sealcam/protocol';
+import { createCameraSource } from './camera/create-source.js';
+import type { CameraFrame, CameraSource } from './camera/frame.js';
+import type { AgentConfig, CameraConfig } from './config.js';
+import { Uploader } from './delivery/uploader.js';
+import type { Logger } from './log.js';
+import { splitIntoClipChunks } from './motion/clip-chunks.js';
+import { type CapturedEvent, EventCapture } from './motion/event-capture.js';
+import { makeThumbnail } from './motion/thumbnail.js';
+import { Outbox } from './outbox/outbox.js';
+import { LiveConnection } from './relay/live-connection.js';
+import { RelaySession } from './relay/relay-session.js';
+import { sealRecordedEvent } from './seal/event-sealing.js';
+import { LiveStreamSealer } from './seal/live-stream-sealer.js';
+import { registerAccessList } from './sharing/access-list.js';
+import { processInbox, viewerSetKey } from './sharing/inbox.js';
+import { loadDeviceIdentity } from './state/identity-store.js';
+import { type StatePaths, statePaths } from './state/paths.js';
+import { acquireRunLock } from './state/run-lock.js';
+import { type AgentStatus, writeStatus } from './state/status-file.js';
+import { loadStreamManifests, saveStreamManifests } from './state/streams-store.js';
+import { loadViewerState, type ViewerState } from './state/viewers-store.js';
+
+interface CameraRuntime {
+  readonly config: CameraConfig;
+  readonly source: CameraSource;
+  readonly sealer: LiveStreamSealer;
+  readonly capture: EventCapture | null;
+  frames: number;
+  framesSent: number;
+  lastFrameAt: number | null;
+  events: number;
+  errors: number;
+  lastError: string | null;
+}
+
+const HOUSEKEEPING_MS = 1000;
+const STATUS_EVERY_MS = 2000;
+
+/**
+ * `device-agent run`: every camera's frames are sealed for the device's own viewer list and
+ * published live; motion events are sealed, written to the outbox, then uploaded. The viewer list
+ * on disk is the only source of recipients; when it changes (pairing, `viewers revoke`, an owner's
+ * grant or revocation), every stream starts a new epoch at once and the relay's access list follows.
+ */
+export class Agent {
+  private readonly cameras: CameraRuntime[] = [];
+  private viewers!: ViewerState;
+  private viewersKey = '';
+  private recipients: IdentityCard[] = [];
+  private readonly startedAt = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private eventChain: Promise<void> = Promise.resolve();
+  private inboxRunning = false;
+  private accessListPending = true;
+  private stopped = false;
+  private lastStatusAt = 0;
+
+  private constructor(
+    readonly config: AgentConfig,
+    readonly identity: Identity,
+    private readonly paths: StatePaths,
+    readonly outbox: Outbox,
+    private readonly session: RelaySession,
+    private readonly log: Logger,
+    private readonly releaseLock: () => Promise<void>,
+  ) {
+    const backoff = { startingDelayMs: 1000, maxDelayMs: config.retryMaxDelaySeconds * 1000 };
+    this.live = new LiveConnection(
+      session,
+      { onOpen: (send) => this.onConnected(send), onControl: (message) => this.onControl(message) },
+      log,
+      backoff,
+    );
+    this.uploader = new Uploader(session, outbox, log, backoff);
+  }
+
+  readonly live: LiveConnection;
+  readonly uploader: Uploader;
+
+  static async start(config: AgentConfig, log: Logger): Promise<Agent> {
+    await ready();
+    const paths = statePaths(config.stateDir);
+    const identity = await loadDeviceIdentity(paths);
+    const releaseLock = await acquireRunLock(paths);
+    try {
+      const outbox = await Outbox.open(paths.outbox, { maxBytes: config.outboxMaxBytes, logger: log });
+      const session = new RelaySession(config.relayUrl, identity);
+      const agent = new Agent(config, identity, paths, outbox, session, log, releaseLock);
+      await agent.begin();
+      return agent;
+    } catch (error) {
+      await releaseLock();
+      throw error;
+    }
+  }
+
+  get deviceId(): string {
+    return formatId(this.identity.card.id);
+  }
+
+  private async begin(): Promise<void> {
+    await this.reloadViewers();
+    const manifests = await loadStreamManifests(this.paths);
+    for (const config of this.config.cameras) {
+      const { events, motion, clip, ...sourceConfig } = config;
+      const runtime: CameraRuntime = {
+        config,
+        source: createCameraSource(sourceConfig),
+        sealer: new LiveStreamSealer({
+          device: this.identity,
+          streamId: config.id,
+          previousManifest: manifests.get(config.id) ?? null,
+          rotateEveryMs: this.config.rotateKeysSeconds * 1000,
+          keyframeEveryMs: this.config.keyframeIntervalSeconds * 1000,
+        }),
+        capture:
+          events === false
+            ? null
+            : new EventCapture({
+                cameraId: config.id,
+                options: { ...(clip ?? {}), motion: motion ?? {} },
+                onEvent: (event) => this.onEvent(event),
+                onError: (error) => this.cameraError(runtime, error),
+              }),
+        frames: 0,
+        framesSent: 0,
+        lastFrameAt: null,
+        events: 0,
+        errors: 0,
+        lastError: null,
+      };
+      this.cameras.push(runtime);
+    }
+    // A new epoch on every start: a frame sealer is never resumed (its counter is not persisted).
+    await this.rotateAll('start');
+    this.live.start();
+    this.uploader.start();
+    this.outbox.onChange((change) => {
+      if (change.type === 'put') this.uploader.wake();
+    });
+    for (const camera of this.cameras)
+      camera.source.start(
+        (frame) => this.onFrame(camera, frame),
+        (error) => this.cameraError(camera, error),
+      );
+    this.timers.push(setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS));
+    this.timers.push(setInterval(() => void this.pollInbox(), this.config.inboxPollSeconds * 1000));
+    this.log.info(
+      { device: this.deviceId, cameras: this.cameras.length, viewers: this.recipients.length },
+      'agent running',
+    );
+    await this.writeStatus();
+  }
+
+  private cameraError(camera: CameraRuntime, error: Error): void {
+    camera.errors++;
+    camera.lastError = error.message;
+    this.log.warn({ camera: camera.config.id, reason: error.message }, 'camera error');
+  }
+
+  private onFrame(camera: CameraRuntime, frame: CameraFrame): void {
+    if (this.stopped) return;
+    camera.frames++;
+    camera.lastFrameAt = frame.capturedAt;
+    const message = camera.sealer.sealFrame(frame.jpeg, Date.now());
+    if (message && this.live.send(message)) camera.framesSent++;
+    camera.capture?.push(frame);
+  }
+
+  private onEvent(event: CapturedEvent): void {
+    const camera = this.cameras.find((c) => c.config.id === event.cameraId);
+    if (camera) camera.events++;
+    // Events are sealed and stored one at a time, in the order they closed.
+    this.eventChain = this.eventChain
+      .then(() => this.storeEvent(event))
+      .catch((error) =>
+        this.log.error({ camera: event.cameraId, reason: String(error) }, 'event not stored'),
+      );
+  }
+
+  private async storeEvent(event: CapturedEvent): Promise<void> {
+    const recipients = currentRecipients(this.viewers.list, Date.now());
+    if (recipients.length === 0) {
+      this.log.info({ camera: event.cameraId }, 'motion event not recorded: no viewer is paired');
+      return;
+    }
+    const thumbnail = await makeThumbnail(event.thumbnailSource.jpeg);
+    const clip = splitIntoClipChunks(event.frames);
+    const sealed = sealRecordedEvent(
+      this.identity,
+      {
+        cameraId: event.cameraId,
+        start: event.start,
+        end: event.end,
+        score: event.score,
+        thumbnail,
+        chunks: clip.chunks,
+        clip: clip.chunks.length > 0 ? clip.clip : null,
+      },
+      recipients,
+    );
+    await this.outbox.put(sealed);
+    this.log.info(
+      {
+        camera: event.cameraId,
+        event: formatId(sealed.eventId),
+        frames: clip.clip.frames,
+        score: event.score,
+      },
+      'motion event sealed and queued',
+    );
+  }
+
+  /** Starts a new epoch on every stream (or only those due) and publishes the manifests. */
+  private async rotateAll(reason: string, onlyDue = false): Promise<void> {
+    const now = Date.now();
+    let rotated = false;
+    for (const camera of this.cameras) {
+      if (onlyDue && !camera.sealer.needsRotation(this.recipients, now)) continue;
+      const message = camera.sealer.rotate(this.recipients, now);
+      rotated = true;
+      if (message) this.live.send(message);
+    }
+    if (!rotated) return;
+    this.log.info(
+      { reason, viewers: this.recipients.length, epochs: this.cameras.map((c) => c.sealer.epoch) },
+      'live keys rotated',
+    );
+    const manifests = new Map<string, Uint8Array>();
+    for (const camera of this.cameras) {
+      const manifest = camera.sealer.lastManifest;
+      if (manifest) manifests.set(camera.config.id, manifest);
+    }
+    await saveStreamManifests(this.paths, manifests);
+  }
+
+  private async reloadViewers(): Promise<boolean> {
+    this.viewers = await loadViewerState(this.paths, this.identity.card.id);
+    this.recipients = currentRecipients(this.viewers.list, Date.now());
+    const key = viewerSetKey(this.viewers.list.viewers);
+    const changed = key !== this.viewersKey;
+    this.viewersKey = key;
+    if (changed) this.accessListPending = true;
+    return changed;
+  }
+
+  private onConnected(send: (bytes: Uint8Array) => void): void {
+    // The relay caches keyframes only for streams whose manifest came first on this connection.
+    for (const camera of this.cameras) {
+      const manifest = camera.sealer.currentManifestMessage;
+      if (manifest) send(manifest);
+      camera.sealer.requestKeyframe();
+    }
+    this.accessListPending = true;
+    void this.housekeeping();
+    void this.pollInbox();
+    this.uploader.wake();
+  }
+
+  private onControl(message: Record<string, unknown>): void {
+    if (message.op === 'keyframe' && typeof message.streamId === 'string') {
+      this.cameras.find((c) => c.config.id === message.streamId)?.sealer.requestKeyframe();
+    } else if (message.op === 'mailbox' && message.box === 'inbox') {
+      void this.pollInbox();
+    }
+  }
+
+  private async pollInbox(): Promise<void> {
+    if (this.inboxRunning || this.stopped) return;
+    this.inboxRunning = true;
+    try {
+      const result = await processInbox(this.session, this.paths, this.identity.card.id, this.log);
+      if (result.applied > 0) await this.housekeeping();
+    } catch (error) {
+      this.log.warn({ reason: (error as Error).message }, 'inbox not fetched');
+    } finally {
+      this.inboxRunning = false;
+    }
+  }
+
+  private housekeepingRunning = false;
+
+  /** Viewer changes, grant expiry and timed rotation, the relay's access list, the status file. */
+  private async housekeeping(): Promise<void> {
+    if (this.housekeepingRunning || this.stopped) return;
+    this.housekeepingRunning = true;
+    try {
+      const changed = await this.reloadViewers();
+      if (changed) await this.rotateAll('viewers changed');
+      else await this.rotateAll('scheduled', true);
+      if (this.accessListPending && this.live.state === 'connected') {
+        try {
+          await registerAccessList(this.session, this.identity, this.paths);
+          this.accessListPending = false;
+          await this.reloadViewers();
+        } catch (error) {
+          this.log.warn({ reason: (error as Error).message }, 'access list not registered yet');
+        }
+      }
+      if (Date.now() - this.lastStatusAt >= STATUS_EVERY_MS) await this.writeStatus();
+    } catch (error) {
+      this.log.error({ reason: (error as Error).message }, 'housekeeping failed');
+    } finally {
+      this.housekeepingRunning = false;
+    }
+  }
+
+  status(): AgentStatus {
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      updatedAt: Date.now(),
+      deviceId: this.deviceId,
+      relay: {
+        url: this.config.relayUrl,
+        state: this.live.state,
+        connectedSince: this.live.connectedSince,
+        reconnects: this.live.reconnects,
+        lastError: this.live.lastError,
+      },
+      outbox: {
+        depth: this.outbox.depth,
+        bytes: this.outbox.bytes,
+        uploaded: this.uploader.uploaded,
+        dropped: this.uploader.dropped,
+        lastError: this.uploader.lastError,
+      },
+      viewers: this.recipients.length,
+      cameras: this.cameras.map((camera) => ({
+        id: camera.config.id,
+        source: camera.config.source,
+        frames: camera.frames,
+        framesSent: camera.framesSent,
+        lastFrameAt: camera.lastFrameAt,
+        epoch: camera.sealer.epoch,
+        events: camera.events,
+        errors: camera.errors,
+        lastError: camera.lastError,
+      })),
+    };
+  }
+
+  private async writeStatus(): Promise<void> {
+    this.lastStatusAt = Date.now();
+    await writeStatus(this.paths, this.status());
+  }
+
+  /**
+   * Stops cameras, closes running events into the outbox (so nothing recorded is lost), stops
+   * uploading (what is not acknowledged stays queued for the next start), wipes live keys.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.allSettled(this.cameras.map((camera) => camera.source.stop()));
+    await Promise.allSettled(this.cameras.map((camera) => camera.capture?.close()));
+    await this.eventChain;
+    await this.uploader.stop();
+    await this.live.stop();
+    for (const camera of this.cameras) camera.sealer.retire();
+    await this.writeStatus().catch(() => undefined);
+    await this.outbox.close();
+    await this.releaseLock();
+    this.log.info({ device: this.deviceId }, 'agent stopped');
+  }
+}

@@ -1,0 +1,174 @@
+import WebSocket from 'ws';
+import type { Logger } from '../log.js';
+import { parseRetryAfter, RelayError, retryAfterFromCloseReason } from './relay-error.js';
+import type { RelaySession } from './relay-session.js';
+import { AbortedError, retryWithBackoff, sleep } from './retry.js';
+
+export type LiveState = 'connecting' | 'connected' | 'stopped';
+
+export interface LiveConnectionEvents {
+  /** The socket is open: send each stream's current manifest first (relay rule). */
+  onOpen(send: (bytes: Uint8Array) => void): void;
+  /** A JSON control message from the relay (`mailbox`, `keyframe`, …). */
+  onControl(message: Record<string, unknown>): void;
+  onStateChange?(state: LiveState): void;
+}
+
+/** Frames waiting in the socket beyond this are dropped at the source (the relay would drop them anyway). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** A connection that lived shorter than this counts as a failure for the next delay. */
+const STABLE_AFTER_MS = 30_000;
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/**
+ * The device's WebSocket to the relay's /v1/live, kept open for as long as the agent runs: it
+ * reconnects with exponential backoff and full jitter, honours the relay's back-off hints (HTTP 503
+ * Retry-After at the upgrade, `retry-after=N` in close reasons) and re-authenticates on 4401/401.
+ */
+export class LiveConnection {
+  private socket: WebSocket | null = null;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  state: LiveState = 'connecting';
+  lastError: string | null = null;
+  connectedSince: number | null = null;
+  reconnects = 0;
+
+  constructor(
+    private readonly session: RelaySession,
+    private readonly events: LiveConnectionEvents,
+    private readonly log: Logger,
+    private readonly backoff: { startingDelayMs: number; maxDelayMs: number } = {
+      startingDelayMs: 1000,
+      maxDelayMs: 60_000,
+    },
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run().catch((error) => {
+      if (!(error instanceof AbortedError))
+        this.log.error({ err: String(error) }, 'live connection loop ended');
+    });
+  }
+
+  /** True when sent; false when disconnected or the socket is backed up (the frame is dropped). */
+  send(bytes: Uint8Array): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES)
+      return false;
+    socket.send(bytes, { binary: true });
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    const socket = this.socket;
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.close(1000, 'agent stopping');
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    }
+    socket?.terminate();
+    this.setState('stopped');
+  }
+
+  private setState(state: LiveState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.events.onStateChange?.(state);
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let shortLived = 0;
+    let first = true;
+    while (!signal.aborted) {
+      this.setState('connecting');
+      const startingDelayMs = Math.min(
+        this.backoff.maxDelayMs,
+        this.backoff.startingDelayMs * 2 ** Math.min(shortLived, 16),
+      );
+      const socket = await retryWithBackoff(() => this.connectOnce(), {
+        signal,
+        startingDelayMs,
+        maxDelayMs: this.backoff.maxDelayMs,
+        delayFirstAttempt: !first,
+        onRetry: (error, attempt) => {
+          this.lastError = (error as Error).message;
+          this.log.warn(
+            { attempt, reason: (error as Error).message },
+            'relay connection failed; backing off',
+          );
+        },
+      });
+      first = false;
+      const openedAt = Date.now();
+      const { code, reason } = await this.serve(socket);
+      if (signal.aborted) return;
+      this.reconnects++;
+      shortLived = Date.now() - openedAt < STABLE_AFTER_MS ? shortLived + 1 : 0;
+      this.lastError = `closed ${code}${reason ? ` ${reason}` : ''}`;
+      if (code === 4401) this.session.invalidate();
+      const level = code === 4409 || code === 4403 || code === 4400 ? 'error' : 'warn';
+      this.log[level](
+        { code, reason },
+        code === 4409
+          ? 'relay connection replaced by another connection of this device (is a second agent running with this identity?)'
+          : 'relay connection closed; reconnecting',
+      );
+      const hint = retryAfterFromCloseReason(reason);
+      if (hint !== null) await sleep(hint + Math.random() * hint, signal).catch(() => undefined);
+    }
+  }
+
+  private async connectOnce(): Promise<WebSocket> {
+    const token = await this.session.bearer();
+    return new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(this.session.liveUrl, ['sealcam.v1', `bearer.${token}`], {
+        perMessageDeflate: false,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        const status = response.statusCode ?? 0;
+        if (status === 401) this.session.invalidate();
+        const retryAfter = parseRetryAfter(response.headers['retry-after'] as string | undefined);
+        response.resume();
+        socket.terminate();
+        reject(
+          new RelayError(status, `upgrade-${status}`, `live upgrade refused: HTTP ${status}`, retryAfter),
+        );
+      });
+      socket.once('error', (error) => reject(new RelayError(0, 'unreachable', `live: ${error.message}`)));
+      socket.once('open', () => {
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+    });
+  }
+
+  private serve(socket: WebSocket): Promise<{ code: number; reason: string }> {
+    return new Promise((resolve) => {
+      this.socket = socket;
+      socket.on('error', (error) => {
+        this.lastError = error.message;
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        try {
+          this.events.onControl(JSON.parse(String(data)) as Record<string, unknown>);
+        } catch (error) {
+          this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
+        }
+      });
+      socket.once('close', (code, reason) => {
+        this.socket = null;
+        this.connectedSince = null;
+        resolve({ code, reason: reason.toString() });
+      });
+      this.connectedSince = Date.now();
+      this.lastError = null;
+      this.setState('connected');
+      this.events.onOpen((bytes) => socket.send(bytes, { binary: true }));
+    });
+  }
+}

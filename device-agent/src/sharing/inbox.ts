@@ -1,0 +1,72 @@
+import {
+  applyGrant,
+  applyRevocation,
+  formatId,
+  fromBase64Url,
+  Kind,
+  SealError,
+  toHex,
+} from '@sealcam/protocol';
+import type { Logger } from '../log.js';
+import type { RelaySession } from '../relay/relay-session.js';
+import type { StatePaths } from '../state/paths.js';
+import { updateViewerState } from '../state/viewers-store.js';
+
+export interface InboxResult {
+  readonly applied: number;
+  /** Refused statements by protocol reason (BAD_SIGNATURE for a forged grant, REPLAYED, …). */
+  readonly rejected: Record<string, number>;
+}
+
+/**
+ * Takes the owner's grants and revocations the relay carried, verifies each against the owner key
+ * the device learned at pairing (never a key the relay supplies) and applies the valid ones to the
+ * local viewer list. The relay cannot add a viewer: a statement not signed by the owner is refused.
+ */
+export async function processInbox(
+  session: RelaySession,
+  paths: StatePaths,
+  deviceId: Uint8Array,
+  log: Logger,
+  now = Date.now(),
+): Promise<InboxResult> {
+  const response = await session.request('GET', `/v1/devices/${session.deviceId}/inbox`);
+  const { messages } = response.json<{ messages: string[] }>();
+  let applied = 0;
+  const rejected: Record<string, number> = {};
+  if (messages.length === 0) return { applied, rejected };
+  await updateViewerState(paths, deviceId, (state) => {
+    let list = state.list;
+    for (const text of messages) {
+      try {
+        const bytes = fromBase64Url(text);
+        if (bytes[1] === Kind.Grant) {
+          const result = applyGrant(list, bytes, now);
+          list = result.list;
+          log.info({ viewer: formatId(result.grant.grantee.id) }, 'owner granted a viewer access');
+        } else if (bytes[1] === Kind.Revocation) {
+          const result = applyRevocation(list, bytes, now);
+          list = result.list;
+          log.info({ viewer: formatId(result.revocation.viewerId) }, 'owner revoked a viewer');
+        } else {
+          throw new SealError('WRONG_KIND', 'not a grant or revocation');
+        }
+        applied++;
+      } catch (error) {
+        const reason = error instanceof SealError ? error.code : 'MALFORMED';
+        rejected[reason] = (rejected[reason] ?? 0) + 1;
+        log.warn({ reason, detail: (error as Error).message }, 'refused a statement from the inbox');
+      }
+    }
+    return { ...state, list };
+  });
+  return { applied, rejected };
+}
+
+/** A stable fingerprint of who may see the device, to notice changes. */
+export function viewerSetKey(viewers: readonly { card: { id: Uint8Array } }[]): string {
+  return viewers
+    .map((viewer) => toHex(viewer.card.id))
+    .sort()
+    .join(',');
+}

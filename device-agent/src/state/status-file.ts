@@ -1,0 +1,60 @@
+import type { StatePaths } from './paths.js';
+import { readOptional, writePrivateFile } from './secret-file.js';
+
+/** What a running agent reports about itself (ids, counts and reasons only). */
+export interface AgentStatus {
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly deviceId: string;
+  readonly relay: {
+    readonly url: string;
+    readonly state: string;
+    readonly connectedSince: number | null;
+    readonly reconnects: number;
+    readonly lastError: string | null;
+  };
+  readonly outbox: {
+    readonly depth: number;
+    readonly bytes: number;
+    readonly uploaded: number;
+    readonly dropped: number;
+    readonly lastError: string | null;
+  };
+  readonly viewers: number;
+  readonly cameras: readonly {
+    readonly id: string;
+    readonly source: string;
+    readonly frames: number;
+    readonly framesSent: number;
+    readonly lastFrameAt: number | null;
+    readonly epoch: number | null;
+    readonly events: number;
+    readonly errors: number;
+    readonly lastError: string | null;
+  }[];
+}
+
+export async function writeStatus(paths: StatePaths, status: AgentStatus): Promise<void> {
+  await writePrivateFile(paths.status, `${JSON.stringify(status, null, 2)}\n`);
+}
+
+export async function readStatus(paths: StatePaths): Promise<AgentStatus | undefined> {
+  const text = await readOptional(paths.status);
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text.toString('utf8')) as AgentStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { FolderCamera } from '../src/camera/folder.js';
+import type { CameraFrame } from '../src/camera/frame.js';
+
+async function run(
+  camera: FolderCamera,
+  until: (frames: CameraFrame[], errors: Error[]) => boolean,
+  timeoutMs: number,
+): Promise<{ frames: CameraFrame[]; errors: Error[] }> {
+  const frames: CameraFrame[] = [];
+  const errors: Error[] = [];
+  camera.start(
+    (frame) => frames.push(frame),
+    (error) => errors.push(error),
+  );
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!until(frames, errors) && Date.now() < deadline) await sleep(10);
+  } finally {
+    await camera.stop();
+  }
+  return { frames, errors };
+}
+
+function image(width: number, colour: number) {
+  return sharp({ create: { width, height: 24, channels: 3, background: { r: colour, g: 100, b: 200 } } });
+}
+
+describe('folder camera', () => {
+  let root: string;
+  let dir: string;
+  let jpegBytes: Buffer;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'sealcam-folder-'));
+    dir = join(root, 'images');
+    mkdirSync(dir);
+    // Name order: a.png, b.jpg, c.webp, d.jpeg; widths tell them apart.
+    writeFileSync(join(dir, 'a.png'), await image(40, 10).png().toBuffer());
+    jpegBytes = await image(48, 90).jpeg().toBuffer();
+    writeFileSync(join(dir, 'b.jpg'), jpegBytes);
+    writeFileSync(join(dir, 'c.webp'), await image(56, 170).webp().toBuffer());
+    writeFileSync(join(dir, 'd.jpeg'), await image(64, 250).jpeg().toBuffer());
+    writeFileSync(join(dir, 'notes.txt'), 'not an image');
+  });
+
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('plays the images in name order, looped, converting non-JPEGs and passing JPEGs through', async () => {
+    const camera = new FolderCamera({ cameraId: 'folder-1', path: dir, fps: 25 });
+    const { frames, errors } = await run(camera, (f) => f.length >= 9, 5000);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      frames.slice(0, 9).map((frame) => frame.width),
+      [40, 48, 56, 64, 40, 48, 56, 64, 40],
+    );
+    for (const frame of frames) {
+      assert.equal(frame.cameraId, 'folder-1');
+      assert.equal(frame.height, 24);
+      assert.deepEqual([...frame.jpeg.subarray(0, 2)], [0xff, 0xd8]);
+      const metadata = await sharp(frame.jpeg).metadata();
+      assert.equal(metadata.format, 'jpeg');
+      assert.equal(metadata.width, frame.width);
+    }
+    assert.ok(Buffer.from(frames[1]!.jpeg).equals(jpegBytes), 'the JPEG is passed through byte for byte');
+  });
+
+  it('plays at the configured rate', async () => {
+    const camera = new FolderCamera({ cameraId: 'rate', path: dir, fps: 10 });
+    const started = Date.now();
+    const { frames } = await run(camera, () => false, 1000);
+    const elapsed = Date.now() - started;
+    const expected = (elapsed / 1000) * 10;
+    assert.ok(
+      frames.length >= expected - 3 && frames.length <= expected + 2,
+      `${frames.length} frames in ${elapsed} ms`,
+    );
+  });
+
+  it('reports an unreadable file by name once, skips it and goes on', async () => {
+    const broken = join(root, 'with-broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, '1.png'), await image(40, 10).png().toBuffer());
+    writeFileSync(join(broken, '2.jpg'), Buffer.from('this is not a jpeg at all'));
+    writeFileSync(join(broken, '3.jpg'), jpegBytes);
+    const camera = new FolderCamera({ cameraId: 'broken', path: broken, fps: 25 });
+    const { frames, errors } = await run(camera, (f) => f.length >= 6, 5000);
+    assert.deepEqual(
+      frames.slice(0, 6).map((frame) => frame.width),
+      [40, 48, 40, 48, 40, 48],
+    );
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
+    assert.match(errors[0]!.message, /folder camera broken: skipping .*2\.jpg/);
+  });
+
+  it('reports a missing directory by path, and keeps retrying', async () => {
+    const missing = join(root, 'no-such-dir');
+    const camera = new FolderCamera({ cameraId: 'missing', path: missing, retryMs: 50 });
+    const { frames, errors } = await run(camera, (_, e) => e.length >= 3, 3000);
+    assert.equal(frames.length, 0);
+    assert.ok(errors.length >= 3, 'retried');
+    for (const error of errors)
+      assert.equal(error.message, `folder camera missing: directory ${missing} does not exist`);
+  });
+
+  it('reports an empty directory, then plays images once they appear', async () => {
+    const later = join(root, 'empty-at-first');
+    mkdirSync(later);
+    const camera = new FolderCamera({ cameraId: 'empty', path: later, fps: 20, retryMs: 50 });
+    const frames: CameraFrame[] = [];
+    const errors: Error[] = [];
+    camera.start(
+      (frame) => frames.push(frame),
+      (error) => errors.push(error),
+    );
+    try {
+      for (let i = 0; i < 300 && errors.length === 0; i++) await sleep(10);
+      assert.match(errors[0]?.message ?? '', /no images \(.*\) in .*empty-at-first/);
+      writeFileSync(join(later, 'x.jpg'), jpegBytes);
+      for (let i = 0; i < 300 && frames.length === 0; i++) await sleep(10);
+      assert.ok(frames.length > 0, 'a frame after the image appeared');
+    } finally {
+      await camera.stop();
+    }
+  });
+});

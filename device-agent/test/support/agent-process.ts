@@ -1,0 +1,202 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** A synthetic camera small and busy enough for tests: motion every few seconds, short cooldown. */
+export function testCamera(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id,
+    source: 'synthetic',
+    width: 320,
+    height: 180,
+    fps: 10,
+    quality: 60,
+    motionEverySeconds: 4,
+    motionSeconds: 1,
+    motion: { cooldownSeconds: 0.5, endAfterSeconds: 0.3, backgroundSeconds: 0.5 },
+    clip: { preRollSeconds: 0.5, postRollSeconds: 0.5 },
+    ...overrides,
+  };
+}
+
+export interface AgentDir {
+  readonly stateDir: string;
+  readonly configPath: string;
+  /** Runs a CLI command to completion. */
+  cli(args: string[], timeoutMs?: number): { status: number | null; stdout: string; stderr: string };
+}
+
+/** A fresh state directory with a config file pointing at `relayUrl`. */
+export function agentDir(relayUrl: string, config: Record<string, unknown> = {}): AgentDir {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sealcam-agent-'));
+  const configPath = join(stateDir, 'config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify(
+      {
+        relayUrl,
+        rotateKeysSeconds: 600,
+        retryMaxDelaySeconds: 3,
+        cameras: [testCamera('cam-1')],
+        ...config,
+      },
+      null,
+      2,
+    ),
+  );
+  return {
+    stateDir,
+    configPath,
+    cli(args, timeoutMs = 30_000) {
+      const result = spawnSync(process.execPath, [CLI, '--state', stateDir, ...args], {
+        encoding: 'utf8',
+        timeout: timeoutMs,
+        env: { ...process.env, SEALCAM_AGENT_LOG_LEVEL: 'info' },
+      });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+  };
+}
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves with the first stdout/stderr match of `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** SIGTERM (graceful) and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts a long-running CLI command (`run`, `pair`) as a child process. */
+export function startCli(dir: AgentDir, args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, '--state', dir.stateDir, ...args], {
+    env: { ...process.env, SEALCAM_AGENT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout?.on('data', (data) => {
+    stdout.push(String(data));
+    wake();
+  });
+  child.stderr?.on('data', (data) => {
+    stderr.push(String(data));
+    wake();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      wake();
+      resolve(code);
+    });
+  });
+  return {
+    child,
+    stdout,
+    stderr,
+    exited,
+    waitFor(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stdout.join('') + stderr.join(''));
+          if (match) {
+            cleanup();
+            resolve(match);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            reject(new Error(`exited before ${pattern}: ${stdout.join('')}${stderr.join('')}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(`timed out waiting for ${pattern}: ${stdout.join('')}${stderr.join('').slice(-4000)}`),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Reads the agent's status file through the CLI. */
+export function agentStatus(dir: AgentDir): {
+  running: boolean;
+  status?: {
+    pid: number;
+    outbox: { depth: number; uploaded: number };
+    relay: { state: string };
+    cameras: { epoch: number | null; events: number; framesSent: number }[];
+  };
+} {
+  const result = dir.cli(['status', '--json']);
+  if (result.status !== 0) throw new Error(`status failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/** Polls `check` every 200 ms until it returns a truthy value (bounded by `timeoutMs`). */
+export async function until<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** Pairs a viewer through `device-agent pair`, returning both safety numbers. */
+export async function pairViewer(
+  dir: AgentDir,
+  viewer: { pair(code: string, name?: string): Promise<string> },
+  name = 'test viewer',
+): Promise<{ agentSafetyNumber: string; viewerSafetyNumber: string }> {
+  const pairing = startCli(dir, ['pair', '--no-qr']);
+  try {
+    const [, code] = await pairing.waitFor(/pairing code: (SCP1-[A-Za-z0-9-]+)/);
+    const viewerSafetyNumber = await viewer.pair(code!, name);
+    const [, agentSafetyNumber] = await pairing.waitFor(/safety number: ([0-9 ]+)\n/);
+    const status = await pairing.exited;
+    if (status !== 0) throw new Error(`pair exited with ${status}: ${pairing.stderr.join('')}`);
+    return { agentSafetyNumber: agentSafetyNumber!.trim(), viewerSafetyNumber };
+  } finally {
+    await pairing.kill();
+  }
+}

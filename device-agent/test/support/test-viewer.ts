@@ -1,0 +1,206 @@
+import {
+  createAuthProof,
+  createIdentity,
+  createPairRequest,
+  decodeClipChunk,
+  decodeLiveMessage,
+  FrameOpener,
+  formatId,
+  fromBase64Url,
+  type Identity,
+  type IdentityCard,
+  openClip,
+  openClipChunk,
+  openEvent,
+  openManifest,
+  openPairResponse,
+  openThumbnail,
+  pairingId,
+  parsePairing,
+  Role,
+  toBase64Url,
+  WireType,
+} from '@sealcam/protocol';
+import WebSocket from 'ws';
+
+/**
+ * A viewer made of protocol calls and plain HTTP, for testing the agent end to end (the SDK of the
+ * client package is built on the same calls).
+ */
+export class TestViewer {
+  readonly identity: Identity;
+  device: IdentityCard | null = null;
+  private token: string | null = null;
+
+  constructor(
+    public base: string,
+    identity?: Identity,
+  ) {
+    this.identity = identity ?? createIdentity(Role.Viewer);
+  }
+
+  get id(): string {
+    return formatId(this.identity.card.id);
+  }
+
+  async http(method: string, path: string, body?: Uint8Array): Promise<Response> {
+    const send = async () => {
+      this.token ??= await this.authenticate();
+      return fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body ? { 'content-type': 'application/octet-stream' } : {}),
+        },
+        body: body ?? null,
+        signal: AbortSignal.timeout(15_000),
+      });
+    };
+    let response = await send();
+    if (response.status === 401) {
+      this.token = null;
+      response = await send();
+    }
+    return response;
+  }
+
+  private async authenticate(): Promise<string> {
+    const challenge = (await (await fetch(`${this.base}/v1/auth/challenge`, { method: 'POST' })).json()) as {
+      challenge: string;
+    };
+    const proof = createAuthProof(this.identity, this.base, fromBase64Url(challenge.challenge));
+    const response = await fetch(`${this.base}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ challenge: challenge.challenge, proof: toBase64Url(proof) }),
+    });
+    if (!response.ok) throw new Error(`viewer auth: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  /** Answers a pairing code the agent printed; resolves with the safety number. */
+  async pair(code: string, name = 'test viewer', timeoutMs = 20_000): Promise<string> {
+    const offer = parsePairing(code);
+    const request = createPairRequest({ viewer: this.identity, offer, name, now: Date.now() });
+    const path = `/v1/pairing/${formatId(offer.deviceId)}/${formatId(pairingId(offer.secret))}`;
+    const posted = await this.http('POST', `${path}/request`, request);
+    if (posted.status !== 202) throw new Error(`pair request: ${posted.status} ${await posted.text()}`);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const response = await this.http('GET', `${path}/response`);
+      if (response.status === 200) {
+        const result = openPairResponse(new Uint8Array(await response.arrayBuffer()), {
+          viewer: this.identity,
+          offer,
+          now: Date.now(),
+        });
+        this.device = result.device;
+        return result.safetyNumber;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error('no pairing response in time');
+  }
+
+  async listEvents(): Promise<{ eventId: string; streamId: string; time: number }[]> {
+    const all: { eventId: string; streamId: string; time: number }[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const query: string = after ? `?after=${after}` : '';
+      const response = await this.http('GET', `/v1/devices/${formatId(this.device!.id)}/events${query}`);
+      if (!response.ok) throw new Error(`list: ${response.status} ${await response.text()}`);
+      const body = (await response.json()) as { events: typeof all; next: string | null };
+      all.push(...body.events);
+      after = body.next;
+      if (!after) break;
+    }
+    return all;
+  }
+
+  private async bytes(path: string): Promise<Uint8Array> {
+    const response = await this.http('GET', path);
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** Fetches and opens one event: record, thumbnail and the frames of its clip. Throws SealError when it must. */
+  async openEvent(eventId: string) {
+    const base = `/v1/devices/${formatId(this.device!.id)}/events/${eventId}`;
+    const event = openEvent(await this.bytes(base), { viewer: this.identity, device: this.device! });
+    const thumbnail = event.record.thumbnail
+      ? openThumbnail(await this.bytes(`${base}/thumbnail`), event)
+      : null;
+    const chunks: Uint8Array[] = [];
+    for (let index = 0; index < (event.record.clip?.chunkHashes.length ?? 0); index++)
+      chunks.push(await this.bytes(`${base}/chunks/${index}`));
+    const frames: { capturedAt: number; image: Uint8Array }[] = [];
+    if (event.record.clip) {
+      // The clip is the chunks' plaintexts in order; open them one by one to split frames per chunk.
+      openClip(chunks, event);
+      for (const [index, chunk] of chunks.entries())
+        frames.push(...decodeClipChunk(openClipChunk(chunk, event, index).data));
+    }
+    return { record: event.record, thumbnail, frames };
+  }
+
+  /**
+   * Subscribes to a camera's live stream for a while and opens what arrives. Returns the opened
+   * frames' JPEGs, the epochs seen and every rejection reason.
+   */
+  async watchLive(streamId: string, durationMs: number) {
+    const token = await this.currentToken();
+    const ws = new WebSocket(
+      `${this.base.replace('http', 'ws')}/v1/live`,
+      ['sealcam.v1', `bearer.${token}`],
+      {
+        perMessageDeflate: false,
+      },
+    );
+    const opener = new FrameOpener({ deviceId: this.device!.id, streamId });
+    const result = {
+      frames: [] as Uint8Array[],
+      epochs: new Set<number>(),
+      rejected: [] as string[],
+      manifests: 0,
+    };
+    let previous: { epoch: number; hash: Uint8Array } | undefined;
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return;
+      try {
+        const message = decodeLiveMessage(new Uint8Array(data as Buffer));
+        if (message.type === WireType.LiveManifest) {
+          const opened = openManifest(message.payload, {
+            viewer: this.identity,
+            device: this.device!,
+            streamId,
+            now: Date.now(),
+            previous,
+          });
+          previous = { epoch: opened.manifest.epoch, hash: opened.hash };
+          result.manifests++;
+          const { epoch, notBefore, notAfter } = opened.manifest;
+          opener.addEpoch({ epoch, epochKey: opened.epochKey, notBefore, notAfter });
+        } else {
+          const frame = opener.open(message.payload, Date.now());
+          result.frames.push(frame.payload);
+          result.epochs.add(frame.epoch);
+        }
+      } catch (error) {
+        result.rejected.push((error as { code?: string }).code ?? String(error));
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ op: 'subscribe', deviceId: formatId(this.device!.id), streamId }));
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    ws.close();
+    return result;
+  }
+
+  private async currentToken(): Promise<string> {
+    this.token ??= await this.authenticate();
+    return this.token;
+  }
+}

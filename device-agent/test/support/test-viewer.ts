@@ -140,14 +140,14 @@ export class TestViewer {
       for (const [index, chunk] of chunks.entries())
         frames.push(...decodeClipChunk(openClipChunk(chunk, event, index).data));
     }
-    return { record: event.record, thumbnail, frames };
+    return { record: event.record, thumbnail, frames, contentKey: event.key.slice() };
   }
 
   /**
    * Subscribes to a camera's live stream for a while and opens what arrives. Returns the opened
    * frames' JPEGs, the epochs seen and every rejection reason.
    */
-  async watchLive(streamId: string, durationMs: number) {
+  async watchLive(streamId: string, durationMs: number, previous?: { epoch: number; hash: Uint8Array }) {
     const token = await this.currentToken();
     const ws = new WebSocket(
       `${this.base.replace('http', 'ws')}/v1/live`,
@@ -162,8 +162,8 @@ export class TestViewer {
       epochs: new Set<number>(),
       rejected: [] as string[],
       manifests: 0,
+      epochKeys: [] as Uint8Array[],
     };
-    let previous: { epoch: number; hash: Uint8Array } | undefined;
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
       try {
@@ -178,6 +178,7 @@ export class TestViewer {
           });
           previous = { epoch: opened.manifest.epoch, hash: opened.hash };
           result.manifests++;
+          result.epochKeys.push(opened.epochKey.slice());
           const { epoch, notBefore, notAfter } = opened.manifest;
           opener.addEpoch({ epoch, epochKey: opened.epochKey, notBefore, notAfter });
         } else {
@@ -196,7 +197,7 @@ export class TestViewer {
     ws.send(JSON.stringify({ op: 'subscribe', deviceId: formatId(this.device!.id), streamId }));
     await new Promise((resolve) => setTimeout(resolve, durationMs));
     ws.close();
-    return result;
+    return { ...result, last: previous };
   }
 
   private async currentToken(): Promise<string> {

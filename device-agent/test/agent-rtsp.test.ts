@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ready } from '@sealcam/protocol';
+import sharp from 'sharp';
+import { agentDir, pairViewer, startCli } from './support/agent-process.js';
+import { requireProgram } from './support/prerequisite.js';
+import { startRelay, type TestRelay } from './support/relay.js';
+import { RtspTestCamera } from './support/rtsp-camera.js';
+import { TestViewer } from './support/test-viewer.js';
+
+const { skip } = requireProgram('ffmpeg');
+let relay: TestRelay;
+let camera: RtspTestCamera;
+before(async () => {
+  if (skip) return;
+  await ready();
+  relay = await startRelay();
+  camera = await RtspTestCamera.start({ width: 320, height: 240, fps: 10 });
+});
+after(async () => {
+  await camera?.stop();
+  await relay?.stop();
+});
+
+test('a gateway with an RTSP camera (real ffmpeg on loopback): the paired viewer opens its live frames', {
+  skip,
+}, async () => {
+  const dir = agentDir(relay.base, {
+    cameras: [{ id: 'door', source: 'rtsp', url: camera.url(), fps: 5, width: 320, height: 240 }],
+  });
+  assert.equal(dir.cli(['init']).status, 0);
+  const viewer = new TestViewer(relay.base);
+  await pairViewer(dir, viewer);
+  const run = startCli(dir, ['run']);
+  try {
+    await run.waitFor(/agent running/);
+    // ffmpeg probes the stream for a few seconds before its first frame.
+    let frames: Uint8Array[] = [];
+    for (let attempt = 0; attempt < 6 && frames.length < 3; attempt++) {
+      const live = await viewer.watchLive('door', 2500);
+      assert.deepEqual(live.rejected, []);
+      frames = live.frames;
+    }
+    assert.ok(frames.length >= 3, `live RTSP frames opened: ${frames.length}`);
+    const meta = await sharp(frames.at(-1)!).metadata();
+    assert.equal(meta.format, 'jpeg');
+    assert.deepEqual([meta.width, meta.height], [320, 240]);
+  } finally {
+    assert.equal(await run.stop(), 0);
+  }
+});

@@ -11,6 +11,7 @@ import { Outbox } from './outbox/outbox.js';
 import { LiveConnection } from './relay/live-connection.js';
 import { RelaySession } from './relay/relay-session.js';
 import { sealRecordedEvent } from './seal/event-sealing.js';
+import type { PreparedEpoch } from './seal/live-stream-sealer.js';
 import { LiveStreamSealer } from './seal/live-stream-sealer.js';
 import { registerAccessList } from './sharing/access-list.js';
 import { processInbox, viewerSetKey } from './sharing/inbox.js';
@@ -34,7 +35,8 @@ interface CameraRuntime {
   lastError: string | null;
 }
 
-const HOUSEKEEPING_MS = 1000;
+const KEYS_TICK_MS = 1000;
+const RELAY_TICK_MS = 1000;
 const STATUS_EVERY_MS = 2000;
 
 /**
@@ -55,6 +57,10 @@ export class Agent {
   private accessListPending = true;
   private stopped = false;
   private lastStatusAt = 0;
+  private keysRunning = false;
+  private relayTasksRunning = false;
+  /** Set when the relay reported a manifest fork: the next epochs start a new chain. */
+  private restartChains = false;
 
   private constructor(
     readonly config: AgentConfig,
@@ -68,7 +74,11 @@ export class Agent {
     const backoff = { startingDelayMs: 1000, maxDelayMs: config.retryMaxDelaySeconds * 1000 };
     this.live = new LiveConnection(
       session,
-      { onOpen: (send) => this.onConnected(send), onControl: (message) => this.onControl(message) },
+      {
+        onOpen: (send) => this.onConnected(send),
+        onControl: (message) => this.onControl(message),
+        onClose: (code, reason) => this.onClosed(code, reason),
+      },
       log,
       backoff,
     );
@@ -144,7 +154,9 @@ export class Agent {
         (frame) => this.onFrame(camera, frame),
         (error) => this.cameraError(camera, error),
       );
-    this.timers.push(setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS));
+    // Keys never wait for the network: a stalling relay cannot delay a revocation's new epoch.
+    this.timers.push(setInterval(() => void this.keysTick(), KEYS_TICK_MS));
+    this.timers.push(setInterval(() => void this.relayTick(), RELAY_TICK_MS));
     this.timers.push(setInterval(() => void this.pollInbox(), this.config.inboxPollSeconds * 1000));
     this.log.info(
       { device: this.deviceId, cameras: this.cameras.length, viewers: this.recipients.length },
@@ -180,13 +192,36 @@ export class Agent {
   }
 
   private async storeEvent(event: CapturedEvent): Promise<void> {
-    const recipients = currentRecipients(this.viewers.list, Date.now());
+    // Read the viewer list from disk now, not the copy of the last tick: an event that closes right
+    // after a revocation is not sealed for the revoked viewer. Only viewers authorised before the
+    // clip began receive it (a grant does not open footage recorded before it).
+    const state = await loadViewerState(this.paths, this.identity.card.id);
+    const recipients = currentRecipients(state.list, Date.now()).filter((card) => {
+      const viewer = state.list.viewers.find((v) => formatId(v.card.id) === formatId(card.id));
+      return viewer !== undefined && viewer.since <= event.clipStart;
+    });
     if (recipients.length === 0) {
-      this.log.info({ camera: event.cameraId }, 'motion event not recorded: no viewer is paired');
+      this.log.info(
+        { camera: event.cameraId },
+        'motion event not recorded: no viewer was authorised when it began',
+      );
       return;
     }
-    const thumbnail = await makeThumbnail(event.thumbnailSource.jpeg);
+    let thumbnail: Uint8Array | null = null;
+    try {
+      thumbnail = await makeThumbnail(event.thumbnailSource.jpeg);
+    } catch (error) {
+      this.log.warn(
+        { camera: event.cameraId, reason: (error as Error).message },
+        'no thumbnail for this event',
+      );
+    }
     const clip = splitIntoClipChunks(event.frames);
+    if (clip.dropped.length > 0)
+      this.log.warn(
+        { camera: event.cameraId, frames: clip.dropped.length },
+        'clip frames left out (too large)',
+      );
     const sealed = sealRecordedEvent(
       this.identity,
       {
@@ -212,27 +247,49 @@ export class Agent {
     );
   }
 
-  /** Starts a new epoch on every stream (or only those due) and publishes the manifests. */
+  /**
+   * Starts a new epoch on every stream (or only those due). Old frame keys are wiped first; the new
+   * manifests are persisted before any frame is sealed under them or any is sent, so the chain on
+   * disk is never behind what the relay and viewers saw (a crash cannot fork it). A camera whose
+   * rotation fails stays dark (no frames) rather than keep the old viewer set.
+   */
   private async rotateAll(reason: string, onlyDue = false): Promise<void> {
     const now = Date.now();
-    let rotated = false;
+    const restart = this.restartChains;
+    const prepared: [CameraRuntime, PreparedEpoch][] = [];
+    let touched = false;
     for (const camera of this.cameras) {
-      if (onlyDue && !camera.sealer.needsRotation(this.recipients, now)) continue;
-      const message = camera.sealer.rotate(this.recipients, now);
-      rotated = true;
-      if (message) this.live.send(message);
+      if (!restart && onlyDue && !camera.sealer.needsRotation(this.recipients, now)) continue;
+      touched = true;
+      try {
+        const next = camera.sealer.prepare(this.recipients, now, restart);
+        if (next) prepared.push([camera, next]);
+      } catch (error) {
+        this.cameraError(camera, new Error(`live keys not rotated: ${(error as Error).message}`));
+      }
     }
-    if (!rotated) return;
+    if (!touched) return;
+    const manifests = new Map<string, Uint8Array>();
+    for (const camera of this.cameras) {
+      const manifest = prepared.find(([c]) => c === camera)?.[1].manifest ?? camera.sealer.lastManifest;
+      if (manifest) manifests.set(camera.config.id, manifest);
+    }
+    try {
+      await saveStreamManifests(this.paths, manifests);
+    } catch (error) {
+      for (const [camera, next] of prepared) camera.sealer.discard(next);
+      this.log.error(
+        { reason: (error as Error).message },
+        'new manifests not saved; live streams paused until they are',
+      );
+      return;
+    }
+    if (restart) this.restartChains = false;
+    for (const [camera, next] of prepared) this.live.send(camera.sealer.activate(next), 'manifest');
     this.log.info(
       { reason, viewers: this.recipients.length, epochs: this.cameras.map((c) => c.sealer.epoch) },
       'live keys rotated',
     );
-    const manifests = new Map<string, Uint8Array>();
-    for (const camera of this.cameras) {
-      const manifest = camera.sealer.lastManifest;
-      if (manifest) manifests.set(camera.config.id, manifest);
-    }
-    await saveStreamManifests(this.paths, manifests);
   }
 
   private async reloadViewers(): Promise<boolean> {
@@ -253,7 +310,7 @@ export class Agent {
       camera.sealer.requestKeyframe();
     }
     this.accessListPending = true;
-    void this.housekeeping();
+    void this.relayTick();
     void this.pollInbox();
     this.uploader.wake();
   }
@@ -266,12 +323,21 @@ export class Agent {
     }
   }
 
+  private onClosed(code: number, reason: string): void {
+    if (code === 4400 && /manifest/.test(reason)) {
+      // The relay holds another manifest for our next epoch (a state directory restored from an old
+      // copy): start a new chain two epochs ahead, which viewers accept without a chain link.
+      this.log.error({ reason }, 'the relay holds a different manifest for this epoch; starting a new chain');
+      this.restartChains = true;
+    }
+  }
+
   private async pollInbox(): Promise<void> {
     if (this.inboxRunning || this.stopped) return;
     this.inboxRunning = true;
     try {
       const result = await processInbox(this.session, this.paths, this.identity.card.id, this.log);
-      if (result.applied > 0) await this.housekeeping();
+      if (result.applied > 0) await this.keysTick();
     } catch (error) {
       this.log.warn({ reason: (error as Error).message }, 'inbox not fetched');
     } finally {
@@ -279,30 +345,40 @@ export class Agent {
     }
   }
 
-  private housekeepingRunning = false;
-
-  /** Viewer changes, grant expiry and timed rotation, the relay's access list, the status file. */
-  private async housekeeping(): Promise<void> {
-    if (this.housekeepingRunning || this.stopped) return;
-    this.housekeepingRunning = true;
+  /** Viewer changes, grant expiry and timed rotation: local work only, every second. */
+  private async keysTick(): Promise<void> {
+    if (this.keysRunning || this.stopped) return;
+    this.keysRunning = true;
     try {
       const changed = await this.reloadViewers();
       if (changed) await this.rotateAll('viewers changed');
       else await this.rotateAll('scheduled', true);
+    } catch (error) {
+      this.log.error({ reason: (error as Error).message }, 'key rotation check failed');
+    } finally {
+      this.keysRunning = false;
+    }
+  }
+
+  /** The relay's access list (second line of defence) and the status file. */
+  private async relayTick(): Promise<void> {
+    if (this.relayTasksRunning || this.stopped) return;
+    this.relayTasksRunning = true;
+    try {
       if (this.accessListPending && this.live.state === 'connected') {
         try {
+          const registeredFor = this.viewersKey;
           await registerAccessList(this.session, this.identity, this.paths);
-          this.accessListPending = false;
-          await this.reloadViewers();
+          if (registeredFor === this.viewersKey) this.accessListPending = false;
         } catch (error) {
           this.log.warn({ reason: (error as Error).message }, 'access list not registered yet');
         }
       }
       if (Date.now() - this.lastStatusAt >= STATUS_EVERY_MS) await this.writeStatus();
     } catch (error) {
-      this.log.error({ reason: (error as Error).message }, 'housekeeping failed');
+      this.log.error({ reason: (error as Error).message }, 'relay housekeeping failed');
     } finally {
-      this.housekeepingRunning = false;
+      this.relayTasksRunning = false;
     }
   }
 
@@ -323,7 +399,7 @@ export class Agent {
         depth: this.outbox.depth,
         bytes: this.outbox.bytes,
         uploaded: this.uploader.uploaded,
-        dropped: this.uploader.dropped,
+        deferred: this.uploader.deferred,
         lastError: this.uploader.lastError,
       },
       viewers: this.recipients.length,

@@ -206,7 +206,7 @@ program
       `connection:  ${status.relay.state}${since}, ${status.relay.reconnects} reconnects${status.relay.lastError ? `, last error: ${status.relay.lastError}` : ''}`,
     );
     console.log(
-      `outbox:      ${status.outbox.depth} events waiting (${status.outbox.bytes} bytes), ${status.outbox.uploaded} delivered${status.outbox.dropped ? `, ${status.outbox.dropped} refused` : ''}`,
+      `outbox:      ${status.outbox.depth} events waiting (${status.outbox.bytes} bytes), ${status.outbox.uploaded} delivered${status.outbox.deferred ? `, ${status.outbox.deferred} refused by the relay (kept, retried)` : ''}`,
     );
     for (const camera of status.cameras) {
       const last = camera.lastFrameAt ? `, last frame ${time(camera.lastFrameAt)}` : ', no frame yet';

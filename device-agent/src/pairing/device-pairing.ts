@@ -7,6 +7,7 @@ import {
   fromBase64Url,
   type Identity,
   type IdentityCard,
+  LIMITS,
   openPairRequest,
   type PairingOffer,
   pairingCode,
@@ -18,6 +19,7 @@ import {
 } from '@sealcam/protocol';
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { RelayError } from '../relay/relay-error.js';
 import type { RelaySession } from '../relay/relay-session.js';
 import { sleep } from '../relay/retry.js';
 import type { StatePaths } from '../state/paths.js';
@@ -63,8 +65,19 @@ export async function completePairing(input: {
   while (!signal.aborted) {
     if (Date.now() > invitation.offer.expiresAt)
       throw new AgentError('PAIRING_FAILED', 'the pairing code expired before a viewer used it');
-    const response = await session.request('GET', `${base}/requests`);
-    for (const message of response.json<{ messages: string[] }>().messages) {
+    let messages: unknown;
+    try {
+      messages = (await session.request('GET', `${base}/requests`)).json<{ messages?: unknown }>().messages;
+    } catch (error) {
+      if (!(error instanceof RelayError) || !error.transient) throw error;
+      log.warn({ reason: error.message }, 'relay not reachable while waiting for the viewer; retrying');
+      await sleep(Math.max(input.pollMs ?? 1000, error.retryAfterMs ?? 0), signal);
+      continue;
+    }
+    if (!Array.isArray(messages))
+      throw new AgentError('PAIRING_FAILED', 'the relay answered with something else');
+    for (const message of messages) {
+      if (typeof message !== 'string') continue;
       let opened: { viewer: IdentityCard; name: string };
       try {
         opened = openPairRequest(fromBase64Url(message), {
@@ -77,11 +90,15 @@ export async function completePairing(input: {
         log.warn({ reason: error.code }, 'ignored a pairing request that does not open under this code');
         continue;
       }
-      const state = await updateViewerState(input.paths, device.card.id, (current) => ({
-        ...current,
-        list: addPairedViewer(current.list, opened.viewer, Date.now()),
-        names: { ...current.names, [toHex(opened.viewer.id)]: opened.name },
-      }));
+      const state = await updateViewerState(input.paths, device.card.id, (current) => {
+        if (current.list.viewers.length >= LIMITS.recipients)
+          throw new AgentError('PAIRING_FAILED', `the device already has ${LIMITS.recipients} viewers`);
+        return {
+          ...current,
+          list: addPairedViewer(current.list, opened.viewer, Date.now()),
+          names: { ...current.names, [toHex(opened.viewer.id)]: opened.name },
+        };
+      });
       const access = state.list.viewers.find(
         (v) => formatId(v.card.id) === formatId(opened.viewer.id),
       )!.access;

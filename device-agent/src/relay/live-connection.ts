@@ -12,6 +12,8 @@ export interface LiveConnectionEvents {
   /** A JSON control message from the relay (`mailbox`, `keyframe`, …). */
   onControl(message: Record<string, unknown>): void;
   onStateChange?(state: LiveState): void;
+  /** The relay closed the connection (before the reconnect). */
+  onClose?(code: number, reason: string): void;
 }
 
 /** Frames waiting in the socket beyond this are dropped at the source (the relay would drop them anyway). */
@@ -19,6 +21,7 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** A connection that lived shorter than this counts as a failure for the next delay. */
 const STABLE_AFTER_MS = 30_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
+const MAX_CONTROL_BYTES = 64 * 1024;
 
 /**
  * The device's WebSocket to the relay's /v1/live, kept open for as long as the agent runs: it
@@ -51,11 +54,15 @@ export class LiveConnection {
     });
   }
 
-  /** True when sent; false when disconnected or the socket is backed up (the frame is dropped). */
-  send(bytes: Uint8Array): boolean {
+  /**
+   * True when sent; false when disconnected or, for a frame, when the socket is backed up (the
+   * frame is dropped). Manifests are never dropped while connected: frames of an epoch are useless
+   * to viewers without it.
+   */
+  send(bytes: Uint8Array, kind: 'frame' | 'manifest' = 'frame'): boolean {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES)
-      return false;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (kind === 'frame' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     socket.send(bytes, { binary: true });
     return true;
   }
@@ -93,6 +100,9 @@ export class LiveConnection {
         startingDelayMs,
         maxDelayMs: this.backoff.maxDelayMs,
         delayFirstAttempt: !first,
+        // A 404 or 400 at the upgrade (a proxy during a deploy, a confused relay) must not end live
+        // video for months: every failure is retried, at most maxDelayMs apart.
+        retryAll: true,
         onRetry: (error, attempt) => {
           this.lastError = (error as Error).message;
           this.log.warn(
@@ -109,6 +119,7 @@ export class LiveConnection {
       shortLived = Date.now() - openedAt < STABLE_AFTER_MS ? shortLived + 1 : 0;
       this.lastError = `closed ${code}${reason ? ` ${reason}` : ''}`;
       if (code === 4401) this.session.invalidate();
+      this.events.onClose?.(code, reason);
       const level = code === 4409 || code === 4403 || code === 4400 ? 'error' : 'warn';
       this.log[level](
         { code, reason },
@@ -127,6 +138,8 @@ export class LiveConnection {
       const socket = new WebSocket(this.session.liveUrl, ['sealcam.v1', `bearer.${token}`], {
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        // The relay sends devices small JSON control messages only; anything larger is refused.
+        maxPayload: MAX_CONTROL_BYTES,
       });
       socket.once('unexpected-response', (_request, response) => {
         const status = response.statusCode ?? 0;

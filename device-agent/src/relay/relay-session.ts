@@ -8,6 +8,38 @@ export interface RelayResponse {
 }
 
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
+/** Every answer the agent expects is small (tokens, inbox and pairing messages of a few KiB). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Reads a response body, refusing (without buffering it) one larger than `limit`. */
+async function readCapped(response: Response, limit: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new RelayError(response.status, 'too-large', `relay answer of ${declared} bytes refused`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      let part: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        part = await reader.read();
+      } catch (error) {
+        throw new RelayError(0, 'unreachable', `relay answer cut off: ${(error as Error).message}`);
+      }
+      if (part.done) break;
+      total += part.value.length;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw new RelayError(response.status, 'too-large', `relay answer above ${limit} bytes refused`);
+      }
+      chunks.push(part.value);
+    }
+  }
+  return Buffer.concat(chunks);
+}
 
 /**
  * The agent's authenticated HTTP session with its relay. The auth proof is bound to the relay URL
@@ -106,7 +138,7 @@ export class RelaySession {
     } catch (error) {
       throw new RelayError(0, 'unreachable', `relay unreachable: ${(error as Error).message}`);
     }
-    const bytes = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    const bytes = await readCapped(response, MAX_RESPONSE_BYTES);
     const result: RelayResponse = {
       status: response.status,
       bytes,

@@ -12,6 +12,8 @@ export interface RetryOptions {
    */
   readonly delayFirstAttempt?: boolean;
   readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** Retry every failure, not only transient ones (for loops that must never give up). */
+  readonly retryAll?: boolean;
 }
 
 export class AbortedError extends Error {
@@ -65,7 +67,8 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
       numOfAttempts: Number.POSITIVE_INFINITY,
       delayFirstAttempt: options.delayFirstAttempt ?? false,
       retry: async (error, attemptNumber) => {
-        if (signal.aborted || !isTransient(error)) return false;
+        if (signal.aborted || error instanceof AbortedError) return false;
+        if (!options.retryAll && !isTransient(error)) return false;
         options.onRetry?.(error, attemptNumber);
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {

@@ -6,8 +6,8 @@ export interface RecordedEvent {
   readonly start: number;
   readonly end: number;
   readonly score: number;
-  /** A JPEG thumbnail. */
-  readonly thumbnail: Uint8Array;
+  /** A JPEG thumbnail, or null when none could be made. */
+  readonly thumbnail: Uint8Array | null;
   /** Clip chunks in the clip container format (PROTOCOL.md §7.13), in order. */
   readonly chunks: readonly Uint8Array[];
   /** The record's clip description (codec, container type, frames), or null without a clip. */
@@ -19,7 +19,7 @@ export interface SealedEvent {
   readonly eventId: Uint8Array;
   readonly streamId: string;
   readonly createdAt: number;
-  readonly thumbnail: Uint8Array;
+  readonly thumbnail?: Uint8Array;
   readonly chunks: readonly Uint8Array[];
   readonly envelope: Uint8Array;
 }
@@ -35,7 +35,7 @@ export function sealRecordedEvent(
   now = Date.now(),
 ): SealedEvent {
   const sealer = new EventSealer({ device, streamId: event.cameraId, padding: 'padme' });
-  const thumbnail = sealer.sealThumbnail(event.thumbnail, 'image/jpeg');
+  const thumbnail = event.thumbnail ? sealer.sealThumbnail(event.thumbnail, 'image/jpeg') : undefined;
   const chunks = event.chunks.map((chunk, index) =>
     sealer.sealClipChunk(chunk, index === event.chunks.length - 1),
   );
@@ -49,5 +49,12 @@ export function sealRecordedEvent(
     },
     recipients,
   );
-  return { eventId: sealer.eventId, streamId: event.cameraId, createdAt: now, thumbnail, chunks, envelope };
+  return {
+    eventId: sealer.eventId,
+    streamId: event.cameraId,
+    createdAt: now,
+    ...(thumbnail ? { thumbnail } : {}),
+    chunks,
+    envelope,
+  };
 }

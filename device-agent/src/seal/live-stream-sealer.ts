@@ -9,6 +9,13 @@ import {
   WireType,
 } from '@sealcam/protocol';
 
+/** A sealed manifest for the next epoch, not yet in use. */
+export interface PreparedEpoch {
+  readonly epoch: number;
+  readonly manifest: Uint8Array;
+  readonly epochKey: Uint8Array;
+}
+
 export interface LiveStreamSealerOptions {
   readonly device: Identity;
   readonly streamId: string;
@@ -47,7 +54,7 @@ export class LiveStreamSealer {
     return this.manifestMessage;
   }
 
-  /** The last manifest sealed (public), for persisting the chain. */
+  /** The last manifest activated (public), for persisting the chain. */
   get lastManifest(): Uint8Array | null {
     return this.manifest;
   }
@@ -56,50 +63,75 @@ export class LiveStreamSealer {
     this.keyframeRequested = true;
   }
 
-  /** True when the recipients differ from the ones of the current epoch, or the epoch is due. */
+  /**
+   * True when a new epoch is due: none is active though there are viewers, the recipients changed,
+   * or the rotation period passed. With no viewers and no change, nothing is due (no churn before
+   * the first pairing).
+   */
   needsRotation(recipients: readonly IdentityCard[], now: number): boolean {
-    if (!this.sealer) return true;
+    const key = recipientKey(recipients);
+    if (!this.sealer) return recipients.length > 0 || key !== this.recipientsKey;
     if (now - this.rotatedAt >= this.options.rotateEveryMs) return true;
-    return recipientKey(recipients) !== this.recipientsKey;
+    return key !== this.recipientsKey;
   }
 
   /**
-   * Starts the next epoch for `recipients` and returns its manifest as a live message, or null when
-   * there is nobody to seal for (then no frames are sealed at all).
+   * First half of a rotation: wipes the current frame key at once (from here on nothing is sealed
+   * for the old viewer set) and seals the next manifest for `recipients`, without using it yet.
+   * The caller persists the manifest, then calls `activate`; if persisting fails it calls `discard`
+   * and the stream stays dark until the next attempt, so the chain on disk never falls behind the
+   * chain the relay and viewers saw. Returns null when there is nobody to seal for.
+   * `restartChain` starts a new chain two epochs ahead (after the relay reported a fork).
    */
-  rotate(recipients: readonly IdentityCard[], now: number): Uint8Array | null {
+  prepare(recipients: readonly IdentityCard[], now: number, restartChain = false): PreparedEpoch | null {
     this.retire();
     this.recipientsKey = recipientKey(recipients);
     this.rotatedAt = now;
     if (recipients.length === 0) return null;
-    const previous = this.manifest;
-    const epoch = previous ? parseManifest(previous).epoch + 1 : 1;
+    const last = this.manifest ? parseManifest(this.manifest).epoch : 0;
     const sealed = sealManifest({
       device: this.options.device,
       streamId: this.options.streamId,
-      epoch,
+      epoch: restartChain ? last + 2 : last + 1,
       notBefore: now,
       // Valid for two rotation periods: a delayed rotation never leaves viewers with an expired key.
       notAfter: now + 2 * this.options.rotateEveryMs,
-      previous,
+      previous: restartChain ? null : this.manifest,
       recipients,
     });
+    return { epoch: restartChain ? last + 2 : last + 1, manifest: sealed.bytes, epochKey: sealed.epochKey };
+  }
+
+  /** Second half: the manifest is on disk; seal frames under it. Returns its live message. */
+  activate(prepared: PreparedEpoch): Uint8Array {
+    this.retire();
     this.sealer = new FrameSealer({
       deviceId: this.options.device.card.id,
       streamId: this.options.streamId,
-      epoch,
-      epochKey: sealed.epochKey,
+      epoch: prepared.epoch,
+      epochKey: prepared.epochKey,
     });
-    sealed.epochKey.fill(0);
-    this.manifest = sealed.bytes;
+    this.discard(prepared);
+    this.manifest = prepared.manifest;
     this.manifestMessage = encodeLiveMessage({
       type: WireType.LiveManifest,
       deviceId: this.options.device.card.id,
       streamId: this.options.streamId,
-      payload: sealed.bytes,
+      payload: prepared.manifest,
     });
     this.keyframeRequested = true;
     return this.manifestMessage;
+  }
+
+  /** Wipes a prepared epoch's key (after activate, or when its manifest could not be persisted). */
+  discard(prepared: PreparedEpoch): void {
+    prepared.epochKey.fill(0);
+  }
+
+  /** Prepare and activate at once (for callers that persist nothing). */
+  rotate(recipients: readonly IdentityCard[], now: number): Uint8Array | null {
+    const prepared = this.prepare(recipients, now);
+    return prepared ? this.activate(prepared) : null;
   }
 
   /** Seals one JPEG as a live message, or returns null when no epoch is active (no viewers). */

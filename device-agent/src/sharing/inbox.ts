@@ -1,15 +1,19 @@
+import { rm } from 'node:fs/promises';
 import {
   applyGrant,
   applyRevocation,
   formatId,
   fromBase64Url,
   Kind,
+  LIMITS,
   SealError,
   toHex,
 } from '@sealcam/protocol';
 import type { Logger } from '../log.js';
+import { RelayError } from '../relay/relay-error.js';
 import type { RelaySession } from '../relay/relay-session.js';
 import type { StatePaths } from '../state/paths.js';
+import { readOptional, writePrivateFile } from '../state/secret-file.js';
 import { updateViewerState } from '../state/viewers-store.js';
 
 export interface InboxResult {
@@ -30,17 +34,26 @@ export async function processInbox(
   log: Logger,
   now = Date.now(),
 ): Promise<InboxResult> {
+  const pending = await loadPending(paths);
   const response = await session.request('GET', `/v1/devices/${session.deviceId}/inbox`);
-  const { messages } = response.json<{ messages: string[] }>();
+  const { messages } = response.json<{ messages?: unknown }>();
+  if (!Array.isArray(messages) || !messages.every((m) => typeof m === 'string'))
+    throw new RelayError(response.status, 'malformed', 'the relay answered the inbox with something else');
+  if (messages.length > 0) {
+    pending.push(...(messages as string[]));
+    await writePrivateFile(paths.inboxPending, JSON.stringify(pending));
+  }
   let applied = 0;
   const rejected: Record<string, number> = {};
-  if (messages.length === 0) return { applied, rejected };
+  if (pending.length === 0) return { applied, rejected };
   await updateViewerState(paths, deviceId, (state) => {
     let list = state.list;
-    for (const text of messages) {
+    for (const text of pending) {
       try {
         const bytes = fromBase64Url(text);
         if (bytes[1] === Kind.Grant) {
+          if (list.viewers.length >= LIMITS.recipients)
+            throw new SealError('EXHAUSTED', `the device already has ${LIMITS.recipients} viewers`);
           const result = applyGrant(list, bytes, now);
           list = result.list;
           log.info({ viewer: formatId(result.grant.grantee.id) }, 'owner granted a viewer access');
@@ -60,7 +73,19 @@ export async function processInbox(
     }
     return { ...state, list };
   });
+  await rm(paths.inboxPending, { force: true });
   return { applied, rejected };
+}
+
+async function loadPending(paths: StatePaths): Promise<string[]> {
+  const text = await readOptional(paths.inboxPending);
+  if (!text) return [];
+  try {
+    const parsed = JSON.parse(text.toString('utf8')) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A stable fingerprint of who may see the device, to notice changes. */

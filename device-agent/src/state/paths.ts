@@ -16,8 +16,11 @@ export function statePaths(stateDir: string) {
     status: join(stateDir, 'status.json'),
     /** Held by `run` so that two agents never share a state directory. */
     lock: join(stateDir, 'agent.lock'),
-    /** The pending pairing offer of `pair` (contains the pairing secret), mode 0600. */
-    pairing: join(stateDir, 'pairing.json'),
+    /**
+     * Owner statements taken from the relay's inbox (a take is destructive there) and not yet
+     * applied: kept until applied so a crash or a full disk cannot lose a revocation.
+     */
+    inboxPending: join(stateDir, 'inbox-pending.json'),
   };
 }
 

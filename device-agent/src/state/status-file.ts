@@ -18,7 +18,8 @@ export interface AgentStatus {
     readonly depth: number;
     readonly bytes: number;
     readonly uploaded: number;
-    readonly dropped: number;
+    /** Events the relay refused, kept on disk and retried later. */
+    readonly deferred: number;
     readonly lastError: string | null;
   };
   readonly viewers: number;

@@ -107,7 +107,15 @@ test('relay down for a while: events queue on disk and all arrive after it retur
       60_000,
       'the queue delivered after the relay returned',
     );
-    const listed = await viewer.listEvents();
+    // The agent registers its access list again on reconnect; until then the relay says no-grant.
+    const listed = await until(
+      async () => {
+        const events = await viewer.listEvents();
+        return events.length >= queued ? events : null;
+      },
+      20_000,
+      'the queued events listed',
+    );
     assert.ok(
       listed.length >= queued,
       `events at the relay after its return: ${listed.length} (queued ${queued})`,

@@ -1,0 +1,69 @@
+import { type ErrorCode, SealError } from '@sealcam/protocol';
+
+/** What was being opened or done when something was refused. */
+export type Subject = 'frame' | 'manifest' | 'event' | 'thumbnail' | 'clip' | 'pairing' | 'share' | 'relay';
+
+/** Why: the protocol's reason codes, plus the relay's refusals and local conditions. */
+export type ViewerReason = ErrorCode | 'NO_GRANT' | 'REVOKED' | 'RELAY_ERROR' | 'UNREACHABLE' | 'NOT_PAIRED';
+
+const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
+
+const messages: Record<ViewerReason, (what: string) => string> = {
+  WRONG_DEVICE: (what) => `This ${what} is not from your camera.`,
+  WRONG_EVENT: (what) => `This ${what} belongs to another event.`,
+  WRONG_STREAM: (what) => `This ${what} is from another camera stream.`,
+  WRONG_KIND: damaged,
+  BAD_SIGNATURE: (what) => `Signature invalid: this ${what} was not signed by your camera.`,
+  NOT_RECIPIENT: () => 'You are no longer a recipient of this camera (or were never one).',
+  DECRYPT_FAILED: (what) => `This ${what} could not be decrypted: it was altered or is not for you.`,
+  STALE: (what) => `This ${what} is out of date (an old key, or a wrong clock).`,
+  REPLAYED: (what) => `This ${what} was replayed.`,
+  TRUNCATED: damaged,
+  MALFORMED: damaged,
+  UNSUPPORTED_VERSION: (what) => `This ${what} uses a protocol version this viewer does not know.`,
+  PAIRING_FAILED: () =>
+    'Pairing failed: the camera key did not match the code (someone may be in the middle).',
+  NOT_AUTHORIZED: () => 'Not authorised.',
+  EXHAUSTED: () => 'Limit reached.',
+  NO_GRANT: () => 'The relay has no grant for you on this camera.',
+  REVOKED: () => 'Your access to this camera was revoked.',
+  RELAY_ERROR: () => 'The relay refused the request.',
+  UNREACHABLE: () => 'The relay cannot be reached.',
+  NOT_PAIRED: () => 'This camera is not paired with this viewer.',
+};
+
+/**
+ * Every refusal the SDK reports: a reason code for programs, the subject, and a sentence a UI can
+ * show as it is. A ViewerError means nothing was shown: the content did not verify.
+ */
+export class ViewerError extends Error {
+  readonly userMessage: string;
+
+  constructor(
+    readonly reason: ViewerReason,
+    readonly subject: Subject,
+    detail?: string,
+    /** HTTP status from the relay, when it refused. */
+    readonly status?: number,
+  ) {
+    const userMessage = messages[reason](subject);
+    super(detail ? `${userMessage} (${detail})` : userMessage);
+    this.name = 'ViewerError';
+    this.userMessage = userMessage;
+  }
+
+  /** True when the content itself failed verification (as opposed to the relay being unavailable). */
+  get verificationFailure(): boolean {
+    return !['NO_GRANT', 'REVOKED', 'RELAY_ERROR', 'UNREACHABLE', 'NOT_PAIRED'].includes(this.reason);
+  }
+}
+
+/** Runs `open`; a SealError becomes a ViewerError about `subject`. */
+export function verifying<T>(subject: Subject, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    if (error instanceof SealError) throw new ViewerError(error.code, subject, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,14 @@
+export { type Subject, ViewerError, type ViewerReason } from './errors.js';
+export { IndexedDbKeyStore } from './indexeddb-key-store.js';
+export type { LiveFrame, LiveHandlers } from './live-view.js';
+export type { WebSocketFactory, WebSocketLike } from './relay-connection.js';
+export { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
+export {
+  type Camera,
+  type EventListing,
+  type EventView,
+  type Subscription,
+  Viewer,
+  type ViewerOptions,
+} from './viewer.js';
+export { type KeyStore, MemoryKeyStore, type StoredCamera, type ViewerState } from './viewer-state.js';

@@ -1,0 +1,116 @@
+import {
+  FrameOpener,
+  formatId,
+  type Identity,
+  type IdentityCard,
+  type LiveMessage,
+  openManifest,
+  toHex,
+  WireType,
+} from '@sealcam/protocol';
+import { ViewerError, verifying } from './errors.js';
+
+export interface LiveFrame {
+  /** The verified, decrypted picture (JPEG for codec 1). */
+  readonly image: Uint8Array;
+  readonly codec: number;
+  readonly keyframe: boolean;
+  readonly epoch: number;
+  readonly counter: number;
+}
+
+export interface LiveHandlers {
+  onFrame(frame: LiveFrame): void;
+  /** Something failed verification or the relay refused: nothing was shown for it. */
+  onRejected?(error: ViewerError): void;
+  /** The relay confirmed the subscription (whether it had a manifest and keyframe cached). */
+  onSubscribed?(info: { manifest: boolean; keyframe: boolean }): void;
+}
+
+/**
+ * One camera stream for one viewer: manifests give epoch keys only after verification with the
+ * card of the device this viewer paired with, frames open only under those keys. The routing ids
+ * around each message are not trusted: a frame of another camera fails to open.
+ */
+export class LiveView {
+  private readonly opener: FrameOpener;
+  private previous: { epoch: number; hash: Uint8Array } | undefined;
+
+  constructor(
+    private readonly viewer: Identity,
+    private readonly device: IdentityCard,
+    readonly streamId: string,
+    private readonly handlers: LiveHandlers,
+    previous: { epoch: number; hash: Uint8Array } | undefined,
+    private readonly onManifestAccepted: (epoch: number, hash: string) => void,
+  ) {
+    this.opener = new FrameOpener({ deviceId: device.id, streamId });
+    this.previous = previous;
+  }
+
+  /** Whether a live message is addressed (by its unauthenticated routing ids) to this view. */
+  matches(message: LiveMessage): boolean {
+    return message.streamId === this.streamId && formatId(message.deviceId) === formatId(this.device.id);
+  }
+
+  handle(message: LiveMessage): void {
+    try {
+      if (message.type === WireType.LiveManifest) {
+        const opened = verifying('manifest', () =>
+          openManifest(message.payload, {
+            viewer: this.viewer,
+            device: this.device,
+            streamId: this.streamId,
+            now: Date.now(),
+            previous: this.previous,
+          }),
+        );
+        const { epoch, notBefore, notAfter } = opened.manifest;
+        verifying('manifest', () =>
+          this.opener.addEpoch({ epoch, epochKey: opened.epochKey, notBefore, notAfter }),
+        );
+        opened.epochKey.fill(0);
+        this.previous = { epoch, hash: opened.hash };
+        this.onManifestAccepted(epoch, toHex(opened.hash));
+        return;
+      }
+      const frame = verifying('frame', () => this.opener.open(message.payload, Date.now()));
+      this.handlers.onFrame({
+        image: frame.payload,
+        codec: frame.codec,
+        keyframe: frame.keyframe,
+        epoch: frame.epoch,
+        counter: frame.counter,
+      });
+    } catch (error) {
+      if (error instanceof ViewerError) this.handlers.onRejected?.(error);
+      else throw error;
+    }
+  }
+
+  control(message: Record<string, unknown>): void {
+    const deviceId = formatId(this.device.id);
+    if (message.deviceId !== deviceId) return;
+    if (message.op === 'subscribed' && message.streamId === this.streamId) {
+      this.handlers.onSubscribed?.({
+        manifest: message.manifest === true,
+        keyframe: message.keyframe === true,
+      });
+    } else if (
+      message.op === 'error' &&
+      (message.streamId === undefined || message.streamId === this.streamId)
+    ) {
+      const reason =
+        message.reason === 'grant-revoked'
+          ? 'REVOKED'
+          : message.reason === 'no-grant'
+            ? 'NO_GRANT'
+            : 'RELAY_ERROR';
+      this.handlers.onRejected?.(new ViewerError(reason, 'relay', String(message.reason)));
+    }
+  }
+
+  close(): void {
+    this.opener.destroy();
+  }
+}

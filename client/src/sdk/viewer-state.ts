@@ -1,0 +1,40 @@
+/**
+ * Everything a viewer keeps: its identity (private keys) and the cameras it paired with. Stored by a
+ * KeyStore: IndexedDB in the browser, a 0600 file in Node. Never sent anywhere.
+ */
+export interface ViewerState {
+  readonly v: 1;
+  /** exportIdentity() bytes, base64url. */
+  readonly identity: string;
+  readonly cameras: readonly StoredCamera[];
+}
+
+export interface StoredCamera {
+  /** The device's identity card, base64url; its id was checked against the pairing code or invite. */
+  readonly card: string;
+  readonly relayUrl: string;
+  readonly name: string;
+  /** 1 owner, 2 viewer. */
+  readonly access: number;
+  readonly pairedAt: number;
+  /** Last accepted manifest per stream (rollback and fork protection across sessions). */
+  readonly streams: Readonly<Record<string, { readonly epoch: number; readonly hash: string }>>;
+}
+
+export interface KeyStore {
+  load(): Promise<ViewerState | null>;
+  save(state: ViewerState): Promise<void>;
+}
+
+/** Keeps the state in memory only (tests, throwaway viewers). */
+export class MemoryKeyStore implements KeyStore {
+  private state: ViewerState | null = null;
+
+  async load(): Promise<ViewerState | null> {
+    return this.state;
+  }
+
+  async save(state: ViewerState): Promise<void> {
+    this.state = state;
+  }
+}

@@ -1,0 +1,449 @@
+import {
+  Access,
+  closeEvent,
+  createGrant,
+  createIdentity,
+  createPairRequest,
+  createRevocation,
+  decodeClipChunk,
+  type EventRecord,
+  exportIdentity,
+  fingerprint,
+  formatId,
+  fromBase64Url,
+  fromHex,
+  type Identity,
+  type IdentityCard,
+  importIdentity,
+  type OpenedEvent,
+  openClipChunk,
+  openEvent,
+  openPairResponse,
+  openThumbnail,
+  pairingId,
+  parseCard,
+  parseId,
+  parsePairing,
+  Role,
+  ready,
+  safetyNumber,
+  toBase64Url,
+  verifyAccessList,
+} from '@sealcam/protocol';
+import { ViewerError, verifying } from './errors.js';
+import { type LiveHandlers, LiveView } from './live-view.js';
+import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
+import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
+import type { KeyStore, StoredCamera, ViewerState } from './viewer-state.js';
+
+export interface ViewerOptions {
+  readonly store: KeyStore;
+  /** The WebSocket constructor: the browser's by default; pass `ws` in Node 20. */
+  readonly WebSocket?: WebSocketFactory;
+}
+
+export interface Camera {
+  readonly deviceId: string;
+  readonly name: string;
+  readonly relayUrl: string;
+  readonly access: 'owner' | 'viewer';
+  readonly pairedAt: number;
+  /** Compare with the one the device shows: equal means nobody substituted a key. */
+  readonly safetyNumber: string;
+  readonly fingerprint: string;
+}
+
+export interface EventListing {
+  readonly eventId: string;
+  readonly streamId: string;
+  /** Public event time (ms), as listed by the relay; the verified times are in the record. */
+  readonly time: number;
+  readonly bytes: number;
+}
+
+/** An event that verified: signed by the camera, sealed for this viewer. */
+export interface EventView {
+  readonly deviceId: string;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly record: EventRecord;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+/**
+ * The viewer SDK (browser and Node): holds the viewer's keys, pairs with cameras, lists and opens
+ * their events, plays their live streams, shares and revokes — and refuses, with a ViewerError
+ * carrying a reason and a sentence for the UI, anything that does not verify as this viewer's own.
+ */
+export class Viewer {
+  private readonly connections = new Map<string, RelayConnection>();
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly identity: Identity,
+    private state: ViewerState,
+    private readonly options: ViewerOptions,
+  ) {}
+
+  static async open(options: ViewerOptions): Promise<Viewer> {
+    await ready();
+    let state = await options.store.load();
+    if (!state) {
+      state = { v: 1, identity: toBase64Url(exportIdentity(createIdentity(Role.Viewer))), cameras: [] };
+      await options.store.save(state);
+    }
+    return new Viewer(importIdentity(fromBase64Url(state.identity)), state, options);
+  }
+
+  get id(): string {
+    return formatId(this.identity.card.id);
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.identity.card.id);
+  }
+
+  cameras(): Camera[] {
+    return this.state.cameras.map((camera) => this.describe(camera));
+  }
+
+  private describe(camera: StoredCamera): Camera {
+    const card = parseCard(fromBase64Url(camera.card));
+    return {
+      deviceId: formatId(card.id),
+      name: camera.name,
+      relayUrl: camera.relayUrl,
+      access: camera.access === Access.Owner ? 'owner' : 'viewer',
+      pairedAt: camera.pairedAt,
+      safetyNumber: safetyNumber(card, this.identity.card),
+      fingerprint: fingerprint(card.id),
+    };
+  }
+
+  private camera(deviceId: string): { stored: StoredCamera; card: IdentityCard; relay: RelayConnection } {
+    const stored = this.state.cameras.find((c) => formatId(parseCard(fromBase64Url(c.card)).id) === deviceId);
+    if (!stored) throw new ViewerError('NOT_PAIRED', 'relay', deviceId);
+    return { stored, card: parseCard(fromBase64Url(stored.card)), relay: this.relay(stored.relayUrl) };
+  }
+
+  private relay(relayUrl: string): RelayConnection {
+    let connection = this.connections.get(relayUrl);
+    if (!connection) {
+      const WebSocketImpl =
+        this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket ?? undefined;
+      connection = new RelayConnection(relayUrl, this.identity, WebSocketImpl);
+      this.connections.set(relayUrl, connection);
+    }
+    return connection;
+  }
+
+  private async update(change: (state: ViewerState) => ViewerState): Promise<void> {
+    this.state = change(this.state);
+    const state = this.state;
+    this.saving = this.saving.then(() => this.options.store.save(state));
+    await this.saving;
+  }
+
+  private async addCamera(
+    card: IdentityCard,
+    relayUrl: string,
+    name: string,
+    access: number,
+  ): Promise<Camera> {
+    const stored: StoredCamera = {
+      card: toBase64Url(card.bytes),
+      relayUrl,
+      name,
+      access,
+      pairedAt: Date.now(),
+      streams: {},
+    };
+    await this.update((state) => ({
+      ...state,
+      cameras: [
+        ...state.cameras.filter((c) => formatId(parseCard(fromBase64Url(c.card)).id) !== formatId(card.id)),
+        stored,
+      ],
+    }));
+    return this.describe(stored);
+  }
+
+  async rename(deviceId: string, name: string): Promise<void> {
+    this.camera(deviceId);
+    await this.update((state) => ({
+      ...state,
+      cameras: state.cameras.map((c) =>
+        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId ? { ...c, name } : c,
+      ),
+    }));
+  }
+
+  /**
+   * Pairs with the camera that shows `code` (the SCP1-… code, or the link with it after #). The
+   * device key must hash to the id in the code and must have signed this viewer's card.
+   */
+  async pair(
+    code: string,
+    options: { name?: string; cameraName?: string; timeoutMs?: number } = {},
+  ): Promise<Camera> {
+    const text = code.includes('#') ? code.slice(code.indexOf('#') + 1) : code;
+    const offer = verifying('pairing', () => parsePairing(text.trim()));
+    const relay = this.relay(offer.relayUrl);
+    const request = verifying('pairing', () =>
+      createPairRequest({ viewer: this.identity, offer, name: options.name ?? 'viewer', now: Date.now() }),
+    );
+    const base = `/v1/pairing/${formatId(offer.deviceId)}/${formatId(pairingId(offer.secret))}`;
+    await relay.request('POST', `${base}/request`, request);
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      const response = await relay.request('GET', `${base}/response`);
+      if (response.status === 200) {
+        const result = verifying('pairing', () =>
+          openPairResponse(response.bytes, { viewer: this.identity, offer, now: Date.now() }),
+        );
+        return this.addCamera(
+          result.device,
+          offer.relayUrl,
+          options.cameraName ?? `Camera ${fingerprint(result.device.id).slice(0, 9)}`,
+          result.access,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new ViewerError('PAIRING_FAILED', 'pairing', 'the camera did not answer in time');
+  }
+
+  /** The camera's streams (ids and latest epoch) as the relay lists them. */
+  async streams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
+    const { relay } = this.camera(deviceId);
+    return (
+      await relay.json<{ streams: { streamId: string; epoch: number }[] }>(`/v1/devices/${deviceId}/streams`)
+    ).streams;
+  }
+
+  async events(
+    deviceId: string,
+    query: { from?: number; to?: number; limit?: number; after?: string } = {},
+  ): Promise<{ events: EventListing[]; next: string | null }> {
+    const { relay } = this.camera(deviceId);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const suffix = params.size > 0 ? `?${params}` : '';
+    return relay.json(`/v1/devices/${deviceId}/events${suffix}`);
+  }
+
+  private async openedEvent(
+    deviceId: string,
+    eventId: string,
+  ): Promise<{ event: OpenedEvent; relay: RelayConnection }> {
+    const { card, relay } = this.camera(deviceId);
+    const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}`)).bytes;
+    const event = verifying('event', () =>
+      openEvent(bytes, { viewer: this.identity, device: card, eventId: parseId(eventId) }),
+    );
+    return { event, relay };
+  }
+
+  /** Opens an event record: signed by this viewer's camera, sealed for this viewer, the event asked for. */
+  async openEvent(deviceId: string, eventId: string): Promise<EventView> {
+    const { event } = await this.openedEvent(deviceId, eventId);
+    const view = { deviceId, eventId, streamId: event.streamId, record: event.record };
+    closeEvent(event);
+    return view;
+  }
+
+  /** The event's thumbnail, verified against the record the camera signed. */
+  async thumbnail(deviceId: string, eventId: string): Promise<Uint8Array> {
+    const { event, relay } = await this.openedEvent(deviceId, eventId);
+    try {
+      if (!event.record.thumbnail)
+        throw new ViewerError('MALFORMED', 'thumbnail', 'this event has no thumbnail');
+      const sealed = (await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}/thumbnail`))
+        .bytes;
+      return verifying('thumbnail', () => openThumbnail(sealed, event));
+    } finally {
+      closeEvent(event);
+    }
+  }
+
+  /** The event's clip as JPEG frames with capture times, every chunk verified in order. */
+  async clip(deviceId: string, eventId: string): Promise<{ capturedAt: number; image: Uint8Array }[]> {
+    const { event, relay } = await this.openedEvent(deviceId, eventId);
+    try {
+      const chunks = event.record.clip?.chunkHashes.length ?? 0;
+      if (chunks === 0) throw new ViewerError('MALFORMED', 'clip', 'this event has no clip');
+      const frames: { capturedAt: number; image: Uint8Array }[] = [];
+      for (let index = 0; index < chunks; index++) {
+        const sealed = (
+          await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}/chunks/${index}`)
+        ).bytes;
+        const data = verifying('clip', () => openClipChunk(sealed, event, index).data);
+        frames.push(...verifying('clip', () => decodeClipChunk(data)));
+      }
+      return frames;
+    } finally {
+      closeEvent(event);
+    }
+  }
+
+  /** Live view of one camera stream, from the relay's cached manifest and keyframe onwards. */
+  watch(deviceId: string, streamId: string, handlers: LiveHandlers): Subscription {
+    const { stored, card, relay } = this.camera(deviceId);
+    const chain = stored.streams[streamId];
+    const view = new LiveView(
+      this.identity,
+      card,
+      streamId,
+      handlers,
+      chain ? { epoch: chain.epoch, hash: fromHex(chain.hash) } : undefined,
+      (epoch, hash) => void this.rememberChain(deviceId, streamId, epoch, hash),
+    );
+    const remove = relay.addHandler({
+      onBinary: (message) => {
+        if (view.matches(message)) view.handle(message);
+      },
+      onControl: (message) => view.control(message),
+    });
+    const subscribe = { op: 'subscribe', deviceId, streamId };
+    relay.want(subscribe);
+    return {
+      close: () => {
+        remove();
+        relay.unwant(subscribe, { op: 'unsubscribe', deviceId, streamId });
+        view.close();
+      },
+    };
+  }
+
+  /** Calls `onEvent` for each new event of the camera (a notice; open it with openEvent). */
+  watchEvents(
+    deviceId: string,
+    onEvent: (notice: { eventId: string; streamId: string; time: number }) => void,
+  ): Subscription {
+    const { relay } = this.camera(deviceId);
+    const remove = relay.addHandler({
+      onBinary: () => undefined,
+      onControl: (message) => {
+        if (message.op === 'event' && message.deviceId === deviceId)
+          onEvent({
+            eventId: String(message.eventId),
+            streamId: String(message.streamId),
+            time: Number(message.time),
+          });
+      },
+    });
+    const watch = { op: 'watch', deviceId };
+    relay.want(watch);
+    return {
+      close: () => {
+        remove();
+        relay.unwant(watch, { op: 'unwatch', deviceId });
+      },
+    };
+  }
+
+  private async rememberChain(
+    deviceId: string,
+    streamId: string,
+    epoch: number,
+    hash: string,
+  ): Promise<void> {
+    await this.update((state) => ({
+      ...state,
+      cameras: state.cameras.map((c) =>
+        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId
+          ? { ...c, streams: { ...c.streams, [streamId]: { epoch, hash } } }
+          : c,
+      ),
+    }));
+  }
+
+  /** This viewer's public card as a code, for an owner to share a camera with it. */
+  shareCode(): string {
+    return viewerCardCode(this.identity.card);
+  }
+
+  /**
+   * Owner only: lets the viewer of `shareCode` see the camera (an owner-signed grant the device
+   * checks). Returns the invite code to give that viewer.
+   */
+  async grant(deviceId: string, shareCode: string, options: { expiresAt?: number } = {}): Promise<string> {
+    const { stored, card, relay } = this.camera(deviceId);
+    const grantee = parseViewerCardCode(shareCode);
+    const grant = createGrant({
+      owner: this.identity,
+      deviceId: card.id,
+      grantee,
+      issuedAt: Date.now(),
+      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+    });
+    await relay.request('POST', `/v1/devices/${deviceId}/inbox`, grant);
+    return inviteCode(card.id, stored.relayUrl);
+  }
+
+  /** Owner only: the device drops the viewer and starts a new key epoch without it. */
+  async revoke(deviceId: string, viewerId: string): Promise<void> {
+    const { card, relay } = this.camera(deviceId);
+    const revocation = createRevocation({
+      owner: this.identity,
+      deviceId: card.id,
+      viewerId: parseId(viewerId),
+      issuedAt: Date.now(),
+    });
+    await relay.request('POST', `/v1/devices/${deviceId}/inbox`, revocation);
+  }
+
+  /**
+   * Adds a camera shared with this viewer: the card comes from the relay and is accepted only if
+   * it hashes to the device id in the invite. Waits until the device has applied the grant.
+   */
+  async acceptInvite(
+    code: string,
+    options: { cameraName?: string; timeoutMs?: number } = {},
+  ): Promise<Camera> {
+    const { deviceId, relayUrl } = parseInviteCode(code);
+    const relay = this.relay(relayUrl);
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      try {
+        const bytes = (await relay.request('GET', `/v1/devices/${formatId(deviceId)}/card`)).bytes;
+        const card = verifying('share', () => parseCard(bytes));
+        if (formatId(card.id) !== formatId(deviceId))
+          throw new ViewerError('WRONG_DEVICE', 'share', 'the relay served another device card');
+        return this.addCamera(
+          card,
+          relayUrl,
+          options.cameraName ?? `Camera ${fingerprint(card.id).slice(0, 9)}`,
+          Access.Viewer,
+        );
+      } catch (error) {
+        if (!(error instanceof ViewerError) || error.reason !== 'NO_GRANT' || Date.now() > deadline)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** Who the device says may see it (its signed access list, as registered with the relay). */
+  async viewersOf(deviceId: string): Promise<{ viewerId: string; access: 'owner' | 'viewer' }[]> {
+    const { card, relay } = this.camera(deviceId);
+    const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
+    const list = verifying('share', () => verifyAccessList(bytes, card));
+    return list.entries.map((entry) => ({
+      viewerId: formatId(entry.viewerId),
+      access: entry.access === Access.Owner ? 'owner' : 'viewer',
+    }));
+  }
+
+  safetyNumber(deviceId: string): string {
+    return safetyNumber(this.camera(deviceId).card, this.identity.card);
+  }
+
+  close(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+}

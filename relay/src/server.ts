@@ -12,6 +12,7 @@ import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
 import { HttpError } from './http/errors.js';
+import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
 import { handleUpgrades, SUBPROTOCOL } from './live/upgrade.js';
 import { createMetrics } from './ops/metrics.js';
@@ -192,6 +193,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   readRoutes(app, context);
   mailboxRoutes(app, context);
   opsRoutes(app, context, { draining: () => draining });
+  if (config.webRoot) await webViewerRoutes(app, config.webRoot);
 
   const socketServer = (maxPayload: number) =>
     new WebSocketServer({

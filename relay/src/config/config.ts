@@ -28,6 +28,7 @@ export interface RelayConfig {
   readonly maxFrameBytes: number;
   readonly maxObjectBytes: number;
   readonly viewerQueueBytes: number;
+  readonly webRoot: string | null;
   readonly subscriptionsPerConnection: number;
   readonly logLevel: string;
   readonly shutdownGraceSeconds: number;

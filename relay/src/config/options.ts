@@ -206,6 +206,13 @@ export const OPTIONS = {
     maximum: 300,
     description: 'Graceful shutdown: time to drain before connections are cut.',
   },
+  webRoot: {
+    env: 'SEALCAM_WEB_ROOT',
+    type: 'string',
+    default: null,
+    description:
+      'Directory of the built web viewer (client/dist/web) to serve at / and /pair; static files only, with a strict CSP. Off when unset.',
+  },
   faultInjection: {
     env: 'SEALCAM_FAULT_INJECTION',
     type: 'string',

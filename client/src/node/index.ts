@@ -1,0 +1,17 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { Viewer } from '../sdk/viewer.js';
+import type { WebSocketFactory } from '../sdk/relay-connection.js';
+import { FileKeyStore } from './file-key-store.js';
+
+export { FileKeyStore } from './file-key-store.js';
+
+export const DEFAULT_VIEWER_STATE = join(homedir(), '.sealcam-viewer', 'viewer.json');
+
+/** A viewer in Node: keys in a 0600 file, `ws` for the live WebSocket (Node 20 has none built in). */
+export function openNodeViewer(path = DEFAULT_VIEWER_STATE): Promise<Viewer> {
+  return Viewer.open({ store: new FileKeyStore(path), WebSocket: WebSocket as unknown as WebSocketFactory });
+}
+
+export const nodeWebSocket = WebSocket as unknown as WebSocketFactory;

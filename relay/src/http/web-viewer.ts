@@ -1,0 +1,28 @@
+import { resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Serves the built web viewer as static files. The relay only hands out the files: keys and content
+ * stay in the browser, which opens what it fetches. The CSP allows scripts and connections to this
+ * origin only, so a page served here cannot send keys or pictures elsewhere.
+ */
+export async function webViewerRoutes(app: FastifyInstance, root: string): Promise<void> {
+  const headers = {
+    'content-security-policy':
+      "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+  await app.register(fastifyStatic, {
+    root: resolve(root),
+    prefix: '/',
+    index: ['index.html'],
+    wildcard: false,
+    setHeaders: (response) => {
+      for (const [name, value] of Object.entries(headers)) response.header(name, value);
+    },
+  });
+  // The pairing link is <relay>/pair#<code>: the same app; the code stays in the fragment.
+  app.get('/pair', (_request, reply) => reply.headers(headers).sendFile('index.html'));
+}

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { ViewerError } from '../sdk/errors.js';
+import type { ViewerError } from '../sdk/errors.js';
 
 /** An expected failure of the CLI itself (bad input, a file it cannot write): one line, exit code 2. */
 export class CliError extends Error {
@@ -41,8 +41,13 @@ export function integerIn(min: number, max: number): (value: string) => number {
 
 /** The detail a ViewerError carries in its message after the user sentence, if any. */
 export function errorDetail(error: ViewerError): string | undefined {
+  if (error.detail !== undefined) return error.detail;
   const { message, userMessage } = error;
-  if (message.length > userMessage.length + 3 && message.startsWith(`${userMessage} (`) && message.endsWith(')'))
+  if (
+    message.length > userMessage.length + 3 &&
+    message.startsWith(`${userMessage} (`) &&
+    message.endsWith(')')
+  )
     return message.slice(userMessage.length + 2, -1);
   return undefined;
 }
@@ -93,7 +98,8 @@ export function bytesText(bytes: number): string {
 /** Left-aligned columns, two spaces apart. */
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows)
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   return rows.map((row) =>
     row
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))

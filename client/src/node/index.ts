@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { Viewer } from '../sdk/viewer.js';
 import type { WebSocketFactory } from '../sdk/relay-connection.js';
+import { Viewer } from '../sdk/viewer.js';
 import { FileKeyStore } from './file-key-store.js';
 
 export { FileKeyStore } from './file-key-store.js';

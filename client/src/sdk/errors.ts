@@ -4,7 +4,16 @@ import { type ErrorCode, SealError } from '@sealcam/protocol';
 export type Subject = 'frame' | 'manifest' | 'event' | 'thumbnail' | 'clip' | 'pairing' | 'share' | 'relay';
 
 /** Why: the protocol's reason codes, plus the relay's refusals and local conditions. */
-export type ViewerReason = ErrorCode | 'NO_GRANT' | 'REVOKED' | 'RELAY_ERROR' | 'UNREACHABLE' | 'NOT_PAIRED';
+export type ViewerReason =
+  | ErrorCode
+  | 'NO_GRANT'
+  | 'REVOKED'
+  | 'RELAY_ERROR'
+  | 'UNREACHABLE'
+  | 'NOT_PAIRED'
+  | 'INVALID_CODE'
+  | 'TIMEOUT'
+  | 'NO_KEY_YET';
 
 const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
 
@@ -30,7 +39,21 @@ const messages: Record<ViewerReason, (what: string) => string> = {
   RELAY_ERROR: () => 'The relay refused the request.',
   UNREACHABLE: () => 'The relay cannot be reached.',
   NOT_PAIRED: () => 'This camera is not paired with this viewer.',
+  INVALID_CODE: () => 'That code is not valid: check it was copied completely.',
+  TIMEOUT: () => 'The camera did not answer in time: is its agent running "pair"?',
+  NO_KEY_YET: () => "Waiting for this stream's key: no valid key manifest has arrived yet.",
 };
+
+const NOT_VERIFICATION: readonly ViewerReason[] = [
+  'NO_GRANT',
+  'REVOKED',
+  'RELAY_ERROR',
+  'UNREACHABLE',
+  'NOT_PAIRED',
+  'INVALID_CODE',
+  'TIMEOUT',
+  'NO_KEY_YET',
+];
 
 /**
  * Every refusal the SDK reports: a reason code for programs, the subject, and a sentence a UI can
@@ -42,7 +65,8 @@ export class ViewerError extends Error {
   constructor(
     readonly reason: ViewerReason,
     readonly subject: Subject,
-    detail?: string,
+    /** Technical detail for logs (ids, the protocol's explanation); never content. */
+    readonly detail?: string,
     /** HTTP status from the relay, when it refused. */
     readonly status?: number,
   ) {
@@ -54,7 +78,7 @@ export class ViewerError extends Error {
 
   /** True when the content itself failed verification (as opposed to the relay being unavailable). */
   get verificationFailure(): boolean {
-    return !['NO_GRANT', 'REVOKED', 'RELAY_ERROR', 'UNREACHABLE', 'NOT_PAIRED'].includes(this.reason);
+    return !NOT_VERIFICATION.includes(this.reason);
   }
 }
 

@@ -35,6 +35,8 @@ export interface LiveHandlers {
 export class LiveView {
   private readonly opener: FrameOpener;
   private previous: { epoch: number; hash: Uint8Array } | undefined;
+  private keyed = false;
+  private lastResync = 0;
 
   constructor(
     private readonly viewer: Identity,
@@ -43,6 +45,8 @@ export class LiveView {
     private readonly handlers: LiveHandlers,
     previous: { epoch: number; hash: Uint8Array } | undefined,
     private readonly onManifestAccepted: (epoch: number, hash: string) => void,
+    /** Asks the relay again for the cached manifest (after a bad one, frames cannot open). */
+    private readonly resync: () => void = () => undefined,
   ) {
     this.opener = new FrameOpener({ deviceId: device.id, streamId });
     this.previous = previous;
@@ -71,6 +75,7 @@ export class LiveView {
         );
         opened.epochKey.fill(0);
         this.previous = { epoch, hash: opened.hash };
+        this.keyed = true;
         this.onManifestAccepted(epoch, toHex(opened.hash));
         return;
       }
@@ -83,8 +88,19 @@ export class LiveView {
         counter: frame.counter,
       });
     } catch (error) {
-      if (error instanceof ViewerError) this.handlers.onRejected?.(error);
-      else throw error;
+      if (!(error instanceof ViewerError)) throw error;
+      if (message.type === WireType.LiveFrame && error.reason === 'NOT_RECIPIENT' && !this.keyed) {
+        // No manifest opened yet in this view (the cached one was refused or has not come): not a
+        // revocation. Ask for the manifest again, at most every 5 s.
+        const now = Date.now();
+        if (now - this.lastResync > 5000) {
+          this.lastResync = now;
+          this.handlers.onRejected?.(new ViewerError('NO_KEY_YET', 'frame', error.detail));
+          this.resync();
+        }
+        return;
+      }
+      this.handlers.onRejected?.(error);
     }
   }
 

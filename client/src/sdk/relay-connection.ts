@@ -162,6 +162,13 @@ export class RelayConnection {
     if (this.wanted.size === 0) this.socket?.close(1000, 'no subscriptions');
   }
 
+  /** Sends `undo` then `message` again (e.g. unsubscribe + subscribe to get the cached manifest). */
+  resend(message: Record<string, unknown>, undo: Record<string, unknown>): void {
+    if (this.socket?.readyState !== OPEN) return;
+    this.socket.send(JSON.stringify(undo));
+    this.socket.send(JSON.stringify(message));
+  }
+
   private ensureLive(): void {
     if (this.closed || this.socket || this.connecting || this.reconnectTimer) return;
     this.connecting = this.openLive()

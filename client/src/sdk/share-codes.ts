@@ -20,11 +20,11 @@ export function viewerCardCode(card: IdentityCard): string {
 export function parseViewerCardCode(code: string): IdentityCard {
   const text = code.trim().replace(/\s+/g, '');
   if (!text.toUpperCase().startsWith(CARD_PREFIX))
-    throw new ViewerError('MALFORMED', 'share', 'not a viewer code');
+    throw new ViewerError('INVALID_CODE', 'share', 'not a viewer code');
   try {
     return parseCard(fromBase32(text.slice(CARD_PREFIX.length).toLowerCase()));
   } catch (error) {
-    throw new ViewerError('MALFORMED', 'share', (error as Error).message);
+    throw new ViewerError('INVALID_CODE', 'share', (error as Error).message);
   }
 }
 
@@ -39,13 +39,13 @@ export function inviteCode(deviceId: Uint8Array, relayUrl: string): string {
 export function parseInviteCode(code: string): { deviceId: Uint8Array; relayUrl: string } {
   const text = code.trim().replace(/\s+/g, '');
   if (!text.toUpperCase().startsWith(INVITE_PREFIX))
-    throw new ViewerError('MALFORMED', 'share', 'not an invite');
+    throw new ViewerError('INVALID_CODE', 'share', 'not an invite');
   try {
     const bytes = fromBase32(text.slice(INVITE_PREFIX.length).toLowerCase());
     const relayUrl = fromUtf8(bytes.subarray(16));
     if (bytes.length <= 16 || !/^https?:\/\/[^\s#]+$/.test(relayUrl)) throw new Error('bad invite');
     return { deviceId: bytes.slice(0, 16), relayUrl };
   } catch (error) {
-    throw new ViewerError('MALFORMED', 'share', (error as Error).message);
+    throw new ViewerError('INVALID_CODE', 'share', (error as Error).message);
   }
 }

@@ -190,7 +190,12 @@ export class Viewer {
     options: { name?: string; cameraName?: string; timeoutMs?: number } = {},
   ): Promise<Camera> {
     const text = code.includes('#') ? code.slice(code.indexOf('#') + 1) : code;
-    const offer = verifying('pairing', () => parsePairing(text.trim()));
+    let offer: ReturnType<typeof parsePairing>;
+    try {
+      offer = parsePairing(text.trim());
+    } catch (error) {
+      throw new ViewerError('INVALID_CODE', 'pairing', (error as Error).message);
+    }
     const relay = this.relay(offer.relayUrl);
     const request = verifying('pairing', () =>
       createPairRequest({ viewer: this.identity, offer, name: options.name ?? 'viewer', now: Date.now() }),
@@ -213,7 +218,7 @@ export class Viewer {
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    throw new ViewerError('PAIRING_FAILED', 'pairing', 'the camera did not answer in time');
+    throw new ViewerError('TIMEOUT', 'pairing', 'the camera did not answer in time');
   }
 
   /** The camera's streams (ids and latest epoch) as the relay lists them. */
@@ -293,6 +298,7 @@ export class Viewer {
   watch(deviceId: string, streamId: string, handlers: LiveHandlers): Subscription {
     const { stored, card, relay } = this.camera(deviceId);
     const chain = stored.streams[streamId];
+    const subscribe = { op: 'subscribe', deviceId, streamId };
     const view = new LiveView(
       this.identity,
       card,
@@ -300,6 +306,7 @@ export class Viewer {
       handlers,
       chain ? { epoch: chain.epoch, hash: fromHex(chain.hash) } : undefined,
       (epoch, hash) => void this.rememberChain(deviceId, streamId, epoch, hash),
+      () => relay.resend(subscribe, { op: 'unsubscribe', deviceId, streamId }),
     );
     const remove = relay.addHandler({
       onBinary: (message) => {
@@ -307,7 +314,6 @@ export class Viewer {
       },
       onControl: (message) => view.control(message),
     });
-    const subscribe = { op: 'subscribe', deviceId, streamId };
     relay.want(subscribe);
     return {
       close: () => {

@@ -1,0 +1,565 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Codec, formatId, parseId, SealError } from '@sealcam/protocol';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_VIEWER_STATE, openNodeViewer } from '../node/index.js';
+import { ViewerError } from '../sdk/errors.js';
+import { type Camera, parseViewerCardCode, type Viewer } from '../sdk/index.js';
+import {
+  bytesText,
+  CliError,
+  describeError,
+  EXIT,
+  exitCodeOf,
+  groupedSafetyNumber,
+  integerIn,
+  parseTime,
+  table,
+  time,
+} from './format.js';
+import { runLive } from './live.js';
+
+interface GlobalOptions {
+  state?: string;
+  verbose?: boolean;
+}
+
+/** Pages `events --all` follows at most (each up to 500 events). */
+const MAX_PAGES = 200;
+
+const program = new Command('viewer')
+  .description(
+    'sealcam viewer: pair with cameras, list and open their events, watch them live, share them. ' +
+      'Everything shown is verified as signed by your camera and sealed for this viewer; anything else is ' +
+      'refused with a reason (exit code 3). The relay sees nothing it could show.',
+  )
+  .option(
+    '-s, --state <file>',
+    `this viewer's keys and cameras, a 0600 JSON file (env SEALCAM_VIEWER_STATE; default ${DEFAULT_VIEWER_STATE.replace(homedir(), '~')})`,
+  )
+  .option('-v, --verbose', 'add the technical detail to error messages')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 done, 1 usage error, 2 refused or unavailable (relay, access, files), 3 content failed verification (nothing of it was shown or written).',
+  )
+  .showHelpAfterError();
+
+function globals(): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+function statePath(): string {
+  const given = globals().state ?? process.env.SEALCAM_VIEWER_STATE;
+  if (!given) return DEFAULT_VIEWER_STATE;
+  return resolve(given.startsWith('~/') ? join(homedir(), given.slice(2)) : given);
+}
+
+async function withViewer<T>(use: (viewer: Viewer) => Promise<T>): Promise<T> {
+  const path = statePath();
+  let viewer: Viewer;
+  try {
+    viewer = await openNodeViewer(path);
+  } catch (error) {
+    if (error instanceof SyntaxError || error instanceof SealError)
+      throw new CliError(`the viewer state ${path} is unreadable (${error.message})`);
+    throw error;
+  }
+  try {
+    return await use(viewer);
+  } finally {
+    viewer.close();
+  }
+}
+
+/** A camera by id (any case, with or without spaces or dashes), by name, or by a unique id prefix. */
+function findCamera(viewer: Viewer, given: string): Camera {
+  const cameras = viewer.cameras();
+  let normalised: string | undefined;
+  try {
+    normalised = formatId(parseId(given));
+  } catch {
+    normalised = undefined;
+  }
+  const exact = cameras.find((camera) => camera.deviceId === normalised);
+  if (exact) return exact;
+  const named = cameras.filter((camera) => camera.name.toLowerCase() === given.trim().toLowerCase());
+  if (named.length === 1) return named[0]!;
+  const prefix = given.replace(/[\s-]/g, '').toLowerCase();
+  const prefixed = prefix.length >= 4 ? cameras.filter((camera) => camera.deviceId.startsWith(prefix)) : [];
+  if (prefixed.length === 1) return prefixed[0]!;
+  if (named.length + prefixed.length > 1)
+    throw new CliError(`"${given}" matches more than one camera: use the camera id ("viewer cameras")`);
+  throw new ViewerError('NOT_PAIRED', 'relay', given);
+}
+
+function ownerOnly(camera: Camera, what: string): void {
+  if (camera.access !== 'owner')
+    throw new CliError(
+      `only the camera's owner can ${what}; this viewer has viewer access to "${camera.name}"`,
+    );
+}
+
+function eventId(given: string): string {
+  try {
+    return formatId(parseId(given));
+  } catch {
+    throw new CliError(`"${given}" is not an event id (26 base32 characters)`);
+  }
+}
+
+function printSafetyNumber(safetyNumber: string): void {
+  console.log(`safety number: ${safetyNumber}`);
+  console.log(
+    'compare it with the safety number the device shows: they must be equal. If they differ, someone\n' +
+      'may be in the middle: remove this camera and pair again.',
+  );
+}
+
+program
+  .command('pair')
+  .description('pair with a camera: answer the code (or link) the device agent shows')
+  .argument('<code-or-link>', 'the SCP1-… pairing code, or the pairing link that contains it')
+  .option('--name <viewer name>', 'how this viewer is named on the device', 'viewer')
+  .option('--camera-name <name>', 'how the camera is named here')
+  .option('--timeout <seconds>', 'how long to wait for the device', integerIn(1, 600), 60)
+  .action(async (code: string, options: { name: string; cameraName?: string; timeout: number }) => {
+    await withViewer(async (viewer) => {
+      const camera = await viewer
+        .pair(code, {
+          name: options.name,
+          ...(options.cameraName ? { cameraName: options.cameraName } : {}),
+          timeoutMs: options.timeout * 1000,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ViewerError && error.reason === 'TIMEOUT')
+            throw new CliError(
+              `the camera did not answer within ${options.timeout} s: is "device-agent pair" still showing this code?`,
+            );
+          throw error;
+        });
+      console.log(`paired with camera "${camera.name}"`);
+      console.log(`camera id:     ${camera.deviceId}`);
+      console.log(`fingerprint:   ${camera.fingerprint}`);
+      console.log(`access:        ${camera.access}`);
+      printSafetyNumber(camera.safetyNumber);
+    });
+  });
+
+program
+  .command('cameras')
+  .description('the cameras paired with (or shared with) this viewer')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    await withViewer(async (viewer) => {
+      const cameras = viewer.cameras();
+      if (options.json) {
+        console.log(
+          JSON.stringify(
+            cameras.map((c) => ({
+              deviceId: c.deviceId,
+              name: c.name,
+              access: c.access,
+              relayUrl: c.relayUrl,
+              pairedAt: c.pairedAt,
+              fingerprint: c.fingerprint,
+              safetyNumber: c.safetyNumber,
+            })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      if (cameras.length === 0) {
+        console.log('no cameras yet: run "viewer pair <code>" or "viewer accept <invite code>"');
+        return;
+      }
+      const rows = cameras.map((c) => [c.deviceId, c.name, c.access, c.relayUrl, time(c.pairedAt)]);
+      for (const line of table([['CAMERA ID', 'NAME', 'ACCESS', 'RELAY', 'PAIRED'], ...rows]))
+        console.log(line);
+    });
+  });
+
+interface EventsOptions {
+  from?: number;
+  to?: number;
+  limit: number;
+  after?: string;
+  all?: boolean;
+  open?: boolean;
+  json?: boolean;
+}
+
+program
+  .command('events')
+  .summary("list a camera's events (time, stream, id) and the next cursor; --open verifies each")
+  .description(
+    "List a camera's events, oldest first as the relay lists them (time, stream, event id), then the " +
+      'cursor for the next page. The listing itself is not verified (the relay could list anything); ' +
+      '--open opens and verifies each record and marks it OK or REJECTED with the reason (exit code 3 if any is rejected).',
+  )
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .option('--from <time>', 'from this time (ISO 8601 or Unix ms)', parseTime)
+  .option('--to <time>', 'up to this time (ISO 8601 or Unix ms)', parseTime)
+  .option('--limit <n>', 'events per page', integerIn(1, 500), 100)
+  .option(
+    '--after <cursor>',
+    'continue after this cursor (the "next" of a previous page)',
+    (value: string) => {
+      if (!/^[0-9]{1,16}:[a-z2-7]{26}$/.test(value))
+        throw new InvalidArgumentError('a cursor as printed after "next:" (digits, a colon, an event id)');
+      return value;
+    },
+  )
+  .option('--all', `follow the cursor to the end (at most ${MAX_PAGES} pages)`)
+  .option('--open', 'open and verify each record: start, end, score, sizes; OK or REJECTED with the reason')
+  .option('--json', 'print JSON')
+  .action(async (device: string, options: EventsOptions) => {
+    if (options.from !== undefined && options.to !== undefined && options.to < options.from)
+      throw new CliError('--to is before --from');
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      const listed: { eventId: string; streamId: string; time: number; bytes: number }[] = [];
+      let next: string | null = options.after ?? null;
+      for (let page = 0; page < (options.all ? MAX_PAGES : 1); page++) {
+        const result = await viewer.events(camera.deviceId, {
+          ...(options.from !== undefined ? { from: options.from } : {}),
+          ...(options.to !== undefined ? { to: options.to } : {}),
+          limit: options.limit,
+          ...(next ? { after: next } : {}),
+        });
+        listed.push(...result.events);
+        next = result.next;
+        if (!next) break;
+      }
+      let rejected = 0;
+      const rows = [];
+      for (const event of listed) {
+        if (!options.open) {
+          rows.push({ ...event });
+          continue;
+        }
+        try {
+          const view = await viewer.openEvent(camera.deviceId, event.eventId);
+          const { record } = view;
+          rows.push({
+            ...event,
+            status: 'ok' as const,
+            record: {
+              kind: record.kind,
+              streamId: record.streamId,
+              start: record.start,
+              end: record.end,
+              score: record.score,
+              labels: record.labels,
+              thumbnailBytes: record.thumbnail?.bytes ?? null,
+              clipBytes: record.clip?.bytes ?? null,
+              clipFrames: record.clip?.frames ?? null,
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof ViewerError)) throw error;
+          if (error.verificationFailure) rejected++;
+          rows.push({
+            ...event,
+            status: error.verificationFailure ? ('rejected' as const) : ('unavailable' as const),
+            reason: error.reason,
+            message: error.userMessage,
+          });
+        }
+      }
+      if (options.json) {
+        console.log(JSON.stringify({ deviceId: camera.deviceId, events: rows, next }, null, 2));
+      } else {
+        if (rows.length === 0) console.log('no events');
+        for (const row of rows) {
+          let line = `${time(row.time)}  ${row.streamId}  ${row.eventId}`;
+          if ('status' in row) {
+            if (row.status === 'ok') {
+              const r = row.record!;
+              const clip =
+                r.clipBytes === null ? 'no clip' : `clip ${r.clipFrames} frames ${bytesText(r.clipBytes)}`;
+              const thumbnail =
+                r.thumbnailBytes === null ? 'no thumbnail' : `thumbnail ${bytesText(r.thumbnailBytes)}`;
+              line += `  OK  ${time(r.start)} to ${time(r.end)}  score ${r.score.toFixed(2)}  ${thumbnail}  ${clip}`;
+            } else if (row.status === 'rejected') {
+              line += `  REJECTED: ${row.message} (${row.reason})`;
+            } else {
+              line += `  UNAVAILABLE: ${row.message} (${row.reason})`;
+            }
+          }
+          console.log(line);
+        }
+        console.log(`next: ${next ?? 'none (end of the list)'}`);
+      }
+      if (rejected > 0) process.exitCode = EXIT.rejected;
+    });
+  });
+
+program
+  .command('get')
+  .summary('open one event: write its verified thumbnail and clip frames, print its record')
+  .description(
+    'Open one event and verify everything before writing anything: the record, the thumbnail (JPEG), ' +
+      'the clip frames (numbered JPEGs, capture time in ms in the name). With no output option, prints ' +
+      'the record. On a verification failure prints REJECTED with the reason, writes nothing and exits with code 3.',
+  )
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('<eventId>', 'event id, as "viewer events" lists it')
+  .option('--thumbnail <file>', 'write the thumbnail JPEG to this file')
+  .option('--clip <dir>', 'write the clip frames to this directory as frame-<n>-<capture ms>.jpg')
+  .option('--record', 'print the verified record as JSON')
+  .action(
+    async (
+      device: string,
+      event: string,
+      options: { thumbnail?: string; clip?: string; record?: boolean },
+    ) => {
+      const id = eventId(event);
+      await withViewer(async (viewer) => {
+        const camera = findCamera(viewer, device);
+        const view = await viewer.openEvent(camera.deviceId, id);
+        if (options.thumbnail && !view.record.thumbnail) throw new CliError('this event has no thumbnail');
+        if (options.clip && !view.record.clip) throw new CliError('this event has no clip');
+        // Everything is fetched and verified first: a failure anywhere leaves nothing written.
+        const thumbnail = options.thumbnail ? await viewer.thumbnail(camera.deviceId, id) : undefined;
+        const frames = options.clip ? await viewer.clip(camera.deviceId, id) : undefined;
+        if (options.record || (!options.thumbnail && !options.clip)) {
+          console.log(
+            JSON.stringify(
+              {
+                deviceId: view.deviceId,
+                eventId: view.eventId,
+                streamId: view.streamId,
+                record: view.record,
+              },
+              null,
+              2,
+            ),
+          );
+        }
+        if (options.thumbnail && thumbnail) {
+          await writeOutput(options.thumbnail, thumbnail);
+          console.error(`thumbnail: ${options.thumbnail} (${bytesText(thumbnail.length)})`);
+        }
+        if (options.clip && frames) {
+          const extension = view.record.clip?.codec === Codec.Jpeg ? 'jpg' : 'bin';
+          let total = 0;
+          for (const [index, frame] of frames.entries()) {
+            const name = `frame-${String(index + 1).padStart(4, '0')}-${frame.capturedAt}.${extension}`;
+            await writeOutput(join(options.clip, name), frame.image);
+            total += frame.image.length;
+          }
+          console.error(`clip: ${frames.length} frames in ${options.clip} (${bytesText(total)})`);
+        }
+      });
+    },
+  );
+
+async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+program
+  .command('live')
+  .summary('watch a camera stream: write verified frames, or print stats every second')
+  .description(
+    'Watch a camera stream: write the verified frames as JPEGs to --out, or print stats every second ' +
+      '(frames/s, bytes, key epoch, rejections by reason). Stops after --seconds, --frames or Ctrl-C. ' +
+      'Exits with code 3 if anything was rejected (the reasons are printed), 2 if the relay refused the ' +
+      'subscription or no frame arrived.',
+  )
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('<streamId>', 'stream id (the camera id in the device configuration, e.g. cam-1)')
+  .option('--out <dir>', 'write each verified frame as a JPEG to this directory')
+  .option('--seconds <n>', 'stop after this many seconds', integerIn(1, 3600), 10)
+  .option('--frames <n>', 'stop after this many frames (default 100 with --out)', integerIn(1, 100_000))
+  .action(
+    async (device: string, streamId: string, options: { out?: string; seconds: number; frames?: number }) => {
+      await withViewer(async (viewer) => {
+        const camera = findCamera(viewer, device);
+        const frames = options.frames ?? (options.out ? 100 : undefined);
+        process.exitCode = await runLive(viewer, camera.deviceId, streamId, {
+          ...(options.out ? { out: options.out } : {}),
+          seconds: options.seconds,
+          ...(frames !== undefined ? { frames } : {}),
+          verbose: globals().verbose === true,
+        });
+      });
+    },
+  );
+
+program
+  .command('share-code')
+  .description(
+    'print this viewer\'s share code: give it to a camera\'s owner, who runs "viewer share" with it',
+  )
+  .action(async () => {
+    await withViewer(async (viewer) => {
+      console.log(viewer.shareCode());
+      console.error(`viewer id: ${viewer.id} (the share code is public: it holds no secret)`);
+    });
+  });
+
+program
+  .command('share')
+  .description('owner only: let another viewer see a camera; prints the invite code to give that viewer')
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('<share-code>', 'the other viewer\'s SCV1-… code ("viewer share-code" there)')
+  .option('--expires <time>', 'the access ends at this time (ISO 8601 or Unix ms)', parseTime)
+  .action(async (device: string, code: string, options: { expires?: number }) => {
+    if (options.expires !== undefined && options.expires <= Date.now())
+      throw new CliError('--expires is in the past');
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      ownerOnly(camera, 'share it');
+      const grantee = formatId(parseViewerCardCode(code).id);
+      if (grantee === viewer.id) throw new CliError("that is this viewer's own share code");
+      const invite = await viewer.grant(
+        camera.deviceId,
+        code,
+        options.expires !== undefined ? { expiresAt: options.expires } : {},
+      );
+      console.log(invite);
+      console.error(
+        `granted viewer ${grantee} access to "${camera.name}"${options.expires !== undefined ? ` until ${time(options.expires)}` : ''}; the camera applies it when it is online.\n` +
+          'give that viewer the invite code above: they run "viewer accept <invite code>".',
+      );
+    });
+  });
+
+program
+  .command('accept')
+  .description('add a camera shared with this viewer (waits until the device has applied the grant)')
+  .argument('<invite-code>', 'the SCI1-… code the owner gave you')
+  .option('--camera-name <name>', 'how the camera is named here')
+  .option('--timeout <seconds>', 'how long to wait for the device to apply the grant', integerIn(1, 600), 60)
+  .action(async (code: string, options: { cameraName?: string; timeout: number }) => {
+    await withViewer(async (viewer) => {
+      const camera = await viewer
+        .acceptInvite(code, {
+          ...(options.cameraName ? { cameraName: options.cameraName } : {}),
+          timeoutMs: options.timeout * 1000,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ViewerError && error.reason === 'NO_GRANT')
+            throw new CliError(
+              `the camera has not applied the grant within ${options.timeout} s (is it online, and did the owner run "viewer share"?); try again later`,
+            );
+          throw error;
+        });
+      console.log(`added camera "${camera.name}"`);
+      console.log(`camera id:     ${camera.deviceId}`);
+      console.log(`fingerprint:   ${camera.fingerprint}`);
+      console.log(`access:        ${camera.access}`);
+      printSafetyNumber(camera.safetyNumber);
+    });
+  });
+
+program
+  .command('revoke')
+  .description('owner only: remove a viewer; the camera rotates its live keys and seals nothing new for it')
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('<viewerId>', 'the viewer\'s id ("viewer viewers <deviceId>" lists them)')
+  .action(async (device: string, viewerId: string) => {
+    let id: string;
+    try {
+      id = formatId(parseId(viewerId));
+    } catch {
+      throw new CliError(`"${viewerId}" is not a viewer id (26 base32 characters)`);
+    }
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      ownerOnly(camera, 'revoke viewers');
+      if (id === viewer.id)
+        throw new CliError('this is your own viewer id: an owner cannot revoke itself here');
+      await viewer.revoke(camera.deviceId, id);
+      console.log(`revocation of ${id} sent for "${camera.name}"`);
+      console.error(
+        'the camera applies it when it is online: its live keys rotate and new events are no longer sealed for that viewer.',
+      );
+    });
+  });
+
+program
+  .command('viewers')
+  .description('who may see a camera, from the access list the device signed')
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .option('--json', 'print JSON')
+  .action(async (device: string, options: { json?: boolean }) => {
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      const viewers = await viewer.viewersOf(camera.deviceId);
+      if (options.json) {
+        console.log(
+          JSON.stringify(
+            viewers.map((v) => ({ ...v, self: v.viewerId === viewer.id })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      const rows = viewers.map((v) => [
+        v.viewerId,
+        v.access,
+        v.viewerId === viewer.id ? '(this viewer)' : '',
+      ]);
+      for (const line of table([['VIEWER ID', 'ACCESS', ''], ...rows])) console.log(line);
+    });
+  });
+
+program
+  .command('verify')
+  .summary("print this viewer's fingerprint and, per camera, the safety number to compare")
+  .description(
+    "Print this viewer's id and fingerprint and, per camera, the device fingerprint and the safety " +
+      'number, grouped for reading aloud: compare it with what the device shows ("device-agent viewers").',
+  )
+  .argument('[deviceId]', 'only this camera (id, name or unique id prefix)')
+  .action(async (device: string | undefined) => {
+    await withViewer(async (viewer) => {
+      const cameras = device ? [findCamera(viewer, device)] : viewer.cameras();
+      console.log('this viewer');
+      console.log(`  id:            ${viewer.id}`);
+      console.log(`  fingerprint:   ${viewer.fingerprint}`);
+      for (const camera of cameras) {
+        console.log('');
+        console.log(`camera "${camera.name}" (${camera.access})`);
+        console.log(`  id:            ${camera.deviceId}`);
+        console.log(`  fingerprint:   ${camera.fingerprint}`);
+        const [first, ...rest] = groupedSafetyNumber(camera.safetyNumber);
+        console.log(`  safety number: ${first ?? ''}`);
+        for (const line of rest) console.log(`                 ${line}`);
+      }
+      if (cameras.length === 0) console.log('\nno cameras yet');
+    });
+  });
+
+function fail(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const verbose = globals().verbose === true;
+  if (error instanceof ViewerError) {
+    const line = describeError(error, verbose);
+    fail(error.verificationFailure ? line : `viewer: ${line}`, exitCodeOf(error));
+  }
+  if (error instanceof CliError) fail(`viewer: ${error.message}`, error.exitCode);
+  if (error instanceof SealError) fail(`viewer: ${error.message}`, EXIT.refused);
+  if (error instanceof InvalidArgumentError) fail(`viewer: ${error.message}`, 1);
+  throw error;
+}
+// Open keep-alive sockets and timers of the SDK must not keep a finished command waiting.
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole system on this machine — a relay (in-memory store) serving the web viewer,
+ * a device agent with two synthetic cameras, and a pairing link that pairs the first browser that
+ * opens it. Ctrl-C stops everything. State (the demo device's identity) is kept in .sealcam-demo/.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const relayMain = join(dirname(require.resolve('@sealcam/relay/package.json')), 'dist', 'src', 'main.js');
+const agentCli = join(
+  dirname(require.resolve('@sealcam/device-agent/package.json')),
+  'dist',
+  'src',
+  'cli.js',
+);
+const webRoot = resolve(here, '..', '..', 'web');
+const stateDir = resolve(process.env.SEALCAM_DEMO_STATE ?? '.sealcam-demo');
+const port = process.env.SEALCAM_DEMO_PORT ?? '8080';
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function start(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`demo: ${name} exited (${signal ?? code}); stopping`);
+      void stopAll(1);
+    }
+  });
+  return child;
+}
+
+function lines(child: ChildProcess, onLine: (line: string) => void): void {
+  let buffer = '';
+  const feed = (data: Buffer) => {
+    buffer += String(data);
+    let index = buffer.indexOf('\n');
+    while (index >= 0) {
+      onLine(buffer.slice(0, index));
+      buffer = buffer.slice(index + 1);
+      index = buffer.indexOf('\n');
+    }
+  };
+  child.stdout?.on('data', feed);
+  child.stderr?.on('data', feed);
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await once(child, 'exit');
+      clearTimeout(force);
+    }),
+  );
+  process.exit(code);
+}
+
+if (!existsSync(join(webRoot, 'index.html'))) {
+  console.error(`demo: the web viewer is not built (${webRoot}); run "npm start" from the repository root`);
+  process.exit(2);
+}
+
+// 1. The relay, serving the web viewer.
+const relay = start('relay', ['--conditions=sealcam-relay', relayMain], {
+  SEALCAM_HOST: '127.0.0.1',
+  SEALCAM_PORT: port,
+  SEALCAM_WEB_ROOT: webRoot,
+  SEALCAM_LOG_LEVEL: 'warn',
+});
+const relayUrl = await new Promise<string>((resolveUrl, reject) => {
+  const timer = setTimeout(() => reject(new Error('the relay did not start')), 15_000);
+  lines(relay, (line) => {
+    const match = /listening on (http:\/\/\S+)/.exec(line);
+    if (match) {
+      clearTimeout(timer);
+      resolveUrl(match[1]!);
+    } else if (line.trim()) console.error(`relay: ${line}`);
+  });
+});
+
+// 2. The device agent with two synthetic cameras.
+mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+const camera = (id: string, name: string, motionEverySeconds: number) => ({
+  id,
+  source: 'synthetic',
+  name,
+  width: 960,
+  height: 540,
+  fps: 10,
+  quality: 65,
+  motionEverySeconds,
+  motionSeconds: 2,
+  motion: { cooldownSeconds: 3, endAfterSeconds: 1, backgroundSeconds: 1 },
+});
+writeFileSync(
+  join(stateDir, 'config.json'),
+  JSON.stringify(
+    { relayUrl, cameras: [camera('front-door', 'FRONT DOOR', 15), camera('backyard', 'BACKYARD', 22)] },
+    null,
+    2,
+  ),
+);
+const agentArgs = (command: string[]) => [agentCli, '--state', stateDir, ...command];
+if (!existsSync(join(stateDir, 'identity.key'))) {
+  const init = spawnSync(process.execPath, agentArgs(['init']), { encoding: 'utf8' });
+  if (init.status !== 0) {
+    console.error(`demo: device-agent init failed: ${init.stderr}`);
+    await stopAll(1);
+  }
+}
+const agent = start('device agent', agentArgs(['run']), { SEALCAM_AGENT_LOG_LEVEL: 'warn' });
+lines(agent, (line) => {
+  if (line.includes('"level":50') || line.includes('"level":60')) console.error(`agent: ${line}`);
+});
+
+// 3. A pairing link, renewed whenever it was used or expired, so another browser can join later.
+function offerPairing(): void {
+  if (stopping) return;
+  const pairing = spawn(process.execPath, agentArgs(['pair', '--no-qr']), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(pairing);
+  lines(pairing, (line) => {
+    const link = /pairing link: (\S+)/.exec(line)?.[1];
+    if (link) {
+      console.log('');
+      console.log('  sealcam is running: relay, device agent with two cameras, web viewer.');
+      console.log('  Open this link in a browser to pair it with the cameras (one browser per link):');
+      console.log('');
+      console.log(`    ${link}`);
+      console.log('');
+      console.log(`  Already paired browsers: ${relayUrl}/   ·   Ctrl-C stops everything.`);
+    }
+    const safety = /safety number: (.+)/.exec(line)?.[1];
+    if (safety) console.log(`  paired a viewer; safety number ${safety} (the viewer shows the same)`);
+  });
+  pairing.once('exit', () => {
+    children.splice(children.indexOf(pairing), 1);
+    setTimeout(offerPairing, 500).unref();
+  });
+}
+offerPairing();
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));

@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
+
+/** The viewer CLI as its owner uses it, against a real relay and a real device agent (child processes). */
+const CLI = fileURLToPath(new URL('../src/cli/viewer-cli.js', import.meta.url));
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const outputs: Run[] = [];
+
+function cli(state: string, args: string[], timeoutMs = 45_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--state', state, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => {
+      stdout += String(data);
+    });
+    child.stderr.on('data', (data) => {
+      stderr += String(data);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      const run = { status, stdout, stderr };
+      outputs.push(run);
+      resolve(run);
+    });
+  });
+}
+
+const isJpeg = (bytes: Uint8Array) =>
+  bytes.length > 4 &&
+  bytes[0] === 0xff &&
+  bytes[1] === 0xd8 &&
+  bytes[2] === 0xff &&
+  bytes.at(-2) === 0xff &&
+  bytes.at(-1) === 0xd9;
+
+let relay: TestRelay;
+let agent: TestAgent;
+let dir: string;
+let state: string;
+let deviceId: string;
+
+before(async () => {
+  relay = await startRelay();
+  agent = createAgent(relay.base);
+  dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-viewer-'));
+  state = join(dir, 'viewer.json');
+});
+after(async () => {
+  await agent?.stop();
+  await relay?.stop();
+});
+
+test('pair with a device that does not answer: one line, exit 2, nothing paired', async () => {
+  // Another device (the world's pairingCode() reads accumulated output, so one code per agent).
+  const silent = createAgent(relay.base);
+  const { code, done } = await silent.pairingCode();
+  await silent.stop(); // the device no longer waits for this code
+  await done;
+  const timedOut = await cli(state, ['pair', code, '--timeout', '2']);
+  assert.equal(timedOut.status, 2, timedOut.stderr);
+  assert.equal(
+    timedOut.stderr.trim(),
+    'viewer: the camera did not answer within 2 s: is "device-agent pair" still showing this code?',
+  );
+  assert.match((await cli(state, ['cameras'])).stdout, /no cameras yet/);
+});
+
+test('pair: prints the camera id, owner access and the safety number the device printed', async () => {
+  const { code, done } = await agent.pairingCode();
+  const paired = await cli(state, ['pair', code, '--name', 'cli test', '--camera-name', 'Front door']);
+  assert.equal(paired.status, 0, paired.stderr);
+  assert.equal(await done, 0);
+  deviceId = /camera id: +([a-z2-7]{26})\n/.exec(paired.stdout)?.[1] ?? '';
+  assert.ok(deviceId, paired.stdout);
+  assert.match(paired.stdout, /paired with camera "Front door"/);
+  assert.match(paired.stdout, /access: +owner\n/);
+  assert.match(paired.stdout, /compare it with the safety number the device shows/);
+  const printed = /safety number: ([0-9 ]+)\n/.exec(paired.stdout)?.[1]?.trim();
+  const devicePrinted = /safety number: ([0-9 ]+)\n/.exec(agent.output.join(''))?.[1]?.trim();
+  assert.match(printed ?? '', /^(\d{5} ){11}\d{5}$/);
+  assert.equal(printed, devicePrinted, 'the viewer and the device show the same safety number');
+  assert.match(agent.output.join(''), /paired with "cli test" as owner/);
+  await agent.run();
+});
+
+test('cameras and verify: the paired camera, its relay, the safety number grouped for reading aloud', async () => {
+  const table = await cli(state, ['cameras']);
+  assert.equal(table.status, 0, table.stderr);
+  const [header, row, ...rest] = table.stdout.trim().split('\n');
+  assert.match(header ?? '', /^CAMERA ID +NAME +ACCESS +RELAY +PAIRED$/);
+  assert.deepEqual(rest, []);
+  assert.match(
+    row ?? '',
+    new RegExp(`^${deviceId} +Front door +owner +${relay.base} +\\d{4}-\\d\\d-\\d\\d \\S+ UTC$`),
+  );
+
+  const json = JSON.parse((await cli(state, ['cameras', '--json'])).stdout) as {
+    deviceId: string;
+    access: string;
+    relayUrl: string;
+    pairedAt: number;
+    safetyNumber: string;
+  }[];
+  assert.equal(json.length, 1);
+  assert.equal(json[0]?.deviceId, deviceId);
+  assert.equal(json[0]?.access, 'owner');
+  assert.equal(json[0]?.relayUrl, relay.base);
+  assert.ok(Math.abs(Date.now() - (json[0]?.pairedAt ?? 0)) < 120_000);
+
+  // By name, the same camera; the safety number in three lines of four groups.
+  const verify = await cli(state, ['verify', 'front door']);
+  assert.equal(verify.status, 0, verify.stderr);
+  assert.match(verify.stdout, /this viewer\n {2}id: +[a-z2-7]{26}\n {2}fingerprint: /);
+  assert.match(verify.stdout, new RegExp(`camera "Front door" \\(owner\\)\\n {2}id: +${deviceId}`));
+  const lines = /safety number: (.*)\n +(.*)\n +(.*)\n/.exec(verify.stdout);
+  assert.ok(lines, verify.stdout);
+  const groups = lines.slice(1, 4).map((line) => line.trim().split(/\s+/));
+  assert.ok(groups.every((group) => group.length === 4));
+  assert.equal(groups.flat().join(' '), json[0]?.safetyNumber);
+});
+
+test('live --out: writes exactly --frames verified JPEGs; without --out: stats every second', async () => {
+  const out = join(dir, 'live');
+  const live = await cli(state, [
+    'live',
+    deviceId,
+    'cam-1',
+    '--out',
+    out,
+    '--frames',
+    '15',
+    '--seconds',
+    '20',
+  ]);
+  assert.equal(live.status, 0, live.stderr);
+  assert.match(live.stdout, new RegExp(`^15 verified frames written to ${out} in .*rejected 0\\n$`));
+  const files = readdirSync(out).sort();
+  assert.equal(files.length, 15);
+  assert.match(files[0] ?? '', /^frame-000001-e\d+-c\d+\.jpg$/);
+  for (const file of files) assert.ok(isJpeg(readFileSync(join(out, file))), `${file} is a JPEG`);
+
+  const stats = await cli(state, ['live', deviceId, 'cam-1', '--seconds', '3']);
+  assert.equal(stats.status, 0, stats.stderr);
+  const perSecond = stats.stdout.split('\n').filter((line) => /^ +\d+s +\d+ frames\/s/.test(line));
+  assert.ok(perSecond.length >= 2, stats.stdout);
+  assert.match(perSecond.at(-1) ?? '', /\d+ frames +[\d.]+ (B|KiB|MiB) +epoch \d+ +rejected 0$/);
+  const total = Number(/(\d+) verified frames in 3\.\d s/.exec(stats.stdout)?.[1]);
+  assert.ok(total >= 10, `about 10 frames/s for 3 s: ${stats.stdout}`);
+
+  // Ctrl-C: stops at once with the summary, exit 0.
+  const child = spawn(
+    process.execPath,
+    [CLI, '--state', state, 'live', deviceId, 'cam-1', '--seconds', '30'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout.on('data', (data) => {
+    text += String(data);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  try {
+    await until(() => /frames\/s/.test(text), 15_000, 'a stats line');
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.ok(Date.now() - interruptedAt < 5_000);
+    assert.match(text, /^\d+ verified frames in [\d.]+ s .*rejected 0, interrupted$/m);
+  } finally {
+    child.kill('SIGKILL');
+  }
+
+  const wrongStream = await cli(state, ['live', deviceId, 'no-such-stream', '--seconds', '2']);
+  assert.equal(wrongStream.status, 2);
+  assert.match(wrongStream.stdout, /^0 verified frames in 2\.\d s/m);
+  assert.match(wrongStream.stderr, /no verified frame arrived/);
+});
+
+test('events: listing with cursor and time range, --open verifies each record', async () => {
+  type Listing = { events: { eventId: string; streamId: string; time: number }[]; next: string | null };
+  const listing = await until(
+    async () => {
+      const run = await cli(state, ['events', deviceId, '--json']);
+      const parsed = JSON.parse(run.stdout) as Listing;
+      return parsed.events.length >= 2 ? parsed : null;
+    },
+    30_000,
+    'two events',
+  );
+  const [first, second] = listing.events;
+  assert.ok(first && second);
+  assert.equal(first.streamId, 'cam-1');
+
+  const page = await cli(state, ['events', deviceId, '--limit', '1']);
+  assert.equal(page.status, 0, page.stderr);
+  const [line, next] = page.stdout.trim().split('\n');
+  assert.match(line ?? '', new RegExp(`^\\d{4}-\\S+ \\S+ UTC  cam-1  ${first.eventId}$`));
+  const cursor = /^next: (\S+)$/.exec(next ?? '')?.[1];
+  assert.ok(cursor, page.stdout);
+  const following = await cli(state, ['events', deviceId, '--limit', '1', '--after', cursor, '--json']);
+  assert.equal((JSON.parse(following.stdout) as Listing).events[0]?.eventId, second.eventId);
+
+  const all = JSON.parse(
+    (await cli(state, ['events', deviceId, '--limit', '1', '--all', '--json'])).stdout,
+  ) as Listing;
+  assert.ok(all.events.length >= 2);
+  assert.equal(all.next, null);
+  assert.equal(new Set(all.events.map((event) => event.eventId)).size, all.events.length);
+
+  const ranged = JSON.parse(
+    (
+      await cli(state, [
+        'events',
+        deviceId,
+        '--from',
+        new Date(second.time).toISOString(),
+        '--to',
+        String(second.time),
+        '--json',
+      ])
+    ).stdout,
+  ) as Listing;
+  assert.deepEqual(
+    ranged.events.map((event) => event.eventId),
+    [second.eventId],
+  );
+
+  const opened = await cli(state, ['events', deviceId, '--open']);
+  assert.equal(opened.status, 0, opened.stderr);
+  const rows = opened.stdout.trim().split('\n');
+  assert.match(rows.at(-1) ?? '', /^next: none/);
+  for (const row of rows.slice(0, -1))
+    assert.match(
+      row,
+      / {2}OK {2}\S+ \S+ UTC to \S+ \S+ UTC {2}score \d\.\d\d {2}thumbnail [\d.]+ KiB {2}clip \d+ frames [\d.]+ KiB$/,
+    );
+});
+
+test('get: verified thumbnail JPEG and clip frames written, record printed; unknown event writes nothing', async () => {
+  const listing = JSON.parse((await cli(state, ['events', deviceId, '--json'])).stdout) as {
+    events: { eventId: string }[];
+  };
+  const eventId = listing.events[0]?.eventId ?? '';
+  const thumbnail = join(dir, 'thumbnail.jpg');
+  const clip = join(dir, 'clip');
+  const get = await cli(state, [
+    'get',
+    deviceId,
+    eventId,
+    '--thumbnail',
+    thumbnail,
+    '--clip',
+    clip,
+    '--record',
+  ]);
+  assert.equal(get.status, 0, get.stderr);
+  const view = JSON.parse(get.stdout) as {
+    eventId: string;
+    streamId: string;
+    record: { start: number; end: number; thumbnail: { bytes: number }; clip: { frames: number } };
+  };
+  assert.equal(view.eventId, eventId);
+  assert.equal(view.streamId, 'cam-1');
+  const image = readFileSync(thumbnail);
+  assert.ok(isJpeg(image), 'the thumbnail is a JPEG');
+  assert.equal(image.length, view.record.thumbnail.bytes);
+  assert.match(get.stderr, /thumbnail: .*thumbnail\.jpg \([\d.]+ KiB\)/);
+
+  const frames = readdirSync(clip).sort();
+  assert.equal(frames.length, view.record.clip.frames);
+  assert.match(get.stderr, new RegExp(`clip: ${frames.length} frames in `));
+  let previous = 0;
+  for (const [index, file] of frames.entries()) {
+    const match = /^frame-(\d{4})-(\d{13})\.jpg$/.exec(file);
+    assert.ok(match, file);
+    assert.equal(Number(match[1]), index + 1);
+    const capturedAt = Number(match[2]);
+    assert.ok(capturedAt >= previous, 'frames in capture order');
+    assert.ok(capturedAt >= view.record.start - 5_000 && capturedAt <= view.record.end + 5_000, file);
+    previous = capturedAt;
+    assert.ok(isJpeg(readFileSync(join(clip, file))), `${file} is a JPEG`);
+  }
+
+  // Without output options: the record only.
+  const recordOnly = await cli(state, ['get', deviceId, eventId]);
+  assert.equal(recordOnly.status, 0, recordOnly.stderr);
+  assert.equal((JSON.parse(recordOnly.stdout) as { eventId: string }).eventId, eventId);
+
+  const missing = join(dir, 'missing');
+  const unknown = await cli(state, [
+    'get',
+    deviceId,
+    'aaaaaaaaaaaaaaaaaaaaaaaaaa',
+    '--thumbnail',
+    join(missing, 't.jpg'),
+    '--clip',
+    missing,
+  ]);
+  assert.equal(unknown.status, 2);
+  assert.equal(unknown.stderr.trim(), 'viewer: The relay refused the request.');
+  assert.ok(!existsSync(missing), 'nothing written');
+});
+
+test('no output of any command holds the private key', () => {
+  const secret = (JSON.parse(readFileSync(state, 'utf8')) as { identity: string }).identity;
+  assert.ok(outputs.length > 10);
+  for (const run of outputs) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret.slice(0, 32)));
+});

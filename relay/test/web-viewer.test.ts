@@ -18,6 +18,7 @@ test('serves the built web viewer at / and /pair with a strict CSP, and nothing 
       const csp = response.headers.get('content-security-policy') ?? '';
       assert.match(csp, /default-src 'self'/);
       assert.match(csp, /connect-src 'self'/);
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/, 'WebAssembly yes, eval no');
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
     }
     const script = await fetch(`${relay.base}/app.js`);

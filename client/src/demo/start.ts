@@ -20,7 +20,7 @@ const agentCli = join(
   'src',
   'cli.js',
 );
-const webRoot = resolve(here, '..', '..', 'web');
+const webRoot = resolve(here, '..', '..', 'webapp');
 const stateDir = resolve(process.env.SEALCAM_DEMO_STATE ?? '.sealcam-demo');
 const port = process.env.SEALCAM_DEMO_PORT ?? '8080';
 

@@ -211,7 +211,7 @@ export const OPTIONS = {
     type: 'string',
     default: null,
     description:
-      'Directory of the built web viewer (client/dist/web) to serve at / and /pair; static files only, with a strict CSP. Off when unset.',
+      'Directory of the built web viewer (client/dist/webapp) to serve at / and /pair; static files only, with a strict CSP. Off when unset.',
   },
   faultInjection: {
     env: 'SEALCAM_FAULT_INJECTION',

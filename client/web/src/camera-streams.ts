@@ -1,0 +1,82 @@
+import type { Viewer } from '../../src/sdk/index.js';
+import type { LiveGrid } from './live-grid.js';
+import { LiveTile } from './live-tile.js';
+import { describeError } from './notice.js';
+import { diffStreams } from './stream-diff.js';
+import type { WarningBanner } from './warning-banner.js';
+
+/** How often a camera's stream list is polled for new streams. */
+export const STREAM_POLL_MS = 5000;
+const MAX_POLL_MS = 60_000;
+
+/**
+ * Keeps one live tile per stream of one camera: polls `viewer.streams` every few seconds (while the
+ * page is visible) and adds and removes tiles as streams come and go.
+ */
+export class CameraStreams {
+  private readonly tiles = new Map<string, LiveTile>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private failures = 0;
+
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly warnings: WarningBanner,
+    private readonly grid: LiveGrid,
+    readonly deviceId: string,
+    private name: string,
+    /** Called with an availability message (or undefined when the relay answers again). */
+    private readonly onNotice: (message: string | undefined) => void,
+  ) {}
+
+  start(): void {
+    void this.poll();
+  }
+
+  setName(name: string): void {
+    this.name = name;
+    for (const tile of this.tiles.values()) tile.setName(name);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed) return;
+    if (document.visibilityState !== 'hidden') {
+      try {
+        const streams = await this.viewer.streams(this.deviceId);
+        if (this.closed) return;
+        this.failures = 0;
+        this.onNotice(undefined);
+        const { added, removed } = diffStreams(this.tiles.keys(), streams);
+        for (const streamId of removed) {
+          const tile = this.tiles.get(streamId);
+          this.tiles.delete(streamId);
+          if (tile) this.grid.remove(tile);
+        }
+        for (const streamId of added) {
+          const tile = new LiveTile(this.viewer, this.warnings, this.deviceId, streamId, this.name);
+          this.tiles.set(streamId, tile);
+          this.grid.add(tile);
+          tile.start();
+        }
+      } catch (error) {
+        if (this.closed) return;
+        this.failures += 1;
+        this.onNotice(describeError(error).message);
+      }
+    }
+    // While the relay refuses or cannot be reached, ask less and less often (up to once a minute).
+    const delay = Math.min(MAX_POLL_MS, STREAM_POLL_MS * 2 ** Math.min(this.failures, 4));
+    this.timer = setTimeout(() => void this.poll(), delay);
+  }
+
+  get streamCount(): number {
+    return this.tiles.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const tile of this.tiles.values()) this.grid.remove(tile);
+    this.tiles.clear();
+  }
+}

@@ -1,0 +1,15 @@
+import type { EventView, Viewer } from '../../src/sdk/index.js';
+import type { TaskQueue } from './task-queue.js';
+import type { WarningBanner } from './warning-banner.js';
+
+/** What the views share: the SDK, the warning banner, the load queue and the clip player. */
+export interface AppContext {
+  readonly viewer: Viewer;
+  readonly warnings: WarningBanner;
+  /** Opens events and thumbnails a few at a time. */
+  readonly queue: TaskQueue;
+  /** The camera's current name (it can be renamed while views are open). */
+  cameraName(deviceId: string): string;
+  /** Plays the clip of a verified event. */
+  playClip(event: EventView): void;
+}

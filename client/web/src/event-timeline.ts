@@ -1,0 +1,161 @@
+import type { EventListing, Subscription } from '../../src/sdk/index.js';
+import type { AppContext } from './context.js';
+import { h, setStatus, statusLine } from './dom.js';
+import { EventPager } from './event-pager.js';
+import { EventRow } from './event-row.js';
+import { describeError } from './notice.js';
+
+/** Events asked for per request (the relay allows up to 500). */
+const QUERY_LIMIT = 100;
+/** Rows one "load more" aims to add. */
+const ROWS_PER_LOAD = 20;
+/** Requests one "load more" may make (through dense windows or empty stretches of time). */
+const MAX_REQUESTS_PER_LOAD = 10;
+/** Catch-up for events whose live notice was missed (reconnects). */
+const HEAD_REFRESH_MS = 30_000;
+
+/**
+ * A camera's events, newest first: pages back in time on "Load older events", new ones arrive live
+ * through `watchEvents` (and a periodic catch-up). Each row opens and verifies its own event.
+ */
+export class EventTimeline {
+  readonly element: HTMLElement;
+  private readonly pager = new EventPager<EventListing>(() => Date.now(), QUERY_LIMIT);
+  private readonly rows = new Map<string, EventRow>();
+  private readonly list: HTMLOListElement;
+  private readonly more: HTMLButtonElement;
+  private readonly status: HTMLParagraphElement;
+  private readonly empty: HTMLParagraphElement;
+  private watch: Subscription | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly context: AppContext,
+    readonly deviceId: string,
+  ) {
+    this.list = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
+    this.more = h(
+      'button',
+      { type: 'button', class: 'button secondary', 'data-testid': 'load-more' },
+      'Load older events',
+    );
+    this.more.addEventListener('click', () => void this.loadMore());
+    this.status = statusLine();
+    this.empty = h('p', { class: 'empty', hidden: true }, 'No events yet.');
+    this.element = h(
+      'div',
+      { class: 'timeline' },
+      this.list,
+      this.empty,
+      h('div', { class: 'timeline-actions' }, this.more, this.status),
+    );
+  }
+
+  start(): void {
+    void this.loadMore();
+    try {
+      this.watch = this.context.viewer.watchEvents(this.deviceId, (notice) =>
+        this.insert([{ eventId: notice.eventId, streamId: notice.streamId, time: notice.time, bytes: 0 }]),
+      );
+    } catch (error) {
+      setStatus(this.status, describeError(error).message, 'warn');
+    }
+    this.timer = setInterval(() => {
+      if (document.visibilityState !== 'hidden') void this.refreshHead();
+    }, HEAD_REFRESH_MS);
+  }
+
+  /** Loads older events until a page's worth arrived or nothing older is left. */
+  async loadMore(): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    this.more.disabled = true;
+    setStatus(this.status, 'Loading events…');
+    let added = 0;
+    try {
+      for (
+        let requests = 0;
+        requests < MAX_REQUESTS_PER_LOAD && (added < ROWS_PER_LOAD || this.pager.reading);
+        requests++
+      ) {
+        const query = this.pager.nextQuery();
+        if (!query) break;
+        const page = await this.context.viewer.events(this.deviceId, query);
+        if (this.closed) return;
+        const fresh = this.pager.accept(page);
+        added += fresh.length;
+        this.addRows(fresh);
+      }
+      setStatus(
+        this.status,
+        this.pager.done
+          ? this.pager.size > 0
+            ? 'No older events.'
+            : ''
+          : added === 0
+            ? 'Nothing in this stretch; look further back.'
+            : '',
+      );
+    } catch (error) {
+      setStatus(this.status, `Could not load events. ${describeError(error).message}`, 'warn');
+    } finally {
+      this.busy = false;
+      this.more.disabled = this.pager.done;
+      this.more.hidden = this.pager.done;
+      this.empty.hidden = this.pager.size > 0 || !this.pager.done;
+    }
+  }
+
+  private async refreshHead(): Promise<void> {
+    if (this.closed) return;
+    try {
+      let after: string | undefined;
+      for (let requests = 0; requests < MAX_REQUESTS_PER_LOAD; requests++) {
+        const page = await this.context.viewer.events(this.deviceId, this.pager.headQuery(after));
+        if (this.closed) return;
+        this.insert(page.events);
+        if (!page.next) break;
+        after = page.next;
+      }
+    } catch {
+      // Availability problems show on the camera's notice (stream polling); the next refresh retries.
+    }
+  }
+
+  private insert(events: readonly EventListing[]): void {
+    this.addRows(this.pager.insert(events));
+    this.empty.hidden = this.pager.size > 0 || !this.pager.done;
+  }
+
+  /** Adds rows for new events at their place (newest first), without moving existing rows. */
+  private addRows(fresh: readonly EventListing[]): void {
+    if (fresh.length === 0) return;
+    const order = this.pager.list();
+    const position = new Map(order.map((listing, index) => [listing.eventId, index]));
+    for (const listing of fresh) {
+      const row = new EventRow(this.context, this.deviceId, listing);
+      this.rows.set(listing.eventId, row);
+      const index = position.get(listing.eventId) ?? order.length;
+      let before: Element | null = null;
+      for (let next = index + 1; next < order.length; next++) {
+        const held = this.rows.get(order[next]!.eventId);
+        if (held?.element.isConnected) {
+          before = held.element;
+          break;
+        }
+      }
+      this.list.insertBefore(row.element, before);
+      void row.load();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watch?.close();
+    if (this.timer) clearInterval(this.timer);
+    for (const row of this.rows.values()) row.close();
+    this.rows.clear();
+  }
+}

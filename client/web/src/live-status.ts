@@ -1,0 +1,51 @@
+/**
+ * What a live tile says about its stream: connecting, waiting for a first picture, live, idle (no
+ * verified frame lately) or unavailable (the relay refused: no grant, revoked). Pure (no DOM).
+ */
+export type LiveStatus = 'connecting' | 'waiting' | 'live' | 'idle' | 'unavailable';
+
+/** A stream with no verified frame for this long is shown as idle. */
+export const LIVE_WINDOW_MS = 5000;
+
+export interface LiveState {
+  readonly subscribed: boolean;
+  /** When the last verified frame arrived (ms), if any. */
+  readonly lastFrameAt?: number | undefined;
+  readonly unavailable?: boolean;
+}
+
+export function liveStatus(state: LiveState, now: number): LiveStatus {
+  if (state.unavailable) return 'unavailable';
+  if (state.lastFrameAt !== undefined) return now - state.lastFrameAt < LIVE_WINDOW_MS ? 'live' : 'idle';
+  return state.subscribed ? 'waiting' : 'connecting';
+}
+
+export const STATUS_LABELS: Readonly<Record<LiveStatus, string>> = {
+  connecting: 'Connecting',
+  waiting: 'Waiting for picture',
+  live: 'Live',
+  idle: 'Idle',
+  unavailable: 'Unavailable',
+};
+
+/** Verified frames per second over a sliding window. */
+export class RateMeter {
+  private readonly times: number[] = [];
+
+  constructor(private readonly windowMs = 2000) {}
+
+  add(now: number): void {
+    this.times.push(now);
+    this.trim(now);
+  }
+
+  rate(now: number): number {
+    this.trim(now);
+    if (this.times.length < 2) return 0;
+    return (this.times.length * 1000) / this.windowMs;
+  }
+
+  private trim(now: number): void {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+  }
+}

@@ -1,0 +1,304 @@
+import type { LiveFrame, Subscription, Viewer, ViewerError } from '../../src/sdk/index.js';
+import { BlobImage } from './blob-image.js';
+import { h } from './dom.js';
+import { formatAge } from './format.js';
+import { FrameThrottle } from './frame-throttle.js';
+import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
+import { isNotSharedWithYou } from './notice.js';
+import { ReplayGrace } from './replay-grace.js';
+import type { WarningBanner } from './warning-banner.js';
+
+/** Time between decodes for a tile scrolled out of view (visible tiles follow the screen refresh). */
+const OFFSCREEN_INTERVAL_MS = 1000;
+const JPEG = 1;
+
+function fullscreenIcon(): SVGSVGElement {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '22');
+  svg.setAttribute('height', '22');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5');
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '2');
+  svg.append(path);
+  return svg;
+}
+
+/**
+ * One live stream of one camera: verified frames only (the SDK opens and checks each one), newest
+ * first, decoded no faster than the screen shows them. A frame that fails verification is never
+ * shown: the banner says why and the tile counts it.
+ */
+export class LiveTile {
+  readonly element: HTMLElement;
+  private readonly image: BlobImage;
+  private readonly throttle = new FrameThrottle<LiveFrame>();
+  private readonly rate = new RateMeter();
+  private readonly replays = new ReplayGrace<ViewerError>();
+  private readonly title: HTMLElement;
+  private readonly indicator: HTMLElement;
+  private readonly age: HTMLElement;
+  private readonly fps: HTMLElement;
+  private readonly placeholder: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly refused: HTMLElement;
+  private readonly observer: IntersectionObserver | undefined;
+  private subscription: Subscription | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private shown = 0;
+  private rejected = 0;
+  private lastFrameAt: number | undefined;
+  private subscribed = false;
+  private unavailable: string | undefined;
+  private unsupported = false;
+  /** The camera's signed key manifest did not include this viewer: it no longer shares the stream. */
+  private notShared = false;
+  private quietlyRefused = 0;
+  /** Keyframes the relay re-sent on resubscription (already shown; refused as replayed, not reported). */
+  private duplicates = 0;
+  private status: LiveStatus | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly warnings: WarningBanner,
+    readonly deviceId: string,
+    readonly streamId: string,
+    private cameraName: string,
+  ) {
+    const img = h('img', {
+      class: 'live-image',
+      'data-testid': 'live-image',
+      'data-frames': '0',
+      alt: '',
+      hidden: true,
+    });
+    this.image = new BlobImage(img);
+    this.title = h('h3', { class: 'tile-title' }, cameraName);
+    this.indicator = h('span', { class: 'live-indicator', 'data-status': 'connecting' }, 'Connecting');
+    this.age = h('span', { class: 'frame-age' });
+    this.fps = h('span', { class: 'frame-rate' });
+    this.placeholder = h('p', { class: 'tile-placeholder' }, 'Connecting…');
+    this.notice = h('p', { class: 'tile-notice availability-notice', role: 'status', hidden: true });
+    this.refused = h('p', { class: 'tile-refused', hidden: true });
+    const media = h('div', { class: 'tile-media' }, img, this.placeholder);
+    if (document.fullscreenEnabled) {
+      const full = h(
+        'button',
+        { type: 'button', class: 'tile-fullscreen', 'aria-label': `Full screen: ${cameraName}, ${streamId}` },
+        fullscreenIcon(),
+      );
+      full.addEventListener('click', () => {
+        if (document.fullscreenElement) void document.exitFullscreen();
+        else void media.requestFullscreen().catch(() => undefined);
+      });
+      media.append(full);
+    }
+    this.element = h(
+      'article',
+      {
+        class: 'tile',
+        'data-testid': 'camera-tile',
+        'data-device-id': deviceId,
+        'data-stream-id': streamId,
+      },
+      media,
+      h(
+        'div',
+        { class: 'tile-info' },
+        h('div', { class: 'tile-heading' }, this.title, h('span', { class: 'tile-stream' }, streamId)),
+        h('div', { class: 'tile-meta' }, this.indicator, this.age, this.fps),
+      ),
+      this.notice,
+      this.refused,
+    );
+    this.updateLabel();
+    this.observer =
+      typeof IntersectionObserver === 'function'
+        ? new IntersectionObserver((entries) => {
+            const visible = entries.some((entry) => entry.isIntersecting);
+            this.throttle.setMinInterval(visible ? 0 : OFFSCREEN_INTERVAL_MS);
+            // Scrolled into view while a slow (off-screen) render waits: render now instead.
+            if (visible && this.timer !== undefined) {
+              clearTimeout(this.timer);
+              this.schedule();
+            }
+          })
+        : undefined;
+    this.observer?.observe(this.element);
+  }
+
+  start(): void {
+    try {
+      this.subscription = this.viewer.watch(this.deviceId, this.streamId, {
+        onFrame: (frame) => this.onFrame(frame),
+        onRejected: (error) => this.onRejected(error),
+        onSubscribed: (info) => this.onSubscribed(info),
+      });
+    } catch (error) {
+      this.setUnavailable((error as ViewerError).userMessage ?? 'This stream cannot be watched.');
+    }
+  }
+
+  setName(name: string): void {
+    this.cameraName = name;
+    this.title.textContent = name;
+    this.updateLabel();
+  }
+
+  private updateLabel(): void {
+    this.image.element.alt = `Live picture: ${this.cameraName}, stream ${this.streamId}`;
+    this.element.setAttribute('aria-label', `${this.cameraName}, stream ${this.streamId}`);
+  }
+
+  private onFrame(frame: LiveFrame): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.lastFrameAt = now;
+    this.rate.add(now);
+    if (this.unavailable) this.setUnavailable(undefined);
+    this.notShared = false;
+    if (frame.codec !== JPEG) {
+      if (!this.unsupported) {
+        this.unsupported = true;
+        this.notice.hidden = false;
+        this.notice.textContent = `This stream uses a picture format (codec ${frame.codec}) this viewer cannot show.`;
+      }
+      return;
+    }
+    if (this.throttle.offer(frame)) this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      requestAnimationFrame(() => void this.render());
+    }, this.throttle.delay(performance.now()));
+  }
+
+  private async render(): Promise<void> {
+    if (this.closed) return;
+    const frame = this.throttle.take(performance.now());
+    if (!frame) return;
+    if (await this.image.show(frame.image)) {
+      this.shown += 1;
+      this.image.element.dataset.frames = String(this.shown);
+      this.placeholder.hidden = true;
+    }
+    if (this.closed) {
+      this.image.clear();
+      return;
+    }
+    if (this.throttle.finish()) this.schedule();
+  }
+
+  private onRejected(error: ViewerError): void {
+    if (this.closed) return;
+    if (error.reason === 'NO_KEY_YET') {
+      // No key manifest opened yet (the SDK asks the relay again): waiting, not unavailable.
+      if (this.shown === 0) this.placeholder.textContent = error.userMessage;
+      return;
+    }
+    if (!error.verificationFailure) {
+      this.setUnavailable(error.userMessage);
+      return;
+    }
+    if (isNotSharedWithYou(error)) {
+      // A genuine manifest of this camera without a key for this viewer (access ended): no alarm.
+      this.notShared = true;
+      this.setUnavailable(error.userMessage);
+      return;
+    }
+    if (
+      error.reason === 'NOT_RECIPIENT' &&
+      error.subject === 'frame' &&
+      (this.notShared || this.unavailable !== undefined)
+    ) {
+      // Frames of a key epoch this viewer was left out of, after the camera or relay said so.
+      this.quietlyRefused += 1;
+      this.refused.hidden = false;
+      this.refused.dataset.tone = 'quiet';
+      this.refused.textContent = `${this.quietlyRefused} frame${this.quietlyRefused === 1 ? '' : 's'} not for this viewer (not shown)`;
+      return;
+    }
+    // The relay re-sends its cached keyframe when the live connection comes back: that copy was
+    // shown already and is refused as replayed. It is held back briefly and dropped if the relay's
+    // "subscribed" (which follows such a resend) arrives; any other replay is reported.
+    if (error.reason === 'REPLAYED' && error.subject === 'frame') {
+      this.replays.hold(error, Date.now(), (held) => this.report(held));
+      return;
+    }
+    this.report(error);
+  }
+
+  private report(error: ViewerError): void {
+    if (this.closed) return;
+    this.rejected += 1;
+    this.element.dataset.refused = String(this.rejected);
+    this.refused.hidden = false;
+    this.refused.dataset.tone = 'alarm';
+    this.refused.textContent = `${this.rejected} ${error.subject === 'manifest' ? 'item' : 'frame'}${
+      this.rejected === 1 ? '' : 's'
+    } refused (not verified, not shown)`;
+    this.warnings.report(`${this.cameraName} · live stream ${this.streamId}`, error);
+  }
+
+  private onSubscribed(info: { manifest: boolean; keyframe: boolean }): void {
+    if (this.closed) return;
+    if (this.replays.resubscribed(Date.now())) {
+      this.duplicates += 1;
+      this.element.dataset.duplicates = String(this.duplicates);
+    }
+    this.subscribed = true;
+    if (this.unavailable && !this.notShared) this.setUnavailable(undefined);
+    if (this.shown === 0)
+      this.placeholder.textContent = info.keyframe
+        ? 'Verifying the picture…'
+        : 'Waiting for the camera to send a picture…';
+    this.tick(Date.now());
+  }
+
+  private setUnavailable(message: string | undefined): void {
+    this.unavailable = message;
+    this.notice.hidden = message === undefined;
+    this.notice.textContent = message ?? '';
+    this.tick(Date.now());
+  }
+
+  /** Refreshes the status, the frame age and the frame rate (called every second). */
+  tick(now: number): void {
+    const status = liveStatus(
+      {
+        subscribed: this.subscribed,
+        lastFrameAt: this.lastFrameAt,
+        unavailable: this.unavailable !== undefined,
+      },
+      now,
+    );
+    if (status !== this.status) {
+      this.status = status;
+      this.indicator.dataset.status = status;
+      this.indicator.textContent = STATUS_LABELS[status];
+      this.element.dataset.status = status;
+    }
+    this.age.textContent =
+      this.lastFrameAt === undefined ? 'no picture yet' : `last frame ${formatAge(now - this.lastFrameAt)}`;
+    const rate = this.rate.rate(now);
+    this.fps.textContent = status === 'live' && rate > 0 ? `${rate.toFixed(rate < 10 ? 1 : 0)} fps` : '';
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.subscription?.close();
+    this.subscription = undefined;
+    this.observer?.disconnect();
+    this.throttle.reset();
+    this.replays.flush();
+    this.image.clear();
+    this.element.remove();
+  }
+}

@@ -1,0 +1,21 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = dirname(fileURLToPath(import.meta.url));
+// Not dist/web: tsc compiles web/src for the unit tests into client/dist/web/src.
+const outDir = resolve(root, '../dist/webapp');
+export default defineConfig({
+  root,
+  base: '/',
+  // Served by the relay under a strict CSP: no inline scripts, nothing from other origins.
+  build: {
+    outDir,
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    modulePreload: { polyfill: false },
+    // libsodium (its WebAssembly inlined) is most of the bundle; one file, loaded once.
+    chunkSizeWarningLimit: 700,
+  },
+});

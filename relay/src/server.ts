@@ -75,7 +75,6 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
-    disableRequestLogging: false,
     trustProxy: config.trustProxy,
     // Slow or idle clients cannot hold sockets forever (slowloris).
     requestTimeout: 30_000,

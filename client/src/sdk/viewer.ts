@@ -171,6 +171,15 @@ export class Viewer {
     return this.describe(stored);
   }
 
+  /** Removes a camera and everything remembered about it (e.g. after a safety number mismatch). */
+  async forget(deviceId: string): Promise<void> {
+    this.camera(deviceId);
+    await this.update((state) => ({
+      ...state,
+      cameras: state.cameras.filter((c) => formatId(parseCard(fromBase64Url(c.card)).id) !== deviceId),
+    }));
+  }
+
   async rename(deviceId: string, name: string): Promise<void> {
     this.camera(deviceId);
     await this.update((state) => ({
@@ -411,6 +420,10 @@ export class Viewer {
     options: { cameraName?: string; timeoutMs?: number } = {},
   ): Promise<Camera> {
     const { deviceId, relayUrl } = parseInviteCode(code);
+    const known = this.state.cameras.find(
+      (c) => formatId(parseCard(fromBase64Url(c.card)).id) === formatId(deviceId),
+    );
+    if (known) return this.describe(known);
     const relay = this.relay(relayUrl);
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
  * Serves the built web viewer as static files. The relay only hands out the files: keys and content
  * stay in the browser, which opens what it fetches. The CSP allows scripts and connections to this
  * origin only, so a page served here cannot send keys or pictures elsewhere. 'wasm-unsafe-eval'
- * lets the page compile libsodium's WebAssembly; JavaScript eval stays forbidden.
+ * lets the page compile its WebAssembly cryptography; JavaScript eval stays forbidden.
  */
 export async function webViewerRoutes(app: FastifyInstance, root: string): Promise<void> {
   const headers = {

@@ -1,4 +1,5 @@
 import { EventSealer, type Identity, type IdentityCard } from '@sealcam/protocol';
+import type { OutboxEntry } from '../outbox/event-file.js';
 
 /** What the agent recorded for one motion event, in plaintext, before sealing. */
 export interface RecordedEvent {
@@ -14,15 +15,8 @@ export interface RecordedEvent {
   readonly clip: { readonly codec: number; readonly type: string; readonly frames: number } | null;
 }
 
-/** One event sealed for its recipients: the objects the relay stores, ready for the outbox. */
-export interface SealedEvent {
-  readonly eventId: Uint8Array;
-  readonly streamId: string;
-  readonly createdAt: number;
-  readonly thumbnail?: Uint8Array;
-  readonly chunks: readonly Uint8Array[];
-  readonly envelope: Uint8Array;
-}
+/** One event sealed for its recipients: the objects the relay stores, as the outbox keeps them. */
+export type SealedEvent = OutboxEntry;
 
 /**
  * Seals an event under its own fresh key (the protocol's EventSealer wipes it in finish()). The

@@ -5,6 +5,7 @@ import {
   type IdentityCard,
   type LiveMessage,
   openManifest,
+  parseFrameHeader,
   toHex,
   WireType,
 } from '@sealcam/protocol';
@@ -36,6 +37,8 @@ export class LiveView {
   private readonly opener: FrameOpener;
   private previous: { epoch: number; hash: Uint8Array } | undefined;
   private keyed = false;
+  /** The last keyframe shown: the relay sends its cached copy again after a (re)subscribe. */
+  private lastKeyframe: { epoch: number; counter: number } | null = null;
   private lastResync = 0;
 
   constructor(
@@ -79,7 +82,15 @@ export class LiveView {
         this.onManifestAccepted(epoch, toHex(opened.hash));
         return;
       }
+      const header = verifying('frame', () => parseFrameHeader(message.payload));
+      if (
+        header.keyframe &&
+        this.lastKeyframe?.counter === header.counter &&
+        (this.lastKeyframe.epoch & 0xffff) === header.keyId
+      )
+        return; // the relay's cached copy of a keyframe already shown: not a replay attack
       const frame = verifying('frame', () => this.opener.open(message.payload, Date.now()));
+      if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
       this.handlers.onFrame({
         image: frame.payload,
         codec: frame.codec,

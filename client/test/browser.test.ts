@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
 import type { Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer } from '../src/sdk/index.js';
 import { launchChromium, SCREENSHOTS } from './support/browser.js';
-import { requireProgram } from './support/prerequisite.js';
 import { createAgent, startRelay, testCamera, until } from './support/world.js';
 
-const { skip } = requireProgram('chromium');
+requireProgram('chromium');
 const here = dirname(fileURLToPath(import.meta.url));
 const START = resolve(here, '..', 'src', 'demo', 'start.js');
 const WEB_ROOT = resolve(here, '..', 'webapp');
@@ -29,9 +29,7 @@ async function framesShown(page: Page, streamId: string): Promise<number> {
   return Number(value ?? 0);
 }
 
-test('npm start: the printed link pairs the browser, both cameras play live, events appear with thumbnails', {
-  skip,
-}, async () => {
+test('npm start: the printed link pairs the browser, both cameras play live, events appear with thumbnails', async () => {
   const demo: ChildProcess = spawn(process.execPath, [START], {
     env: {
       ...process.env,
@@ -104,9 +102,7 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
 });
 
-test('a relay with the fault seam serves another camera’s thumbnail: the page warns and never shows it', {
-  skip,
-}, async () => {
+test('a relay with the fault seam serves another camera’s thumbnail: the page warns and never shows it', async () => {
   const relay = await startRelay({
     SEALCAM_WEB_ROOT: WEB_ROOT,
     SEALCAM_FAULT_INJECTION: 'mixup',

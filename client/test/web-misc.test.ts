@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LIVE_WINDOW_MS, liveStatus, RateMeter } from '../web/src/live-status.js';
-import { ReplayGrace, type Timers } from '../web/src/replay-grace.js';
 import { diffStreams } from '../web/src/stream-diff.js';
 import { TaskQueue } from '../web/src/task-queue.js';
 import { WarningLog } from '../web/src/warning-log.js';
@@ -28,60 +27,6 @@ test('stream diff', () => {
     removed: ['b'],
   });
   assert.deepEqual(diffStreams([], []), { added: [], removed: [] });
-});
-
-class FakeTimers implements Timers {
-  now = 0;
-  private next = 1;
-  readonly pending = new Map<number, { at: number; callback: () => void }>();
-  set(callback: () => void, ms: number): unknown {
-    const handle = this.next++;
-    this.pending.set(handle, { at: this.now + ms, callback });
-    return handle;
-  }
-  clear(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [handle, timer] of [...this.pending]) {
-      if (timer.at <= this.now) {
-        this.pending.delete(handle);
-        timer.callback();
-      }
-    }
-  }
-}
-
-test('a replay right before the relay confirms a resubscription is its keyframe resend: dropped', () => {
-  const timers = new FakeTimers();
-  const grace = new ReplayGrace<string>(1500, timers);
-  const reported: string[] = [];
-  grace.hold('replay-1', 0, (error) => reported.push(error));
-  timers.advance(20);
-  assert.equal(grace.resubscribed(20), true);
-  timers.advance(5000);
-  assert.deepEqual(reported, []);
-});
-
-test('other replays are reported; one resubscription explains only one', () => {
-  const timers = new FakeTimers();
-  const grace = new ReplayGrace<string>(1500, timers);
-  const reported: string[] = [];
-  grace.hold('a', 0, (error) => reported.push(error));
-  grace.hold('b', 10, (error) => reported.push(error));
-  assert.equal(grace.resubscribed(30), true);
-  timers.advance(1600);
-  assert.deepEqual(reported, ['a']);
-  grace.hold('c', 2000, (error) => reported.push(error));
-  timers.advance(2000);
-  assert.equal(grace.resubscribed(4000), false, 'too late: already reported');
-  assert.deepEqual(reported, ['a', 'c']);
-  grace.hold('d', 5000, (error) => reported.push(error));
-  grace.flush();
-  timers.advance(5000);
-  assert.deepEqual(reported, ['a', 'c'], 'flushed on close');
-  assert.equal(grace.pending, 0);
 });
 
 test('the task queue runs at most N at once, in order', async () => {

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ready } from '@sealcam/protocol';
+import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
 import sharp from 'sharp';
 import { agentDir, pairViewer, startCli } from './support/agent-process.js';
-import { requireProgram } from './support/prerequisite.js';
 import { startRelay, type TestRelay } from './support/relay.js';
 import { RtspTestCamera } from './support/rtsp-camera.js';
 import { TestViewer } from './support/test-viewer.js';
 
-const { skip } = requireProgram('ffmpeg');
+requireProgram('ffmpeg');
 let relay: TestRelay;
 let camera: RtspTestCamera;
 before(async () => {
-  if (skip) return;
   await ready();
   relay = await startRelay();
   camera = await RtspTestCamera.start({ width: 320, height: 240, fps: 10 });
@@ -22,9 +21,7 @@ after(async () => {
   await relay?.stop();
 });
 
-test('a gateway with an RTSP camera (real ffmpeg on loopback): the paired viewer opens its live frames', {
-  skip,
-}, async () => {
+test('a gateway with an RTSP camera (real ffmpeg on loopback): the paired viewer opens its live frames', async () => {
   const dir = agentDir(relay.base, {
     cameras: [{ id: 'door', source: 'rtsp', url: camera.url(), fps: 5, width: 320, height: 240 }],
   });

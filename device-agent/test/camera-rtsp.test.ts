@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
 import sharp from 'sharp';
 import type { CameraFrame } from '../src/camera/frame.js';
 import { ffmpegArguments, RtspCamera, type RtspCameraOptions } from '../src/camera/rtsp.js';
-import { requireProgram } from './support/prerequisite.js';
 import { RtspTestCamera } from './support/rtsp-camera.js';
 
-const { skip } = requireProgram('ffmpeg');
+requireProgram('ffmpeg');
 
 interface Run {
   readonly camera: RtspCamera;
@@ -45,7 +45,7 @@ function processExists(pid: number): boolean {
 }
 
 // Concurrent: most of each test is ffmpeg probing the stream (seconds of waiting, little CPU).
-describe('RTSP camera', { skip, concurrency: true }, () => {
+describe('RTSP camera', { concurrency: true }, () => {
   let server: RtspTestCamera;
   const running: RtspCamera[] = [];
 

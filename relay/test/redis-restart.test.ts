@@ -9,9 +9,9 @@ import { waitFor } from './support/wait.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
-const { skip } = requireProgram('redis-server');
+requireProgram('redis-server');
 
-describe('Redis killed and restarted during traffic', { skip }, () => {
+describe('Redis killed and restarted during traffic', () => {
   let redis: TestRedis;
   let running: RunningRelay;
   const p = people();

@@ -10,7 +10,7 @@ import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
 import { waitFor, within } from './support/wait.js';
 
-const { skip } = requireProgram('redis-server');
+requireProgram('redis-server');
 
 const NOW = 1_767_225_600_000;
 const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 10_000_000 };
@@ -78,28 +78,24 @@ async function allPages(store: Store, deviceId: string, query: ListQuery): Promi
   assert.fail('too many pages');
 }
 
-runStoreConformance(
-  'redis',
-  async () => {
-    const redis = await TestRedis.start();
-    try {
-      const store = await createRedisStore({ url: redis.url });
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          await redis.stop();
-        },
-      };
-    } catch (error) {
-      await redis.stop();
-      throw error;
-    }
-  },
-  skip,
-);
+runStoreConformance('redis', async () => {
+  const redis = await TestRedis.start();
+  try {
+    const store = await createRedisStore({ url: redis.url });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await redis.stop();
+      },
+    };
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+});
 
-describe('redis store', { skip }, () => {
+describe('redis store', () => {
   let redis: TestRedis;
   let raw: ReturnType<typeof createClient>;
 

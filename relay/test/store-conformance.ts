@@ -31,12 +31,8 @@ function blob(length: number, fill: number): Uint8Array {
   return new Uint8Array(length).fill(fill);
 }
 
-export function runStoreConformance(
-  name: string,
-  open: () => Promise<StoreUnderTest>,
-  skip: string | false = false,
-) {
-  describe(`store conformance: ${name}`, { skip }, () => {
+export function runStoreConformance(name: string, open: () => Promise<StoreUnderTest>) {
+  describe(`store conformance: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: Store;
 

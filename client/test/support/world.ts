@@ -1,82 +1,17 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { CLI as AGENT_CLI, testCamera } from '@sealcam/device-agent/dist/test/support/agent-process.js';
 
-const require = createRequire(import.meta.url);
-const relayMain = join(dirname(require.resolve('@sealcam/relay/package.json')), 'dist', 'src', 'main.js');
-export const AGENT_CLI = join(
-  dirname(require.resolve('@sealcam/device-agent/package.json')),
-  'dist',
-  'src',
-  'cli.js',
-);
-
-export interface TestRelay {
-  readonly base: string;
-  readonly output: string[];
-  stop(): Promise<void>;
-}
-
-/** The real relay in its own process (as operators start it), on a free loopback port. */
-export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=sealcam-relay', relayMain], {
-    env: {
-      ...process.env,
-      SEALCAM_HOST: '127.0.0.1',
-      SEALCAM_PORT: '0',
-      SEALCAM_LOG_LEVEL: 'warn',
-      SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (data) => output.push(String(data)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start: ${output.join('')}`)), 15_000);
-    child.stderr?.on('data', (data) => {
-      output.push(String(data));
-      const match = /listening on (http:\/\/[^\s]+)/.exec(String(data));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`relay exited with ${code}: ${output.join('')}`));
-    });
-  });
-  return {
-    base,
-    output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    },
-  };
-}
-
-/** A synthetic camera small and busy enough for tests: motion every few seconds. */
-export function testCamera(id: string, overrides: Record<string, unknown> = {}) {
-  return {
-    id,
-    source: 'synthetic',
-    width: 320,
-    height: 180,
-    fps: 10,
-    quality: 60,
-    motionEverySeconds: 4,
-    motionSeconds: 1,
-    motion: { cooldownSeconds: 0.5, endAfterSeconds: 0.3, backgroundSeconds: 0.5 },
-    clip: { preRollSeconds: 0.5, postRollSeconds: 0.5 },
-    ...overrides,
-  };
-}
+// One relay launcher, one test camera and one poller for every package's tests.
+export {
+  CLI as AGENT_CLI,
+  testCamera,
+  until,
+} from '@sealcam/device-agent/dist/test/support/agent-process.js';
+export { startRelay, type TestRelay } from '@sealcam/device-agent/dist/test/support/relay.js';
 
 export interface TestAgent {
   readonly stateDir: string;
@@ -157,24 +92,4 @@ export function createAgent(relayUrl: string, cameras = [testCamera('cam-1')]): 
       );
     },
   };
-}
-
-/** Polls `check` every 200 ms until it returns a truthy value (bounded by `timeoutMs`). */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }

@@ -5,7 +5,6 @@ import { formatAge } from './format.js';
 import { FrameThrottle } from './frame-throttle.js';
 import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
 import { isNotSharedWithYou } from './notice.js';
-import { ReplayGrace } from './replay-grace.js';
 import type { WarningBanner } from './warning-banner.js';
 
 /** Time between decodes for a tile scrolled out of view (visible tiles follow the screen refresh). */
@@ -37,7 +36,6 @@ export class LiveTile {
   private readonly image: BlobImage;
   private readonly throttle = new FrameThrottle<LiveFrame>();
   private readonly rate = new RateMeter();
-  private readonly replays = new ReplayGrace<ViewerError>();
   private readonly title: HTMLElement;
   private readonly indicator: HTMLElement;
   private readonly age: HTMLElement;
@@ -58,7 +56,6 @@ export class LiveTile {
   private notShared = false;
   private quietlyRefused = 0;
   /** Keyframes the relay re-sent on resubscription (already shown; refused as replayed, not reported). */
-  private duplicates = 0;
   private status: LiveStatus | undefined;
   private closed = false;
 
@@ -224,13 +221,6 @@ export class LiveTile {
       this.refused.textContent = `${this.quietlyRefused} frame${this.quietlyRefused === 1 ? '' : 's'} not for this viewer (not shown)`;
       return;
     }
-    // The relay re-sends its cached keyframe when the live connection comes back: that copy was
-    // shown already and is refused as replayed. It is held back briefly and dropped if the relay's
-    // "subscribed" (which follows such a resend) arrives; any other replay is reported.
-    if (error.reason === 'REPLAYED' && error.subject === 'frame') {
-      this.replays.hold(error, Date.now(), (held) => this.report(held));
-      return;
-    }
     this.report(error);
   }
 
@@ -248,10 +238,6 @@ export class LiveTile {
 
   private onSubscribed(info: { manifest: boolean; keyframe: boolean }): void {
     if (this.closed) return;
-    if (this.replays.resubscribed(Date.now())) {
-      this.duplicates += 1;
-      this.element.dataset.duplicates = String(this.duplicates);
-    }
     this.subscribed = true;
     if (this.unavailable && !this.notShared) this.setUnavailable(undefined);
     if (this.shown === 0)
@@ -297,7 +283,6 @@ export class LiveTile {
     this.subscription = undefined;
     this.observer?.disconnect();
     this.throttle.reset();
-    this.replays.flush();
     this.image.clear();
     this.element.remove();
   }

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * A missing system program fails the test run in CI; on a developer's machine the tests that need
- * it are skipped loudly.
+ * Tests run against real programs (redis-server, ffmpeg, chromium). A missing one fails the test
+ * file at once with the install command — never a silent or skipped test. `.ci/run` installs them.
+ * Shared by every package's tests (device-agent and client import it from @sealcam/relay).
  */
-export function requireProgram(program: string): { skip: string | false } {
+export function requireProgram(program: string, debianPackage = program): void {
   const found = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).status === 0;
-  if (found) return { skip: false };
-  if (process.env.CI) throw new Error(`${program} is required in CI but is not installed`);
-  const reason = `SKIPPED: ${program} is not installed (install it to run these tests)`;
-  console.warn(`\n*** ${reason} ***\n`);
-  return { skip: reason };
+  if (!found)
+    throw new Error(
+      `${program} is required by these tests but is not installed: apt-get install -y ${debianPackage}`,
+    );
 }

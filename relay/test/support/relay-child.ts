@@ -16,7 +16,10 @@ export interface ChildRelay {
   readonly base: string;
   readonly wsBase: string;
   readonly output: string[];
+  /** SIGTERM: graceful shutdown; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the relay vanishes at once (crash and outage tests). */
+  kill(): Promise<void>;
 }
 
 /** A relay in its own process, started as operators start it (node --conditions=sealcam-relay). */
@@ -57,6 +60,11 @@ export async function startChildRelay(
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
     },
   };
 }

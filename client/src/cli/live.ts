@@ -76,6 +76,7 @@ export async function runLive(
     },
     onRejected: (error) => {
       if (done) return;
+      if (error.reason === 'NO_KEY_YET') return; // the SDK asks the relay for the manifest again
       if (!error.verificationFailure) {
         refusal = error;
         stop('refused');

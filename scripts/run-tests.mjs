@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const packages = ['protocol', 'relay', 'device-agent', 'client'];
+const packages = ['protocol', 'relay', 'device-agent', 'client', 'bench'];
 const files = [];
 
 function walk(dir) {

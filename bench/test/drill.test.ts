@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
+import { runDrill } from '../src/drill/orchestrator.js';
+import type { DrillOptions } from '../src/drill/report.js';
+
+const small: DrillOptions = {
+  devices: 24,
+  viewersPerDevice: 2,
+  fault: 'mixup',
+  mixupRate: 0.3,
+  store: 'memory',
+  plaintextBaseline: false,
+  workers: 2,
+  concurrency: 16,
+  liveWave: 12,
+  eventsBefore: 1,
+  eventsAfter: 1,
+};
+
+function assertRanEveryPhase(report: Awaited<ReturnType<typeof runDrill>>): void {
+  assert.equal(report.devices, small.devices);
+  assert.equal(report.viewers, small.devices * small.viewersPerDevice);
+  // Every viewer listed both events of its camera (listing misroutes add foreign entries on top).
+  assert.ok(report.eventsListed >= report.viewers * 2, `events listed: ${report.eventsListed}`);
+  assert.ok(report.ownPicturesShown > 0 && report.liveFramesShown > 0);
+  assert.ok(report.relayFaultMisroutes > 0, 'the relay injected no fault');
+  assert.equal(report.unknownServed, 0, 'every served object was made by a simulated device');
+  assert.ok(Number.isFinite(report.reconnectAllSeconds) && report.reconnectP99Ms >= 0);
+  assert.ok(report.relayPeakRssMB > 0);
+}
+
+test('invariants under the incident: misdelivered > 0, openedByWrongViewer == 0, acceptedForeign == 0 (sealed, memory store)', async () => {
+  const report = await runDrill(small);
+  assertRanEveryPhase(report);
+  assert.ok(report.misdelivered > 0, 'the fault seam misdelivered nothing: the drill proves nothing');
+  assert.equal(report.openedByWrongViewer, 0);
+  assert.equal(report.acceptedForeign, 0);
+  assert.ok(Object.values(report.rejected).reduce((a, b) => a + b, 0) > 0, 'nothing was rejected');
+});
+
+test('the same drill on the Redis store: misdelivered > 0, openedByWrongViewer == 0, acceptedForeign == 0', async () => {
+  requireProgram('redis-server', 'redis-server');
+  const report = await runDrill({ ...small, devices: 12, store: 'redis' });
+  assert.ok(report.misdelivered > 0);
+  assert.equal(report.openedByWrongViewer, 0);
+  assert.equal(report.acceptedForeign, 0);
+  assert.equal(report.unknownServed, 0);
+});
+
+test('the plaintext baseline (no sealing) exposes other homes: the drill can fail', async () => {
+  const report = await runDrill({ ...small, plaintextBaseline: true });
+  assertRanEveryPhase(report);
+  assert.ok(report.exposures! > 0, 'no exposure without sealing: the drill could not detect one');
+  assert.ok(report.openedByWrongViewer > 0);
+  assert.ok(report.acceptedForeign > 0);
+});
+
+test('without the fault seam nothing is misdelivered and nothing is refused as foreign', async () => {
+  const report = await runDrill({ ...small, devices: 12, fault: 'none' });
+  assert.equal(report.misdelivered, 0);
+  assert.equal(report.relayFaultMisroutes, 0);
+  assert.equal(report.openedByWrongViewer, 0);
+  assert.equal(report.acceptedForeign, 0);
+  for (const reason of ['WRONG_DEVICE', 'DECRYPT_FAILED', 'WRONG_EVENT', 'WRONG_KIND'])
+    assert.equal(report.rejected[reason] ?? 0, 0, `${reason} without a fault`);
+});

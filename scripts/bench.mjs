@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark (each compares itself with a baseline measured in the same
 // run), then writes bench/results/latest.json and a Markdown table bench/results/latest.md.
-// The drill (issue #6) is not built yet; its row says so instead of inventing a figure.
+// The drill runs small (200 homes), sealed and as its plaintext baseline, in the same run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -21,6 +21,14 @@ function run(name, script, args = []) {
 const protocol = run('protocol', 'protocol/dist/bench/protocol-bench.js');
 const relay = run('relay', 'relay/dist/bench/relay-bench.js');
 const agent = run('agent', 'device-agent/dist/bench/agent-bench.js', ['--seconds', '5']);
+const drillArgs = ['--devices', '200'];
+const drill = run('drill', 'bench/dist/src/drill/main.js', drillArgs);
+const drillBaseline = run('drill (plaintext baseline)', 'bench/dist/src/drill/main.js', [
+  ...drillArgs,
+  '--plaintext-baseline',
+]);
+const share = (report) => Number((report.misdelivered / report.objectsServed).toFixed(3));
+const ratio = (value, baseline) => (baseline > 0 ? Number((value / baseline).toFixed(3)) : '—');
 
 const rows = [
   [
@@ -81,7 +89,48 @@ const rows = [
     Number((agent.cpuPercentWithSealing / agent.cpuPercentWithoutSealing).toFixed(2)),
     'same camera without sealing',
   ],
-  ['drill', 'not built yet (issue #6)', '—', '—', ''],
+  [
+    'drill (200 homes, mixup 0.2): share of served objects misdelivered',
+    share(drill),
+    share(drillBaseline),
+    ratio(share(drill), share(drillBaseline)),
+    'same drill without sealing',
+  ],
+  [
+    'drill: pictures of another home opened',
+    drill.openedByWrongViewer,
+    drillBaseline.exposures,
+    ratio(drill.openedByWrongViewer, drillBaseline.exposures),
+    'same drill without sealing (exposures)',
+  ],
+  [
+    'drill: foreign objects accepted as authentic',
+    drill.acceptedForeign,
+    drillBaseline.acceptedForeign,
+    ratio(drill.acceptedForeign, drillBaseline.acceptedForeign),
+    'same drill without sealing',
+  ],
+  [
+    'drill: reconnect storm, all devices back, s',
+    drill.reconnectAllSeconds,
+    drillBaseline.reconnectAllSeconds,
+    ratio(drill.reconnectAllSeconds, drillBaseline.reconnectAllSeconds),
+    'same drill without sealing',
+  ],
+  [
+    'drill: relay peak RSS, MB',
+    drill.relayPeakRssMB,
+    drillBaseline.relayPeakRssMB,
+    ratio(drill.relayPeakRssMB, drillBaseline.relayPeakRssMB),
+    'same drill without sealing',
+  ],
+  [
+    'drill: seconds',
+    drill.seconds,
+    drillBaseline.seconds,
+    ratio(drill.seconds, drillBaseline.seconds),
+    'same drill without sealing',
+  ],
 ];
 
 const results = {
@@ -90,7 +139,8 @@ const results = {
   protocol,
   relay,
   agent,
-  drill: null,
+  drill,
+  drillBaseline,
 };
 const table = [
   '| figure | value | same-run baseline | ratio | baseline is |',

@@ -60,6 +60,10 @@ test('without the fault seam nothing is misdelivered and nothing is refused as f
   const report = await runDrill({ ...small, devices: 12, fault: 'none' });
   assert.equal(report.misdelivered, 0);
   assert.equal(report.relayFaultMisroutes, 0);
+  // Two events per camera, the first uploaded twice (after the storm): listed once each, all open.
+  assert.equal(report.eventsListed, report.viewers * 2);
+  assert.equal(report.eventsOpened, report.viewers * 2);
+  assert.equal(report.viewersWithoutLive, 0);
   assert.equal(report.openedByWrongViewer, 0);
   assert.equal(report.acceptedForeign, 0);
   for (const reason of ['WRONG_DEVICE', 'DECRYPT_FAILED', 'WRONG_EVENT', 'WRONG_KIND'])

@@ -73,8 +73,10 @@ function runChild(dir: string, first: number, round: Round): Promise<ChildRun> {
     if (parsed === 'ready') {
       ready = true;
       if (!round.fromSpawn) killTimer = setTimeout(kill, round.delayMs);
-    } else if (parsed === 'done') done = true;
-    else facts.push(parsed);
+    } else if (parsed === 'done') {
+      done = true;
+      clearTimeout(killTimer);
+    } else facts.push(parsed);
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -132,7 +134,9 @@ test(
         const label = `seed ${seed}, round ${r} (${round.mode}, kill after ${round.delayMs} ms${round.fromSpawn ? ' from spawn' : ''})`;
         const first = (r + 1) * 100_000;
         const run = await runChild(dir, first, round);
-        if (round.mode === 'drain' && run.done) assert.equal(run.code, 0, `${label}: ${run.stderr}`);
+        // A drain that finished may still meet the kill between printing `done` and exiting.
+        if (round.mode === 'drain' && run.done)
+          assert.ok(run.code === 0 || run.signal === 'SIGKILL', `${label}: exit ${run.code}: ${run.stderr}`);
         else
           assert.equal(run.signal, 'SIGKILL', `${label}: child ended by itself (${run.code}): ${run.stderr}`);
 

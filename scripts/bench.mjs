@@ -89,48 +89,20 @@ const rows = [
     Number((agent.cpuPercentWithSealing / agent.cpuPercentWithoutSealing).toFixed(2)),
     'same camera without sealing',
   ],
-  [
-    'drill (200 homes, mixup 0.2): share of served objects misdelivered',
-    share(drill),
-    share(drillBaseline),
-    ratio(share(drill), share(drillBaseline)),
+  ...[
+    ['drill (200 homes, mixup 0.2): share of served objects misdelivered', share],
+    ['drill: pictures of another home opened', (r) => r.openedByWrongViewer],
+    ['drill: foreign objects accepted as authentic', (r) => r.acceptedForeign],
+    ['drill: reconnect storm, all devices back, s', (r) => r.reconnectAllSeconds],
+    ['drill: relay peak RSS, MB', (r) => r.relayPeakRssMB],
+    ['drill: seconds', (r) => r.seconds],
+  ].map(([label, figure]) => [
+    label,
+    figure(drill),
+    figure(drillBaseline),
+    ratio(figure(drill), figure(drillBaseline)),
     'same drill without sealing',
-  ],
-  [
-    'drill: pictures of another home opened',
-    drill.openedByWrongViewer,
-    drillBaseline.exposures,
-    ratio(drill.openedByWrongViewer, drillBaseline.exposures),
-    'same drill without sealing (exposures)',
-  ],
-  [
-    'drill: foreign objects accepted as authentic',
-    drill.acceptedForeign,
-    drillBaseline.acceptedForeign,
-    ratio(drill.acceptedForeign, drillBaseline.acceptedForeign),
-    'same drill without sealing',
-  ],
-  [
-    'drill: reconnect storm, all devices back, s',
-    drill.reconnectAllSeconds,
-    drillBaseline.reconnectAllSeconds,
-    ratio(drill.reconnectAllSeconds, drillBaseline.reconnectAllSeconds),
-    'same drill without sealing',
-  ],
-  [
-    'drill: relay peak RSS, MB',
-    drill.relayPeakRssMB,
-    drillBaseline.relayPeakRssMB,
-    ratio(drill.relayPeakRssMB, drillBaseline.relayPeakRssMB),
-    'same drill without sealing',
-  ],
-  [
-    'drill: seconds',
-    drill.seconds,
-    drillBaseline.seconds,
-    ratio(drill.seconds, drillBaseline.seconds),
-    'same drill without sealing',
-  ],
+  ]),
 ];
 
 const results = {

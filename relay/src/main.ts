@@ -1,9 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64 --initial-old-space-size=256 --conditions=sealcam-relay
 import { loadConfig } from './config/config.js';
+import { missingNodeFlags } from './node-flags.js';
 import { FAULT_WARNING } from './routes/ops.js';
 import { createRelay } from './server.js';
 
 const config = loadConfig();
+const missing = missingNodeFlags();
+if (missing.length > 0) {
+  process.stderr.write(
+    `warning: started without ${missing.join(' ')}: live frames cost about a third more CPU (relay/README.md, "Performance")\n`,
+  );
+}
 if (config.faultInjection !== 'off') {
   process.stderr.write(`\n!!! ${FAULT_WARNING} (rate ${config.faultRate}) !!!\n\n`);
 }

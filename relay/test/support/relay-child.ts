@@ -2,14 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RELAY_NODE_FLAGS } from '../../src/node-flags.js';
 
 const main = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'main.js');
 
-/**
- * The flags `npm start` uses: a 64 MB young generation lets frames in flight die young instead of
- * being promoted (halves the relay's CPU per frame under load; see relay/README.md).
- */
-export const RELAY_NODE_FLAGS = ['--max-semi-space-size=64'];
+export { RELAY_NODE_FLAGS };
 
 export interface ChildRelay {
   readonly pid: number;
@@ -22,7 +19,7 @@ export interface ChildRelay {
   kill(): Promise<void>;
 }
 
-/** A relay in its own process, started as operators start it (node --conditions=sealcam-relay). */
+/** A relay in its own process, started as operators start it (the relay's node flags, --conditions=sealcam-relay). */
 export async function startChildRelay(
   env: Record<string, string>,
   nodeArgs: string[] = [],

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,7 +77,11 @@ if (!existsSync(join(webRoot, 'index.html'))) {
 }
 
 // 1. The relay, serving the web viewer.
-const relay = start('relay', ['--conditions=sealcam-relay', relayMain], {
+// The relay's own heap flags (relay/src/node-flags.ts), as its `npm start` passes them.
+const { RELAY_NODE_FLAGS } = (await import(
+  pathToFileURL(join(dirname(relayMain), 'node-flags.js')).href
+)) as { RELAY_NODE_FLAGS: readonly string[] };
+const relay = start('relay', [...RELAY_NODE_FLAGS, '--conditions=sealcam-relay', relayMain], {
   SEALCAM_HOST: '127.0.0.1',
   SEALCAM_PORT: port,
   SEALCAM_WEB_ROOT: webRoot,

@@ -527,7 +527,8 @@ export class RedisStore implements Store {
     await this.command([
       'SET',
       this.k(key.keyframe(deviceId, streamId)),
-      Buffer.from(frame),
+      // A view, not a copy: node-redis writes the bytes out before the frame's buffer is gone.
+      Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
       'PX',
       ttlArg(ttlMs),
     ]);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { isJpeg, runViewerCli } from './support/viewer-cli.js';
 import {
   createAgent,
   startRelay,
@@ -21,43 +20,7 @@ import {
  * written. The seam is random per lookup (a leftover reply, or a recent answer of another lookup,
  * which may by chance be the right one), so outcomes are checked run by run over a bounded loop.
  */
-const CLI = fileURLToPath(new URL('../src/cli/viewer-cli.js', import.meta.url));
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(state: string, args: string[], timeoutMs = 45_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--state', state, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data) => {
-      stdout += String(data);
-    });
-    child.stderr.on('data', (data) => {
-      stderr += String(data);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-const isJpeg = (bytes: Uint8Array) =>
-  bytes.length > 4 &&
-  bytes[0] === 0xff &&
-  bytes[1] === 0xd8 &&
-  bytes[2] === 0xff &&
-  bytes.at(-2) === 0xff &&
-  bytes.at(-1) === 0xd9;
+const cli = runViewerCli;
 
 interface Home {
   readonly agent: TestAgent;

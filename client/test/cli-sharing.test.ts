@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { isJpeg, launchViewerCli } from './support/viewer-cli.js';
 import {
   AGENT_CLI,
   createAgent,
@@ -15,47 +15,16 @@ import {
 } from './support/world.js';
 
 /** Sharing with the CLI: an owner and a second viewer (two state files), one real agent and relay. */
-const CLI = fileURLToPath(new URL('../src/cli/viewer-cli.js', import.meta.url));
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
 const children = new Set<ChildProcess>();
 
-function launch(state: string, args: string[], timeoutMs = 45_000) {
-  const started = Date.now();
-  const child = spawn(process.execPath, [CLI, '--state', state, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data) => {
-    stdout += String(data);
-  });
-  child.stderr.on('data', (data) => {
-    stderr += String(data);
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<Run>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ status, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-  return { done, stdout: () => stdout };
+function launch(state: string, args: string[]) {
+  const running = launchViewerCli(state, args);
+  children.add(running.child);
+  void running.done.finally(() => children.delete(running.child));
+  return running;
 }
 
 const cli = (state: string, args: string[]) => launch(state, args).done;
-
-const isJpeg = (bytes: Uint8Array) =>
-  bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff && bytes.at(-1) === 0xd9;
 
 let relay: TestRelay;
 let agent: TestAgent;

@@ -1,54 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { type CliRun, isJpeg, launchViewerCli, runViewerCli } from './support/viewer-cli.js';
 import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /** The viewer CLI as its owner uses it, against a real relay and a real device agent (child processes). */
-const CLI = fileURLToPath(new URL('../src/cli/viewer-cli.js', import.meta.url));
+const outputs: CliRun[] = [];
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+async function cli(state: string, args: string[], timeoutMs?: number): Promise<CliRun> {
+  const run = await runViewerCli(state, args, timeoutMs);
+  outputs.push(run);
+  return run;
 }
-
-const outputs: Run[] = [];
-
-function cli(state: string, args: string[], timeoutMs = 45_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--state', state, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data) => {
-      stdout += String(data);
-    });
-    child.stderr.on('data', (data) => {
-      stderr += String(data);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      const run = { status, stdout, stderr };
-      outputs.push(run);
-      resolve(run);
-    });
-  });
-}
-
-const isJpeg = (bytes: Uint8Array) =>
-  bytes.length > 4 &&
-  bytes[0] === 0xff &&
-  bytes[1] === 0xd8 &&
-  bytes[2] === 0xff &&
-  bytes.at(-2) === 0xff &&
-  bytes.at(-1) === 0xd9;
 
 let relay: TestRelay;
 let agent: TestAgent;
@@ -165,25 +130,16 @@ test('live --out: writes exactly --frames verified JPEGs; without --out: stats e
   assert.ok(total >= 10, `about 10 frames/s for 3 s: ${stats.stdout}`);
 
   // Ctrl-C: stops at once with the summary, exit 0.
-  const child = spawn(
-    process.execPath,
-    [CLI, '--state', state, 'live', deviceId, 'cam-1', '--seconds', '30'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let text = '';
-  child.stdout.on('data', (data) => {
-    text += String(data);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const running = launchViewerCli(state, ['live', deviceId, 'cam-1', '--seconds', '30']);
+  const { child } = running;
+  const exited = running.done.then((run) => run.status);
   try {
-    await until(() => /frames\/s/.test(text), 15_000, 'a stats line');
+    await until(() => /frames\/s/.test(running.stdout()), 15_000, 'a stats line');
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     assert.equal(await exited, 0);
     assert.ok(Date.now() - interruptedAt < 5_000);
-    assert.match(text, /^\d+ verified frames in [\d.]+ s .*rejected 0, interrupted$/m);
+    assert.match(running.stdout(), /^\d+ verified frames in [\d.]+ s .*rejected 0, interrupted$/m);
   } finally {
     child.kill('SIGKILL');
   }

@@ -6,27 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { FolderCamera } from '../src/camera/folder.js';
-import type { CameraFrame } from '../src/camera/frame.js';
+import { record, recordUntil } from './support/camera-recording.js';
 
-async function run(
-  camera: FolderCamera,
-  until: (frames: CameraFrame[], errors: Error[]) => boolean,
-  timeoutMs: number,
-): Promise<{ frames: CameraFrame[]; errors: Error[] }> {
-  const frames: CameraFrame[] = [];
-  const errors: Error[] = [];
-  camera.start(
-    (frame) => frames.push(frame),
-    (error) => errors.push(error),
-  );
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (!until(frames, errors) && Date.now() < deadline) await sleep(10);
-  } finally {
-    await camera.stop();
-  }
-  return { frames, errors };
-}
+const run = recordUntil;
 
 function image(width: number, colour: number) {
   return sharp({ create: { width, height: 24, channels: 3, background: { r: colour, g: 100, b: 200 } } });
@@ -113,12 +95,7 @@ describe('folder camera', () => {
     const later = join(root, 'empty-at-first');
     mkdirSync(later);
     const camera = new FolderCamera({ cameraId: 'empty', path: later, fps: 20, retryMs: 50 });
-    const frames: CameraFrame[] = [];
-    const errors: Error[] = [];
-    camera.start(
-      (frame) => frames.push(frame),
-      (error) => errors.push(error),
-    );
+    const { frames, errors } = record(camera);
     try {
       for (let i = 0; i < 300 && errors.length === 0; i++) await sleep(10);
       assert.match(errors[0]?.message ?? '', /no images \(.*\) in .*empty-at-first/);

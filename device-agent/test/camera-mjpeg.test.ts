@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import type { CameraFrame } from '../src/camera/frame.js';
 import { MjpegCamera, type MjpegCameraOptions } from '../src/camera/mjpeg.js';
 import { MultipartParser } from '../src/camera/multipart-parser.js';
+import { type Recording, recordUntil } from './support/camera-recording.js';
 import { MjpegTestCamera, type MjpegTestCameraOptions, testJpegs } from './support/mjpeg-camera.js';
 
 async function run(
   options: MjpegCameraOptions,
   until: (frames: CameraFrame[], errors: Error[]) => boolean,
   timeoutMs: number,
-): Promise<{ frames: CameraFrame[]; errors: Error[]; camera: MjpegCamera }> {
+): Promise<Recording & { camera: MjpegCamera }> {
   const camera = new MjpegCamera(options);
-  const frames: CameraFrame[] = [];
-  const errors: Error[] = [];
-  camera.start(
-    (frame) => frames.push(frame),
-    (error) => errors.push(error),
-  );
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (!until(frames, errors) && Date.now() < deadline) await sleep(10);
-  } finally {
-    await camera.stop();
-  }
-  return { frames, errors, camera };
+  return { ...(await recordUntil(camera, until, timeoutMs)), camera };
 }
 
 /** The served frames appear in order (a rotation of the served list, since frames loop). */

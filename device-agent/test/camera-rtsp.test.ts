@@ -6,27 +6,19 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
 import sharp from 'sharp';
-import type { CameraFrame } from '../src/camera/frame.js';
 import { ffmpegArguments, RtspCamera, type RtspCameraOptions } from '../src/camera/rtsp.js';
+import { type Recording, record } from './support/camera-recording.js';
 import { RtspTestCamera } from './support/rtsp-camera.js';
 
 requireProgram('ffmpeg');
 
-interface Run {
+interface Run extends Recording {
   readonly camera: RtspCamera;
-  readonly frames: CameraFrame[];
-  readonly errors: Error[];
 }
 
 function startCamera(options: RtspCameraOptions): Run {
   const camera = new RtspCamera(options);
-  const frames: CameraFrame[] = [];
-  const errors: Error[] = [];
-  camera.start(
-    (frame) => frames.push(frame),
-    (error) => errors.push(error),
-  );
-  return { camera, frames, errors };
+  return { camera, ...record(camera) };
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

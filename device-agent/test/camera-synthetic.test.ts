@@ -12,21 +12,11 @@ import {
   SyntheticRenderer,
   type SyntheticScene,
 } from '../src/camera/synthetic.js';
+import { recordUntil } from './support/camera-recording.js';
 
 /** Starts the camera, collects frames until `count` or `timeoutMs`, stops it. */
 async function collect(camera: SyntheticCamera, count: number, timeoutMs: number): Promise<CameraFrame[]> {
-  const frames: CameraFrame[] = [];
-  const errors: Error[] = [];
-  camera.start(
-    (frame) => frames.push(frame),
-    (error) => errors.push(error),
-  );
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (frames.length < count && Date.now() < deadline) await sleep(10);
-  } finally {
-    await camera.stop();
-  }
+  const { frames, errors } = await recordUntil(camera, (frames) => frames.length >= count, timeoutMs);
   assert.deepEqual(errors, []);
   return frames;
 }

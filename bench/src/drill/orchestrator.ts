@@ -10,21 +10,24 @@ import { type FromWorker, PHASES, type Phase, type PhaseResult, type ToWorker } 
 const WORKER = join(fileURLToPath(new URL('.', import.meta.url)), 'worker.js');
 const PHASE_TIMEOUT_MS = 30 * 60_000;
 
+/** One worker process, asked one thing at a time. */
 class Worker {
   private readonly waiting: ((message: FromWorker) => void)[] = [];
   private exited: string | null = null;
+  private asked: Phase | 'setup' | 'report' = 'setup';
 
   constructor(readonly child: ChildProcess) {
     child.on('message', (message: FromWorker) => this.waiting.shift()?.(message));
     child.on('exit', (code, signal) => {
       this.exited = `drill worker exited (${signal ?? code})`;
       for (const waiter of this.waiting.splice(0))
-        waiter({ type: 'failed', phase: 'setup', message: this.exited });
+        waiter({ type: 'failed', phase: this.asked, message: this.exited });
     });
   }
 
   ask(message: ToWorker): Promise<FromWorker> {
     if (this.exited) return Promise.reject(new Error(this.exited));
+    this.asked = message.type === 'phase' ? message.phase : message.type;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error('drill worker did not answer in time')),

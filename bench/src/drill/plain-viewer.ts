@@ -51,8 +51,7 @@ export class PlainViewer implements DrillViewer {
       this.tally.ownPicturesShown++;
       return;
     }
-    // Nothing sealed: reading it is opening it.
-    this.tally.exposures++;
+    // Nothing sealed: showing it is opening it (the report calls these exposures).
     this.tally.openedByWrongViewer++;
   }
 

@@ -107,7 +107,8 @@ export function joinTallies(
     misdelivered: total(misdeliveredByKind),
     openedByWrongViewer: sum('openedByWrongViewer'),
     acceptedForeign: acceptedForeignBytes + sum('acceptedForeignContent'),
-    ...(options.plaintextBaseline ? { exposures: sum('exposures') } : {}),
+    // Without sealing, every picture of another home that reached a viewer was shown to it.
+    ...(options.plaintextBaseline ? { exposures: sum('openedByWrongViewer') } : {}),
     rejected,
     reconnectAllSeconds: round(measured.reconnectAllSeconds, 2),
     reconnectP99Ms: round(measured.reconnectP99Ms, 0),

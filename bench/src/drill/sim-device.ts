@@ -235,12 +235,14 @@ export class SimDevice {
 
   /** Seals and publishes one live picture (keyframe on request and every second). */
   sendFrame(): boolean {
-    let message = this.sealer.sealFrame(this.picture(`frame${this.frames++}`), Date.now());
+    const picture = this.picture(`frame${this.frames++}`);
+    let message = this.sealer.sealFrame(picture, Date.now());
     if (!message) return false;
-    let payload = decodeLiveMessage(message).payload;
+    const live = decodeLiveMessage(message);
+    let payload = live.payload;
     if (this.options.plaintext) {
-      payload = unsealedFrame(payload, this.picture(`frame${this.frames - 1}`));
-      message = encodeLiveMessage({ ...decodeLiveMessage(message), payload });
+      payload = unsealedFrame(payload, picture);
+      message = encodeLiveMessage({ ...live, payload });
     }
     this.truth(digest(payload));
     return this.live?.send(message) ?? false;

@@ -16,8 +16,6 @@ export interface WorkerTally {
   openedByWrongViewer: number;
   /** Content the SDK accepted whose marker names another camera than the one asked for. */
   acceptedForeignContent: number;
-  /** Plaintext baseline: pictures shown to a viewer that carry another home's marker. */
-  exposures: number;
   /** Pictures (thumbnails, clip frames, live frames) shown to their own viewer. */
   ownPicturesShown: number;
   liveFramesShown: number;
@@ -33,7 +31,6 @@ export function emptyTally(): WorkerTally {
     rejected: {},
     openedByWrongViewer: 0,
     acceptedForeignContent: 0,
-    exposures: 0,
     ownPicturesShown: 0,
     liveFramesShown: 0,
     viewersWithoutLive: 0,

@@ -45,5 +45,5 @@ export interface PhaseResult {
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly phase: Phase; readonly result: PhaseResult }
-  | { readonly type: 'failed'; readonly phase: Phase | 'setup'; readonly message: string }
+  | { readonly type: 'failed'; readonly phase: Phase | 'setup' | 'report'; readonly message: string }
   | { readonly type: 'tally'; readonly tally: WorkerTally };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
 import WebSocket from 'ws';
@@ -46,16 +47,93 @@ describe('live relay (memory store)', () => {
     await viewer.close();
   });
 
-  it('a late joiner gets the manifest and the cached keyframe at once', async () => {
-    device.send(frame('cached key', true));
-    device.send(frame('after key', false));
+  it('counts frames in and out and frame bytes exactly in /metrics, once per frame across scrapes', async () => {
+    const figures = async () => {
+      const { text } = await http(running.base, 'GET', '/metrics');
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        in: value(/^sealcam_relay_frames_in_total (\d+)$/m),
+        out: value(/^sealcam_relay_frames_out_total (\d+)$/m),
+        bytes: value(/^sealcam_relay_bytes_in_total\{kind="frame"\} (\d+)$/m),
+      };
+    };
+    const viewers = [
+      await connectLive(running.wsBase, tokens.owner!),
+      await connectLive(running.wsBase, tokens.friend!),
+    ];
+    for (const viewer of viewers) {
+      viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+      await viewer.waitControl((m) => m.op === 'subscribed');
+    }
+    const counts = viewers.map((viewer) => viewer.binary.length);
+    const before = await figures();
+    const frames = [frame('counted key', true), frame('counted 1', false), frame('counted 2', false)];
+    for (const message of frames) device.send(message);
+    await Promise.all(viewers.map((viewer, i) => viewer.waitBinary(counts[i]! + frames.length)));
+    const after = await figures();
+    const headerBytes = 1 + 16 + 1 + 'cam-1'.length;
+    assert.equal(after.in - before.in, frames.length);
+    assert.equal(after.out - before.out, frames.length * viewers.length);
+    assert.equal(
+      after.bytes - before.bytes,
+      frames.reduce((sum, m) => sum + m.length - headerBytes, 0),
+    );
+    assert.deepEqual(await figures(), after, 'a second scrape adds nothing');
+    for (const viewer of viewers) await viewer.close();
+  });
+
+  it('what is sent to a viewer while one batch of input is handled leaves in one write, in order', async () => {
+    const client = await connectLive(running.wsBase, tokens.owner!);
+    client.send({ op: 'ping' });
+    await client.waitControl((m) => m.op === 'pong');
+    const viewers = (running.relay.hub as unknown as { viewers: Set<ViewerConnection> }).viewers;
+    const viewer = [...viewers].at(-1)!;
+    const written: number[] = [];
+    const socket = viewer.socket as Duplex & { _writev?: (chunks: unknown[], done: () => void) => void };
+    const writev = socket._writev!.bind(socket);
+    socket._writev = (chunks, done) => {
+      written.push(chunks.length);
+      writev(chunks, done);
+    };
+    const controls = client.control.length;
+    for (let i = 0; i < 5; i++) viewer.control({ op: 'batch', i });
+    assert.equal(socket.writableCorked, 1, 'corked while the batch builds up');
+    // Closing in the same batch: everything before the close still arrives, then the close.
+    viewer.ws.close(4000, 'end of batch');
+    const closed = await client.closed;
+    assert.deepEqual(
+      client.control.slice(controls).map((m) => m.i),
+      [0, 1, 2, 3, 4],
+    );
+    assert.deepEqual(closed, { code: 4000, reason: 'end of batch' });
+    // The five messages left in one writev (ws writes a header and a payload per message).
+    assert.ok(written[0]! >= 10, `first write carried ${written[0]} chunks`);
+  });
+
+  /** A viewer subscribing after the device sent `messages`: what it opens of its first two messages. */
+  async function joinLate(...messages: Uint8Array[]): Promise<{ late: LiveClient; opened: string[] }> {
+    for (const message of messages) device.send(message);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const late = await connectLive(running.wsBase, tokens.friend!);
     late.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
     const subscribed = await late.waitControl((m) => m.op === 'subscribed');
     assert.equal(subscribed.keyframe, true);
     await late.waitBinary(2);
-    assert.deepEqual(openLiveMessages(late.binary.slice(0, 2), p.friend, p.device.card), ['cached key']);
+    return { late, opened: openLiveMessages(late.binary.slice(0, 2), p.friend, p.device.card) };
+  }
+
+  it('a late joiner gets a cached keyframe larger than 8x its queue, and is not taken for a viewer that does not read', async () => {
+    // 600 KB > 8 x 64 KiB: the manifest, the keyframe and "subscribed" go out in one batch.
+    const { late, opened } = await joinLate(frame(`big key ${'k'.repeat(600_000)}`, true));
+    assert.ok(opened[0]!.startsWith('big key'));
+    late.send({ op: 'ping' });
+    await late.waitControl((m) => m.op === 'pong');
+    await late.close();
+  });
+
+  it('a late joiner gets the manifest and the cached keyframe at once', async () => {
+    const { late, opened } = await joinLate(frame('cached key', true), frame('after key', false));
+    assert.deepEqual(opened, ['cached key']);
     await late.close();
   });
 

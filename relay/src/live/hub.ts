@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import {
   decodeLiveMessage,
   encodeLiveMessage,
@@ -75,11 +76,9 @@ export class LiveHub implements Notifier {
   private readonly keyframeRequests = new Map<string, number>();
   private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly frameBytesIn: { inc: (value: number) => void };
   private readonly busListener: BusListener = (message) => this.onBusMessage(message);
 
   constructor(private readonly deps: HubDependencies) {
-    this.frameBytesIn = deps.metrics.bytesIn.labels('frame');
     this.heartbeat = setInterval(() => this.beat(), 30_000);
     this.heartbeat.unref();
   }
@@ -89,7 +88,7 @@ export class LiveHub implements Notifier {
   }
 
   /** A WebSocket whose token was verified at the upgrade. */
-  async accept(ws: WebSocket, session: Session): Promise<void> {
+  async accept(ws: WebSocket, session: Session, socket: Duplex): Promise<void> {
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('error', (error) => this.deps.log.debug({ err: error.message }, 'websocket error'));
@@ -100,7 +99,7 @@ export class LiveHub implements Notifier {
     expiry.unref();
     ws.once('close', () => clearTimeout(expiry));
     if (session.role === 'device') await this.acceptDevice(ws, session);
-    else this.acceptViewer(ws, session);
+    else this.acceptViewer(ws, session, socket);
   }
 
   // ---- devices ----
@@ -233,8 +232,8 @@ export class LiveHub implements Notifier {
       this.refuse(device.ws, 'ws-device', Close.BadMessage, `bad frame: ${errorText(error)}`);
       return;
     }
-    this.deps.metrics.framesIn.inc();
-    this.frameBytesIn.inc(frameLength);
+    this.deps.metrics.hot.framesIn += 1;
+    this.deps.metrics.hot.frameBytesIn += frameLength;
     const deviceId = device.session.id;
     // Only keyframes of streams with an accepted manifest are cached: no viewer could open others.
     if (keyframe && stream.manifest) {
@@ -458,9 +457,10 @@ export class LiveHub implements Notifier {
 
   // ---- viewers ----
 
-  private acceptViewer(ws: WebSocket, session: Session): void {
+  private acceptViewer(ws: WebSocket, session: Session, socket: Duplex): void {
     const viewer = new ViewerConnection(
       ws,
+      socket,
       session,
       this.deps.config.viewerQueueBytes,
       this.deps.metrics,

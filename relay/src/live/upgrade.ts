@@ -74,7 +74,7 @@ export function handleUpgrades(
     const server = session.role === 'device' ? servers.device : servers.viewer;
     server.handleUpgrade(request, socket, head, (ws) => {
       ws.once('close', slot.release);
-      hub.accept(ws, session).catch(() => ws.close(1011, 'internal error'));
+      hub.accept(ws, session, socket).catch(() => ws.close(1011, 'internal error'));
     });
   };
 }

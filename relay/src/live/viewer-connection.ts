@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Session } from '../auth/tokens.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -5,8 +6,8 @@ import { Close } from './close-codes.js';
 import { MessageRate } from './message-rate.js';
 
 /**
- * One viewer's WebSocket. Backpressure is per viewer and bounded by `queueBytes` of unsent data:
- * beyond it non-keyframes are dropped (and the stream waits for the next keyframe, since later
+ * One viewer's WebSocket. Backpressure is per viewer and bounded by `queueBytes` of data the
+ * kernel did not accept (`backlog`): beyond it non-keyframes are dropped (and the stream waits for the next keyframe, since later
  * frames may depend on the dropped ones); beyond 4x even keyframes are dropped; a viewer whose
  * unsent data still grows past 8x (it keeps asking but does not read) is disconnected. Memory never
  * grows without bound, and a slow viewer never slows the others.
@@ -26,9 +27,19 @@ export class ViewerConnection {
   readonly joining = new Set<string>();
   readonly rate: MessageRate;
   closed = false;
+  private corked = false;
+  /** Bytes of the batch being built up (corked, not yet offered to the kernel). */
+  private batchBytes = 0;
+  private readonly flush = () => {
+    this.corked = false;
+    this.batchBytes = 0;
+    this.socket.uncork();
+  };
 
   constructor(
     readonly ws: WebSocket,
+    /** The connection's TCP socket (what `ws` writes to), corked while a batch of sends builds up. */
+    readonly socket: Duplex,
     readonly session: Session,
     private readonly queueBytes: number,
     private readonly metrics: Metrics,
@@ -68,7 +79,7 @@ export class ViewerConnection {
       this.metrics.framesDropped.inc({ reason: 'joining' });
       return;
     }
-    const buffered = this.ws.bufferedAmount;
+    const buffered = this.backlog();
     if (!keyframe) {
       if (this.awaitingKeyframe.has(streamKey)) {
         this.metrics.framesDropped.inc({ reason: 'awaiting-keyframe' });
@@ -86,7 +97,7 @@ export class ViewerConnection {
     }
     this.awaitingKeyframe.delete(streamKey);
     this.send(wire);
-    this.metrics.framesOut.inc();
+    this.metrics.hot.framesOut += 1;
   }
 
   /**
@@ -95,13 +106,31 @@ export class ViewerConnection {
    */
   send(data: Uint8Array | string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.queueBytes * 8) {
+    if (this.backlog() > this.queueBytes * 8) {
       this.metrics.framesDropped.inc({ reason: 'viewer-not-reading' });
       this.ws.close(Close.RateLimited, 'not reading; retry-after=5');
       this.closed = true;
       return;
     }
+    // Everything sent to this viewer while one batch of input is handled (a TCP read carries several
+    // frames) leaves in one write: one syscall and fewer, fuller packets instead of one per frame.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.flush);
+    }
+    const before = this.ws.bufferedAmount;
     this.ws.send(data, { binary: typeof data !== 'string' });
+    this.batchBytes += this.ws.bufferedAmount - before;
+  }
+
+  /**
+   * What the viewer has not taken yet: bytes left over from earlier batches that the kernel did not
+   * accept. The batch being built up is not a backlog (without coalescing it would be in the
+   * kernel's buffer already) and is bounded by what one read of input carries.
+   */
+  private backlog(): number {
+    return this.ws.bufferedAmount - this.batchBytes;
   }
 
   control(message: Record<string, unknown>): void {

@@ -6,9 +6,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
+  // Counts on the per-frame path are plain numbers, folded into their counters when /metrics is
+  // read: prom-client's inc() allocates and hashes a labels object on every call.
+  const hot = { framesIn: 0, framesOut: 0, frameBytesIn: 0 };
   collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
   const metric = {
     registry,
+    hot,
     connections: new Gauge({
       name: 'sealcam_relay_connections',
       help: 'Open WebSocket connections',
@@ -19,11 +23,19 @@ export function createMetrics() {
       name: 'sealcam_relay_frames_in_total',
       help: 'Live frames received from devices',
       registers: [registry],
+      collect() {
+        this.inc(hot.framesIn);
+        hot.framesIn = 0;
+      },
     }),
     framesOut: new Counter({
       name: 'sealcam_relay_frames_out_total',
       help: 'Live frames sent to viewers',
       registers: [registry],
+      collect() {
+        this.inc(hot.framesOut);
+        hot.framesOut = 0;
+      },
     }),
     framesDropped: new Counter({
       name: 'sealcam_relay_frames_dropped_total',
@@ -36,6 +48,10 @@ export function createMetrics() {
       help: 'Payload bytes received',
       labelNames: ['kind'],
       registers: [registry],
+      collect() {
+        this.inc({ kind: 'frame' }, hot.frameBytesIn);
+        hot.frameBytesIn = 0;
+      },
     }),
     bytesOut: new Counter({
       name: 'sealcam_relay_bytes_out_total',

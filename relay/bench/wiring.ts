@@ -1,0 +1,185 @@
+/**
+ * The servers under test, each wired to the same 100 device and 100 viewer connections: a bare `ws`
+ * forwarder (the baseline) and the relay with either store. Servers run in their own processes.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Access,
+  Codec,
+  createIdentity,
+  encodeLiveMessage,
+  FrameSealer,
+  formatId,
+  type Identity,
+  Role,
+  sealManifest,
+  WireType,
+} from '@sealcam/protocol';
+import WebSocket from 'ws';
+import { TestRedis } from '../test/support/redis-server.js';
+import { startChildRelay } from '../test/support/relay-child.js';
+import { authenticate, registerViewers } from '../test/support/relay-client.js';
+
+export const FRAME_BYTES = 16 * 1024;
+/** Pre-sealed frames per device (the relay reads only the clear header, so they can repeat). */
+export const POOL = 64;
+const STREAM = 'cam-1';
+
+export interface Wiring {
+  readonly name: string;
+  readonly pid: number;
+  /** redis-server's pid for the Redis-backed relay. */
+  readonly extraPid?: number | undefined;
+  readonly devices: WebSocket[];
+  readonly viewers: WebSocket[];
+  stop(): Promise<void>;
+}
+
+/** Extra node flags for the server processes: SEALCAM_BENCH_PROFILE=<dir> (CPU profile), SEALCAM_BENCH_NODE_ARGS. */
+function benchNodeArgs(): string[] {
+  const args = (process.env.SEALCAM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (process.env.SEALCAM_BENCH_PROFILE)
+    args.push('--cpu-prof', `--cpu-prof-dir=${process.env.SEALCAM_BENCH_PROFILE}`);
+  return args;
+}
+
+/** Byte offset of the frame header inside what a viewer receives (the same for every server). */
+export const HEADER_OFFSET = 1 + 16 + 1 + STREAM.length;
+
+/** Frames per device, made once and sent to every server (all read the same wire format). */
+export function framePools(ids: Identity[]): Uint8Array[][] {
+  const payload = new Uint8Array(FRAME_BYTES).fill(0x5a);
+  return ids.map((device) => {
+    const sealer = new FrameSealer({
+      deviceId: device.card.id,
+      streamId: STREAM,
+      epoch: 1,
+      epochKey: new Uint8Array(32).fill(1),
+    });
+    return Array.from({ length: POOL }, (_, i) =>
+      encodeLiveMessage({
+        type: WireType.LiveFrame,
+        deviceId: device.card.id,
+        streamId: STREAM,
+        payload: sealer.seal(payload, { keyframe: i % 30 === 0, codec: Codec.H264AnnexB }),
+      }),
+    );
+  });
+}
+
+function open(url: string, protocols?: string[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const child = spawn(process.execPath, [...benchNodeArgs(), join(here, 'forwarder.js')], {
+    stdio: ['ignore', process.env.SEALCAM_BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`forwarder exited with ${code}`)));
+    child.stderr.on('data', (data) => {
+      const match = /listening on (\d+)/.exec(String(data));
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  const base = `ws://127.0.0.1:${port}/`;
+  const viewers = await Promise.all(devices.map((_, i) => open(`${base}?role=viewer&id=${i}`)));
+  const deviceSockets = await Promise.all(devices.map((_, i) => open(`${base}?role=device&id=${i}`)));
+  return {
+    name: 'bare ws forwarder',
+    pid: child.pid ?? 0,
+    devices: deviceSockets,
+    viewers,
+    async stop() {
+      for (const ws of [...viewers, ...deviceSockets]) ws.terminate();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** The relay as operators run it (its heap flags), limits raised so the load is not refused. */
+export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'): Promise<Wiring> {
+  const redis = store === 'redis' ? await TestRedis.start() : null;
+  const relay = await startChildRelay(
+    {
+      SEALCAM_STORE: store,
+      ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
+      SEALCAM_TOKEN_SECRET: 'ef'.repeat(32),
+      // Connections stay open for the whole run, however many rounds it has.
+      SEALCAM_TOKEN_TTL_SECONDS: '86400',
+      SEALCAM_MAX_CONNECTIONS: '10000',
+      SEALCAM_HANDSHAKE_RATE: '10000',
+      SEALCAM_HANDSHAKE_BURST: '10000',
+      SEALCAM_REQUESTS_PER_SECOND: '100000',
+      SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '100000',
+      SEALCAM_WS_MESSAGES_PER_SECOND: '100000',
+      ...(process.env.SEALCAM_VIEWER_QUEUE_BYTES
+        ? { SEALCAM_VIEWER_QUEUE_BYTES: process.env.SEALCAM_VIEWER_QUEUE_BYTES }
+        : {}),
+      SEALCAM_LOG_LEVEL: 'warn',
+    },
+    benchNodeArgs(),
+  );
+  const viewers: WebSocket[] = [];
+  const deviceSockets: WebSocket[] = [];
+  for (const device of devices) {
+    const viewer = createIdentity(Role.Viewer);
+    const deviceToken = await authenticate(relay.base, device);
+    await registerViewers(relay.base, device, deviceToken, [{ identity: viewer, access: Access.Owner }]);
+    const viewerToken = await authenticate(relay.base, viewer);
+    const deviceSocket = await open(`${relay.wsBase}/v1/live`, ['sealcam.v1', `bearer.${deviceToken}`]);
+    const manifest = sealManifest({
+      device,
+      streamId: STREAM,
+      epoch: 1,
+      notBefore: Date.now() - 1000,
+      notAfter: Date.now() + 3_600_000,
+      previous: null,
+      recipients: [viewer.card],
+      epochKey: new Uint8Array(32).fill(1),
+    });
+    deviceSocket.send(
+      encodeLiveMessage({
+        type: WireType.LiveManifest,
+        deviceId: device.card.id,
+        streamId: STREAM,
+        payload: manifest.bytes,
+      }),
+    );
+    const viewerSocket = await open(`${relay.wsBase}/v1/live`, ['sealcam.v1', `bearer.${viewerToken}`]);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no "subscribed" within 10 s')), 10_000);
+      const untilSubscribed = (data: WebSocket.RawData, isBinary: boolean) => {
+        if (isBinary || !String(data).includes('"subscribed"')) return;
+        viewerSocket.off('message', untilSubscribed);
+        clearTimeout(timer);
+        resolve();
+      };
+      viewerSocket.on('message', untilSubscribed);
+      viewerSocket.send(
+        JSON.stringify({ op: 'subscribe', deviceId: formatId(device.card.id), streamId: STREAM }),
+      );
+    });
+    viewers.push(viewerSocket);
+    deviceSockets.push(deviceSocket);
+  }
+  return {
+    name: `relay (${store} store)`,
+    pid: relay.pid,
+    extraPid: redis?.pid,
+    devices: deviceSockets,
+    viewers,
+    async stop() {
+      for (const ws of [...viewers, ...deviceSockets]) ws.terminate();
+      await relay.stop();
+      await redis?.stop();
+    },
+  };
+}

@@ -97,7 +97,7 @@ const rows = [
     'same camera without sealing',
   ],
   ...[
-    ['drill (200 homes, mixup 0.2): share of served objects misdelivered', share],
+    [`drill (${drill.devices} homes, mixup ${drill.mixupRate}): share of served objects misdelivered`, share],
     ['drill: pictures of another home opened', (r) => r.openedByWrongViewer],
     ['drill: foreign objects accepted as authentic', (r) => r.acceptedForeign],
     ['drill: reconnect storm, all devices back, s', (r) => r.reconnectAllSeconds],

@@ -4,10 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { VIEWER_CLI as CLI } from './support/viewer-cli.js';
 
 /** The viewer CLI without any relay: help, local commands, input errors (one line, right exit code). */
-const CLI = fileURLToPath(new URL('../src/cli/viewer-cli.js', import.meta.url));
 const COMMANDS = [
   'pair',
   'cameras',

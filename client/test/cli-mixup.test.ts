@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { isJpeg, runViewerCli } from './support/viewer-cli.js';
+import { isJpeg } from './support/jpeg.js';
+import { runViewerCli } from './support/viewer-cli.js';
 import {
   createAgent,
   startRelay,

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { isJpeg, launchViewerCli } from './support/viewer-cli.js';
+import { isJpeg } from './support/jpeg.js';
+import { launchViewerCli } from './support/viewer-cli.js';
 import {
   AGENT_CLI,
   createAgent,

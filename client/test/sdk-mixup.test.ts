@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer, ViewerError } from '../src/sdk/index.js';
+import { isJpeg } from './support/jpeg.js';
 import {
   createAgent,
   startRelay,
@@ -10,8 +11,6 @@ import {
   testCamera,
   until,
 } from './support/world.js';
-
-const JPEG = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8;
 
 /**
  * A relay with the fault seam on misroutes lookups and live frames between two homes, as in the
@@ -64,7 +63,7 @@ test('a mixed-up relay: misdelivered thumbnails, records and frames are refused,
           const view = await home.viewer.openEvent(home.deviceId, eventId);
           assert.equal(view.streamId, home.stream, 'an accepted record is always from the own camera');
           const thumbnail = await home.viewer.thumbnail(home.deviceId, eventId);
-          assert.ok(JPEG(thumbnail));
+          assert.ok(isJpeg(thumbnail));
           outcomes.accepted++;
         } catch (error) {
           reject(error);

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openNodeViewer } from '../src/node/index.js';
 import { type LiveFrame, type Viewer, ViewerError } from '../src/sdk/index.js';
+import { isJpeg } from './support/jpeg.js';
 import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
-
-const JPEG = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8 && bytes.at(-1) === 0xd9;
 
 let relay: TestRelay;
 let agent: TestAgent;
@@ -76,7 +75,7 @@ test('live: verified frames from the cached keyframe on; every frame a JPEG', as
   assert.deepEqual(live.rejected, []);
   assert.ok(live.frames.length >= 10, `frames: ${live.frames.length}`);
   assert.ok(live.frames[0]?.keyframe, 'the first frame shown is a keyframe');
-  assert.ok(live.frames.every((frame) => JPEG(frame.image)));
+  assert.ok(live.frames.every((frame) => isJpeg(frame.image)));
 });
 
 test('events: paging, record, thumbnail and clip verified; new-event notices', async () => {
@@ -97,10 +96,10 @@ test('events: paging, record, thumbnail and clip verified; new-event notices', a
     const view = await viewer.openEvent(deviceId, eventId);
     assert.equal(view.record.kind, 'motion');
     assert.equal(view.streamId, 'cam-1');
-    assert.ok(JPEG(await viewer.thumbnail(deviceId, eventId)));
+    assert.ok(isJpeg(await viewer.thumbnail(deviceId, eventId)));
     const clip = await viewer.clip(deviceId, eventId);
     assert.equal(clip.length, view.record.clip?.frames);
-    assert.ok(clip.every((frame) => JPEG(frame.image)));
+    assert.ok(clip.every((frame) => isJpeg(frame.image)));
     await until(() => notices.length > 0, 15_000, 'a new-event notice');
   } finally {
     watching.close();

@@ -107,6 +107,7 @@ export function encodeItemHeader(header: ItemHeader): Uint8Array {
   return writer.finish();
 }
 
+/** Bytes of the clear header of a thumbnail or clip chunk (PROTOCOL.md §7). */
 export function itemHeaderLength(kind: number): number {
   return 2 + ID_BYTES + EVENT_ID_BYTES + (kind === Kind.ClipChunk ? 5 : 0);
 }

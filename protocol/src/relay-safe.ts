@@ -9,6 +9,7 @@ export { fromBase32, fromBase64Url, fromHex, toBase32, toBase64Url, toHex } from
 export * from './constants.js';
 export { ErrorCode, explain, SealError } from './errors.js';
 export {
+  itemHeaderLength,
   type ParsedEventEnvelope,
   parseEventEnvelope,
   parseItemHeader,

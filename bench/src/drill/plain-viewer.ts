@@ -7,7 +7,7 @@ import { digest, readMarker } from './content.js';
 import { itemHeaderBytes } from './plaintext.js';
 import { STREAM_ID } from './sim-device.js';
 import type { DrillViewer } from './sim-viewer.js';
-import { countRejection, kindOfPath, serve, type WorkerTally } from './tally.js';
+import { countRejection, kindOfPath, serve, unexpected, type WorkerTally } from './tally.js';
 import { observe, type ServedResponse } from './wire-tap.js';
 
 /**
@@ -67,10 +67,7 @@ export class PlainViewer implements DrillViewer {
     const result = await observe(() => this.session.request('GET', path));
     this.record(result.served);
     if (result.ok) return result.value.bytes;
-    countRejection(
-      this.tally,
-      result.error instanceof RelayError ? 'RELAY_ERROR' : `UNEXPECTED:${String(result.error)}`,
-    );
+    countRejection(this.tally, result.error instanceof RelayError ? 'RELAY_ERROR' : unexpected(result.error));
     return null;
   }
 

@@ -1,4 +1,4 @@
-import { EVENT_ID_BYTES, FRAME_HEADER_BYTES, ID_BYTES } from '@sealcam/protocol';
+import { FRAME_HEADER_BYTES, itemHeaderLength, Kind } from '@sealcam/protocol';
 
 /**
  * The plaintext baseline: what a service without end-to-end sealing stores. Each object keeps its
@@ -18,7 +18,7 @@ export function unsealedFrame(sealed: Uint8Array, plaintext: Uint8Array): Uint8A
   return Buffer.concat([sealed.subarray(0, FRAME_HEADER_BYTES), plaintext]);
 }
 
-/** Version, kind, device id, event id; clip chunks add index (u32) and flags (u8). PROTOCOL.md §7. */
+/** The clear header of a thumbnail or clip chunk, which the plaintext baseline keeps. */
 export function itemHeaderBytes(kind: 'thumbnail' | 'chunk'): number {
-  return 2 + ID_BYTES + EVENT_ID_BYTES + (kind === 'chunk' ? 5 : 0);
+  return itemHeaderLength(kind === 'chunk' ? Kind.ClipChunk : Kind.Thumbnail);
 }

@@ -2,7 +2,7 @@ import { type LiveFrame, MemoryKeyStore, type Subscription, Viewer, ViewerError 
 import { decodeLiveMessage, WireType } from '@sealcam/protocol';
 import { digest, readMarker } from './content.js';
 import { STREAM_ID } from './sim-device.js';
-import { countRejection, kindOfPath, serve, type WorkerTally } from './tally.js';
+import { countRejection, kindOfPath, serve, unexpected, type WorkerTally } from './tally.js';
 import { observe, type ServedResponse, tappedWebSocket } from './wire-tap.js';
 
 /** The viewer side of a drill home: pairs, reads what it is served, watches live. */
@@ -70,7 +70,7 @@ export class SealedViewer implements DrillViewer {
   }
 
   private refused(error: unknown): void {
-    countRejection(this.tally, error instanceof ViewerError ? error.reason : `UNEXPECTED:${String(error)}`);
+    countRejection(this.tally, error instanceof ViewerError ? error.reason : unexpected(error));
   }
 
   /** A picture the SDK accepted: it must be this home's, from this home's camera. */

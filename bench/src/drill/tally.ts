@@ -39,6 +39,14 @@ export function emptyTally(): WorkerTally {
   };
 }
 
+/**
+ * The rejection reason of an error the SDK did not classify: its name only, since a message can
+ * quote the bytes it choked on (JSON.parse does), and the report prints every reason.
+ */
+export function unexpected(error: unknown): string {
+  return `UNEXPECTED:${error instanceof Error ? error.name : typeof error}`;
+}
+
 export function countRejection(tally: WorkerTally, reason: string): void {
   tally.rejected[reason] = (tally.rejected[reason] ?? 0) + 1;
 }

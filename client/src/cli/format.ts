@@ -39,25 +39,12 @@ export function integerIn(min: number, max: number): (value: string) => number {
   };
 }
 
-/** The detail a ViewerError carries in its message after the user sentence, if any. */
-export function errorDetail(error: ViewerError): string | undefined {
-  if (error.detail !== undefined) return error.detail;
-  const { message, userMessage } = error;
-  if (
-    message.length > userMessage.length + 3 &&
-    message.startsWith(`${userMessage} (`) &&
-    message.endsWith(')')
-  )
-    return message.slice(userMessage.length + 2, -1);
-  return undefined;
-}
-
 /**
  * One line for a ViewerError: verification failures as `REJECTED: <sentence> (<REASON>)`, refusals as
  * the sentence; the technical detail only when asked for.
  */
 export function describeError(error: ViewerError, verbose: boolean): string {
-  const detail = verbose ? errorDetail(error) : undefined;
+  const detail = verbose ? error.detail : undefined;
   const head = error.verificationFailure
     ? `REJECTED: ${error.userMessage} (${error.reason})`
     : `${error.userMessage}${verbose ? ` (${error.reason})` : ''}`;
@@ -74,19 +61,6 @@ export function groupedSafetyNumber(safetyNumber: string, perLine = 4): string[]
   const lines: string[] = [];
   for (let i = 0; i < groups.length; i += perLine) lines.push(groups.slice(i, i + perLine).join('  '));
   return lines;
-}
-
-/** JPEG start-of-image and end-of-image markers, as a cheap check before naming a file .jpg. */
-export function looksLikeJpeg(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  return (
-    n >= 4 &&
-    bytes[0] === 0xff &&
-    bytes[1] === 0xd8 &&
-    bytes[2] === 0xff &&
-    bytes[n - 2] === 0xff &&
-    bytes[n - 1] === 0xd9
-  );
 }
 
 export function bytesText(bytes: number): string {

@@ -130,7 +130,7 @@ export async function runLive(
   );
   for (const [reasonCode, entry] of rejections)
     console.error(
-      `REJECTED ${entry.count}x: ${entry.error.userMessage} (${reasonCode})${options.verbose ? `: ${entry.error.message}` : ''}`,
+      `REJECTED ${entry.count}x: ${entry.error.userMessage} (${reasonCode})${options.verbose && entry.error.detail ? `: ${entry.error.detail}` : ''}`,
     );
   if (writeError) {
     console.error(`viewer: cannot write frames to ${options.out}: ${writeError.message}`);

@@ -109,8 +109,13 @@ function eventId(given: string): string {
   }
 }
 
-function printSafetyNumber(safetyNumber: string): void {
-  console.log(`safety number: ${safetyNumber}`);
+/** What pairing or accepting an invite added, with the safety number to compare. */
+function printCamera(verb: string, camera: Camera): void {
+  console.log(`${verb} camera "${camera.name}"`);
+  console.log(`camera id:     ${camera.deviceId}`);
+  console.log(`fingerprint:   ${camera.fingerprint}`);
+  console.log(`access:        ${camera.access}`);
+  console.log(`safety number: ${camera.safetyNumber}`);
   console.log(
     'compare it with the safety number the device shows: they must be equal. If they differ, someone\n' +
       'may be in the middle: remove this camera and pair again.',
@@ -139,11 +144,7 @@ program
             );
           throw error;
         });
-      console.log(`paired with camera "${camera.name}"`);
-      console.log(`camera id:     ${camera.deviceId}`);
-      console.log(`fingerprint:   ${camera.fingerprint}`);
-      console.log(`access:        ${camera.access}`);
-      printSafetyNumber(camera.safetyNumber);
+      printCamera('paired with', camera);
     });
   });
 
@@ -455,11 +456,7 @@ program
             );
           throw error;
         });
-      console.log(`added camera "${camera.name}"`);
-      console.log(`camera id:     ${camera.deviceId}`);
-      console.log(`fingerprint:   ${camera.fingerprint}`);
-      console.log(`access:        ${camera.access}`);
-      printSafetyNumber(camera.safetyNumber);
+      printCamera('added', camera);
     });
   });
 

@@ -1,3 +1,5 @@
+/** The codec a LiveFrame names (`frame.codec`), so that callers need not import the protocol. */
+export { Codec } from '@sealcam/protocol';
 export { type Subject, ViewerError, type ViewerReason } from './errors.js';
 export { IndexedDbKeyStore } from './indexeddb-key-store.js';
 export type { LiveFrame, LiveHandlers } from './live-view.js';

@@ -1,6 +1,7 @@
 import {
   FrameOpener,
   formatId,
+  frameKeyframeAt,
   type Identity,
   type IdentityCard,
   type LiveMessage,
@@ -82,14 +83,18 @@ export class LiveView {
         this.onManifestAccepted(epoch, toHex(opened.hash));
         return;
       }
-      const header = verifying('frame', () => parseFrameHeader(message.payload));
-      if (
-        header.keyframe &&
-        this.lastKeyframe?.counter === header.counter &&
-        (this.lastKeyframe.epoch & 0xffff) === header.keyId
-      )
-        return; // the relay's cached copy of a keyframe already shown: not a replay attack
-      const frame = verifying('frame', () => this.opener.open(message.payload, Date.now()));
+      const { payload } = message;
+      // The relay's cached copy of a keyframe already shown is not a replay attack. Only keyframes
+      // need the full header: the per-frame path reads the flags without allocating.
+      if (this.lastKeyframe && verifying('frame', () => frameKeyframeAt(payload, 0))) {
+        const header = parseFrameHeader(payload);
+        if (
+          this.lastKeyframe.counter === header.counter &&
+          (this.lastKeyframe.epoch & 0xffff) === header.keyId
+        )
+          return;
+      }
+      const frame = verifying('frame', () => this.opener.open(payload, Date.now()));
       if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
       this.handlers.onFrame({
         image: frame.payload,

@@ -209,8 +209,7 @@ export class AddForms {
           : `Not added. ${notice.message}`,
         'error',
       );
-      if (isVerificationFailure(error) && error.reason !== 'MALFORMED')
-        this.options.warnings.report('Invite', error);
+      if (isVerificationFailure(error)) this.options.warnings.report('Invite', error);
     } finally {
       this.inviteInput.disabled = false;
       this.inviteSubmit.disabled = false;

@@ -1,4 +1,10 @@
-import type { LiveFrame, Subscription, Viewer, ViewerError } from '../../src/sdk/index.js';
+import {
+  Codec,
+  type LiveFrame,
+  type Subscription,
+  type Viewer,
+  type ViewerError,
+} from '../../src/sdk/index.js';
 import { BlobImage } from './blob-image.js';
 import { h } from './dom.js';
 import { formatAge } from './format.js';
@@ -9,7 +15,6 @@ import type { WarningBanner } from './warning-banner.js';
 
 /** Time between decodes for a tile scrolled out of view (visible tiles follow the screen refresh). */
 const OFFSCREEN_INTERVAL_MS = 1000;
-const JPEG = 1;
 
 function fullscreenIcon(): SVGSVGElement {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -55,7 +60,6 @@ export class LiveTile {
   /** The camera's signed key manifest did not include this viewer: it no longer shares the stream. */
   private notShared = false;
   private quietlyRefused = 0;
-  /** Keyframes the relay re-sent on resubscription (already shown; refused as replayed, not reported). */
   private status: LiveStatus | undefined;
   private closed = false;
 
@@ -158,7 +162,7 @@ export class LiveTile {
     this.rate.add(now);
     if (this.unavailable) this.setUnavailable(undefined);
     this.notShared = false;
-    if (frame.codec !== JPEG) {
+    if (frame.codec !== Codec.Jpeg) {
       if (!this.unsupported) {
         this.unsupported = true;
         this.notice.hidden = false;

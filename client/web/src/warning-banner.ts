@@ -20,7 +20,8 @@ export class WarningBanner {
 
   report(context: string, error: ViewerError): void {
     const { isNew } = this.log.add({ context, message: error.userMessage, reason: error.reason }, Date.now());
-    console.warn(`sealcam: not shown (${context}): ${error.message}`);
+    // Once per kind of refusal, not per frame (a refused stream would log 30 lines a second).
+    if (isNew) console.warn(`sealcam: not shown (${context}): ${error.message}`);
     const list = this.ensure();
     if (isNew) this.render(list);
     else this.updateCounts(list);

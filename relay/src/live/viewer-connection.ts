@@ -7,8 +7,8 @@ import { MessageRate } from './message-rate.js';
 
 /**
  * One viewer's WebSocket. Backpressure is per viewer and bounded by `queueBytes` of data the
- * kernel did not accept (`backlog`): beyond it non-keyframes are dropped (and the stream waits for the next keyframe, since later
- * frames may depend on the dropped ones); beyond 4x even keyframes are dropped; a viewer whose
+ * kernel did not accept (`backlog`): beyond it non-keyframes are dropped (and the stream waits for
+ * the next keyframe, since later frames may depend on the dropped ones); beyond 4x even keyframes are dropped; a viewer whose
  * unsent data still grows past 8x (it keeps asking but does not read) is disconnected. Memory never
  * grows without bound, and a slow viewer never slows the others.
  *
@@ -27,12 +27,10 @@ export class ViewerConnection {
   readonly joining = new Set<string>();
   readonly rate: MessageRate;
   closed = false;
-  private corked = false;
-  /** Bytes of the batch being built up (corked, not yet offered to the kernel). */
-  private batchBytes = 0;
+  /** While a batch builds up (the socket corked): the backlog when it began; null otherwise. */
+  private batchStart: number | null = null;
   private readonly flush = () => {
-    this.corked = false;
-    this.batchBytes = 0;
+    this.batchStart = null;
     this.socket.uncork();
   };
 
@@ -114,23 +112,22 @@ export class ViewerConnection {
     }
     // Everything sent to this viewer while one batch of input is handled (a TCP read carries several
     // frames) leaves in one write: one syscall and fewer, fuller packets instead of one per frame.
-    if (!this.corked) {
-      this.corked = true;
+    if (this.batchStart === null) {
+      this.batchStart = this.ws.bufferedAmount;
       this.socket.cork();
       process.nextTick(this.flush);
     }
-    const before = this.ws.bufferedAmount;
     this.ws.send(data, { binary: typeof data !== 'string' });
-    this.batchBytes += this.ws.bufferedAmount - before;
   }
 
   /**
    * What the viewer has not taken yet: bytes left over from earlier batches that the kernel did not
-   * accept. The batch being built up is not a backlog (without coalescing it would be in the
-   * kernel's buffer already) and is bounded by what one read of input carries.
+   * accept (nothing drains while a batch is built up synchronously, so that is the amount when it
+   * began). The batch itself is not a backlog (without coalescing it would be in the kernel's buffer
+   * already) and is bounded by what one read of input carries.
    */
   private backlog(): number {
-    return this.ws.bufferedAmount - this.batchBytes;
+    return this.batchStart ?? this.ws.bufferedAmount;
   }
 
   control(message: Record<string, unknown>): void {

@@ -6,6 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run bench\n\nRuns every sealcam benchmark and a small drill with its plaintext baseline; writes\n' +
+      'bench/results/latest.json and latest.md.\n',
+  );
+  process.exit(0);
+}
+
 function run(name, script, args = []) {
   process.stderr.write(`bench: running ${name}…\n`);
   const result = spawnSync(process.execPath, [script, '--json', ...args], {

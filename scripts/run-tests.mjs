@@ -5,6 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: node scripts/run-tests.mjs [path-substring]\n\n' +
+      'Runs the sealcam tests (every <package>/dist/test/**/*.test.js, or those whose path contains the\n' +
+      'substring) with node --test. `npm test` builds and lints first.\n',
+  );
+  process.exit(0);
+}
 const packages = ['protocol', 'relay', 'device-agent', 'client', 'bench'];
 const files = [];
 
@@ -23,6 +31,10 @@ function walk(dir) {
 }
 
 for (const pkg of packages) walk(join(pkg, 'dist', 'test'));
+// Repository-level tests (plain JavaScript, not compiled): the README commands.
+for (const entry of readdirSync(join('scripts', 'test')).sort()) {
+  if (entry.endsWith('.test.mjs')) files.push(join('scripts', 'test', entry));
+}
 const filter = process.argv[2];
 const selected = filter ? files.filter((file) => file.includes(filter)) : files;
 if (selected.length === 0) {

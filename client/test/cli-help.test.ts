@@ -42,7 +42,7 @@ function assertOneLine(stderr: string) {
 test('--help on the program and on every command', () => {
   const top = cli(['--help']);
   assert.equal(top.status, 0);
-  assert.match(top.stdout, /Usage: viewer/);
+  assert.match(top.stdout, /Usage: sealcam-viewer/);
   assert.match(top.stdout, /--state <file>/);
   assert.match(top.stdout, /SEALCAM_VIEWER_STATE/);
   assert.match(top.stdout, /Exit codes:/);
@@ -50,7 +50,7 @@ test('--help on the program and on every command', () => {
     assert.match(top.stdout, new RegExp(`\\n  ${command}\\b`), `${command} is listed`);
     const help = cli([command, '--help']);
     assert.equal(help.status, 0, `${command} --help`);
-    assert.match(help.stdout, new RegExp(`Usage: viewer ${command}\\b`));
+    assert.match(help.stdout, new RegExp(`Usage: sealcam-viewer ${command}\\b`));
   }
   const options: Record<string, RegExp[]> = {
     pair: [/--name <viewer name>/, /--camera-name <name>/],

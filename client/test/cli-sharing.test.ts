@@ -56,7 +56,7 @@ after(async () => {
   await relay?.stop();
 });
 
-/** What `device-agent viewers` prints: viewer id -> safety number. */
+/** What `sealcam-agent viewers` prints: viewer id -> safety number. */
 function deviceSideViewers(): Map<string, string> {
   const run = spawnSync(process.execPath, [AGENT_CLI, '--state', agent.stateDir, 'viewers'], {
     encoding: 'utf8',

@@ -44,7 +44,7 @@ test('pair with a device that does not answer: one line, exit 2, nothing paired'
   assert.equal(timedOut.status, 2, timedOut.stderr);
   assert.equal(
     timedOut.stderr.trim(),
-    'viewer: the camera did not answer within 2 s: is "device-agent pair" still showing this code?',
+    'viewer: the camera did not answer within 2 s: is "sealcam-agent pair" still showing this code?',
   );
   assert.match((await cli(state, ['cameras'])).stdout, /no cameras yet/);
 });

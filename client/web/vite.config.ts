@@ -1,13 +1,22 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { recordBuildInputs } from './build-inputs.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(root, '../..');
 // Not dist/web: tsc compiles web/src for the unit tests into client/dist/web/src.
 const outDir = resolve(root, '../dist/webapp');
 export default defineConfig({
   root,
   base: '/',
+  plugins: [
+    recordBuildInputs(repoRoot, outDir, [
+      resolve(root, 'vite.config.ts'),
+      resolve(root, 'build-inputs.ts'),
+      resolve(repoRoot, 'package-lock.json'),
+    ]),
+  ],
   // Served by the relay under a strict CSP: no inline scripts, nothing from other origins.
   build: {
     outDir,

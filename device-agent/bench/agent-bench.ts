@@ -14,6 +14,14 @@ import { SyntheticCamera } from '../src/camera/synthetic.js';
 import { EventCapture } from '../src/motion/event-capture.js';
 import { LiveStreamSealer } from '../src/seal/live-stream-sealer.js';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run bench:agent -- [--json] [--seconds N]\n\n' +
+      'sealcam agent benchmark: CPU of one synthetic 1280x720 camera at 15 fps without and with sealing\n' +
+      '(phases of N s, default 8), and sealing per frame next to a raw AEAD call. --json: one JSON object.\n',
+  );
+  process.exit(0);
+}
 await ready();
 await sodium.ready;
 

@@ -40,7 +40,7 @@ const RELAY_TICK_MS = 1000;
 const STATUS_EVERY_MS = 2000;
 
 /**
- * `device-agent run`: every camera's frames are sealed for the device's own viewer list and
+ * `sealcam-agent run`: every camera's frames are sealed for the device's own viewer list and
  * published live; motion events are sealed, written to the outbox, then uploaded. The viewer list
  * on disk is the only source of recipients; when it changes (pairing, `viewers revoke`, an owner's
  * grant or revocation), every stream starts a new epoch at once and the relay's access list follows.

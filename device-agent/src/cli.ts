@@ -23,7 +23,7 @@ interface GlobalOptions {
   relay?: string;
 }
 
-const program = new Command('device-agent')
+const program = new Command('sealcam-agent')
   .description('sealcam device agent: seals camera frames and events for the viewers paired with this device')
   .option(
     '-c, --config <file>',
@@ -68,7 +68,7 @@ program
     console.log(`device identity created in ${stateDir}`);
     console.log(`device id:   ${formatId(identity.card.id)}`);
     console.log(`fingerprint: ${fingerprint(identity.card.id)}`);
-    console.log('next: "device-agent pair" to pair the owner\'s viewer');
+    console.log('next: "sealcam-agent pair" to pair the owner\'s viewer');
   });
 
 program
@@ -112,7 +112,7 @@ const viewers = program
     const device = await loadDeviceIdentity(paths);
     const state = await loadViewerState(paths, device.card.id);
     if (state.list.viewers.length === 0) {
-      console.log('no viewers yet: run "device-agent pair"');
+      console.log('no viewers yet: run "sealcam-agent pair"');
       return;
     }
     for (const viewer of state.list.viewers) {
@@ -156,7 +156,7 @@ program
     const log = createLogger();
     const agent = await Agent.start(cfg, log);
     console.error(
-      `device-agent running: device ${agent.deviceId}, relay ${cfg.relayUrl}, ${cfg.cameras.length} camera(s)`,
+      `sealcam-agent running: device ${agent.deviceId}, relay ${cfg.relayUrl}, ${cfg.cameras.length} camera(s)`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

@@ -10,7 +10,7 @@ test('--help on the program and on every command', () => {
   for (const command of [[], ['init'], ['pair'], ['viewers'], ['viewers', 'revoke'], ['run'], ['status']]) {
     const result = spawnSync(process.execPath, [CLI, ...command, '--help'], { encoding: 'utf8' });
     assert.equal(result.status, 0, `${command.join(' ')} --help`);
-    assert.match(result.stdout, /Usage: device-agent/);
+    assert.match(result.stdout, /Usage: sealcam-agent/);
   }
   const top = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
   for (const command of ['init', 'pair', 'viewers', 'run', 'status'])
@@ -39,7 +39,7 @@ test('commands before init, and an invalid configuration, fail with one clear li
   const dir = agentDir(RELAY);
   const before = dir.cli(['status']);
   assert.equal(before.status, 2);
-  assert.match(before.stderr, /run "device-agent init"/);
+  assert.match(before.stderr, /run "sealcam-agent init"/);
   writeFileSync(dir.configPath, JSON.stringify({ relayUrl: RELAY, cameras: [{ id: 'x', source: 'rtsp' }] }));
   const bad = dir.cli(['init']);
   assert.equal(bad.status, 2);

@@ -10,6 +10,14 @@ import { sodium } from '../src/sodium.js';
 
 await ready();
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run bench:protocol -- [--json]\n\n' +
+      'sealcam protocol benchmark: live-frame seal/open throughput and 1080p CPU share next to raw\n' +
+      'libsodium XChaCha20-Poly1305 calls in the same run. --json prints one JSON object.\n',
+  );
+  process.exit(0);
+}
 const json = process.argv.includes('--json');
 const ROUNDS = 7;
 const ROUND_MS = 150;

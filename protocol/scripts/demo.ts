@@ -32,6 +32,13 @@ import {
   utf8,
 } from '../src/index.js';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run demo\n\nA walk-through of the sealcam protocol in one process: pairing, live frames, events,\n' +
+      'sharing and revocation, with a relay that misbehaves; every attack refused, with its reason.\n',
+  );
+  process.exit(0);
+}
 await ready();
 const now = Date.now();
 const step = (text: string) => console.log(`\n▸ ${text}`);

@@ -12,6 +12,15 @@ import { createIdentity, Role, ready } from '@sealcam/protocol';
 import { FPS, type PhaseSample, runPhase, SATURATION_WINDOW } from './load.js';
 import { FRAME_BYTES, framePools, type Wiring, wireForwarder, wireRelay } from './wiring.js';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run bench:relay -- [--json] [--rounds N] [--seconds N]\n\n' +
+      'sealcam relay benchmark: 100 devices -> 100 viewers, 16 KB frames, through a bare ws forwarder and the\n' +
+      'relay (memory and Redis stores) in interleaved rounds (default 6), saturated phase N s (default 3).\n' +
+      '--json prints one JSON object.\n',
+  );
+  process.exit(0);
+}
 await ready();
 const json = process.argv.includes('--json');
 const argument = (name: string, fallback: number) => {

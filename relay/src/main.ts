@@ -3,7 +3,12 @@ import { loadConfig } from './config/config.js';
 import { missingNodeFlags } from './node-flags.js';
 import { FAULT_WARNING } from './routes/ops.js';
 import { createRelay } from './server.js';
+import { EXIT_LISTEN, listenFailure, relayUsage } from './usage.js';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(relayUsage());
+  process.exit(0);
+}
 const config = loadConfig();
 const missing = missingNodeFlags();
 if (missing.length > 0) {
@@ -15,7 +20,13 @@ if (config.faultInjection !== 'off') {
   process.stderr.write(`\n!!! ${FAULT_WARNING} (rate ${config.faultRate}) !!!\n\n`);
 }
 const relay = await createRelay(config);
-const { origin } = await relay.start();
+const { origin } = await relay.start().catch(async (error: unknown) => {
+  const reason = listenFailure(error, config.host, config.port);
+  if (!reason) throw error;
+  process.stderr.write(`${reason}\n`);
+  await relay.close().catch(() => undefined);
+  process.exit(EXIT_LISTEN);
+});
 process.stderr.write(`sealcam relay listening on ${origin} (store: ${config.store})\n`);
 
 let stopping = false;

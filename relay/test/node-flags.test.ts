@@ -35,11 +35,17 @@ async function startupOutput(flags: string[]): Promise<string> {
 describe('relay node flags', () => {
   it('npm start, the bin and the test launcher pass the same flags', () => {
     const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string;
-    const shebang = readFileSync(main, 'utf8').split('\n')[0]!;
-    assert.match(shebang, /^#!\/usr\/bin\/env -S node /);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const bin = join(root, pkg.bin['sealcam-relay']);
+    for (const file of [main, bin]) {
+      const shebang = readFileSync(file, 'utf8').split('\n')[0]!;
+      assert.match(shebang, /^#!\/usr\/bin\/env -S node /);
+      for (const flag of [...RELAY_NODE_FLAGS, '--conditions=sealcam-relay']) {
+        assert.ok(shebang.split(' ').includes(flag), `${file}'s shebang lacks ${flag}`);
+      }
+    }
     for (const flag of [...RELAY_NODE_FLAGS, '--conditions=sealcam-relay']) {
       assert.ok(start.split(' ').includes(flag), `npm start lacks ${flag}`);
-      assert.ok(shebang.split(' ').includes(flag), `the bin's shebang lacks ${flag}`);
     }
   });
 

@@ -17,9 +17,9 @@ function rate(value: string): number {
   return parsed;
 }
 
-const program = new Command('drill')
+const program = new Command('sealcam-drill')
   .description(
-    'Reproduces the incident: a relay whose cache layer mixes up device-to-user mapping under a reconnect storm, with simulated cameras and viewers; counts what was misdelivered and what any viewer opened or accepted.',
+    'The sealcam drill reproduces the incident: a relay whose cache layer mixes up device-to-user mapping under a reconnect storm, with simulated cameras and viewers; counts what was misdelivered and what any viewer opened or accepted.',
   )
   .option('--devices <n>', 'simulated cameras (one home each)', positiveInteger, 500)
   .option('--viewers-per-device <k>', 'viewers paired with each camera', positiveInteger, 1)

@@ -112,7 +112,7 @@ export class SimDevice {
   /** Shows a pairing code and answers the viewer that uses it (the agent's pairing code path). */
   async pair(viewerPairs: (code: string) => Promise<unknown>): Promise<void> {
     await mkdir(this.paths.root, { recursive: true, mode: 0o700 });
-    // As `device-agent pair` does: the device is known to the relay before its code is shown.
+    // As `sealcam-agent pair` does: the device is known to the relay before its code is shown.
     await this.session.bearer();
     const invitation = createInvitation(this.identity, this.options.relayUrl, 10 * 60_000);
     const abort = new AbortController();

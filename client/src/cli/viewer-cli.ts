@@ -29,7 +29,7 @@ interface GlobalOptions {
 /** Pages `events --all` follows at most (each up to 500 events). */
 const MAX_PAGES = 200;
 
-const program = new Command('viewer')
+const program = new Command('sealcam-viewer')
   .description(
     'sealcam viewer: pair with cameras, list and open their events, watch them live, share them. ' +
       'Everything shown is verified as signed by your camera and sealed for this viewer; anything else is ' +
@@ -90,7 +90,9 @@ function findCamera(viewer: Viewer, given: string): Camera {
   const prefixed = prefix.length >= 4 ? cameras.filter((camera) => camera.deviceId.startsWith(prefix)) : [];
   if (prefixed.length === 1) return prefixed[0]!;
   if (named.length + prefixed.length > 1)
-    throw new CliError(`"${given}" matches more than one camera: use the camera id ("viewer cameras")`);
+    throw new CliError(
+      `"${given}" matches more than one camera: use the camera id ("sealcam-viewer cameras")`,
+    );
   throw new ViewerError('NOT_PAIRED', 'relay', given);
 }
 
@@ -140,7 +142,7 @@ program
         .catch((error: unknown) => {
           if (error instanceof ViewerError && error.reason === 'TIMEOUT')
             throw new CliError(
-              `the camera did not answer within ${options.timeout} s: is "device-agent pair" still showing this code?`,
+              `the camera did not answer within ${options.timeout} s: is "sealcam-agent pair" still showing this code?`,
             );
           throw error;
         });
@@ -174,7 +176,9 @@ program
         return;
       }
       if (cameras.length === 0) {
-        console.log('no cameras yet: run "viewer pair <code>" or "viewer accept <invite code>"');
+        console.log(
+          'no cameras yet: run "sealcam-viewer pair <code>" or "sealcam-viewer accept <invite code>"',
+        );
         return;
       }
       const rows = cameras.map((c) => [c.deviceId, c.name, c.access, c.relayUrl, time(c.pairedAt)]);
@@ -308,7 +312,7 @@ program
       'the record. On a verification failure prints REJECTED with the reason, writes nothing and exits with code 3.',
   )
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
-  .argument('<eventId>', 'event id, as "viewer events" lists it')
+  .argument('<eventId>', 'event id, as "sealcam-viewer events" lists it')
   .option('--thumbnail <file>', 'write the thumbnail JPEG to this file')
   .option('--clip <dir>', 'write the clip frames to this directory as frame-<n>-<capture ms>.jpg')
   .option('--record', 'print the verified record as JSON')
@@ -400,7 +404,7 @@ program
 program
   .command('share-code')
   .description(
-    'print this viewer\'s share code: give it to a camera\'s owner, who runs "viewer share" with it',
+    'print this viewer\'s share code: give it to a camera\'s owner, who runs "sealcam-viewer share" with it',
   )
   .action(async () => {
     await withViewer(async (viewer) => {
@@ -413,7 +417,7 @@ program
   .command('share')
   .description('owner only: let another viewer see a camera; prints the invite code to give that viewer')
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
-  .argument('<share-code>', 'the other viewer\'s SCV1-… code ("viewer share-code" there)')
+  .argument('<share-code>', 'the other viewer\'s SCV1-… code ("sealcam-viewer share-code" there)')
   .option('--expires <time>', 'the access ends at this time (ISO 8601 or Unix ms)', parseTime)
   .action(async (device: string, code: string, options: { expires?: number }) => {
     if (options.expires !== undefined && options.expires <= Date.now())
@@ -431,7 +435,7 @@ program
       console.log(invite);
       console.error(
         `granted viewer ${grantee} access to "${camera.name}"${options.expires !== undefined ? ` until ${time(options.expires)}` : ''}; the camera applies it when it is online.\n` +
-          'give that viewer the invite code above: they run "viewer accept <invite code>".',
+          'give that viewer the invite code above: they run "sealcam-viewer accept <invite code>".',
       );
     });
   });
@@ -452,7 +456,7 @@ program
         .catch((error: unknown) => {
           if (error instanceof ViewerError && error.reason === 'NO_GRANT')
             throw new CliError(
-              `the camera has not applied the grant within ${options.timeout} s (is it online, and did the owner run "viewer share"?); try again later`,
+              `the camera has not applied the grant within ${options.timeout} s (is it online, and did the owner run "sealcam-viewer share"?); try again later`,
             );
           throw error;
         });
@@ -464,7 +468,7 @@ program
   .command('revoke')
   .description('owner only: remove a viewer; the camera rotates its live keys and seals nothing new for it')
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
-  .argument('<viewerId>', 'the viewer\'s id ("viewer viewers <deviceId>" lists them)')
+  .argument('<viewerId>', 'the viewer\'s id ("sealcam-viewer viewers <deviceId>" lists them)')
   .action(async (device: string, viewerId: string) => {
     let id: string;
     try {
@@ -518,7 +522,7 @@ program
   .summary("print this viewer's fingerprint and, per camera, the safety number to compare")
   .description(
     "Print this viewer's id and fingerprint and, per camera, the device fingerprint and the safety " +
-      'number, grouped for reading aloud: compare it with what the device shows ("device-agent viewers").',
+      'number, grouped for reading aloud: compare it with what the device shows ("sealcam-agent viewers").',
   )
   .argument('[deviceId]', 'only this camera (id, name or unique id prefix)')
   .action(async (device: string | undefined) => {

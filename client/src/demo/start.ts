@@ -8,8 +8,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,8 +23,37 @@ const agentCli = join(
   'cli.js',
 );
 const webRoot = resolve(here, '..', '..', 'webapp');
-const stateDir = resolve(process.env.SEALCAM_DEMO_STATE ?? '.sealcam-demo');
-const port = process.env.SEALCAM_DEMO_PORT ?? '8080';
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a TCP port, 0–65535');
+  return port;
+}
+
+const options = new Command('npm start --')
+  .description(
+    'The whole sealcam system on this machine: a relay (in-memory store, 127.0.0.1) serving the web viewer, a ' +
+      'device agent with two synthetic cameras, and a pairing link for a browser. Ctrl-C stops everything.',
+  )
+  .option(
+    '--port <port>',
+    'relay port on 127.0.0.1, 0 = any free one (env SEALCAM_DEMO_PORT)',
+    portNumber,
+    portNumber(process.env.SEALCAM_DEMO_PORT ?? '8080'),
+  )
+  .option(
+    '--state <dir>',
+    "the demo device's state (env SEALCAM_DEMO_STATE)",
+    process.env.SEALCAM_DEMO_STATE ?? '.sealcam-demo',
+  )
+  .parse()
+  .opts<{ port: number; state: string }>();
+const stateDir = resolve(options.state);
+const port = options.port;
+const say = (line: string) => console.log(`demo: ${line}`);
+/** sealcam-relay's exit status when it cannot listen (relay/src/usage.ts). */
+const RELAY_EXIT_LISTEN = 3;
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -34,6 +65,8 @@ function start(name: string, args: string[], env: Record<string, string> = {}): 
   });
   children.push(child);
   child.once('exit', (code, signal) => {
+    // The port was taken between ensurePortFree() and the relay's listen.
+    if (name === 'relay' && code === RELAY_EXIT_LISTEN && !stopping) portInUse();
     if (!stopping) {
       console.error(`demo: ${name} exited (${signal ?? code}); stopping`);
       void stopAll(1);
@@ -71,19 +104,41 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** Resolves when nothing listens on 127.0.0.1:port; else says which option moves the demo, and exits. */
+async function ensurePortFree(): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
+    probe.once('error', done);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(undefined)));
+  });
+  if (error?.code === 'EADDRINUSE') portInUse();
+  if (error) throw error;
+}
+
+function portInUse(): never {
+  console.error(
+    `demo: port ${port} on 127.0.0.1 is already in use (another sealcam, or another program); start on another port: npm start -- --port ${port === 65535 ? 8081 : port + 1}`,
+  );
+  process.exit(1);
+}
+
 if (!existsSync(join(webRoot, 'index.html'))) {
   console.error(`demo: the web viewer is not built (${webRoot}); run "npm start" from the repository root`);
   process.exit(2);
 }
+
+await ensurePortFree();
 
 // 1. The relay, serving the web viewer.
 // The relay's own heap flags (relay/src/node-flags.ts), as its `npm start` passes them.
 const { RELAY_NODE_FLAGS } = (await import(
   pathToFileURL(join(dirname(relayMain), 'node-flags.js')).href
 )) as { RELAY_NODE_FLAGS: readonly string[] };
+say(`starting the relay on 127.0.0.1:${port}…`);
 const relay = start('relay', [...RELAY_NODE_FLAGS, '--conditions=sealcam-relay', relayMain], {
   SEALCAM_HOST: '127.0.0.1',
-  SEALCAM_PORT: port,
+  SEALCAM_PORT: String(port),
   SEALCAM_WEB_ROOT: webRoot,
   SEALCAM_LOG_LEVEL: 'warn',
 });
@@ -94,7 +149,7 @@ const relayUrl = await new Promise<string>((resolveUrl, reject) => {
     if (match) {
       clearTimeout(timer);
       resolveUrl(match[1]!);
-    } else if (line.trim()) console.error(`relay: ${line}`);
+    } else if (line.trim() && !line.includes('already in use')) console.error(`relay: ${line}`);
   });
 });
 
@@ -122,12 +177,14 @@ writeFileSync(
 );
 const agentArgs = (command: string[]) => [agentCli, '--state', stateDir, ...command];
 if (!existsSync(join(stateDir, 'identity.key'))) {
+  say(`creating the demo device's identity in ${stateDir}…`);
   const init = spawnSync(process.execPath, agentArgs(['init']), { encoding: 'utf8' });
   if (init.status !== 0) {
-    console.error(`demo: device-agent init failed: ${init.stderr}`);
+    console.error(`demo: sealcam-agent init failed: ${init.stderr}`);
     await stopAll(1);
   }
 }
+say('starting the device agent with two synthetic cameras…');
 const agent = start('device agent', agentArgs(['run']), { SEALCAM_AGENT_LOG_LEVEL: 'warn' });
 lines(agent, (line) => {
   if (line.includes('"level":50') || line.includes('"level":60')) console.error(`agent: ${line}`);

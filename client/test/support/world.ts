@@ -15,9 +15,9 @@ export { startRelay, type TestRelay } from '@sealcam/device-agent/dist/test/supp
 
 export interface TestAgent {
   readonly stateDir: string;
-  /** Starts `device-agent pair` and resolves with the pairing code it prints (answer it with Viewer.pair). */
+  /** Starts `sealcam-agent pair` and resolves with the pairing code it prints (answer it with Viewer.pair). */
   pairingCode(): Promise<{ code: string; link: string; done: Promise<number | null> }>;
-  /** Starts `device-agent run`; resolves once it reports running. */
+  /** Starts `sealcam-agent run`; resolves once it reports running. */
   run(): Promise<void>;
   stop(): Promise<void>;
   /** Everything the agent's commands printed, command by command. */

@@ -52,7 +52,7 @@ export class AddForms {
       h(
         'p',
         { class: 'help', id: 'pair-help' },
-        'Run "device-agent pair" on the camera gateway, then open its link, scan its QR code, or paste ' +
+        'Run "sealcam-agent pair" on the camera gateway, then open its link, scan its QR code, or paste ' +
           'the code or link here. The code carries a one-time secret: it never reaches the relay.',
       ),
       h('label', { for: 'pair-input' }, 'Pairing code or link'),
@@ -150,7 +150,7 @@ export class AddForms {
     this.pairInput.value = found.code;
     setStatus(
       this.pairStatus,
-      'Pairing… waiting for the camera to answer (keep "device-agent pair" running).',
+      'Pairing… waiting for the camera to answer (keep "sealcam-agent pair" running).',
     );
     try {
       const camera = await this.options.viewer.pair(found.code, { name: 'web viewer' });
@@ -219,7 +219,7 @@ export class AddForms {
 
 function pairingMessage(error: unknown): string {
   if (pairingTimedOut(error))
-    return 'The camera did not answer in time. Run "device-agent pair" again and use its new code.';
+    return 'The camera did not answer in time. Run "sealcam-agent pair" again and use its new code.';
   const notice = describeError(error);
   if (notice.reason === 'INVALID_CODE')
     return 'This pairing code is not valid: check it was copied completely (or ask the camera for a new one).';

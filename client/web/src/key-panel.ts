@@ -40,7 +40,7 @@ export class KeyPanel {
       h(
         'p',
         { class: 'help' },
-        'The camera shows the same number ("device-agent pair" prints it when pairing; "device-agent viewers" ' +
+        'The camera shows the same number ("sealcam-agent pair" prints it when pairing; "sealcam-agent viewers" ' +
           'lists it later). If both show the same digits, nobody swapped the keys between you. If they ' +
           'differ, do not trust this camera: someone may be in the middle.',
       ),

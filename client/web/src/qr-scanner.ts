@@ -45,7 +45,7 @@ export function scanQr(): Promise<string | null> {
     'dialog',
     { class: 'scanner', 'aria-labelledby': 'scanner-title' },
     h('h2', { id: 'scanner-title' }, 'Scan the pairing QR code'),
-    h('p', { class: 'help' }, 'Point the camera at the QR code that "device-agent pair" shows.'),
+    h('p', { class: 'help' }, 'Point the camera at the QR code that "sealcam-agent pair" shows.'),
     video,
     status,
     h('div', { class: 'button-row' }, cancel),

@@ -2,7 +2,7 @@ import { Access, formatId, parseId, toHex, type ViewerList } from '@sealcam/prot
 import { AgentError } from '../errors.js';
 
 /**
- * Revocation by whoever administers the gateway itself (`device-agent viewers revoke`): no owner
+ * Revocation by whoever administers the gateway itself (`sealcam-agent viewers revoke`): no owner
  * signature is needed because the device's own state is the authority. The owner cannot be removed
  * this way (it is the key that signs grants): re-initialise the device to change owners.
  */

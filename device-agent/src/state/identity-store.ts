@@ -16,7 +16,7 @@ export async function createDeviceIdentity(paths: StatePaths): Promise<Identity>
 export async function loadDeviceIdentity(paths: StatePaths): Promise<Identity> {
   const bytes = await readOptional(paths.identity);
   if (!bytes)
-    throw new AgentError('NOT_INITIALISED', `no device identity in ${paths.root}: run "device-agent init"`);
+    throw new AgentError('NOT_INITIALISED', `no device identity in ${paths.root}: run "sealcam-agent init"`);
   const identity = importIdentity(new Uint8Array(bytes));
   if (identity.card.role !== Role.Device)
     throw new AgentError('BAD_STATE', `${paths.identity} holds a viewer identity, not a device identity`);

@@ -12,7 +12,7 @@ export function statePaths(stateDir: string) {
     streams: join(stateDir, 'streams.json'),
     /** Sealed events waiting for the relay's acknowledgement. */
     outbox: join(stateDir, 'outbox'),
-    /** What `device-agent status` shows, written by `run`. */
+    /** What `sealcam-agent status` shows, written by `run`. */
     status: join(stateDir, 'status.json'),
     /** Held by `run` so that two agents never share a state directory. */
     lock: join(stateDir, 'agent.lock'),

@@ -81,7 +81,7 @@ export async function loadViewerState(paths: StatePaths, deviceId: Uint8Array): 
 }
 
 /**
- * Read-modify-write of the viewer list under a lock, so `device-agent viewers revoke` and a running
+ * Read-modify-write of the viewer list under a lock, so `sealcam-agent viewers revoke` and a running
  * agent applying a grant never lose each other's change. Returns the state written.
  */
 export async function updateViewerState(

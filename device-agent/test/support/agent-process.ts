@@ -182,7 +182,7 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-/** Pairs a viewer through `device-agent pair`, returning both safety numbers. */
+/** Pairs a viewer through `sealcam-agent pair`, returning both safety numbers. */
 export async function pairViewer(
   dir: AgentDir,
   viewer: { pair(code: string, name?: string): Promise<string> },

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Committed (not built) so that npm links `sealcam-viewer` at install time, before the first build; it runs
+// the compiled command, or says how to build it.
+import { existsSync } from 'node:fs';
+
+const compiled = new URL('../dist/src/cli/viewer-cli.js', import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write('sealcam-viewer: not built yet; run "npm run build" in the repository root first\n');
+  process.exit(2);
+}
+await import(compiled.href);

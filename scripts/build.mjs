@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm run build`: compiles every package (tsc -b, incremental) and bundles the web viewer with Vite,
+// skipping the bundle when nothing that went into it changed (client/web/build-inputs.ts records its
+// inputs). Says what it is doing on stderr, so a command's stdout (e.g. --json) stays clean.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const webapp = join(root, 'client', 'dist', 'webapp');
+const log = (line) => process.stderr.write(`build: ${line}\n`);
+
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run build\n\nBuilds the sealcam packages: TypeScript (tsc -b, incremental) and the web viewer (Vite;\n' +
+      'skipped when its inputs are unchanged). --force rebuilds the web viewer regardless.\n',
+  );
+  process.exit(0);
+}
+
+function run(what, command, args) {
+  const started = performance.now();
+  const result = spawnSync(join(root, 'node_modules', '.bin', command), args, {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    log(`${what} failed (exit ${result.status ?? result.signal}) after ${seconds} s`);
+    process.exit(1);
+  }
+  return seconds;
+}
+
+/** True when the bundle exists and every input recorded at its last build still has the same hash. */
+function webUpToDate() {
+  const recorded = join(webapp, '.build-inputs.json');
+  if (!existsSync(join(webapp, 'index.html')) || !existsSync(recorded)) return false;
+  const inputs = JSON.parse(readFileSync(recorded, 'utf8'));
+  return Object.entries(inputs).every(([file, hash]) => {
+    const path = join(root, file);
+    return existsSync(path) && createHash('sha256').update(readFileSync(path)).digest('hex') === hash;
+  });
+}
+
+const firstBuild = !existsSync(join(root, 'protocol', 'dist'));
+log(`compiling TypeScript (tsc -b)${firstBuild ? '; the first build takes about a minute' : ''}…`);
+log(`TypeScript done in ${run('TypeScript', 'tsc', ['-b'])} s`);
+
+if (!process.argv.includes('--force') && webUpToDate()) {
+  log('web viewer up to date (its sources did not change)');
+} else {
+  log('bundling the web viewer (Vite)…');
+  log(
+    `web viewer done in ${run('web viewer', 'vite', ['build', '--logLevel', 'warn', '--config', 'client/web/vite.config.ts'])} s`,
+  );
+}

@@ -43,8 +43,8 @@ test('npm start -- --help lists --port and --state; a bad port is a one-line usa
   const help = spawnSync(process.execPath, [START, '--help'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /Usage: npm start -- \[options\]/);
-  assert.match(help.stdout, /--port <port>[^]*SEALCAM_DEMO_PORT/);
-  assert.match(help.stdout, /--state <dir>[^]*SEALCAM_DEMO_STATE/);
+  assert.match(help.stdout, /--port <port>[\s\S]*SEALCAM_DEMO_PORT/);
+  assert.match(help.stdout, /--state <dir>[\s\S]*SEALCAM_DEMO_STATE/);
   const bad = spawnSync(process.execPath, [START, '--port', 'eighty'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /option '--port <port>' argument 'eighty' is invalid\. a TCP port, 0–65535/);

@@ -14,8 +14,9 @@ const log = (line) => process.stderr.write(`build: ${line}\n`);
 
 if (process.argv.includes('--help')) {
   process.stdout.write(
-    'Usage: npm run build\n\nBuilds the sealcam packages: TypeScript (tsc -b, incremental) and the web viewer (Vite;\n' +
-      'skipped when its inputs are unchanged). --force rebuilds the web viewer regardless.\n',
+    'Usage: npm run build -- [--app] [--force]\n\nBuilds the sealcam packages: TypeScript (tsc -b, incremental) and the web viewer (Vite;\n' +
+      'skipped when its inputs are unchanged). --app: only what `npm start` runs (no tests, benchmarks or\n' +
+      'drill). --force: rebuild the web viewer regardless.\n',
   );
   process.exit(0);
 }
@@ -45,9 +46,12 @@ function webUpToDate() {
   });
 }
 
+// --app: the projects `npm start` runs; the root tsconfig adds tests, benchmarks and the drill.
+const projects = process.argv.includes('--app') ? ['protocol', 'relay', 'device-agent', 'client'] : [];
 const firstBuild = !existsSync(join(root, 'protocol', 'dist'));
-log(`compiling TypeScript (tsc -b)${firstBuild ? '; the first build takes about a minute' : ''}…`);
-log(`TypeScript done in ${run('TypeScript', 'tsc', ['-b'])} s`);
+const what = projects.length > 0 ? 'the programs' : 'everything';
+log(`compiling TypeScript, ${what} (tsc -b)${firstBuild ? '; the first build takes a while' : ''}…`);
+log(`TypeScript done in ${run('TypeScript', 'tsc', ['-b', ...projects])} s`);
 
 if (!process.argv.includes('--force') && webUpToDate()) {
   log('web viewer up to date (its sources did not change)');

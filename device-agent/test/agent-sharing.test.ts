@@ -86,7 +86,7 @@ test('revocation: a new epoch without the viewer; its manifest and a new event e
     await run.waitFor(/agent running/, 60_000);
     const before = await liveUntilFrames(guest, 'the guest seeing the camera before');
     assert.deepEqual(before.rejected, [], 'the guest sees the camera before');
-    const epochBefore = await until(() => epochOf(dir), 30_000, 'an epoch');
+    const epochBefore = await until(() => epochOf(dir), 60_000, 'an epoch');
     // Before the revocation the guest opens the epoch's manifest and an event: its keys work.
     const manifestBefore = await ownerFetch(`/streams/cam-1/manifests/${epochBefore}`);
     const openFor = (viewer: TestViewer, bytes: Uint8Array) =>

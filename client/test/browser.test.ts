@@ -6,12 +6,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import {
+  CAMERA_COLOURS,
+  colouredCamera,
+  type Rgb,
+  whoseColour,
+} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
+import { formatId, parsePairing } from '@sealcam/protocol';
 import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer } from '../src/sdk/index.js';
 import { launchChromium, SCREENSHOTS } from './support/browser.js';
-import { createAgent, startRelay, testCamera, until } from './support/world.js';
+import { objectDevice } from './support/provenance.js';
+import { createAgent, startRelay, until } from './support/world.js';
 
 requireProgram('chromium');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,7 +61,7 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   });
   const link = await until(
     () => /(http:\/\/127\.0\.0\.1:\d+\/pair#SCP1-\S+)/.exec(output)?.[1],
-    30_000,
+    60_000,
     'the pairing link',
   );
 
@@ -61,11 +69,11 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
   await page.goto(link);
-  await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
   assert.equal(new URL(page.url()).hash, '', 'the pairing code is removed from the address bar');
   const agentSafety = await until(
     () => /safety number (\d{5}(?: \d{5}){11})/.exec(output)?.[1],
-    10_000,
+    30_000,
     'the agent safety number',
   );
   const shown = ((await page.locator('[data-testid="safety-number"]').first().textContent()) ?? '').replace(
@@ -79,12 +87,20 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   );
 
   for (const stream of ['front-door', 'backyard'])
-    await until(async () => (await framesShown(page, stream)) > 3, 30_000, `live frames of ${stream}`);
+    await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
   const first = await tile.screenshot({ path: join(SCREENSHOTS, 'live-1.png') });
-  await page.waitForTimeout(1500);
-  const second = await tile.screenshot({ path: join(SCREENSHOTS, 'live-2.png') });
-  assert.notDeepEqual(first, second, 'the live picture changes between two screenshots');
+  // A later screenshot, once more frames were shown, differs (the clock on the picture moves).
+  const shownAtFirst = await framesShown(page, 'front-door');
+  await until(
+    async () => {
+      if ((await framesShown(page, 'front-door')) < shownAtFirst + 10) return false;
+      const second = await tile.screenshot({ path: join(SCREENSHOTS, 'live-2.png') });
+      return !first.equals(second);
+    },
+    60_000,
+    'the live picture changing between two screenshots',
+  );
   assert.equal(
     await page.locator('[data-testid="verification-warning"]').count(),
     0,
@@ -92,52 +108,119 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   );
 
   const thumbnail = page.locator('[data-testid="event-thumbnail"]').first();
-  await thumbnail.waitFor({ state: 'visible', timeout: 60_000 });
+  await thumbnail.waitFor({ state: 'visible', timeout: 120_000 });
   await until(
     () => thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
-    10_000,
+    30_000,
     'the thumbnail decoded',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
   console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
 });
 
-test('a relay with the fault seam serves another camera’s thumbnail: the page warns and never shows it', async () => {
+/** The top-eighth mean colour of a shown <img> (drawn on a canvas in the page), or null if none is shown. */
+function shownColour(image: Locator): Promise<Rgb | null> {
+  return image.evaluate((element) => {
+    const img = element as HTMLImageElement;
+    if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(img, 0, 0);
+    const rows = Math.max(1, Math.floor(img.naturalHeight / 8));
+    const { data } = context.getImageData(0, 0, img.naturalWidth, rows);
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+    const n = data.length / 4;
+    return [sum[0]! / n, sum[1]! / n, sum[2]! / n] as [number, number, number];
+  });
+}
+
+test('a relay with the fault seam serves another camera’s records and thumbnails: the page warns, and every picture it shows is its own camera’s', async () => {
   const relay = await startRelay({
     SEALCAM_WEB_ROOT: WEB_ROOT,
     SEALCAM_FAULT_INJECTION: 'mixup',
     SEALCAM_FAULT_RATE: '0.5',
   });
   cleanups.push(relay.stop);
-  // Two homes on one relay. Home B's viewer is a Node SDK viewer; home A's is the browser.
-  const homeA = createAgent(relay.base, [testCamera('cam-a')]);
-  const homeB = createAgent(relay.base, [testCamera('cam-b')]);
+  // Two homes on one relay: home A's camera shows only red pictures, home B's only blue. Home B's
+  // viewer is a Node SDK viewer; home A's is the browser.
+  const colours: Record<string, Rgb> = { 'cam-a': CAMERA_COLOURS[0]!, 'cam-b': CAMERA_COLOURS[1]! };
+  const homeA = createAgent(relay.base, [await colouredCamera('cam-a', colours['cam-a']!)]);
+  const homeB = createAgent(relay.base, [await colouredCamera('cam-b', colours['cam-b']!)]);
   cleanups.push(homeA.stop, homeB.stop);
   const viewerB = await Viewer.open({ store: new MemoryKeyStore(), WebSocket: nodeWebSocket });
   cleanups.push(async () => viewerB.close());
   const pairingB = await homeB.pairingCode();
-  await viewerB.pair(pairingB.code);
+  const deviceB = (await viewerB.pair(pairingB.code)).deviceId;
   const pairingA = await homeA.pairingCode();
+  const deviceA = formatId(parsePairing(pairingA.code).deviceId);
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
+  // Ground truth of what the relay served the page: the device named in each sealed object's header.
+  const servedBy = new Map<string, number>();
+  const reading: Promise<void>[] = [];
+  page.on('response', (response) => {
+    if (response.status() !== 200 || !/\/v1\/devices\/[a-z2-7]{26}\/events\/./.test(response.url())) return;
+    reading.push(
+      response.body().then(
+        (body) => {
+          const maker = objectDevice(new Uint8Array(body)) ?? 'none';
+          servedBy.set(maker, (servedBy.get(maker) ?? 0) + 1);
+        },
+        () => undefined,
+      ),
+    );
+  });
   await page.goto(pairingA.link);
-  await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
   await Promise.all([homeA.run(), homeB.run()]);
+  // Home B's viewer looks at its own events meanwhile: the relay's lookups then hold home B's
+  // objects too, which the seam may hand to the page.
+  let homeBViewing = true;
+  const viewingB = (async () => {
+    while (homeBViewing) {
+      try {
+        for (const { eventId } of (await viewerB.events(deviceB)).events.slice(-3))
+          await viewerB.thumbnail(deviceB, eventId).catch(() => undefined);
+      } catch {
+        // a misrouted listing: try again
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  })();
+  cleanups.push(async () => {
+    homeBViewing = false;
+    await viewingB;
+  });
 
   const warning = page.locator('[data-testid="verification-warning"]').first();
-  // Events load and reload (paging, new-event notices); the mixed-up relay answers some lookups with home B's objects.
-  await until(
-    async () => {
-      if ((await warning.count()) > 0) return true;
-      await page.reload();
-      await page.waitForTimeout(3000);
-      return (await warning.count()) > 0;
-    },
-    90_000,
-    'a verification warning',
-  );
+  const thumbnails = page.locator('[data-testid="event-thumbnail"]');
+  // Events load and reload (paging, new-event notices); the mixed-up relay answers some lookups with
+  // home B's objects. Until the page was served some of B's, warned, and shows own thumbnails: each
+  // round lets the page load (up to 30 s), then reloads it if that has not all happened yet.
+  const settled = async () =>
+    (servedBy.get(deviceB) ?? 0) > 0 && (await warning.count()) > 0 && (await thumbnails.count()) > 0;
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    await until(
+      async () => {
+        await Promise.all(reading);
+        return settled();
+      },
+      30_000,
+      'the page loading events',
+    ).catch(() => undefined);
+    if (await settled()) break;
+    if (Date.now() > deadline)
+      assert.fail(
+        `not served another camera's object, warned and shown own thumbnails in time: served ${JSON.stringify(Object.fromEntries(servedBy))}, warnings ${await warning.count()}, thumbnails ${await thumbnails.count()}`,
+      );
+    await page.reload();
+  }
   await warning.waitFor({ state: 'visible' });
   const text = (await warning.textContent()) ?? '';
   assert.match(
@@ -148,6 +231,30 @@ test('a relay with the fault seam serves another camera’s thumbnail: the page 
   if ((await rejected.count()) > 0) {
     assert.equal(await rejected.first().locator('img').count(), 0, 'no image where a thumbnail was rejected');
   }
+  // Every thumbnail the page shows is of its own camera (red), none of home B's (blue).
+  let thumbnailsShown = 0;
+  for (const thumbnail of await thumbnails.all()) {
+    const colour = await shownColour(thumbnail);
+    if (colour === null) continue;
+    assert.equal(whoseColour(colour, colours), 'cam-a', `a thumbnail of colour ${colour}`);
+    thumbnailsShown++;
+  }
+  assert.ok(thumbnailsShown > 0, 'own thumbnails shown');
+  // The live picture too, sampled as it changes (the seam also hands it home B's frames).
+  const live = page.locator('[data-testid="camera-tile"][data-stream-id="cam-a"] [data-testid="live-image"]');
+  await until(async () => (await framesShown(page, 'cam-a')) > 3, 60_000, 'live frames of cam-a');
+  const samples: (string | null)[] = [];
+  for (let sample = 0; sample < 5; sample++) {
+    const colour = await shownColour(live);
+    if (colour) samples.push(whoseColour(colour, colours));
+    const before = await framesShown(page, 'cam-a');
+    await until(async () => (await framesShown(page, 'cam-a')) > before, 60_000, 'the next live frame');
+  }
+  assert.ok(samples.length > 0);
+  assert.deepEqual(new Set(samples), new Set(['cam-a']), `live picture samples: ${samples}`);
+  console.log(
+    `browser mixup: served ${JSON.stringify(Object.fromEntries([...servedBy].map(([k, v]) => [k === deviceA ? 'own' : k === deviceB ? 'other camera' : k, v])))}, ${thumbnailsShown} own thumbnails shown, live samples ${samples}`,
+  );
   await page.screenshot({ path: join(SCREENSHOTS, 'verification-warning.png'), fullPage: true });
   console.log(`screenshot: ${join(SCREENSHOTS, 'verification-warning.png')}`);
 });

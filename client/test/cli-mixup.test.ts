@@ -3,31 +3,58 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { isJpeg } from './support/jpeg.js';
-import { runViewerCli } from './support/viewer-cli.js';
 import {
-  createAgent,
-  startRelay,
-  type TestAgent,
-  type TestRelay,
-  testCamera,
-  until,
-} from './support/world.js';
+  CAMERA_COLOURS,
+  colouredCamera,
+  type Rgb,
+  whosePicture,
+} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
+import { fromBase64Url, importIdentity, parseCard, ready } from '@sealcam/protocol';
+import { isJpeg } from './support/jpeg.js';
+import { LiveTruth, objectDevice, type TruthHome } from './support/provenance.js';
+import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
+import { runViewerCli } from './support/viewer-cli.js';
+import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /**
  * A relay whose fault seam misroutes every lookup and every live frame (rate 1) between two homes,
- * each with its own camera ("cam-a", "cam-b") and its own viewer. Whatever the relay serves, the CLI
- * writes only its own camera's verified content; anything else is REJECTED (exit 3) with nothing
- * written. The seam is random per lookup (a leftover reply, or a recent answer of another lookup,
- * which may by chance be the right one), so outcomes are checked run by run over a bounded loop.
+ * each with its own camera ("cam-a": every picture red, "cam-b": blue) and its own viewer. Each
+ * viewer reaches the relay through a front that forwards under its own session and records what it
+ * was served, so the test knows which camera made each object (public headers; for live frames,
+ * which camera's key opens them). Whatever the relay serves, the CLI writes only its own camera's
+ * pictures; the other camera's objects were served and are REJECTED (exit 3) with nothing written.
+ * The seam is random per lookup (a leftover reply, or a recent answer of another lookup, which may
+ * by chance be the right one), so outcomes are checked run by run over a bounded loop.
  */
-const cli = runViewerCli;
+const cli = (state: string, args: string[]) => runViewerCli(state, args, 180_000);
+const COLOURS: Record<string, Rgb> = { 'cam-a': CAMERA_COLOURS[0]!, 'cam-b': CAMERA_COLOURS[1]! };
 
 interface Home {
   readonly agent: TestAgent;
-  readonly state: string;
   readonly stream: string;
+  /** The viewer's state, its camera reached through `front`. */
+  state: string;
   deviceId: string;
+  front: RelayFront;
+  truth: TruthHome;
+}
+
+/** The objects `home` was served since `mark` (an index into its front's record) that another camera made. */
+function foreignServedSince(home: Home, mark: number): string[] {
+  return home.front.served
+    .slice(mark)
+    .filter((object) => object.status === 200)
+    .filter((object) => {
+      const maker = objectDevice(object.bytes);
+      return maker !== null && maker !== home.deviceId;
+    })
+    .map((object) => object.path);
+}
+
+async function assertOwnPicture(home: Home, file: string): Promise<void> {
+  const jpeg = readFileSync(file);
+  assert.ok(isJpeg(jpeg), file);
+  assert.equal(await whosePicture(jpeg, COLOURS), home.stream, `${home.stream}: ${file} is another camera's`);
 }
 
 let relay: TestRelay;
@@ -35,26 +62,39 @@ let dir: string;
 const homes: Home[] = [];
 
 before(async () => {
+  await ready();
   relay = await startRelay({ SEALCAM_FAULT_INJECTION: 'mixup', SEALCAM_FAULT_RATE: '1' });
   dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-mixup-'));
-  for (const stream of ['cam-a', 'cam-b']) {
-    const home: Home = {
-      agent: createAgent(relay.base, [testCamera(stream)]),
-      state: join(dir, `${stream}.json`),
-      stream,
-      deviceId: '',
-    };
-    homes.push(home);
-    const { code, done } = await home.agent.pairingCode();
-    const paired = await cli(home.state, ['pair', code]);
+  for (const [stream, colour] of Object.entries(COLOURS)) {
+    const agent = createAgent(relay.base, [await colouredCamera(stream, colour)]);
+    const paired_state = join(dir, `${stream}.json`);
+    const { code, done } = await agent.pairingCode();
+    const paired = await cli(paired_state, ['pair', code]);
     assert.equal(paired.status, 0, paired.stderr);
     assert.equal(await done, 0);
-    home.deviceId = /camera id: +([a-z2-7]{26})/.exec(paired.stdout)?.[1] ?? '';
-    await home.agent.run();
+    const deviceId = /camera id: +([a-z2-7]{26})/.exec(paired.stdout)?.[1] ?? '';
+    await agent.run();
+    const state = JSON.parse(readFileSync(paired_state, 'utf8')) as {
+      identity: string;
+      cameras: { card: string }[];
+    };
+    const viewer = importIdentity(fromBase64Url(state.identity));
+    const front = await startRelayFront(relay.base, viewer);
+    homes.push({
+      agent,
+      stream,
+      state: redirectedViewerState(paired_state, front.base),
+      deviceId,
+      front,
+      truth: { deviceId, streamId: stream, viewer, device: parseCard(fromBase64Url(state.cameras[0]!.card)) },
+    });
   }
 });
 after(async () => {
-  for (const home of homes) await home.agent.stop();
+  for (const home of homes) {
+    await home.front.close();
+    await home.agent.stop();
+  }
   await relay?.stop();
 });
 
@@ -76,15 +116,16 @@ test('get on a mixed-up relay: own verified content, or REJECTED with nothing wr
       const listed = await listedEventIds();
       return listed.length >= 3 ? listed : null;
     },
-    40_000,
+    120_000,
     'events from both homes',
   );
-  const outcomes = { verified: 0, rejected: new Map<string, number>(), refused: 0 };
+  const outcomes = { verified: 0, rejected: new Map<string, number>(), refused: 0, foreignServed: 0 };
   let index = 0;
   for (let round = 0; round < 2; round++) {
     for (const home of homes) {
       for (const eventId of ids.slice(0, 3)) {
         const out = join(dir, `get-${index++}`);
+        const mark = home.front.served.length;
         const run = await cli(home.state, [
           'get',
           home.deviceId,
@@ -95,7 +136,10 @@ test('get on a mixed-up relay: own verified content, or REJECTED with nothing wr
           join(out, 'clip'),
           '--record',
         ]);
+        const foreign = foreignServedSince(home, mark);
+        outcomes.foreignServed += foreign.length;
         if (run.status === 0) {
+          assert.deepEqual(foreign, [], 'written although another camera object was served in that run');
           const view = JSON.parse(run.stdout) as {
             eventId: string;
             streamId: string;
@@ -103,10 +147,10 @@ test('get on a mixed-up relay: own verified content, or REJECTED with nothing wr
           };
           assert.equal(view.eventId, eventId);
           assert.equal(view.record.streamId, home.stream, 'a written event is always from the own camera');
-          assert.ok(isJpeg(readFileSync(join(out, 'thumbnail.jpg'))));
+          await assertOwnPicture(home, join(out, 'thumbnail.jpg'));
           const frames = readdirSync(join(out, 'clip'));
           assert.ok(frames.length > 0);
-          for (const frame of frames) assert.ok(isJpeg(readFileSync(join(out, 'clip', frame))));
+          for (const frame of frames) await assertOwnPicture(home, join(out, 'clip', frame));
           outcomes.verified++;
           continue;
         }
@@ -129,24 +173,34 @@ test('get on a mixed-up relay: own verified content, or REJECTED with nothing wr
   console.log(
     `mixup get: ${JSON.stringify({ ...outcomes, rejected: Object.fromEntries(outcomes.rejected) })}`,
   );
-  assert.ok(outcomes.rejected.size > 0, 'the mixed-up relay did misdeliver, and it was refused');
+  assert.ok(outcomes.foreignServed > 0, 'the mixed-up relay served the other camera objects');
+  assert.ok(outcomes.rejected.size > 0, 'and they were refused');
 });
 
 test('events --open on a mixed-up relay: OK rows are the own camera, others REJECTED, exit 3', async () => {
   let rejected = 0;
-  // The relay misroutes at random: a bounded number of rounds until a misrouted record was listed.
-  for (let round = 0; round < 10 && rejected === 0; round++)
+  let foreignServed = 0;
+  // The relay misroutes at random: a bounded number of rounds until another camera's record was
+  // served and rejected.
+  for (let round = 0; round < 20 && (rejected === 0 || foreignServed === 0); round++)
     for (const home of homes) {
+      const mark = home.front.served.length;
       const run = await cli(home.state, ['events', home.deviceId, '--open', '--json']);
+      foreignServed += foreignServedSince(home, mark).filter((path) => /\/events\/[^/]+$/.test(path)).length;
       if (run.status === 2) {
         assert.equal(run.stderr.trim(), 'viewer: The relay refused the request.');
         continue;
       }
       const rows = (
         JSON.parse(run.stdout) as {
-          events: { status: string; reason?: string; record?: { streamId: string } }[];
+          events: { eventId: string; status: string; reason?: string; record?: { streamId: string } }[];
         }
       ).events;
+      // An event whose envelope in this run was another camera's is never an OK row.
+      for (const path of foreignServedSince(home, mark)) {
+        const row = rows.find((r) => path.endsWith(`/events/${r.eventId}`));
+        if (row) assert.notEqual(row.status, 'ok', `${path} was another camera's, yet OK`);
+      }
       for (const row of rows) {
         if (row.status === 'ok') assert.equal(row.record?.streamId, home.stream);
         else
@@ -158,40 +212,65 @@ test('events --open on a mixed-up relay: OK rows are the own camera, others REJE
       assert.equal(run.status, bad > 0 ? 3 : 0);
       rejected += bad;
     }
+  assert.ok(foreignServed > 0, 'the other camera records were served');
   assert.ok(rejected > 0, 'misrouted records were listed and rejected');
 });
 
-test('live on a mixed-up relay: the other camera frames are rejected by reason, only own frames written', async () => {
-  const runs = await Promise.all(
-    homes.map((home) =>
-      cli(home.state, [
-        'live',
-        home.deviceId,
-        home.stream,
-        '--out',
-        join(dir, `live-${home.stream}`),
-        '--seconds',
-        '4',
-      ]),
-    ),
-  );
-  for (const [i, run] of runs.entries()) {
-    const home = homes[i]!;
-    assert.equal(run.status, 3, `${home.stream}: ${run.stdout} ${run.stderr}`);
-    const reasons = [...run.stderr.matchAll(/^REJECTED (\d+)x: .+ \(([A-Z_]+)\)$/gm)];
-    assert.ok(reasons.length > 0, run.stderr);
-    for (const [, , reason] of reasons)
-      assert.ok(
-        !['NO_GRANT', 'REVOKED', 'RELAY_ERROR', 'UNREACHABLE', 'NOT_PAIRED'].includes(reason!),
-        reason,
-      );
-    const verified = Number(/^(\d+) verified frames written/m.exec(run.stdout)?.[1]);
-    const out = join(dir, `live-${home.stream}`);
-    const files = existsSync(out) ? readdirSync(out) : [];
-    assert.equal(files.length, verified);
-    for (const file of files) assert.ok(isJpeg(readFileSync(join(out, file))));
-    console.log(
-      `mixup live ${home.stream}: ${run.stdout.trim()} | ${run.stderr.trim().replace(/\n/g, ' | ')}`,
+test('live on a mixed-up relay: the other camera frames were served and rejected by reason, only own frames written', async () => {
+  const truth = new LiveTruth(homes.map((home) => home.truth));
+  const foreignFrames = homes.map(() => 0);
+  const ownFrames = homes.map(() => 0);
+  // Both homes at once (the fan-out hands one stream's frames to the other's viewer); a bounded
+  // number of runs until each was served the other camera's frames and rejected them.
+  for (let attempt = 0; attempt < 5 && foreignFrames.some((n) => n === 0); attempt++) {
+    const marks = homes.map((home) => home.front.live.length);
+    const runs = await Promise.all(
+      homes.map((home) =>
+        cli(home.state, [
+          'live',
+          home.deviceId,
+          home.stream,
+          '--out',
+          join(dir, `live-${home.stream}-${attempt}`),
+          '--seconds',
+          '10',
+        ]),
+      ),
     );
+    truth.learn(homes.flatMap((home) => home.front.live));
+    for (const [i, run] of runs.entries()) {
+      const home = homes[i]!;
+      const other = homes.find((h) => h !== home)!;
+      const bySealer = truth.framesBySealer(home.front.live.slice(marks[i]));
+      const foreign = bySealer.get(other.deviceId) ?? 0;
+      foreignFrames[i]! += foreign;
+      ownFrames[i]! += bySealer.get(home.deviceId) ?? 0;
+      const reasons = [...run.stderr.matchAll(/^REJECTED (\d+)x: .+ \(([A-Z_]+)\)$/gm)];
+      for (const [, , reason] of reasons)
+        assert.ok(
+          !['NO_GRANT', 'REVOKED', 'RELAY_ERROR', 'UNREACHABLE', 'NOT_PAIRED'].includes(reason!),
+          reason,
+        );
+      if (foreign > 0) {
+        assert.equal(run.status, 3, `${home.stream}: ${run.stdout} ${run.stderr}`);
+        assert.ok(reasons.length > 0, run.stderr);
+      }
+      const verified = Number(/^(\d+) verified frames written/m.exec(run.stdout)?.[1]);
+      const out = join(dir, `live-${home.stream}-${attempt}`);
+      const files = existsSync(out) ? readdirSync(out) : [];
+      assert.equal(files.length, verified);
+      assert.ok(
+        verified <= (bySealer.get(home.deviceId) ?? 0),
+        'no more frames written than own ones served',
+      );
+      for (const file of files) await assertOwnPicture(home, join(out, file));
+      console.log(
+        `mixup live ${home.stream}: served ${foreign} frames of the other camera; ${run.stdout.trim()} | ${run.stderr.trim().replace(/\n/g, ' | ')}`,
+      );
+    }
   }
+  assert.ok(
+    foreignFrames.every((n) => n > 0),
+    `the other camera frames served to each home: ${foreignFrames} (own ${ownFrames})`,
+  );
 });

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import {
+  formatId,
+  fromBase64Url,
+  importIdentity,
+  parseCard,
+  ready,
+  verifyEventEnvelope,
+} from '@sealcam/protocol';
 import { isJpeg } from './support/jpeg.js';
-import { launchViewerCli } from './support/viewer-cli.js';
+import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
+import { type CliRun, launchViewerCli } from './support/viewer-cli.js';
 import {
   AGENT_CLI,
   createAgent,
@@ -18,8 +27,8 @@ import {
 /** Sharing with the CLI: an owner and a second viewer (two state files), one real agent and relay. */
 const children = new Set<ChildProcess>();
 
-function launch(state: string, args: string[]) {
-  const running = launchViewerCli(state, args);
+function launch(state: string, args: string[], timeoutMs = 180_000) {
+  const running = launchViewerCli(state, args, timeoutMs);
   children.add(running.child);
   void running.done.finally(() => children.delete(running.child));
   return running;
@@ -28,6 +37,7 @@ function launch(state: string, args: string[]) {
 const cli = (state: string, args: string[]) => launch(state, args).done;
 
 let relay: TestRelay;
+let front: RelayFront | undefined;
 let agent: TestAgent;
 let dir: string;
 let owner: string;
@@ -37,6 +47,7 @@ let friendId: string;
 let ownerId: string;
 
 before(async () => {
+  await ready();
   relay = await startRelay();
   agent = createAgent(relay.base);
   dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-sharing-'));
@@ -52,6 +63,7 @@ before(async () => {
 });
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
+  await front?.close();
   await agent?.stop();
   await relay?.stop();
 });
@@ -94,7 +106,7 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   assert.match(invite, /^SCI1-[A-Z2-7]+$/);
   assert.match(share.stderr, new RegExp(`granted viewer ${friendId} access to .* until `));
 
-  const accept = await cli(friend, ['accept', invite, '--camera-name', 'Shared cam', '--timeout', '30']);
+  const accept = await cli(friend, ['accept', invite, '--camera-name', 'Shared cam', '--timeout', '120']);
   assert.equal(accept.status, 0, accept.stderr);
   assert.match(accept.stdout, /added camera "Shared cam"/);
   assert.match(accept.stdout, new RegExp(`camera id: +${deviceId}\\n`));
@@ -117,7 +129,7 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
       const viewers = await listedViewers(owner);
       return viewers.length === 2 ? viewers : null;
     },
-    15_000,
+    60_000,
     'the access list with both viewers',
   );
   assert.deepEqual(
@@ -139,16 +151,31 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   assert.match(notOwnerRevoke.stderr, /^viewer: only the camera's owner can revoke viewers/);
 
   const out = join(dir, 'friend-live');
-  const live = await cli(friend, ['live', 'shared cam', 'cam-1', '--out', out, '--frames', '10']);
+  const live = await cli(friend, [
+    'live',
+    'shared cam',
+    'cam-1',
+    '--out',
+    out,
+    '--frames',
+    '10',
+    '--seconds',
+    '120',
+  ]);
   assert.equal(live.status, 0, live.stderr);
   const files = readdirSync(out);
   assert.equal(files.length, 10);
   for (const file of files) assert.ok(isJpeg(readFileSync(join(out, file))));
 });
 
-test('revoke: the revoked viewer live view ends at once; afterwards it gets no frame and no event', async () => {
-  const running = launch(friend, ['live', deviceId, 'cam-1', '--seconds', '40']);
-  await until(() => /[1-9]\d* frames\/s/.test(running.stdout()), 15_000, 'frames before the revocation');
+/** The key epoch in a frame file's name as the CLI writes it (frame-NNNNNN-e<epoch>-c<counter>.jpg). */
+const epochOfFile = (name: string) => Number(/-e(\d+)-c\d+\./.exec(name)?.[1]);
+
+test('revoke: the revoked viewer live view ends on the revocation; the relay then refuses it; the new epoch manifest and a new event, served to it anyway, are REJECTED (NOT_RECIPIENT)', async () => {
+  const epochBefore = Math.max(...readdirSync(join(dir, 'friend-live')).map(epochOfFile));
+  assert.ok(epochBefore >= 0, 'the friend saw an epoch before');
+  const running = launch(friend, ['live', deviceId, 'cam-1', '--seconds', '300'], 320_000);
+  await until(() => /[1-9]\d* frames\/s/.test(running.stdout()), 60_000, 'frames before the revocation');
 
   const revoke = await cli(owner, ['revoke', deviceId, friendId]);
   assert.equal(revoke.status, 0, revoke.stderr);
@@ -156,7 +183,8 @@ test('revoke: the revoked viewer live view ends at once; afterwards it gets no f
   const revokedAt = Date.now();
 
   const ended = await running.done;
-  assert.ok(Date.now() - revokedAt < 20_000, `ended ${Date.now() - revokedAt} ms after the revocation`);
+  // It ended because of the revocation, long before its 300 s.
+  assert.ok(Date.now() - revokedAt < 120_000, `ended ${Date.now() - revokedAt} ms after the revocation`);
   assert.match(ended.stdout, /^[1-9]\d* verified frames in /m, 'frames before the revocation were shown');
   // The relay tells the subscriber its grant was revoked. Manifests of the new key epoch, if one
   // arrived first, are not addressed to it: rejected as NOT_RECIPIENT, and then the exit code is 3.
@@ -169,30 +197,112 @@ test('revoke: the revoked viewer live view ends at once; afterwards it gets no f
   assert.equal(ended.status, rejected.length > 0 ? 3 : 2, ended.stderr);
   console.log(`revoked during live: exit ${ended.status}, ${ended.stderr.trim().replace(/\n/g, ' | ')}`);
 
-  await until(async () => (await listedViewers(owner)).length === 1, 15_000, 'the access list without it');
+  await until(async () => (await listedViewers(owner)).length === 1, 60_000, 'the access list without it');
   assert.ok(!deviceSideViewers().has(friendId));
 
+  // The relay's access check (second line) refuses it at once: not after --seconds.
   const out = join(dir, 'after-revoke');
-  const after = await cli(friend, ['live', deviceId, 'cam-1', '--out', out, '--seconds', '10']);
+  const after = await cli(friend, ['live', deviceId, 'cam-1', '--out', out, '--seconds', '150']);
   assert.equal(after.status, 2);
   assert.match(after.stdout, /^0 verified frames written to /);
   assert.equal(after.stderr.trim(), 'viewer: The relay has no grant for you on this camera.');
-  assert.ok(after.ms < 8_000, 'refused at once, not after --seconds');
+  assert.ok(after.ms < 120_000, 'refused on the relay answer, not after --seconds');
   assert.ok(!existsSync(out), 'nothing written');
 
   const events = await cli(friend, ['events', deviceId]);
   assert.equal(events.status, 2);
   assert.equal(events.stderr.trim(), 'viewer: The relay has no grant for you on this camera.');
 
-  const still = await cli(owner, [
-    'live',
+  // The device started a new key epoch without it: the owner's frames are of a later epoch.
+  const ownerOut = join(dir, 'owner-live');
+  const epochAfter = await until(
+    async () => {
+      const still = await cli(owner, [
+        'live',
+        deviceId,
+        'cam-1',
+        '--out',
+        ownerOut,
+        '--frames',
+        '5',
+        '--seconds',
+        '120',
+      ]);
+      assert.equal(still.status, 0, still.stderr);
+      const epochs = readdirSync(ownerOut).map(epochOfFile);
+      rmSync(ownerOut, { recursive: true });
+      return epochs.length === 5 && epochs.every((epoch) => epoch > epochBefore) ? epochs[0] : null;
+    },
+    60_000,
+    'the owner seeing frames of a new epoch',
+  );
+  const newEpochSeenAt = Date.now();
+
+  // The cryptographic refusal (first line). The same friend (a copy of its state file: identity, keys,
+  // remembered manifest chain) reaches the relay through a front that forwards under the owner's
+  // session, so the relay's access check no longer stands in the way.
+  const ownerIdentity = importIdentity(fromBase64Url(JSON.parse(readFileSync(owner, 'utf8')).identity));
+  front = await startRelayFront(relay.base, ownerIdentity);
+  const friendViaFront = redirectedViewerState(friend, front.base);
+  const frontOut = join(dir, 'front-live');
+  let servedLive: CliRun | undefined;
+  for (let attempt = 0; attempt < 10 && !servedLive; attempt++) {
+    const run = await cli(friendViaFront, ['live', deviceId, 'cam-1', '--out', frontOut, '--seconds', '10']);
+    assert.match(run.stdout, /^0 verified frames written to /m, run.stdout);
+    assert.ok(!existsSync(frontOut), 'no frame written');
+    const reasons = [...run.stderr.matchAll(/^REJECTED \d+x: .* \(([A-Z_]+)\)$/gm)].map((m) => m[1]);
+    assert.ok(
+      reasons.every((reason) => reason === 'NOT_RECIPIENT'),
+      run.stderr,
+    );
+    if (reasons.length > 0) servedLive = run;
+  }
+  assert.ok(servedLive, 'the friend was handed a manifest and refused it');
+  assert.equal(servedLive.status, 3, servedLive.stderr);
+  const epochsServed = front.manifestEpochs();
+  assert.ok(epochsServed.length > 0, 'the front handed over a manifest');
+  assert.ok(
+    epochsServed.every((epoch) => epoch > epochBefore),
+    `epochs served ${epochsServed}, before ${epochBefore}`,
+  );
+  assert.ok(epochsServed.includes(epochAfter), `epochs served ${epochsServed}, owner's ${epochAfter}`);
+
+  // A new event, recorded after the new epoch began: the owner gets it, the friend is REJECTED.
+  const eventId = await until(
+    async () => {
+      const listed = await cli(owner, ['events', deviceId, '--json']);
+      const events = (JSON.parse(listed.stdout) as { events: { eventId: string; time: number }[] }).events;
+      return events.filter((event) => event.time > newEpochSeenAt).at(-1)?.eventId;
+    },
+    60_000,
+    'an event after the new epoch',
+  );
+  // The owner opens it, also through the same front (the front itself spoils nothing).
+  for (const state of [owner, redirectedViewerState(owner, front.base)]) {
+    const ownerGet = await cli(state, ['get', deviceId, eventId, '--record']);
+    assert.equal(ownerGet.status, 0, ownerGet.stderr);
+    assert.equal((JSON.parse(ownerGet.stdout) as { eventId: string }).eventId, eventId);
+  }
+  const getOut = join(dir, 'front-get');
+  const friendGet = await cli(friendViaFront, [
+    'get',
     deviceId,
-    'cam-1',
-    '--out',
-    join(dir, 'owner-live'),
-    '--frames',
-    '5',
+    eventId,
+    '--thumbnail',
+    join(getOut, 'thumbnail.jpg'),
+    '--record',
   ]);
-  assert.equal(still.status, 0, still.stderr);
-  assert.equal(readdirSync(join(dir, 'owner-live')).length, 5);
+  assert.equal(friendGet.status, 3, friendGet.stderr);
+  assert.equal(friendGet.stdout, '');
+  assert.match(friendGet.stderr.trim(), /^REJECTED: .+ \(NOT_RECIPIENT\)$/);
+  assert.ok(!existsSync(getOut), 'nothing written');
+  const envelope = front.served.find(
+    (object) => object.path === `/v1/devices/${deviceId}/events/${eventId}` && object.status === 200,
+  );
+  assert.ok(envelope, 'the front handed the friend the envelope');
+  const card = parseCard(fromBase64Url(JSON.parse(readFileSync(friend, 'utf8')).cameras[0].card));
+  assert.equal(formatId(verifyEventEnvelope(envelope.bytes, card).eventId), eventId, 'the genuine new event');
+  console.log(
+    `revoked friend via the front: epochs ${epochBefore} -> ${epochAfter}, live: ${servedLive.stderr.trim()} | get: ${friendGet.stderr.trim()}`,
+  );
 });

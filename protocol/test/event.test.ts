@@ -18,6 +18,21 @@ import { bytes, flip, NOW, rejects, throwsCode, type World, world } from './fixt
 
 const MARKER = utf8('MARKER-PLAINTEXT-0123456789');
 
+/** A time as a u64, big-endian (as the protocol writes integers) or little-endian. */
+function u64(value: number, littleEndian = false): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value), littleEndian);
+  return out;
+}
+
+/** Byte offsets where `needle` occurs in `haystack`. */
+function offsetsOf(haystack: Uint8Array, needle: Uint8Array): number[] {
+  const found: number[] = [];
+  for (let i = 0; i + needle.length <= haystack.length; i++)
+    if (needle.every((byte, j) => haystack[i + j] === byte)) found.push(i);
+  return found;
+}
+
 function sealOne(w: World, device: Identity = w.device, streamId = 'cam-1') {
   const sealer = new EventSealer({ device, streamId }, w.rng);
   const thumbnailPlain = new Uint8Array([...MARKER, ...bytes(200, 7)]);
@@ -39,12 +54,15 @@ function sealOne(w: World, device: Identity = w.device, streamId = 'cam-1') {
 }
 
 describe('events', () => {
-  it('round-trips record, thumbnail and clip for every recipient', () => {
+  it('round-trips record (with its start and end times), thumbnail and clip for every recipient', () => {
     const w = world('events');
     const e = sealOne(w);
     for (const viewer of [w.owner, w.friend]) {
       const event = openEvent(e.envelope, { viewer, device: w.device.card, eventId: e.sealer.eventId });
       assert.equal(event.record.kind, 'motion');
+      assert.equal(event.record.start, NOW);
+      assert.equal(event.record.end, NOW + 8000);
+      assert.equal(event.time, NOW, 'the public event time is the record start');
       assert.equal(event.record.score, 0.42);
       assert.deepEqual(event.record.labels, ['MARKER-LABEL']);
       assert.equal(event.record.thumbnail?.bytes, e.thumbnailPlain.length);
@@ -54,15 +72,37 @@ describe('events', () => {
     }
   });
 
-  it('invariant 1: no plaintext byte sequence (marker, labels, kind, times) is visible in sealed objects', () => {
+  it('invariant 1: no plaintext byte sequence (marker, labels, kind, record times) is visible in sealed objects; the start time only as the public event time', () => {
     const w = world('events-marker');
     const e = sealOne(w);
     const markerHex = toHex(MARKER);
+    const end = NOW + 8000;
+    // The record's times as its JSON holds them, and the end time in any binary form.
+    const hiddenTimes = [utf8(String(NOW)), utf8(String(end)), u64(end), u64(end, true), u64(NOW, true)];
     for (const object of [e.envelope, e.thumbnail, ...e.chunks]) {
       const hex = toHex(object);
       assert.ok(!hex.includes(markerHex));
       assert.ok(!hex.includes(toHex(utf8('MARKER-LABEL'))));
       assert.ok(!hex.includes(toHex(utf8('motion'))));
+      for (const time of hiddenTimes)
+        assert.deepEqual(offsetsOf(object, time), [], `time ${toHex(time)} visible`);
+    }
+    // The start is public by design (the relay lists events by it): once, in the envelope, as its time field.
+    assert.equal(parseEventEnvelope(e.envelope).time, NOW);
+    assert.equal(offsetsOf(e.envelope, u64(NOW)).length, 1, 'the start once in the envelope');
+    for (const object of [e.thumbnail, ...e.chunks]) assert.deepEqual(offsetsOf(object, u64(NOW)), []);
+  });
+
+  it('the public event time is bound: the envelope with another time is refused', () => {
+    const w = world('events-time');
+    const e = sealOne(w);
+    const [offset] = offsetsOf(e.envelope, u64(NOW));
+    assert.ok(offset !== undefined);
+    for (const delta of [1, 1000, 3_600_000]) {
+      const moved = e.envelope.slice();
+      new DataView(moved.buffer).setBigUint64(offset, BigInt(NOW + delta));
+      assert.equal(parseEventEnvelope(moved).time, NOW + delta, 'the time field was the one changed');
+      throwsCode(() => openEvent(moved, { viewer: w.owner, device: w.device.card }), 'BAD_SIGNATURE');
     }
   });
 

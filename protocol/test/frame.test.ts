@@ -192,11 +192,21 @@ describe('live frames', () => {
   });
 
   it('keeps only the most recent epochs and wipes older keys', () => {
-    const { opener } = stream();
+    const { opener, sealer } = stream();
+    const frame7 = sealer.seal(bytes(8), { keyframe: true, codec: 1 });
+    const held = () => (opener as unknown as { epochs: Map<number, { keys: { key: Uint8Array } }> }).epochs;
+    const keys = new Map<number, Uint8Array>([[7, held().get(7)!.keys.key]]);
     for (const epoch of [8, 9, 10]) {
       opener.addEpoch({ epoch, epochKey: bytes(32, epoch), notBefore: NOW, notAfter: NOW + TEN_MINUTES });
+      keys.set(epoch, held().get(epoch)!.keys.key);
     }
     assert.deepEqual(opener.epochsHeld, [9, 10]);
+    // The very key buffers the opener used for the dropped epochs are now all zero.
+    for (const epoch of [7, 8])
+      assert.deepEqual(keys.get(epoch), new Uint8Array(32), `epoch ${epoch} key wiped`);
+    for (const epoch of [9, 10])
+      assert.notDeepEqual(keys.get(epoch), new Uint8Array(32), `epoch ${epoch} key kept`);
+    throwsCode(() => opener.open(frame7, NOW), 'STALE');
   });
 
   it('every single-byte change of a frame is rejected with a typed error', () => {
@@ -228,9 +238,12 @@ describe('live frames', () => {
     throwsCode(() => new FrameOpener(options), 'MALFORMED');
   });
 
-  it('a destroyed sealer refuses to seal (its key was wiped)', () => {
+  it('a destroyed sealer wipes its key and refuses to seal', () => {
     const { sealer } = stream();
+    const key = (sealer as unknown as { keys: { key: Uint8Array } }).keys.key;
+    assert.notDeepEqual(key, new Uint8Array(32));
     sealer.destroy();
+    assert.deepEqual(key, new Uint8Array(32), 'the frame key is all zero');
     throwsCode(() => sealer.seal(bytes(8), { keyframe: false, codec: 1 }), 'EXHAUSTED');
   });
 });

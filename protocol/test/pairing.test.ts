@@ -29,7 +29,7 @@ function setup(label = 'pairing') {
 }
 
 describe('pairing', () => {
-  it('invariant 5: completes through the relay and both sides show the same safety number', () => {
+  it('invariant 5: the device opens the scanned viewer request, the viewer opens its response, and both compute the same safety number', () => {
     const { device, owner, offer, rng } = setup();
     const scanned = parsePairing(pairingLink(offer));
     const request = createPairRequest({ viewer: owner, offer: scanned, name: 'Ana phone', now: NOW }, rng);

@@ -111,6 +111,7 @@ export async function runDrill(
     return joinTallies(options, tallies, {
       reconnectAllSeconds: Math.max(...online.map((result) => result.allConnectedMs ?? 0)) / 1000,
       reconnectP99Ms: percentile(reconnectMs, 99),
+      reconnected: reconnectMs.length,
       relayPeakRssMB,
       relayFaultMisroutes,
       phaseSeconds,

@@ -36,6 +36,8 @@ export interface DrillReport {
   readonly rejected: Readonly<Record<string, number>>;
   readonly reconnectAllSeconds: number;
   readonly reconnectP99Ms: number;
+  /** Devices whose live connection was back after the storm (of `devices`). */
+  readonly reconnected: number;
   readonly relayPeakRssMB: number;
   readonly seconds: number;
   readonly servedByKind: Readonly<Record<ObjectKind, number>>;
@@ -68,7 +70,8 @@ export function joinTallies(
     | 'relayFaultMisroutes'
     | 'phaseSeconds'
     | 'seconds'
-  >,
+  > &
+    Partial<Pick<DrillReport, 'reconnected'>>,
 ): DrillReport {
   const truth = new Map<string, number>();
   for (const tally of tallies) for (const [key, home] of tally.truth) truth.set(key, home);
@@ -112,6 +115,7 @@ export function joinTallies(
     rejected,
     reconnectAllSeconds: round(measured.reconnectAllSeconds, 2),
     reconnectP99Ms: round(measured.reconnectP99Ms, 0),
+    reconnected: measured.reconnected ?? 0,
     relayPeakRssMB: measured.relayPeakRssMB,
     seconds: round(measured.seconds, 1),
     servedByKind,
@@ -150,6 +154,7 @@ export function formatReport(report: DrillReport): string {
       .map(([reason, count]) => [`rejected ${reason}`, count] as [string, number]),
     ['reconnectAllSeconds', report.reconnectAllSeconds],
     ['reconnectP99Ms', report.reconnectP99Ms],
+    ['reconnected', `${report.reconnected} of ${report.devices}`],
     ['relayPeakRssMB', report.relayPeakRssMB],
     ['seconds', report.seconds],
     ['served by kind', kinds(report.servedByKind)],

@@ -36,7 +36,7 @@ export type ToWorker =
 
 /** What a phase measured (milliseconds), beyond being done. */
 export interface PhaseResult {
-  /** `connect` and `online`: each device's time from its start until connected. */
+  /** `connect` and `online`: each connected device's time from its start until connected (one entry per device back). */
   readonly connectMs?: number[];
   /** `online`: from the start signal until the last device was connected. */
   readonly allConnectedMs?: number;

@@ -19,6 +19,8 @@ const LIVE_INTERVAL_MS = 200;
 const LIVE_MIN_FRAMES = 3;
 const LIVE_WAVE_TIMEOUT_MS = 15_000;
 const DELIVER_TIMEOUT_MS = 5 * 60_000;
+/** A device not connected by then is left out of connectMs (the report counts who came back). */
+const CONNECT_TIMEOUT_MS = 5 * 60_000;
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -31,7 +33,13 @@ async function forEachHome(work: (home: (typeof homes)[number]) => Promise<void>
 
 async function connectAll(): Promise<PhaseResult> {
   const started = performance.now();
-  const connectMs = await Promise.all(homes.map(({ device }) => device.connect()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), CONNECT_TIMEOUT_MS);
+  });
+  const connected = await Promise.all(homes.map(({ device }) => Promise.race([device.connect(), deadline])));
+  clearTimeout(timer);
+  const connectMs = connected.filter((ms): ms is number => ms !== null);
   return { connectMs, allConnectedMs: performance.now() - started };
 }
 

@@ -25,7 +25,10 @@ export interface TestAgent {
 }
 
 /** A real device agent (its CLI, as child processes) with synthetic cameras, against `relayUrl`. */
-export function createAgent(relayUrl: string, cameras = [testCamera('cam-1')]): TestAgent {
+export function createAgent(
+  relayUrl: string,
+  cameras: readonly Record<string, unknown>[] = [testCamera('cam-1')],
+): TestAgent {
   const dir = agentDir(relayUrl, { cameras });
   const init = dir.cli(['init']);
   if (init.status !== 0) throw new Error(`agent init failed: ${init.stderr}`);

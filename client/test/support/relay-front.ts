@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createAuthProof,
+  decodeLiveMessage,
+  fromBase64Url,
+  type Identity,
+  parseManifest,
+  toBase64Url,
+  WireType,
+} from '@sealcam/protocol';
+import WebSocket, { WebSocketServer } from 'ws';
+
+export interface ServedObject {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface RelayFront {
+  /** Point a viewer here (its camera's relayUrl) instead of at the relay. */
+  readonly base: string;
+  /** Every HTTP answer the relay gave and this front handed to the viewer, in order. */
+  readonly served: ServedObject[];
+  /** Every binary live message the relay sent and this front handed to the viewer, in order. */
+  readonly live: Uint8Array[];
+  /** Epochs of the key manifests among `live` (public fields, parsed without opening anything). */
+  manifestEpochs(): number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A front for a real relay, for a viewer pointed at it (its camera's relayUrl): whoever connects here
+ * is "authenticated" locally (any proof is taken), and every request and the live WebSocket are
+ * forwarded to the relay under the session of `session`, and every answer handed over is recorded.
+ *  - `session` = the viewer's own identity: a transparent tap (what exactly was this viewer served?).
+ *  - `session` = another identity the relay authorises (the camera's owner): the relay's access check
+ *    is out of the picture. A revoked viewer pointed here is served exactly what the owner is served —
+ *    the genuine current manifests, envelopes and frames — and only the cryptography can refuse it.
+ * Loopback only; the relay itself is unchanged.
+ */
+export async function startRelayFront(relayBase: string, session: Identity): Promise<RelayFront> {
+  const served: ServedObject[] = [];
+  const live: Uint8Array[] = [];
+  let token: Promise<string> | null = null;
+
+  const authenticate = async (): Promise<string> => {
+    const challengeResponse = await fetch(`${relayBase}/v1/auth/challenge`, { method: 'POST' });
+    const { challenge } = (await challengeResponse.json()) as { challenge: string };
+    const proof = createAuthProof(session, relayBase, fromBase64Url(challenge));
+    const response = await fetch(`${relayBase}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ challenge, proof: toBase64Url(proof) }),
+    });
+    if (!response.ok) throw new Error(`front auth: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { token: string }).token;
+  };
+  const sessionToken = (fresh = false): Promise<string> => {
+    if (fresh || !token) {
+      token = authenticate();
+      token.catch(() => {
+        token = null;
+      });
+    }
+    return token;
+  };
+
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const path = request.url ?? '/';
+    const reply = (status: number, payload: Uint8Array | string, type: string) => {
+      response.writeHead(status, { 'content-type': type });
+      response.end(payload);
+    };
+    if (path === '/v1/auth/challenge')
+      return reply(
+        200,
+        JSON.stringify({ challenge: toBase64Url(randomBytes(32)), expiresAt: Date.now() + 60_000 }),
+        'application/json',
+      );
+    if (path === '/v1/auth/token')
+      return reply(
+        200,
+        JSON.stringify({
+          token: 'borrowed',
+          id: 'borrowed',
+          role: 'viewer',
+          expiresAt: Date.now() + 900_000,
+        }),
+        'application/json',
+      );
+    try {
+      const forward = async (fresh: boolean) =>
+        fetch(`${relayBase}${path}`, {
+          method: request.method ?? 'GET',
+          headers: {
+            authorization: `Bearer ${await sessionToken(fresh)}`,
+            ...(request.headers['content-type'] ? { 'content-type': request.headers['content-type'] } : {}),
+          },
+          body: body.length > 0 ? body : null,
+          signal: AbortSignal.timeout(30_000),
+        });
+      let upstream = await forward(false);
+      if (upstream.status === 401) upstream = await forward(true);
+      const bytes = new Uint8Array(await upstream.arrayBuffer());
+      served.push({ method: request.method ?? 'GET', path, status: upstream.status, bytes });
+      reply(upstream.status, bytes, upstream.headers.get('content-type') ?? 'application/octet-stream');
+    } catch (error) {
+      reply(502, JSON.stringify({ error: 'front', message: String(error) }), 'application/json');
+    }
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: () => 'sealcam.v1' });
+  server.on('upgrade', (request, socket, head) => {
+    if (request.url !== '/v1/live') {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (downstream) => {
+      const pending: string[] = [];
+      let upstream: WebSocket | null = null;
+      const closeBoth = () => {
+        downstream.terminate();
+        upstream?.terminate();
+      };
+      downstream.on('message', (data, isBinary) => {
+        if (isBinary) return; // viewers send only JSON control messages
+        const text = String(data);
+        if (upstream?.readyState === WebSocket.OPEN) upstream.send(text);
+        else pending.push(text);
+      });
+      downstream.on('close', closeBoth);
+      downstream.on('error', closeBoth);
+      void sessionToken().then((bearer) => {
+        if (downstream.readyState !== WebSocket.OPEN) return;
+        upstream = new WebSocket(
+          `${relayBase.replace(/^http/, 'ws')}/v1/live`,
+          ['sealcam.v1', `bearer.${bearer}`],
+          {
+            perMessageDeflate: false,
+          },
+        );
+        upstream.on('open', () => {
+          for (const text of pending.splice(0)) upstream?.send(text);
+        });
+        upstream.on('message', (data, isBinary) => {
+          if (isBinary) {
+            const bytes = new Uint8Array(data as Buffer);
+            live.push(bytes);
+            downstream.send(bytes, { binary: true });
+          } else downstream.send(String(data));
+        });
+        upstream.on('close', closeBoth);
+        upstream.on('error', closeBoth);
+      }, closeBoth);
+    });
+  });
+
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    served,
+    live,
+    manifestEpochs() {
+      return live.flatMap((bytes) => {
+        const message = decodeLiveMessage(bytes);
+        return message.type === WireType.LiveManifest ? [parseManifest(message.payload).epoch] : [];
+      });
+    },
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A copy of a viewer's state file (the same identity, keys and remembered manifest chains) whose
+ * cameras all point at `relayUrl`: the same viewer, reaching its camera by another path.
+ */
+export function redirectedViewerState(statePath: string, relayUrl: string): string {
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as { cameras: { relayUrl: string }[] };
+  for (const camera of state.cameras) camera.relayUrl = relayUrl;
+  const path = join(mkdtempSync(join(tmpdir(), 'sealcam-redirected-')), 'viewer.json');
+  writeFileSync(path, JSON.stringify(state), { mode: 0o600 });
+  return path;
+}

@@ -7,7 +7,12 @@ import { formatId, fromBase64Url, parseCard, verifyEventEnvelope } from '@sealca
 import { openNodeViewer } from '../src/node/index.js';
 import { type LiveFrame, type Viewer, ViewerError } from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
-import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
+import {
+  assertOnlyNewEpochsServed,
+  type RelayFront,
+  redirectedViewerState,
+  startRelayFront,
+} from './support/relay-front.js';
 import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 let relay: TestRelay;
@@ -222,13 +227,7 @@ test('sharing: an invited viewer sees the camera; after revocation the relay ref
     for (const error of servedLive.rejected.filter((e) => e.subject !== 'manifest'))
       assert.equal(error.reason, 'NO_KEY_YET', `${error.subject}: ${error.message}`);
     // What the guest was handed was the genuine manifest of the new epoch (public fields).
-    const epochsServed = front.manifestEpochs();
-    assert.ok(epochsServed.length > 0, 'the front handed over a manifest');
-    assert.ok(
-      epochsServed.every((epoch) => epoch > epochBefore),
-      `epochs served ${epochsServed}, before ${epochBefore}`,
-    );
-    assert.ok(epochsServed.includes(epochAfter), `epochs served ${epochsServed}, owner's ${epochAfter}`);
+    assertOnlyNewEpochsServed(front, epochBefore, epochAfter);
 
     // A new event, recorded after the new epoch began: the owner opens it, the guest (handed its
     // envelope) cannot.
@@ -258,7 +257,7 @@ test('sharing: an invited viewer sees the camera; after revocation the relay ref
     assert.equal(formatId(parsed.eventId), newEvent.eventId, 'the new event, signed by the camera');
     assert.ok(parsed.time >= newEpochSeenAt);
     console.log(
-      `revoked guest via the front: epochs ${epochBefore} -> ${epochAfter} (served ${epochsServed}), live rejections ${servedLive.rejected.map((e) => `${e.subject}:${e.reason}`)}, new event refused NOT_RECIPIENT`,
+      `revoked guest via the front: epochs ${epochBefore} -> ${epochAfter} (served ${front.manifestEpochs()}), live rejections ${servedLive.rejected.map((e) => `${e.subject}:${e.reason}`)}, new event refused NOT_RECIPIENT`,
     );
   } finally {
     guest.close();

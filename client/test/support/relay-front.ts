@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -196,4 +197,15 @@ export function redirectedViewerState(statePath: string, relayUrl: string): stri
   const path = join(mkdtempSync(join(tmpdir(), 'sealcam-redirected-')), 'viewer.json');
   writeFileSync(path, JSON.stringify(state), { mode: 0o600 });
   return path;
+}
+
+/** The front handed over manifests, all of epochs after `epochBefore`, among them the owner's `epochAfter`. */
+export function assertOnlyNewEpochsServed(front: RelayFront, epochBefore: number, epochAfter: number): void {
+  const epochsServed = front.manifestEpochs();
+  assert.ok(epochsServed.length > 0, 'the front handed over a manifest');
+  assert.ok(
+    epochsServed.every((epoch) => epoch > epochBefore),
+    `epochs served ${epochsServed}, before ${epochBefore}`,
+  );
+  assert.ok(epochsServed.includes(epochAfter), `epochs served ${epochsServed}, owner's ${epochAfter}`);
 }

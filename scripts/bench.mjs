@@ -91,6 +91,13 @@ const rows = [
   ],
   ['relay: added latency p99, ms', relay.addedLatencyP99Ms, '—', '—', 'over the forwarder'],
   [
+    'agent: synthetic 720p camera, frames/s delivered',
+    agent.framesPerSecond,
+    agent.framesPerSecondConfigured,
+    agent.framesPerSecondRatio,
+    'the configured rate (slots skipped when busy)',
+  ],
+  [
     'agent: seal µs per 720p JPEG frame',
     agent.sealMicrosPerFrame,
     agent.rawAeadMicrosPerFrame,

@@ -27,7 +27,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   const { SEALCAM_VIEWER_STATE: _ignored, ...base } = process.env;
   return spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 120_000,
     env: { ...base, ...env },
   });
 }

@@ -16,6 +16,7 @@ import { statePaths } from './state/paths.js';
 import { runningAgentPid } from './state/run-lock.js';
 import { readStatus } from './state/status-file.js';
 import { loadViewerState, updateViewerState } from './state/viewers-store.js';
+import { stopSignal } from './stop-signal.js';
 
 interface GlobalOptions {
   config?: string;
@@ -91,7 +92,8 @@ program
     console.log(`pairing code: ${invitation.code}`);
     console.log(`valid until ${time(invitation.offer.expiresAt)}; waiting for a viewer…`);
     const abort = new AbortController();
-    process.once('SIGINT', () => abort.abort());
+    // `on`, not `once`: see stop-signal.ts (signal-exit would re-raise it during an atomic write).
+    process.on('SIGINT', () => abort.abort());
     const paired = await completePairing({ device, invitation, session, paths, log, signal: abort.signal });
     console.log(`paired with "${paired.name}" as ${accessName(paired.access)}`);
     console.log(`viewer id:     ${formatId(paired.viewer.id)}`);
@@ -154,15 +156,14 @@ program
   .action(async () => {
     const cfg = config();
     const log = createLogger();
+    // Listening before the start: a signal that comes while it runs (or right after its "agent
+    // running" line) stops the agent once it has started, instead of killing it.
+    const stopped = stopSignal();
     const agent = await Agent.start(cfg, log);
     console.error(
       `sealcam-agent running: device ${agent.deviceId}, relay ${cfg.relayUrl}, ${cfg.cameras.length} camera(s)`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     const forced = setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);

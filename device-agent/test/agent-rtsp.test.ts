@@ -32,17 +32,24 @@ test('a gateway with an RTSP camera (real ffmpeg on loopback): the paired viewer
   try {
     await run.waitFor(/agent running/);
     // ffmpeg probes the stream for a few seconds before its first frame.
-    let frames: Uint8Array[] = [];
-    for (let attempt = 0; attempt < 6 && frames.length < 3; attempt++) {
-      const live = await viewer.watchLive('door', 2500);
-      assert.deepEqual(live.rejected, []);
-      frames = live.frames;
-    }
-    assert.ok(frames.length >= 3, `live RTSP frames opened: ${frames.length}`);
+    const live = await viewer.watchLiveUntil(
+      'door',
+      (watch) => watch.frames.length >= 3,
+      '3 live RTSP frames',
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    assert.deepEqual(live.rejected, []);
+    const { frames } = live;
     const meta = await sharp(frames.at(-1)!).metadata();
     assert.equal(meta.format, 'jpeg');
     assert.deepEqual([meta.width, meta.height], [320, 240]);
   } finally {
-    assert.equal(await run.stop(), 0);
+    assert.equal(
+      await run.stop(),
+      0,
+      `SIGTERM stops the agent cleanly (signal ${run.child.signalCode}): ${run.stderr.join('').slice(-2000)}`,
+    );
   }
 });

@@ -14,10 +14,19 @@ import {
 } from '../src/camera/synthetic.js';
 import { recordUntil } from './support/camera-recording.js';
 
-/** Starts the camera, collects frames until `count` or `timeoutMs`, stops it. */
-async function collect(camera: SyntheticCamera, count: number, timeoutMs: number): Promise<CameraFrame[]> {
-  const { frames, errors } = await recordUntil(camera, (frames) => frames.length >= count, timeoutMs);
+/**
+ * Starts the camera, collects frames until `enough` holds, stops it. The deadline is generous: on a
+ * busy machine the camera skips slots (it never queues them), so frames come later, not wrong.
+ */
+async function collectUntil(
+  camera: SyntheticCamera,
+  enough: (frames: CameraFrame[]) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<CameraFrame[]> {
+  const { frames, errors } = await recordUntil(camera, enough, timeoutMs);
   assert.deepEqual(errors, []);
+  assert.ok(enough(frames), `timed out after ${timeoutMs} ms waiting for ${what}: ${frames.length} frames`);
   return frames;
 }
 
@@ -58,17 +67,27 @@ const t0 = Date.UTC(2025, 4, 6, 7, 8, 9, 100);
 const frameMs = 1000 / scene.fps;
 
 describe('synthetic camera', () => {
-  it('delivers JPEGs of the configured size at about the configured rate, with increasing capture times', async () => {
+  // The delivered rate on an idle machine is a benchmark figure (npm run bench:agent), not a test:
+  // under load the camera skips slots by design. What holds on any machine is checked here.
+  it('delivers JPEGs of the configured size in capture order, never faster than the configured rate', async () => {
     const camera = new SyntheticCamera({ cameraId: 'synthetic-1', motionSeconds: 0 });
     const startedAt = Date.now();
-    const frames = await collect(camera, 1000, 1500);
-    const seconds = (Date.now() - startedAt) / 1000;
-    assert.ok(frames.length >= 15 * seconds * 0.75, `${frames.length} frames in ${seconds} s at 15 fps`);
-    assert.ok(frames.length <= 15 * seconds + 2, `${frames.length} frames in ${seconds} s at 15 fps`);
-    for (let i = 1; i < frames.length; i++) assert.ok(frames[i]!.capturedAt > frames[i - 1]!.capturedAt);
-    const span = (frames.at(-1)!.capturedAt - frames[0]!.capturedAt) / 1000;
-    const rate = (frames.length - 1) / span;
-    assert.ok(rate > 12 && rate < 16.5, `measured ${rate.toFixed(1)} fps`);
+    const frames = await collectUntil(camera, (frames) => frames.length >= 15, '15 frames');
+    const ms = Date.now() - startedAt;
+    for (let i = 1; i < frames.length; i++)
+      assert.ok(
+        frames[i]!.capturedAt > frames[i - 1]!.capturedAt,
+        `frame ${i} captured after frame ${i - 1}`,
+      );
+    // Each frame has its own slot 1/15 s apart, the first at start(): never more than that many.
+    assert.ok(
+      frames.length <= Math.floor((ms * 15) / 1000) + 2,
+      `${frames.length} frames in ${ms} ms: faster than 15 fps`,
+    );
+    assert.ok(
+      frames.at(-1)!.capturedAt - frames[0]!.capturedAt >= ((frames.length - 1) * 1000) / 15 - 20,
+      `${frames.length} capture times span only ${frames.at(-1)!.capturedAt - frames[0]!.capturedAt} ms`,
+    );
     for (const frame of [frames[0]!, frames.at(-1)!]) {
       assert.equal(frame.cameraId, 'synthetic-1');
       assert.equal(frame.width, 1280);
@@ -85,10 +104,15 @@ describe('synthetic camera', () => {
 
   it('burns in a clock: its area changes between frames a second apart', async () => {
     const camera = new SyntheticCamera({ cameraId: 'clock', width: 640, height: 360, fps: 10 });
-    const frames = await collect(camera, 12, 3000);
+    const aSecondLater = (frames: CameraFrame[]) =>
+      frames.find((frame) => frame.capturedAt - frames[0]!.capturedAt >= 1000);
+    const frames = await collectUntil(
+      camera,
+      (frames) => aSecondLater(frames) !== undefined,
+      'a frame 1 s later',
+    );
     const first = frames[0]!;
-    const later = frames.find((frame) => frame.capturedAt - first.capturedAt >= 1000);
-    assert.ok(later, 'a frame a second after the first');
+    const later = aSecondLater(frames)!;
     const decode = async (frame: CameraFrame) => (await sharp(frame.jpeg).raw().toBuffer()) as Buffer;
     const [a, b] = [await decode(first), await decode(later)];
     const { clock } = new SyntheticRenderer(camera.scene).textAreas;
@@ -170,10 +194,12 @@ describe('synthetic camera', () => {
       () => frames++,
       (error) => assert.fail(error),
     );
-    for (let i = 0; i < 200 && frames < 3; i++) await sleep(10);
-    assert.ok(frames >= 3, 'frames before stop');
+    const deadline = Date.now() + 60_000;
+    while (frames < 3 && Date.now() < deadline) await sleep(10);
+    assert.ok(frames >= 3, `frames before stop: ${frames} in 60 s`);
     await camera.stop();
     const atStop = frames;
+    // stop() resolved after the frame in progress: nothing may follow, however long we look.
     await sleep(300);
     assert.equal(frames, atStop);
   });

@@ -4,8 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
 import WebSocket from 'ws';
 import { publishStream } from './support/live-stream.js';
-import { authenticate, connectLive, http, registerViewers } from './support/relay-client.js';
+import {
+  authenticate,
+  connectLive,
+  http,
+  registerViewers,
+  waitForCachedKeyframe,
+} from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { waitFor } from './support/wait.js';
 import { idOf, people } from './support/world.js';
 
 await ready();
@@ -24,7 +31,7 @@ function brokenUpgrade(port: number, token: string): Promise<string> {
     });
     socket.on('error', () => resolve(answer));
     socket.on('close', () => resolve(answer));
-    socket.setTimeout(3000, () => socket.destroy());
+    socket.setTimeout(30_000, () => socket.destroy());
   });
 }
 
@@ -32,7 +39,7 @@ function openStatus(url: string, token: string): Promise<{ status: number; ws: W
   return new Promise((resolve) => {
     const ws = new WebSocket(url, ['sealcam.v1', `bearer.${token}`]);
     ws.on('error', () => {});
-    const timer = setTimeout(() => resolve({ status: -1, ws }), 5000);
+    const timer = setTimeout(() => resolve({ status: -1, ws }), 60_000);
     ws.once('open', () => {
       clearTimeout(timer);
       resolve({ status: 101, ws });
@@ -66,8 +73,12 @@ describe('abuse resistance (from the security review)', () => {
   it('an upgrade that ws refuses gives its connection slot back', async () => {
     const port = Number(new URL(running.base).port);
     for (let i = 0; i < 20; i++) assert.match(await brokenUpgrade(port, tokens.owner!), /^HTTP\/1.1 400/);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal((await http(running.base, 'GET', '/healthz')).json?.connections, 0);
+    // 20 refused upgrades against a cap of 3 per identity: a leaked slot would stay taken for good.
+    await waitFor(
+      async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
+      30_000,
+      'no connection left open',
+    );
     const { status, ws } = await openStatus(`${running.wsBase}/v1/live`, tokens.owner!);
     assert.equal(status, 101);
     ws.close();
@@ -98,21 +109,33 @@ describe('abuse resistance (from the security review)', () => {
     const viewer = await connectLive(running.wsBase, tokens.owner!);
     for (let i = 0; i < 30; i++)
       viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: `cam-${i}` });
-    await viewer.waitControl((m) => m.op === 'error' && m.reason === 'too-many-subscriptions');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every subscribe is answered (subscribed, or refused at once over the cap): wait for all 30.
+    const answered = () =>
+      viewer.control.filter(
+        (m) => m.op === 'subscribed' || (m.op === 'error' && m.reason === 'too-many-subscriptions'),
+      ).length;
+    await waitFor(() => answered() === 30, 60_000, 'an answer to each of the 30 subscribes');
     assert.equal(viewer.control.filter((m) => m.op === 'subscribed').length, 4);
     await viewer.close();
     const ghost = await connectLive(running.wsBase, tokens.owner!);
     for (let i = 0; i < 4; i++)
       ghost.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: `ghost-${i}` });
     ghost.ws.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const hub = running.relay.hub as unknown as {
       streamViewers: Map<string, unknown>;
       liveInterest: Map<string, number>;
     };
-    assert.equal(hub.streamViewers.size, 0);
-    assert.equal(hub.liveInterest.size, 0);
+    // Once the relay has seen the connection end, every subscribe still in flight must find it closed.
+    await waitFor(
+      async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
+      30_000,
+      'the relay to see the viewer go',
+    );
+    await waitFor(
+      () => hub.streamViewers.size === 0 && hub.liveInterest.size === 0,
+      30_000,
+      'no stream registration left behind',
+    );
   });
 
   it('a viewer dropped from the access list loses its live feed at once (second line)', async () => {
@@ -151,7 +174,12 @@ describe('abuse resistance (from the security review)', () => {
     stream.send('key', true);
     const bare = publishStream({ send: () => {} } as never, p.device, [p.owner], 'no-manifest');
     device.send(bare.message('key without manifest', true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A device's messages are handled in order: once a later stream's keyframe is cached, the
+    // keyframe without a manifest has been handled too.
+    const marker = publishStream(device, p.device, [p.owner], 'after-both');
+    const markerKey = marker.message('marker key', true);
+    device.send(markerKey);
+    await waitForCachedKeyframe(running.base, tokens.owner!, markerKey);
     const cached = (streamId: string) =>
       http(running.base, 'GET', `/v1/devices/${idOf(p.device)}/streams/${streamId}/keyframe`, {
         token: tokens.owner,

@@ -5,8 +5,16 @@ import { Access, ready } from '@sealcam/protocol';
 import WebSocket from 'ws';
 import type { ViewerConnection } from '../src/live/viewer-connection.js';
 import { openLiveMessages, publishStream } from './support/live-stream.js';
-import { authenticate, connectLive, http, type LiveClient, registerViewers } from './support/relay-client.js';
+import {
+  authenticate,
+  connectLive,
+  http,
+  type LiveClient,
+  registerViewers,
+  waitForCachedKeyframe,
+} from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { waitFor } from './support/wait.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -110,10 +118,13 @@ describe('live relay (memory store)', () => {
     assert.ok(written[0]! >= 10, `first write carried ${written[0]} chunks`);
   });
 
-  /** A viewer subscribing after the device sent `messages`: what it opens of its first two messages. */
+  /**
+   * A viewer subscribing after the device sent `messages` (the first a keyframe, cached before the
+   * viewer comes): what it opens of its first two messages.
+   */
   async function joinLate(...messages: Uint8Array[]): Promise<{ late: LiveClient; opened: string[] }> {
     for (const message of messages) device.send(message);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForCachedKeyframe(running.base, tokens.friend!, messages[0]!);
     const late = await connectLive(running.wsBase, tokens.friend!);
     late.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
     const subscribed = await late.waitControl((m) => m.op === 'subscribed');
@@ -164,12 +175,16 @@ describe('live relay (memory store)', () => {
   });
 
   it('a slow viewer gets bounded memory and drops; a fast viewer loses nothing', async () => {
+    const hub = running.relay.hub as unknown as { streamViewers: Map<string, Set<unknown>> };
+    const stream = `${idOf(p.device)}/cam-1`;
+    await waitFor(() => !hub.streamViewers.has(stream), 60_000, 'the earlier viewers gone');
     const slow = await connectLive(running.wsBase, tokens.friend!, { readPaused: true });
     const fast = await connectLive(running.wsBase, tokens.owner!);
     for (const client of [slow, fast])
       client.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
     await fast.waitControl((m) => m.op === 'subscribed');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The slow viewer reads nothing, so it cannot see its own "subscribed": the relay must show it.
+    await waitFor(() => hub.streamViewers.get(stream)?.size === 2, 60_000, 'both viewers subscribed');
     const start = fast.binary.length;
     const big = 'x'.repeat(60_000);
     const count = 300;
@@ -182,7 +197,7 @@ describe('live relay (memory store)', () => {
         for (const viewer of viewers) maxBuffered = Math.max(maxBuffered, viewer.ws.bufferedAmount);
       }
     }
-    await fast.waitBinary(start + count, 30_000);
+    await fast.waitBinary(start + count, 120_000);
     const metrics = await http(running.base, 'GET', '/metrics');
     const dropped = /sealcam_relay_frames_dropped_total\{reason="(slow-viewer|awaiting-keyframe)"\} (\d+)/g;
     let drops = 0;

@@ -11,6 +11,7 @@ import {
   type HttpResult,
   http as rawHttp,
   registerViewers,
+  waitForCachedKeyframe,
 } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
 import { idOf, MARKER, people, sealedEvent } from './support/world.js';
@@ -93,8 +94,10 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
     const viewer = await connectLive(running.wsBase, viewerToken);
     const stream = publishStream(device, p.device, [p.owner]);
     const frame = (i: number) => stream.message(`${MARKER} frame ${i}`, i % 3 === 0);
-    device.send(frame(0));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = frame(0);
+    device.send(first);
+    // The viewer joins once frame 0 is the cached keyframe, so it gets it first.
+    await waitForCachedKeyframe(running.base, viewerToken, first);
     viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
     await viewer.waitControl((m) => m.op === 'subscribed');
     for (let i = 1; i <= 9; i++) device.send(frame(i));

@@ -70,7 +70,7 @@ describe('redis bus', () => {
     assert.equal(await a.publish(channel, large), 1);
     assert.equal(await a.publish(channel, empty), 1);
     assert.equal(await a.publish(channel, view), 1);
-    await waitFor(() => received.length === 4, 5000, 'four messages');
+    await waitFor(() => received.length === 4, 30_000, 'four messages');
     assert.deepEqual(received, [small, large, empty, new Uint8Array([0, 0xff, 0xc3, 0x28])]);
     await b.unsubscribe(channel, listener);
   });
@@ -85,7 +85,7 @@ describe('redis bus', () => {
     assert.equal(await a.publish(channel, new Uint8Array([2])), 1);
     // B's message reaches A after A's own ones would have: once it is there, A's were dropped.
     assert.equal(await b.publish(channel, new Uint8Array([3])), 1);
-    await waitFor(() => atA.received.length === 1 && atB.received.length === 1, 5000, 'deliveries');
+    await waitFor(() => atA.received.length === 1 && atB.received.length === 1, 30_000, 'deliveries');
     assert.deepEqual(atA.received, [new Uint8Array([3])]);
     assert.deepEqual(atB.received, [new Uint8Array([2])]);
     await a.unsubscribe(channel, atA.listener);
@@ -103,17 +103,17 @@ describe('redis bus', () => {
     await b.subscribe(channel, second.listener);
     await b.subscribe(channel, second.listener); // the same listener twice counts once
     assert.equal(await a.publish(channel, new Uint8Array([1])), 1, 'one subscription for the process');
-    await waitFor(() => first.received.length === 1 && second.received.length === 1, 5000, 'both');
+    await waitFor(() => first.received.length === 1 && second.received.length === 1, 30_000, 'both');
 
     await b.unsubscribe(channel, first.listener);
     assert.equal(await a.publish(channel, new Uint8Array([2])), 1, 'still subscribed for the second');
-    await waitFor(() => second.received.length === 2, 5000, 'second listener');
+    await waitFor(() => second.received.length === 2, 30_000, 'second listener');
 
     await b.unsubscribe(channel, second.listener);
     assert.equal(await a.publish(channel, new Uint8Array([3])), 0, 'the last unsubscribe unsubscribed');
     // A barrier on another channel of the same connection: anything for `channel` would be earlier.
     assert.equal(await a.publish(other, new Uint8Array([9])), 1);
-    await waitFor(() => bystander.received.length === 1, 5000, 'barrier');
+    await waitFor(() => bystander.received.length === 1, 30_000, 'barrier');
     assert.equal(first.received.length, 1);
     assert.equal(second.received.length, 2);
     await b.unsubscribe(channel, second.listener); // unknown listener: no effect, no error
@@ -133,7 +133,7 @@ describe('redis bus', () => {
       await bus.subscribe(channel, good.listener);
       assert.equal(await a.publish(channel, new Uint8Array([5])), 1);
       assert.equal(await a.publish(channel, new Uint8Array([6])), 1);
-      await waitFor(() => good.received.length === 2, 5000, 'deliveries');
+      await waitFor(() => good.received.length === 2, 30_000, 'deliveries');
       assert.equal(bus.isReady(), true, 'the connection survived');
       assert.equal(errors.length, 2);
     } finally {
@@ -147,12 +147,12 @@ describe('redis bus', () => {
     await Promise.all(listeners.map(({ listener }) => b.subscribe(channel, listener)));
     await Promise.all(listeners.slice(0, 9).map(({ listener }) => b.unsubscribe(channel, listener)));
     assert.equal(await a.publish(channel, new Uint8Array([1])), 1);
-    await waitFor(() => listeners[9]!.received.length === 1, 5000, 'the remaining listener');
+    await waitFor(() => listeners[9]!.received.length === 1, 30_000, 'the remaining listener');
     const racing = listeners.flatMap(({ listener }) => [
       b.subscribe(channel, listener),
       b.unsubscribe(channel, listener),
     ]);
-    await within(Promise.all(racing), 5000, 'racing operations');
+    await within(Promise.all(racing), 30_000, 'racing operations');
     assert.equal(await a.publish(channel, new Uint8Array([2])), 0, 'every listener ended unsubscribed');
   });
 
@@ -178,7 +178,7 @@ describe('redis bus', () => {
       const { listener, received } = recorder();
       await y.subscribe(channel, listener);
       assert.equal(await x.publish(channel, new Uint8Array([7, 0, 7])), 1);
-      await waitFor(() => received.length === 1, 5000, 'classic delivery');
+      await waitFor(() => received.length === 1, 30_000, 'classic delivery');
       assert.deepEqual(received, [new Uint8Array([7, 0, 7])]);
       // The prefix isolates: a sharded bus with no prefix does not hear it.
       assert.equal(await a.publish(channel, new Uint8Array([1])), 0);
@@ -204,43 +204,49 @@ describe('redis bus', () => {
       await subscriber.subscribe(kept, listener);
       await subscriber.subscribe(dropped, droppedListener.listener);
       assert.equal(await publisher.publish(kept, new Uint8Array([1])), 1);
-      await waitFor(() => received.length === 1, 5000, 'delivery before the kill');
+      await waitFor(() => received.length === 1, 30_000, 'delivery before the kill');
 
       // Frames keep being published, unawaited, while Redis dies under them.
       const inFlight: Promise<number>[] = [];
       for (let i = 0; i < 50; i++) inFlight.push(publisher.publish(kept, new Uint8Array([i])));
       await own.kill();
       for (let i = 0; i < 50; i++) inFlight.push(publisher.publish(kept, new Uint8Array([i])));
-      await waitFor(() => !publisher.isReady() && !subscriber.isReady(), 3000, 'both buses not ready');
+      await waitFor(() => !publisher.isReady() && !subscriber.isReady(), 30_000, 'both buses not ready');
 
+      // Fails at once, not after the 5 s command timeout (the bound leaves room for a busy machine).
       const started = Date.now();
       assert.equal(await publisher.publish(kept, new Uint8Array([2])), -1);
-      assert.ok(Date.now() - started < 1000, 'publish fails fast');
-      const counts = await within(Promise.all(inFlight), 6000, 'publishes during the kill');
+      assert.ok(Date.now() - started < 4000, `publish fails fast (${Date.now() - started} ms)`);
+      const counts = await within(Promise.all(inFlight), 30_000, 'publishes during the kill');
       assert.ok(counts.every((count) => count === 1 || count === -1));
       assert.ok(counts.includes(-1));
 
       // A first subscription cannot be made while Redis is down; it rejects with nothing kept.
       const lateListener = recorder();
-      await assert.rejects(within(subscriber.subscribe(late, lateListener.listener), 3000, 'subscribe'));
+      await assert.rejects(
+        within(subscriber.subscribe(late, lateListener.listener), 30_000, 'subscribe'),
+        (error: Error) => !/did not settle/.test(error.message),
+        'the subscribe itself rejects (it does not hang)',
+      );
       // Unsubscribing works offline: delivery stops now, Redis is told when it is back.
-      await within(subscriber.unsubscribe(dropped, droppedListener.listener), 3000, 'unsubscribe');
+      await within(subscriber.unsubscribe(dropped, droppedListener.listener), 30_000, 'unsubscribe');
 
       await own.restart();
-      await waitFor(() => publisher.isReady() && subscriber.isReady(), 5000, 'both buses ready again');
+      await waitFor(() => publisher.isReady() && subscriber.isReady(), 30_000, 'both buses ready again');
       const before = received.length;
       assert.equal(await publisher.publish(kept, new Uint8Array([3])), 1, 'resubscribed after the restart');
-      await waitFor(() => received.length === before + 1, 5000, 'delivery after the restart');
+      await waitFor(() => received.length === before + 1, 30_000, 'delivery after the restart');
       assert.deepEqual(received[received.length - 1], new Uint8Array([3]));
 
       // The channel unsubscribed during the outage is dropped once Redis is back.
       let count = -1;
-      for (let i = 0; i < 100; i++) {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
         count = await publisher.publish(dropped, new Uint8Array([4]));
         if (count === 0) break;
         await sleep(20);
       }
-      assert.equal(count, 0);
+      assert.equal(count, 0, 'the channel unsubscribed offline is dropped within 30 s of the restart');
       assert.equal(droppedListener.received.length, 0);
       assert.equal(
         await publisher.publish(late, new Uint8Array([5])),
@@ -249,13 +255,13 @@ describe('redis bus', () => {
       );
       await subscriber.subscribe(late, lateListener.listener);
       assert.equal(await publisher.publish(late, new Uint8Array([6])), 1);
-      await waitFor(() => lateListener.received.length === 1, 5000, 'late subscription works');
+      await waitFor(() => lateListener.received.length === 1, 30_000, 'late subscription works');
       assert.ok(errors.length > 0, 'connection errors were reported, not thrown');
 
       // close() does not hang while Redis is down.
       await own.kill();
-      await waitFor(() => !subscriber.isReady(), 3000, 'not ready after the second kill');
-      await within(Promise.all([publisher.close(), subscriber.close()]), 3000, 'close');
+      await waitFor(() => !subscriber.isReady(), 30_000, 'not ready after the second kill');
+      await within(Promise.all([publisher.close(), subscriber.close()]), 30_000, 'close');
       assert.equal(await publisher.publish(kept, new Uint8Array([7])), -1, 'a closed bus resolves -1');
     } finally {
       await publisher.close();

@@ -72,11 +72,11 @@ describe('Redis killed and restarted during traffic', () => {
         if (result.committed) acknowledged.push(result.event.eventId);
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => statuses.length >= 4, 60_000, 'traffic flowing before the kill');
     await redis.kill();
     await waitFor(
       async () => (await http(running.base, 'GET', '/readyz')).status === 503,
-      10_000,
+      60_000,
       'not ready',
     );
     const down = await http(running.base, 'GET', url, { token: viewerToken });
@@ -87,7 +87,7 @@ describe('Redis killed and restarted during traffic', () => {
     await redis.restart();
     await waitFor(
       async () => (await http(running.base, 'GET', '/readyz')).status === 200,
-      15_000,
+      60_000,
       'ready again',
     );
     stop = true;

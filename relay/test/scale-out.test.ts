@@ -5,7 +5,13 @@ import { openLiveMessages, publishStream } from './support/live-stream.js';
 import { requireProgram } from './support/prerequisite.js';
 import { TestRedis } from './support/redis-server.js';
 import { type ChildRelay, startChildRelay } from './support/relay-child.js';
-import { authenticate, connectLive, http, registerViewers } from './support/relay-client.js';
+import {
+  authenticate,
+  connectLive,
+  http,
+  registerViewers,
+  waitForCachedKeyframe,
+} from './support/relay-client.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -39,9 +45,11 @@ describe('scale-out: two relay processes share one Redis', () => {
     await registerViewers(b.base, p.device, deviceToken, [{ identity: p.owner, access: Access.Owner }]);
 
     const device = await connectLive(b.wsBase, deviceToken);
-    const { send } = publishStream(device, p.device, [p.owner]);
-    send('before the viewer', true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { send, message } = publishStream(device, p.device, [p.owner]);
+    const first = message('before the viewer', true);
+    device.send(first);
+    // In the shared store, seen from relay A, before the viewer joins there.
+    await waitForCachedKeyframe(a.base, viewerToken, first);
 
     const viewer = await connectLive(a.wsBase, viewerToken);
     viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
@@ -53,7 +61,7 @@ describe('scale-out: two relay processes share one Redis', () => {
     );
     await viewer.waitControl((m) => m.op === 'watching');
     // Frames published on B reach A once A subscribed to the device's channel (first keyframe or probe).
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     let i = 0;
     while (Date.now() < deadline && viewer.binary.length < 12) {
       send(`live ${i}`, i % 5 === 0);

@@ -18,8 +18,11 @@ export interface RunningCli {
   stdout(): string;
 }
 
-/** Starts `viewer --state <state> ...args` as a child process, killed after `timeoutMs`. */
-export function launchViewerCli(state: string, args: string[], timeoutMs = 45_000): RunningCli {
+/**
+ * Starts `viewer --state <state> ...args` as a child process, killed after `timeoutMs` (generous: it
+ * only ends a hung command; a busy machine starts and runs node slowly).
+ */
+export function launchViewerCli(state: string, args: string[], timeoutMs = 120_000): RunningCli {
   const started = Date.now();
   const child = spawn(process.execPath, [VIEWER_CLI, '--state', state, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,8 @@ export function createAgent(
     async stop() {
       await Promise.all(
         commands.map(async (command) => {
-          const timer = setTimeout(() => void command.kill(), 10_000);
+          // The agent gives up a stuck stop after 15 s itself; this only ends a hung process.
+          const timer = setTimeout(() => void command.kill(), 30_000);
           await command.stop();
           clearTimeout(timer);
         }),

@@ -27,8 +27,14 @@ export function testCamera(id: string, overrides: Record<string, unknown> = {}) 
 export interface AgentDir {
   readonly stateDir: string;
   readonly configPath: string;
-  /** Runs a CLI command to completion. */
-  cli(args: string[], timeoutMs?: number): { status: number | null; stdout: string; stderr: string };
+  /**
+   * Runs a CLI command to completion. `status` is null only if the command was killed: by a signal
+   * (`signal`), e.g. after `timeoutMs` (generous by default: a loaded machine starts node slowly).
+   */
+  cli(
+    args: string[],
+    timeoutMs?: number,
+  ): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 }
 
 /** A fresh state directory with a config file pointing at `relayUrl`. */
@@ -52,13 +58,17 @@ export function agentDir(relayUrl: string, config: Record<string, unknown> = {})
   return {
     stateDir,
     configPath,
-    cli(args, timeoutMs = 30_000) {
+    cli(args, timeoutMs = 120_000) {
       const result = spawnSync(process.execPath, [CLI, '--state', stateDir, ...args], {
         encoding: 'utf8',
         timeout: timeoutMs,
         env: { ...process.env, SEALCAM_AGENT_LOG_LEVEL: 'info' },
       });
-      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+      const stderr =
+        result.signal === null
+          ? result.stderr
+          : `${result.stderr}[device-agent ${args.join(' ')} killed by ${result.signal}${result.error ? `: ${result.error.message}` : ''}]`;
+      return { status: result.status, signal: result.signal, stdout: result.stdout, stderr };
     },
   };
 }
@@ -107,7 +117,7 @@ export function startCli(dir: AgentDir, args: string[]): RunningCli {
     stdout,
     stderr,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = pattern.exec(stdout.join('') + stderr.join(''));
@@ -122,7 +132,9 @@ export function startCli(dir: AgentDir, args: string[]): RunningCli {
         const timer = setTimeout(() => {
           cleanup();
           reject(
-            new Error(`timed out waiting for ${pattern}: ${stdout.join('')}${stderr.join('').slice(-4000)}`),
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${pattern}: ${stdout.join('')}${stderr.join('').slice(-4000)}`,
+            ),
           );
         }, timeoutMs);
         const cleanup = () => {
@@ -158,7 +170,7 @@ export function agentStatus(dir: AgentDir): {
   };
 } {
   const result = dir.cli(['status', '--json']);
-  if (result.status !== 0) throw new Error(`status failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`status failed (exit ${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
@@ -179,7 +191,9 @@ export async function until<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+  );
 }
 
 /** Pairs a viewer through `sealcam-agent pair`, returning both safety numbers. */

@@ -17,6 +17,7 @@ export interface FakeRelayBehaviour {
 export async function startFakeRelay(behaviour: FakeRelayBehaviour) {
   const requests: string[] = [];
   const hanging: ServerResponse[] = [];
+  let abandoned = 0;
   let upgrades = 0;
   const live = new WebSocketServer({ noServer: true });
   const server = createServer(async (request, response) => {
@@ -38,6 +39,10 @@ export async function startFakeRelay(behaviour: FakeRelayBehaviour) {
     const answer = behaviour.http?.(request, body);
     if (answer === 'hang') {
       hanging.push(response);
+      // The client gave up on it (its own timeout) before the test ended it.
+      response.once('close', () => {
+        if (!stopping) abandoned++;
+      });
       return;
     }
     if (!answer) return send(404, { error: 'not-found', message: 'fake relay' });
@@ -54,14 +59,24 @@ export async function startFakeRelay(behaviour: FakeRelayBehaviour) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let stopping = false;
   return {
     base,
     requests,
     get upgrades() {
       return upgrades;
     },
+    /** Requests answered with 'hang' that are still open. */
+    get stalled() {
+      return hanging.filter((response) => !response.destroyed && !response.writableEnded).length;
+    },
+    /** Requests answered with 'hang' that the client closed while the fake relay was running. */
+    get abandoned() {
+      return abandoned;
+    },
     live,
     async stop() {
+      stopping = true;
       for (const response of hanging) response.destroy();
       for (const client of live.clients) client.terminate();
       live.close();

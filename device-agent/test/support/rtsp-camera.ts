@@ -227,8 +227,8 @@ export class RtspTestCamera {
 
 /** ffmpeg's SDP, made into a DESCRIBE answer: no fixed address or port, control URLs added. */
 async function waitForSdp(path: string, ffmpeg: ChildProcess, stderr: () => string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (ffmpeg.exitCode !== null) throw new Error(`test camera ffmpeg exited early: ${stderr()}`);
     let text = '';
     try {
@@ -248,5 +248,5 @@ async function waitForSdp(path: string, ffmpeg: ChildProcess, stderr: () => stri
     }
     await sleep(20);
   }
-  throw new Error(`test camera ffmpeg wrote no SDP within 10 s: ${stderr()}`);
+  throw new Error(`test camera ffmpeg wrote no SDP within 60 s: ${stderr()}`);
 }

@@ -23,6 +23,17 @@ import {
 } from '@sealcam/protocol';
 import WebSocket from 'ws';
 
+/** What a viewer opened of a live stream so far. */
+export interface LiveWatch {
+  /** The opened frames' JPEGs, in arrival order. */
+  frames: Uint8Array[];
+  epochs: Set<number>;
+  /** Every rejection, by reason code. */
+  rejected: string[];
+  manifests: number;
+  epochKeys: Uint8Array[];
+}
+
 /**
  * A viewer made of protocol calls and plain HTTP, for testing the agent end to end (the SDK of the
  * client package is built on the same calls).
@@ -53,7 +64,7 @@ export class TestViewer {
           ...(body ? { 'content-type': 'application/octet-stream' } : {}),
         },
         body: body ?? null,
-        signal: AbortSignal.timeout(15_000),
+        signal: AbortSignal.timeout(60_000),
       });
     };
     let response = await send();
@@ -79,7 +90,7 @@ export class TestViewer {
   }
 
   /** Answers a pairing code the agent printed; resolves with the safety number. */
-  async pair(code: string, name = 'test viewer', timeoutMs = 20_000): Promise<string> {
+  async pair(code: string, name = 'test viewer', timeoutMs = 60_000): Promise<string> {
     const offer = parsePairing(code);
     const request = createPairRequest({ viewer: this.identity, offer, name, now: Date.now() });
     const path = `/v1/pairing/${formatId(offer.deviceId)}/${formatId(pairingId(offer.secret))}`;
@@ -99,7 +110,7 @@ export class TestViewer {
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error('no pairing response in time');
+    throw new Error(`no pairing response within ${timeoutMs} ms`);
   }
 
   async listEvents(): Promise<{ eventId: string; streamId: string; time: number }[]> {
@@ -148,6 +159,51 @@ export class TestViewer {
    * frames' JPEGs, the epochs seen and every rejection reason.
    */
   async watchLive(streamId: string, durationMs: number, previous?: { epoch: number; hash: Uint8Array }) {
+    const watch = await this.subscribeLive(streamId, previous);
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    return watch.close();
+  }
+
+  /**
+   * Subscribes to a camera's live stream and opens what arrives until `done` holds for what was
+   * received (checked after every message), then unsubscribes. Fails after `timeoutMs` (generous: a
+   * busy machine is slow, not wrong) with what had arrived by then.
+   */
+  async watchLiveUntil(
+    streamId: string,
+    done: (watch: LiveWatch) => boolean,
+    what: string,
+    options: {
+      timeoutMs?: number | undefined;
+      previous?: { epoch: number; hash: Uint8Array } | undefined;
+    } = {},
+  ) {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const watch = await this.subscribeLive(streamId, options.previous);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (done(watch.result)) resolve();
+        };
+        watch.onMessage(check);
+        timer = setTimeout(() => {
+          const { frames, manifests, rejected } = watch.result;
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms watching ${streamId} for ${what}: ${frames.length} frames, ${manifests} manifests, rejected [${rejected.join(', ')}]`,
+            ),
+          );
+        }, timeoutMs);
+        check();
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return watch.close();
+  }
+
+  private async subscribeLive(streamId: string, previous?: { epoch: number; hash: Uint8Array }) {
     const token = await this.currentToken();
     const ws = new WebSocket(
       `${this.base.replace('http', 'ws')}/v1/live`,
@@ -157,13 +213,14 @@ export class TestViewer {
       },
     );
     const opener = new FrameOpener({ deviceId: this.device!.id, streamId });
-    const result = {
-      frames: [] as Uint8Array[],
+    const result: LiveWatch = {
+      frames: [],
       epochs: new Set<number>(),
-      rejected: [] as string[],
+      rejected: [],
       manifests: 0,
-      epochKeys: [] as Uint8Array[],
+      epochKeys: [],
     };
+    let listener: () => void = () => undefined;
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
       try {
@@ -189,15 +246,24 @@ export class TestViewer {
       } catch (error) {
         result.rejected.push((error as { code?: string }).code ?? String(error));
       }
+      listener();
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
     ws.send(JSON.stringify({ op: 'subscribe', deviceId: formatId(this.device!.id), streamId }));
-    await new Promise((resolve) => setTimeout(resolve, durationMs));
-    ws.close();
-    return { ...result, last: previous };
+    return {
+      result,
+      onMessage(callback: () => void) {
+        listener = callback;
+      },
+      close() {
+        listener = () => undefined;
+        ws.close();
+        return { ...result, last: previous };
+      },
+    };
   }
 
   private async currentToken(): Promise<string> {

@@ -52,9 +52,10 @@ export class TestRedis {
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (!(await this.ping())) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not start on port ${this.port} within 30 s`);
       await sleep(25);
     }
   }

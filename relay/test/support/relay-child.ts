@@ -35,7 +35,10 @@ export async function startChildRelay(
   const output: string[] = [];
   child.stdout?.on('data', (data) => output.push(String(data)));
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start: ${output.join('')}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`relay did not start within 60 s: ${output.join('')}`)),
+      60_000,
+    );
     child.stderr?.on('data', (data) => {
       const text = String(data);
       output.push(text);

@@ -2,11 +2,13 @@ import {
   Access,
   createAccessList,
   createAuthProof,
+  decodeLiveMessage,
   formatId,
   fromBase64Url,
   type Identity,
 } from '@sealcam/protocol';
 import WebSocket from 'ws';
+import { waitFor } from './wait.js';
 
 export interface HttpResult {
   readonly status: number;
@@ -43,7 +45,7 @@ export async function http(
     method,
     headers,
     body: body ?? null,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(60_000),
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
   const text = Buffer.from(bytes).toString('utf8');
@@ -94,6 +96,29 @@ export async function registerViewers(
   if (result.status !== 201) throw new Error(`access list: ${result.status} ${result.text}`);
 }
 
+/**
+ * Waits until the relay's keyframe cache for the stream holds the frame of `message` (a live frame
+ * message the device sent): from then on the relay has handled everything the device sent before it,
+ * so a test need not guess how long that takes on a busy machine.
+ */
+export async function waitForCachedKeyframe(
+  base: string,
+  token: string,
+  message: Uint8Array,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const { deviceId, streamId, payload } = decodeLiveMessage(message);
+  const path = `/v1/devices/${formatId(deviceId)}/streams/${streamId}/keyframe`;
+  await waitFor(
+    async () => {
+      const cached = await http(base, 'GET', path, { token });
+      return cached.status === 200 && Buffer.from(cached.bytes).equals(Buffer.from(payload));
+    },
+    timeoutMs,
+    `the relay to cache the keyframe of ${streamId}`,
+  );
+}
+
 export interface LiveClient {
   readonly ws: WebSocket;
   readonly binary: Uint8Array[];
@@ -139,7 +164,10 @@ export function connectLive(
     });
     const until = (check: () => boolean, timeoutMs: number, what: string) =>
       new Promise<void>((done, fail) => {
-        const deadline = setTimeout(() => fail(new Error(`timed out waiting for ${what}`)), timeoutMs);
+        const deadline = setTimeout(
+          () => fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+          timeoutMs,
+        );
         const poll = () => {
           if (check()) {
             clearTimeout(deadline);
@@ -159,11 +187,11 @@ export function connectLive(
         binary,
         control,
         closed,
-        async waitControl(predicate, timeoutMs = 10_000) {
+        async waitControl(predicate, timeoutMs = 60_000) {
           await until(() => control.some(predicate), timeoutMs, 'a control message');
           return control.find(predicate)!;
         },
-        waitBinary: (count, timeoutMs = 10_000) =>
+        waitBinary: (count, timeoutMs = 60_000) =>
           until(() => binary.length >= count, timeoutMs, `${count} binary messages`),
         send(message) {
           ws.send(message instanceof Uint8Array ? message : JSON.stringify(message));

@@ -10,6 +10,15 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'Usage: npm run test:stress -- [--runs N] [--hogs N] [--filter <substring>] [--max-minutes N]\n\n' +
+      'Runs the sealcam test suite N times (default 1) while N CPU hogs (default two per core) saturate\n' +
+      'the machine; prints each run\'s counts and load. Exits 0 only if every run passed.\n',
+  );
+  process.exit(0);
+}
+
 function option(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
   if (index < 0) return fallback;

@@ -14,7 +14,7 @@ if (process.argv.includes('--help')) {
   process.stdout.write(
     'Usage: npm run test:stress -- [--runs N] [--hogs N] [--filter <substring>] [--max-minutes N]\n\n' +
       'Runs the sealcam test suite N times (default 1) while N CPU hogs (default two per core) saturate\n' +
-      'the machine; prints each run\'s counts and load. Exits 0 only if every run passed.\n',
+      "the machine; prints each run's counts and load. Exits 0 only if every run passed.\n",
   );
   process.exit(0);
 }

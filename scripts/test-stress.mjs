@@ -73,13 +73,22 @@ function stopHogs() {
   for (const hog of hogs) if (hog.exitCode === null && hog.signalCode === null) hog.kill('SIGKILL');
 }
 
+/** The step running now: its own process group (it, the test runner and what the tests started). */
 let current = null;
+function signalStep(signal) {
+  if (!current || current.exitCode !== null || current.signalCode !== null) return;
+  try {
+    process.kill(-current.pid, signal);
+  } catch {
+    // already gone
+  }
+}
 process.on('exit', stopHogs);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     log(`${signal}: stopping`);
     stopHogs();
-    current?.kill(signal);
+    signalStep(signal);
     process.exit(130);
   });
 }
@@ -87,7 +96,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 const watchdog = setTimeout(() => {
   log(`still running after ${lifetimeMs / 60_000} min: giving up`);
   stopHogs();
-  current?.kill('SIGKILL');
+  signalStep('SIGKILL');
   process.exit(1);
 }, lifetimeMs);
 watchdog.unref();
@@ -95,7 +104,8 @@ watchdog.unref();
 /** Runs a command, passing its output through; resolves with its exit status and TAP summary counts. */
 function step(command, args) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A process group of its own, so a stop reaches the test runner and everything the tests started.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     current = child;
     const counts = { pass: null, fail: null, cancelled: null, failed: [] };
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -7,7 +7,16 @@
 // scratch is what `npm start` on a fresh clone measures, not this test.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -74,6 +83,10 @@ test('every command line in every README works on a fresh clone, offline, as wri
     assert.equal(before.status, 2, `npx ${bin} before the build:\n${before.output}`);
     assert.match(before.output, new RegExp(`^${bin}: not built yet; run "npm run build"`, 'm'));
   }
+
+  // What `npm start` leaves behind (its ignored state folder) must not fail `npm test`'s lint.
+  mkdirSync(join(clone, '.sealcam-demo'));
+  writeFileSync(join(clone, '.sealcam-demo', 'config.json'), '{"relayUrl":  "unformatted",}');
 
   for (const pkg of PACKAGES) {
     cpSync(join(root, pkg, 'dist'), join(clone, pkg, 'dist'), { recursive: true, preserveTimestamps: true });

@@ -56,16 +56,18 @@ export class TestViewer {
 
   async http(method: string, path: string, body?: Uint8Array): Promise<Response> {
     const send = async () => {
-      this.token ??= await this.authenticate();
-      return fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body ? { 'content-type': 'application/octet-stream' } : {}),
-        },
-        body: body ?? null,
-        signal: AbortSignal.timeout(60_000),
-      });
+      this.token ??= await retryOnSocketError(() => this.authenticate());
+      const request = () =>
+        fetch(`${this.base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body ? { 'content-type': 'application/octet-stream' } : {}),
+          },
+          body: body ?? null,
+          signal: AbortSignal.timeout(60_000),
+        });
+      return method === 'GET' ? retryOnSocketError(request) : request();
     };
     let response = await send();
     if (response.status === 401) {
@@ -269,5 +271,22 @@ export class TestViewer {
   private async currentToken(): Promise<string> {
     this.token ??= await this.authenticate();
     return this.token;
+  }
+}
+
+/**
+ * Runs `attempt` again (up to 3 times) when fetch fails before any answer because the pooled
+ * keep-alive connection was closed by the relay at the moment it was reused: a race that a busy
+ * machine makes likely (the relay closes idle connections after 10 s). Only for idempotent work.
+ */
+async function retryOnSocketError<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const closed = cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET' || cause === 'EPIPE';
+      if (!(error instanceof TypeError) || !closed || tries >= 3) throw error;
+    }
   }
 }

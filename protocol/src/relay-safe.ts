@@ -17,7 +17,50 @@ export {
 } from './event-format.js';
 export { type FrameHeader, frameKeyframeAt, parseFrameHeader } from './frame-format.js';
 export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, parseId } from './identity.js';
+export {
+  type DeviceId,
+  type EventId,
+  ID_TEXT_PATTERN,
+  isDeviceId,
+  isEventId,
+  isStreamId,
+  isViewerId,
+  parseDeviceId,
+  parseEventId,
+  parseStreamId,
+  parseViewerId,
+  STREAM_ID_TEXT_PATTERN,
+  type StreamId,
+  type ViewerId,
+} from './ids.js';
 export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
 export { parsePairingRouting } from './pairing.js';
+export {
+  CONTROL_MESSAGE_BYTES,
+  CONTROL_OPS,
+  type ControlError,
+  type ControlMessage,
+  decodeRelayToDevice,
+  decodeRelayToViewer,
+  decodeViewerControl,
+  type EventNotice,
+  encodeControl,
+  type RelayToDevice,
+  type RelayToViewer,
+  type ViewerControl,
+} from './relay-control.js';
+export {
+  describeRelayReason,
+  formatCloseReason,
+  isRelayReason,
+  type ParsedRelayReason,
+  parseCloseReason,
+  parseErrorBody,
+  RELAY_REASON_LIST,
+  RELAY_REASONS,
+  RelayClose,
+  type RelayErrorBody,
+  type RelayReason,
+} from './relay-reasons.js';
 export { decodeLiveMessage, encodeLiveMessage, type LiveMessage, WireType } from './relay-wire.js';
 export { ready } from './sodium.js';

@@ -1,12 +1,10 @@
 import { fromUtf8, utf8 } from './bytes.js';
-import { LIMITS } from './constants.js';
 import { fail } from './errors.js';
+import { isStreamId } from './ids.js';
 
-const STREAM_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
-
-/** Stream ids are visible routing ids: 1..64 bytes of [A-Za-z0-9._-]. */
+/** Stream ids are visible routing ids: 1..64 bytes of [A-Za-z0-9._-] (grammar in ids.ts). */
 export function encodeStreamId(streamId: string): Uint8Array {
-  if (!STREAM_ID_PATTERN.test(streamId) || streamId.length > LIMITS.streamIdBytes) {
+  if (!isStreamId(streamId)) {
     fail('MALFORMED', 'stream id must be 1..64 characters of [A-Za-z0-9._-]');
   }
   return utf8(streamId);

@@ -1,0 +1,51 @@
+import { fail } from './errors.js';
+
+/**
+ * Text ids as they travel in URLs, JSON and the store. Each kind is its own branded type, so a
+ * device id cannot be passed where a stream or event id is expected: a swapped id is the
+ * incident's own failure mode. The grammar of each is defined here and nowhere else.
+ */
+declare const brand: unique symbol;
+type Branded<T, B extends string> = T & { readonly [brand]: B };
+
+/** A device's id: `formatId(idFromSignKey(device signing key))`. */
+export type DeviceId = Branded<string, 'DeviceId'>;
+/** A viewer's id: `formatId(idFromSignKey(viewer signing key))`. */
+export type ViewerId = Branded<string, 'ViewerId'>;
+/** An event's id: `formatId` of its 16 random bytes. */
+export type EventId = Branded<string, 'EventId'>;
+/** A stream (camera) of a device: visible routing id, 1..64 characters of [A-Za-z0-9._-]. */
+export type StreamId = Branded<string, 'StreamId'>;
+
+/** 26 lower-case RFC 4648 base32 characters: 16 bytes, no padding (PROTOCOL.md §1.1, §3.2). */
+export const ID_TEXT_PATTERN = '^[a-z2-7]{26}$';
+/** 1..64 characters of [A-Za-z0-9._-] (PROTOCOL.md §1.1). */
+export const STREAM_ID_TEXT_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+
+const ID_TEXT = new RegExp(ID_TEXT_PATTERN);
+const STREAM_ID_TEXT = new RegExp(STREAM_ID_TEXT_PATTERN);
+
+/**
+ * The text grammar only: routing (URLs, store keys, subscriptions) needs no more. Decoding the
+ * bytes (`parseId`, `fromBase32`) additionally rejects non-zero unused trailing bits.
+ */
+function isIdText(value: unknown): value is string {
+  return typeof value === 'string' && ID_TEXT.test(value);
+}
+
+export const isDeviceId = (value: unknown): value is DeviceId => isIdText(value);
+export const isViewerId = (value: unknown): value is ViewerId => isIdText(value);
+export const isEventId = (value: unknown): value is EventId => isIdText(value);
+export const isStreamId = (value: unknown): value is StreamId =>
+  typeof value === 'string' && STREAM_ID_TEXT.test(value);
+
+function parsed<T>(ok: boolean, value: unknown, what: string): T {
+  if (!ok) fail('MALFORMED', `not a ${what}`);
+  return value as T;
+}
+
+/** Parses text into a branded id or throws SealError MALFORMED. */
+export const parseDeviceId = (value: unknown): DeviceId => parsed(isDeviceId(value), value, 'device id');
+export const parseViewerId = (value: unknown): ViewerId => parsed(isViewerId(value), value, 'viewer id');
+export const parseEventId = (value: unknown): EventId => parsed(isEventId(value), value, 'event id');
+export const parseStreamId = (value: unknown): StreamId => parsed(isStreamId(value), value, 'stream id');

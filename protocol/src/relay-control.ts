@@ -1,0 +1,164 @@
+import { fromUtf8 } from './bytes.js';
+import { fail } from './errors.js';
+import {
+  type DeviceId,
+  type EventId,
+  isDeviceId,
+  isEventId,
+  isStreamId,
+  isViewerId,
+  type StreamId,
+  type ViewerId,
+} from './ids.js';
+import { isRelayReason, type RelayReason } from './relay-reasons.js';
+
+/**
+ * WebSocket control messages: JSON text frames, one object each, at most CONTROL_MESSAGE_BYTES
+ * bytes. Binary frames are live messages (relay-wire.ts). Each direction has its own closed set
+ * and one decoder, used by the relay and by every client; a message that fails to decode is
+ * SealError MALFORMED (the relay closes a viewer that sends one with 4400 bad-message; a client
+ * ignores such a message from the relay). Unknown fields are refused: the sets are closed.
+ */
+export const CONTROL_MESSAGE_BYTES = 4096;
+
+/** Viewer → relay. */
+export type ViewerControl =
+  | { readonly op: 'ping' }
+  | { readonly op: 'subscribe' | 'unsubscribe'; readonly deviceId: DeviceId; readonly streamId: StreamId }
+  | { readonly op: 'watch' | 'unwatch'; readonly deviceId: DeviceId };
+
+/** A committed event, announced to viewers watching its device (its public listing fields). */
+export interface EventNotice {
+  readonly deviceId: DeviceId;
+  readonly eventId: EventId;
+  readonly streamId: StreamId;
+  readonly time: number;
+}
+
+/** An `op: "error"` control message: the relay refused a subscription or ended a feed. */
+export interface ControlError {
+  readonly op: 'error';
+  readonly reason: RelayReason;
+  readonly message?: string;
+  readonly deviceId?: DeviceId;
+  readonly streamId?: StreamId;
+  /** Seconds to wait before asking again (store-unavailable). */
+  readonly retryAfter?: number;
+}
+
+/** Relay → viewer. */
+export type RelayToViewer =
+  | { readonly op: 'hello'; readonly id: ViewerId; readonly role: 'viewer' }
+  | { readonly op: 'pong' }
+  | {
+      readonly op: 'subscribed';
+      readonly deviceId: DeviceId;
+      readonly streamId: StreamId;
+      /** Whether the relay sent a stored manifest / keyframe right before this message. */
+      readonly manifest: boolean;
+      readonly keyframe: boolean;
+    }
+  | { readonly op: 'watching'; readonly deviceId: DeviceId }
+  | ({ readonly op: 'event' } & EventNotice)
+  | ControlError;
+
+/** Relay → device. */
+export type RelayToDevice =
+  | { readonly op: 'keyframe'; readonly streamId: StreamId }
+  | { readonly op: 'mailbox'; readonly box: 'pairing' | 'inbox' };
+
+export type ControlMessage = ViewerControl | RelayToViewer | RelayToDevice;
+
+export function encodeControl(message: ControlMessage): string {
+  return JSON.stringify(message);
+}
+
+type Fields = Record<string, unknown>;
+type Check = (value: unknown) => boolean;
+
+const isBoolean: Check = (value) => typeof value === 'boolean';
+const isTime: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
+const isSeconds: Check = (value) =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 86_400;
+const isMessageText: Check = (value) => typeof value === 'string' && value.length <= 300;
+
+/** Per op: required fields and optional fields, each with its check. */
+interface Shape {
+  readonly required: Readonly<Record<string, Check>>;
+  readonly optional?: Readonly<Record<string, Check>>;
+}
+
+const VIEWER_CONTROL: Readonly<Record<string, Shape>> = {
+  ping: { required: {} },
+  subscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
+  unsubscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
+  watch: { required: { deviceId: isDeviceId } },
+  unwatch: { required: { deviceId: isDeviceId } },
+};
+
+const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
+  hello: { required: { id: isViewerId, role: (value) => value === 'viewer' } },
+  pong: { required: {} },
+  subscribed: {
+    required: { deviceId: isDeviceId, streamId: isStreamId, manifest: isBoolean, keyframe: isBoolean },
+  },
+  watching: { required: { deviceId: isDeviceId } },
+  event: { required: { deviceId: isDeviceId, eventId: isEventId, streamId: isStreamId, time: isTime } },
+  error: {
+    required: { reason: isRelayReason },
+    optional: { message: isMessageText, deviceId: isDeviceId, streamId: isStreamId, retryAfter: isSeconds },
+  },
+};
+
+const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
+  keyframe: { required: { streamId: isStreamId } },
+  mailbox: { required: { box: (value) => value === 'pairing' || value === 'inbox' } },
+};
+
+function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {
+  if (text.length > CONTROL_MESSAGE_BYTES) fail('MALFORMED', 'control message too long');
+  const source = typeof text === 'string' ? text : fromUtf8(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch {
+    fail('MALFORMED', 'control message is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('MALFORMED', 'control message is not a JSON object');
+  const fields = value as Fields;
+  const op = fields.op;
+  const shape = typeof op === 'string' && Object.hasOwn(shapes, op) ? shapes[op] : undefined;
+  if (!shape) fail('MALFORMED', 'unknown control op');
+  for (const [name, check] of Object.entries(shape.required))
+    if (!check(fields[name])) fail('MALFORMED', `control field ${name} missing or invalid`);
+  for (const [name, field] of Object.entries(fields)) {
+    if (name === 'op' || Object.hasOwn(shape.required, name)) continue;
+    const check = shape.optional && Object.hasOwn(shape.optional, name) ? shape.optional[name] : undefined;
+    if (!check) fail('MALFORMED', `unknown control field ${name}`);
+    if (!check(field)) fail('MALFORMED', `control field ${name} invalid`);
+  }
+  return fields;
+}
+
+/** Decodes a viewer's control message (on the relay). Throws SealError MALFORMED. */
+export function decodeViewerControl(text: string | Uint8Array): ViewerControl {
+  return decodeWith(VIEWER_CONTROL, text) as unknown as ViewerControl;
+}
+
+/** Decodes a relay → viewer control message (in the SDK). Throws SealError MALFORMED. */
+export function decodeRelayToViewer(text: string | Uint8Array): RelayToViewer {
+  return decodeWith(RELAY_TO_VIEWER, text) as unknown as RelayToViewer;
+}
+
+/** Decodes a relay → device control message (in the agent). Throws SealError MALFORMED. */
+export function decodeRelayToDevice(text: string | Uint8Array): RelayToDevice {
+  return decodeWith(RELAY_TO_DEVICE, text) as unknown as RelayToDevice;
+}
+
+/** The op names of each direction, for documentation tests. */
+export const CONTROL_OPS = {
+  viewerToRelay: Object.keys(VIEWER_CONTROL),
+  relayToViewer: Object.keys(RELAY_TO_VIEWER),
+  relayToDevice: Object.keys(RELAY_TO_DEVICE),
+} as const;

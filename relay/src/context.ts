@@ -1,6 +1,7 @@
 import type { IdentityCard } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Session, TokenIssuer } from './auth/tokens.js';
+import type { SessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
 import type { RelayConfig } from './config/config.js';
 import type { Admission, KeyedRateLimit } from './http/admission.js';
@@ -29,6 +30,8 @@ export interface RelayContext {
   readonly store: Store;
   readonly bus: Bus;
   readonly tokens: TokenIssuer;
+  /** The one token check, shared by HTTP routes (auth plugin) and the WebSocket upgrade. */
+  readonly verifySession: SessionVerifier;
   readonly admission: Admission;
   readonly requestLimit: KeyedRateLimit;
   /** Auth challenges per client address. */

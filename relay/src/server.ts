@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import { ready } from '@sealcam/protocol/relay-safe';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { accessControl } from './access.js';
+import { authPlugin } from './auth/auth-plugin.js';
 import { TokenIssuer, tokenKey } from './auth/tokens.js';
+import { sessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
@@ -11,10 +13,11 @@ import { verifiedCards } from './cards.js';
 import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
-import { HttpError } from './http/errors.js';
+import { installErrorHandler } from './http/error-handler.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
 import { handleUpgrades, SUBPROTOCOL } from './live/upgrade.js';
+import { registerOpenApi } from './openapi/openapi.js';
 import { createMetrics } from './ops/metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceCard } from './routes/device-card.js';
@@ -22,6 +25,7 @@ import { deviceUploadRoutes } from './routes/device-uploads.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { FAULT_WARNING, opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/reads.js';
+import { addErrorSchemas } from './routes/replies.js';
 import { faultyStore } from './store/fault-store.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -120,11 +124,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     faultRate,
     random,
   });
+  const tokens = new TokenIssuer(key, config.tokenTtlSeconds * 1000);
   const context: RelayContext = {
     config,
     store,
     bus: backends.bus,
-    tokens: new TokenIssuer(key, config.tokenTtlSeconds * 1000),
+    tokens,
+    verifySession: sessionVerifier(tokens, metrics, () => context.now()),
     admission: new Admission(config),
     requestLimit: new KeyedRateLimit(config.requestsPerSecond),
     sourceLimit: new KeyedRateLimit(config.challengesPerSecondPerSource),
@@ -138,60 +144,27 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     access,
   };
 
-  // Every /v1 route but authentication needs a valid token: checked before any body is read.
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url;
-    if (!path.startsWith('/v1/') || path.startsWith('/v1/auth/')) return;
-    const header = request.headers.authorization;
-    const verdict = header?.startsWith('Bearer ')
-      ? context.tokens.verify(header.slice(7).trim(), context.now())
-      : 'missing';
-    if (typeof verdict !== 'string') return;
-    const reason = verdict === 'missing' ? 'missing-token' : `token-${verdict}`;
-    metrics.authFailures.inc({ reason });
-    return reply.code(401).send({ error: reason, message: 'authenticate with POST /v1/auth/token first' });
+  installErrorHandler(app, {
+    metrics,
+    backendsReady: () => store.isReady() && backends.bus.isReady(),
+    retryAfterSeconds: config.retryAfterSeconds,
   });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) {
-      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-      if (error.statusCode === 400 || error.statusCode === 413) metrics.badInput.inc({ surface: 'http' });
-      return reply.code(error.statusCode).send({ error: error.reason, message: error.message });
-    }
-    if (error.validation) {
-      metrics.badInput.inc({ surface: 'http' });
-      return reply.code(400).send({ error: 'invalid-request', message: error.message });
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      metrics.badInput.inc({ surface: 'http' });
-      return reply
-        .code(error.statusCode)
-        .send({ error: (error.code ?? 'bad-request').toLowerCase(), message: error.message });
-    }
-    if (
-      !store.isReady() ||
-      !backends.bus.isReady() ||
-      /\b(OOM|BUSY|LOADING|READONLY)\b/.test(error.message)
-    ) {
-      reply.header('retry-after', String(config.retryAfterSeconds));
-      return reply
-        .code(503)
-        .send({ error: 'store-unavailable', message: 'storage is unreachable; retry later' });
-    }
-    request.log.error({ err: error.message }, 'request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  addErrorSchemas(app);
+  // The document collects every route registered after it; the auth plugin adds its error replies first.
+  await app.register(authPlugin, {
+    verify: context.verifySession,
+    requestLimit: context.requestLimit,
+    metrics,
   });
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).send({ error: 'not-found', message: 'no such route' }),
-  );
-
-  authRoutes(app, context);
-  deviceUploadRoutes(app, context);
-  readRoutes(app, context);
-  mailboxRoutes(app, context);
-  opsRoutes(app, context, { draining: () => draining });
+  await registerOpenApi(app);
+  await app.register(authRoutes, { context });
+  await app.register(deviceUploadRoutes, { context });
+  await app.register(readRoutes, { context });
+  await app.register(mailboxRoutes, { context });
+  await app.register(opsRoutes, { context, draining: () => draining });
   if (config.webRoot) await webViewerRoutes(app, config.webRoot);
 
   const socketServer = (maxPayload: number) =>

@@ -1,8 +1,10 @@
-/** An error with an HTTP status and a reason the client can show. Never carries content bytes. */
+import type { RelayReason } from '@sealcam/protocol/relay-safe';
+
+/** An error with an HTTP status and a reason from the relay's closed registry. Never carries content bytes. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly reason: string,
+    readonly reason: RelayReason,
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
@@ -11,13 +13,18 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (reason: string, message: string) => new HttpError(400, reason, message);
-export const unauthorized = (reason: string, message: string) => new HttpError(401, reason, message);
-export const forbidden = (reason: string, message: string) => new HttpError(403, reason, message);
-export const notFound = (message: string) => new HttpError(404, 'not-found', message);
+export const badRequest = (reason: RelayReason, message: string) => new HttpError(400, reason, message);
+export const unauthorized = (reason: RelayReason, message: string) => new HttpError(401, reason, message);
+export const forbidden = (reason: RelayReason, message: string) => new HttpError(403, reason, message);
+export const notFound = (message: string, reason: RelayReason = 'not-found') =>
+  new HttpError(404, reason, message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
-export const tooLarge = (message: string) => new HttpError(413, 'too-large', message);
-export const tooMany = (retryAfterSeconds: number) =>
-  new HttpError(429, 'rate-limited', 'too many requests', retryAfterSeconds);
-export const unavailable = (reason: string, message: string, retryAfterSeconds: number) =>
+export const tooMany = (
+  retryAfterSeconds: number,
+  reason: RelayReason = 'rate-limited',
+  message = 'too many requests',
+) => new HttpError(429, reason, message, retryAfterSeconds);
+export const unavailable = (reason: RelayReason, message: string, retryAfterSeconds: number) =>
   new HttpError(503, reason, message, retryAfterSeconds);
+export const insufficientStorage = (reason: RelayReason, message: string) =>
+  new HttpError(507, reason, message);

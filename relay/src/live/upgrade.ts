@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { RelayReason } from '@sealcam/protocol/relay-safe';
 import type { WebSocketServer } from 'ws';
 import type { RelayContext } from '../context.js';
 import type { LiveHub } from './hub.js';
@@ -13,7 +14,13 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-function reject(socket: Duplex, status: number, text: string, reason: string, retryAfter?: number): void {
+function reject(
+  socket: Duplex,
+  status: number,
+  text: string,
+  reason: RelayReason,
+  retryAfter?: number,
+): void {
   const body = JSON.stringify({ error: reason, message: text });
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}`,
@@ -45,14 +52,11 @@ export function handleUpgrades(
     if (isDraining()) return reject(socket, 503, 'relay shutting down', 'draining', retry);
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
     const bearer = offered.find((item) => item.startsWith('bearer.'));
-    if (!offered.includes(SUBPROTOCOL) || !bearer) {
-      context.metrics.authFailures.inc({ reason: 'missing-token' });
-      return reject(socket, 401, `offer subprotocols "${SUBPROTOCOL}" and "bearer.<token>"`, 'missing-token');
-    }
-    const session = context.tokens.verify(bearer.slice('bearer.'.length), context.now());
+    const session = context.verifySession(
+      offered.includes(SUBPROTOCOL) ? bearer?.slice('bearer.'.length) : undefined,
+    );
     if (typeof session === 'string') {
-      context.metrics.authFailures.inc({ reason: `token-${session}` });
-      return reject(socket, 401, `session token ${session}`, `token-${session}`);
+      return reject(socket, 401, `offer subprotocols "${SUBPROTOCOL}" and "bearer.<token>"`, session);
     }
     const wait = await context.admission.admitUpgrade();
     if (wait !== null) {

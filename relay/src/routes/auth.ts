@@ -1,29 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { formatId, fromBase64Url, Role, SealError, verifyAuthProof } from '@sealcam/protocol/relay-safe';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
+import { objectReply, replies } from './replies.js';
+import { idSchema } from './schemas.js';
 
 const B64URL = '^[A-Za-z0-9_-]+$';
 
+const challengeReply = objectReply('A fresh challenge to sign into an auth proof (PROTOCOL.md §16)', {
+  challenge: { type: 'string', pattern: B64URL, description: '32 random bytes, base64url' },
+  origin: { type: 'string', description: 'The origin the proof must be bound to' },
+  expiresAt: { type: 'integer', description: 'Unix time (ms) after which the challenge is refused' },
+});
+
+const tokenReply = objectReply('A session token for the proven identity', {
+  token: {
+    type: 'string',
+    description: 'Send as Authorization: Bearer <token>, or subprotocol bearer.<token>',
+  },
+  id: { ...idSchema, description: 'The proven id' },
+  role: { type: 'string', enum: ['device', 'viewer'] },
+  expiresAt: { type: 'integer', description: 'Unix time (ms) when the token expires' },
+});
+
 /** Password-less authentication: challenge, then a proof signed by the identity key, then a token. */
-export function authRoutes(app: FastifyInstance, context: RelayContext): void {
+export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   app.post(
     '/v1/auth/challenge',
-    {
-      schema: {
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              challenge: { type: 'string' },
-              origin: { type: 'string' },
-              expiresAt: { type: 'integer' },
-            },
-          },
-        },
-      },
-    },
+    { schema: { summary: 'Get an auth challenge', response: replies({ 200: challengeReply }, [429]) } },
     async (request) => {
       const perSource = await context.sourceLimit.take(request.ip);
       if (perSource !== null) {
@@ -50,15 +55,23 @@ export function authRoutes(app: FastifyInstance, context: RelayContext): void {
     '/v1/auth/token',
     {
       schema: {
+        summary: 'Exchange a signed auth proof for a session token',
         body: {
           type: 'object',
           required: ['challenge', 'proof'],
           additionalProperties: false,
           properties: {
             challenge: { type: 'string', pattern: B64URL, minLength: 43, maxLength: 43 },
-            proof: { type: 'string', pattern: B64URL, minLength: 100, maxLength: 600 },
+            proof: {
+              type: 'string',
+              pattern: B64URL,
+              minLength: 100,
+              maxLength: 600,
+              description: 'The auth proof (PROTOCOL.md), base64url',
+            },
           },
         },
+        response: replies({ 200: tokenReply }, [401, 413, 415]),
       },
     },
     async (request) => {
@@ -86,4 +99,4 @@ export function authRoutes(app: FastifyInstance, context: RelayContext): void {
       return { token, id, role, expiresAt: session.expiresAt };
     },
   );
-}
+};

@@ -7,17 +7,18 @@ import {
   verifyEventEnvelope,
   verifyManifest,
 } from '@sealcam/protocol/relay-safe';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
-import { badRequest, conflict, HttpError } from '../http/errors.js';
-import { requireSelf, requireSession } from '../http/session.js';
+import { badRequest, conflict, insufficientStorage } from '../http/errors.js';
 import type { PutResult } from '../store/store.js';
 import { deviceCard } from './device-card.js';
+import { binaryRequest, objectReply, replies, statusReply } from './replies.js';
 import { chunkParams, deviceParams, eventParams, manifestParams } from './schemas.js';
 
 /** A sealed object that fails its checks is refused as a 400 naming the protocol reason. */
-function refuse(error: unknown, what: string): never {
+function refuse(error: unknown, what: 'access-list' | 'manifest' | 'event' | 'thumbnail' | 'chunk'): never {
   if (error instanceof SealError) throw badRequest(`invalid-${what}`, `${what} refused: ${error.message}`);
   throw error;
 }
@@ -25,23 +26,49 @@ function refuse(error: unknown, what: string): never {
 function answer(reply: FastifyReply, result: PutResult, what: string) {
   if (result === 'conflict') throw conflict(`a different ${what} is already stored under this name`);
   if (result === 'full')
-    throw new HttpError(507, 'relay-full', 'the relay has no room for new objects now; retry later');
+    throw insufficientStorage('relay-full', 'the relay has no room for new objects now; retry later');
   if (result === 'quota')
-    throw new HttpError(507, 'quota', 'the device is over its storage quota; delete or wait for expiry');
+    throw insufficientStorage('quota', 'the device is over its storage quota; delete or wait for expiry');
   reply.code(result === 'created' ? 201 : 200);
   return { status: result };
 }
 
+/** Replies of an idempotent upload: 201 stored now, 200 the same bytes were already there. */
+const stored = (what: string) =>
+  replies(
+    {
+      201: statusReply(`The ${what} is stored`, ['created']),
+      200: statusReply(`The same ${what} was already stored`, ['exists']),
+    },
+    [401, 403, 409, 413, 415, 507],
+  );
+
 /** Routes a device uses to store its sealed objects. Each is idempotent. */
-export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext): void {
+export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   const bodyLimit = context.config.maxObjectBytes;
 
   app.put<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/access-list',
-    { bodyLimit, schema: { params: deviceParams } },
+    {
+      bodyLimit,
+      config: { auth: 'self' },
+      schema: {
+        summary: "Store the device's signed access list (higher versions replace lower ones)",
+        params: deviceParams,
+        body: binaryRequest('The signed access list (PROTOCOL.md)'),
+        response: replies(
+          {
+            201: objectReply('The access list is stored', {
+              status: { type: 'string', enum: ['stored'] },
+              version: { type: 'integer', minimum: 0 },
+            }),
+          },
+          [401, 403, 409, 413, 415],
+        ),
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const bytes = binaryBody(request);
       let version: number;
       try {
@@ -62,13 +89,16 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
     '/v1/devices/:deviceId/streams/:streamId/manifests/:epoch',
     {
       bodyLimit,
+      config: { auth: 'self' },
       schema: {
+        summary: "Store a stream's signed key manifest for an epoch",
         params: manifestParams({ type: 'integer', minimum: 0, maximum: 4294967295 }),
+        body: binaryRequest('The signed key manifest (PROTOCOL.md)'),
+        response: stored('manifest'),
       },
     },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const bytes = binaryBody(request);
       try {
         const manifest = verifyManifest(bytes, await deviceCard(context, session.id));
@@ -89,10 +119,17 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
 
   app.put<{ Params: { deviceId: string; eventId: string } }>(
     '/v1/devices/:deviceId/events/:eventId/thumbnail',
-    { bodyLimit, schema: { params: eventParams } },
+    {
+      bodyLimit,
+      config: { auth: 'self' },
+      schema: {
+        summary: "Store an event's sealed thumbnail",
+        params: eventParams,
+        body: binaryRequest('The sealed thumbnail item (PROTOCOL.md)'),
+        response: stored('thumbnail'),
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
       const bytes = binaryBody(request);
       checkItem(bytes, Kind.Thumbnail, request.params, 0);
       const { deviceId, eventId } = request.params;
@@ -113,10 +150,17 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
 
   app.put<{ Params: { deviceId: string; eventId: string; index: number } }>(
     '/v1/devices/:deviceId/events/:eventId/chunks/:index',
-    { bodyLimit, schema: { params: chunkParams } },
+    {
+      bodyLimit,
+      config: { auth: 'self' },
+      schema: {
+        summary: "Store one sealed chunk of an event's clip",
+        params: chunkParams,
+        body: binaryRequest('The sealed clip chunk item (PROTOCOL.md)'),
+        response: stored('clip chunk'),
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
       const bytes = binaryBody(request);
       checkItem(bytes, Kind.ClipChunk, request.params, request.params.index);
       const { deviceId, eventId, index } = request.params;
@@ -137,10 +181,18 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
 
   app.put<{ Params: { deviceId: string; eventId: string } }>(
     '/v1/devices/:deviceId/events/:eventId',
-    { bodyLimit, schema: { params: eventParams } },
+    {
+      bodyLimit,
+      config: { auth: 'self' },
+      schema: {
+        summary: 'Commit an event: store its signed envelope (its items first); watchers are told',
+        params: eventParams,
+        body: binaryRequest('The signed event envelope (PROTOCOL.md)'),
+        response: stored('event'),
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const bytes = binaryBody(request);
       let meta: { streamId: string; time: number };
       try {
@@ -168,15 +220,30 @@ export function deviceUploadRoutes(app: FastifyInstance, context: RelayContext):
 
   app.get<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/usage',
-    { schema: { params: deviceParams } },
+    {
+      config: { auth: 'self' },
+      schema: {
+        summary: "The device's stored bytes and the relay's retention and quota",
+        params: deviceParams,
+        response: replies(
+          {
+            200: objectReply('Usage', {
+              bytes: { type: 'integer', minimum: 0, description: 'Bytes of events the device stores now' },
+              ttlMs: { type: 'integer', description: 'How long stored objects are kept (ms)' },
+              quotaBytes: { type: 'integer', description: 'Bytes of events the device may store' },
+            }),
+          },
+          [401, 403],
+        ),
+      },
+    },
     async (request) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const retention = context.retention();
       return { bytes: await context.store.usage(session.id, context.now(), retention), ...retention };
     },
   );
-}
+};
 
 /** The item's clear header must name this device, this event and this index. */
 function checkItem(

@@ -5,25 +5,19 @@ import {
   SealError,
   toBase32,
 } from '@sealcam/protocol/relay-safe';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
-import { badRequest, forbidden, HttpError } from '../http/errors.js';
-import { requireSelf, requireSession } from '../http/session.js';
-import { deviceParams, idSchema } from './schemas.js';
+import { badRequest, forbidden, notFound, tooMany } from '../http/errors.js';
+import { binaryReply, binaryRequest, objectReply, replies, statusReply } from './replies.js';
+import { deviceParams, pairingParams, pairingResponseParams } from './schemas.js';
 
 const PAIRING_TTL_MS = 10 * 60_000;
 /** Pairing requests waiting under one pairing id (the rightful one is usually the only one). */
 const MAX_PAIRING_REQUESTS = 4;
 const MAX_INBOX = 64;
 const PAIRING_MESSAGE_BYTES = 4096;
-
-const pairingParams = {
-  type: 'object',
-  required: ['deviceId', 'pairingId'],
-  additionalProperties: false,
-  properties: { deviceId: idSchema, pairingId: idSchema },
-} as const;
 
 const box = {
   pairingRequests: (deviceId: string, pairingId: string) => `pairing:${deviceId}:${pairingId}`,
@@ -33,15 +27,33 @@ const box = {
   inbox: (deviceId: string) => `inbox:${deviceId}`,
 };
 
-function full(): HttpError {
-  return new HttpError(429, 'mailbox-full', 'too many messages waiting for this device', 30);
+function full() {
+  return tooMany(30, 'mailbox-full', 'too many messages waiting for this device');
 }
+
+const queued = replies(
+  { 202: statusReply('Queued for the device or viewer', ['queued']) },
+  [401, 403, 413, 415, 429],
+);
+
+const messagesReply = replies(
+  {
+    200: objectReply('The waiting messages, oldest first; taking them empties the mailbox', {
+      messages: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z0-9_-]*$' },
+        description: 'base64url',
+      },
+    }),
+  },
+  [401, 403],
+);
 
 /**
  * The relay carries pairing messages (sealed under the pairing secret) and owner statements (signed
  * by the owner, checked by the device). It checks routing ids and sizes only.
  */
-export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void {
+export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   const routing = (
     bytes: Uint8Array,
     kind: typeof Kind.PairRequest | typeof Kind.PairResponse,
@@ -60,15 +72,22 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
 
   app.post<{ Params: { deviceId: string; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/request',
-    { bodyLimit: PAIRING_MESSAGE_BYTES, schema: { params: pairingParams } },
+    {
+      bodyLimit: PAIRING_MESSAGE_BYTES,
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'A viewer leaves a sealed pairing request for a device',
+        params: pairingParams,
+        body: binaryRequest('The sealed pairing request (PROTOCOL.md), at most 4096 bytes'),
+        response: { ...queued, ...replies({}, [404]) },
+      },
+    },
     async (request, reply) => {
-      await requireSession(context, request, 'viewer');
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairRequest, request.params);
       const { deviceId, pairingId } = request.params;
       // Only a device that has authenticated has a card: no mailboxes for invented device ids.
-      if (!(await context.store.getCard(deviceId)))
-        throw new HttpError(404, 'unknown-device', 'no such device');
+      if (!(await context.store.getCard(deviceId))) throw notFound('no such device', 'unknown-device');
       const name = box.pairingRequests(deviceId, pairingId);
       if (!(await context.store.pushMailbox(name, bytes, PAIRING_TTL_MS, MAX_PAIRING_REQUESTS))) throw full();
       context.notifier.mailboxChanged(deviceId, 'pairing');
@@ -80,10 +99,16 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
   /** The device asks only for the pairing it offered (it knows the pairing id), so nobody can crowd it out. */
   app.get<{ Params: { deviceId: string; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/requests',
-    { schema: { params: pairingParams } },
+    {
+      config: { auth: 'self' },
+      schema: {
+        summary: 'The device takes the pairing requests left under its pairing id',
+        params: pairingParams,
+        response: messagesReply,
+      },
+    },
     async (request) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const messages = await context.store.takeMailbox(
         box.pairingRequests(session.id, request.params.pairingId),
       );
@@ -95,18 +120,16 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
     '/v1/pairing/:deviceId/:pairingId/response/:viewerId',
     {
       bodyLimit: PAIRING_MESSAGE_BYTES,
+      config: { auth: 'self' },
       schema: {
-        params: {
-          type: 'object',
-          required: ['deviceId', 'pairingId', 'viewerId'],
-          additionalProperties: false,
-          properties: { deviceId: idSchema, pairingId: idSchema, viewerId: idSchema },
-        },
+        summary: 'The device leaves its sealed pairing response for the requesting viewer',
+        params: pairingResponseParams,
+        body: binaryRequest('The sealed pairing response (PROTOCOL.md), at most 4096 bytes'),
+        response: queued,
       },
     },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairResponse, request.params);
       const name = box.pairingResponse(session.id, request.params.pairingId, request.params.viewerId);
@@ -118,9 +141,22 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
 
   app.get<{ Params: { deviceId: string; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/response',
-    { schema: { params: pairingParams } },
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        summary: 'The viewer takes the pairing response the device left for it',
+        params: pairingParams,
+        response: replies(
+          {
+            200: binaryReply('The sealed pairing response'),
+            204: { description: 'No response waiting yet: poll again', type: 'null' },
+          },
+          [401, 403],
+        ),
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'viewer');
+      const session = sessionOf(request);
       const [message] = await context.store.takeMailbox(
         box.pairingResponse(request.params.deviceId, request.params.pairingId, session.id),
       );
@@ -131,9 +167,18 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
 
   app.post<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/inbox',
-    { bodyLimit: PAIRING_MESSAGE_BYTES, schema: { params: deviceParams } },
+    {
+      bodyLimit: PAIRING_MESSAGE_BYTES,
+      config: { auth: 'viewer' },
+      schema: {
+        summary: "The device's owner leaves a signed grant or revocation for the device",
+        params: deviceParams,
+        body: binaryRequest('A signed grant or revocation (PROTOCOL.md), at most 4096 bytes'),
+        response: queued,
+      },
+    },
     async (request, reply) => {
-      const session = await requireSession(context, request, 'viewer');
+      const session = sessionOf(request);
       const { deviceId } = request.params;
       if ((await context.access(session, deviceId)) !== 'owner') {
         throw forbidden('not-owner', 'only the device owner sends grants and revocations');
@@ -155,12 +200,18 @@ export function mailboxRoutes(app: FastifyInstance, context: RelayContext): void
 
   app.get<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/inbox',
-    { schema: { params: deviceParams } },
+    {
+      config: { auth: 'self' },
+      schema: {
+        summary: 'The device takes the grants and revocations waiting in its inbox',
+        params: deviceParams,
+        response: messagesReply,
+      },
+    },
     async (request) => {
-      const session = await requireSession(context, request, 'device');
-      requireSelf(session, request.params.deviceId);
+      const session = sessionOf(request);
       const messages = await context.store.takeMailbox(box.inbox(session.id));
       return { messages: messages.map((message) => Buffer.from(message).toString('base64url')) };
     },
   );
-}
+};

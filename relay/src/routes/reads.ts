@@ -1,17 +1,48 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { badRequest, forbidden, notFound } from '../http/errors.js';
-import { requireSession } from '../http/session.js';
 import type { EventItem } from '../store/store.js';
-import { chunkParams, deviceParams, eventParams, manifestParams, streamParams } from './schemas.js';
+import { binaryReply, objectReply, replies, statusReply } from './replies.js';
+import {
+  chunkParams,
+  deviceParams,
+  eventParams,
+  idSchema,
+  manifestParams,
+  streamParams,
+  streamSchema,
+} from './schemas.js';
+
+const CURSOR = '^[0-9]{1,16}:[a-z2-7]{26}$';
+
+/** A sealed object: 200 with its bytes, or 404. */
+const sealed = (what: string) =>
+  replies({ 200: binaryReply(`The stored ${what}, as uploaded`) }, [401, 403, 404]);
+
+const eventPage = objectReply("One page of the device's events, by time, oldest first", {
+  events: {
+    type: 'array',
+    items: objectReply('A committed event (its public listing fields)', {
+      eventId: idSchema,
+      streamId: streamSchema,
+      time: { type: 'integer', description: 'The public event time (Unix ms) from the signed envelope' },
+      bytes: { type: 'integer', description: 'Bytes stored for the event (envelope, thumbnail, chunks)' },
+    }),
+  },
+  next: {
+    anyOf: [{ type: 'string', pattern: CURSOR }, { type: 'null' }],
+    description: 'Pass as `after` for the next page; null on the last page',
+  },
+});
 
 /**
  * Reads by viewers (and the device itself). Access control is the second line only: whatever the
  * relay serves is sealed, so a wrong answer here exposes nothing.
  */
-export function readRoutes(app: FastifyInstance, context: RelayContext): void {
+export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   async function reader(request: FastifyRequest, deviceId: string, need: 'read' | 'delete' = 'read') {
-    const session = await requireSession(context, request);
+    const session = sessionOf(request);
     const access = await context.access(session, deviceId);
     if (access === 'none') throw forbidden('no-grant', 'this device has not registered a grant for you');
     if (need === 'delete' && access === 'viewer')
@@ -30,7 +61,14 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/card',
-    { schema: { params: deviceParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: "The device's identity card",
+        params: deviceParams,
+        response: sealed('identity card'),
+      },
+    },
     async (request, reply) => {
       await reader(request, request.params.deviceId);
       return send(reply, await context.store.getCard(request.params.deviceId), 'card');
@@ -39,7 +77,14 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/access-list',
-    { schema: { params: deviceParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: "The device's signed access list",
+        params: deviceParams,
+        response: sealed('access list'),
+      },
+    },
     async (request, reply) => {
       await reader(request, request.params.deviceId);
       return send(reply, await context.store.getAccessList(request.params.deviceId), 'access-list');
@@ -48,7 +93,27 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string } }>(
     '/v1/devices/:deviceId/streams',
-    { schema: { params: deviceParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: 'The streams of the device that have a stored manifest',
+        params: deviceParams,
+        response: replies(
+          {
+            200: objectReply('Streams with their latest manifest epoch', {
+              streams: {
+                type: 'array',
+                items: objectReply('A stream', {
+                  streamId: streamSchema,
+                  epoch: { type: 'integer', minimum: 0, description: 'Epoch of its latest manifest' },
+                }),
+              },
+            }),
+          },
+          [401, 403],
+        ),
+      },
+    },
     async (request) => {
       await reader(request, request.params.deviceId);
       return { streams: await context.store.listStreams(request.params.deviceId) };
@@ -58,8 +123,11 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
   app.get<{ Params: { deviceId: string; streamId: string; epoch: string } }>(
     '/v1/devices/:deviceId/streams/:streamId/manifests/:epoch',
     {
+      config: { auth: 'any' },
       schema: {
+        summary: "A stream's key manifest of one epoch, or the latest",
         params: manifestParams({ type: 'string', pattern: '^(latest|[0-9]{1,10})$' }),
+        response: sealed('key manifest'),
       },
     },
     async (request, reply) => {
@@ -73,7 +141,14 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string; streamId: string } }>(
     '/v1/devices/:deviceId/streams/:streamId/keyframe',
-    { schema: { params: streamParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: "The stream's latest sealed keyframe (to start live view before the next one)",
+        params: streamParams,
+        response: sealed('keyframe'),
+      },
+    },
     async (request, reply) => {
       const { deviceId, streamId } = request.params;
       await reader(request, deviceId);
@@ -87,18 +162,21 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
   }>(
     '/v1/devices/:deviceId/events',
     {
+      config: { auth: 'any' },
       schema: {
+        summary: "The device's committed events in a time range, paged",
         params: deviceParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'integer', minimum: 0 },
-            to: { type: 'integer', minimum: 0 },
+            from: { type: 'integer', minimum: 0, description: 'Earliest event time (Unix ms), inclusive' },
+            to: { type: 'integer', minimum: 0, description: 'Latest event time (Unix ms), inclusive' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-            after: { type: 'string', pattern: '^[0-9]{1,16}:[a-z2-7]{26}$' },
+            after: { type: 'string', pattern: CURSOR, description: '`next` of the previous page' },
           },
         },
+        response: replies({ 200: eventPage }, [401, 403]),
       },
     },
     async (request) => {
@@ -114,7 +192,14 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string; eventId: string } }>(
     '/v1/devices/:deviceId/events/:eventId',
-    { schema: { params: eventParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: "An event's signed envelope",
+        params: eventParams,
+        response: sealed('event envelope'),
+      },
+    },
     async (request, reply) => {
       const { deviceId, eventId } = request.params;
       await reader(request, deviceId);
@@ -139,21 +224,38 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
 
   app.get<{ Params: { deviceId: string; eventId: string } }>(
     '/v1/devices/:deviceId/events/:eventId/thumbnail',
-    { schema: { params: eventParams } },
+    {
+      config: { auth: 'any' },
+      schema: { summary: "An event's sealed thumbnail", params: eventParams, response: sealed('thumbnail') },
+    },
     async (request, reply) =>
       item(request.params.deviceId, request.params.eventId, 'thumbnail', request, reply),
   );
 
   app.get<{ Params: { deviceId: string; eventId: string; index: number } }>(
     '/v1/devices/:deviceId/events/:eventId/chunks/:index',
-    { schema: { params: chunkParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: "One sealed chunk of an event's clip",
+        params: chunkParams,
+        response: sealed('clip chunk'),
+      },
+    },
     async (request, reply) =>
       item(request.params.deviceId, request.params.eventId, `chunk-${request.params.index}`, request, reply),
   );
 
   app.delete<{ Params: { deviceId: string; eventId: string } }>(
     '/v1/devices/:deviceId/events/:eventId',
-    { schema: { params: eventParams } },
+    {
+      config: { auth: 'any' },
+      schema: {
+        summary: 'Delete an event and its items (the device, or its owner)',
+        params: eventParams,
+        response: replies({ 200: statusReply('The event is deleted', ['deleted']) }, [401, 403, 404]),
+      },
+    },
     async (request) => {
       const { deviceId, eventId } = request.params;
       await reader(request, deviceId, 'delete');
@@ -161,4 +263,4 @@ export function readRoutes(app: FastifyInstance, context: RelayContext): void {
       return { status: 'deleted' };
     },
   );
-}
+};

@@ -1,51 +1,30 @@
-/** JSON schemas shared by routes. Every route declares params, query and body schemas. */
-export const ID_PATTERN = '^[a-z2-7]{26}$';
-export const STREAM_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+import { ID_TEXT_PATTERN, STREAM_ID_TEXT_PATTERN } from '@sealcam/protocol/relay-safe';
 
-export const idSchema = { type: 'string', pattern: ID_PATTERN } as const;
-export const streamSchema = { type: 'string', pattern: STREAM_PATTERN } as const;
+/** JSON schemas of request parts shared by routes; the id grammars are the protocol's (ids.ts). */
+export const idSchema = { type: 'string', pattern: ID_TEXT_PATTERN } as const;
+export const streamSchema = { type: 'string', pattern: STREAM_ID_TEXT_PATTERN } as const;
 
-export const deviceParams = {
-  type: 'object',
-  required: ['deviceId'],
-  additionalProperties: false,
-  properties: { deviceId: idSchema },
-} as const;
+function params<P extends Record<string, unknown>>(properties: P) {
+  return {
+    type: 'object',
+    required: Object.keys(properties),
+    additionalProperties: false,
+    properties,
+  } as const;
+}
 
-export const streamParams = {
-  type: 'object',
-  required: ['deviceId', 'streamId'],
-  additionalProperties: false,
-  properties: { deviceId: idSchema, streamId: streamSchema },
-} as const;
-
-export const eventParams = {
-  type: 'object',
-  required: ['deviceId', 'eventId'],
-  additionalProperties: false,
-  properties: { deviceId: idSchema, eventId: idSchema },
-} as const;
-
-export const chunkParams = {
-  type: 'object',
-  required: ['deviceId', 'eventId', 'index'],
-  additionalProperties: false,
-  properties: { deviceId: idSchema, eventId: idSchema, index: { type: 'integer', minimum: 0, maximum: 511 } },
-} as const;
-
-export const binaryBody = { description: 'application/octet-stream' } as const;
-
-export const errorResponse = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-} as const;
+export const deviceParams = params({ deviceId: idSchema });
+export const streamParams = params({ deviceId: idSchema, streamId: streamSchema });
+export const eventParams = params({ deviceId: idSchema, eventId: idSchema });
+export const chunkParams = params({
+  deviceId: idSchema,
+  eventId: idSchema,
+  index: { type: 'integer', minimum: 0, maximum: 511 },
+});
+export const pairingParams = params({ deviceId: idSchema, pairingId: idSchema });
+export const pairingResponseParams = params({ deviceId: idSchema, pairingId: idSchema, viewerId: idSchema });
 
 /** Manifest routes: the epoch is an integer on upload and an integer or "latest" on reads. */
 export function manifestParams(epoch: Record<string, unknown>) {
-  return {
-    type: 'object',
-    required: ['deviceId', 'streamId', 'epoch'],
-    additionalProperties: false,
-    properties: { deviceId: idSchema, streamId: streamSchema, epoch },
-  } as const;
+  return params({ deviceId: idSchema, streamId: streamSchema, epoch });
 }

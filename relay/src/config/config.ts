@@ -2,39 +2,20 @@ import { readFileSync } from 'node:fs';
 import envSchema from 'env-schema';
 import { OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
-export interface RelayConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly publicOrigin: string | null;
-  readonly store: 'memory' | 'redis';
-  readonly redisUrl: string;
-  readonly redisKeyPrefix: string;
-  readonly memoryMaxBytes: number;
-  readonly retentionSeconds: number;
-  readonly deviceQuotaBytes: number;
-  readonly tokenSecret: string | null;
-  readonly tokenTtlSeconds: number;
-  readonly challengeTtlSeconds: number;
-  readonly maxConnections: number;
-  readonly handshakeRate: number;
-  readonly handshakeBurst: number;
-  readonly retryAfterSeconds: number;
-  readonly requestsPerSecond: number;
-  readonly wsMessagesPerSecond: number;
-  readonly viewerMessagesPerSecond: number;
-  readonly challengesPerSecondPerSource: number;
-  readonly trustProxy: boolean;
-  readonly connectionsPerIdentity: number;
-  readonly maxFrameBytes: number;
-  readonly maxObjectBytes: number;
-  readonly viewerQueueBytes: number;
-  readonly webRoot: string | null;
-  readonly subscriptionsPerConnection: number;
-  readonly logLevel: string;
-  readonly shutdownGraceSeconds: number;
-  readonly faultInjection: 'off' | 'mixup';
-  readonly faultRate: number;
-}
+type Spec<K extends OptionName> = (typeof OPTIONS)[K];
+/** The value type an option's spec describes: its enum, or its JSON type; null when the default is null. */
+type ValueOf<S> =
+  | (S extends { readonly enum: readonly (infer E)[] }
+      ? E
+      : S extends { readonly type: 'string' }
+        ? string
+        : S extends { readonly type: 'boolean' }
+          ? boolean
+          : number)
+  | (S extends { readonly default: null } ? null : never);
+
+/** The relay's configuration, derived from the options table (options.ts): one entry per option. */
+export type RelayConfig = { readonly [K in OptionName]: ValueOf<Spec<K>> };
 
 function schema() {
   const properties: Record<string, unknown> = {};
@@ -51,24 +32,49 @@ function schema() {
   return { type: 'object', properties, additionalProperties: true };
 }
 
+function specOf(name: string, where: string): OptionSpec {
+  if (!Object.hasOwn(OPTIONS, name)) throw new Error(`${where}: unknown option "${name}"`);
+  return OPTIONS[name as OptionName];
+}
+
+/** Option values keyed by option name, re-keyed by environment variable for validation. */
+function byVariable(values: Record<string, unknown>, where: string): Record<string, unknown> {
+  const keyed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) keyed[specOf(name, where).env] = value;
+  }
+  return keyed;
+}
+
+/** Whether a validated value fits its option's spec (what env-schema guaranteed, checked for the type). */
+function fits(spec: OptionSpec, value: unknown): boolean {
+  if (value === null) return spec.default === null;
+  if (spec.enum) return spec.enum.includes(value as string);
+  if (spec.type === 'integer' || spec.type === 'number') return typeof value === 'number';
+  return typeof value === spec.type;
+}
+
+function isRelayConfig(value: Record<string, unknown>): value is RelayConfig {
+  return (Object.keys(OPTIONS) as OptionName[]).every((name) => fits(OPTIONS[name], value[name]));
+}
+
 /**
  * Configuration from (lowest to highest precedence) defaults, a JSON file named by
- * SEALCAM_RELAY_CONFIG (keys are the option names, e.g. "port"), and the environment.
- * Invalid values stop the relay with a message naming the variable.
+ * SEALCAM_RELAY_CONFIG (keys are the option names, e.g. "port"), the environment, and programmatic
+ * overrides (option names). All of them are validated alike: an invalid value stops the relay with a
+ * message naming the variable.
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Partial<RelayConfig> = {},
 ): RelayConfig {
-  const fromFile: Record<string, unknown> = {};
+  let fromFile: Record<string, unknown> = {};
   const file = env.SEALCAM_RELAY_CONFIG;
   if (file) {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(parsed)) {
-      const spec = OPTIONS[name as OptionName];
-      if (!spec) throw new Error(`config file ${file}: unknown option "${name}"`);
-      fromFile[spec.env] = value;
-    }
+    fromFile = byVariable(
+      JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>,
+      `config file ${file}`,
+    );
   }
   const fromEnv: Record<string, unknown> = {};
   for (const spec of Object.values(OPTIONS)) {
@@ -76,13 +82,14 @@ export function loadConfig(
   }
   const validated = envSchema<Record<string, unknown>>({
     schema: schema(),
-    data: [fromFile, fromEnv],
+    data: [fromFile, fromEnv, byVariable(overrides, 'override')],
     env: false,
     dotenv: false,
   });
   const config: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(OPTIONS)) config[name] = validated[spec.env] ?? null;
-  return { ...(config as unknown as RelayConfig), ...overrides };
+  if (!isRelayConfig(config)) throw new Error('configuration does not match the options table');
+  return config;
 }
 
 export function originOf(config: RelayConfig, boundPort: number): string {

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig, type RelayConfig } from '../src/config/config.js';
+import { OPTIONS } from '../src/config/options.js';
+import { startRelay } from './support/relay-process.js';
+
+describe('relay configuration', () => {
+  it('has exactly one entry per option of the table, each of its declared type', () => {
+    const config = loadConfig({});
+    assert.deepEqual(Object.keys(config).sort(), Object.keys(OPTIONS).sort());
+    for (const [name, spec] of Object.entries(OPTIONS)) {
+      const value = config[name as keyof RelayConfig];
+      if (value === null) assert.equal(spec.default, null, name);
+      else assert.equal(typeof value, spec.type === 'integer' ? 'number' : spec.type, name);
+    }
+  });
+
+  it('programmatic overrides win over the environment and are validated like it', () => {
+    assert.equal(loadConfig({ SEALCAM_PORT: '81' }, { port: 82 }).port, 82);
+    assert.equal(
+      loadConfig({}, { publicOrigin: 'https://relay.example' }).publicOrigin,
+      'https://relay.example',
+    );
+    assert.throws(() => loadConfig({}, { port: 70_000 }), /SEALCAM_PORT/);
+    assert.throws(() => loadConfig({}, { faultRate: 2 }), /SEALCAM_FAULT_RATE/);
+    assert.throws(() => loadConfig({}, { store: 'postgres' as never }), /SEALCAM_STORE/);
+    assert.throws(() => loadConfig({}, { viewerQueueBytes: 10 }), /SEALCAM_VIEWER_QUEUE_BYTES/);
+    assert.throws(() => loadConfig({}, { nonsense: 1 } as never), /unknown option "nonsense"/);
+  });
+
+  it('the relay launcher validates its overrides: a relay with an invalid one does not start', async () => {
+    await assert.rejects(() => startRelay({ maxConnections: 0 }), /SEALCAM_MAX_CONNECTIONS/);
+  });
+});

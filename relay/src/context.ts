@@ -1,5 +1,6 @@
-import type { IdentityCard } from '@sealcam/protocol/relay-safe';
+import type { DeviceId, EventNotice, IdentityCard, ViewerId } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
+import type { AccessLevel } from './access.js';
 import type { Session, TokenIssuer } from './auth/tokens.js';
 import type { SessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
@@ -8,21 +9,13 @@ import type { Admission, KeyedRateLimit } from './http/admission.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Retention, Store } from './store/store.js';
 
-/** Event notices pushed to viewers that follow a device (routing ids and public time only). */
-export interface EventNotice {
-  readonly deviceId: string;
-  readonly eventId: string;
-  readonly streamId: string;
-  readonly time: number;
-}
-
 export interface Notifier {
   /** A committed event: tell subscribed viewers, here and on other relay processes. */
   eventCommitted(notice: EventNotice): void;
   /** Something waits in a device's mailbox (pairing request, grant): tell the device if connected. */
-  mailboxChanged(deviceId: string, box: 'pairing' | 'inbox'): void;
+  mailboxChanged(deviceId: DeviceId, box: 'pairing' | 'inbox'): void;
   /** A device stored a new access list: viewers no longer on it lose their live feeds, everywhere. */
-  accessChanged(deviceId: string): void;
+  accessChanged(deviceId: DeviceId): void;
 }
 
 export interface RelayContext {
@@ -44,7 +37,7 @@ export interface RelayContext {
   retention(): Retention;
   now(): number;
   /** The verified identity card of an id that authenticated, or null. */
-  card(id: string): Promise<IdentityCard | null>;
+  card(id: DeviceId | ViewerId): Promise<IdentityCard | null>;
   /** Whether the viewer (or the device itself) may read the device's objects; owner for deletes. */
-  access(session: Session, deviceId: string): Promise<'none' | 'viewer' | 'owner' | 'device'>;
+  access(session: Session, deviceId: DeviceId): Promise<AccessLevel>;
 }

@@ -121,10 +121,11 @@ describe('abuse resistance (from the security review)', () => {
     for (let i = 0; i < 4; i++)
       ghost.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: `ghost-${i}` });
     ghost.ws.terminate();
-    const hub = running.relay.hub as unknown as {
-      streamViewers: Map<string, unknown>;
-      liveInterest: Map<string, number>;
-    };
+    const hub = (
+      running.relay.hub as unknown as {
+        fanOut: { streamViewers: Map<string, unknown>; liveInterest: Map<string, number> };
+      }
+    ).fanOut;
     // Once the relay has seen the connection end, every subscribe still in flight must find it closed.
     await waitFor(
       async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,

@@ -14,6 +14,7 @@ import {
   openPairResponse,
   openThumbnail,
   pairingId,
+  parseViewerId,
   ready,
 } from '@sealcam/protocol';
 import { TokenIssuer } from '../src/auth/tokens.js';
@@ -76,8 +77,7 @@ describe('relay HTTP API (memory store)', () => {
         'token-bad-signature',
       );
       const expired = new TokenIssuer(Buffer.from(SECRET, 'hex'), 1000).issue(
-        idOf(p.owner),
-        'viewer',
+        { role: 'viewer', id: parseViewerId(idOf(p.owner)) },
         Date.now() - 60_000,
       ).token;
       const result = await http(running.base, 'GET', `${device()}/streams`, { token: expired });

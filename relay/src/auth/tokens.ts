@@ -1,13 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type DeviceId, isDeviceId, isViewerId, type ViewerId } from '@sealcam/protocol/relay-safe';
 
 export type SessionRole = 'device' | 'viewer';
 
-export interface Session {
-  /** The self-certifying id (base32) proven at authentication. */
-  readonly id: string;
-  readonly role: SessionRole;
-  readonly expiresAt: number;
-}
+/** A verified session: the self-certifying id (base32) proven at authentication, and its role. */
+export type Session =
+  | { readonly role: 'device'; readonly id: DeviceId; readonly expiresAt: number }
+  | { readonly role: 'viewer'; readonly id: ViewerId; readonly expiresAt: number };
+
+export type DeviceSession = Extract<Session, { role: 'device' }>;
+export type ViewerSession = Extract<Session, { role: 'viewer' }>;
 
 /** Decodes a configured secret (hex or base64, at least 32 bytes) or makes a random one. */
 export function tokenKey(secret: string | null): { key: Buffer; generated: boolean } {
@@ -31,8 +33,8 @@ export class TokenIssuer {
     return createHmac('sha256', this.key).update(`v1.${claims}`).digest('base64url');
   }
 
-  issue(id: string, role: SessionRole, now: number): { token: string; session: Session } {
-    const session: Session = { id, role, expiresAt: now + this.ttlMs };
+  issue(identity: Pick<DeviceSession, 'id' | 'role'> | Pick<ViewerSession, 'id' | 'role'>, now: number) {
+    const session: Session = { ...identity, expiresAt: now + this.ttlMs };
     const claims = Buffer.from(JSON.stringify([session.id, session.role, session.expiresAt])).toString(
       'base64url',
     );
@@ -55,10 +57,12 @@ export class TokenIssuer {
     }
     if (!Array.isArray(decoded) || decoded.length !== 3) return 'malformed';
     const [id, role, expiresAt] = decoded as [unknown, unknown, unknown];
-    if (typeof id !== 'string' || (role !== 'device' && role !== 'viewer') || typeof expiresAt !== 'number') {
-      return 'malformed';
-    }
+    if (typeof expiresAt !== 'number') return 'malformed';
+    let session: Session;
+    if (role === 'device' && isDeviceId(id)) session = { role, id, expiresAt };
+    else if (role === 'viewer' && isViewerId(id)) session = { role, id, expiresAt };
+    else return 'malformed';
     if (expiresAt <= now) return 'expired';
-    return { id, role, expiresAt };
+    return session;
   }
 }

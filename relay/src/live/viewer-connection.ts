@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
+import { encodeControl, type RelayToViewer } from '@sealcam/protocol/relay-safe';
 import type { WebSocket } from 'ws';
 import type { Session } from '../auth/tokens.js';
 import type { Metrics } from '../ops/metrics.js';
-import { Close } from './close-codes.js';
+import { closeWith } from './close.js';
 import { MessageRate } from './message-rate.js';
 
 /**
@@ -106,7 +107,7 @@ export class ViewerConnection {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.backlog() > this.queueBytes * 8) {
       this.metrics.framesDropped.inc({ reason: 'viewer-not-reading' });
-      this.ws.close(Close.RateLimited, 'not reading; retry-after=5');
+      closeWith(this.ws, 'not-reading', 5);
       this.closed = true;
       return;
     }
@@ -130,7 +131,7 @@ export class ViewerConnection {
     return this.batchStart ?? this.ws.bufferedAmount;
   }
 
-  control(message: Record<string, unknown>): void {
-    this.send(JSON.stringify(message));
+  control(message: RelayToViewer): void {
+    this.send(encodeControl(message));
   }
 }

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { formatId, fromBase64Url, Role, SealError, verifyAuthProof } from '@sealcam/protocol/relay-safe';
+import {
+  formatId,
+  fromBase64Url,
+  parseDeviceId,
+  parseViewerId,
+  Role,
+  SealError,
+  verifyAuthProof,
+} from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
@@ -94,9 +102,13 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       if (card.role !== Role.Device && card.role !== Role.Viewer) throw badRequest('role', 'unknown role');
       const id = formatId(card.id);
       await context.store.putCard(id, card.bytes);
-      const role = card.role === Role.Device ? 'device' : 'viewer';
-      const { token, session } = context.tokens.issue(id, role, context.now());
-      return { token, id, role, expiresAt: session.expiresAt };
+      const { token, session } = context.tokens.issue(
+        card.role === Role.Device
+          ? { role: 'device', id: parseDeviceId(id) }
+          : { role: 'viewer', id: parseViewerId(id) },
+        context.now(),
+      );
+      return { token, id, role: session.role, expiresAt: session.expiresAt };
     },
   );
 };

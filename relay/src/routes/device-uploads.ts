@@ -1,6 +1,8 @@
+import type { DeviceId, EventId, StreamId } from '@sealcam/protocol/relay-safe';
 import {
   Kind,
   parseItemHeader,
+  parseStreamId,
   SealError,
   toBase32,
   verifyAccessList,
@@ -8,7 +10,6 @@ import {
   verifyManifest,
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
 import { badRequest, conflict, insufficientStorage } from '../http/errors.js';
@@ -47,7 +48,7 @@ const stored = (what: string) =>
 export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   const bodyLimit = context.config.maxObjectBytes;
 
-  app.put<{ Params: { deviceId: string } }>(
+  app.put<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/access-list',
     {
       bodyLimit,
@@ -68,24 +69,23 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       },
     },
     async (request, reply) => {
-      const session = sessionOf(request);
       const bytes = binaryBody(request);
       let version: number;
       try {
-        version = verifyAccessList(bytes, await deviceCard(context, session.id)).version;
+        version = verifyAccessList(bytes, await deviceCard(context, request.params.deviceId)).version;
       } catch (error) {
         refuse(error, 'access-list');
       }
-      const result = await context.store.putAccessList(session.id, version, bytes);
+      const result = await context.store.putAccessList(request.params.deviceId, version, bytes);
       if (result === 'stale')
         throw conflict('an access list with this or a higher version is already stored');
-      context.notifier.accessChanged(session.id);
+      context.notifier.accessChanged(request.params.deviceId);
       reply.code(201);
       return { status: 'stored', version };
     },
   );
 
-  app.put<{ Params: { deviceId: string; streamId: string; epoch: number } }>(
+  app.put<{ Params: { deviceId: DeviceId; streamId: StreamId; epoch: number } }>(
     '/v1/devices/:deviceId/streams/:streamId/manifests/:epoch',
     {
       bodyLimit,
@@ -98,10 +98,9 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       },
     },
     async (request, reply) => {
-      const session = sessionOf(request);
       const bytes = binaryBody(request);
       try {
-        const manifest = verifyManifest(bytes, await deviceCard(context, session.id));
+        const manifest = verifyManifest(bytes, await deviceCard(context, request.params.deviceId));
         if (manifest.streamId !== request.params.streamId || manifest.epoch !== request.params.epoch) {
           throw badRequest('invalid-manifest', 'manifest stream or epoch differs from the URL');
         }
@@ -117,7 +116,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
     },
   );
 
-  app.put<{ Params: { deviceId: string; eventId: string } }>(
+  app.put<{ Params: { deviceId: DeviceId; eventId: EventId } }>(
     '/v1/devices/:deviceId/events/:eventId/thumbnail',
     {
       bodyLimit,
@@ -148,7 +147,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
     },
   );
 
-  app.put<{ Params: { deviceId: string; eventId: string; index: number } }>(
+  app.put<{ Params: { deviceId: DeviceId; eventId: EventId; index: number } }>(
     '/v1/devices/:deviceId/events/:eventId/chunks/:index',
     {
       bodyLimit,
@@ -179,7 +178,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
     },
   );
 
-  app.put<{ Params: { deviceId: string; eventId: string } }>(
+  app.put<{ Params: { deviceId: DeviceId; eventId: EventId } }>(
     '/v1/devices/:deviceId/events/:eventId',
     {
       bodyLimit,
@@ -192,15 +191,14 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       },
     },
     async (request, reply) => {
-      const session = sessionOf(request);
       const bytes = binaryBody(request);
-      let meta: { streamId: string; time: number };
+      let meta: { streamId: StreamId; time: number };
       try {
-        const envelope = verifyEventEnvelope(bytes, await deviceCard(context, session.id));
+        const envelope = verifyEventEnvelope(bytes, await deviceCard(context, request.params.deviceId));
         if (toBase32(envelope.eventId) !== request.params.eventId) {
           throw badRequest('invalid-event', 'envelope event id differs from the URL');
         }
-        meta = { streamId: envelope.streamId, time: envelope.time };
+        meta = { streamId: parseStreamId(envelope.streamId), time: envelope.time };
       } catch (error) {
         refuse(error, 'event');
       }
@@ -218,7 +216,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/usage',
     {
       config: { auth: 'self' },
@@ -238,9 +236,11 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       },
     },
     async (request) => {
-      const session = sessionOf(request);
       const retention = context.retention();
-      return { bytes: await context.store.usage(session.id, context.now(), retention), ...retention };
+      return {
+        bytes: await context.store.usage(request.params.deviceId, context.now(), retention),
+        ...retention,
+      };
     },
   );
 };

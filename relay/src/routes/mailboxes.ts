@@ -1,3 +1,4 @@
+import type { DeviceId, ViewerId } from '@sealcam/protocol/relay-safe';
 import {
   Kind,
   PROTOCOL_VERSION,
@@ -70,7 +71,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     }
   };
 
-  app.post<{ Params: { deviceId: string; pairingId: string } }>(
+  app.post<{ Params: { deviceId: DeviceId; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/request',
     {
       bodyLimit: PAIRING_MESSAGE_BYTES,
@@ -97,7 +98,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
   );
 
   /** The device asks only for the pairing it offered (it knows the pairing id), so nobody can crowd it out. */
-  app.get<{ Params: { deviceId: string; pairingId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/requests',
     {
       config: { auth: 'self' },
@@ -116,7 +117,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
   );
 
-  app.put<{ Params: { deviceId: string; pairingId: string; viewerId: string } }>(
+  app.put<{ Params: { deviceId: DeviceId; pairingId: string; viewerId: ViewerId } }>(
     '/v1/pairing/:deviceId/:pairingId/response/:viewerId',
     {
       bodyLimit: PAIRING_MESSAGE_BYTES,
@@ -139,7 +140,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
   );
 
-  app.get<{ Params: { deviceId: string; pairingId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; pairingId: string } }>(
     '/v1/pairing/:deviceId/:pairingId/response',
     {
       config: { auth: 'viewer' },
@@ -165,7 +166,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
   );
 
-  app.post<{ Params: { deviceId: string } }>(
+  app.post<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/inbox',
     {
       bodyLimit: PAIRING_MESSAGE_BYTES,
@@ -198,7 +199,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/inbox',
     {
       config: { auth: 'self' },

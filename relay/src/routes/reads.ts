@@ -1,3 +1,4 @@
+import type { DeviceId, EventId, StreamId } from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
@@ -41,7 +42,7 @@ const eventPage = objectReply("One page of the device's events, by time, oldest 
  * relay serves is sealed, so a wrong answer here exposes nothing.
  */
 export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
-  async function reader(request: FastifyRequest, deviceId: string, need: 'read' | 'delete' = 'read') {
+  async function reader(request: FastifyRequest, deviceId: DeviceId, need: 'read' | 'delete' = 'read') {
     const session = sessionOf(request);
     const access = await context.access(session, deviceId);
     if (access === 'none') throw forbidden('no-grant', 'this device has not registered a grant for you');
@@ -59,7 +60,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       .send(Buffer.from(bytes));
   }
 
-  app.get<{ Params: { deviceId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/card',
     {
       config: { auth: 'any' },
@@ -75,7 +76,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/access-list',
     {
       config: { auth: 'any' },
@@ -91,7 +92,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
   );
 
-  app.get<{ Params: { deviceId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/streams',
     {
       config: { auth: 'any' },
@@ -120,7 +121,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
   );
 
-  app.get<{ Params: { deviceId: string; streamId: string; epoch: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; streamId: StreamId; epoch: string } }>(
     '/v1/devices/:deviceId/streams/:streamId/manifests/:epoch',
     {
       config: { auth: 'any' },
@@ -139,7 +140,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
   );
 
-  app.get<{ Params: { deviceId: string; streamId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; streamId: StreamId } }>(
     '/v1/devices/:deviceId/streams/:streamId/keyframe',
     {
       config: { auth: 'any' },
@@ -157,7 +158,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
   );
 
   app.get<{
-    Params: { deviceId: string };
+    Params: { deviceId: DeviceId };
     Querystring: { from?: number; to?: number; limit?: number; after?: string };
   }>(
     '/v1/devices/:deviceId/events',
@@ -190,7 +191,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
   );
 
-  app.get<{ Params: { deviceId: string; eventId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; eventId: EventId } }>(
     '/v1/devices/:deviceId/events/:eventId',
     {
       config: { auth: 'any' },
@@ -208,8 +209,8 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
   );
 
   const item = async (
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     name: EventItem,
     request: FastifyRequest,
     reply: FastifyReply,
@@ -222,7 +223,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     );
   };
 
-  app.get<{ Params: { deviceId: string; eventId: string } }>(
+  app.get<{ Params: { deviceId: DeviceId; eventId: EventId } }>(
     '/v1/devices/:deviceId/events/:eventId/thumbnail',
     {
       config: { auth: 'any' },
@@ -232,7 +233,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       item(request.params.deviceId, request.params.eventId, 'thumbnail', request, reply),
   );
 
-  app.get<{ Params: { deviceId: string; eventId: string; index: number } }>(
+  app.get<{ Params: { deviceId: DeviceId; eventId: EventId; index: number } }>(
     '/v1/devices/:deviceId/events/:eventId/chunks/:index',
     {
       config: { auth: 'any' },
@@ -246,7 +247,7 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       item(request.params.deviceId, request.params.eventId, `chunk-${request.params.index}`, request, reply),
   );
 
-  app.delete<{ Params: { deviceId: string; eventId: string } }>(
+  app.delete<{ Params: { deviceId: DeviceId; eventId: EventId } }>(
     '/v1/devices/:deviceId/events/:eventId',
     {
       config: { auth: 'any' },

@@ -1,4 +1,4 @@
-import { type IdentityCard, parseCard } from '@sealcam/protocol/relay-safe';
+import { type DeviceId, type IdentityCard, parseCard, type ViewerId } from '@sealcam/protocol/relay-safe';
 import { LRUCache } from 'lru-cache';
 import type { Store } from './store/store.js';
 
@@ -8,7 +8,7 @@ import type { Store } from './store/store.js';
  */
 export function verifiedCards(store: Store) {
   const verified = new LRUCache<string, { bytes: Buffer; card: IdentityCard }>({ max: 50_000 });
-  return async (id: string): Promise<IdentityCard | null> => {
+  return async (id: DeviceId | ViewerId): Promise<IdentityCard | null> => {
     const bytes = await store.getCard(id);
     if (!bytes) return null;
     const cached = verified.get(id);

@@ -8,29 +8,39 @@ runStoreConformance('memory', async () => ({
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseDeviceId, parseEventId, parseStreamId } from '@sealcam/protocol/relay-safe';
 
 describe('memory store bounds (from the security review)', () => {
   const retention = { ttlMs: 3_600_000, quotaBytes: 1e12 };
   const id = (n: number) =>
-    `a${n
-      .toString()
-      .padStart(25, 'a')
-      .replace(/[0189]/g, 'b')}`;
+    parseEventId(
+      `a${n
+        .toString()
+        .padStart(25, 'a')
+        .replace(/[0189]/g, 'b')}`,
+    );
 
   it('keyframes never evict committed events; a full store refuses new objects instead of evicting', async () => {
     const store = new MemoryStore({ maxBytes: 4 * 1024 * 1024 });
-    const device = 'cccccccccccccccccccccccccc';
-    const event = 'dddddddddddddddddddddddddd';
+    const device = parseDeviceId('cccccccccccccccccccccccccc');
+    const event = parseEventId('dddddddddddddddddddddddddd');
     assert.equal(
       await store.putEventItem(device, event, 'thumbnail', new Uint8Array(100_000), 0, retention),
       'created',
     );
     assert.equal(
-      await store.commitEvent(device, event, { streamId: 's', time: 0 }, new Uint8Array(1000), 0, retention),
+      await store.commitEvent(
+        device,
+        event,
+        { streamId: parseStreamId('s'), time: 0 },
+        new Uint8Array(1000),
+        0,
+        retention,
+      ),
       'created',
     );
     for (let i = 0; i < 100; i++)
-      await store.putKeyframe(device, `junk-${i}`, new Uint8Array(200_000), 60_000);
+      await store.putKeyframe(device, parseStreamId(`junk-${i}`), new Uint8Array(200_000), 60_000);
     assert.ok(await store.getEvent(device, event), 'the committed event survived the keyframe flood');
     assert.ok(await store.getEventItem(device, event, 'thumbnail'));
     let result = '';

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DeviceId,
+  type EventId,
+  parseDeviceId,
+  parseEventId,
+  parseStreamId,
+} from '@sealcam/protocol/relay-safe';
 import { createClient } from 'redis';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
@@ -17,7 +24,7 @@ const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 10_000_000 };
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** A 26-character base32 id from a number (distinct numbers give distinct ids). */
-function id(n: number, lead = 'a'): string {
+function idText(n: number, lead = 'a'): string {
   let text = '';
   let rest = n;
   for (let i = 0; i < 12; i++) {
@@ -26,6 +33,9 @@ function id(n: number, lead = 'a'): string {
   }
   return `${lead.repeat(14)}${text}`;
 }
+
+const deviceIdOf = (n: number, lead: string): DeviceId => parseDeviceId(idText(n, lead));
+const eventIdOf = (n: number): EventId => parseEventId(idText(n));
 
 function blob(length: number, fill: number): Uint8Array {
   return new Uint8Array(length).fill(fill);
@@ -72,7 +82,7 @@ function random(seed: number): () => number {
   };
 }
 
-async function allPages(store: Store, deviceId: string, query: ListQuery): Promise<EventListing[]> {
+async function allPages(store: Store, deviceId: DeviceId, query: ListQuery): Promise<EventListing[]> {
   const seen: EventListing[] = [];
   let after: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
@@ -128,19 +138,19 @@ describe('redis store', () => {
     const a = await open('shared:');
     const b = await open('shared:');
     try {
-      const device = id(1, 'b');
+      const device = deviceIdOf(1, 'b');
       await a.putCard(device, blob(40, 4));
       assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(40, 4));
 
       for (let round = 0; round < 25; round++) {
-        const eventId = id(100 + round);
-        const meta = { streamId: 'cam-1', time: NOW + round };
+        const eventId = eventIdOf(100 + round);
+        const meta = { streamId: parseStreamId('cam-1'), time: NOW + round };
         const same = await Promise.all([
           a.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
           b.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
         ]);
         assert.deepEqual([...same].sort(), ['created', 'exists']);
-        const other = id(500 + round);
+        const other = eventIdOf(500 + round);
         const differ = await Promise.all([
           a.commitEvent(device, other, meta, blob(20, 1), NOW, RETENTION),
           b.commitEvent(device, other, meta, blob(20, 2), NOW, RETENTION),
@@ -155,8 +165,8 @@ describe('redis store', () => {
 
       // Racing uploads from both processes never go over the quota nor charge twice.
       const tight: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
-      const quotaDevice = id(2, 'b');
-      const eventId = id(900);
+      const quotaDevice = deviceIdOf(2, 'b');
+      const eventId = eventIdOf(900);
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           (i % 2 === 0 ? a : b).putEventItem(
@@ -207,14 +217,14 @@ describe('redis store', () => {
     const b = await open('tenant-b:');
     const plain = await open();
     try {
-      const device = id(3, 'c');
+      const device = deviceIdOf(3, 'c');
       await a.putCard(device, blob(10, 1));
       await b.putCard(device, blob(10, 2));
       assert.deepEqual(new Uint8Array((await a.getCard(device))!), blob(10, 1));
       assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(10, 2));
       assert.equal(await plain.getCard(device), null);
-      const eventId = id(7);
-      const meta = { streamId: 'cam-1', time: NOW };
+      const eventId = eventIdOf(7);
+      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
       assert.equal(await a.commitEvent(device, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await b.commitEvent(device, eventId, meta, blob(10, 2), NOW, RETENTION), 'created');
       assert.equal(await a.usage(device, NOW, RETENTION), 10);
@@ -236,18 +246,18 @@ describe('redis store', () => {
     const store = await open('binary:');
     try {
       const bytes = binary();
-      const device = id(4, 'd');
+      const device = deviceIdOf(4, 'd');
       const same = (actual: Uint8Array | null) => assert.deepEqual(new Uint8Array(actual!), bytes);
       await store.putCard(device, bytes);
       same(await store.getCard(device));
       await store.putAccessList(device, 1, bytes);
       same(await store.getAccessList(device));
-      assert.equal(await store.putManifest(device, 'cam-1', 1, bytes, RETENTION), 'created');
-      assert.equal(await store.putManifest(device, 'cam-1', 1, bytes, RETENTION), 'exists');
-      same(await store.getManifest(device, 'cam-1', 'latest'));
-      await store.putKeyframe(device, 'cam-1', bytes, 60_000);
-      same(await store.getKeyframe(device, 'cam-1'));
-      const eventId = id(8);
+      assert.equal(await store.putManifest(device, parseStreamId('cam-1'), 1, bytes, RETENTION), 'created');
+      assert.equal(await store.putManifest(device, parseStreamId('cam-1'), 1, bytes, RETENTION), 'exists');
+      same(await store.getManifest(device, parseStreamId('cam-1'), 'latest'));
+      await store.putKeyframe(device, parseStreamId('cam-1'), bytes, 60_000);
+      same(await store.getKeyframe(device, parseStreamId('cam-1')));
+      const eventId = eventIdOf(8);
       assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'created');
       assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'exists');
       const flipped = bytes.slice();
@@ -257,14 +267,14 @@ describe('redis store', () => {
         'conflict',
       );
       same(await store.getEventItem(device, eventId, 'thumbnail'));
-      const meta = { streamId: 'cam-1', time: NOW };
+      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
       assert.equal(await store.commitEvent(device, eventId, meta, bytes, NOW, RETENTION), 'created');
       same(await store.getEvent(device, eventId));
       // A view into a larger buffer stores only its own bytes.
       const backing = new Uint8Array(bytes.length + 20).fill(0xaa);
       backing.set(bytes, 10);
-      await store.putCard(id(5, 'd'), backing.subarray(10, 10 + bytes.length));
-      same(await store.getCard(id(5, 'd')));
+      await store.putCard(deviceIdOf(5, 'd'), backing.subarray(10, 10 + bytes.length));
+      same(await store.getCard(deviceIdOf(5, 'd')));
       assert.equal(await store.pushMailbox('binary-box', bytes, 60_000, 3), true);
       assert.equal(await store.pushMailbox('binary-box', new Uint8Array(0), 60_000, 3), true);
       const messages = await store.takeMailbox('binary-box');
@@ -279,23 +289,37 @@ describe('redis store', () => {
   it('pages through many events at the same time without repeats or gaps', async () => {
     const store = await open('ties:');
     try {
-      const device = id(6, 'e');
+      const device = deviceIdOf(6, 'e');
       const ids: string[] = [];
       // Inserted in a scrambled order; 60 events share one time, others surround them.
       const order = Array.from({ length: 60 }, (_, i) => (i * 37) % 60);
       for (const n of order) {
-        ids.push(id(1000 + n));
+        ids.push(eventIdOf(1000 + n));
         await store.commitEvent(
           device,
-          id(1000 + n),
-          { streamId: 's', time: NOW },
+          eventIdOf(1000 + n),
+          { streamId: parseStreamId('s'), time: NOW },
           blob(5, n),
           NOW,
           RETENTION,
         );
       }
-      await store.commitEvent(device, id(1), { streamId: 's', time: NOW - 1 }, blob(5, 1), NOW, RETENTION);
-      await store.commitEvent(device, id(2), { streamId: 's', time: NOW + 1 }, blob(5, 2), NOW, RETENTION);
+      await store.commitEvent(
+        device,
+        eventIdOf(1),
+        { streamId: parseStreamId('s'), time: NOW - 1 },
+        blob(5, 1),
+        NOW,
+        RETENTION,
+      );
+      await store.commitEvent(
+        device,
+        eventIdOf(2),
+        { streamId: parseStreamId('s'), time: NOW + 1 },
+        blob(5, 2),
+        NOW,
+        RETENTION,
+      );
       for (const limit of [1, 7, 59, 60, 61]) {
         const seen = await allPages(store, device, { from: NOW, to: NOW, limit });
         assert.deepEqual(
@@ -307,10 +331,24 @@ describe('redis store', () => {
       // An event committed mid-listing at the same time and a smaller id than the cursor is not
       // returned by later pages (it sorts before the cursor); a larger one is.
       const first = await store.listEvents(device, { from: NOW, to: NOW, limit: 30 });
-      const smallest = '2'.repeat(26);
-      const largest = 'z'.repeat(26);
-      await store.commitEvent(device, smallest, { streamId: 's', time: NOW }, blob(5, 0), NOW, RETENTION);
-      await store.commitEvent(device, largest, { streamId: 's', time: NOW }, blob(5, 0), NOW, RETENTION);
+      const smallest = parseEventId('2'.repeat(26));
+      const largest = parseEventId('z'.repeat(26));
+      await store.commitEvent(
+        device,
+        smallest,
+        { streamId: parseStreamId('s'), time: NOW },
+        blob(5, 0),
+        NOW,
+        RETENTION,
+      );
+      await store.commitEvent(
+        device,
+        largest,
+        { streamId: parseStreamId('s'), time: NOW },
+        blob(5, 0),
+        NOW,
+        RETENTION,
+      );
       const everything = await allPages(store, device, { from: NOW, to: NOW, limit: 30 });
       assert.deepEqual(
         everything.map((event) => event.eventId),
@@ -332,11 +370,11 @@ describe('redis store', () => {
     const memory = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
     try {
       const next = random(42);
-      const device = id(9, 'f');
+      const device = deviceIdOf(9, 'f');
       for (let i = 0; i < 300; i++) {
-        const eventId = id(Math.floor(next() * 1_000_000));
+        const eventId = eventIdOf(Math.floor(next() * 1_000_000));
         const meta = {
-          streamId: `cam-${Math.floor(next() * 3)}`,
+          streamId: parseStreamId(`cam-${Math.floor(next() * 3)}`),
           time: NOW + Math.floor(next() * 20) * 1000,
         };
         const bytes = blob(1 + Math.floor(next() * 50), i % 256);
@@ -366,14 +404,21 @@ describe('redis store', () => {
   it('sets Redis TTLs on blobs and removes pruned events with all their keys', async () => {
     const store = await open('prune:');
     try {
-      const device = id(10, 'g');
+      const device = deviceIdOf(10, 'g');
       const short: Retention = { ttlMs: 60_000, quotaBytes: 10_000 };
-      const old = id(11);
+      const old = eventIdOf(11);
       await store.putEventItem(device, old, 'thumbnail', blob(100, 1), NOW, short);
       await store.putEventItem(device, old, 'chunk-0', blob(100, 1), NOW, short);
-      await store.commitEvent(device, old, { streamId: 's', time: NOW }, blob(50, 1), NOW, short);
-      await store.putManifest(device, 'cam-1', 1, blob(10, 1), short);
-      await store.putKeyframe(device, 'cam-1', blob(10, 1), 5000);
+      await store.commitEvent(
+        device,
+        old,
+        { streamId: parseStreamId('s'), time: NOW },
+        blob(50, 1),
+        NOW,
+        short,
+      );
+      await store.putManifest(device, parseStreamId('cam-1'), 1, blob(10, 1), short);
+      await store.putKeyframe(device, parseStreamId('cam-1'), blob(10, 1), 5000);
       for (const name of [
         `event:${device}:${old}`,
         `item:${device}:${old}:thumbnail`,
@@ -391,7 +436,7 @@ describe('redis store', () => {
       assert.ok(keyframeLeft > 0 && keyframeLeft <= 5000);
 
       const later = NOW + 120_000;
-      const fresh = id(12);
+      const fresh = eventIdOf(12);
       assert.equal(
         await store.putEventItem(device, fresh, 'thumbnail', blob(30, 2), later, short),
         'created',
@@ -409,8 +454,15 @@ describe('redis store', () => {
       assert.equal(await raw.zCard(`prune:charges:${device}`), 1);
       assert.equal(await store.deleteEvent(device, old), false);
       // An envelope that Redis expired by itself disappears from the listing.
-      const vanishing = id(13);
-      await store.commitEvent(device, vanishing, { streamId: 's', time: NOW }, blob(5, 1), later, short);
+      const vanishing = eventIdOf(13);
+      await store.commitEvent(
+        device,
+        vanishing,
+        { streamId: parseStreamId('s'), time: NOW },
+        blob(5, 1),
+        later,
+        short,
+      );
       await raw.del(`prune:event:${device}:${vanishing}`);
       const page = await store.listEvents(device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       assert.deepEqual(page, { events: [], next: null });
@@ -428,7 +480,7 @@ describe('redis store', () => {
       commandTimeoutMs: OUTAGE_COMMAND_TIMEOUT_MS,
       onError: (error) => errors.push(error),
     });
-    const device = id(14, 'h');
+    const device = deviceIdOf(14, 'h');
     try {
       assert.equal(store.isReady(), true);
       await store.putCard(device, blob(10, 1));
@@ -441,19 +493,19 @@ describe('redis store', () => {
       const worker = async (w: number) => {
         for (let i = 0; i < 100_000 && !stop; i++) {
           const started = Date.now();
-          const eventId = id(w * 100_000 + i);
+          const eventId = eventIdOf(w * 100_000 + i);
           try {
             await Promise.all([
               store.getCard(device),
               store.commitEvent(
                 device,
                 eventId,
-                { streamId: 's', time: NOW + i },
+                { streamId: parseStreamId('s'), time: NOW + i },
                 blob(20, i),
                 NOW,
                 RETENTION,
               ),
-              store.putKeyframe(device, 'cam-1', blob(50, i), 60_000),
+              store.putKeyframe(device, parseStreamId('cam-1'), blob(50, i), 60_000),
             ]);
           } catch {
             rejected++;
@@ -471,10 +523,17 @@ describe('redis store', () => {
       const started = Date.now();
       await rejectsWithin(store.getCard(device), 'getCard');
       await rejectsWithin(
-        store.commitEvent(device, id(1), { streamId: 's', time: NOW }, blob(1, 1), NOW, RETENTION),
+        store.commitEvent(
+          device,
+          eventIdOf(1),
+          { streamId: parseStreamId('s'), time: NOW },
+          blob(1, 1),
+          NOW,
+          RETENTION,
+        ),
         'commitEvent',
       );
-      await rejectsWithin(store.putKeyframe(device, 'cam-1', blob(1, 1), 1000), 'putKeyframe');
+      await rejectsWithin(store.putKeyframe(device, parseStreamId('cam-1'), blob(1, 1), 1000), 'putKeyframe');
       await rejectsWithin(store.listEvents(device, { from: 0, to: 1, limit: 1 }), 'listEvents');
       await rejectsWithin(store.usage(device, NOW, RETENTION), 'usage');
       const took = Date.now() - started;
@@ -491,9 +550,9 @@ describe('redis store', () => {
 
       // Redis came back empty (no persistence); scripts are reloaded on demand.
       assert.equal(await store.getCard(device), null);
-      const quiet = id(15, 'h');
-      const eventId = id(42);
-      const meta = { streamId: 's', time: NOW };
+      const quiet = deviceIdOf(15, 'h');
+      const eventId = eventIdOf(42);
+      const meta = { streamId: parseStreamId('s'), time: NOW };
       assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'exists');
       const page = await store.listEvents(quiet, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
@@ -516,9 +575,12 @@ describe('redis store', () => {
   it('takes Infinity as "no bound" for quotas and mailbox sizes', async () => {
     const store = await open('unbounded:');
     try {
-      const device = id(16, 'i');
+      const device = deviceIdOf(16, 'i');
       const open: Retention = { ttlMs: 60_000, quotaBytes: Number.POSITIVE_INFINITY };
-      assert.equal(await store.putEventItem(device, id(17), 'chunk-0', blob(5000, 1), NOW, open), 'created');
+      assert.equal(
+        await store.putEventItem(device, eventIdOf(17), 'chunk-0', blob(5000, 1), NOW, open),
+        'created',
+      );
       assert.equal(await store.usage(device, NOW, open), 5000);
       for (let i = 0; i < 20; i++) {
         assert.equal(

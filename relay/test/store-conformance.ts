@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type EventId, parseDeviceId, parseEventId, parseStreamId } from '@sealcam/protocol/relay-safe';
 import type { Retention, Store } from '../src/store/store.js';
 
 export interface StoreUnderTest {
@@ -12,8 +13,8 @@ export interface StoreUnderTest {
   readonly cleanup: () => Promise<void>;
 }
 
-const DEVICE = 'aaaaaaaaaaaaaaaaaaaaaaaaaa';
-const OTHER = 'bbbbbbbbbbbbbbbbbbbbbbbbbb';
+const DEVICE = parseDeviceId('aaaaaaaaaaaaaaaaaaaaaaaaaa');
+const OTHER = parseDeviceId('bbbbbbbbbbbbbbbbbbbbbbbbbb');
 const NOW = 1_767_225_600_000;
 const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 1_000_000 };
 
@@ -21,10 +22,10 @@ let counter = 0;
 const DIGITS = '0123456789abcdefghijklmnopqrstuv';
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** Distinct 26-character base32 event ids (a counter written in the base32 alphabet). */
-function eventId(): string {
+function eventId(): EventId {
   counter += 1;
   const digits = counter.toString(32).padStart(26, '0');
-  return [...digits].map((digit) => BASE32[DIGITS.indexOf(digit)]).join('');
+  return parseEventId([...digits].map((digit) => BASE32[DIGITS.indexOf(digit)]).join(''));
 }
 
 function blob(length: number, fill: number): Uint8Array {
@@ -74,30 +75,48 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('manifests: history by epoch, latest per stream, idempotent, conflicts refused', async () => {
-      assert.equal(await store.putManifest(DEVICE, 'cam-1', 1, blob(50, 1), RETENTION), 'created');
-      assert.equal(await store.putManifest(DEVICE, 'cam-1', 2, blob(50, 2), RETENTION), 'created');
-      assert.equal(await store.putManifest(DEVICE, 'cam-1', 2, blob(50, 2), RETENTION), 'exists');
-      assert.equal(await store.putManifest(DEVICE, 'cam-1', 2, blob(50, 7), RETENTION), 'conflict');
-      assert.equal(await store.putManifest(DEVICE, 'cam-2', 5, blob(50, 5), RETENTION), 'created');
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-1'), 1, blob(50, 1), RETENTION),
+        'created',
+      );
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 2), RETENTION),
+        'created',
+      );
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 2), RETENTION),
+        'exists',
+      );
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 7), RETENTION),
+        'conflict',
+      );
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-2'), 5, blob(50, 5), RETENTION),
+        'created',
+      );
       // An older epoch arriving late does not replace the latest.
-      assert.equal(await store.putManifest(DEVICE, 'cam-2', 4, blob(50, 4), RETENTION), 'created');
-      assert.deepEqual(await store.getManifest(DEVICE, 'cam-1', 'latest'), blob(50, 2));
-      assert.deepEqual(await store.getManifest(DEVICE, 'cam-1', 1), blob(50, 1));
-      assert.deepEqual(await store.getManifest(DEVICE, 'cam-2', 'latest'), blob(50, 5));
-      assert.equal(await store.getManifest(DEVICE, 'cam-3', 'latest'), null);
-      assert.equal(await store.getManifest(OTHER, 'cam-1', 'latest'), null);
+      assert.equal(
+        await store.putManifest(DEVICE, parseStreamId('cam-2'), 4, blob(50, 4), RETENTION),
+        'created',
+      );
+      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-1'), 'latest'), blob(50, 2));
+      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-1'), 1), blob(50, 1));
+      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-2'), 'latest'), blob(50, 5));
+      assert.equal(await store.getManifest(DEVICE, parseStreamId('cam-3'), 'latest'), null);
+      assert.equal(await store.getManifest(OTHER, parseStreamId('cam-1'), 'latest'), null);
       assert.deepEqual(await store.listStreams(DEVICE), [
-        { streamId: 'cam-1', epoch: 2 },
-        { streamId: 'cam-2', epoch: 5 },
+        { streamId: parseStreamId('cam-1'), epoch: 2 },
+        { streamId: parseStreamId('cam-2'), epoch: 5 },
       ]);
       assert.deepEqual(await store.listStreams(OTHER), []);
     });
 
     it('keeps the latest keyframe per stream', async () => {
-      await store.putKeyframe(DEVICE, 'cam-1', blob(100, 1), 60_000);
-      await store.putKeyframe(DEVICE, 'cam-1', blob(100, 2), 60_000);
-      assert.deepEqual(await store.getKeyframe(DEVICE, 'cam-1'), blob(100, 2));
-      assert.equal(await store.getKeyframe(DEVICE, 'cam-9'), null);
+      await store.putKeyframe(DEVICE, parseStreamId('cam-1'), blob(100, 1), 60_000);
+      await store.putKeyframe(DEVICE, parseStreamId('cam-1'), blob(100, 2), 60_000);
+      assert.deepEqual(await store.getKeyframe(DEVICE, parseStreamId('cam-1')), blob(100, 2));
+      assert.equal(await store.getKeyframe(DEVICE, parseStreamId('cam-9')), null);
     });
 
     it('an event is listable only once its envelope commits it', async () => {
@@ -110,12 +129,19 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
       let page = await store.listEvents(DEVICE, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100 });
       assert.ok(!page.events.some((event) => event.eventId === id), 'not listed before commit');
       assert.equal(
-        await store.commitEvent(DEVICE, id, { streamId: 'cam-1', time: NOW }, blob(200, 3), NOW, RETENTION),
+        await store.commitEvent(
+          DEVICE,
+          id,
+          { streamId: parseStreamId('cam-1'), time: NOW },
+          blob(200, 3),
+          NOW,
+          RETENTION,
+        ),
         'created',
       );
       page = await store.listEvents(DEVICE, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100 });
       const listed = page.events.find((event) => event.eventId === id);
-      assert.deepEqual(listed, { eventId: id, streamId: 'cam-1', time: NOW, bytes: 900 });
+      assert.deepEqual(listed, { eventId: id, streamId: parseStreamId('cam-1'), time: NOW, bytes: 900 });
       assert.deepEqual(await store.getEvent(DEVICE, id), blob(200, 3));
       assert.deepEqual(await store.getEventItem(DEVICE, id, 'thumbnail'), blob(300, 1));
       assert.deepEqual(await store.getEventItem(DEVICE, id, 'chunk-0'), blob(400, 2));
@@ -125,14 +151,14 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
 
     it('re-uploads are idempotent; different bytes under the same name are refused and change nothing', async () => {
       const id = eventId();
-      const device = 'cccccccccccccccccccccccccc';
+      const device = parseDeviceId('cccccccccccccccccccccccccc');
       assert.equal(await store.putEventItem(device, id, 'thumbnail', blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await store.putEventItem(device, id, 'thumbnail', blob(10, 1), NOW, RETENTION), 'exists');
       assert.equal(
         await store.putEventItem(device, id, 'thumbnail', blob(10, 2), NOW, RETENTION),
         'conflict',
       );
-      const meta = { streamId: 'cam-1', time: NOW };
+      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 1), NOW, RETENTION), 'created');
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 1), NOW, RETENTION), 'exists');
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 9), NOW, RETENTION), 'conflict');
@@ -145,7 +171,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('lists by time range with stable paging', async () => {
-      const device = 'dddddddddddddddddddddddddd';
+      const device = parseDeviceId('dddddddddddddddddddddddddd');
       const ids: string[] = [];
       for (let i = 0; i < 25; i++) {
         const id = eventId();
@@ -153,7 +179,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
         await store.commitEvent(
           device,
           id,
-          { streamId: `cam-${i % 2}`, time: NOW + i * 1000 },
+          { streamId: parseStreamId(`cam-${i % 2}`), time: NOW + i * 1000 },
           blob(10, i),
           NOW,
           RETENTION,
@@ -180,11 +206,18 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('deletes an event with all its items', async () => {
-      const device = 'eeeeeeeeeeeeeeeeeeeeeeeeee';
+      const device = parseDeviceId('eeeeeeeeeeeeeeeeeeeeeeeeee');
       const id = eventId();
       await store.putEventItem(device, id, 'thumbnail', blob(10, 1), NOW, RETENTION);
       await store.putEventItem(device, id, 'chunk-0', blob(10, 1), NOW, RETENTION);
-      await store.commitEvent(device, id, { streamId: 'cam-1', time: NOW }, blob(10, 1), NOW, RETENTION);
+      await store.commitEvent(
+        device,
+        id,
+        { streamId: parseStreamId('cam-1'), time: NOW },
+        blob(10, 1),
+        NOW,
+        RETENTION,
+      );
       assert.equal(await store.deleteEvent(device, id), true);
       assert.equal(await store.getEvent(device, id), null);
       assert.equal(await store.getEventItem(device, id, 'thumbnail'), null);
@@ -198,14 +231,21 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('enforces the byte quota per device without storing anything over it', async () => {
-      const device = 'ffffffffffffffffffffffffff';
+      const device = parseDeviceId('ffffffffffffffffffffffffff');
       const small: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
       const id = eventId();
       assert.equal(await store.putEventItem(device, id, 'chunk-0', blob(600, 1), NOW, small), 'created');
       assert.equal(await store.putEventItem(device, id, 'chunk-1', blob(600, 1), NOW, small), 'quota');
       assert.equal(await store.getEventItem(device, id, 'chunk-1'), null);
       assert.equal(
-        await store.commitEvent(device, id, { streamId: 'c', time: NOW }, blob(500, 1), NOW, small),
+        await store.commitEvent(
+          device,
+          id,
+          { streamId: parseStreamId('c'), time: NOW },
+          blob(500, 1),
+          NOW,
+          small,
+        ),
         'quota',
       );
       assert.equal(await store.getEvent(device, id), null);
@@ -215,11 +255,18 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('objects older than the retention TTL stop counting and are removed', async () => {
-      const device = 'gggggggggggggggggggggggggg';
+      const device = parseDeviceId('gggggggggggggggggggggggggg');
       const short: Retention = { ttlMs: 10_000, quotaBytes: 1000 };
       const old = eventId();
       await store.putEventItem(device, old, 'thumbnail', blob(800, 1), NOW, short);
-      await store.commitEvent(device, old, { streamId: 'c', time: NOW }, blob(100, 1), NOW, short);
+      await store.commitEvent(
+        device,
+        old,
+        { streamId: parseStreamId('c'), time: NOW },
+        blob(100, 1),
+        NOW,
+        short,
+      );
       const later = NOW + 20_000;
       const fresh = eventId();
       assert.equal(
@@ -241,7 +288,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('handles concurrent puts of one event without duplicates or lost items', async () => {
-      const device = 'hhhhhhhhhhhhhhhhhhhhhhhhhh';
+      const device = parseDeviceId('hhhhhhhhhhhhhhhhhhhhhhhhhh');
       const id = eventId();
       const puts = Array.from({ length: 20 }, (_, i) =>
         store.putEventItem(device, id, `chunk-${i % 5}`, blob(10, i % 5), NOW, RETENTION),

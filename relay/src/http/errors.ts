@@ -26,5 +26,5 @@ export const tooMany = (
 ) => new HttpError(429, reason, message, retryAfterSeconds);
 export const unavailable = (reason: RelayReason, message: string, retryAfterSeconds: number) =>
   new HttpError(503, reason, message, retryAfterSeconds);
-export const insufficientStorage = (reason: RelayReason, message: string) =>
-  new HttpError(507, reason, message);
+export const insufficientStorage = (reason: RelayReason, message: string, retryAfterSeconds: number) =>
+  new HttpError(507, reason, message, retryAfterSeconds);

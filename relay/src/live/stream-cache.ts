@@ -1,11 +1,11 @@
-import { ID_BYTES } from '@sealcam/protocol/relay-safe';
+import { ID_BYTES, type StreamId } from '@sealcam/protocol/relay-safe';
 
 /** Offset of the stream id length in a live message: type (1) + device id (16). */
 export const STREAM_LENGTH_OFFSET = 1 + ID_BYTES;
 
 export interface KnownStream {
   readonly bytes: Buffer;
-  readonly streamId: string;
+  readonly streamId: StreamId;
   readonly streamKey: string;
   /** A manifest of this stream was accepted on this connection: only then are keyframes cached. */
   manifest: boolean;
@@ -14,7 +14,7 @@ export interface KnownStream {
 /**
  * The stream ids one device publishes, remembered by their raw bytes, so the per-frame path
  * recognises a known stream with one native comparison instead of decoding and validating text.
- * A new stream goes through the full decoder once (see LiveHub.onDeviceMessage).
+ * A new stream goes through the full decoder once (see DeviceIntake.onMessage).
  */
 export class StreamCache {
   private readonly known: KnownStream[] = [];
@@ -41,7 +41,7 @@ export class StreamCache {
   }
 
   /** The stream, added if new; null when the device already publishes `limit` streams. */
-  remember(streamId: string): KnownStream | null {
+  remember(streamId: StreamId): KnownStream | null {
     const existing = this.known.find((stream) => stream.streamId === streamId);
     if (existing) return existing;
     if (this.known.length >= this.limit) return null;

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { RelayReason } from '@sealcam/protocol/relay-safe';
 import type { WebSocketServer } from 'ws';
 import type { RelayContext } from '../context.js';
+import { closeWith } from './close.js';
 import type { LiveHub } from './hub.js';
 
 export const LIVE_PATH = '/v1/live';
@@ -78,7 +79,7 @@ export function handleUpgrades(
     const server = session.role === 'device' ? servers.device : servers.viewer;
     server.handleUpgrade(request, socket, head, (ws) => {
       ws.once('close', slot.release);
-      hub.accept(ws, session, socket).catch(() => ws.close(1011, 'internal error'));
+      hub.accept(ws, session, socket).catch(() => closeWith(ws, 'internal'));
     });
   };
 }

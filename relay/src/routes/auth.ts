@@ -100,15 +100,14 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         throw unauthorized('proof-invalid', `auth proof refused: ${error.message}`);
       }
       if (card.role !== Role.Device && card.role !== Role.Viewer) throw badRequest('role', 'unknown role');
-      const id = formatId(card.id);
-      await context.store.putCard(id, card.bytes);
-      const { token, session } = context.tokens.issue(
+      const text = formatId(card.id);
+      const identity =
         card.role === Role.Device
-          ? { role: 'device', id: parseDeviceId(id) }
-          : { role: 'viewer', id: parseViewerId(id) },
-        context.now(),
-      );
-      return { token, id, role: session.role, expiresAt: session.expiresAt };
+          ? ({ role: 'device', id: parseDeviceId(text) } as const)
+          : ({ role: 'viewer', id: parseViewerId(text) } as const);
+      await context.store.putCard(identity.id, card.bytes);
+      const { token, session } = context.tokens.issue(identity, context.now());
+      return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };
     },
   );
 };

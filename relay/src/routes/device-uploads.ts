@@ -24,12 +24,25 @@ function refuse(error: unknown, what: 'access-list' | 'manifest' | 'event' | 'th
   throw error;
 }
 
-function answer(reply: FastifyReply, result: PutResult, what: string) {
+function answer(
+  reply: FastifyReply,
+  result: PutResult,
+  what: string,
+  retryAfterSeconds: number,
+): { status: 'created' | 'exists' } {
   if (result === 'conflict') throw conflict(`a different ${what} is already stored under this name`);
   if (result === 'full')
-    throw insufficientStorage('relay-full', 'the relay has no room for new objects now; retry later');
+    throw insufficientStorage(
+      'relay-full',
+      'the relay has no room for new objects now; retry later',
+      retryAfterSeconds,
+    );
   if (result === 'quota')
-    throw insufficientStorage('quota', 'the device is over its storage quota; delete or wait for expiry');
+    throw insufficientStorage(
+      'quota',
+      'the device is over its storage quota; delete or wait for expiry',
+      retryAfterSeconds,
+    );
   reply.code(result === 'created' ? 201 : 200);
   return { status: result };
 }
@@ -112,6 +125,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         reply,
         await context.store.putManifest(deviceId, streamId, epoch, bytes, context.retention()),
         'manifest',
+        context.config.retryAfterSeconds,
       );
     },
   );
@@ -143,6 +157,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           context.retention(),
         ),
         'thumbnail',
+        context.config.retryAfterSeconds,
       );
     },
   );
@@ -174,6 +189,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           context.retention(),
         ),
         'clip chunk',
+        context.config.retryAfterSeconds,
       );
     },
   );
@@ -212,7 +228,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         context.retention(),
       );
       if (result === 'created') context.notifier.eventCommitted({ deviceId, eventId, ...meta });
-      return answer(reply, result, 'event');
+      return answer(reply, result, 'event', context.config.retryAfterSeconds);
     },
   );
 

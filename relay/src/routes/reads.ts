@@ -1,4 +1,4 @@
-import type { DeviceId, EventId, StreamId } from '@sealcam/protocol/relay-safe';
+import { type DeviceId, type EventId, ID_TEXT_PATTERN, type StreamId } from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
@@ -15,7 +15,8 @@ import {
   streamSchema,
 } from './schemas.js';
 
-const CURSOR = '^[0-9]{1,16}:[a-z2-7]{26}$';
+/** A listing cursor `<time>:<eventId>` (the event id grammar is the protocol's). */
+const CURSOR = `^[0-9]{1,16}:${ID_TEXT_PATTERN.slice(1)}`;
 
 /** A sealed object: 200 with its bytes, or 404. */
 const sealed = (what: string) =>

@@ -57,7 +57,7 @@ export function errorReply(status: (typeof ERROR_STATUSES)[number]) {
   return {
     description: STATUS_TEXT[status] ?? 'Error',
     $ref: `Error${status}#`,
-    ...(status === 429 || status === 503 ? { headers: retryAfterHeader } : {}),
+    ...(status === 429 || status === 503 || status === 507 ? { headers: retryAfterHeader } : {}),
   } as const;
 }
 

@@ -1,3 +1,5 @@
+import { type EventId, isEventId } from '@sealcam/protocol/relay-safe';
+
 /** Key names shared by the backends (Redis prefixes them with its namespace). */
 export const key = {
   card: (id: string) => `card:${id}`,
@@ -23,8 +25,8 @@ export function encodeCursor(time: number, eventId: string): string {
   return `${time}:${eventId}`;
 }
 
-export function decodeCursor(cursor: string): { time: number; eventId: string } | null {
-  const match = /^(\d{1,16}):([a-z2-7]{26})$/.exec(cursor);
-  if (!match) return null;
-  return { time: Number(match[1]), eventId: match[2]! };
+export function decodeCursor(cursor: string): { time: number; eventId: EventId } | null {
+  const match = /^(\d{1,16}):(.*)$/.exec(cursor);
+  if (!match || !isEventId(match[2])) return null;
+  return { time: Number(match[1]), eventId: match[2] };
 }

@@ -1,3 +1,10 @@
+import {
+  type DeviceId,
+  type EventId,
+  isDeviceId,
+  type StreamId,
+  type ViewerId,
+} from '@sealcam/protocol/relay-safe';
 import { LRUCache } from 'lru-cache';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import type { EventItem, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
@@ -18,7 +25,7 @@ interface Charge {
 }
 
 /** First position in a sorted timeline whose entry is not before `target`. */
-function lowerBound(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
+function lowerBound(timeline: readonly TimelineEntry[], target: { time: number; eventId: EventId }): number {
   let low = 0;
   let high = timeline.length;
   while (low < high) {
@@ -30,7 +37,7 @@ function lowerBound(timeline: readonly TimelineEntry[], target: { time: number; 
 }
 
 /** Index of the entry with this (time, eventId) in a sorted timeline, or -1. */
-function findEntry(timeline: readonly TimelineEntry[], target: { time: number; eventId: string }): number {
+function findEntry(timeline: readonly TimelineEntry[], target: { time: number; eventId: EventId }): number {
   const low = lowerBound(timeline, target);
   const found = timeline[low];
   return found && found.eventId === target.eventId && found.time === target.time ? low : -1;
@@ -38,25 +45,25 @@ function findEntry(timeline: readonly TimelineEntry[], target: { time: number; e
 
 interface TimelineEntry {
   readonly time: number;
-  readonly eventId: string;
-  readonly streamId: string;
+  readonly eventId: EventId;
+  readonly streamId: StreamId;
 }
 
 interface DeviceIndex {
   /** By first upload, oldest first (insertion order), so pruning stops at the first one still kept. */
-  readonly charges: Map<string, Charge>;
+  readonly charges: Map<EventId, Charge>;
   /** Running total of charged bytes (no per-put walk over all events). */
   bytes: number;
   /** Committed events sorted by (time, eventId). */
   readonly timeline: TimelineEntry[];
-  readonly streams: Map<string, number>;
+  readonly streams: Map<StreamId, number>;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
-function compareEntry(a: { time: number; eventId: string }, b: { time: number; eventId: string }): number {
+function compareEntry(a: { time: number; eventId: EventId }, b: { time: number; eventId: EventId }): number {
   return a.time - b.time || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
 
@@ -66,7 +73,7 @@ export class MemoryStore implements Store {
   private readonly blobs: LRUCache<string, Uint8Array>;
   private readonly records: LRUCache<string, Uint8Array>;
   private readonly challenges: LRUCache<string, true>;
-  private readonly devices = new Map<string, DeviceIndex>();
+  private readonly devices = new Map<DeviceId, DeviceIndex>();
   private readonly mailboxes: LRUCache<string, Uint8Array[]>;
   /** Latest keyframes: a cache for late joiners, evicted on its own, never at the expense of events. */
   private readonly keyframes: LRUCache<string, Uint8Array>;
@@ -108,7 +115,7 @@ export class MemoryStore implements Store {
     this.keyframes.clear();
   }
 
-  private device(deviceId: string): DeviceIndex {
+  private device(deviceId: DeviceId): DeviceIndex {
     let index = this.devices.get(deviceId);
     if (!index) {
       index = { charges: new Map(), bytes: 0, timeline: [], streams: new Map() };
@@ -120,14 +127,14 @@ export class MemoryStore implements Store {
   /** An evicted or expired envelope takes its event off the timeline. */
   private onBlobGone(name: string): void {
     const match = /^event:([^:]+):([^:]+)$/.exec(name);
-    if (!match) return;
-    const index = this.devices.get(match[1]!);
+    if (!match || !isDeviceId(match[1])) return;
+    const index = this.devices.get(match[1]);
     if (!index) return;
     const at = index.timeline.findIndex((entry) => entry.eventId === match[2]);
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
-  private removeEvent(deviceId: string, eventId: string): void {
+  private removeEvent(deviceId: DeviceId, eventId: EventId): void {
     const index = this.device(deviceId);
     const charge = index.charges.get(eventId);
     index.charges.delete(eventId);
@@ -138,7 +145,7 @@ export class MemoryStore implements Store {
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
-  private prune(deviceId: string, now: number, retention: Retention): void {
+  private prune(deviceId: DeviceId, now: number, retention: Retention): void {
     const index = this.device(deviceId);
     for (const [eventId, charge] of index.charges) {
       if (charge.firstSeen >= now - retention.ttlMs) break;
@@ -146,7 +153,7 @@ export class MemoryStore implements Store {
     }
   }
 
-  private used(deviceId: string): number {
+  private used(deviceId: DeviceId): number {
     return this.device(deviceId).bytes;
   }
 
@@ -166,8 +173,8 @@ export class MemoryStore implements Store {
   }
 
   private charge(
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     item: string | null,
     bytes: number,
     now: number,
@@ -184,11 +191,11 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async putCard(id: string, card: Uint8Array): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void> {
     this.records.set(key.card(id), card.slice());
   }
 
-  async getCard(id: string): Promise<Uint8Array | null> {
+  async getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null> {
     return this.records.get(key.card(id)) ?? null;
   }
 
@@ -202,20 +209,20 @@ export class MemoryStore implements Store {
     return present;
   }
 
-  async putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
+  async putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
     const current = this.accessLists.get(deviceId);
     if (current && current.version >= version) return 'stale';
     this.accessLists.set(deviceId, { version, bytes: bytes.slice() });
     return 'stored';
   }
 
-  async getAccessList(deviceId: string): Promise<Uint8Array | null> {
+  async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
     return this.accessLists.get(deviceId)?.bytes ?? null;
   }
 
   async putManifest(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
     retention: Retention,
@@ -229,8 +236,8 @@ export class MemoryStore implements Store {
   }
 
   async getManifest(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number | 'latest',
   ): Promise<Uint8Array | null> {
     const resolved = epoch === 'latest' ? this.devices.get(deviceId)?.streams.get(streamId) : epoch;
@@ -238,25 +245,25 @@ export class MemoryStore implements Store {
     return this.blobs.get(key.manifest(deviceId, streamId, resolved)) ?? null;
   }
 
-  async listStreams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
-    const streams = this.devices.get(deviceId)?.streams ?? new Map<string, number>();
+  async listStreams(deviceId: DeviceId): Promise<{ streamId: StreamId; epoch: number }[]> {
+    const streams = this.devices.get(deviceId)?.streams ?? new Map<StreamId, number>();
     return [...streams]
       .filter(([streamId, epoch]) => this.blobs.has(key.manifest(deviceId, streamId, epoch)))
       .map(([streamId, epoch]) => ({ streamId, epoch }))
       .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
   }
 
-  async putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void> {
+  async putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void> {
     this.keyframes.set(key.keyframe(deviceId, streamId), frame.slice(), { ttl: ttlMs });
   }
 
-  async getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null> {
+  async getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null> {
     return this.keyframes.get(key.keyframe(deviceId, streamId)) ?? null;
   }
 
   async putEventItem(
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     item: EventItem,
     bytes: Uint8Array,
     now: number,
@@ -276,8 +283,8 @@ export class MemoryStore implements Store {
   /** The one write path of event objects (items and envelopes): idempotent, bounded, charged. */
   private storeCharged(
     name: string,
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     item: string | null,
     bytes: Uint8Array,
     now: number,
@@ -292,9 +299,9 @@ export class MemoryStore implements Store {
   }
 
   async commitEvent(
-    deviceId: string,
-    eventId: string,
-    meta: { streamId: string; time: number },
+    deviceId: DeviceId,
+    eventId: EventId,
+    meta: { streamId: StreamId; time: number },
     envelope: Uint8Array,
     now: number,
     retention: Retention,
@@ -309,15 +316,15 @@ export class MemoryStore implements Store {
     return 'created';
   }
 
-  async getEvent(deviceId: string, eventId: string): Promise<Uint8Array | null> {
+  async getEvent(deviceId: DeviceId, eventId: EventId): Promise<Uint8Array | null> {
     return this.blobs.get(key.envelope(deviceId, eventId)) ?? null;
   }
 
-  async getEventItem(deviceId: string, eventId: string, item: EventItem): Promise<Uint8Array | null> {
+  async getEventItem(deviceId: DeviceId, eventId: EventId, item: EventItem): Promise<Uint8Array | null> {
     return this.blobs.get(key.item(deviceId, eventId, item)) ?? null;
   }
 
-  async listEvents(deviceId: string, query: ListQuery): Promise<EventPage> {
+  async listEvents(deviceId: DeviceId, query: ListQuery): Promise<EventPage> {
     const index = this.devices.get(deviceId);
     if (!index) return { events: [], next: null };
     const after = query.after ? decodeCursor(query.after) : null;
@@ -338,14 +345,14 @@ export class MemoryStore implements Store {
     };
   }
 
-  async deleteEvent(deviceId: string, eventId: string): Promise<boolean> {
+  async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean> {
     const index = this.devices.get(deviceId);
     const existed = Boolean(index?.charges.has(eventId)) || this.blobs.has(key.envelope(deviceId, eventId));
     if (existed) this.removeEvent(deviceId, eventId);
     return existed;
   }
 
-  async usage(deviceId: string, now: number, retention: Retention): Promise<number> {
+  async usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number> {
     this.prune(deviceId, now, retention);
     return this.used(deviceId);
   }

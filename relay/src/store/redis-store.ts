@@ -28,6 +28,15 @@
  * Nothing here logs; errors go to `onError` (connection errors only, never key names or bytes).
  */
 import { createHash } from 'node:crypto';
+import {
+  type DeviceId,
+  type EventId,
+  isEventId,
+  isStreamId,
+  parseStreamId,
+  type StreamId,
+  type ViewerId,
+} from '@sealcam/protocol/relay-safe';
 import { createClient, RESP_TYPES } from 'redis';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import type { EventItem, EventListing, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
@@ -324,10 +333,10 @@ function putResult(code: unknown): PutResult {
   return result;
 }
 
-function parseMember(member: string): { time: number; eventId: string; streamId: string } | null {
+function parseMember(member: string): { time: number; eventId: EventId; streamId: StreamId } | null {
   const match = /^(\d+) (\S+) (.*)$/s.exec(member);
-  if (!match) return null;
-  return { time: Number(match[1]), eventId: match[2]!, streamId: match[3]! };
+  if (!match || !isEventId(match[2]) || !isStreamId(match[3])) return null;
+  return { time: Number(match[1]), eventId: match[2], streamId: match[3] };
 }
 
 /** Closes a client, falling back to destroy() when Redis does not answer within the bound. */
@@ -429,7 +438,7 @@ export class RedisStore implements Store {
     }
   }
 
-  private deviceKeys(deviceId: string): string[] {
+  private deviceKeys(deviceId: DeviceId): string[] {
     return [this.k(key.timeline(deviceId)), this.k(key.charges(deviceId)), this.k(key.chargeBytes(deviceId))];
   }
 
@@ -445,11 +454,11 @@ export class RedisStore implements Store {
    * Cards are kept without a TTL: a device may stay connected (authenticated once) for months
    * while others still need its card. They are small and there is one per identity.
    */
-  async putCard(id: string, card: Uint8Array): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void> {
     await this.command(['SET', this.k(key.card(id)), bytesArg(card)]);
   }
 
-  async getCard(id: string): Promise<Uint8Array | null> {
+  async getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null> {
     return await this.getBlob(key.card(id));
   }
 
@@ -463,7 +472,7 @@ export class RedisStore implements Store {
   }
 
   /** No TTL: forgetting the version would let an older signed list be replayed. */
-  async putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
+  async putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
     const stored = await this.run<number>(
       PUT_ACCESS_LIST,
       [this.k(key.accessList(deviceId))],
@@ -472,15 +481,15 @@ export class RedisStore implements Store {
     return stored === 1 ? 'stored' : 'stale';
   }
 
-  async getAccessList(deviceId: string): Promise<Uint8Array | null> {
+  async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
     return plainOrNull(
       await this.command<Buffer | null>(['HGET', this.k(key.accessList(deviceId)), 'bytes'], true),
     );
   }
 
   async putManifest(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
     retention: Retention,
@@ -494,8 +503,8 @@ export class RedisStore implements Store {
   }
 
   async getManifest(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number | 'latest',
   ): Promise<Uint8Array | null> {
     if (epoch !== 'latest') return await this.getBlob(key.manifest(deviceId, streamId, epoch));
@@ -509,21 +518,21 @@ export class RedisStore implements Store {
     );
   }
 
-  async listStreams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
+  async listStreams(deviceId: DeviceId): Promise<{ streamId: StreamId; epoch: number }[]> {
     const flat = await this.run<string[]>(
       LIST_STREAMS,
       [this.k(key.streams(deviceId))],
       [this.prefix, deviceId],
     );
-    const streams: { streamId: string; epoch: number }[] = [];
+    const streams: { streamId: StreamId; epoch: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
-      streams.push({ streamId: String(flat[i]), epoch: Number(flat[i + 1]) });
+      streams.push({ streamId: parseStreamId(String(flat[i])), epoch: Number(flat[i + 1]) });
     }
     return streams.sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
   }
 
   /** One SET on the live path. The frame is copied: the caller does not await and may reuse it. */
-  async putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void> {
+  async putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void> {
     await this.command([
       'SET',
       this.k(key.keyframe(deviceId, streamId)),
@@ -534,13 +543,13 @@ export class RedisStore implements Store {
     ]);
   }
 
-  async getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null> {
+  async getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null> {
     return await this.getBlob(key.keyframe(deviceId, streamId));
   }
 
   async putEventItem(
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     item: EventItem,
     bytes: Uint8Array,
     now: number,
@@ -569,9 +578,9 @@ export class RedisStore implements Store {
   }
 
   async commitEvent(
-    deviceId: string,
-    eventId: string,
-    meta: { streamId: string; time: number },
+    deviceId: DeviceId,
+    eventId: EventId,
+    meta: { streamId: StreamId; time: number },
     envelope: Uint8Array,
     now: number,
     retention: Retention,
@@ -603,11 +612,11 @@ export class RedisStore implements Store {
     return putResult(code);
   }
 
-  async getEvent(deviceId: string, eventId: string): Promise<Uint8Array | null> {
+  async getEvent(deviceId: DeviceId, eventId: EventId): Promise<Uint8Array | null> {
     return await this.getBlob(key.envelope(deviceId, eventId));
   }
 
-  async getEventItem(deviceId: string, eventId: string, item: EventItem): Promise<Uint8Array | null> {
+  async getEventItem(deviceId: DeviceId, eventId: EventId, item: EventItem): Promise<Uint8Array | null> {
     return await this.getBlob(key.item(deviceId, eventId, item));
   }
 
@@ -617,7 +626,7 @@ export class RedisStore implements Store {
    * after a cursor starts exactly after the cursor's member ("!" sorts after the " " separator and
    * before every id character), so nothing is repeated or skipped however many events share a time.
    */
-  async listEvents(deviceId: string, query: ListQuery): Promise<EventPage> {
+  async listEvents(deviceId: DeviceId, query: ListQuery): Promise<EventPage> {
     const limit = Math.floor(query.limit);
     const from = Math.max(0, Math.ceil(query.from));
     const to = Math.min(MAX_TIME, Math.floor(query.to));
@@ -649,7 +658,7 @@ export class RedisStore implements Store {
     };
   }
 
-  async deleteEvent(deviceId: string, eventId: string): Promise<boolean> {
+  async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean> {
     const removed = await this.run<number>(
       DELETE_EVENT,
       [
@@ -662,7 +671,7 @@ export class RedisStore implements Store {
     return removed === 1;
   }
 
-  async usage(deviceId: string, now: number, retention: Retention): Promise<number> {
+  async usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number> {
     return Number(
       await this.run<number>(USAGE, this.deviceKeys(deviceId), [
         this.prefix,

@@ -1,8 +1,10 @@
+import type { DeviceId, EventId, StreamId, ViewerId } from '@sealcam/protocol/relay-safe';
 /**
  * The relay's storage: opaque ciphertext blobs and routing metadata only. Two backends (memory,
  * Redis) implement this interface and pass one conformance suite (relay/test/store-conformance.ts).
  *
- * Ids are text: device/viewer/event ids in base32 (26 characters), stream ids [A-Za-z0-9._-]{1,64}.
+ * Ids are the protocol's branded ids (DeviceId, ViewerId, EventId, StreamId: grammar in its ids.ts),
+ * so a swapped id does not compile.
  * Times are Unix milliseconds and are always passed in (`now`), never read from a clock here.
  */
 
@@ -16,8 +18,8 @@ export interface Retention {
 }
 
 export interface EventListing {
-  readonly eventId: string;
-  readonly streamId: string;
+  readonly eventId: EventId;
+  readonly streamId: StreamId;
   /** The public event time from the signed envelope. */
   readonly time: number;
   /** Bytes stored for the event (envelope + thumbnail + chunks). */
@@ -47,34 +49,34 @@ export interface Store {
   close(): Promise<void>;
 
   /** Public identity cards, by id (learned at authentication). */
-  putCard(id: string, card: Uint8Array): Promise<void>;
-  getCard(id: string): Promise<Uint8Array | null>;
+  putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void>;
+  getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null>;
 
   /** Single-use auth challenges shared by every relay process. */
   putChallenge(challenge: string, ttlMs: number): Promise<void>;
   takeChallenge(challenge: string): Promise<boolean>;
 
   /** Device-signed access list; only a strictly higher version replaces the stored one. */
-  putAccessList(deviceId: string, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'>;
-  getAccessList(deviceId: string): Promise<Uint8Array | null>;
+  putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'>;
+  getAccessList(deviceId: DeviceId): Promise<Uint8Array | null>;
 
   /** Key manifests: history by epoch, and the latest per stream. Same bytes again: 'exists'. */
   putManifest(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
     retention: Retention,
   ): Promise<PutResult>;
-  getManifest(deviceId: string, streamId: string, epoch: number | 'latest'): Promise<Uint8Array | null>;
-  listStreams(deviceId: string): Promise<{ streamId: string; epoch: number }[]>;
+  getManifest(deviceId: DeviceId, streamId: StreamId, epoch: number | 'latest'): Promise<Uint8Array | null>;
+  listStreams(deviceId: DeviceId): Promise<{ streamId: StreamId; epoch: number }[]>;
 
   /**
    * Latest keyframe per stream, for late joiners. Called per keyframe on the live path: the
    * caller does not await it; failures are reported through the returned promise only.
    */
-  putKeyframe(deviceId: string, streamId: string, frame: Uint8Array, ttlMs: number): Promise<void>;
-  getKeyframe(deviceId: string, streamId: string): Promise<Uint8Array | null>;
+  putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void>;
+  getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null>;
 
   /**
    * Event items (thumbnail, clip chunks) are uploaded first, then the envelope commits the event
@@ -82,29 +84,29 @@ export interface Store {
    * bytes for the same name 'conflict' (nothing changes), over quota 'quota' (nothing stored).
    */
   putEventItem(
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
     item: EventItem,
     bytes: Uint8Array,
     now: number,
     retention: Retention,
   ): Promise<PutResult>;
   commitEvent(
-    deviceId: string,
-    eventId: string,
-    meta: { streamId: string; time: number },
+    deviceId: DeviceId,
+    eventId: EventId,
+    meta: { streamId: StreamId; time: number },
     envelope: Uint8Array,
     now: number,
     retention: Retention,
   ): Promise<PutResult>;
-  getEvent(deviceId: string, eventId: string): Promise<Uint8Array | null>;
-  getEventItem(deviceId: string, eventId: string, item: EventItem): Promise<Uint8Array | null>;
+  getEvent(deviceId: DeviceId, eventId: EventId): Promise<Uint8Array | null>;
+  getEventItem(deviceId: DeviceId, eventId: EventId, item: EventItem): Promise<Uint8Array | null>;
   /** Committed events with from <= time <= to, oldest first, at most `limit`. */
-  listEvents(deviceId: string, query: ListQuery): Promise<EventPage>;
+  listEvents(deviceId: DeviceId, query: ListQuery): Promise<EventPage>;
   /** Removes the event and all its items; false if there was nothing. */
-  deleteEvent(deviceId: string, eventId: string): Promise<boolean>;
+  deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean>;
   /** Bytes currently charged to the device (objects older than the retention TTL are not). */
-  usage(deviceId: string, now: number, retention: Retention): Promise<number>;
+  usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number>;
 
   /** Small mailboxes (pairing messages, grants for a device): append, then take all (FIFO). */
   pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean>;

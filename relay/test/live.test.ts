@@ -228,6 +228,17 @@ describe('live relay (memory store)', () => {
     const chatty = await connectLive(running.wsBase, tokens.owner!);
     chatty.ws.send('{not json');
     assert.deepEqual(await chatty.closed, { code: 4400, reason: 'bad-message' });
+    // The protocol's decoder is strict: a bad id, an unknown op or an unknown field is refused alike.
+    for (const message of [
+      { op: 'subscribe', deviceId: 'NOT-AN-ID', streamId: 'cam-1' },
+      { op: 'subscribe', deviceId: idOf(p.device), streamId: 'bad stream' },
+      { op: 'launch' },
+      { op: 'ping', extra: true },
+    ]) {
+      const strict = await connectLive(running.wsBase, tokens.owner!);
+      strict.send(message);
+      assert.deepEqual(await strict.closed, { code: 4400, reason: 'bad-message' }, JSON.stringify(message));
+    }
 
     const otherDevice = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
     otherDevice.send(new Uint8Array([0x01, 5, 0x63, 0x61, 0x6d, 0x2d, 0x31, 1, 2, 3]));

@@ -12,7 +12,7 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import type { Session } from '../auth/tokens.js';
+import type { DeviceSession } from '../auth/tokens.js';
 import type { RelayConfig } from '../config/config.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
@@ -75,7 +75,8 @@ export class DeviceIntake {
     return device !== undefined;
   }
 
-  accept(ws: WebSocket, session: Session & { role: 'device' }, deviceId: DeviceId): void {
+  accept(ws: WebSocket, session: DeviceSession): void {
+    const deviceId = session.id;
     // The listener is attached before anything is awaited, so no early message is lost.
     const device: DeviceConnection = {
       ws,
@@ -84,7 +85,7 @@ export class DeviceIntake {
       card: this.deps.deviceCard(deviceId),
       rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
       pending: null,
-      streams: new StreamCache(session.id),
+      streams: new StreamCache(deviceId),
     };
     device.card.catch(() => closeWith(ws, 'reauthenticate'));
     ws.on('message', (data, isBinary) => this.enqueue(device, data, isBinary));

@@ -92,7 +92,7 @@ export class LiveHub implements Notifier {
     );
     expiry.unref();
     ws.once('close', () => clearTimeout(expiry));
-    if (session.role === 'device') this.devices.accept(ws, session, session.id);
+    if (session.role === 'device') this.devices.accept(ws, session);
     else this.viewers.accept(ws, session, socket);
   }
 

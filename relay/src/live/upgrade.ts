@@ -57,7 +57,11 @@ export function handleUpgrades(
       offered.includes(SUBPROTOCOL) ? bearer?.slice('bearer.'.length) : undefined,
     );
     if (typeof session === 'string') {
-      return reject(socket, 401, `offer subprotocols "${SUBPROTOCOL}" and "bearer.<token>"`, session);
+      const text =
+        session === 'missing-token'
+          ? `offer subprotocols "${SUBPROTOCOL}" and "bearer.<token>"`
+          : 'session token refused; authenticate again';
+      return reject(socket, 401, text, session);
     }
     const wait = await context.admission.admitUpgrade();
     if (wait !== null) {

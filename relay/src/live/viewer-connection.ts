@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
-import { encodeControl, type RelayToViewer } from '@sealcam/protocol/relay-safe';
+import { type DeviceId, encodeControl, type RelayToViewer } from '@sealcam/protocol/relay-safe';
 import type { WebSocket } from 'ws';
-import type { Session } from '../auth/tokens.js';
+import type { ViewerSession } from '../auth/tokens.js';
 import type { Metrics } from '../ops/metrics.js';
 import { closeWith } from './close.js';
 import { MessageRate } from './message-rate.js';
@@ -21,7 +21,7 @@ export class ViewerConnection {
   readonly streams = new Set<string>();
   /** Streams the hub has added to its fan-out and interest counts. */
   readonly registered = new Set<string>();
-  readonly eventFeeds = new Set<string>();
+  readonly eventFeeds = new Set<DeviceId>();
   /** Streams that must resume at a keyframe (after joining or after a drop). */
   private readonly awaitingKeyframe = new Set<string>();
   /** Streams still being joined: nothing live is sent until the manifest went out. */
@@ -39,7 +39,7 @@ export class ViewerConnection {
     readonly ws: WebSocket,
     /** The connection's TCP socket (what `ws` writes to), corked while a batch of sends builds up. */
     readonly socket: Duplex,
-    readonly session: Session,
+    readonly session: ViewerSession,
     private readonly queueBytes: number,
     private readonly metrics: Metrics,
     messagesPerSecond: number,

@@ -12,7 +12,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { AccessLevel } from '../access.js';
-import type { Session } from '../auth/tokens.js';
+import type { Session, ViewerSession } from '../auth/tokens.js';
 import type { RelayConfig } from '../config/config.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Store } from '../store/store.js';
@@ -52,7 +52,7 @@ export class ViewerControl {
     return [...this.viewers].map((viewer) => viewer.ws);
   }
 
-  accept(ws: WebSocket, session: Session & { role: 'viewer' }, socket: Duplex): void {
+  accept(ws: WebSocket, session: ViewerSession, socket: Duplex): void {
     const viewer = new ViewerConnection(
       ws,
       socket,
@@ -73,7 +73,7 @@ export class ViewerControl {
       this.deps.metrics.connections.dec({ role: 'viewer' });
       this.viewers.delete(viewer);
       for (const streamKey of [...viewer.streams]) this.leaveStream(viewer, streamKey);
-      for (const deviceId of [...viewer.eventFeeds]) this.unwatch(viewer, deviceId as DeviceId);
+      for (const deviceId of [...viewer.eventFeeds]) this.unwatch(viewer, deviceId);
     });
     viewer.control({ op: 'hello', id: session.id, role: 'viewer' });
   }

@@ -25,5 +25,16 @@ export async function webViewerRoutes(app: FastifyInstance, root: string): Promi
     },
   });
   // The pairing link is <relay>/pair#<code>: the same app; the code stays in the fragment.
-  app.get('/pair', (_request, reply) => reply.headers(headers).sendFile('index.html'));
+  app.get(
+    '/pair',
+    {
+      schema: {
+        summary: 'The web viewer, opened on a pairing link (the code stays in the fragment)',
+        response: {
+          200: { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    (_request, reply) => reply.headers(headers).sendFile('index.html'),
+  );
 }

@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  CAMERA_COLOURS,
-  colouredCamera,
-  type Rgb,
-  whosePicture,
-} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
 import { fromBase64Url, importIdentity, parseCard } from '@sealcam/protocol';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { nodeWebSocket } from '../src/node/index.js';
 import { type LiveFrame, MemoryKeyStore, Viewer, ViewerError } from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
 import { LiveTruth, objectDevice, type TruthHome } from './support/provenance.js';
 import { type RelayFront, startRelayFront } from './support/relay-front.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /**
  * A relay with the fault seam on misroutes lookups and live frames between two homes, as in the

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatId, fromBase64Url, parseCard, verifyEventEnvelope } from '@sealcam/protocol';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { openNodeViewer } from '../src/node/index.js';
 import { type LiveFrame, type Viewer, ViewerError } from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
@@ -13,7 +16,6 @@ import {
   redirectedViewerState,
   startRelayFront,
 } from './support/relay-front.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 let relay: TestRelay;
 let agent: TestAgent;

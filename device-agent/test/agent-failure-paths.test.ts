@@ -13,6 +13,7 @@ import {
   ready,
   toBase64Url,
 } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import { Agent } from '../src/agent.js';
 import { loadConfig } from '../src/config.js';
 import { Uploader } from '../src/delivery/uploader.js';
@@ -25,7 +26,6 @@ import { revokeLocally } from '../src/sharing/local-revoke.js';
 import { createDeviceIdentity } from '../src/state/identity-store.js';
 import { statePaths } from '../src/state/paths.js';
 import { loadViewerState, updateViewerState } from '../src/state/viewers-store.js';
-import { until } from './support/agent-process.js';
 import { startFakeRelay } from './support/fake-relay.js';
 
 before(async () => {

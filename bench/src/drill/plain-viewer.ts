@@ -1,6 +1,5 @@
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
-import { RelayError } from '@sealcam/device-agent/dist/src/relay/relay-error.js';
-import { RelaySession } from '@sealcam/device-agent/dist/src/relay/relay-session.js';
+import { RelayError, RelaySession } from '@sealcam/device-agent';
 import { decodeLiveMessage, FRAME_HEADER_BYTES, WireType } from '@sealcam/protocol';
 import WebSocket from 'ws';
 import { digest, readMarker } from './content.js';

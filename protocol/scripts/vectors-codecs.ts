@@ -12,13 +12,10 @@ import type { IdentityCard } from '../src/identity.js';
 import { type Padding, pad, paddedLength } from '../src/padding.js';
 import { encodeLiveMessage, WireType } from '../src/relay-wire.js';
 import { inviteCode, VIEWER_CODE_PREFIX, viewerCode } from '../src/share-codes.js';
+import { hexPatch } from './vector-hex.js';
 import type { RejectCase } from './vectors.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-function hexPatch(hex: string, byteIndex: number, value: number): string {
-  return hex.slice(0, byteIndex * 2) + value.toString(16).padStart(2, '0') + hex.slice(byteIndex * 2 + 2);
-}
 
 function hexOfText(text: string): string {
   return toHex(utf8(text));

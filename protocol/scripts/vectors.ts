@@ -37,6 +37,7 @@ import {
   toHex,
   utf8,
 } from '../src/index.js';
+import { hexPatch } from './vector-hex.js';
 import {
   clipContainerVectors,
   liveVectors,
@@ -72,10 +73,6 @@ function recorder(rng: Rng): { rng: Rng; take: () => string[] } {
       return taken;
     },
   };
-}
-
-function hexPatch(hex: string, byteIndex: number, value: number): string {
-  return hex.slice(0, byteIndex * 2) + value.toString(16).padStart(2, '0') + hex.slice(byteIndex * 2 + 2);
 }
 
 function flipHex(hex: string, byteIndex: number): string {

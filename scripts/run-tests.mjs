@@ -13,7 +13,7 @@ if (process.argv.includes('--help')) {
   );
   process.exit(0);
 }
-const packages = ['protocol', 'relay', 'device-agent', 'client', 'bench'];
+const packages = ['protocol', 'relay-client', 'relay', 'device-agent', 'client', 'bench'];
 const files = [];
 
 function walk(dir) {

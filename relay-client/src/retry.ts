@@ -1,0 +1,94 @@
+import { backOff } from 'exponential-backoff';
+import { RelayError } from './relay-error.js';
+
+export interface RetryOptions {
+  readonly signal: AbortSignal;
+  /** First delay cap in ms; each failure doubles it up to `maxDelayMs`. The actual wait is uniform in [0, cap]. */
+  readonly startingDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /**
+   * Wait a random part of the first delay before the first attempt too. Used after a connection
+   * drops: thousands of clients that lost the same relay must not come back in lockstep.
+   */
+  readonly delayFirstAttempt?: boolean;
+  /** Gives up after this many attempts (default: never). */
+  readonly maxAttempts?: number;
+  readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** Retry every failure, not only transient ones (for loops that must never give up). */
+  readonly retryAll?: boolean;
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'AbortedError';
+  }
+}
+
+/** Resolves after `ms`, or rejects with AbortedError when the signal fires first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new AbortedError());
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    }
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/** Errors worth another attempt: relay errors that are transient or need a new token, and the unknown. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof AbortedError) return false;
+  if (error instanceof RelayError) return error.transient || error.needsReauth;
+  return true;
+}
+
+/** The wait a relay hint asks for, plus up to as much again at random (ms). */
+export function hintedDelay(retryAfterMs: number): number {
+  return retryAfterMs + Math.random() * retryAfterMs;
+}
+
+/**
+ * Retries `attempt` with exponential backoff and full jitter (exponential-backoff) until it
+ * succeeds, a permanent error occurs, the attempts run out or the signal fires. When the relay sent
+ * a back-off hint (Retry-After, or `retry-after=N` in a close reason) the wait is at least that
+ * long, plus up to as much again at random, so a crowd told "5 s" spreads over 5–10 s instead of
+ * returning at once.
+ */
+export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const { signal } = options;
+  return backOff(
+    async () => {
+      if (signal.aborted) throw new AbortedError();
+      return attempt();
+    },
+    {
+      jitter: 'full',
+      startingDelay: options.startingDelayMs ?? 1000,
+      maxDelay: options.maxDelayMs ?? 60_000,
+      timeMultiple: 2,
+      numOfAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
+      delayFirstAttempt: options.delayFirstAttempt ?? false,
+      retry: async (error, attemptNumber) => {
+        if (signal.aborted || error instanceof AbortedError) return false;
+        if (!options.retryAll && !isRetryable(error)) return false;
+        options.onRetry?.(error, attemptNumber);
+        const hint = error instanceof RelayError ? error.retryAfterMs : null;
+        if (hint !== null) {
+          try {
+            await sleep(hintedDelay(hint), signal);
+          } catch {
+            return false;
+          }
+        }
+        return !signal.aborted;
+      },
+    },
+  );
+}

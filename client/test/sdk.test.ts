@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatId, fromBase64Url, parseCard, verifyEventEnvelope } from '@sealcam/protocol';
 import { openNodeViewer } from '../src/node/index.js';
-import { type LiveFrame, type Viewer, ViewerError } from '../src/sdk/index.js';
+import {
+  type DeviceId,
+  type LiveFrame,
+  parseDeviceId,
+  parseStreamId,
+  type Viewer,
+  ViewerError,
+} from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
 import {
   assertOnlyNewEpochsServed,
@@ -18,7 +25,7 @@ import { createAgent, startRelay, type TestAgent, type TestRelay, until } from '
 let relay: TestRelay;
 let agent: TestAgent;
 let viewer: Viewer;
-let deviceId: string;
+let deviceId: DeviceId;
 let viewerPath: string;
 
 before(async () => {
@@ -44,7 +51,7 @@ after(async () => {
  */
 function collectLive(
   v: Viewer,
-  device: string,
+  device: DeviceId,
   stream: string,
   timeoutMs: number,
   enough: (live: { frames: LiveFrame[]; rejected: ViewerError[] }) => boolean = () => false,
@@ -64,7 +71,7 @@ function collectLive(
       if (enough(live)) finish();
     };
     const timer = setTimeout(finish, timeoutMs);
-    subscription = v.watch(device, stream, {
+    subscription = v.watch(device, parseStreamId(stream), {
       onFrame: (frame) => {
         if (done) return;
         live.frames.push(frame);
@@ -268,7 +275,7 @@ test('sharing: an invited viewer sees the camera; after revocation the relay ref
 });
 
 test('a viewer not paired with a device gets NOT_PAIRED, and a wrong code fails pairing with a reason', async () => {
-  await assert.rejects(viewer.events('aaaaaaaaaaaaaaaaaaaaaaaaaa'), (error: unknown) => {
+  await assert.rejects(viewer.events(parseDeviceId('aaaaaaaaaaaaaaaaaaaaaaaaaa')), (error: unknown) => {
     assert.ok(error instanceof ViewerError);
     assert.equal(error.reason, 'NOT_PAIRED');
     return true;

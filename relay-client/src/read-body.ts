@@ -1,3 +1,4 @@
+import { concat } from '@sealcam/protocol';
 import { RelayError } from './relay-error.js';
 
 /** Reads a response body, refusing (without buffering it) one larger than `limit` bytes. */
@@ -30,14 +31,7 @@ export async function readCapped(response: Response, limit: number): Promise<Uin
     }
     chunks.push(part.value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return chunks.length === 1 ? chunks[0]! : concat(...chunks);
 }
 
 function tooLarge(status: number, message: string): RelayError {

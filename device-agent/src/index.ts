@@ -13,8 +13,6 @@ export {
   type PairingInvitation,
 } from './pairing/device-pairing.js';
 export { LiveConnection, type LiveConnectionEvents, type LiveState } from './relay/live-connection.js';
-export { RelayError } from './relay/relay-error.js';
-export { type RelayResponse, RelaySession } from './relay/relay-session.js';
 export { type RecordedEvent, type SealedEvent, sealRecordedEvent } from './seal/event-sealing.js';
 export {
   LiveStreamSealer,

@@ -1,6 +1,6 @@
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
-import { RelayError, RelaySession } from '@sealcam/device-agent';
 import { decodeLiveMessage, FRAME_HEADER_BYTES, WireType } from '@sealcam/protocol';
+import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
 import WebSocket from 'ws';
 import { digest, readMarker } from './content.js';
 import { itemHeaderBytes } from './plaintext.js';
@@ -97,14 +97,8 @@ export class PlainViewer implements DrillViewer {
   }
 
   startLive(): void {
-    void this.session.bearer().then((token) => {
-      const socket = new WebSocket(
-        `${this.relayUrl.replace(/^http/, 'ws')}/v1/live`,
-        ['sealcam.v1', `bearer.${token}`],
-        {
-          perMessageDeflate: false,
-        },
-      );
+    void liveProtocols(this.session).then((protocols) => {
+      const socket = new WebSocket(liveUrl(this.relayUrl), protocols, { perMessageDeflate: false });
       this.socket = socket;
       socket.on('open', () =>
         socket.send(JSON.stringify({ op: 'subscribe', deviceId: this.deviceId, streamId: STREAM_ID })),

@@ -7,7 +7,6 @@ import {
   LiveStreamSealer,
   loadViewerState,
   type OutboxEntry,
-  RelaySession,
   registerAccessList,
   type StatePaths,
   sealRecordedEvent,
@@ -28,6 +27,7 @@ import {
   type IdentityCard,
   Role,
 } from '@sealcam/protocol';
+import { RelaySession } from '@sealcam/relay-client';
 import { digest, markedJpeg } from './content.js';
 import { unsealedFrame, unsealedItem } from './plaintext.js';
 import type { WorkerTally } from './tally.js';

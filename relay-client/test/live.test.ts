@@ -16,8 +16,8 @@ import {
   RelayError,
   RelaySession,
 } from '@sealcam/relay-client';
+import { type TestRelay as RelayUnderTest, startRelay } from '@sealcam/testkit/relay';
 import WebSocket from 'ws';
-import { type RelayUnderTest, startRelay } from './support/relay-bin.js';
 
 await ready();
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createIdentity, Role, ready } from '@sealcam/protocol';
 import { RelayError, RelaySession, retryWithBackoff } from '@sealcam/relay-client';
-import { type RelayUnderTest, startRelay } from './support/relay-bin.js';
+import { type TestRelay as RelayUnderTest, startRelay } from '@sealcam/testkit/relay';
 
 await ready();
 
@@ -94,7 +94,7 @@ describe('RelaySession when the relay forgets it', () => {
       await first.stop();
     }
     // A new relay process on the same origin: a new token key, no card: the old token is refused.
-    const second = await startRelay({ SEALCAM_PORT: String(first.port) });
+    const second = await startRelay({}, first.port);
     try {
       const stale = await session.bearer();
       const direct = await fetch(`${second.base}${inbox}`, { headers: { authorization: `Bearer ${stale}` } });

@@ -21,6 +21,8 @@ export interface RelayErrorInit {
   /** The relay's Retry-After (HTTP) or `retry-after=N` (close reason), in ms. */
   readonly retryAfterMs?: number | null;
   readonly message: string;
+  /** The underlying failure of an `unreachable` error (fetch's TypeError, with its own cause). */
+  readonly cause?: unknown;
 }
 
 /** Reasons after which a new session token can succeed. */
@@ -41,7 +43,7 @@ export class RelayError extends Error {
   readonly retryAfterMs: number | null;
 
   constructor(init: RelayErrorInit) {
-    super(init.message);
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'RelayError';
     this.kind = init.kind;
     this.reason = init.reason ?? null;

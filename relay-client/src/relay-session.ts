@@ -148,6 +148,7 @@ export class RelaySession {
       throw new RelayError({
         kind: 'unreachable',
         message: `relay unreachable: ${(error as Error).message}`,
+        cause: error,
       });
     }
     const bytes = await readCapped(response, this.maxResponseBytes);

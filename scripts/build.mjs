@@ -47,7 +47,9 @@ function webUpToDate() {
 }
 
 // --app: the projects `npm start` runs; the root tsconfig adds tests, benchmarks and the drill.
-const projects = process.argv.includes('--app') ? ['protocol', 'relay', 'device-agent', 'client'] : [];
+const projects = process.argv.includes('--app')
+  ? ['protocol', 'relay-client', 'relay', 'device-agent', 'client']
+  : [];
 const firstBuild = !existsSync(join(root, 'protocol', 'dist'));
 const what = projects.length > 0 ? 'the programs' : 'everything';
 log(`compiling TypeScript, ${what} (tsc -b)${firstBuild ? '; the first build takes a while' : ''}…`);

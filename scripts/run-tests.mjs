@@ -2,7 +2,7 @@
 // Runs every compiled test file of every workspace with node's built-in test runner.
 // Test files are TypeScript under <package>/test/, compiled to <package>/dist/test/**/*.test.js.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 if (process.argv.includes('--help')) {
@@ -13,7 +13,8 @@ if (process.argv.includes('--help')) {
   );
   process.exit(0);
 }
-const packages = ['protocol', 'relay', 'device-agent', 'client', 'bench'];
+// Every workspace (root package.json).
+const packages = JSON.parse(readFileSync('package.json', 'utf8')).workspaces;
 const files = [];
 
 function walk(dir) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
+import { requireProgram } from '@sealcam/testkit/programs';
 import { runDrill } from '../src/drill/orchestrator.js';
 import type { DrillOptions } from '../src/drill/report.js';
 

@@ -6,20 +6,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  CAMERA_COLOURS,
-  colouredCamera,
-  type Rgb,
-  whoseColour,
-} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
 import { formatId, parsePairing } from '@sealcam/protocol';
-import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
+import { createAgent } from '@sealcam/testkit/agent';
+import { CAMERA_COLOURS, colouredCamera, type Rgb, whoseColour } from '@sealcam/testkit/coloured-camera';
+import { until } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { startRelay } from '@sealcam/testkit/relay';
 import type { Locator, Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer } from '../src/sdk/index.js';
 import { launchChromium, SCREENSHOTS } from './support/browser.js';
 import { objectDevice } from './support/provenance.js';
-import { createAgent, startRelay, until } from './support/world.js';
 
 requireProgram('chromium');
 const here = dirname(fileURLToPath(import.meta.url));

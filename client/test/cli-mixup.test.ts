@@ -3,18 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  CAMERA_COLOURS,
-  colouredCamera,
-  type Rgb,
-  whosePicture,
-} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
 import { fromBase64Url, importIdentity, parseCard, ready } from '@sealcam/protocol';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
 import { LiveTruth, objectDevice, type TruthHome } from './support/provenance.js';
 import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
 import { runViewerCli } from './support/viewer-cli.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /**
  * A relay whose fault seam misroutes every lookup and every live frame (rate 1) between two homes,

@@ -12,6 +12,9 @@ import {
   ready,
   verifyEventEnvelope,
 } from '@sealcam/protocol';
+import { CLI as AGENT_CLI, createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
 import {
   assertOnlyNewEpochsServed,
@@ -20,14 +23,6 @@ import {
   startRelayFront,
 } from './support/relay-front.js';
 import { type CliRun, launchViewerCli } from './support/viewer-cli.js';
-import {
-  AGENT_CLI,
-  createAgent,
-  startRelay,
-  type TestAgent,
-  type TestRelay,
-  until,
-} from './support/world.js';
 
 /** Sharing with the CLI: an owner and a second viewer (two state files), one real agent and relay. */
 const children = new Set<ChildProcess>();

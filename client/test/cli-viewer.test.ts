@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
 import { assertNoPrivateKey } from './support/private-key.js';
 import { type CliRun, launchViewerCli, runViewerCli } from './support/viewer-cli.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /** The viewer CLI as its owner uses it, against a real relay and a real device agent (child processes). */
 const outputs: CliRun[] = [];

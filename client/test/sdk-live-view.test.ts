@@ -6,6 +6,7 @@ import {
   decodeLiveMessage,
   encodeLiveMessage,
   FrameSealer,
+  parseStreamId,
   Role,
   ready,
   sealManifest,
@@ -45,7 +46,7 @@ test('live view: the relay re-sending a keyframe already shown is dropped quietl
   const view = new LiveView(
     viewer,
     device.card,
-    'cam',
+    parseStreamId('cam'),
     { onFrame: (frame) => shown.push(frame.counter), onRejected: (error) => rejected.push(error) },
     undefined,
     () => undefined,

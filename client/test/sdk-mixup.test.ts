@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  CAMERA_COLOURS,
-  colouredCamera,
-  type Rgb,
-  whosePicture,
-} from '@sealcam/device-agent/dist/test/support/coloured-camera.js';
 import { fromBase64Url, importIdentity, parseCard } from '@sealcam/protocol';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { nodeWebSocket } from '../src/node/index.js';
-import { type LiveFrame, MemoryKeyStore, Viewer, ViewerError } from '../src/sdk/index.js';
+import {
+  type DeviceId,
+  type LiveFrame,
+  MemoryKeyStore,
+  parseStreamId,
+  Viewer,
+  ViewerError,
+} from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
 import { LiveTruth, objectDevice, type TruthHome } from './support/provenance.js';
 import { type RelayFront, startRelayFront } from './support/relay-front.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 /**
  * A relay with the fault seam on misroutes lookups and live frames between two homes, as in the
@@ -27,7 +31,7 @@ interface Home {
   readonly agent: TestAgent;
   readonly stream: string;
   readonly colour: Rgb;
-  deviceId: string;
+  deviceId: DeviceId;
   viewer: Viewer;
   front: RelayFront;
   truth: TruthHome;
@@ -152,7 +156,7 @@ test('a mixed-up relay: the other camera objects and frames were served and refu
   const truth = new LiveTruth(homes.map((home) => home.truth));
   const shown = new Map<Home, LiveFrame[]>(homes.map((home) => [home, []]));
   const subscriptions = homes.map((home) =>
-    home.viewer.watch(home.deviceId, home.stream, {
+    home.viewer.watch(home.deviceId, parseStreamId(home.stream), {
       onFrame: (frame) => shown.get(home)!.push(frame),
       onRejected: reject,
     }),

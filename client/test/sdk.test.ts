@@ -4,8 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatId, fromBase64Url, parseCard, verifyEventEnvelope } from '@sealcam/protocol';
+import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { openNodeViewer } from '../src/node/index.js';
-import { type LiveFrame, type Viewer, ViewerError } from '../src/sdk/index.js';
+import {
+  type DeviceId,
+  type LiveFrame,
+  parseDeviceId,
+  parseStreamId,
+  type Viewer,
+  ViewerError,
+} from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
 import {
   assertOnlyNewEpochsServed,
@@ -13,12 +23,11 @@ import {
   redirectedViewerState,
   startRelayFront,
 } from './support/relay-front.js';
-import { createAgent, startRelay, type TestAgent, type TestRelay, until } from './support/world.js';
 
 let relay: TestRelay;
 let agent: TestAgent;
 let viewer: Viewer;
-let deviceId: string;
+let deviceId: DeviceId;
 let viewerPath: string;
 
 before(async () => {
@@ -44,7 +53,7 @@ after(async () => {
  */
 function collectLive(
   v: Viewer,
-  device: string,
+  device: DeviceId,
   stream: string,
   timeoutMs: number,
   enough: (live: { frames: LiveFrame[]; rejected: ViewerError[] }) => boolean = () => false,
@@ -64,7 +73,7 @@ function collectLive(
       if (enough(live)) finish();
     };
     const timer = setTimeout(finish, timeoutMs);
-    subscription = v.watch(device, stream, {
+    subscription = v.watch(device, parseStreamId(stream), {
       onFrame: (frame) => {
         if (done) return;
         live.frames.push(frame);
@@ -268,7 +277,7 @@ test('sharing: an invited viewer sees the camera; after revocation the relay ref
 });
 
 test('a viewer not paired with a device gets NOT_PAIRED, and a wrong code fails pairing with a reason', async () => {
-  await assert.rejects(viewer.events('aaaaaaaaaaaaaaaaaaaaaaaaaa'), (error: unknown) => {
+  await assert.rejects(viewer.events(parseDeviceId('aaaaaaaaaaaaaaaaaaaaaaaaaa')), (error: unknown) => {
     assert.ok(error instanceof ViewerError);
     assert.equal(error.reason, 'NOT_PAIRED');
     return true;

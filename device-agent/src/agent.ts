@@ -1,4 +1,13 @@
-import { currentRecipients, formatId, type Identity, type IdentityCard, ready } from '@sealcam/protocol';
+import {
+  currentRecipients,
+  formatId,
+  type Identity,
+  type IdentityCard,
+  RelayClose,
+  type RelayToDevice,
+  ready,
+} from '@sealcam/protocol';
+import { type LiveClose, RelaySession } from '@sealcam/relay-client';
 import { createCameraSource } from './camera/create-source.js';
 import type { CameraFrame, CameraSource } from './camera/frame.js';
 import type { AgentConfig, CameraConfig } from './config.js';
@@ -9,7 +18,6 @@ import { type CapturedEvent, EventCapture } from './motion/event-capture.js';
 import { makeThumbnail } from './motion/thumbnail.js';
 import { Outbox } from './outbox/outbox.js';
 import { LiveConnection } from './relay/live-connection.js';
-import { RelaySession } from './relay/relay-session.js';
 import { sealRecordedEvent } from './seal/event-sealing.js';
 import type { PreparedEpoch } from './seal/live-stream-sealer.js';
 import { LiveStreamSealer } from './seal/live-stream-sealer.js';
@@ -77,7 +85,7 @@ export class Agent {
       {
         onOpen: (send) => this.onConnected(send),
         onControl: (message) => this.onControl(message),
-        onClose: (code, reason) => this.onClosed(code, reason),
+        onClose: (close) => this.onClosed(close),
       },
       log,
       backoff,
@@ -315,19 +323,28 @@ export class Agent {
     this.uploader.wake();
   }
 
-  private onControl(message: Record<string, unknown>): void {
-    if (message.op === 'keyframe' && typeof message.streamId === 'string') {
+  private onControl(message: RelayToDevice): void {
+    if (message.op === 'keyframe') {
       this.cameras.find((c) => c.config.id === message.streamId)?.sealer.requestKeyframe();
     } else if (message.op === 'mailbox' && message.box === 'inbox') {
       void this.pollInbox();
     }
   }
 
-  private onClosed(code: number, reason: string): void {
-    if (code === 4400 && /manifest/.test(reason)) {
+  private onClosed(close: LiveClose): void {
+    // A relay that predates the reason registry closes with free text: the code decides then (a
+    // device sends only frames and manifests, so a 4400 is most likely about a manifest).
+    const manifestRefused =
+      close.reason === 'conflict' ||
+      close.reason === 'invalid-manifest' ||
+      (close.reason === null && close.code === RelayClose.BadMessage);
+    if (manifestRefused) {
       // The relay holds another manifest for our next epoch (a state directory restored from an old
       // copy): start a new chain two epochs ahead, which viewers accept without a chain link.
-      this.log.error({ reason }, 'the relay holds a different manifest for this epoch; starting a new chain');
+      this.log.error(
+        { reason: close.text },
+        'the relay holds a different manifest for this epoch; starting a new chain',
+      );
       this.restartChains = true;
     }
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Access, fingerprint, formatId, ready, safetyNumber, toHex } from '@sealcam/protocol';
+import { RelayError, RelaySession } from '@sealcam/relay-client';
 import { Command, InvalidArgumentError } from 'commander';
 import QRCode from 'qrcode';
 import { Agent } from './agent.js';
@@ -7,8 +8,6 @@ import { type AgentConfig, ENVIRONMENT, loadConfig } from './config.js';
 import { AgentError } from './errors.js';
 import { createLogger } from './log.js';
 import { accessName, completePairing, createInvitation } from './pairing/device-pairing.js';
-import { RelayError } from './relay/relay-error.js';
-import { RelaySession } from './relay/relay-session.js';
 import { registerAccessList } from './sharing/access-list.js';
 import { revokeLocally } from './sharing/local-revoke.js';
 import { createDeviceIdentity, loadDeviceIdentity } from './state/identity-store.js';

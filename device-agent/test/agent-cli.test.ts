@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { agentDir, CLI } from './support/agent-process.js';
+import { agentDir, CLI } from '@sealcam/testkit/agent';
 
 const RELAY = 'http://127.0.0.1:9';
 

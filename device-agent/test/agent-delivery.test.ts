@@ -3,8 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ready } from '@sealcam/protocol';
-import { agentDir, agentStatus, pairViewer, startCli, until } from './support/agent-process.js';
-import { startRelay, type TestRelay } from './support/relay.js';
+import { agentDir, agentStatus, pairViewer, startCli } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { TestViewer } from './support/test-viewer.js';
 
 let relay: TestRelay;

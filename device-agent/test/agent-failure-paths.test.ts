@@ -13,19 +13,19 @@ import {
   ready,
   toBase64Url,
 } from '@sealcam/protocol';
+import { RelaySession } from '@sealcam/relay-client';
+import { until } from '@sealcam/testkit/poll';
 import { Agent } from '../src/agent.js';
 import { loadConfig } from '../src/config.js';
 import { Uploader } from '../src/delivery/uploader.js';
 import { silentLogger } from '../src/log.js';
 import { Outbox } from '../src/outbox/outbox.js';
 import { LiveConnection } from '../src/relay/live-connection.js';
-import { RelaySession } from '../src/relay/relay-session.js';
 import { processInbox } from '../src/sharing/inbox.js';
 import { revokeLocally } from '../src/sharing/local-revoke.js';
 import { createDeviceIdentity } from '../src/state/identity-store.js';
 import { statePaths } from '../src/state/paths.js';
 import { loadViewerState, updateViewerState } from '../src/state/viewers-store.js';
-import { until } from './support/agent-process.js';
 import { startFakeRelay } from './support/fake-relay.js';
 
 before(async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ready } from '@sealcam/protocol';
-import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
+import { agentDir, pairViewer, startCli } from '@sealcam/testkit/agent';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import sharp from 'sharp';
-import { agentDir, pairViewer, startCli } from './support/agent-process.js';
-import { startRelay, type TestRelay } from './support/relay.js';
 import { RtspTestCamera } from './support/rtsp-camera.js';
 import { TestViewer } from './support/test-viewer.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireProgram } from '@sealcam/relay/dist/test/support/prerequisite.js';
+import { requireProgram } from '@sealcam/testkit/programs';
 import sharp from 'sharp';
 import { ffmpegArguments, RtspCamera, type RtspCameraOptions } from '../src/camera/rtsp.js';
 import { type Recording, record } from './support/camera-recording.js';

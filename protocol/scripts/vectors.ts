@@ -4,6 +4,7 @@
  */
 
 import { Kind, Label } from '../src/constants.js';
+import { encodeEventRecord } from '../src/event-record.js';
 import { derive, u32be } from '../src/hash.js';
 import {
   Access,
@@ -21,6 +22,7 @@ import {
   FrameSealer,
   fingerprint,
   formatId,
+  fromHex,
   type Identity,
   manifestHash,
   openEvent,
@@ -35,6 +37,14 @@ import {
   toHex,
   utf8,
 } from '../src/index.js';
+import { hexPatch } from './vector-hex.js';
+import {
+  clipContainerVectors,
+  liveVectors,
+  paddingVectors,
+  recordVectors,
+  shareCodeVectors,
+} from './vectors-codecs.js';
 
 export const VECTOR_NOW = 1_767_225_600_000;
 const TEN_MINUTES = 600_000;
@@ -63,10 +73,6 @@ function recorder(rng: Rng): { rng: Rng; take: () => string[] } {
       return taken;
     },
   };
-}
-
-function hexPatch(hex: string, byteIndex: number, value: number): string {
-  return hex.slice(0, byteIndex * 2) + value.toString(16).padStart(2, '0') + hex.slice(byteIndex * 2 + 2);
 }
 
 function flipHex(hex: string, byteIndex: number): string {
@@ -340,6 +346,7 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
   const otherThumbnail = other.sealThumbnail(utf8('another event'));
   rec.take();
   const env = toHex(envelope);
+  const eventRecord = openEvent(envelope, { viewer: owner, device: device.card }).record;
   const event = {
     description:
       'One event of cam-1: envelope (record sealed inside), thumbnail, two clip chunks. draws = [event id, event key, ephemeral X25519 secret].',
@@ -357,8 +364,8 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
         labels: ['person'],
         clip: { codec: Codec.Jpeg, type: 'video/x-motion-jpeg', frames: 2 },
       },
-      /** The exact UTF-8 JSON sealed as the record (before block64 padding). */
-      recordJson: JSON.stringify(openEvent(envelope, { viewer: owner, device: device.card }).record),
+      /** The exact record bytes sealed (§7.7, before block64 padding); also record.json's first record. */
+      record: toHex(encodeEventRecord(eventRecord)),
     },
     eventId: toHex(eventSealer.eventId),
     derived: {
@@ -579,5 +586,14 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     'grant.json': grant,
     'relay.json': relay,
     'pairing.json': pairing,
+    'padding.json': paddingVectors(),
+    'live.json': liveVectors({
+      deviceId: device.card.id,
+      frame: fromHex(f0),
+      manifest: manifest1.bytes,
+    }),
+    'clip-container.json': clipContainerVectors(),
+    'record.json': recordVectors(eventRecord),
+    'codes.json': shareCodeVectors({ owner: owner.card, friend: friend.card, deviceId: device.card.id }),
   };
 }

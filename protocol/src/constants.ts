@@ -59,7 +59,7 @@ export const LIMITS = {
   framePayloadBytes: 8 * 1024 * 1024,
   thumbnailBytes: 2 * 1024 * 1024,
   clipChunkBytes: 8 * 1024 * 1024,
-  /** 512 hashes of 64 hex characters keep a record well under recordBytes. */
+  /** 512 chunk hashes of 32 bytes keep a record well under recordBytes (§7.7). */
   clipChunks: 512,
   recordBytes: 64 * 1024,
   labels: 32,

@@ -1,4 +1,4 @@
-import { equalBytes, fromUtf8, toHex, utf8, Writer } from './bytes.js';
+import { equalBytes, toHex, Writer } from './bytes.js';
 import { EVENT_ID_BYTES, KEY_BYTES, Kind, Label, LIMITS, NONCE_BYTES } from './constants.js';
 import { fail, SealError } from './errors.js';
 import {
@@ -11,7 +11,7 @@ import {
   parseItemHeader,
   verifyEventEnvelope,
 } from './event-format.js';
-import { type EventRecord, validateEventRecord } from './event-record.js';
+import { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 import { derive } from './hash.js';
 import type { Identity, IdentityCard } from './identity.js';
 import { type Padding, pad, unpad } from './padding.js';
@@ -45,7 +45,14 @@ function sealItem(key: Uint8Array, header: ItemHeader, plaintext: Uint8Array, pa
   return new Writer().bytes(aad).bytes(sealed).finish();
 }
 
-function openItem(key: Uint8Array, header: ItemHeader, sealed: Uint8Array, what: string): Uint8Array {
+/** `padding`: the scheme the padded plaintext must match exactly (records); items accept any. */
+function openItem(
+  key: Uint8Array,
+  header: ItemHeader,
+  sealed: Uint8Array,
+  what: string,
+  padding?: Padding,
+): Uint8Array {
   const aad = encodeItemHeader(header);
   try {
     const padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -55,7 +62,7 @@ function openItem(key: Uint8Array, header: ItemHeader, sealed: Uint8Array, what:
       itemNonce(header.kind, header.index),
       key,
     );
-    return unpad(padded).slice();
+    return unpad(padded, padding).slice();
   } catch (error) {
     if (error instanceof SealError) throw error;
     return fail('DECRYPT_FAILED', what);
@@ -143,7 +150,7 @@ export class EventSealer {
     if (this.chunkHashes.length > 0 && !summary.clip)
       fail('MALFORMED', 'clip chunks without clip description');
     const deviceId = this.options.device.card.id;
-    const record: EventRecord = validateEventRecord({
+    const record: EventRecord = {
       v: 1,
       kind: summary.kind,
       streamId: this.options.streamId,
@@ -154,13 +161,19 @@ export class EventSealer {
       thumbnail: this.thumbnail,
       clip:
         this.chunkHashes.length > 0 && summary.clip
-          ? { ...summary.clip, bytes: this.clipBytes, chunkHashes: [...this.chunkHashes] }
+          ? {
+              codec: summary.clip.codec,
+              type: summary.clip.type,
+              bytes: this.clipBytes,
+              frames: summary.clip.frames,
+              chunkHashes: [...this.chunkHashes],
+            }
           : null,
-    });
+    };
     const sealedRecord = sealItem(
       this.key,
       this.header(Kind.EventRecord, 0, false),
-      utf8(JSON.stringify(record)),
+      encodeEventRecord(record),
       'block64',
     ).subarray(itemHeaderLength(Kind.EventRecord));
     const { ephemeralPublicKey, stanzas } = wrapContentKey(
@@ -225,15 +238,7 @@ export function openEvent(bytes: Uint8Array, expect: EventExpectation): OpenedEv
   const aadLength = itemHeaderLength(Kind.EventRecord);
   const sealed = new Uint8Array(aadLength + envelope.sealedRecord.length);
   sealed.set(envelope.sealedRecord, aadLength);
-  const plaintext = openItem(key, header, sealed, 'event record');
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(fromUtf8(plaintext));
-  } catch (error) {
-    if (error instanceof SealError) throw error;
-    return fail('MALFORMED', 'event record is not JSON');
-  }
-  const record = validateEventRecord(decoded);
+  const record = decodeEventRecord(openItem(key, header, sealed, 'event record', 'block64'));
   if (record.streamId !== envelope.streamId) fail('MALFORMED', 'record stream differs from envelope');
   if (record.start !== envelope.time) fail('MALFORMED', 'record start differs from envelope time');
   return {

@@ -22,7 +22,7 @@ export {
   openThumbnail,
 } from './event.js';
 export { itemHash } from './event-format.js';
-export type { EventRecord } from './event-record.js';
+export { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 export { FrameOpener, FrameSealer, type OpenedFrame } from './frame.js';
 export {
   createGrant,
@@ -48,7 +48,7 @@ export {
   type SealedManifest,
   sealManifest,
 } from './manifest.js';
-export { type Padding, paddedLength } from './padding.js';
+export { type Padding, pad, paddedLength, unpad } from './padding.js';
 export {
   createPairingOffer,
   createPairRequest,
@@ -64,6 +64,15 @@ export {
 } from './pairing.js';
 export { type Rng, seededRng, systemRng } from './random.js';
 export * from './relay-safe.js';
+export {
+  INVITE_CODE_PREFIX,
+  type Invite,
+  inviteCode,
+  parseInviteCode,
+  parseViewerCode,
+  VIEWER_CODE_PREFIX,
+  viewerCode,
+} from './share-codes.js';
 export {
   type AuthorisedViewer,
   addPairedViewer,

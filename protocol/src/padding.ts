@@ -26,9 +26,16 @@ export function pad(data: Uint8Array, padding: Padding): Uint8Array {
   return out;
 }
 
-export function unpad(data: Uint8Array): Uint8Array {
+/**
+ * Removes the padding: trailing 0x00 bytes, then the 0x80 marker (else MALFORMED). With `scheme`,
+ * the padded length must also be exactly the one that scheme gives (else MALFORMED), so the input has
+ * one accepted form; without it (sealed items, whose scheme the sealer chooses) any length is accepted.
+ */
+export function unpad(data: Uint8Array, scheme?: Padding): Uint8Array {
   let end = data.length - 1;
   while (end >= 0 && data[end] === 0) end--;
   if (end < 0 || data[end] !== 0x80) fail('MALFORMED', 'padding');
+  if (scheme !== undefined && paddedLength(end, scheme) !== data.length)
+    fail('MALFORMED', `padding is not ${scheme}`);
   return data.subarray(0, end);
 }

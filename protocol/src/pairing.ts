@@ -36,14 +36,10 @@ export interface PairingOffer {
   readonly expiresAt: number;
 }
 
+import { checkRelayUrl } from './relay-url.js';
+
 const CODE_PREFIX = 'SCP1-';
 const DEFAULT_TTL_MS = 10 * 60_000;
-
-function checkRelayUrl(url: string): void {
-  if (!/^https?:\/\/[^\s#]+$/.test(url) || url.endsWith('/') || utf8(url).length > LIMITS.urlBytes) {
-    fail('MALFORMED', 'relay URL must be http(s)://host[:port][/path] without a trailing slash or fragment');
-  }
-}
 
 export function createPairingOffer(
   input: { deviceId: Uint8Array; relayUrl: string; now: number; ttlMs?: number },

@@ -77,7 +77,7 @@ describe('events', () => {
     const e = sealOne(w);
     const markerHex = toHex(MARKER);
     const end = NOW + 8000;
-    // The record's times as its JSON holds them, and the end time in any binary form.
+    // The record's times as decimal text and in any binary form (the record holds them as u64).
     const hiddenTimes = [utf8(String(NOW)), utf8(String(end)), u64(end), u64(end, true), u64(NOW, true)];
     for (const object of [e.envelope, e.thumbnail, ...e.chunks]) {
       const hex = toHex(object);

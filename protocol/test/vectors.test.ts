@@ -5,11 +5,18 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildVectors, type RejectCase } from '../scripts/vectors.js';
 import {
+  decodeClipChunk,
+  decodeEventRecord,
+  decodeLiveMessage,
+  encodeClipChunk,
+  encodeEventRecord,
+  encodeLiveMessage,
   FrameOpener,
   fromHex,
   fromUtf8,
   type Identity,
   importIdentity,
+  inviteCode,
   openClip,
   openClipChunk,
   openEvent,
@@ -17,13 +24,19 @@ import {
   openPairRequest,
   openPairResponse,
   openThumbnail,
+  pad,
+  paddedLength,
   parseCard,
+  parseInviteCode,
   parsePairing,
+  parseViewerCode,
   toHex,
+  unpad,
   verifyAccessList,
   verifyAuthProof,
   verifyGrant,
   verifyRevocation,
+  viewerCode,
 } from '../src/index.js';
 import { throwsCode } from './fixtures.js';
 
@@ -48,6 +61,11 @@ const eventVectors = load('event.json');
 const grantVectors = load('grant.json');
 const relayVectors = load('relay.json');
 const pairingVectors = load('pairing.json');
+const paddingVectors = load('padding.json');
+const liveVectors = load('live.json');
+const clipContainerVectors = load('clip-container.json');
+const recordVectors = load('record.json');
+const codeVectors = load('codes.json');
 const offer = parsePairing(pairingVectors.offer.code);
 const event = openEvent(fromHex(eventVectors.envelope), { viewer: owner, device: device.card });
 
@@ -102,6 +120,18 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
       return openPairResponse(bytes, { viewer: owner, offer, now: NOW });
     case 'pairing-code':
       return parsePairing(fromUtf8(bytes));
+    case 'unpad':
+      return unpad(bytes, a as 'block64' | undefined);
+    case 'live':
+      return decodeLiveMessage(bytes);
+    case 'clip-container':
+      return decodeClipChunk(bytes);
+    case 'record':
+      return decodeEventRecord(bytes);
+    case 'viewer-code':
+      return parseViewerCode(fromUtf8(bytes));
+    case 'invite-code':
+      return parseInviteCode(fromUtf8(bytes));
     default:
       throw new Error(`unknown check ${check}`);
   }
@@ -178,6 +208,70 @@ describe('test vectors', () => {
     assert.equal(result.safetyNumber, pairingVectors.response.safetyNumber);
   });
 
+  it('padded lengths and padded bytes are as listed, and unpad inverts pad', () => {
+    for (const row of paddingVectors.paddedLength)
+      for (const scheme of ['none', 'block64', 'padme'] as const)
+        assert.equal(paddedLength(row.length, scheme), row[scheme], `${scheme} of ${row.length}`);
+    for (const row of paddingVectors.padded) {
+      assert.equal(toHex(pad(fromHex(row.input), row.scheme)), row.output);
+      assert.equal(toHex(unpad(fromHex(row.output))), row.input);
+    }
+  });
+
+  it('live messages decode to the listed fields and encode to the listed bytes', () => {
+    for (const m of liveVectors.messages) {
+      const decoded = decodeLiveMessage(fromHex(m.bytes));
+      assert.equal(decoded.type, m.type);
+      assert.equal(toHex(decoded.deviceId), liveVectors.deviceId);
+      assert.equal(decoded.streamId, liveVectors.streamId);
+      assert.equal(toHex(decoded.payload), m.payload);
+      assert.equal(toHex(encodeLiveMessage(decoded)), m.bytes);
+    }
+    assert.equal(liveVectors.messages[0].payload, frameVectors.frames[0].sealed);
+    assert.equal(liveVectors.messages[1].payload, manifestVectors.manifests[0].bytes);
+  });
+
+  it('clip containers decode to the listed frames and encode back to the same bytes', () => {
+    for (const chunk of clipContainerVectors.chunks) {
+      const frames = decodeClipChunk(fromHex(chunk.bytes));
+      assert.deepEqual(
+        frames.map((f) => ({ capturedAt: f.capturedAt, image: toHex(f.image) })),
+        chunk.frames,
+      );
+      assert.equal(toHex(encodeClipChunk(frames)), chunk.bytes);
+    }
+  });
+
+  it('event records decode to the listed fields and encode back to the same bytes; the event opens to the first', () => {
+    for (const r of recordVectors.records) {
+      const record = decodeEventRecord(fromHex(r.bytes));
+      assert.deepEqual(record, r.record, r.name);
+      assert.equal(toHex(encodeEventRecord(record)), r.bytes, r.name);
+      assert.equal(toHex(pad(fromHex(r.bytes), 'block64')), r.paddedBlock64, r.name);
+      assert.equal(toHex(unpad(fromHex(r.paddedBlock64), 'block64')), r.bytes, r.name);
+    }
+    assert.deepEqual(event.record, recordVectors.records[0].record);
+    assert.equal(eventVectors.inputs.record, recordVectors.records[0].bytes);
+  });
+
+  it('viewer and invite codes are as listed and parse back', () => {
+    for (const v of codeVectors.viewerCodes) {
+      assert.equal(viewerCode(parties[v.party]!.card), v.code);
+      assert.equal(toHex(parseViewerCode(v.code).bytes), toHex(parties[v.party]!.card.bytes));
+    }
+    for (const v of codeVectors.viewerCodeAccepted)
+      assert.equal(toHex(parseViewerCode(v.text).id), toHex(parties[v.party]!.card.id));
+    for (const invite of codeVectors.invites) {
+      assert.equal(
+        inviteCode({ deviceId: fromHex(invite.deviceId), relayUrl: invite.relayUrl }),
+        invite.code,
+      );
+      const parsed = parseInviteCode(invite.code.toLowerCase());
+      assert.equal(toHex(parsed.deviceId), invite.deviceId);
+      assert.equal(parsed.relayUrl, invite.relayUrl);
+    }
+  });
+
   const all: RejectCase[] = [
     identityVectors,
     manifestVectors,
@@ -186,6 +280,11 @@ describe('test vectors', () => {
     grantVectors,
     relayVectors,
     pairingVectors,
+    paddingVectors,
+    liveVectors,
+    clipContainerVectors,
+    recordVectors,
+    codeVectors,
   ].flatMap((file) => file.reject as RejectCase[]);
   for (const rejectCase of all) {
     it(`reject vector "${rejectCase.name}" fails with ${rejectCase.expect}`, () => {

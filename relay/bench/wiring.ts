@@ -17,9 +17,9 @@ import {
   sealManifest,
   WireType,
 } from '@sealcam/protocol';
+import { TestRedis } from '@sealcam/testkit/redis';
 import WebSocket from 'ws';
-import { TestRedis } from '../test/support/redis-server.js';
-import { startChildRelay } from '../test/support/relay-child.js';
+import { launchRelay } from '../src/launcher.js';
 import { authenticate, registerViewers } from '../test/support/relay-client.js';
 
 export const FRAME_BYTES = 16 * 1024;
@@ -107,8 +107,8 @@ export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
 /** The relay as operators run it (its heap flags), limits raised so the load is not refused. */
 export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'): Promise<Wiring> {
   const redis = store === 'redis' ? await TestRedis.start() : null;
-  const relay = await startChildRelay(
-    {
+  const relay = await launchRelay({
+    env: {
       SEALCAM_STORE: store,
       ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
       SEALCAM_TOKEN_SECRET: 'ef'.repeat(32),
@@ -125,8 +125,9 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
         : {}),
       SEALCAM_LOG_LEVEL: 'warn',
     },
-    benchNodeArgs(),
-  );
+    nodeArgs: benchNodeArgs(),
+    stdout: process.env.SEALCAM_BENCH_NODE_ARGS ? 'inherit' : 'collect',
+  });
   const viewers: WebSocket[] = [];
   const deviceSockets: WebSocket[] = [];
   for (const device of devices) {

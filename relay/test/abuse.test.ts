@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
 import { publishStream } from './support/live-stream.js';
 import {
@@ -12,7 +13,6 @@ import {
   waitForCachedKeyframe,
 } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
-import { waitFor } from './support/wait.js';
 import { idOf, people } from './support/world.js';
 
 await ready();
@@ -74,7 +74,7 @@ describe('abuse resistance (from the security review)', () => {
     const port = Number(new URL(running.base).port);
     for (let i = 0; i < 20; i++) assert.match(await brokenUpgrade(port, tokens.owner!), /^HTTP\/1.1 400/);
     // 20 refused upgrades against a cap of 3 per identity: a leaked slot would stay taken for good.
-    await waitFor(
+    await until(
       async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
       30_000,
       'no connection left open',
@@ -114,7 +114,7 @@ describe('abuse resistance (from the security review)', () => {
       viewer.control.filter(
         (m) => m.op === 'subscribed' || (m.op === 'error' && m.reason === 'too-many-subscriptions'),
       ).length;
-    await waitFor(() => answered() === 30, 60_000, 'an answer to each of the 30 subscribes');
+    await until(() => answered() === 30, 60_000, 'an answer to each of the 30 subscribes');
     assert.equal(viewer.control.filter((m) => m.op === 'subscribed').length, 4);
     await viewer.close();
     const ghost = await connectLive(running.wsBase, tokens.owner!);
@@ -127,12 +127,12 @@ describe('abuse resistance (from the security review)', () => {
       }
     ).fanOut;
     // Once the relay has seen the connection end, every subscribe still in flight must find it closed.
-    await waitFor(
+    await until(
       async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
       30_000,
       'the relay to see the viewer go',
     );
-    await waitFor(
+    await until(
       () => hub.streamViewers.size === 0 && hub.liveInterest.size === 0,
       30_000,
       'no stream registration left behind',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
 import type { ViewerConnection } from '../src/live/viewer-connection.js';
 import { openLiveMessages, publishStream } from './support/live-stream.js';
@@ -14,7 +15,6 @@ import {
   waitForCachedKeyframe,
 } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
-import { waitFor } from './support/wait.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -179,14 +179,14 @@ describe('live relay (memory store)', () => {
     const hub = (running.relay.hub as unknown as { fanOut: { streamViewers: Map<string, Set<unknown>> } })
       .fanOut;
     const stream = `${idOf(p.device)}/cam-1`;
-    await waitFor(() => !hub.streamViewers.has(stream), 60_000, 'the earlier viewers gone');
+    await until(() => !hub.streamViewers.has(stream), 60_000, 'the earlier viewers gone');
     const slow = await connectLive(running.wsBase, tokens.friend!, { readPaused: true });
     const fast = await connectLive(running.wsBase, tokens.owner!);
     for (const client of [slow, fast])
       client.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
     await fast.waitControl((m) => m.op === 'subscribed');
     // The slow viewer reads nothing, so it cannot see its own "subscribed": the relay must show it.
-    await waitFor(() => hub.streamViewers.get(stream)?.size === 2, 60_000, 'both viewers subscribed');
+    await until(() => hub.streamViewers.get(stream)?.size === 2, 60_000, 'both viewers subscribed');
     const start = fast.binary.length;
     const big = 'x'.repeat(60_000);
     const count = 300;

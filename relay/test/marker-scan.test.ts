@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Access, fromUtf8, openClip, openEvent, openThumbnail, ready } from '@sealcam/protocol';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient, RESP_TYPES } from 'redis';
 import { openLiveMessages, publishStream } from './support/live-stream.js';
-import { requireProgram } from './support/prerequisite.js';
-import { TestRedis } from './support/redis-server.js';
 import {
   authenticate,
   connectLive,

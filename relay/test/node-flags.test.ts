@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchRelay } from '../src/launcher.js';
 import { missingNodeFlags, RELAY_NODE_FLAGS } from '../src/node-flags.js';
-import { startChildRelay } from './support/relay-child.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const main = join(root, 'dist', 'src', 'main.js');
@@ -58,7 +58,7 @@ describe('relay node flags', () => {
 
   it('a relay started without them warns; the launcher starts it with them', async () => {
     assert.match(await startupOutput(['--conditions=sealcam-relay']), WARNING);
-    const relay = await startChildRelay({});
+    const relay = await launchRelay();
     try {
       assert.doesNotMatch(relay.output.join(''), WARNING);
     } finally {

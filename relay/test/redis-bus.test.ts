@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until, within } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import type { BusListener } from '../src/bus/bus.js';
 import { createRedisBus, RedisBus } from '../src/bus/redis-bus.js';
 import { redisClientOptions } from '../src/store/redis-store.js';
-import { requireProgram } from './support/prerequisite.js';
-import { TestRedis } from './support/redis-server.js';
-import { waitFor, within } from './support/wait.js';
 
 requireProgram('redis-server');
 
@@ -70,7 +70,7 @@ describe('redis bus', () => {
     assert.equal(await a.publish(channel, large), 1);
     assert.equal(await a.publish(channel, empty), 1);
     assert.equal(await a.publish(channel, view), 1);
-    await waitFor(() => received.length === 4, 30_000, 'four messages');
+    await until(() => received.length === 4, 30_000, 'four messages');
     assert.deepEqual(received, [small, large, empty, new Uint8Array([0, 0xff, 0xc3, 0x28])]);
     await b.unsubscribe(channel, listener);
   });
@@ -85,7 +85,7 @@ describe('redis bus', () => {
     assert.equal(await a.publish(channel, new Uint8Array([2])), 1);
     // B's message reaches A after A's own ones would have: once it is there, A's were dropped.
     assert.equal(await b.publish(channel, new Uint8Array([3])), 1);
-    await waitFor(() => atA.received.length === 1 && atB.received.length === 1, 30_000, 'deliveries');
+    await until(() => atA.received.length === 1 && atB.received.length === 1, 30_000, 'deliveries');
     assert.deepEqual(atA.received, [new Uint8Array([3])]);
     assert.deepEqual(atB.received, [new Uint8Array([2])]);
     await a.unsubscribe(channel, atA.listener);
@@ -103,17 +103,17 @@ describe('redis bus', () => {
     await b.subscribe(channel, second.listener);
     await b.subscribe(channel, second.listener); // the same listener twice counts once
     assert.equal(await a.publish(channel, new Uint8Array([1])), 1, 'one subscription for the process');
-    await waitFor(() => first.received.length === 1 && second.received.length === 1, 30_000, 'both');
+    await until(() => first.received.length === 1 && second.received.length === 1, 30_000, 'both');
 
     await b.unsubscribe(channel, first.listener);
     assert.equal(await a.publish(channel, new Uint8Array([2])), 1, 'still subscribed for the second');
-    await waitFor(() => second.received.length === 2, 30_000, 'second listener');
+    await until(() => second.received.length === 2, 30_000, 'second listener');
 
     await b.unsubscribe(channel, second.listener);
     assert.equal(await a.publish(channel, new Uint8Array([3])), 0, 'the last unsubscribe unsubscribed');
     // A barrier on another channel of the same connection: anything for `channel` would be earlier.
     assert.equal(await a.publish(other, new Uint8Array([9])), 1);
-    await waitFor(() => bystander.received.length === 1, 30_000, 'barrier');
+    await until(() => bystander.received.length === 1, 30_000, 'barrier');
     assert.equal(first.received.length, 1);
     assert.equal(second.received.length, 2);
     await b.unsubscribe(channel, second.listener); // unknown listener: no effect, no error
@@ -133,7 +133,7 @@ describe('redis bus', () => {
       await bus.subscribe(channel, good.listener);
       assert.equal(await a.publish(channel, new Uint8Array([5])), 1);
       assert.equal(await a.publish(channel, new Uint8Array([6])), 1);
-      await waitFor(() => good.received.length === 2, 30_000, 'deliveries');
+      await until(() => good.received.length === 2, 30_000, 'deliveries');
       assert.equal(bus.isReady(), true, 'the connection survived');
       assert.equal(errors.length, 2);
     } finally {
@@ -147,7 +147,7 @@ describe('redis bus', () => {
     await Promise.all(listeners.map(({ listener }) => b.subscribe(channel, listener)));
     await Promise.all(listeners.slice(0, 9).map(({ listener }) => b.unsubscribe(channel, listener)));
     assert.equal(await a.publish(channel, new Uint8Array([1])), 1);
-    await waitFor(() => listeners[9]!.received.length === 1, 30_000, 'the remaining listener');
+    await until(() => listeners[9]!.received.length === 1, 30_000, 'the remaining listener');
     const racing = listeners.flatMap(({ listener }) => [
       b.subscribe(channel, listener),
       b.unsubscribe(channel, listener),
@@ -178,7 +178,7 @@ describe('redis bus', () => {
       const { listener, received } = recorder();
       await y.subscribe(channel, listener);
       assert.equal(await x.publish(channel, new Uint8Array([7, 0, 7])), 1);
-      await waitFor(() => received.length === 1, 30_000, 'classic delivery');
+      await until(() => received.length === 1, 30_000, 'classic delivery');
       assert.deepEqual(received, [new Uint8Array([7, 0, 7])]);
       // The prefix isolates: a sharded bus with no prefix does not hear it.
       assert.equal(await a.publish(channel, new Uint8Array([1])), 0);
@@ -204,14 +204,14 @@ describe('redis bus', () => {
       await subscriber.subscribe(kept, listener);
       await subscriber.subscribe(dropped, droppedListener.listener);
       assert.equal(await publisher.publish(kept, new Uint8Array([1])), 1);
-      await waitFor(() => received.length === 1, 30_000, 'delivery before the kill');
+      await until(() => received.length === 1, 30_000, 'delivery before the kill');
 
       // Frames keep being published, unawaited, while Redis dies under them.
       const inFlight: Promise<number>[] = [];
       for (let i = 0; i < 50; i++) inFlight.push(publisher.publish(kept, new Uint8Array([i])));
       await own.kill();
       for (let i = 0; i < 50; i++) inFlight.push(publisher.publish(kept, new Uint8Array([i])));
-      await waitFor(() => !publisher.isReady() && !subscriber.isReady(), 30_000, 'both buses not ready');
+      await until(() => !publisher.isReady() && !subscriber.isReady(), 30_000, 'both buses not ready');
 
       // Fails at once, not after the 5 s command timeout (the bound leaves room for a busy machine).
       const started = Date.now();
@@ -232,10 +232,10 @@ describe('redis bus', () => {
       await within(subscriber.unsubscribe(dropped, droppedListener.listener), 30_000, 'unsubscribe');
 
       await own.restart();
-      await waitFor(() => publisher.isReady() && subscriber.isReady(), 30_000, 'both buses ready again');
+      await until(() => publisher.isReady() && subscriber.isReady(), 30_000, 'both buses ready again');
       const before = received.length;
       assert.equal(await publisher.publish(kept, new Uint8Array([3])), 1, 'resubscribed after the restart');
-      await waitFor(() => received.length === before + 1, 30_000, 'delivery after the restart');
+      await until(() => received.length === before + 1, 30_000, 'delivery after the restart');
       assert.deepEqual(received[received.length - 1], new Uint8Array([3]));
 
       // The channel unsubscribed during the outage is dropped once Redis is back.
@@ -255,12 +255,12 @@ describe('redis bus', () => {
       );
       await subscriber.subscribe(late, lateListener.listener);
       assert.equal(await publisher.publish(late, new Uint8Array([6])), 1);
-      await waitFor(() => lateListener.received.length === 1, 30_000, 'late subscription works');
+      await until(() => lateListener.received.length === 1, 30_000, 'late subscription works');
       assert.ok(errors.length > 0, 'connection errors were reported, not thrown');
 
       // close() does not hang while Redis is down.
       await own.kill();
-      await waitFor(() => !subscriber.isReady(), 30_000, 'not ready after the second kill');
+      await until(() => !subscriber.isReady(), 30_000, 'not ready after the second kill');
       await within(Promise.all([publisher.close(), subscriber.close()]), 30_000, 'close');
       assert.equal(await publisher.publish(kept, new Uint8Array([7])), -1, 'a closed bus resolves -1');
     } finally {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
-import { requireProgram } from './support/prerequisite.js';
-import { TestRedis } from './support/redis-server.js';
+import { until } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { TestRedis } from '@sealcam/testkit/redis';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
 import { type RunningRelay, startRelay } from './support/relay-process.js';
-import { waitFor } from './support/wait.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -72,20 +72,16 @@ describe('Redis killed and restarted during traffic', () => {
         if (result.committed) acknowledged.push(result.event.eventId);
       }
     })();
-    await waitFor(() => statuses.length >= 4, 60_000, 'traffic flowing before the kill');
+    await until(() => statuses.length >= 4, 60_000, 'traffic flowing before the kill');
     await redis.kill();
-    await waitFor(
-      async () => (await http(running.base, 'GET', '/readyz')).status === 503,
-      60_000,
-      'not ready',
-    );
+    await until(async () => (await http(running.base, 'GET', '/readyz')).status === 503, 60_000, 'not ready');
     const down = await http(running.base, 'GET', url, { token: viewerToken });
     assert.equal(down.status, 503);
     assert.equal(down.json?.error, 'store-unavailable');
     assert.equal((await http(running.base, 'GET', '/healthz')).status, 200, 'alive while not ready');
 
     await redis.restart();
-    await waitFor(
+    await until(
       async () => (await http(running.base, 'GET', '/readyz')).status === 200,
       60_000,
       'ready again',

@@ -8,14 +8,14 @@ import {
   parseEventId,
   parseStreamId,
 } from '@sealcam/protocol/relay-safe';
+import { until, within } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
 import { runStoreConformance } from './store-conformance.js';
-import { requireProgram } from './support/prerequisite.js';
-import { TestRedis } from './support/redis-server.js';
-import { waitFor, within } from './support/wait.js';
 
 requireProgram('redis-server');
 
@@ -516,9 +516,9 @@ describe('redis store', () => {
         }
       };
       const workers = [0, 1, 2].map((w) => worker(w + 1));
-      await waitFor(() => settled > 30, 60_000, 'traffic flowing');
+      await until(() => settled > 30, 60_000, 'traffic flowing');
       await own.kill();
-      await waitFor(() => !store.isReady(), 30_000, 'isReady() false after the kill');
+      await until(() => !store.isReady(), 30_000, 'isReady() false after the kill');
 
       const started = Date.now();
       await rejectsWithin(store.getCard(device), 'getCard');
@@ -538,10 +538,10 @@ describe('redis store', () => {
       await rejectsWithin(store.usage(device, NOW, RETENTION), 'usage');
       const took = Date.now() - started;
       assert.ok(took < OUTAGE_COMMAND_TIMEOUT_MS / 2, `commands fail fast while disconnected (${took} ms)`);
-      await waitFor(() => rejected > 0, 30_000, 'traffic sees rejections');
+      await until(() => rejected > 0, 30_000, 'traffic sees rejections');
 
       await own.restart();
-      await waitFor(() => store.isReady(), 30_000, 'isReady() true after the restart');
+      await until(() => store.isReady(), 30_000, 'isReady() true after the restart');
       stop = true;
       await within(Promise.all(workers), 60_000, 'traffic');
       // In flight at the kill, a call fails when the connection drops, not when its command times out.
@@ -563,7 +563,7 @@ describe('redis store', () => {
 
       // close() does not hang while Redis is down.
       await own.kill();
-      await waitFor(() => !store.isReady(), 30_000, 'isReady() false after the second kill');
+      await until(() => !store.isReady(), 30_000, 'isReady() false after the second kill');
       await within(store.close(), OUTAGE_COMMAND_TIMEOUT_MS / 2, 'close');
       assert.equal(store.isReady(), false);
     } finally {

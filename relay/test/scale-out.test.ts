@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { TestRedis } from '@sealcam/testkit/redis';
+import { launchRelay, type RelayProcess } from '../src/launcher.js';
 import { openLiveMessages, publishStream } from './support/live-stream.js';
-import { requireProgram } from './support/prerequisite.js';
-import { TestRedis } from './support/redis-server.js';
-import { type ChildRelay, startChildRelay } from './support/relay-child.js';
 import {
   authenticate,
   connectLive,
@@ -19,8 +19,8 @@ requireProgram('redis-server');
 
 describe('scale-out: two relay processes share one Redis', () => {
   let redis: TestRedis;
-  let a: ChildRelay;
-  let b: ChildRelay;
+  let a: RelayProcess;
+  let b: RelayProcess;
   const p = people();
 
   before(async () => {
@@ -30,7 +30,7 @@ describe('scale-out: two relay processes share one Redis', () => {
       SEALCAM_REDIS_URL: redis.url,
       SEALCAM_TOKEN_SECRET: 'ab'.repeat(32),
     };
-    [a, b] = await Promise.all([startChildRelay(env), startChildRelay(env)]);
+    [a, b] = await Promise.all([launchRelay({ env }), launchRelay({ env })]);
   });
   after(async () => {
     const codes = await Promise.all([a?.stop(), b?.stop()]);

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { EXTERNAL, helpArgv, isNpmScript, readmeCommands } from './readme-commands.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-const PACKAGES = ['protocol', 'relay', 'device-agent', 'client', 'bench'];
+const PACKAGES = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces;
 const BINS = ['sealcam-agent', 'sealcam-viewer', 'sealcam-relay', 'sealcam-drill'];
 const offline = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
 

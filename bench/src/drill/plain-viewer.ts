@@ -1,7 +1,6 @@
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
-import { RelayError } from '@sealcam/device-agent/dist/src/relay/relay-error.js';
-import { RelaySession } from '@sealcam/device-agent/dist/src/relay/relay-session.js';
 import { decodeLiveMessage, FRAME_HEADER_BYTES, WireType } from '@sealcam/protocol';
+import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
 import WebSocket from 'ws';
 import { digest, readMarker } from './content.js';
 import { itemHeaderBytes } from './plaintext.js';
@@ -98,14 +97,8 @@ export class PlainViewer implements DrillViewer {
   }
 
   startLive(): void {
-    void this.session.bearer().then((token) => {
-      const socket = new WebSocket(
-        `${this.relayUrl.replace(/^http/, 'ws')}/v1/live`,
-        ['sealcam.v1', `bearer.${token}`],
-        {
-          perMessageDeflate: false,
-        },
-      );
+    void liveProtocols(this.session).then((protocols) => {
+      const socket = new WebSocket(liveUrl(this.relayUrl), protocols, { perMessageDeflate: false });
       this.socket = socket;
       socket.on('open', () =>
         socket.send(JSON.stringify({ op: 'subscribe', deviceId: this.deviceId, streamId: STREAM_ID })),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { TestRedis } from '@sealcam/relay/dist/test/support/redis-server.js';
-import { type ChildRelay, startChildRelay } from '@sealcam/relay/dist/test/support/relay-child.js';
+import { launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
+import { TestRedis } from '@sealcam/testkit/redis';
 
 export interface DrillRelay {
   readonly url: string;
@@ -24,21 +24,23 @@ export async function startDrillRelay(options: {
   mixupRate: number;
 }): Promise<DrillRelay> {
   const redis = options.store === 'redis' ? await TestRedis.start() : null;
-  let relay: ChildRelay;
+  let relay: RelayProcess;
   try {
-    relay = await startChildRelay({
-      SEALCAM_STORE: options.store,
-      ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
-      ...(options.fault === 'mixup'
-        ? { SEALCAM_FAULT_INJECTION: 'mixup', SEALCAM_FAULT_RATE: String(options.mixupRate) }
-        : {}),
-      SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000',
-      SEALCAM_HANDSHAKE_RATE: '2000',
-      SEALCAM_HANDSHAKE_BURST: '4000',
-      // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).
-      SEALCAM_MAX_CONNECTIONS: '19000',
-      SEALCAM_MEMORY_MAX_BYTES: String(2 * 1024 ** 3),
-      SEALCAM_LOG_LEVEL: 'error',
+    relay = await launchRelay({
+      env: {
+        SEALCAM_STORE: options.store,
+        ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
+        ...(options.fault === 'mixup'
+          ? { SEALCAM_FAULT_INJECTION: 'mixup', SEALCAM_FAULT_RATE: String(options.mixupRate) }
+          : {}),
+        SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000',
+        SEALCAM_HANDSHAKE_RATE: '2000',
+        SEALCAM_HANDSHAKE_BURST: '4000',
+        // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).
+        SEALCAM_MAX_CONNECTIONS: '19000',
+        SEALCAM_MEMORY_MAX_BYTES: String(2 * 1024 ** 3),
+        SEALCAM_LOG_LEVEL: 'error',
+      },
     });
   } catch (error) {
     await redis?.stop();

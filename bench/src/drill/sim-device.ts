@@ -1,16 +1,19 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Uploader } from '@sealcam/device-agent/dist/src/delivery/uploader.js';
-import { silentLogger } from '@sealcam/device-agent/dist/src/log.js';
-import type { OutboxEntry } from '@sealcam/device-agent/dist/src/outbox/event-file.js';
-import { completePairing, createInvitation } from '@sealcam/device-agent/dist/src/pairing/device-pairing.js';
-import { LiveConnection } from '@sealcam/device-agent/dist/src/relay/live-connection.js';
-import { RelaySession } from '@sealcam/device-agent/dist/src/relay/relay-session.js';
-import { sealRecordedEvent } from '@sealcam/device-agent/dist/src/seal/event-sealing.js';
-import { LiveStreamSealer } from '@sealcam/device-agent/dist/src/seal/live-stream-sealer.js';
-import { registerAccessList } from '@sealcam/device-agent/dist/src/sharing/access-list.js';
-import { type StatePaths, statePaths } from '@sealcam/device-agent/dist/src/state/paths.js';
-import { loadViewerState } from '@sealcam/device-agent/dist/src/state/viewers-store.js';
+import {
+  completePairing,
+  createInvitation,
+  LiveConnection,
+  LiveStreamSealer,
+  loadViewerState,
+  type OutboxEntry,
+  registerAccessList,
+  type StatePaths,
+  sealRecordedEvent,
+  silentLogger,
+  statePaths,
+  Uploader,
+} from '@sealcam/device-agent';
 import {
   CLIP_CONTAINER_TYPE,
   Codec,
@@ -24,6 +27,7 @@ import {
   type IdentityCard,
   Role,
 } from '@sealcam/protocol';
+import { RelaySession } from '@sealcam/relay-client';
 import { digest, markedJpeg } from './content.js';
 import { unsealedFrame, unsealedItem } from './plaintext.js';
 import type { WorkerTally } from './tally.js';

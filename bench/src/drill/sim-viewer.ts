@@ -1,4 +1,14 @@
-import { type LiveFrame, MemoryKeyStore, type Subscription, Viewer, ViewerError } from '@sealcam/client';
+import {
+  type DeviceId,
+  type EventId,
+  type LiveFrame,
+  MemoryKeyStore,
+  parseDeviceId,
+  parseStreamId,
+  type Subscription,
+  Viewer,
+  ViewerError,
+} from '@sealcam/client';
 import { decodeLiveMessage, WireType } from '@sealcam/protocol';
 import { digest, readMarker } from './content.js';
 import { STREAM_ID } from './sim-device.js';
@@ -28,7 +38,8 @@ interface LiveRecord {
  */
 export class SealedViewer implements DrillViewer {
   private viewer!: Viewer;
-  private deviceId = '';
+  /** Set by pairing; a placeholder (never sent) before. */
+  private deviceId: DeviceId = parseDeviceId('a'.repeat(26));
   private current: LiveRecord | null = null;
   private subscription: Subscription | null = null;
   liveFrames = 0;
@@ -86,7 +97,7 @@ export class SealedViewer implements DrillViewer {
 
   /** Lists every event (all pages) and opens each: record, thumbnail, clip. */
   async readStored(): Promise<void> {
-    const eventIds: string[] = [];
+    const eventIds: EventId[] = [];
     let after: string | undefined;
     for (let page = 0; page < 20; page++) {
       const result = await observe(() =>
@@ -119,7 +130,7 @@ export class SealedViewer implements DrillViewer {
   }
 
   startLive(): void {
-    this.subscription = this.viewer.watch(this.deviceId, STREAM_ID, {
+    this.subscription = this.viewer.watch(this.deviceId, parseStreamId(STREAM_ID), {
       onFrame: (frame: LiveFrame) => {
         if (this.current) this.current.accepted = true;
         this.liveFrames++;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Codec } from '@sealcam/protocol';
+import { Codec, type DeviceId, type StreamId } from '@sealcam/protocol';
 import type { ViewerError } from '../sdk/errors.js';
 import type { LiveFrame, Viewer } from '../sdk/index.js';
 import { bytesText, describeError, EXIT } from './format.js';
@@ -23,8 +23,8 @@ type StopReason = 'time' | 'frames' | 'interrupted' | 'refused';
  */
 export async function runLive(
   viewer: Viewer,
-  deviceId: string,
-  streamId: string,
+  deviceId: DeviceId,
+  streamId: StreamId,
   options: LiveOptions,
 ): Promise<number> {
   const started = Date.now();

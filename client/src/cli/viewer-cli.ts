@@ -2,7 +2,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Codec, formatId, parseId, SealError } from '@sealcam/protocol';
+import {
+  Codec,
+  type EventId,
+  formatId,
+  isStreamId,
+  parseEventId,
+  parseId,
+  parseViewerId,
+  SealError,
+  type StreamId,
+  type ViewerId,
+} from '@sealcam/protocol';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_VIEWER_STATE, openNodeViewer } from '../node/index.js';
 import { ViewerError } from '../sdk/errors.js';
@@ -103,9 +114,10 @@ function ownerOnly(camera: Camera, what: string): void {
     );
 }
 
-function eventId(given: string): string {
+function eventId(given: string): EventId {
   try {
-    return formatId(parseId(given));
+    parseId(given);
+    return parseEventId(given);
   } catch {
     throw new CliError(`"${given}" is not an event id (26 base32 characters)`);
   }
@@ -226,7 +238,7 @@ program
       throw new CliError('--to is before --from');
     await withViewer(async (viewer) => {
       const camera = findCamera(viewer, device);
-      const listed: { eventId: string; streamId: string; time: number; bytes: number }[] = [];
+      const listed: { eventId: EventId; streamId: StreamId; time: number; bytes: number }[] = [];
       let next: string | null = options.after ?? null;
       for (let page = 0; page < (options.all ? MAX_PAGES : 1); page++) {
         const result = await viewer.events(camera.deviceId, {
@@ -390,6 +402,8 @@ program
     async (device: string, streamId: string, options: { out?: string; seconds: number; frames?: number }) => {
       await withViewer(async (viewer) => {
         const camera = findCamera(viewer, device);
+        if (!isStreamId(streamId))
+          throw new CliError(`"${streamId}" is not a stream id (1 to 64 of A-Z a-z 0-9 . _ -)`);
         const frames = options.frames ?? (options.out ? 100 : undefined);
         process.exitCode = await runLive(viewer, camera.deviceId, streamId, {
           ...(options.out ? { out: options.out } : {}),
@@ -470,9 +484,10 @@ program
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
   .argument('<viewerId>', 'the viewer\'s id ("sealcam-viewer viewers <deviceId>" lists them)')
   .action(async (device: string, viewerId: string) => {
-    let id: string;
+    let id: ViewerId;
     try {
-      id = formatId(parseId(viewerId));
+      parseId(viewerId);
+      id = parseViewerId(viewerId);
     } catch {
       throw new CliError(`"${viewerId}" is not a viewer id (26 base32 characters)`);
     }

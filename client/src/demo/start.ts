@@ -7,21 +7,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { AGENT_PROGRAM } from '@sealcam/device-agent/program';
+import { relayProgramArgs } from '@sealcam/relay/launcher';
 import { Command, InvalidArgumentError } from 'commander';
 
-const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
-const relayMain = join(dirname(require.resolve('@sealcam/relay/package.json')), 'dist', 'src', 'main.js');
-const agentCli = join(
-  dirname(require.resolve('@sealcam/device-agent/package.json')),
-  'dist',
-  'src',
-  'cli.js',
-);
 const webRoot = resolve(here, '..', '..', 'webapp');
 
 function portNumber(value: string): number {
@@ -131,12 +124,9 @@ if (!existsSync(join(webRoot, 'index.html'))) {
 await ensurePortFree();
 
 // 1. The relay, serving the web viewer.
-// The relay's own heap flags (relay/src/node-flags.ts), as its `npm start` passes them.
-const { RELAY_NODE_FLAGS } = (await import(
-  pathToFileURL(join(dirname(relayMain), 'node-flags.js')).href
-)) as { RELAY_NODE_FLAGS: readonly string[] };
+// Run as operators run it: the relay's own heap flags and import condition (@sealcam/relay/launcher).
 say(`starting the relay on 127.0.0.1:${port}…`);
-const relay = start('relay', [...RELAY_NODE_FLAGS, '--conditions=sealcam-relay', relayMain], {
+const relay = start('relay', relayProgramArgs(), {
   SEALCAM_HOST: '127.0.0.1',
   SEALCAM_PORT: String(port),
   SEALCAM_WEB_ROOT: webRoot,
@@ -175,7 +165,7 @@ writeFileSync(
     2,
   ),
 );
-const agentArgs = (command: string[]) => [agentCli, '--state', stateDir, ...command];
+const agentArgs = (command: string[]) => [AGENT_PROGRAM, '--state', stateDir, ...command];
 if (!existsSync(join(stateDir, 'identity.key'))) {
   say(`creating the demo device's identity in ${stateDir}…`);
   const init = spawnSync(process.execPath, agentArgs(['init']), { encoding: 'utf8' });

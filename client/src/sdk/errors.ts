@@ -1,4 +1,5 @@
-import { type ErrorCode, SealError } from '@sealcam/protocol';
+import { type ErrorCode, type RelayReason, SealError } from '@sealcam/protocol';
+import { RelayError } from '@sealcam/relay-client';
 
 /** What was being opened or done when something was refused. */
 export type Subject = 'frame' | 'manifest' | 'event' | 'thumbnail' | 'clip' | 'pairing' | 'share' | 'relay';
@@ -69,6 +70,8 @@ export class ViewerError extends Error {
     readonly detail?: string,
     /** HTTP status from the relay, when it refused. */
     readonly status?: number,
+    /** The relay's registered reason, when it refused (null: none, or one this version does not know). */
+    readonly relayReason: RelayReason | null = null,
   ) {
     const userMessage = messages[reason](subject);
     super(detail ? `${userMessage} (${detail})` : userMessage);
@@ -90,4 +93,18 @@ export function verifying<T>(subject: Subject, open: () => T): T {
     if (error instanceof SealError) throw new ViewerError(error.code, subject, error.message);
     throw error;
   }
+}
+
+/** The SDK's reason for a relay's refusal, by its registered reason. */
+export function viewerReasonOf(relayReason: RelayReason | null): ViewerReason {
+  if (relayReason === 'no-grant') return 'NO_GRANT';
+  if (relayReason === 'grant-revoked') return 'REVOKED';
+  return 'RELAY_ERROR';
+}
+
+/** A RelayError from the relay client becomes a ViewerError about the relay; anything else passes. */
+export function viewerErrorFrom(error: unknown): unknown {
+  if (!(error instanceof RelayError)) return error;
+  const reason = error.kind === 'unreachable' ? 'UNREACHABLE' : viewerReasonOf(error.reason);
+  return new ViewerError(reason, 'relay', error.message, error.status || undefined, error.reason);
 }

@@ -1,5 +1,18 @@
 /** The codec a LiveFrame names (`frame.codec`), so that callers need not import the protocol. */
-export { Codec } from '@sealcam/protocol';
+/** The branded ids of the SDK's API, and their parsers (for ids typed in, scanned or read from links). */
+export {
+  Codec,
+  type DeviceId,
+  type EventId,
+  isDeviceId,
+  isStreamId,
+  parseDeviceId,
+  parseEventId,
+  parseStreamId,
+  parseViewerId,
+  type StreamId,
+  type ViewerId,
+} from '@sealcam/protocol';
 export { type Subject, ViewerError, type ViewerReason } from './errors.js';
 export { IndexedDbKeyStore } from './indexeddb-key-store.js';
 export type { LiveFrame, LiveHandlers } from './live-view.js';

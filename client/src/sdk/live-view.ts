@@ -1,4 +1,5 @@
 import {
+  type DeviceId,
   FrameOpener,
   formatId,
   frameKeyframeAt,
@@ -6,11 +7,14 @@ import {
   type IdentityCard,
   type LiveMessage,
   openManifest,
+  parseDeviceId,
   parseFrameHeader,
+  type RelayToViewer,
+  type StreamId,
   toHex,
   WireType,
 } from '@sealcam/protocol';
-import { ViewerError, verifying } from './errors.js';
+import { ViewerError, verifying, viewerReasonOf } from './errors.js';
 
 export interface LiveFrame {
   /** The verified, decrypted picture (JPEG for codec 1). */
@@ -41,11 +45,12 @@ export class LiveView {
   /** The last keyframe shown: the relay sends its cached copy again after a (re)subscribe. */
   private lastKeyframe: { epoch: number; counter: number } | null = null;
   private lastResync = 0;
+  private readonly deviceId: DeviceId;
 
   constructor(
     private readonly viewer: Identity,
     private readonly device: IdentityCard,
-    readonly streamId: string,
+    readonly streamId: StreamId,
     private readonly handlers: LiveHandlers,
     previous: { epoch: number; hash: Uint8Array } | undefined,
     private readonly onManifestAccepted: (epoch: number, hash: string) => void,
@@ -53,6 +58,7 @@ export class LiveView {
     private readonly resync: () => void = () => undefined,
   ) {
     this.opener = new FrameOpener({ deviceId: device.id, streamId });
+    this.deviceId = parseDeviceId(formatId(device.id));
     this.previous = previous;
   }
 
@@ -120,25 +126,16 @@ export class LiveView {
     }
   }
 
-  control(message: Record<string, unknown>): void {
-    const deviceId = formatId(this.device.id);
-    if (message.deviceId !== deviceId) return;
-    if (message.op === 'subscribed' && message.streamId === this.streamId) {
-      this.handlers.onSubscribed?.({
-        manifest: message.manifest === true,
-        keyframe: message.keyframe === true,
-      });
-    } else if (
-      message.op === 'error' &&
-      (message.streamId === undefined || message.streamId === this.streamId)
-    ) {
-      const reason =
-        message.reason === 'grant-revoked'
-          ? 'REVOKED'
-          : message.reason === 'no-grant'
-            ? 'NO_GRANT'
-            : 'RELAY_ERROR';
-      this.handlers.onRejected?.(new ViewerError(reason, 'relay', String(message.reason)));
+  control(message: RelayToViewer): void {
+    if (message.op === 'subscribed') {
+      if (message.deviceId !== this.deviceId || message.streamId !== this.streamId) return;
+      this.handlers.onSubscribed?.({ manifest: message.manifest, keyframe: message.keyframe });
+    } else if (message.op === 'error') {
+      if (message.deviceId !== this.deviceId) return;
+      if (message.streamId !== undefined && message.streamId !== this.streamId) return;
+      this.handlers.onRejected?.(
+        new ViewerError(viewerReasonOf(message.reason), 'relay', message.reason, undefined, message.reason),
+      );
     }
   }
 

@@ -1,42 +1,43 @@
 import {
-  createAuthProof,
   decodeLiveMessage,
-  formatId,
-  fromBase64Url,
+  decodeRelayToViewer,
+  encodeControl,
   type Identity,
-  toBase64Url,
+  type RelayToViewer,
+  type ViewerControl,
 } from '@sealcam/protocol';
-import { ViewerError } from './errors.js';
+import {
+  hintedDelay,
+  type LiveSocket,
+  type LiveSocketFactory,
+  liveClosed,
+  openLiveSocket,
+  type RelayResponse,
+  RelaySession,
+  SOCKET_OPEN,
+} from '@sealcam/relay-client';
+import { viewerErrorFrom } from './errors.js';
 
 /** The part of the WebSocket API the SDK uses: the browser's, or `ws` in Node. */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-export type WebSocketFactory = new (url: string, protocols: string[]) => WebSocketLike;
+export type WebSocketLike = LiveSocket;
+export type WebSocketFactory = LiveSocketFactory;
 
 export interface LiveMessageHandler {
   onBinary(message: ReturnType<typeof decodeLiveMessage>): void;
-  onControl(message: Record<string, unknown>): void;
+  onControl(message: RelayToViewer): void;
 }
 
-const OPEN = 1;
+/** Clip chunks and events are the largest answers a viewer reads. */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
- * One relay, as this viewer sees it: password-less authentication (the proof is signed for the
- * relay URL the viewer paired with, never for one the relay names), HTTP with the session token,
+ * One relay, as this viewer sees it: the relay client's session (password-less authentication
+ * signed for the relay URL the viewer paired with, never for one the relay names; token renewal),
  * and one live WebSocket shared by every subscription, reconnected with backoff and full jitter.
  */
 export class RelayConnection {
-  private token: { value: string; expiresAt: number } | null = null;
-  private pendingToken: Promise<string> | null = null;
-  private socket: WebSocketLike | null = null;
+  private readonly session: RelaySession;
+  private socket: LiveSocket | null = null;
   private connecting: Promise<void> | null = null;
   private readonly wanted = new Set<string>();
   private readonly handlers = new Set<LiveMessageHandler>();
@@ -46,99 +47,32 @@ export class RelayConnection {
 
   constructor(
     readonly relayUrl: string,
-    private readonly identity: Identity,
+    identity: Identity,
     private readonly WebSocketImpl: WebSocketFactory | undefined,
-  ) {}
-
-  private async authenticate(): Promise<string> {
-    const challenge = await this.fetchJson<{ challenge: string }>('POST', '/v1/auth/challenge');
-    const proof = createAuthProof(this.identity, this.relayUrl, fromBase64Url(challenge.challenge));
-    const token = await this.fetchJson<{ token: string; expiresAt: number }>('POST', '/v1/auth/token', {
-      challenge: challenge.challenge,
-      proof: toBase64Url(proof),
-    });
-    this.token = { value: token.token, expiresAt: token.expiresAt };
-    return token.token;
+  ) {
+    this.session = new RelaySession(relayUrl, identity, { maxResponseBytes: MAX_RESPONSE_BYTES });
   }
 
-  async bearer(): Promise<string> {
-    if (this.token && this.token.expiresAt - 60_000 > Date.now()) return this.token.value;
-    this.pendingToken ??= this.authenticate().finally(() => {
-      this.pendingToken = null;
-    });
-    return this.pendingToken;
+  bearer(): Promise<string> {
+    return this.session.bearer();
   }
 
-  private async fetchJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.raw(
-      method,
-      path,
-      body === undefined ? undefined : JSON.stringify(body),
-      body === undefined ? {} : { 'content-type': 'application/json' },
-    );
-    return JSON.parse(new TextDecoder().decode(response.bytes)) as T;
-  }
-
-  private async raw(
-    method: string,
-    path: string,
-    body: string | Uint8Array | undefined,
-    headers: Record<string, string>,
-  ): Promise<{ status: number; bytes: Uint8Array }> {
-    let response: Response;
+  /** An authenticated request; a relay refusal becomes a ViewerError about the relay. */
+  async request(method: string, path: string, body?: Uint8Array): Promise<RelayResponse> {
     try {
-      response = await fetch(`${this.relayUrl}${path}`, {
-        method,
-        headers,
-        body: (body ?? null) as BodyInit | null,
-        signal: AbortSignal.timeout(30_000),
-      });
+      return await this.session.request(method, path, body);
     } catch (error) {
-      throw new ViewerError('UNREACHABLE', 'relay', (error as Error).message);
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (response.ok || response.status === 204) return { status: response.status, bytes };
-    let reason = `http-${response.status}`;
-    let message = response.statusText;
-    try {
-      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { error?: string; message?: string };
-      reason = parsed.error ?? reason;
-      message = parsed.message ?? message;
-    } catch {
-      // not JSON
-    }
-    const code = reason === 'no-grant' ? 'NO_GRANT' : 'RELAY_ERROR';
-    throw new ViewerError(
-      code,
-      'relay',
-      `${method} ${path}: ${response.status} ${reason}: ${message}`,
-      response.status,
-    );
-  }
-
-  /** An authenticated request; re-authenticates once on 401. */
-  async request(
-    method: string,
-    path: string,
-    body?: Uint8Array,
-  ): Promise<{ status: number; bytes: Uint8Array }> {
-    const send = async () =>
-      this.raw(method, path, body, {
-        authorization: `Bearer ${await this.bearer()}`,
-        ...(body ? { 'content-type': 'application/octet-stream' } : {}),
-      });
-    try {
-      return await send();
-    } catch (error) {
-      if (!(error instanceof ViewerError) || error.status !== 401) throw error;
-      this.token = null;
-      return send();
+      throw viewerErrorFrom(error);
     }
   }
 
   async json<T>(path: string): Promise<T> {
     const response = await this.request('GET', path);
-    return JSON.parse(new TextDecoder().decode(response.bytes)) as T;
+    try {
+      return response.json<T>();
+    } catch (error) {
+      throw viewerErrorFrom(error);
+    }
   }
 
   // ---- live ----
@@ -149,30 +83,30 @@ export class RelayConnection {
   }
 
   /** Sends a control message now and again after every reconnect (subscribe, watch). */
-  want(message: Record<string, unknown>): void {
-    const text = JSON.stringify(message);
+  want(message: ViewerControl): void {
+    const text = encodeControl(message);
     this.wanted.add(text);
     this.ensureLive();
-    if (this.socket?.readyState === OPEN) this.socket.send(text);
+    if (this.socket?.readyState === SOCKET_OPEN) this.socket.send(text);
   }
 
-  unwant(message: Record<string, unknown>, undo: Record<string, unknown>): void {
-    this.wanted.delete(JSON.stringify(message));
-    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(undo));
+  unwant(message: ViewerControl, undo: ViewerControl): void {
+    this.wanted.delete(encodeControl(message));
+    if (this.socket?.readyState === SOCKET_OPEN) this.socket.send(encodeControl(undo));
     if (this.wanted.size === 0) this.socket?.close(1000, 'no subscriptions');
   }
 
   /** Sends `undo` then `message` again (e.g. unsubscribe + subscribe to get the cached manifest). */
-  resend(message: Record<string, unknown>, undo: Record<string, unknown>): void {
-    if (this.socket?.readyState !== OPEN) return;
-    this.socket.send(JSON.stringify(undo));
-    this.socket.send(JSON.stringify(message));
+  resend(message: ViewerControl, undo: ViewerControl): void {
+    if (this.socket?.readyState !== SOCKET_OPEN) return;
+    this.socket.send(encodeControl(undo));
+    this.socket.send(encodeControl(message));
   }
 
   private ensureLive(): void {
     if (this.closed || this.socket || this.connecting || this.reconnectTimer) return;
     this.connecting = this.openLive()
-      .catch(() => this.scheduleReconnect())
+      .catch(() => this.scheduleReconnect(null))
       .finally(() => {
         this.connecting = null;
       });
@@ -180,37 +114,31 @@ export class RelayConnection {
 
   private async openLive(): Promise<void> {
     if (!this.WebSocketImpl) throw new Error('no WebSocket implementation (pass one to Viewer.open in Node)');
-    const token = await this.bearer();
-    const url = `${this.relayUrl.replace(/^http/, 'ws')}/v1/live`;
-    const socket = new this.WebSocketImpl(url, ['sealcam.v1', `bearer.${token}`]);
-    socket.binaryType = 'arraybuffer';
+    const socket = await openLiveSocket(this.session, this.WebSocketImpl);
+    if (this.closed) {
+      socket.close(1000, 'viewer closed');
+      return;
+    }
     this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.onopen = () => resolve();
-      socket.onerror = () => reject(new Error('live connection failed'));
-      socket.onclose = () => {
-        this.socket = null;
-        reject(new Error('live connection refused'));
-      };
-    });
     this.failures = 0;
     socket.onerror = () => undefined;
     socket.onmessage = (event) => this.dispatch(event.data);
     socket.onclose = (event) => {
       this.socket = null;
-      if (event.code === 4401) this.token = null;
-      if (!this.closed && this.wanted.size > 0) this.scheduleReconnect();
+      // Forgets the token when the relay asks for a new one (4401).
+      const close = liveClosed(this.session, event.code, event.reason);
+      if (!this.closed && this.wanted.size > 0) this.scheduleReconnect(close.retryAfterMs);
     };
     for (const text of this.wanted) socket.send(text);
   }
 
   private dispatch(data: unknown): void {
     if (typeof data === 'string') {
-      let message: Record<string, unknown>;
+      let message: RelayToViewer;
       try {
-        message = JSON.parse(data) as Record<string, unknown>;
+        message = decodeRelayToViewer(data);
       } catch {
-        return;
+        return; // not a control message this version knows: ignored
       }
       for (const handler of this.handlers) handler.onControl(message);
       return;
@@ -224,14 +152,16 @@ export class RelayConnection {
     for (const handler of this.handlers) handler.onBinary(decoded);
   }
 
-  private scheduleReconnect(): void {
+  /** Full jitter over a doubling cap; at least the relay's hint (plus up to as much again) when it gave one. */
+  private scheduleReconnect(retryAfterMs: number | null): void {
     if (this.closed || this.reconnectTimer) return;
     this.failures++;
     const cap = Math.min(30_000, 500 * 2 ** Math.min(this.failures, 10));
+    const delay = retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.ensureLive();
-    }, Math.random() * cap);
+    }, delay);
   }
 
   close(): void {
@@ -239,9 +169,5 @@ export class RelayConnection {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.socket?.close(1000, 'viewer closed');
     this.socket = null;
-  }
-
-  static deviceKey(deviceId: Uint8Array, streamId: string): string {
-    return `${formatId(deviceId)}/${streamId}`;
   }
 }

@@ -1,31 +1,28 @@
 import {
-  concat,
-  fromBase32,
-  fromUtf8,
+  parseInviteCode as decodeInviteCode,
+  inviteCode as encodeInviteCode,
   type IdentityCard,
-  parseCard,
-  toBase32,
-  utf8,
+  parseViewerCode,
+  viewerCode,
 } from '@sealcam/protocol';
 import { ViewerError } from './errors.js';
 
-const CARD_PREFIX = 'SCV1-';
-const INVITE_PREFIX = 'SCI1-';
-
-/** A viewer's public card as text, for the owner to grant it a camera. Public: safe to send. */
-export function viewerCardCode(card: IdentityCard): string {
-  return CARD_PREFIX + toBase32(card.bytes).toUpperCase();
-}
-
-export function parseViewerCardCode(code: string): IdentityCard {
-  const text = code.trim().replace(/\s+/g, '');
-  if (!text.toUpperCase().startsWith(CARD_PREFIX))
-    throw new ViewerError('INVALID_CODE', 'share', 'not a viewer code');
+/** The codecs are the protocol's (docs/PROTOCOL.md §8.4); this maps their failures to ViewerError. */
+function asViewerError<T>(fn: () => T): T {
   try {
-    return parseCard(fromBase32(text.slice(CARD_PREFIX.length).toLowerCase()));
+    return fn();
   } catch (error) {
     throw new ViewerError('INVALID_CODE', 'share', (error as Error).message);
   }
+}
+
+/** A viewer's public card as text, for the owner to grant it a camera. Public: safe to send. */
+export function viewerCardCode(card: IdentityCard): string {
+  return viewerCode(card);
+}
+
+export function parseViewerCardCode(code: string): IdentityCard {
+  return asViewerError(() => parseViewerCode(code));
 }
 
 /**
@@ -33,19 +30,9 @@ export function parseViewerCardCode(code: string): IdentityCard {
  * fetches the device card from the relay and accepts it only if it hashes to this id.
  */
 export function inviteCode(deviceId: Uint8Array, relayUrl: string): string {
-  return INVITE_PREFIX + toBase32(concat(deviceId, utf8(relayUrl))).toUpperCase();
+  return encodeInviteCode({ deviceId, relayUrl });
 }
 
 export function parseInviteCode(code: string): { deviceId: Uint8Array; relayUrl: string } {
-  const text = code.trim().replace(/\s+/g, '');
-  if (!text.toUpperCase().startsWith(INVITE_PREFIX))
-    throw new ViewerError('INVALID_CODE', 'share', 'not an invite');
-  try {
-    const bytes = fromBase32(text.slice(INVITE_PREFIX.length).toLowerCase());
-    const relayUrl = fromUtf8(bytes.subarray(16));
-    if (bytes.length <= 16 || !/^https?:\/\/[^\s#]+$/.test(relayUrl)) throw new Error('bad invite');
-    return { deviceId: bytes.slice(0, 16), relayUrl };
-  } catch (error) {
-    throw new ViewerError('INVALID_CODE', 'share', (error as Error).message);
-  }
+  return asViewerError(() => decodeInviteCode(code));
 }

@@ -5,7 +5,9 @@ import {
   createIdentity,
   createPairRequest,
   createRevocation,
+  type DeviceId,
   decodeClipChunk,
+  type EventId,
   type EventRecord,
   exportIdentity,
   fingerprint,
@@ -22,12 +24,18 @@ import {
   openThumbnail,
   pairingId,
   parseCard,
+  parseDeviceId,
+  parseEventId,
   parseId,
   parsePairing,
+  parseStreamId,
+  parseViewerId,
   Role,
   ready,
+  type StreamId,
   safetyNumber,
   toBase64Url,
+  type ViewerId,
   verifyAccessList,
 } from '@sealcam/protocol';
 import { ViewerError, verifying } from './errors.js';
@@ -43,7 +51,7 @@ export interface ViewerOptions {
 }
 
 export interface Camera {
-  readonly deviceId: string;
+  readonly deviceId: DeviceId;
   readonly name: string;
   readonly relayUrl: string;
   readonly access: 'owner' | 'viewer';
@@ -54,8 +62,8 @@ export interface Camera {
 }
 
 export interface EventListing {
-  readonly eventId: string;
-  readonly streamId: string;
+  readonly eventId: EventId;
+  readonly streamId: StreamId;
   /** Public event time (ms), as listed by the relay; the verified times are in the record. */
   readonly time: number;
   readonly bytes: number;
@@ -63,9 +71,9 @@ export interface EventListing {
 
 /** An event that verified: signed by the camera, sealed for this viewer. */
 export interface EventView {
-  readonly deviceId: string;
-  readonly eventId: string;
-  readonly streamId: string;
+  readonly deviceId: DeviceId;
+  readonly eventId: EventId;
+  readonly streamId: StreamId;
   readonly record: EventRecord;
 }
 
@@ -98,8 +106,8 @@ export class Viewer {
     return new Viewer(importIdentity(fromBase64Url(state.identity)), state, options);
   }
 
-  get id(): string {
-    return formatId(this.identity.card.id);
+  get id(): ViewerId {
+    return parseViewerId(formatId(this.identity.card.id));
   }
 
   get fingerprint(): string {
@@ -113,7 +121,7 @@ export class Viewer {
   private describe(camera: StoredCamera): Camera {
     const card = parseCard(fromBase64Url(camera.card));
     return {
-      deviceId: formatId(card.id),
+      deviceId: parseDeviceId(formatId(card.id)),
       name: camera.name,
       relayUrl: camera.relayUrl,
       access: camera.access === Access.Owner ? 'owner' : 'viewer',
@@ -123,7 +131,7 @@ export class Viewer {
     };
   }
 
-  private camera(deviceId: string): { stored: StoredCamera; card: IdentityCard; relay: RelayConnection } {
+  private camera(deviceId: DeviceId): { stored: StoredCamera; card: IdentityCard; relay: RelayConnection } {
     const stored = this.state.cameras.find((c) => formatId(parseCard(fromBase64Url(c.card)).id) === deviceId);
     if (!stored) throw new ViewerError('NOT_PAIRED', 'relay', deviceId);
     return { stored, card: parseCard(fromBase64Url(stored.card)), relay: this.relay(stored.relayUrl) };
@@ -172,7 +180,7 @@ export class Viewer {
   }
 
   /** Removes a camera and everything remembered about it (e.g. after a safety number mismatch). */
-  async forget(deviceId: string): Promise<void> {
+  async forget(deviceId: DeviceId): Promise<void> {
     this.camera(deviceId);
     await this.update((state) => ({
       ...state,
@@ -180,7 +188,7 @@ export class Viewer {
     }));
   }
 
-  async rename(deviceId: string, name: string): Promise<void> {
+  async rename(deviceId: DeviceId, name: string): Promise<void> {
     this.camera(deviceId);
     await this.update((state) => ({
       ...state,
@@ -231,27 +239,43 @@ export class Viewer {
   }
 
   /** The camera's streams (ids and latest epoch) as the relay lists them. */
-  async streams(deviceId: string): Promise<{ streamId: string; epoch: number }[]> {
+  async streams(deviceId: DeviceId): Promise<{ streamId: StreamId; epoch: number }[]> {
     const { relay } = this.camera(deviceId);
-    return (
-      await relay.json<{ streams: { streamId: string; epoch: number }[] }>(`/v1/devices/${deviceId}/streams`)
-    ).streams;
+    const { streams } = await relay.json<{ streams: { streamId: unknown; epoch: number }[] }>(
+      `/v1/devices/${deviceId}/streams`,
+    );
+    return streams.map((stream) => ({
+      streamId: verifying('relay', () => parseStreamId(stream.streamId)),
+      epoch: stream.epoch,
+    }));
   }
 
   async events(
-    deviceId: string,
+    deviceId: DeviceId,
     query: { from?: number; to?: number; limit?: number; after?: string } = {},
   ): Promise<{ events: EventListing[]; next: string | null }> {
     const { relay } = this.camera(deviceId);
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     const suffix = params.size > 0 ? `?${params}` : '';
-    return relay.json(`/v1/devices/${deviceId}/events${suffix}`);
+    const listing = await relay.json<{
+      events: { eventId: unknown; streamId: unknown; time: number; bytes: number }[];
+      next: string | null;
+    }>(`/v1/devices/${deviceId}/events${suffix}`);
+    return {
+      events: listing.events.map((event) => ({
+        eventId: verifying('relay', () => parseEventId(event.eventId)),
+        streamId: verifying('relay', () => parseStreamId(event.streamId)),
+        time: event.time,
+        bytes: event.bytes,
+      })),
+      next: listing.next,
+    };
   }
 
   private async openedEvent(
-    deviceId: string,
-    eventId: string,
+    deviceId: DeviceId,
+    eventId: EventId,
   ): Promise<{ event: OpenedEvent; relay: RelayConnection }> {
     const { card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}`)).bytes;
@@ -262,15 +286,16 @@ export class Viewer {
   }
 
   /** Opens an event record: signed by this viewer's camera, sealed for this viewer, the event asked for. */
-  async openEvent(deviceId: string, eventId: string): Promise<EventView> {
+  async openEvent(deviceId: DeviceId, eventId: EventId): Promise<EventView> {
     const { event } = await this.openedEvent(deviceId, eventId);
-    const view = { deviceId, eventId, streamId: event.streamId, record: event.record };
+    const streamId = verifying('event', () => parseStreamId(event.streamId));
+    const view = { deviceId, eventId, streamId, record: event.record };
     closeEvent(event);
     return view;
   }
 
   /** The event's thumbnail, verified against the record the camera signed. */
-  async thumbnail(deviceId: string, eventId: string): Promise<Uint8Array> {
+  async thumbnail(deviceId: DeviceId, eventId: EventId): Promise<Uint8Array> {
     const { event, relay } = await this.openedEvent(deviceId, eventId);
     try {
       if (!event.record.thumbnail)
@@ -284,7 +309,7 @@ export class Viewer {
   }
 
   /** The event's clip as JPEG frames with capture times, every chunk verified in order. */
-  async clip(deviceId: string, eventId: string): Promise<{ capturedAt: number; image: Uint8Array }[]> {
+  async clip(deviceId: DeviceId, eventId: EventId): Promise<{ capturedAt: number; image: Uint8Array }[]> {
     const { event, relay } = await this.openedEvent(deviceId, eventId);
     try {
       const chunks = event.record.clip?.chunkHashes.length ?? 0;
@@ -304,10 +329,11 @@ export class Viewer {
   }
 
   /** Live view of one camera stream, from the relay's cached manifest and keyframe onwards. */
-  watch(deviceId: string, streamId: string, handlers: LiveHandlers): Subscription {
+  watch(deviceId: DeviceId, streamId: StreamId, handlers: LiveHandlers): Subscription {
     const { stored, card, relay } = this.camera(deviceId);
     const chain = stored.streams[streamId];
-    const subscribe = { op: 'subscribe', deviceId, streamId };
+    const subscribe = { op: 'subscribe', deviceId, streamId } as const;
+    const unsubscribe = { op: 'unsubscribe', deviceId, streamId } as const;
     const view = new LiveView(
       this.identity,
       card,
@@ -315,7 +341,7 @@ export class Viewer {
       handlers,
       chain ? { epoch: chain.epoch, hash: fromHex(chain.hash) } : undefined,
       (epoch, hash) => void this.rememberChain(deviceId, streamId, epoch, hash),
-      () => relay.resend(subscribe, { op: 'unsubscribe', deviceId, streamId }),
+      () => relay.resend(subscribe, unsubscribe),
     );
     const remove = relay.addHandler({
       onBinary: (message) => {
@@ -327,7 +353,7 @@ export class Viewer {
     return {
       close: () => {
         remove();
-        relay.unwant(subscribe, { op: 'unsubscribe', deviceId, streamId });
+        relay.unwant(subscribe, unsubscribe);
         view.close();
       },
     };
@@ -335,22 +361,18 @@ export class Viewer {
 
   /** Calls `onEvent` for each new event of the camera (a notice; open it with openEvent). */
   watchEvents(
-    deviceId: string,
-    onEvent: (notice: { eventId: string; streamId: string; time: number }) => void,
+    deviceId: DeviceId,
+    onEvent: (notice: { eventId: EventId; streamId: StreamId; time: number }) => void,
   ): Subscription {
     const { relay } = this.camera(deviceId);
     const remove = relay.addHandler({
       onBinary: () => undefined,
       onControl: (message) => {
         if (message.op === 'event' && message.deviceId === deviceId)
-          onEvent({
-            eventId: String(message.eventId),
-            streamId: String(message.streamId),
-            time: Number(message.time),
-          });
+          onEvent({ eventId: message.eventId, streamId: message.streamId, time: message.time });
       },
     });
-    const watch = { op: 'watch', deviceId };
+    const watch = { op: 'watch', deviceId } as const;
     relay.want(watch);
     return {
       close: () => {
@@ -361,8 +383,8 @@ export class Viewer {
   }
 
   private async rememberChain(
-    deviceId: string,
-    streamId: string,
+    deviceId: DeviceId,
+    streamId: StreamId,
     epoch: number,
     hash: string,
   ): Promise<void> {
@@ -385,7 +407,7 @@ export class Viewer {
    * Owner only: lets the viewer of `shareCode` see the camera (an owner-signed grant the device
    * checks). Returns the invite code to give that viewer.
    */
-  async grant(deviceId: string, shareCode: string, options: { expiresAt?: number } = {}): Promise<string> {
+  async grant(deviceId: DeviceId, shareCode: string, options: { expiresAt?: number } = {}): Promise<string> {
     const { stored, card, relay } = this.camera(deviceId);
     const grantee = parseViewerCardCode(shareCode);
     const grant = createGrant({
@@ -400,7 +422,7 @@ export class Viewer {
   }
 
   /** Owner only: the device drops the viewer and starts a new key epoch without it. */
-  async revoke(deviceId: string, viewerId: string): Promise<void> {
+  async revoke(deviceId: DeviceId, viewerId: ViewerId): Promise<void> {
     const { card, relay } = this.camera(deviceId);
     const revocation = createRevocation({
       owner: this.identity,
@@ -447,17 +469,17 @@ export class Viewer {
   }
 
   /** Who the device says may see it (its signed access list, as registered with the relay). */
-  async viewersOf(deviceId: string): Promise<{ viewerId: string; access: 'owner' | 'viewer' }[]> {
+  async viewersOf(deviceId: DeviceId): Promise<{ viewerId: ViewerId; access: 'owner' | 'viewer' }[]> {
     const { card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
     const list = verifying('share', () => verifyAccessList(bytes, card));
     return list.entries.map((entry) => ({
-      viewerId: formatId(entry.viewerId),
+      viewerId: parseViewerId(formatId(entry.viewerId)),
       access: entry.access === Access.Owner ? 'owner' : 'viewer',
     }));
   }
 
-  safetyNumber(deviceId: string): string {
+  safetyNumber(deviceId: DeviceId): string {
     return safetyNumber(this.camera(deviceId).card, this.identity.card);
   }
 

@@ -1,4 +1,4 @@
-import type { Viewer } from '../../src/sdk/index.js';
+import type { DeviceId, StreamId, Viewer } from '../../src/sdk/index.js';
 import type { LiveGrid } from './live-grid.js';
 import { LiveTile } from './live-tile.js';
 import { describeError } from './notice.js';
@@ -14,7 +14,7 @@ const MAX_POLL_MS = 60_000;
  * page is visible) and adds and removes tiles as streams come and go.
  */
 export class CameraStreams {
-  private readonly tiles = new Map<string, LiveTile>();
+  private readonly tiles = new Map<StreamId, LiveTile>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   private failures = 0;
@@ -23,7 +23,7 @@ export class CameraStreams {
     private readonly viewer: Viewer,
     private readonly warnings: WarningBanner,
     private readonly grid: LiveGrid,
-    readonly deviceId: string,
+    readonly deviceId: DeviceId,
     private name: string,
     /** Called with an availability message (or undefined when the relay answers again). */
     private readonly onNotice: (message: string | undefined) => void,

@@ -1,4 +1,4 @@
-import type { EventListing, EventView } from '../../src/sdk/index.js';
+import type { DeviceId, EventListing, EventView } from '../../src/sdk/index.js';
 import { BlobImage } from './blob-image.js';
 import type { AppContext } from './context.js';
 import { h, replace } from './dom.js';
@@ -21,7 +21,7 @@ export class EventRow {
 
   constructor(
     private readonly context: AppContext,
-    readonly deviceId: string,
+    readonly deviceId: DeviceId,
     readonly listing: EventListing,
   ) {
     this.thumb = h('span', { class: 'thumb thumb-placeholder', 'aria-hidden': 'true' });

@@ -1,4 +1,4 @@
-import type { EventListing, Subscription } from '../../src/sdk/index.js';
+import type { DeviceId, EventListing, Subscription } from '../../src/sdk/index.js';
 import type { AppContext } from './context.js';
 import { h, setStatus, statusLine } from './dom.js';
 import { EventPager } from './event-pager.js';
@@ -33,7 +33,7 @@ export class EventTimeline {
 
   constructor(
     private readonly context: AppContext,
-    readonly deviceId: string,
+    readonly deviceId: DeviceId,
   ) {
     this.list = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
     this.more = h(

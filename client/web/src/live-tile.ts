@@ -1,3 +1,4 @@
+import type { DeviceId, StreamId } from '../../src/sdk/index.js';
 import {
   Codec,
   type LiveFrame,
@@ -66,8 +67,8 @@ export class LiveTile {
   constructor(
     private readonly viewer: Viewer,
     private readonly warnings: WarningBanner,
-    readonly deviceId: string,
-    readonly streamId: string,
+    readonly deviceId: DeviceId,
+    readonly streamId: StreamId,
     private cameraName: string,
   ) {
     const img = h('img', {

@@ -1,4 +1,4 @@
-import type { Camera, Viewer } from '../../src/sdk/index.js';
+import type { Camera, Viewer, ViewerId } from '../../src/sdk/index.js';
 import { recogniseCode } from './codes.js';
 import { copyButton } from './copy-button.js';
 import { h, replace, setStatus, statusLine, uid } from './dom.js';
@@ -64,7 +64,7 @@ export class SharePanel {
     }
   }
 
-  private row(viewerId: string, access: 'owner' | 'viewer'): HTMLLIElement {
+  private row(viewerId: ViewerId, access: 'owner' | 'viewer'): HTMLLIElement {
     const self = viewerId === this.viewer.id;
     const row = h(
       'li',
@@ -78,7 +78,7 @@ export class SharePanel {
     return row;
   }
 
-  private revokeControl(row: HTMLLIElement, viewerId: string): HTMLElement {
+  private revokeControl(row: HTMLLIElement, viewerId: ViewerId): HTMLElement {
     const holder = h('span', { class: 'revoke' });
     const revoke = h(
       'button',
@@ -118,7 +118,7 @@ export class SharePanel {
   }
 
   private async revoke(
-    viewerId: string,
+    viewerId: ViewerId,
     row: HTMLLIElement,
     confirm: HTMLButtonElement,
     cancel: HTMLButtonElement,

@@ -1,10 +1,10 @@
 /**
  * Which live tiles to add and remove after a poll of a camera's streams. Pure (no DOM).
  */
-export function diffStreams(
-  shown: Iterable<string>,
-  listed: readonly { readonly streamId: string }[],
-): { added: string[]; removed: string[] } {
+export function diffStreams<Id extends string>(
+  shown: Iterable<Id>,
+  listed: readonly { readonly streamId: Id }[],
+): { added: Id[]; removed: Id[] } {
   const current = new Set(shown);
   const wanted = new Set(listed.map((stream) => stream.streamId));
   return {

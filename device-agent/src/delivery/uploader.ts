@@ -1,9 +1,7 @@
 import { formatId } from '@sealcam/protocol';
+import { AbortedError, RelayError, type RelaySession, retryWithBackoff, sleep } from '@sealcam/relay-client';
 import type { Logger } from '../log.js';
 import type { OutboxEntry } from '../outbox/event-file.js';
-import { RelayError } from '../relay/relay-error.js';
-import type { RelaySession } from '../relay/relay-session.js';
-import { AbortedError, retryWithBackoff, sleep } from '../relay/retry.js';
 
 /** The part of the outbox the uploader needs. */
 export interface UploadQueue {
@@ -153,7 +151,7 @@ export class Uploader {
   }
 
   private async upload(event: OutboxEntry): Promise<void> {
-    const base = `/v1/devices/${this.session.deviceId}/events/${formatId(event.eventId)}`;
+    const base = `/v1/devices/${this.session.id}/events/${formatId(event.eventId)}`;
     if (event.thumbnail) await this.session.request('PUT', `${base}/thumbnail`, event.thumbnail);
     for (const [index, chunk] of event.chunks.entries())
       await this.session.request('PUT', `${base}/chunks/${index}`, chunk);
@@ -161,11 +159,7 @@ export class Uploader {
       await this.session.request('PUT', base, event.envelope);
     } catch (error) {
       if (error instanceof RelayError && error.status === 409)
-        throw new RelayError(
-          409,
-          error.reason,
-          `another event is stored under id ${formatId(event.eventId)}`,
-        );
+        throw error.withMessage(`another event is stored under id ${formatId(event.eventId)}`);
       throw error;
     }
   }

@@ -17,11 +17,9 @@ import {
   safetyNumber,
   toHex,
 } from '@sealcam/protocol';
+import { RelayError, type RelaySession, sleep } from '@sealcam/relay-client';
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { RelayError } from '../relay/relay-error.js';
-import type { RelaySession } from '../relay/relay-session.js';
-import { sleep } from '../relay/retry.js';
 import type { StatePaths } from '../state/paths.js';
 import { updateViewerState } from '../state/viewers-store.js';
 
@@ -61,7 +59,7 @@ export async function completePairing(input: {
 }): Promise<PairedViewer> {
   const { device, invitation, session, log, signal } = input;
   const pid = formatId(pairingId(invitation.offer.secret));
-  const base = `/v1/pairing/${session.deviceId}/${pid}`;
+  const base = `/v1/pairing/${session.id}/${pid}`;
   while (!signal.aborted) {
     if (Date.now() > invitation.offer.expiresAt)
       throw new AgentError('PAIRING_FAILED', 'the pairing code expired before a viewer used it');

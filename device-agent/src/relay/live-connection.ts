@@ -1,19 +1,30 @@
+import { decodeRelayToDevice, isRelayReason, RelayClose, type RelayToDevice } from '@sealcam/protocol';
+import {
+  AbortedError,
+  hintedDelay,
+  type LiveClose,
+  liveClosed,
+  liveProtocols,
+  liveRefused,
+  liveUrl,
+  RelayError,
+  type RelaySession,
+  retryWithBackoff,
+  sleep,
+} from '@sealcam/relay-client';
 import WebSocket from 'ws';
 import type { Logger } from '../log.js';
-import { parseRetryAfter, RelayError, retryAfterFromCloseReason } from './relay-error.js';
-import type { RelaySession } from './relay-session.js';
-import { AbortedError, retryWithBackoff, sleep } from './retry.js';
 
 export type LiveState = 'connecting' | 'connected' | 'stopped';
 
 export interface LiveConnectionEvents {
   /** The socket is open: send each stream's current manifest first (relay rule). */
   onOpen(send: (bytes: Uint8Array) => void): void;
-  /** A JSON control message from the relay (`mailbox`, `keyframe`, …). */
-  onControl(message: Record<string, unknown>): void;
+  /** A control message from the relay (`mailbox`, `keyframe`), decoded by the protocol's decoder. */
+  onControl(message: RelayToDevice): void;
   onStateChange?(state: LiveState): void;
-  /** The relay closed the connection (before the reconnect). */
-  onClose?(code: number, reason: string): void;
+  /** The relay closed the connection (before the reconnect), with its parsed reason. */
+  onClose?(close: LiveClose): void;
 }
 
 /** Frames waiting in the socket beyond this are dropped at the source (the relay would drop them anyway). */
@@ -113,45 +124,70 @@ export class LiveConnection {
       });
       first = false;
       const openedAt = Date.now();
-      const { code, reason } = await this.serve(socket);
+      const closed = await this.serve(socket);
       if (signal.aborted) return;
       this.reconnects++;
       shortLived = Date.now() - openedAt < STABLE_AFTER_MS ? shortLived + 1 : 0;
+      // Parses `<reason>[; retry-after=N]` and forgets a token the relay refused (4401).
+      const close = liveClosed(this.session, closed.code, closed.text);
+      const { code, text: reason } = close;
       this.lastError = `closed ${code}${reason ? ` ${reason}` : ''}`;
-      if (code === 4401) this.session.invalidate();
-      this.events.onClose?.(code, reason);
-      const level = code === 4409 || code === 4403 || code === 4400 ? 'error' : 'warn';
+      this.events.onClose?.(close);
+      const replaced = close.reason === 'replaced' || (close.reason === null && code === RelayClose.Replaced);
+      const level =
+        replaced || code === RelayClose.Forbidden || code === RelayClose.BadMessage ? 'error' : 'warn';
       this.log[level](
         { code, reason },
-        code === 4409
+        replaced
           ? 'relay connection replaced by another connection of this device (is a second agent running with this identity?)'
           : 'relay connection closed; reconnecting',
       );
-      const hint = retryAfterFromCloseReason(reason);
-      if (hint !== null) await sleep(hint + Math.random() * hint, signal).catch(() => undefined);
+      if (close.retryAfterMs !== null)
+        await sleep(hintedDelay(close.retryAfterMs), signal).catch(() => undefined);
     }
   }
 
   private async connectOnce(): Promise<WebSocket> {
-    const token = await this.session.bearer();
+    const protocols = await liveProtocols(this.session);
     return new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(this.session.liveUrl, ['sealcam.v1', `bearer.${token}`], {
+      const socket = new WebSocket(liveUrl(this.session.relayUrl), protocols, {
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         // The relay sends devices small JSON control messages only; anything larger is refused.
         maxPayload: MAX_CONTROL_BYTES,
       });
       socket.once('unexpected-response', (_request, response) => {
-        const status = response.statusCode ?? 0;
-        if (status === 401) this.session.invalidate();
-        const retryAfter = parseRetryAfter(response.headers['retry-after'] as string | undefined);
-        response.resume();
-        socket.terminate();
-        reject(
-          new RelayError(status, `upgrade-${status}`, `live upgrade refused: HTTP ${status}`, retryAfter),
-        );
+        // The refusal's JSON body names the reason; read a little of it, then give up the socket.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let done = false;
+        const refuse = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          socket.terminate();
+          let reason: RelayError['reason'] = null;
+          try {
+            const error = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: unknown }).error;
+            reason = isRelayReason(error) ? error : null;
+          } catch {
+            // not JSON (a proxy's page): the status decides
+          }
+          const retryAfter = response.headers['retry-after'] as string | undefined;
+          reject(liveRefused(this.session, response.statusCode ?? 0, retryAfter, reason));
+        };
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_CONTROL_BYTES) chunks.push(chunk);
+        });
+        response.once('end', refuse);
+        response.once('error', refuse);
+        response.once('close', refuse);
+        const timer = setTimeout(refuse, HANDSHAKE_TIMEOUT_MS);
       });
-      socket.once('error', (error) => reject(new RelayError(0, 'unreachable', `live: ${error.message}`)));
+      socket.once('error', (error) =>
+        reject(new RelayError({ kind: 'unreachable', message: `live: ${error.message}` })),
+      );
       socket.once('open', () => {
         socket.removeAllListeners('error');
         resolve(socket);
@@ -159,7 +195,7 @@ export class LiveConnection {
     });
   }
 
-  private serve(socket: WebSocket): Promise<{ code: number; reason: string }> {
+  private serve(socket: WebSocket): Promise<{ code: number; text: string }> {
     return new Promise((resolve) => {
       this.socket = socket;
       socket.on('error', (error) => {
@@ -167,16 +203,19 @@ export class LiveConnection {
       });
       socket.on('message', (data, isBinary) => {
         if (isBinary) return;
+        let message: RelayToDevice;
         try {
-          this.events.onControl(JSON.parse(String(data)) as Record<string, unknown>);
+          message = decodeRelayToDevice(String(data));
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
+          return;
         }
+        this.events.onControl(message);
       });
       socket.once('close', (code, reason) => {
         this.socket = null;
         this.connectedSince = null;
-        resolve({ code, reason: reason.toString() });
+        resolve({ code, text: reason.toString() });
       });
       this.connectedSince = Date.now();
       this.lastError = null;

@@ -1,5 +1,5 @@
 import { createAccessList, type Identity } from '@sealcam/protocol';
-import type { RelaySession } from '../relay/relay-session.js';
+import type { RelaySession } from '@sealcam/relay-client';
 import type { StatePaths } from '../state/paths.js';
 import { updateViewerState } from '../state/viewers-store.js';
 
@@ -23,6 +23,6 @@ export async function registerAccessList(
     issuedAt: now,
     entries: state.list.viewers.map((viewer) => ({ viewerId: viewer.card.id, access: viewer.access })),
   });
-  await session.request('PUT', `/v1/devices/${session.deviceId}/access-list`, list);
+  await session.request('PUT', `/v1/devices/${session.id}/access-list`, list);
   return state.accessListVersion;
 }

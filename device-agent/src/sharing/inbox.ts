@@ -9,9 +9,8 @@ import {
   SealError,
   toHex,
 } from '@sealcam/protocol';
+import { RelayError, type RelaySession } from '@sealcam/relay-client';
 import type { Logger } from '../log.js';
-import { RelayError } from '../relay/relay-error.js';
-import type { RelaySession } from '../relay/relay-session.js';
 import type { StatePaths } from '../state/paths.js';
 import { readOptional, writePrivateFile } from '../state/secret-file.js';
 import { updateViewerState } from '../state/viewers-store.js';
@@ -35,10 +34,14 @@ export async function processInbox(
   now = Date.now(),
 ): Promise<InboxResult> {
   const pending = await loadPending(paths);
-  const response = await session.request('GET', `/v1/devices/${session.deviceId}/inbox`);
+  const response = await session.request('GET', `/v1/devices/${session.id}/inbox`);
   const { messages } = response.json<{ messages?: unknown }>();
   if (!Array.isArray(messages) || !messages.every((m) => typeof m === 'string'))
-    throw new RelayError(response.status, 'malformed', 'the relay answered the inbox with something else');
+    throw new RelayError({
+      kind: 'malformed',
+      status: response.status,
+      message: 'the relay answered the inbox with something else',
+    });
   if (messages.length > 0) {
     pending.push(...(messages as string[]));
     await writePrivateFile(paths.inboxPending, JSON.stringify(pending));

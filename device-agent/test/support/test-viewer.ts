@@ -1,12 +1,11 @@
 import {
-  createAuthProof,
   createIdentity,
   createPairRequest,
   decodeClipChunk,
   decodeLiveMessage,
+  encodeControl,
   FrameOpener,
   formatId,
-  fromBase64Url,
   type Identity,
   type IdentityCard,
   openClip,
@@ -16,11 +15,13 @@ import {
   openPairResponse,
   openThumbnail,
   pairingId,
+  parseDeviceId,
   parsePairing,
+  parseStreamId,
   Role,
-  toBase64Url,
   WireType,
 } from '@sealcam/protocol';
+import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
 import WebSocket from 'ws';
 
 /** What a viewer opened of a live stream so far. */
@@ -41,13 +42,15 @@ export interface LiveWatch {
 export class TestViewer {
   readonly identity: Identity;
   device: IdentityCard | null = null;
-  private token: string | null = null;
+  /** Authentication and the token are the one relay client's; requests stay raw fetches for the tests. */
+  private readonly session: RelaySession;
 
   constructor(
-    public base: string,
+    readonly base: string,
     identity?: Identity,
   ) {
     this.identity = identity ?? createIdentity(Role.Viewer);
+    this.session = new RelaySession(base, this.identity);
   }
 
   get id(): string {
@@ -56,12 +59,12 @@ export class TestViewer {
 
   async http(method: string, path: string, body?: Uint8Array): Promise<Response> {
     const send = async () => {
-      this.token ??= await retryOnSocketError(() => this.authenticate());
+      const token = await retryOnSocketError(() => this.session.bearer());
       const request = () =>
         fetch(`${this.base}${path}`, {
           method,
           headers: {
-            authorization: `Bearer ${this.token}`,
+            authorization: `Bearer ${token}`,
             ...(body ? { 'content-type': 'application/octet-stream' } : {}),
           },
           body: body ?? null,
@@ -71,24 +74,10 @@ export class TestViewer {
     };
     let response = await send();
     if (response.status === 401) {
-      this.token = null;
+      this.session.invalidate();
       response = await send();
     }
     return response;
-  }
-
-  private async authenticate(): Promise<string> {
-    const challenge = (await (await fetch(`${this.base}/v1/auth/challenge`, { method: 'POST' })).json()) as {
-      challenge: string;
-    };
-    const proof = createAuthProof(this.identity, this.base, fromBase64Url(challenge.challenge));
-    const response = await fetch(`${this.base}/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ challenge: challenge.challenge, proof: toBase64Url(proof) }),
-    });
-    if (!response.ok) throw new Error(`viewer auth: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { token: string }).token;
   }
 
   /** Answers a pairing code the agent printed; resolves with the safety number. */
@@ -206,14 +195,9 @@ export class TestViewer {
   }
 
   private async subscribeLive(streamId: string, previous?: { epoch: number; hash: Uint8Array }) {
-    const token = await this.currentToken();
-    const ws = new WebSocket(
-      `${this.base.replace('http', 'ws')}/v1/live`,
-      ['sealcam.v1', `bearer.${token}`],
-      {
-        perMessageDeflate: false,
-      },
-    );
+    const ws = new WebSocket(liveUrl(this.base), await liveProtocols(this.session), {
+      perMessageDeflate: false,
+    });
     const opener = new FrameOpener({ deviceId: this.device!.id, streamId });
     const result: LiveWatch = {
       frames: [],
@@ -254,7 +238,13 @@ export class TestViewer {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    ws.send(JSON.stringify({ op: 'subscribe', deviceId: formatId(this.device!.id), streamId }));
+    ws.send(
+      encodeControl({
+        op: 'subscribe',
+        deviceId: parseDeviceId(formatId(this.device!.id)),
+        streamId: parseStreamId(streamId),
+      }),
+    );
     return {
       result,
       onMessage(callback: () => void) {
@@ -267,26 +257,23 @@ export class TestViewer {
       },
     };
   }
-
-  private async currentToken(): Promise<string> {
-    this.token ??= await this.authenticate();
-    return this.token;
-  }
 }
 
 /**
  * Runs `attempt` again (up to 3 times) when fetch fails before any answer because the pooled
  * keep-alive connection was closed by the relay at the moment it was reused: a race that a busy
  * machine makes likely (the relay closes idle connections after 10 s). Only for idempotent work.
+ * The fetch TypeError arrives bare, or as the cause of the relay client's `unreachable` error.
  */
 async function retryOnSocketError<T>(attempt: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const failure = error instanceof RelayError && error.kind === 'unreachable' ? error.cause : error;
+      const cause = (failure as { cause?: { code?: string } } | undefined)?.cause?.code;
       const closed = cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET' || cause === 'EPIPE';
-      if (!(error instanceof TypeError) || !closed || tries >= 3) throw error;
+      if (!(failure instanceof TypeError) || !closed || tries >= 3) throw error;
     }
   }
 }

@@ -7,8 +7,8 @@ import {
   fromBase64Url,
   type Identity,
 } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
-import { waitFor } from './wait.js';
 
 export interface HttpResult {
   readonly status: number;
@@ -109,7 +109,7 @@ export async function waitForCachedKeyframe(
 ): Promise<void> {
   const { deviceId, streamId, payload } = decodeLiveMessage(message);
   const path = `/v1/devices/${formatId(deviceId)}/streams/${streamId}/keyframe`;
-  await waitFor(
+  await until(
     async () => {
       const cached = await http(base, 'GET', path, { token });
       return cached.status === 200 && Buffer.from(cached.bytes).equals(Buffer.from(payload));

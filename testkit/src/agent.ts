@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { AGENT_PROGRAM } from '@sealcam/device-agent/program';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+/** The `sealcam-agent` command's module: tests run it as `node <CLI> --state <dir> <command>`. */
+export const CLI = AGENT_PROGRAM;
 
 /** A synthetic camera small and busy enough for tests: motion every few seconds, short cooldown. */
 export function testCamera(id: string, overrides: Record<string, unknown> = {}) {
@@ -174,28 +175,6 @@ export function agentStatus(dir: AgentDir): {
   return JSON.parse(result.stdout);
 }
 
-/** Polls `check` every 200 ms until it returns a truthy value (bounded by `timeoutMs`). */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-  );
-}
-
 /** Pairs a viewer through `sealcam-agent pair`, returning both safety numbers. */
 export async function pairViewer(
   dir: AgentDir,
@@ -213,4 +192,56 @@ export async function pairViewer(
   } finally {
     await pairing.kill();
   }
+}
+
+export interface TestAgent {
+  readonly stateDir: string;
+  /** Starts `sealcam-agent pair` and resolves with the pairing code it prints (answer it with Viewer.pair). */
+  pairingCode(): Promise<{ code: string; link: string; done: Promise<number | null> }>;
+  /** Starts `sealcam-agent run`; resolves once it reports running. */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  /** Everything the agent's commands printed, command by command. */
+  readonly output: string[];
+}
+
+/** A real device agent (its CLI, as child processes) with synthetic cameras, against `relayUrl`. */
+export function createAgent(
+  relayUrl: string,
+  cameras: readonly Record<string, unknown>[] = [testCamera('cam-1')],
+): TestAgent {
+  const dir = agentDir(relayUrl, { cameras });
+  const init = dir.cli(['init']);
+  if (init.status !== 0) throw new Error(`agent init failed: ${init.stderr}`);
+  const commands: RunningCli[] = [];
+  const start = (args: string[]) => {
+    const command = startCli(dir, args);
+    commands.push(command);
+    return command;
+  };
+  return {
+    stateDir: dir.stateDir,
+    get output() {
+      return commands.flatMap((command) => [...command.stdout, ...command.stderr]);
+    },
+    async pairingCode() {
+      const pairing = start(['pair', '--no-qr']);
+      const [, link] = await pairing.waitFor(/pairing link: (\S+)/);
+      const [, code] = await pairing.waitFor(/pairing code: (SCP1-[A-Za-z0-9-]+)/);
+      return { code: code!, link: link!, done: pairing.exited };
+    },
+    async run() {
+      await start(['run']).waitFor(/agent running/);
+    },
+    async stop() {
+      await Promise.all(
+        commands.map(async (command) => {
+          // The agent gives up a stuck stop after 15 s itself; this only ends a hung process.
+          const timer = setTimeout(() => void command.kill(), 30_000);
+          await command.stop();
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
 }

@@ -8,9 +8,11 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /**
    * Wait a random part of the first delay before the first attempt too. Used after a connection
-   * drops: thousands of agents that lost the same relay must not come back in lockstep.
+   * drops: thousands of clients that lost the same relay must not come back in lockstep.
    */
   readonly delayFirstAttempt?: boolean;
+  /** Gives up after this many attempts (default: never). */
+  readonly maxAttempts?: number;
   readonly onRetry?: (error: unknown, attempt: number) => void;
   /** Retry every failure, not only transient ones (for loops that must never give up). */
   readonly retryAll?: boolean;
@@ -40,17 +42,24 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function isTransient(error: unknown): boolean {
+/** Errors worth another attempt: relay errors that are transient or need a new token, and the unknown. */
+export function isRetryable(error: unknown): boolean {
   if (error instanceof AbortedError) return false;
-  if (error instanceof RelayError) return error.transient || error.status === 401;
+  if (error instanceof RelayError) return error.transient || error.needsReauth;
   return true;
+}
+
+/** The wait a relay hint asks for, plus up to as much again at random (ms). */
+export function hintedDelay(retryAfterMs: number): number {
+  return retryAfterMs + Math.random() * retryAfterMs;
 }
 
 /**
  * Retries `attempt` with exponential backoff and full jitter (exponential-backoff) until it
- * succeeds, a permanent error occurs, or the signal fires. When the relay sent a back-off hint
- * (Retry-After, or `retry-after=N` in a close reason) the wait is at least that long, plus up to as
- * much again at random, so a crowd told "5 s" spreads over 5–10 s instead of returning at once.
+ * succeeds, a permanent error occurs, the attempts run out or the signal fires. When the relay sent
+ * a back-off hint (Retry-After, or `retry-after=N` in a close reason) the wait is at least that
+ * long, plus up to as much again at random, so a crowd told "5 s" spreads over 5–10 s instead of
+ * returning at once.
  */
 export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal } = options;
@@ -64,16 +73,16 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
       startingDelay: options.startingDelayMs ?? 1000,
       maxDelay: options.maxDelayMs ?? 60_000,
       timeMultiple: 2,
-      numOfAttempts: Number.POSITIVE_INFINITY,
+      numOfAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
       delayFirstAttempt: options.delayFirstAttempt ?? false,
       retry: async (error, attemptNumber) => {
         if (signal.aborted || error instanceof AbortedError) return false;
-        if (!options.retryAll && !isTransient(error)) return false;
+        if (!options.retryAll && !isRetryable(error)) return false;
         options.onRetry?.(error, attemptNumber);
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {
           try {
-            await sleep(hint + Math.random() * hint, signal);
+            await sleep(hintedDelay(hint), signal);
           } catch {
             return false;
           }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 /**
  * Tests run against real programs (redis-server, ffmpeg, chromium). A missing one fails the test
  * file at once with the install command — never a silent or skipped test. `.ci/run` installs them.
- * Shared by every package's tests (device-agent and client import it from @sealcam/relay).
+ * Shared by every package's tests (@sealcam/testkit/programs).
  */
 export function requireProgram(program: string, debianPackage = program): void {
   const found = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).status === 0;

@@ -1,0 +1,36 @@
+/**
+ * The one sealcam relay client, for the device agent, the viewer SDK (browser and Node), the drill
+ * and the tests: authentication (challenge → proof over the configured relay URL → token), token
+ * cache and renewal, typed errors with the relay's registered reasons, retry with exponential
+ * backoff and jitter that honours the relay's hints, and helpers for the live WebSocket.
+ *
+ * @module
+ */
+export {
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+  type LiveSocket,
+  type LiveSocketFactory,
+  liveClosed,
+  liveProtocols,
+  liveRefused,
+  liveUrl,
+  openLiveSocket,
+  SOCKET_OPEN,
+} from './live.js';
+export { RelayError, type RelayErrorInit, type RelayErrorKind } from './relay-error.js';
+export {
+  type RelayResponse,
+  RelaySession,
+  type RelaySessionOptions,
+  type RequestBody,
+} from './relay-session.js';
+export {
+  AbortedError,
+  hintedDelay,
+  isRetryable,
+  type RetryOptions,
+  retryWithBackoff,
+  sleep,
+} from './retry.js';
+export { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';

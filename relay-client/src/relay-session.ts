@@ -1,0 +1,196 @@
+import {
+  createAuthProof,
+  formatId,
+  fromBase64Url,
+  type Identity,
+  parseErrorBody,
+  toBase64Url,
+} from '@sealcam/protocol';
+import { readCapped } from './read-body.js';
+import { RelayError } from './relay-error.js';
+import { parseRetryAfter } from './retry-after.js';
+
+export interface RelayResponse {
+  readonly status: number;
+  readonly bytes: Uint8Array;
+  /** The body as JSON; a body that is not JSON is a RelayError `malformed`. */
+  json<T>(): T;
+}
+
+/** Binary uploads travel as application/octet-stream, anything else as JSON. */
+export type RequestBody = Uint8Array | Readonly<Record<string, unknown>>;
+
+export interface RelaySessionOptions {
+  /** Per HTTP request (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Larger answers are refused without being buffered (default 1 MiB). */
+  readonly maxResponseBytes?: number;
+  /** A token this close to its expiry is renewed before use (default 60 s). */
+  readonly refreshMarginMs?: number;
+  /** The clock the token's expiry is compared with (default Date.now). */
+  readonly now?: () => number;
+}
+
+interface Token {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * An authenticated HTTP session with one relay, for a device or a viewer. The auth proof is bound
+ * to the relay URL this session was configured with, never to an origin the relay names (a relay
+ * in the middle cannot have the client sign for another relay). Concurrent callers share one
+ * authentication; the token is renewed before it expires, and once on a 401 that asks for it.
+ */
+export class RelaySession {
+  private token: Token | null = null;
+  private pending: Promise<string> | null = null;
+  /** The identity's formatted id (a device id or a viewer id). */
+  readonly id: string;
+  /** How many times this session authenticated (challenge → proof → token). */
+  authentications = 0;
+  private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
+  private readonly refreshMarginMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly relayUrl: string,
+    private readonly identity: Identity,
+    options: RelaySessionOptions = {},
+  ) {
+    this.id = formatId(identity.card.id);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A valid session token (authenticating when there is none or it is about to expire). */
+  async bearer(): Promise<string> {
+    if (this.token && this.token.expiresAt - this.refreshMarginMs > this.now()) return this.token.value;
+    this.pending ??= this.authenticate().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  /** Forgets the token: the next request authenticates again. */
+  invalidate(): void {
+    this.token = null;
+  }
+
+  private async authenticate(): Promise<string> {
+    const challenge = await this.send('POST', '/v1/auth/challenge', undefined, null);
+    const value = field(challenge.json<Record<string, unknown>>(), 'challenge', 'string');
+    const proof = createAuthProof(this.identity, this.relayUrl, fromBase64Url(value));
+    const reply = (
+      await this.send('POST', '/v1/auth/token', { challenge: value, proof: toBase64Url(proof) }, null)
+    ).json<Record<string, unknown>>();
+    const token = { value: field(reply, 'token', 'string'), expiresAt: field(reply, 'expiresAt', 'number') };
+    this.token = token;
+    this.authentications++;
+    return token.value;
+  }
+
+  /**
+   * An authenticated request. Resolves for 2xx (and for the statuses in `allow`); throws a
+   * RelayError otherwise. A refused token is renewed and the request sent again, once.
+   */
+  async request(
+    method: string,
+    path: string,
+    body?: RequestBody,
+    allow: readonly number[] = [],
+  ): Promise<RelayResponse> {
+    try {
+      return await this.send(method, path, body, await this.bearer(), allow);
+    } catch (error) {
+      if (!(error instanceof RelayError) || !error.needsReauth) throw error;
+      this.invalidate();
+      return this.send(method, path, body, await this.bearer(), allow);
+    }
+  }
+
+  /** GET `path` and parse its JSON answer. */
+  async json<T>(path: string): Promise<T> {
+    return (await this.request('GET', path)).json<T>();
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: RequestBody | undefined,
+    token: string | null,
+    allow: readonly number[] = [],
+  ): Promise<RelayResponse> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: BodyInit | null = null;
+    if (body instanceof Uint8Array) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = body as BodyInit;
+    } else if (body) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.relayUrl}${path}`, {
+        method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new RelayError({
+        kind: 'unreachable',
+        message: `relay unreachable: ${(error as Error).message}`,
+        cause: error,
+      });
+    }
+    const bytes = await readCapped(response, this.maxResponseBytes);
+    const result = relayResponse(response.status, bytes, `${method} ${path}`);
+    if (response.ok || allow.includes(response.status)) return result;
+    let parsed: ReturnType<typeof parseErrorBody> = { reason: null, message: '' };
+    try {
+      parsed = parseErrorBody(JSON.parse(decoder.decode(bytes)));
+    } catch {
+      // not JSON (a proxy's page): the status is all there is
+    }
+    throw new RelayError({
+      kind: 'refused',
+      reason: parsed.reason,
+      status: response.status,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      message: `${method} ${path}: ${response.status} ${parsed.reason ?? 'unknown reason'}${parsed.message ? `: ${parsed.message}` : ''}`,
+    });
+  }
+}
+
+function relayResponse(status: number, bytes: Uint8Array, what: string): RelayResponse {
+  return {
+    status,
+    bytes,
+    json<T>(): T {
+      try {
+        return JSON.parse(decoder.decode(bytes)) as T;
+      } catch {
+        throw new RelayError({ kind: 'malformed', status, message: `${what}: the answer is not JSON` });
+      }
+    },
+  };
+}
+
+function field<K extends 'string' | 'number'>(
+  object: Record<string, unknown>,
+  name: string,
+  type: K,
+): K extends 'string' ? string : number {
+  const value = object[name];
+  if (typeof value !== type)
+    throw new RelayError({ kind: 'malformed', message: `the relay's auth answer has no ${type} "${name}"` });
+  return value as K extends 'string' ? string : number;
+}

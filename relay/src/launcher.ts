@@ -1,0 +1,93 @@
+/**
+ * `@sealcam/relay/launcher`: runs the relay as a program, in its own process, exactly as operators
+ * start it (its V8 heap flags from node-flags.ts and `--conditions=sealcam-relay`), for programs that
+ * need a relay of their own: the demo (`npm start`), the drill, benchmarks and other packages' tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { RELAY_NODE_FLAGS } from './node-flags.js';
+
+export { RELAY_NODE_FLAGS };
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** The node arguments that run the relay program: its heap flags, its import condition, its main module. */
+export function relayProgramArgs(nodeArgs: readonly string[] = []): string[] {
+  return [...RELAY_NODE_FLAGS, ...nodeArgs, '--conditions=sealcam-relay', MAIN];
+}
+
+export interface RelayProcessOptions {
+  /** Configuration (SEALCAM_* variables, see relay/README.md) over this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra node flags (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+  /** The relay's stdout: collected into `output` (default) or passed through. */
+  readonly stdout?: 'collect' | 'inherit';
+  /** How long the relay may take to listen before the launch fails (default 60 s). */
+  readonly startTimeoutMs?: number;
+}
+
+export interface RelayProcess {
+  readonly pid: number;
+  /** The relay's origin, e.g. http://127.0.0.1:8080. */
+  readonly base: string;
+  /** The same origin for WebSockets (ws://…). */
+  readonly wsBase: string;
+  /** What the relay wrote on stdout (when collected) and stderr, chunk by chunk. */
+  readonly output: string[];
+  /** SIGTERM: graceful shutdown; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the relay vanishes at once (an outage, not a shutdown). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts the relay and resolves once it listens. SEALCAM_PORT defaults to 0 (a free port) and
+ * SEALCAM_LOG_LEVEL to warn; the launch fails if the relay exits or does not listen in time.
+ */
+export async function launchRelay(options: RelayProcessOptions = {}): Promise<RelayProcess> {
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const child: ChildProcess = spawn(process.execPath, relayProgramArgs(options.nodeArgs), {
+    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', options.stdout === 'inherit' ? 'inherit' : 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (data) => output.push(String(data)));
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start within ${timeoutMs} ms: ${output.join('')}`));
+    }, timeoutMs);
+    child.stderr?.on('data', (data) => {
+      const text = String(data);
+      output.push(text);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited with ${code}: ${output.join('')}`));
+    });
+  });
+  return {
+    pid: child.pid ?? 0,
+    base: origin,
+    wsBase: origin.replace('http', 'ws'),
+    output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}

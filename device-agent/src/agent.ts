@@ -3,7 +3,6 @@ import {
   formatId,
   type Identity,
   type IdentityCard,
-  RelayClose,
   type RelayToDevice,
   ready,
 } from '@sealcam/protocol';
@@ -332,13 +331,7 @@ export class Agent {
   }
 
   private onClosed(close: LiveClose): void {
-    // A relay that predates the reason registry closes with free text: the code decides then (a
-    // device sends only frames and manifests, so a 4400 is most likely about a manifest).
-    const manifestRefused =
-      close.reason === 'conflict' ||
-      close.reason === 'invalid-manifest' ||
-      (close.reason === null && close.code === RelayClose.BadMessage);
-    if (manifestRefused) {
+    if (close.reason === 'conflict' || close.reason === 'invalid-manifest') {
       // The relay holds another manifest for our next epoch (a state directory restored from an old
       // copy): start a new chain two epochs ahead, which viewers accept without a chain link.
       this.log.error(

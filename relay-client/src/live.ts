@@ -55,7 +55,7 @@ export function liveRefused(
 /**
  * The relay closed a live connection. Parses the close reason (`<reason>[; retry-after=N]`) and
  * forgets the token when the relay asks for a new one. A reason this version does not know
- * (or an older relay's free text) gives reason null: the code decides then.
+ * (or a close without one) gives reason null: the code decides then.
  */
 export function liveClosed(
   session: RelaySession,

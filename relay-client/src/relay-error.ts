@@ -76,7 +76,7 @@ export class RelayError extends Error {
 }
 
 /*
- * Without a known reason (a relay that predates the registry, or a proxy), the code or status
+ * Without a known reason (a proxy's answer, or a reason this version does not know), the code or status
  * decides: retryable when a retryable reason travels with it, or when no registered reason does
  * (a dropped connection, a proxy's 502).
  */

@@ -133,7 +133,7 @@ export class LiveConnection {
       const { code, text: reason } = close;
       this.lastError = `closed ${code}${reason ? ` ${reason}` : ''}`;
       this.events.onClose?.(close);
-      const replaced = close.reason === 'replaced' || (close.reason === null && code === RelayClose.Replaced);
+      const replaced = close.reason === 'replaced';
       const level =
         replaced || code === RelayClose.Forbidden || code === RelayClose.BadMessage ? 'error' : 'warn';
       this.log[level](

@@ -1,12 +1,5 @@
-import {
-  Access,
-  createAccessList,
-  createAuthProof,
-  decodeLiveMessage,
-  formatId,
-  fromBase64Url,
-  type Identity,
-} from '@sealcam/protocol';
+import { Access, createAccessList, decodeLiveMessage, formatId, type Identity } from '@sealcam/protocol';
+import { RelaySession } from '@sealcam/relay-client';
 import { until } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
 
@@ -56,20 +49,11 @@ export async function http(
 }
 
 /**
- * Challenge → signed proof → session token. The proof is bound to the origin this client was
- * configured with (`base`), never to the origin the relay claims: a relay in the middle cannot
- * have the client sign for another relay.
+ * A session token from the one relay client (challenge → proof → token). The proof is bound to the
+ * origin this client was configured with (`base`), never to the origin the relay claims.
  */
-export async function authenticate(base: string, identity: Identity): Promise<string> {
-  const challenge = await http(base, 'POST', '/v1/auth/challenge');
-  if (challenge.status !== 200) throw new Error(`challenge: ${challenge.status} ${challenge.text}`);
-  const { challenge: value } = challenge.json as { challenge: string };
-  const proof = createAuthProof(identity, base, fromBase64Url(value));
-  const token = await http(base, 'POST', '/v1/auth/token', {
-    body: { challenge: value, proof: Buffer.from(proof).toString('base64url') },
-  });
-  if (token.status !== 200) throw new Error(`token: ${token.status} ${token.text}`);
-  return (token.json as { token: string }).token;
+export function authenticate(base: string, identity: Identity): Promise<string> {
+  return new RelaySession(base, identity).bearer();
 }
 
 /** The device registers who may read it (the relay's second line of defence). */

@@ -2,13 +2,11 @@ import type { RelayReason } from '@sealcam/protocol/relay-safe';
 import type { Metrics } from '../ops/metrics.js';
 import type { Session, TokenIssuer } from './tokens.js';
 
-export interface SessionVerifier {
-  /**
-   * The one token check of the relay, for HTTP requests and WebSocket upgrades alike: the session,
-   * or the reason it is refused (counted in the auth-failure metric).
-   */
-  (token: string | undefined): Session | RelayReason;
-}
+/**
+ * The one token check of the relay, for HTTP requests and WebSocket upgrades alike: the session,
+ * or the reason it is refused (counted in the auth-failure metric).
+ */
+export type SessionVerifier = (token: string | undefined) => Session | RelayReason;
 
 export function sessionVerifier(tokens: TokenIssuer, metrics: Metrics, now: () => number): SessionVerifier {
   return (token) => {

@@ -1,4 +1,4 @@
-import { fromUtf8 } from './bytes.js';
+import { fromUtf8, utf8 } from './bytes.js';
 import { fail } from './errors.js';
 import {
   type DeviceId,
@@ -20,6 +20,11 @@ import { isRelayReason, type RelayReason } from './relay-reasons.js';
  * ignores such a message from the relay). Unknown fields are refused: the sets are closed.
  */
 export const CONTROL_MESSAGE_BYTES = 4096;
+
+/** The live connection's path and subprotocols (PROTOCOL.md §16.2): `sealcam.v1` and `bearer.<token>`. */
+export const LIVE_PATH = '/v1/live';
+export const LIVE_SUBPROTOCOL = 'sealcam.v1';
+export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 
 /** Viewer → relay. */
 export type ViewerControl =
@@ -116,8 +121,10 @@ const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
 };
 
 function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {
-  if (text.length > CONTROL_MESSAGE_BYTES) fail('MALFORMED', 'control message too long');
-  const source = typeof text === 'string' ? text : fromUtf8(text);
+  // The limit is in UTF-8 bytes, as the relay receives them: a string is measured encoded.
+  const bytes = typeof text === 'string' ? utf8(text) : text;
+  if (bytes.length > CONTROL_MESSAGE_BYTES) fail('MALFORMED', 'control message too long');
+  const source = fromUtf8(bytes);
   let value: unknown;
   try {
     value = JSON.parse(source);

@@ -21,7 +21,8 @@ export const RelayClose = {
 } as const;
 export type RelayClose = (typeof RelayClose)[keyof typeof RelayClose];
 
-interface ReasonSpec {
+/** What the registry says of one reason. */
+export interface ReasonSpec {
   /** HTTP statuses that carry this reason (HTTP routes and the WebSocket upgrade). */
   readonly http?: readonly number[];
   /** The WebSocket close code that carries it. */
@@ -231,6 +232,11 @@ export function describeRelayReason(reason: RelayReason): string {
   return RELAY_REASONS[reason].doc;
 }
 
+/** The registry entry of a reason, typed as the common shape (carriers are optional). */
+export function reasonSpec(reason: RelayReason): ReasonSpec {
+  return RELAY_REASONS[reason];
+}
+
 /** The body of every HTTP error reply and WebSocket upgrade refusal. */
 export interface RelayErrorBody {
   readonly error: RelayReason;
@@ -243,7 +249,10 @@ export function formatCloseReason(reason: RelayReason, retryAfterSeconds?: numbe
 }
 
 export interface ParsedRelayReason {
-  /** null: the peer sent no reason, or one this version does not know (treat as final). */
+  /**
+   * null: the peer sent no reason, or one this version does not know (a proxy's answer, a newer
+   * relay): the client then acts on the HTTP status or close code alone (PROTOCOL.md §16.3).
+   */
   readonly reason: RelayReason | null;
   readonly retryAfterSeconds: number | null;
 }

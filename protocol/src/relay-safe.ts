@@ -36,6 +36,7 @@ export {
 export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
 export { parsePairingRouting } from './pairing.js';
 export {
+  BEARER_SUBPROTOCOL_PREFIX,
   CONTROL_MESSAGE_BYTES,
   CONTROL_OPS,
   type ControlError,
@@ -45,6 +46,8 @@ export {
   decodeViewerControl,
   type EventNotice,
   encodeControl,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
   type RelayToDevice,
   type RelayToViewer,
   type ViewerControl,
@@ -58,9 +61,17 @@ export {
   parseErrorBody,
   RELAY_REASON_LIST,
   RELAY_REASONS,
+  type ReasonSpec,
   RelayClose,
   type RelayErrorBody,
   type RelayReason,
+  reasonSpec,
 } from './relay-reasons.js';
-export { decodeLiveMessage, encodeLiveMessage, type LiveMessage, WireType } from './relay-wire.js';
+export {
+  decodeLiveMessage,
+  encodeLiveMessage,
+  type LiveMessage,
+  type LiveMessageInput,
+  WireType,
+} from './relay-wire.js';
 export { ready } from './sodium.js';

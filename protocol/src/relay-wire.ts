@@ -1,6 +1,7 @@
 import { Reader, Writer } from './bytes.js';
 import { ID_BYTES, LIMITS } from './constants.js';
 import { fail } from './errors.js';
+import type { StreamId } from './ids.js';
 import { decodeStreamId, encodeStreamId } from './stream-id.js';
 
 /**
@@ -22,13 +23,16 @@ export type WireType = (typeof WireType)[keyof typeof WireType];
 export interface LiveMessage {
   readonly type: WireType;
   readonly deviceId: Uint8Array;
-  readonly streamId: string;
+  readonly streamId: StreamId;
   readonly payload: Uint8Array;
 }
 
+/** What `encodeLiveMessage` takes: the stream id is checked against its grammar on encoding. */
+export type LiveMessageInput = Omit<LiveMessage, 'streamId'> & { readonly streamId: string };
+
 const MAX_PAYLOAD = LIMITS.framePayloadBytes + 1024;
 
-export function encodeLiveMessage(message: LiveMessage): Uint8Array {
+export function encodeLiveMessage(message: LiveMessageInput): Uint8Array {
   if (message.deviceId.length !== ID_BYTES) fail('MALFORMED', 'device id length');
   const stream = encodeStreamId(message.streamId);
   return new Writer(2 + ID_BYTES + stream.length + message.payload.length)

@@ -18,7 +18,15 @@ export const Kind = Object.freeze({
   NoEntry: 'no-entry',
   /** A tsconfig reference to another package's test (or other non-main) tsconfig. */
   TestTsconfig: 'test-tsconfig',
+  /** A tsconfig `extends`, `include`, `files`, `paths` or `rootDirs` entry inside another package. */
+  TsconfigReach: 'tsconfig-reach',
+  /** Shipped code (a package's src/, bin/ or web/) or its runtime dependencies use the test kit. */
+  ShipsTestSupport: 'ships-test-support',
 });
+
+/** The private workspace of shared test support: tests may use it; nothing that ships may. */
+const TEST_SUPPORT = '@sealcam/testkit';
+const SHIPPED_DIRS = ['src', 'bin', 'web'];
 
 const CODE = /\.(?:[cm]?ts|[cm]?js)$/;
 const SKIP = new Set(['node_modules', 'dist', '.git']);
@@ -31,6 +39,10 @@ const SPECIFIERS = [
   /\brequire\s*\(\s*(['"])([^'"]+)\1\s*\)/g,
   /\brequire\.resolve\s*\(\s*(['"])([^'"]+)\1/g,
   /\bimport\.meta\.resolve\s*\(\s*(['"])([^'"]+)\1/g,
+  // Template literals without substitutions, e.g. import(`@sealcam/x/dist/y.js`).
+  /\bimport\s*\(\s*(`)([^`$]+)`\s*\)/g,
+  // A file located by URL from this module: new URL('../../other/dist/main.js', import.meta.url).
+  /\bnew\s+URL\s*\(\s*(['"`])(\.[^'"`$]*)\1\s*,\s*import\.meta\.url/g,
 ];
 
 function readJson(path) {
@@ -96,9 +108,28 @@ function judge(specifier, file, own, byName) {
   return exported(target.exports, subpath) ? null : { kind: Kind.NotExported, detail: specifier };
 }
 
+/** Every path a tsconfig names besides its references: extends, include, files, paths, rootDirs. */
+function tsconfigPaths(config) {
+  const options = config.compilerOptions ?? {};
+  const extendsList = [config.extends ?? []].flat();
+  return [
+    ...extendsList.filter((entry) => entry.startsWith('.')),
+    ...(config.include ?? []),
+    ...(config.files ?? []),
+    ...Object.values(options.paths ?? {}).flat(),
+    ...(options.rootDirs ?? []),
+  ];
+}
+
 function referenceViolations(file, own, packages) {
-  const references = readJson(file).references ?? [];
+  const config = readJson(file);
+  const references = config.references ?? [];
   const found = [];
+  for (const entry of tsconfigPaths(config)) {
+    const target = resolve(dirname(file), entry);
+    const other = packages.find((pkg) => inside(pkg.dir, target));
+    if (other && other !== own) found.push({ kind: Kind.TsconfigReach, detail: entry });
+  }
   for (const { path } of references) {
     const target = resolve(dirname(file), path);
     const other = packages.find((pkg) => inside(pkg.dir, target));
@@ -116,6 +147,14 @@ export function findViolations(root) {
   const violations = [];
   for (const own of packages) {
     if (!existsSync(own.dir)) continue;
+    const manifest = readJson(join(own.dir, 'package.json'));
+    if (own.name !== TEST_SUPPORT && manifest.dependencies?.[TEST_SUPPORT])
+      violations.push({
+        file: relative(root, join(own.dir, 'package.json')),
+        kind: Kind.ShipsTestSupport,
+        detail: `dependencies: ${TEST_SUPPORT}`,
+      });
+    const shipped = SHIPPED_DIRS.map((dir) => join(own.dir, dir));
     walk(own.dir, (file) => {
       const where = relative(root, file);
       const name = file.slice(file.lastIndexOf(sep) + 1);
@@ -130,6 +169,9 @@ export function findViolations(root) {
         for (const match of text.matchAll(pattern)) {
           const found = judge(match[2], file, own, byName);
           if (found) violations.push({ file: where, ...found });
+          const testSupport = match[2] === TEST_SUPPORT || match[2].startsWith(`${TEST_SUPPORT}/`);
+          if (testSupport && own.name !== TEST_SUPPORT && shipped.some((dir) => inside(dir, file)))
+            violations.push({ file: where, kind: Kind.ShipsTestSupport, detail: match[2] });
         }
       }
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
-import { TestRedis } from '@sealcam/testkit/redis';
+import { RedisServer } from '@sealcam/relay/redis-server';
 
 export interface DrillRelay {
   readonly url: string;
@@ -23,7 +23,7 @@ export async function startDrillRelay(options: {
   fault: 'mixup' | 'none';
   mixupRate: number;
 }): Promise<DrillRelay> {
-  const redis = options.store === 'redis' ? await TestRedis.start() : null;
+  const redis = options.store === 'redis' ? await RedisServer.start() : null;
   let relay: RelayProcess;
   try {
     relay = await launchRelay({

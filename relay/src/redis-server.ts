@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * `@sealcam/relay/redis-server`: a private redis-server (Debian's `redis-server` on the PATH) on a
+ * free loopback port, never the machine's own on 6379, for a relay of one's own with the Redis store:
+ * the drill, benchmarks and tests. Production operators run their own Redis and give its URL.
+ */
+export class RedisServer {
+  private child: ChildProcess | null = null;
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string | null,
+  ) {}
+
+  /** `persistent`: append-only file fsynced on every write, so a kill -9 loses nothing acknowledged. */
+  static async start(options: { persistent?: boolean } = {}): Promise<RedisServer> {
+    const dataDir = options.persistent ? mkdtempSync(join(tmpdir(), 'sealcam-redis-')) : null;
+    const redis = new RedisServer(await freePort(), dataDir);
+    await redis.restart();
+    return redis;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    if (this.child) return;
+    const persistence = this.dataDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir]
+      : ['--appendonly', 'no'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      ...persistence,
+      '--loglevel',
+      'warning',
+    ];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    this.child = child;
+    child.once('exit', () => {
+      if (this.child === child) this.child = null;
+    });
+    const deadline = Date.now() + 30_000;
+    while (!(await this.ping())) {
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not start on port ${this.port} within 30 s`);
+      await sleep(25);
+    }
+  }
+
+  /** kill -9: the relay sees the connection drop mid-traffic. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    child.kill('SIGKILL');
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port: this.port });
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('error', () => done(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+      socket.setTimeout(500, () => done(false));
+    });
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

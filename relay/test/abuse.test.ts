@@ -12,7 +12,7 @@ import {
   registerViewers,
   waitForCachedKeyframe,
 } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people } from './support/world.js';
 
 await ready();
@@ -57,7 +57,7 @@ describe('abuse resistance (from the security review)', () => {
   const tokens: Record<string, string> = {};
 
   before(async () => {
-    running = await startRelay({
+    running = await startInProcessRelay({
       connectionsPerIdentity: 3,
       subscriptionsPerConnection: 4,
       viewerMessagesPerSecond: 20,

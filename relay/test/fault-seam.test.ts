@@ -4,7 +4,7 @@ import { Access, openEvent, ready, SealError } from '@sealcam/protocol';
 import { loadConfig } from '../src/config/config.js';
 import { FAULT_WARNING } from '../src/routes/ops.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { startRelay } from './support/relay-process.js';
+import { startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -21,7 +21,7 @@ describe('fault seam (test only)', () => {
       state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
       return state / 2_147_483_648;
     };
-    const running = await startRelay({ faultInjection: 'mixup', faultRate: 1 }, seeded);
+    const running = await startInProcessRelay({ faultInjection: 'mixup', faultRate: 1 }, seeded);
     try {
       assert.ok(running.logs.some((line) => line.includes(FAULT_WARNING)));
       const health = await http(running.base, 'GET', '/healthz');

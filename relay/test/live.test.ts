@@ -14,7 +14,7 @@ import {
   registerViewers,
   waitForCachedKeyframe,
 } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -27,7 +27,7 @@ describe('live relay (memory store)', () => {
   let frame: (text: string, keyframe: boolean) => Uint8Array;
 
   before(async () => {
-    running = await startRelay({ viewerQueueBytes: 65_536 });
+    running = await startInProcessRelay({ viewerQueueBytes: 65_536 });
     for (const [name, identity] of Object.entries(p))
       tokens[name] = await authenticate(running.base, identity);
     await registerViewers(running.base, p.device, tokens.device!, [

@@ -12,7 +12,7 @@ export interface RunningRelay {
 }
 
 /** An in-process relay on a free loopback port, logging into memory. */
-export async function startRelay(
+export async function startInProcessRelay(
   overrides: Partial<RelayConfig> = {},
   random?: () => number,
 ): Promise<RunningRelay> {

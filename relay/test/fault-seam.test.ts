@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Access, openEvent, ready, SealError } from '@sealcam/protocol';
 import { loadConfig } from '../src/config/config.js';
+import { FanOut } from '../src/live/fan-out.js';
 import { FAULT_WARNING } from '../src/routes/ops.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
 import { startInProcessRelay } from './support/relay-process.js';
@@ -12,6 +13,22 @@ await ready();
 describe('fault seam (test only)', () => {
   it('is off unless explicitly enabled', () => {
     assert.equal(loadConfig({}).faultInjection, 'off');
+  });
+
+  it('wraps the fan-out only when on with a rate above 0: otherwise frames go to the fan-out itself', async () => {
+    for (const [overrides, wrapped] of [
+      [{}, false],
+      [{ faultInjection: 'mixup', faultRate: 0 }, false],
+      [{ faultInjection: 'mixup', faultRate: 0.5 }, true],
+    ] as const) {
+      const running = await startInProcessRelay(overrides);
+      try {
+        const sink = running.relay.hub.frameSink;
+        assert.equal(sink instanceof FanOut, !wrapped, JSON.stringify(overrides));
+      } finally {
+        await running.stop();
+      }
+    }
   });
 
   it('when on, warns loudly in the log and /healthz, and misroutes lookups between devices', async () => {

@@ -13,6 +13,7 @@ import { verifiedCards } from './cards.js';
 import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
+import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
@@ -159,6 +160,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requestLimit: context.requestLimit,
     metrics,
   });
+  guardDeclaredStatuses(app, metrics);
   await registerOpenApi(app);
   await app.register(authRoutes, { context });
   await app.register(deviceUploadRoutes, { context });

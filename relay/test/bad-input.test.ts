@@ -132,4 +132,9 @@ describe('invariant 10 (relay): bad input on every route gets a 4xx with a reaso
     );
     assert.equal((await http(running.base, 'GET', '/healthz')).status, 200);
   });
+
+  // Runs last: every reply of the tests above had a status its route declares (docs/RELAY-API.md).
+  it('answered only statuses that the routes declare (and the OpenAPI document lists)', async () => {
+    assert.deepEqual(await running.undeclaredReplies(), []);
+  });
 });

@@ -379,4 +379,9 @@ describe('relay HTTP API (memory store)', () => {
       }
     });
   });
+
+  // Runs last: every reply of the tests above had a status its route declares (docs/RELAY-API.md).
+  it('answered only statuses that the routes declare (and the OpenAPI document lists)', async () => {
+    assert.deepEqual(await running.undeclaredReplies(), []);
+  });
 });

@@ -17,6 +17,15 @@ import {
   sealManifest,
   WireType,
 } from '@sealcam/protocol';
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  decodeRelayToViewer,
+  encodeControl,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+  parseDeviceId,
+  parseStreamId,
+} from '@sealcam/protocol/relay-safe';
 import { TestRedis } from '@sealcam/testkit/redis';
 import WebSocket from 'ws';
 import { launchRelay } from '../src/launcher.js';
@@ -25,7 +34,7 @@ import { authenticate, registerViewers } from '../test/support/relay-client.js';
 export const FRAME_BYTES = 16 * 1024;
 /** Pre-sealed frames per device (the relay reads only the clear header, so they can repeat). */
 export const POOL = 64;
-const STREAM = 'cam-1';
+const STREAM = parseStreamId('cam-1');
 
 export interface Wiring {
   readonly name: string;
@@ -67,6 +76,11 @@ export function framePools(ids: Identity[]): Uint8Array[][] {
       }),
     );
   });
+}
+
+/** The live WebSocket of the relay, with the session token in the subprotocol list. */
+function openLive(wsBase: string, token: string): Promise<WebSocket> {
+  return open(`${wsBase}${LIVE_PATH}`, [LIVE_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`]);
 }
 
 function open(url: string, protocols?: string[]): Promise<WebSocket> {
@@ -135,7 +149,7 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
     const deviceToken = await authenticate(relay.base, device);
     await registerViewers(relay.base, device, deviceToken, [{ identity: viewer, access: Access.Owner }]);
     const viewerToken = await authenticate(relay.base, viewer);
-    const deviceSocket = await open(`${relay.wsBase}/v1/live`, ['sealcam.v1', `bearer.${deviceToken}`]);
+    const deviceSocket = await openLive(relay.wsBase, deviceToken);
     const manifest = sealManifest({
       device,
       streamId: STREAM,
@@ -154,18 +168,34 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
         payload: manifest.bytes,
       }),
     );
-    const viewerSocket = await open(`${relay.wsBase}/v1/live`, ['sealcam.v1', `bearer.${viewerToken}`]);
+    const viewerSocket = await openLive(relay.wsBase, viewerToken);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no "subscribed" within 10 s')), 10_000);
       const untilSubscribed = (data: WebSocket.RawData, isBinary: boolean) => {
-        if (isBinary || !String(data).includes('"subscribed"')) return;
+        if (isBinary) return;
+        let message: ReturnType<typeof decodeRelayToViewer>;
+        try {
+          message = decodeRelayToViewer(String(data));
+        } catch (error) {
+          clearTimeout(timer);
+          return reject(error);
+        }
+        if (message.op === 'error') {
+          clearTimeout(timer);
+          return reject(new Error(`subscription refused: ${message.reason}`));
+        }
+        if (message.op !== 'subscribed') return;
         viewerSocket.off('message', untilSubscribed);
         clearTimeout(timer);
         resolve();
       };
       viewerSocket.on('message', untilSubscribed);
       viewerSocket.send(
-        JSON.stringify({ op: 'subscribe', deviceId: formatId(device.card.id), streamId: STREAM }),
+        encodeControl({
+          op: 'subscribe',
+          deviceId: parseDeviceId(formatId(device.card.id)),
+          streamId: STREAM,
+        }),
       );
     });
     viewers.push(viewerSocket);

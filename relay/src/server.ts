@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { ready } from '@sealcam/protocol/relay-safe';
+import { CONTROL_MESSAGE_BYTES, LIVE_SUBPROTOCOL, ready } from '@sealcam/protocol/relay-safe';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { accessControl } from './access.js';
@@ -13,10 +13,11 @@ import { verifiedCards } from './cards.js';
 import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
+import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
-import { handleUpgrades, SUBPROTOCOL } from './live/upgrade.js';
+import { answerBadHandshakes, handleUpgrades } from './live/upgrade.js';
 import { registerOpenApi } from './openapi/openapi.js';
 import { createMetrics } from './ops/metrics.js';
 import { authRoutes } from './routes/auth.js';
@@ -159,6 +160,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requestLimit: context.requestLimit,
     metrics,
   });
+  guardDeclaredStatuses(app, metrics);
   await registerOpenApi(app);
   await app.register(authRoutes, { context });
   await app.register(deviceUploadRoutes, { context });
@@ -167,15 +169,21 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   await app.register(opsRoutes, { context, draining: () => draining });
   if (config.webRoot) await webViewerRoutes(app, config.webRoot);
 
-  const socketServer = (maxPayload: number) =>
-    new WebSocketServer({
+  const socketServer = (maxPayload: number) => {
+    const server = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
       maxPayload,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      handleProtocols: (protocols) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
     });
-  // Devices send frames; viewers only small JSON control messages, refused beyond 4 KiB at the frame level.
-  const sockets = { device: socketServer(config.maxFrameBytes + 1024), viewer: socketServer(4096) };
+    answerBadHandshakes(server);
+    return server;
+  };
+  // Devices send frames; viewers only small JSON control messages, refused beyond their limit at the frame level.
+  const sockets = {
+    device: socketServer(config.maxFrameBytes + 1024),
+    viewer: socketServer(CONTROL_MESSAGE_BYTES),
+  };
   app.server.on(
     'upgrade',
     handleUpgrades(context, sockets, hub, () => draining),

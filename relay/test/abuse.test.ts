@@ -12,7 +12,7 @@ import {
   registerViewers,
   waitForCachedKeyframe,
 } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people } from './support/world.js';
 
 await ready();
@@ -57,7 +57,7 @@ describe('abuse resistance (from the security review)', () => {
   const tokens: Record<string, string> = {};
 
   before(async () => {
-    running = await startRelay({
+    running = await startInProcessRelay({
       connectionsPerIdentity: 3,
       subscriptionsPerConnection: 4,
       viewerMessagesPerSecond: 20,
@@ -70,9 +70,16 @@ describe('abuse resistance (from the security review)', () => {
   });
   after(async () => running?.stop());
 
-  it('an upgrade that ws refuses gives its connection slot back', async () => {
+  it('an upgrade that ws refuses is answered 400 invalid-request and gives its connection slot back', async () => {
     const port = Number(new URL(running.base).port);
-    for (let i = 0; i < 20; i++) assert.match(await brokenUpgrade(port, tokens.owner!), /^HTTP\/1.1 400/);
+    for (let i = 0; i < 20; i++) {
+      const answer = await brokenUpgrade(port, tokens.owner!);
+      assert.match(answer, /^HTTP\/1.1 400 /);
+      // Answered like every other refusal: the JSON error body, not ws's own text reply.
+      assert.match(answer, /\r\nContent-Type: application\/json\r\n/);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: string };
+      assert.equal(body.error, 'invalid-request');
+    }
     // 20 refused upgrades against a cap of 3 per identity: a leaked slot would stay taken for good.
     await until(
       async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
@@ -188,5 +195,10 @@ describe('abuse resistance (from the security review)', () => {
     assert.equal((await cached('with-manifest')).status, 200);
     assert.equal((await cached('no-manifest')).status, 404);
     await device.close();
+  });
+
+  // Runs last: every reply of the tests above had a status its route declares (docs/RELAY-API.md).
+  it('answered only statuses that the routes declare (and the OpenAPI document lists)', async () => {
+    assert.deepEqual(await running.undeclaredReplies(), []);
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ready } from '@sealcam/protocol';
 import WebSocket from 'ws';
 import { authenticate, http } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { people } from './support/world.js';
 
 await ready();
@@ -31,7 +31,7 @@ describe('reconnect storms: admission control answers with a back-off signal', (
 
   before(async () => {
     // A low steady rate, so that a burst stays a burst even when a busy machine takes seconds to send it.
-    running = await startRelay({
+    running = await startInProcessRelay({
       handshakeRate: 2,
       handshakeBurst: 10,
       maxConnections: 5,
@@ -61,7 +61,7 @@ describe('reconnect storms: admission control answers with a back-off signal', (
   });
 
   it('one client address is limited on its own (429), before the shared bucket', async () => {
-    const limited = await startRelay({ challengesPerSecondPerSource: 1 });
+    const limited = await startInProcessRelay({ challengesPerSecondPerSource: 1 });
     try {
       const { results, elapsedMs } = await burst(limited.base, 30);
       const ok = results.filter((r) => r.status === 200).length;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ready } from '@sealcam/protocol';
 import { authenticate, connectLive, http } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people } from './support/world.js';
 
 await ready();
@@ -14,7 +14,7 @@ describe('authentication plugin (config.auth on each route)', () => {
   let verifications = 0;
 
   before(async () => {
-    running = await startRelay();
+    running = await startInProcessRelay();
     tokens.device = await authenticate(running.base, p.device);
     tokens.otherDevice = await authenticate(running.base, p.otherDevice);
     tokens.owner = await authenticate(running.base, p.owner);

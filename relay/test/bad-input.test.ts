@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Access, ready } from '@sealcam/protocol';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -17,7 +17,7 @@ describe('invariant 10 (relay): bad input on every route gets a 4xx with a reaso
   let committed: ReturnType<typeof sealedEvent>;
 
   before(async () => {
-    running = await startRelay({ maxObjectBytes: MAX_OBJECT });
+    running = await startInProcessRelay({ maxObjectBytes: MAX_OBJECT });
     deviceToken = await authenticate(running.base, p.device);
     ownerToken = await authenticate(running.base, p.owner);
     await registerViewers(running.base, p.device, deviceToken, [{ identity: p.owner, access: Access.Owner }]);
@@ -131,5 +131,10 @@ describe('invariant 10 (relay): bad input on every route gets a 4xx with a reaso
       404,
     );
     assert.equal((await http(running.base, 'GET', '/healthz')).status, 200);
+  });
+
+  // Runs last: every reply of the tests above had a status its route declares (docs/RELAY-API.md).
+  it('answered only statuses that the routes declare (and the OpenAPI document lists)', async () => {
+    assert.deepEqual(await running.undeclaredReplies(), []);
   });
 });

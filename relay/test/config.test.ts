@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, type RelayConfig } from '../src/config/config.js';
 import { OPTIONS } from '../src/config/options.js';
-import { startRelay } from './support/relay-process.js';
+import { startInProcessRelay } from './support/relay-process.js';
 
 describe('relay configuration', () => {
   it('has exactly one entry per option of the table, each of its declared type', () => {
@@ -29,6 +29,6 @@ describe('relay configuration', () => {
   });
 
   it('the relay launcher validates its overrides: a relay with an invalid one does not start', async () => {
-    await assert.rejects(() => startRelay({ maxConnections: 0 }), /SEALCAM_MAX_CONNECTIONS/);
+    await assert.rejects(() => startInProcessRelay({ maxConnections: 0 }), /SEALCAM_MAX_CONNECTIONS/);
   });
 });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Access, openEvent, ready, SealError } from '@sealcam/protocol';
 import { loadConfig } from '../src/config/config.js';
+import { FanOut } from '../src/live/fan-out.js';
 import { FAULT_WARNING } from '../src/routes/ops.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { startRelay } from './support/relay-process.js';
+import { startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -14,6 +15,22 @@ describe('fault seam (test only)', () => {
     assert.equal(loadConfig({}).faultInjection, 'off');
   });
 
+  it('wraps the fan-out only when on with a rate above 0: otherwise frames go to the fan-out itself', async () => {
+    for (const [overrides, wrapped] of [
+      [{}, false],
+      [{ faultInjection: 'mixup', faultRate: 0 }, false],
+      [{ faultInjection: 'mixup', faultRate: 0.5 }, true],
+    ] as const) {
+      const running = await startInProcessRelay(overrides);
+      try {
+        const sink = running.relay.hub.frameSink;
+        assert.equal(sink instanceof FanOut, !wrapped, JSON.stringify(overrides));
+      } finally {
+        await running.stop();
+      }
+    }
+  });
+
   it('when on, warns loudly in the log and /healthz, and misroutes lookups between devices', async () => {
     // A seeded source makes the misroutes (and so this test) deterministic.
     let state = 42;
@@ -21,7 +38,7 @@ describe('fault seam (test only)', () => {
       state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
       return state / 2_147_483_648;
     };
-    const running = await startRelay({ faultInjection: 'mixup', faultRate: 1 }, seeded);
+    const running = await startInProcessRelay({ faultInjection: 'mixup', faultRate: 1 }, seeded);
     try {
       assert.ok(running.logs.some((line) => line.includes(FAULT_WARNING)));
       const health = await http(running.base, 'GET', '/healthz');

@@ -19,7 +19,7 @@ import {
 } from '@sealcam/protocol';
 import { TokenIssuer } from '../src/auth/tokens.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, manifestFor, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -32,7 +32,7 @@ describe('relay HTTP API (memory store)', () => {
   const device = () => `/v1/devices/${idOf(p.device)}`;
 
   before(async () => {
-    running = await startRelay({ tokenSecret: SECRET });
+    running = await startInProcessRelay({ tokenSecret: SECRET });
     for (const [name, identity] of Object.entries(p))
       tokens[name] = await authenticate(running.base, identity);
     await registerViewers(running.base, p.device, tokens.device!, [
@@ -378,5 +378,10 @@ describe('relay HTTP API (memory store)', () => {
         assert.ok(metrics.text.includes(name), name);
       }
     });
+  });
+
+  // Runs last: every reply of the tests above had a status its route declares (docs/RELAY-API.md).
+  it('answered only statuses that the routes declare (and the OpenAPI document lists)', async () => {
+    assert.deepEqual(await running.undeclaredReplies(), []);
   });
 });

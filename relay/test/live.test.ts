@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Access, ready } from '@sealcam/protocol';
-import { until } from '@sealcam/testkit/poll';
+import { Access, encodeLiveMessage, ready, WireType } from '@sealcam/protocol';
+import { parseViewerId } from '@sealcam/protocol/relay-safe';
+import { until, within } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
 import type { ViewerConnection } from '../src/live/viewer-connection.js';
 import { openLiveMessages, publishStream } from './support/live-stream.js';
@@ -14,7 +15,7 @@ import {
   registerViewers,
   waitForCachedKeyframe,
 } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -27,7 +28,7 @@ describe('live relay (memory store)', () => {
   let frame: (text: string, keyframe: boolean) => Uint8Array;
 
   before(async () => {
-    running = await startRelay({ viewerQueueBytes: 65_536 });
+    running = await startInProcessRelay({ viewerQueueBytes: 65_536 });
     for (const [name, identity] of Object.entries(p))
       tokens[name] = await authenticate(running.base, identity);
     await registerViewers(running.base, p.device, tokens.device!, [
@@ -240,11 +241,22 @@ describe('live relay (memory store)', () => {
       assert.deepEqual(await strict.closed, { code: 4400, reason: 'bad-message' }, JSON.stringify(message));
     }
 
+    // Too short to hold a device id: not a live message at all.
     const otherDevice = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
     otherDevice.send(new Uint8Array([0x01, 5, 0x63, 0x61, 0x6d, 0x2d, 0x31, 1, 2, 3]));
-    const closed = await otherDevice.closed;
-    assert.equal(closed.code, 4400);
-    assert.match(closed.reason, /^(invalid-frame|bad-message)$/);
+    assert.deepEqual(await otherDevice.closed, { code: 4400, reason: 'bad-message' });
+
+    // A well-formed live message of the device whose frame has no valid clear header.
+    const garbled = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
+    garbled.send(
+      encodeLiveMessage({
+        type: WireType.LiveFrame,
+        deviceId: p.otherDevice.card.id,
+        streamId: 'cam-1',
+        payload: new Uint8Array([1, 2, 3]),
+      }),
+    );
+    assert.deepEqual(await garbled.closed, { code: 4400, reason: 'invalid-frame' });
 
     // A device may only publish under its own id: the relay forwards the bytes it checked.
     const impostor = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
@@ -255,6 +267,39 @@ describe('live relay (memory store)', () => {
 
     const health = await http(running.base, 'GET', '/healthz');
     assert.equal(health.status, 200);
+  });
+
+  it('closes a live connection when its token expires (4401 token-expired), then refuses the token', async () => {
+    // A real token of the relay's own issuer, issued as if earlier so that it has LEFT_MS to live.
+    const LEFT_MS = 15_000;
+    const { tokens: issuer, config } = running.relay.context;
+    const { token, session } = issuer.issue(
+      { id: parseViewerId(idOf(p.friend)), role: 'viewer' },
+      Date.now() - config.tokenTtlSeconds * 1000 + LEFT_MS,
+    );
+    const viewer = await connectLive(running.wsBase, token);
+    await viewer.waitControl((m) => m.op === 'hello');
+    assert.deepEqual(await within(viewer.closed, LEFT_MS + 120_000, 'the close at expiry'), {
+      code: 4401,
+      reason: 'token-expired',
+    });
+    // The close follows the expiry (timers may fire a few ms early against the wall clock).
+    assert.ok(Date.now() >= session.expiresAt - 100, 'closed at expiry, not before');
+
+    const again = new WebSocket(`${running.wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`]);
+    again.on('error', () => {});
+    const refused = await new Promise<{ status: number; body: string }>((resolve) =>
+      again.once('unexpected-response', (_request, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      }),
+    );
+    assert.equal(refused.status, 401);
+    assert.equal((JSON.parse(refused.body) as { error: string }).error, 'token-expired');
+    again.terminate();
   });
 
   it('a second connection of the same device replaces the first', async () => {

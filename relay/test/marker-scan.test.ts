@@ -13,7 +13,7 @@ import {
   registerViewers,
   waitForCachedKeyframe,
 } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, MARKER, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -65,7 +65,7 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
 
   before(async () => {
     redis = await TestRedis.start();
-    running = await startRelay({ store: 'redis', redisUrl: redis.url, logLevel: 'trace' });
+    running = await startInProcessRelay({ store: 'redis', redisUrl: redis.url, logLevel: 'trace' });
   });
   after(async () => {
     await running?.stop();

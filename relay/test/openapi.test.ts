@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RELAY_REASON_LIST, RELAY_REASONS } from '@sealcam/protocol/relay-safe';
+import { isRelayReason, LIVE_PATH, RELAY_REASON_LIST, reasonSpec } from '@sealcam/protocol/relay-safe';
 import { generateOpenApi, OPENAPI_PATH } from '../src/openapi/generate.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
@@ -39,7 +39,13 @@ describe('OpenAPI document (docs/relay-openapi.json)', () => {
           statuses.some((status) => /^[12]\d\d$/.test(status)),
           `${where}: a success reply`,
         );
-        if (path.startsWith('/v1/') && path !== '/v1/live') {
+        if (path === LIVE_PATH)
+          assert.deepEqual(
+            statuses.sort(),
+            ['101', '400', '401', '503'],
+            `${where}: the handshake's replies`,
+          );
+        if (path.startsWith('/v1/') && path !== LIVE_PATH) {
           for (const status of ['400', '500', '503'])
             assert.ok(statuses.includes(status), `${where}: documents ${status}`);
         }
@@ -60,13 +66,12 @@ describe('OpenAPI document (docs/relay-openapi.json)', () => {
     for (const [name, schema] of Object.entries(document.components.schemas)) {
       if (!name.startsWith('Error')) continue;
       for (const reason of schema.properties.error.enum) {
-        assert.ok(RELAY_REASON_LIST.includes(reason as never), `${name}: ${reason}`);
+        assert.ok(isRelayReason(reason), `${name}: ${reason}`);
         used.add(reason);
       }
     }
     for (const reason of RELAY_REASON_LIST) {
-      const carriers = RELAY_REASONS[reason] as { http?: readonly number[] };
-      if (carriers.http) assert.ok(used.has(reason), `${reason} is documented`);
+      if (reasonSpec(reason).http) assert.ok(used.has(reason), `${reason} is documented`);
     }
   });
 });

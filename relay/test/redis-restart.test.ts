@@ -5,7 +5,7 @@ import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { type RunningRelay, startRelay } from './support/relay-process.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf, people, sealedEvent } from './support/world.js';
 
 await ready();
@@ -18,7 +18,7 @@ describe('Redis killed and restarted during traffic', () => {
 
   before(async () => {
     redis = await TestRedis.start({ persistent: true });
-    running = await startRelay({
+    running = await startInProcessRelay({
       store: 'redis',
       redisUrl: redis.url,
       tokenSecret: 'cd'.repeat(32),

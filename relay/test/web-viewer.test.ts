@@ -3,13 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startRelay } from './support/relay-process.js';
+import { startInProcessRelay } from './support/relay-process.js';
 
 test('serves the built web viewer at / and /pair with a strict CSP, and nothing outside its directory', async () => {
   const root = mkdtempSync(join(tmpdir(), 'sealcam-web-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>sealcam viewer</title>');
   writeFileSync(join(root, 'app.js'), 'console.log(1)');
-  const relay = await startRelay({ webRoot: root });
+  const relay = await startInProcessRelay({ webRoot: root });
   try {
     for (const path of ['/', '/pair']) {
       const response = await fetch(`${relay.base}${path}`);
@@ -34,7 +34,7 @@ test('serves the built web viewer at / and /pair with a strict CSP, and nothing 
 });
 
 test('without webRoot nothing is served at /', async () => {
-  const relay = await startRelay();
+  const relay = await startInProcessRelay();
   try {
     assert.equal((await fetch(`${relay.base}/`)).status, 404);
   } finally {

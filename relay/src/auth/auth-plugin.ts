@@ -2,6 +2,7 @@ import type { FastifyPluginCallback, FastifyRequest, RouteOptions } from 'fastif
 import fp from 'fastify-plugin';
 import type { KeyedRateLimit } from '../http/admission.js';
 import { forbidden, tooMany, unauthorized } from '../http/errors.js';
+import { hookList } from '../http/route-hooks.js';
 import type { Metrics } from '../ops/metrics.js';
 import { errorReplies } from '../routes/replies.js';
 import type { Session } from './tokens.js';
@@ -63,7 +64,7 @@ const plugin: FastifyPluginCallback<AuthOptions> = (app, options, done) => {
       if (role && session.role !== role) throw forbidden('wrong-role', `this route is for ${role}s`);
       request.session = session;
     };
-    route.onRequest = [authenticate, ...hooks(route.onRequest)];
+    route.onRequest = [authenticate, ...hookList(route.onRequest)];
     if (auth === 'self') {
       // After validation, so a malformed id in the URL is a 400 like on every other route.
       const self = async (request: FastifyRequest) => {
@@ -71,7 +72,7 @@ const plugin: FastifyPluginCallback<AuthOptions> = (app, options, done) => {
         if (request.session?.id !== deviceId)
           throw forbidden('not-this-device', 'a device may only use its own objects');
       };
-      route.preHandler = [...hooks(route.preHandler), self];
+      route.preHandler = [...hookList(route.preHandler), self];
     }
     const statuses = role ? ([401, 403, 429] as const) : ([401, 429] as const);
     route.schema = {
@@ -81,10 +82,5 @@ const plugin: FastifyPluginCallback<AuthOptions> = (app, options, done) => {
   });
   done();
 };
-
-function hooks<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
 
 export const authPlugin = fp(plugin, { name: 'sealcam-auth', fastify: '5.x' });

@@ -135,12 +135,13 @@ export class BusBridge {
     try {
       if (kind === BusKind.Wire) {
         const wire = decodeLiveMessage(payload);
-        const streamKey = streamKeyOf(toBase32(wire.deviceId), wire.streamId);
+        const streamKey = streamKeyOf(parseDeviceId(toBase32(wire.deviceId)), wire.streamId);
         if (wire.type === WireType.LiveManifest) this.deps.sink.deliverManifest(streamKey, payload);
         else this.deps.sink.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
       } else if (kind === BusKind.EventNotice) {
-        const { op, ...notice } = decodeRelayToViewer(payload) as { op: string } & EventNotice;
-        if (op !== 'event') throw new Error('not an event notice');
+        const message = decodeRelayToViewer(payload);
+        if (message.op !== 'event') throw new Error('not an event notice');
+        const { op: _event, ...notice } = message;
         this.deps.deliverEvent(notice);
       } else if (kind === BusKind.AccessChanged) {
         this.deps.accessChanged(parseDeviceId(Buffer.from(payload).toString('utf8')));

@@ -5,7 +5,6 @@ import {
   frameKeyframeAt,
   fromBase32,
   type IdentityCard,
-  parseStreamId,
   type RelayToDevice,
   verifyManifest,
   WireType,
@@ -150,7 +149,7 @@ export class DeviceIntake {
     } catch {
       return this.refuse(device, 'bad-message');
     }
-    const stream = device.streams.remember(parseStreamId(message.streamId));
+    const stream = device.streams.remember(message.streamId);
     if (!stream) return this.refuse(device, 'too-many-streams');
     if (message.type === WireType.LiveManifest) return this.onManifest(device, stream, message.payload, data);
     this.onFrame(device, stream, data, data.length - message.payload.length);

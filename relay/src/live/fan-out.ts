@@ -1,4 +1,4 @@
-import type { DeviceId, EventNotice } from '@sealcam/protocol/relay-safe';
+import { type DeviceId, type EventNotice, parseDeviceId, type StreamId } from '@sealcam/protocol/relay-safe';
 import type { ViewerConnection } from './viewer-connection.js';
 
 /** Where live messages of a stream go: this process's viewers (and, under test, a fault wrapper). */
@@ -8,9 +8,10 @@ export interface FrameSink {
 }
 
 /** A stream's key in the fan-out: `<deviceId>/<streamId>`. */
-export const streamKeyOf = (deviceId: string, streamId: string) => `${deviceId}/${streamId}`;
-export const deviceOfStreamKey = (streamKey: string) =>
-  streamKey.slice(0, streamKey.indexOf('/')) as DeviceId;
+export const streamKeyOf = (deviceId: DeviceId, streamId: StreamId) => `${deviceId}/${streamId}`;
+/** The device of a stream key (not on the per-frame path: used when a viewer leaves a stream). */
+export const deviceOfStreamKey = (streamKey: string): DeviceId =>
+  parseDeviceId(streamKey.slice(0, streamKey.indexOf('/')));
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);

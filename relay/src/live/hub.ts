@@ -38,6 +38,8 @@ export interface HubDependencies {
  */
 export class LiveHub implements Notifier {
   private readonly fanOut = new FanOut();
+  /** Where device intake and the bus bridge hand live messages: the fan-out, or the fault seam around it. */
+  readonly frameSink: FrameSink;
   private readonly bus: BusBridge;
   private readonly devices: DeviceIntake;
   private readonly viewers: ViewerControl;
@@ -52,6 +54,7 @@ export class LiveHub implements Notifier {
       deps.faultRate > 0
         ? misroutingSink(this.fanOut, deps.faultRate, deps.random, deps.metrics)
         : this.fanOut;
+    this.frameSink = sink;
     this.bus = new BusBridge({
       bus: deps.bus,
       metrics: deps.metrics,

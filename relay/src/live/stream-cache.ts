@@ -1,4 +1,5 @@
-import { ID_BYTES, type StreamId } from '@sealcam/protocol/relay-safe';
+import { type DeviceId, ID_BYTES, type StreamId } from '@sealcam/protocol/relay-safe';
+import { streamKeyOf } from './fan-out.js';
 
 /** Offset of the stream id length in a live message: type (1) + device id (16). */
 export const STREAM_LENGTH_OFFSET = 1 + ID_BYTES;
@@ -20,7 +21,7 @@ export class StreamCache {
   private readonly known: KnownStream[] = [];
 
   constructor(
-    private readonly deviceId: string,
+    private readonly deviceId: DeviceId,
     private readonly limit = 64,
   ) {}
 
@@ -48,7 +49,7 @@ export class StreamCache {
     const stream: KnownStream = {
       bytes: Buffer.from(streamId, 'utf8'),
       streamId,
-      streamKey: `${this.deviceId}/${streamId}`,
+      streamKey: streamKeyOf(this.deviceId, streamId),
       manifest: false,
     };
     this.known.push(stream);

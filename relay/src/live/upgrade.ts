@@ -1,15 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RelayReason } from '@sealcam/protocol/relay-safe';
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+  type RelayReason,
+} from '@sealcam/protocol/relay-safe';
 import type { WebSocketServer } from 'ws';
 import type { RelayContext } from '../context.js';
 import { closeWith } from './close.js';
 import type { LiveHub } from './hub.js';
 
-export const LIVE_PATH = '/v1/live';
-export const SUBPROTOCOL = 'sealcam.v1';
-
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
   503: 'Service Unavailable',
@@ -21,6 +24,7 @@ function reject(
   text: string,
   reason: RelayReason,
   retryAfter?: number,
+  extraHeaders: readonly string[] = [],
 ): void {
   const body = JSON.stringify({ error: reason, message: text });
   const headers = [
@@ -30,6 +34,7 @@ function reject(
     'Connection: close',
   ];
   if (retryAfter !== undefined) headers.push(`Retry-After: ${retryAfter}`);
+  headers.push(...extraHeaders);
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -48,18 +53,19 @@ export function handleUpgrades(
   return async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => {});
     const path = (request.url ?? '').split('?')[0];
-    if (path !== LIVE_PATH) return reject(socket, 404, 'no WebSocket here', 'not-found');
+    if (request.method !== 'GET' || path !== LIVE_PATH)
+      return reject(socket, 404, 'no WebSocket here', 'not-found');
     const retry = context.config.retryAfterSeconds;
     if (isDraining()) return reject(socket, 503, 'relay shutting down', 'draining', retry);
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
-    const bearer = offered.find((item) => item.startsWith('bearer.'));
+    const bearer = offered.find((item) => item.startsWith(BEARER_SUBPROTOCOL_PREFIX));
     const session = context.verifySession(
-      offered.includes(SUBPROTOCOL) ? bearer?.slice('bearer.'.length) : undefined,
+      offered.includes(LIVE_SUBPROTOCOL) ? bearer?.slice(BEARER_SUBPROTOCOL_PREFIX.length) : undefined,
     );
     if (typeof session === 'string') {
       const text =
         session === 'missing-token'
-          ? `offer subprotocols "${SUBPROTOCOL}" and "bearer.<token>"`
+          ? `offer subprotocols "${LIVE_SUBPROTOCOL}" and "${BEARER_SUBPROTOCOL_PREFIX}<token>"`
           : 'session token refused; authenticate again';
       return reject(socket, 401, text, session);
     }
@@ -86,4 +92,15 @@ export function handleUpgrades(
       hub.accept(ws, session, socket).catch(() => closeWith(ws, 'internal'));
     });
   };
+}
+
+/**
+ * A handshake that ws refuses (a bad Upgrade, Sec-WebSocket-Key, -Version, -Protocol or -Extensions
+ * header) is answered like every other refusal: 400 with a JSON error body, not ws's own text reply.
+ * Non-GET requests never reach ws (handleUpgrades answers 404), so every refusal here is a 400.
+ */
+export function answerBadHandshakes(server: WebSocketServer): void {
+  server.on('wsClientError', (error: Error, socket: Duplex) => {
+    reject(socket, 400, error.message, 'invalid-request', undefined, ['Sec-WebSocket-Version: 13']);
+  });
 }

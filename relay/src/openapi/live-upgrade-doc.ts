@@ -1,8 +1,13 @@
-import { LIVE_PATH, SUBPROTOCOL } from '../live/upgrade.js';
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  CONTROL_MESSAGE_BYTES,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+} from '@sealcam/protocol/relay-safe';
 import { errorReply, retryAfterHeader } from '../routes/replies.js';
 
 /** An error reply of the upgrade (written by live/upgrade.ts, not by a fastify route) in OpenAPI form. */
-function upgradeError(status: 401 | 503) {
+function upgradeError(status: 400 | 401 | 503) {
   const { description } = errorReply(status);
   return {
     description,
@@ -20,6 +25,8 @@ function upgradeError(status: 401 | 503) {
   };
 }
 
+const BEARER = `${BEARER_SUBPROTOCOL_PREFIX}<token>`;
+
 /**
  * The live WebSocket is not a fastify route (the HTTP server's upgrade event takes it), so its
  * handshake is documented here by hand, next to nothing else.
@@ -29,19 +36,24 @@ export function liveUpgradePath() {
     [LIVE_PATH]: {
       get: {
         summary: 'Open the live WebSocket (devices publish, viewers subscribe)',
-        description: `A WebSocket upgrade offering the subprotocols \`${SUBPROTOCOL}\` and \`bearer.<token>\` (the session token: tokens never sit in URLs). The relay answers with \`${SUBPROTOCOL}\`. A device sends binary live messages (PROTOCOL.md); a viewer sends JSON control messages of at most 4 KiB and receives live messages and control messages; close codes and reasons are in PROTOCOL.md §16 and docs/RELAY-API.md. A viewer WebSocket message is limited to 4096 bytes, a device's to maxFrameBytes + 1024.`,
+        description: `A WebSocket upgrade offering the subprotocols \`${LIVE_SUBPROTOCOL}\` and \`${BEARER}\` (the session token: tokens never sit in URLs). The relay answers with \`${LIVE_SUBPROTOCOL}\`. A device sends binary live messages (PROTOCOL.md); a viewer sends JSON control messages and receives live messages and control messages; close codes and reasons are in PROTOCOL.md §16 and docs/RELAY-API.md. A viewer WebSocket message is limited to ${CONTROL_MESSAGE_BYTES} bytes, a device's to maxFrameBytes + 1024. The token is checked first (401), then capacity (503), then the WebSocket handshake headers (400).`,
         parameters: [
           { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } },
           {
             name: 'Sec-WebSocket-Protocol',
             in: 'header',
             required: true,
-            description: `\`${SUBPROTOCOL}, bearer.<token>\``,
+            description: `\`${LIVE_SUBPROTOCOL}, ${BEARER}\``,
             schema: { type: 'string' },
           },
         ],
         responses: {
-          101: { description: `Switched to the WebSocket protocol \`${SUBPROTOCOL}\`` },
+          101: { description: `Switched to the WebSocket protocol \`${LIVE_SUBPROTOCOL}\`` },
+          400: {
+            ...upgradeError(400),
+            description:
+              'Not a valid WebSocket handshake: a bad Upgrade, Sec-WebSocket-Key, Sec-WebSocket-Version, Sec-WebSocket-Protocol or Sec-WebSocket-Extensions header (reason invalid-request)',
+          },
           401: upgradeError(401),
           503: upgradeError(503),
         },

@@ -1,4 +1,5 @@
 import fastifySwagger, { type SwaggerOptions } from '@fastify/swagger';
+import { BEARER_SUBPROTOCOL_PREFIX, LIVE_PATH, LIVE_SUBPROTOCOL } from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import type { RouteAuth } from '../auth/auth-plugin.js';
 import { liveUpgradePath } from './live-upgrade-doc.js';
@@ -16,7 +17,7 @@ ids and sizes only. Errors are \`{ "error": <reason>, "message": <text> }\`, wit
 PROTOCOL.md §16 (the \`error\` enums below list the reasons each status can carry); 429 and 503 carry
 Retry-After. A path that is no route answers 404 \`not-found\`. Authentication: POST /v1/auth/challenge,
 sign it into an auth proof, POST /v1/auth/token, then send \`Authorization: Bearer <token>\` (HTTP) or the
-WebSocket subprotocols \`sealcam.v1\` and \`bearer.<token>\` (GET /v1/live). See docs/RELAY-API.md.`;
+WebSocket subprotocols \`${LIVE_SUBPROTOCOL}\` and \`${BEARER_SUBPROTOCOL_PREFIX}<token>\` (GET ${LIVE_PATH}). See docs/RELAY-API.md.`;
 
 /** Binary uploads are validated as any bytes; the document shows them as binary strings. */
 function documentedBody(body: unknown): unknown {

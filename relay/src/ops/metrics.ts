@@ -96,6 +96,12 @@ export function createMetrics() {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    undeclaredStatuses: new Counter({
+      name: 'sealcam_relay_undeclared_status_total',
+      help: 'HTTP replies whose status their route does not declare (a gap in the OpenAPI document)',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
     faultMisroutes: new Counter({
       name: 'sealcam_relay_fault_misroutes_total',
       help: 'TEST ONLY: results deliberately misrouted by the fault seam',

@@ -36,7 +36,13 @@ const tokenReply = objectReply('A session token for the proven identity', {
 export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   app.post(
     '/v1/auth/challenge',
-    { schema: { summary: 'Get an auth challenge', response: replies({ 200: challengeReply }, [429]) } },
+    {
+      schema: {
+        summary: 'Get an auth challenge',
+        // The route takes no body, but fastify reads one if sent: wrong media type, oversized.
+        response: replies({ 200: challengeReply }, [413, 415, 429]),
+      },
+    },
     async (request) => {
       const perSource = await context.sourceLimit.take(request.ip);
       if (perSource !== null) {

@@ -255,7 +255,11 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       schema: {
         summary: 'Delete an event and its items (the device, or its owner)',
         params: eventParams,
-        response: replies({ 200: statusReply('The event is deleted', ['deleted']) }, [401, 403, 404]),
+        // fastify reads a body sent with DELETE: a wrong media type or an oversized one is refused.
+        response: replies(
+          { 200: statusReply('The event is deleted', ['deleted']) },
+          [401, 403, 404, 413, 415],
+        ),
       },
     },
     async (request) => {

@@ -1,4 +1,4 @@
-import { RELAY_REASON_LIST, RELAY_REASONS, type RelayReason } from '@sealcam/protocol/relay-safe';
+import { RELAY_REASON_LIST, type RelayReason, reasonSpec } from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -22,9 +22,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 /** Reasons that travel with an HTTP status, from the registry. */
 export function reasonsFor(status: number): RelayReason[] {
-  return RELAY_REASON_LIST.filter((reason) =>
-    ((RELAY_REASONS[reason] as { http?: readonly number[] }).http ?? []).includes(status),
-  );
+  return RELAY_REASON_LIST.filter((reason) => (reasonSpec(reason).http ?? []).includes(status));
 }
 
 export const retryAfterHeader = {

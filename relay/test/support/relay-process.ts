@@ -8,11 +8,13 @@ export interface RunningRelay {
   readonly wsBase: string;
   /** Every log line the relay wrote (for the marker scan). */
   readonly logs: string[];
+  /** Replies whose status their route does not declare, as "METHOD /route STATUS" (should be none). */
+  undeclaredReplies(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
 /** An in-process relay on a free loopback port, logging into memory. */
-export async function startRelay(
+export async function startInProcessRelay(
   overrides: Partial<RelayConfig> = {},
   random?: () => number,
 ): Promise<RunningRelay> {
@@ -31,6 +33,12 @@ export async function startRelay(
     base: `http://127.0.0.1:${port}`,
     wsBase: `ws://127.0.0.1:${port}`,
     logs,
+    async undeclaredReplies() {
+      const { values } = await relay.context.metrics.undeclaredStatuses.get();
+      return values
+        .filter((sample) => sample.value > 0)
+        .map(({ labels }) => `${labels.method} ${labels.route} ${labels.status}`);
+    },
     stop: () => relay.close(),
   };
 }

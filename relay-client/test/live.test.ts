@@ -4,18 +4,12 @@ import {
   createIdentity,
   decodeRelayToViewer,
   encodeControl,
+  LIVE_SUBPROTOCOL,
   RelayClose,
   Role,
   ready,
 } from '@sealcam/protocol';
-import {
-  LIVE_SUBPROTOCOL,
-  type LiveSocket,
-  liveClosed,
-  openLiveSocket,
-  RelayError,
-  RelaySession,
-} from '@sealcam/relay-client';
+import { type LiveSocket, liveClosed, openLiveSocket, RelayError, RelaySession } from '@sealcam/relay-client';
 import { type TestRelay as RelayUnderTest, startRelay } from '@sealcam/testkit/relay';
 import WebSocket from 'ws';
 

@@ -1,10 +1,15 @@
 import {
   createAuthProof,
+  type DeviceId,
   formatId,
   fromBase64Url,
   type Identity,
+  parseDeviceId,
   parseErrorBody,
+  parseViewerId,
+  Role,
   toBase64Url,
+  type ViewerId,
 } from '@sealcam/protocol';
 import { readCapped } from './read-body.js';
 import { RelayError } from './relay-error.js';
@@ -47,8 +52,8 @@ const decoder = new TextDecoder();
 export class RelaySession {
   private token: Token | null = null;
   private pending: Promise<string> | null = null;
-  /** The identity's formatted id (a device id or a viewer id). */
-  readonly id: string;
+  /** The identity's id: a device id for a device's session, a viewer id for a viewer's. */
+  readonly id: DeviceId | ViewerId;
   /** How many times this session authenticated (challenge → proof → token). */
   authentications = 0;
   private readonly timeoutMs: number;
@@ -61,7 +66,8 @@ export class RelaySession {
     private readonly identity: Identity,
     options: RelaySessionOptions = {},
   ) {
-    this.id = formatId(identity.card.id);
+    const id = formatId(identity.card.id);
+    this.id = identity.card.role === Role.Device ? parseDeviceId(id) : parseViewerId(id);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;

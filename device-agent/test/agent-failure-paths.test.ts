@@ -9,6 +9,7 @@ import {
   createRevocation,
   formatId,
   type Identity,
+  parseStreamId,
   Role,
   ready,
   toBase64Url,
@@ -74,7 +75,7 @@ test('a relay (or proxy) refusing uploads with 413 never costs an event: all are
   for (let i = 0; i < 3; i++)
     await outbox.put({
       eventId: new Uint8Array(16).fill(i + 1),
-      streamId: 'cam',
+      streamId: parseStreamId('cam'),
       createdAt: 1000 + i,
       thumbnail: new Uint8Array(100),
       chunks: [new Uint8Array(200)],

@@ -22,7 +22,7 @@ test('init, pair, run: the paired viewer opens live frames and motion events; st
   const dir = agentDir(relay.base);
   const init = dir.cli(['init']);
   assert.equal(init.status, 0, init.stderr);
-  assert.match(init.stdout, new RegExp(String.raw`device id: +${ID_TEXT_SOURCE}`));
+  assert.match(init.stdout, new RegExp(`device id: +${ID_TEXT_SOURCE}`));
   assert.equal(statSync(join(dir.stateDir, 'identity.key')).mode & 0o777, 0o600);
   assert.equal(statSync(dir.stateDir).mode & 0o777, 0o700);
 

@@ -97,7 +97,7 @@ test('a relay (or proxy) refusing uploads with 413 never costs an event: all are
     await until(() => outbox.depth === 0, 60_000, 'every event delivered after the refusals stop');
     assert.equal(uploader.uploaded, 3);
     const envelopes = relay.requests.filter((r) =>
-      new RegExp(String.raw`^PUT /v1/devices/${ID_TEXT_SOURCE}/events/${ID_TEXT_SOURCE}$`).test(r),
+      new RegExp(`^PUT /v1/devices/${ID_TEXT_SOURCE}/events/${ID_TEXT_SOURCE}$`).test(r),
     );
     assert.ok(envelopes.length >= 3);
   } finally {

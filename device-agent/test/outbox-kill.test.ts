@@ -51,7 +51,7 @@ function parseLine(line: string): Fact | 'ready' | 'done' {
   if (line === 'ready' || line === 'done') return line;
   const put = new RegExp(String.raw`^put (\d+) (${ID_TEXT_SOURCE})$`).exec(line);
   if (put) return { kind: 'put', index: Number(put[1]), id: put[2]! };
-  const gone = new RegExp(String.raw`^(removed|evicted) (${ID_TEXT_SOURCE})$`).exec(line);
+  const gone = new RegExp(`^(removed|evicted) (${ID_TEXT_SOURCE})$`).exec(line);
   if (gone) return { kind: gone[1] as 'removed' | 'evicted', id: gone[2]! };
   throw new Error(`unexpected child output line: ${JSON.stringify(line)}`);
 }

@@ -163,7 +163,7 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   page.on('response', (response) => {
     if (
       response.status() !== 200 ||
-      !new RegExp(String.raw`/v1/devices/${ID_TEXT_SOURCE}/events/.`).test(response.url())
+      !new RegExp(`/v1/devices/${ID_TEXT_SOURCE}/events/.`).test(response.url())
     )
       return;
     reading.push(

@@ -78,11 +78,11 @@ test('a new viewer: state file 0600 (from --state or SEALCAM_VIEWER_STATE), no c
 
   const verify = cli(['--state', path, 'verify']);
   assert.equal(verify.status, 0, verify.stderr);
-  const id = new RegExp(String.raw`id: +(${ID_TEXT_SOURCE})`).exec(verify.stdout)?.[1];
+  const id = new RegExp(`id: +(${ID_TEXT_SOURCE})`).exec(verify.stdout)?.[1];
   assert.ok(id, verify.stdout);
   assert.match(
     verify.stdout,
-    new RegExp(String.raw`fingerprint: +(${ID_CHARACTER_CLASS}{4} ){6}${ID_CHARACTER_CLASS}{2}`),
+    new RegExp(`fingerprint: +(${ID_CHARACTER_CLASS}{4} ){6}${ID_CHARACTER_CLASS}{2}`),
   );
 
   const share = cli(['--state', path, 'share-code']);

@@ -69,7 +69,7 @@ before(async () => {
     const paired = await cli(paired_state, ['pair', code]);
     assert.equal(paired.status, 0, paired.stderr);
     assert.equal(await done, 0);
-    const deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
+    const deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
     await agent.run();
     const state = JSON.parse(readFileSync(paired_state, 'utf8')) as {
       identity: string;

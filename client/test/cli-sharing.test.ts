@@ -58,9 +58,8 @@ before(async () => {
   const paired = await cli(owner, ['pair', link, '--name', 'owner']);
   assert.equal(paired.status, 0, paired.stderr);
   assert.equal(await done, 0);
-  deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
-  ownerId =
-    new RegExp(String.raw`id: +(${ID_TEXT_SOURCE})`).exec((await cli(owner, ['verify'])).stdout)?.[1] ?? '';
+  deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
+  ownerId = new RegExp(`id: +(${ID_TEXT_SOURCE})`).exec((await cli(owner, ['verify'])).stdout)?.[1] ?? '';
   await agent.run();
 });
 after(async () => {
@@ -96,7 +95,7 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   assert.equal(code.status, 0, code.stderr);
   const shareCode = code.stdout.trim();
   assert.match(shareCode, /^SCV1-[A-Z2-7]+$/);
-  friendId = new RegExp(String.raw`viewer id: (${ID_TEXT_SOURCE})`).exec(code.stderr)?.[1] ?? '';
+  friendId = new RegExp(`viewer id: (${ID_TEXT_SOURCE})`).exec(code.stderr)?.[1] ?? '';
   assert.ok(friendId);
 
   const own = await cli(owner, ['share', deviceId, (await cli(owner, ['share-code'])).stdout.trim()]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { formatId, parsePairing } from '@sealcam/protocol';
+import { formatId, ID_TEXT_SOURCE, parsePairing } from '@sealcam/protocol';
 import { createAgent } from '@sealcam/testkit/agent';
 import { CAMERA_COLOURS, colouredCamera, type Rgb, whoseColour } from '@sealcam/testkit/coloured-camera';
 import { until } from '@sealcam/testkit/poll';
@@ -161,7 +161,11 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   const servedBy = new Map<string, number>();
   const reading: Promise<void>[] = [];
   page.on('response', (response) => {
-    if (response.status() !== 200 || !/\/v1\/devices\/[a-z2-7]{26}\/events\/./.test(response.url())) return;
+    if (
+      response.status() !== 200 ||
+      !new RegExp(`/v1/devices/${ID_TEXT_SOURCE}/events/.`).test(response.url())
+    )
+      return;
     reading.push(
       response.body().then(
         (body) => {

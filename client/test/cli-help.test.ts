@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ID_CHARACTER_CLASS, ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { assertNoPrivateKey } from './support/private-key.js';
 import { VIEWER_CLI as CLI } from './support/viewer-cli.js';
 
@@ -77,9 +78,12 @@ test('a new viewer: state file 0600 (from --state or SEALCAM_VIEWER_STATE), no c
 
   const verify = cli(['--state', path, 'verify']);
   assert.equal(verify.status, 0, verify.stderr);
-  const id = /id: +([a-z2-7]{26})/.exec(verify.stdout)?.[1];
+  const id = new RegExp(`id: +(${ID_TEXT_SOURCE})`).exec(verify.stdout)?.[1];
   assert.ok(id, verify.stdout);
-  assert.match(verify.stdout, /fingerprint: +([a-z2-7]{4} ){6}[a-z2-7]{2}/);
+  assert.match(
+    verify.stdout,
+    new RegExp(`fingerprint: +(${ID_CHARACTER_CLASS}{4} ){6}${ID_CHARACTER_CLASS}{2}`),
+  );
 
   const share = cli(['--state', path, 'share-code']);
   assert.equal(share.status, 0, share.stderr);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fromBase64Url, importIdentity, parseCard, ready } from '@sealcam/protocol';
+import { fromBase64Url, ID_TEXT_SOURCE, importIdentity, parseCard, ready } from '@sealcam/protocol';
 import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
 import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
 import { until } from '@sealcam/testkit/poll';
@@ -69,7 +69,7 @@ before(async () => {
     const paired = await cli(paired_state, ['pair', code]);
     assert.equal(paired.status, 0, paired.stderr);
     assert.equal(await done, 0);
-    const deviceId = /camera id: +([a-z2-7]{26})/.exec(paired.stdout)?.[1] ?? '';
+    const deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
     await agent.run();
     const state = JSON.parse(readFileSync(paired_state, 'utf8')) as {
       identity: string;

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import {
   formatId,
   fromBase64Url,
+  ID_TEXT_SOURCE,
   importIdentity,
   parseCard,
   ready,
@@ -57,8 +58,8 @@ before(async () => {
   const paired = await cli(owner, ['pair', link, '--name', 'owner']);
   assert.equal(paired.status, 0, paired.stderr);
   assert.equal(await done, 0);
-  deviceId = /camera id: +([a-z2-7]{26})/.exec(paired.stdout)?.[1] ?? '';
-  ownerId = /id: +([a-z2-7]{26})/.exec((await cli(owner, ['verify'])).stdout)?.[1] ?? '';
+  deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
+  ownerId = new RegExp(`id: +(${ID_TEXT_SOURCE})`).exec((await cli(owner, ['verify'])).stdout)?.[1] ?? '';
   await agent.run();
 });
 after(async () => {
@@ -75,7 +76,9 @@ function deviceSideViewers(): Map<string, string> {
   });
   assert.equal(run.status, 0, run.stderr);
   const viewers = new Map<string, string>();
-  for (const match of run.stdout.matchAll(/^([a-z2-7]{26}) .*\n {2}safety number: ([0-9 ]+)$/gm))
+  for (const match of run.stdout.matchAll(
+    new RegExp(String.raw`^(${ID_TEXT_SOURCE}) .*\n {2}safety number: ([0-9 ]+)$`, 'gm'),
+  ))
     viewers.set(match[1]!, match[2]!.trim());
   return viewers;
 }
@@ -92,7 +95,7 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   assert.equal(code.status, 0, code.stderr);
   const shareCode = code.stdout.trim();
   assert.match(shareCode, /^SCV1-[A-Z2-7]+$/);
-  friendId = /viewer id: ([a-z2-7]{26})/.exec(code.stderr)?.[1] ?? '';
+  friendId = new RegExp(`viewer id: (${ID_TEXT_SOURCE})`).exec(code.stderr)?.[1] ?? '';
   assert.ok(friendId);
 
   const own = await cli(owner, ['share', deviceId, (await cli(owner, ['share-code'])).stdout.trim()]);

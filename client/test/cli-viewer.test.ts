@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
@@ -56,7 +57,7 @@ test('pair: prints the camera id, owner access and the safety number the device 
   const paired = await cli(state, ['pair', code, '--name', 'cli test', '--camera-name', 'Front door']);
   assert.equal(paired.status, 0, paired.stderr);
   assert.equal(await done, 0);
-  deviceId = /camera id: +([a-z2-7]{26})\n/.exec(paired.stdout)?.[1] ?? '';
+  deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})\n`).exec(paired.stdout)?.[1] ?? '';
   assert.ok(deviceId, paired.stdout);
   assert.match(paired.stdout, /paired with camera "Front door"/);
   assert.match(paired.stdout, /access: +owner\n/);
@@ -96,7 +97,10 @@ test('cameras and verify: the paired camera, its relay, the safety number groupe
   // By name, the same camera; the safety number in three lines of four groups.
   const verify = await cli(state, ['verify', 'front door']);
   assert.equal(verify.status, 0, verify.stderr);
-  assert.match(verify.stdout, /this viewer\n {2}id: +[a-z2-7]{26}\n {2}fingerprint: /);
+  assert.match(
+    verify.stdout,
+    new RegExp(String.raw`this viewer\n {2}id: +${ID_TEXT_SOURCE}\n {2}fingerprint: `),
+  );
   assert.match(verify.stdout, new RegExp(`camera "Front door" \\(owner\\)\\n {2}id: +${deviceId}`));
   const lines = /safety number: (.*)\n +(.*)\n +(.*)\n/.exec(verify.stdout);
   assert.ok(lines, verify.stdout);

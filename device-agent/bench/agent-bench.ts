@@ -9,7 +9,7 @@
  */
 import { cpus } from 'node:os';
 import { cpuUsage } from 'node:process';
-import { createIdentity, type IdentityCard, Role, ready } from '@sealcam/protocol';
+import { createIdentity, type IdentityCard, parseStreamId, Role, ready } from '@sealcam/protocol';
 import sodium from 'libsodium-wrappers';
 import type { CameraFrame } from '../src/camera/frame.js';
 import { SyntheticCamera } from '../src/camera/synthetic.js';
@@ -46,7 +46,7 @@ interface PhaseResult {
 async function phase(sealed: boolean, seconds: number): Promise<PhaseResult> {
   const sealer = new LiveStreamSealer({
     device,
-    streamId: 'bench',
+    streamId: parseStreamId('bench'),
     previousManifest: null,
     rotateEveryMs: 600_000,
     keyframeEveryMs: 2000,

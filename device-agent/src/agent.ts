@@ -1,8 +1,11 @@
 import {
   currentRecipients,
+  type DeviceId,
   formatId,
   type Identity,
   type IdentityCard,
+  parseDeviceId,
+  parseStreamId,
   type RelayToDevice,
   ready,
 } from '@sealcam/protocol';
@@ -112,8 +115,8 @@ export class Agent {
     }
   }
 
-  get deviceId(): string {
-    return formatId(this.identity.card.id);
+  get deviceId(): DeviceId {
+    return parseDeviceId(formatId(this.identity.card.id));
   }
 
   private async begin(): Promise<void> {
@@ -126,7 +129,7 @@ export class Agent {
         source: createCameraSource(sourceConfig),
         sealer: new LiveStreamSealer({
           device: this.identity,
-          streamId: config.id,
+          streamId: parseStreamId(config.id),
           previousManifest: manifests.get(config.id) ?? null,
           rotateEveryMs: this.config.rotateKeysSeconds * 1000,
           keyframeEveryMs: this.config.keyframeIntervalSeconds * 1000,

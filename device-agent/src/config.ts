@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { STREAM_ID_TEXT_PATTERN } from '@sealcam/protocol';
 import { Ajv } from 'ajv';
 import type { CameraSourceConfig } from './camera/create-source.js';
 import { AgentError } from './errors.js';
@@ -50,7 +51,7 @@ export const ENVIRONMENT = {
   SEALCAM_AGENT_LOG_LEVEL: 'pino log level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 
-const streamId = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' };
+const streamId = { type: 'string', pattern: STREAM_ID_TEXT_PATTERN };
 const seconds = (max: number) => ({ type: 'number', minimum: 0, maximum: max });
 const motionSchema = {
   type: 'object',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ready } from '@sealcam/protocol';
+import { ID_TEXT_SOURCE, ready } from '@sealcam/protocol';
 import { agentDir, agentStatus, pairViewer, startCli } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
@@ -20,7 +20,11 @@ after(async () => {
 /** Event ids the agent reported as sealed and durably queued (logged after the outbox put resolved). */
 function queuedIds(output: string): Set<string> {
   return new Set(
-    [...output.matchAll(/"event":"([a-z2-7]{26})"[^\n]*motion event sealed and queued/g)].map((m) => m[1]!),
+    [
+      ...output.matchAll(
+        new RegExp(String.raw`"event":"(${ID_TEXT_SOURCE})"[^\n]*motion event sealed and queued`, 'g'),
+      ),
+    ].map((m) => m[1]!),
   );
 }
 
@@ -72,7 +76,7 @@ test('kill -9 at random moments while recording and uploading, then restart: eve
   assert.equal(new Set(ids).size, ids.length, 'no event is listed twice');
   // Stopping flushes a running event into the outbox: it waits there for the next start.
   const waiting = readdirSync(join(dir.stateDir, 'outbox'))
-    .map((name) => /^\d+-([a-z2-7]{26})\.evt$/.exec(name)?.[1])
+    .map((name) => new RegExp(String.raw`^\d+-(${ID_TEXT_SOURCE})\.evt$`).exec(name)?.[1])
     .filter((id): id is string => id !== undefined);
   assert.ok(waiting.length <= 1, `left in the outbox after the final stop: ${waiting.length}`);
   for (const id of queued) assert.ok(ids.includes(id) || waiting.includes(id), `queued event ${id} arrived`);

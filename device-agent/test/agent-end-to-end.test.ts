@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ready, toBase64Url, toHex } from '@sealcam/protocol';
+import { ID_TEXT_SOURCE, ready, toBase64Url, toHex } from '@sealcam/protocol';
 import { agentDir, agentStatus, pairViewer, startCli } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
@@ -22,7 +22,7 @@ test('init, pair, run: the paired viewer opens live frames and motion events; st
   const dir = agentDir(relay.base);
   const init = dir.cli(['init']);
   assert.equal(init.status, 0, init.stderr);
-  assert.match(init.stdout, /device id: +[a-z2-7]{26}/);
+  assert.match(init.stdout, new RegExp(`device id: +${ID_TEXT_SOURCE}`));
   assert.equal(statSync(join(dir.stateDir, 'identity.key')).mode & 0o777, 0o600);
   assert.equal(statSync(dir.stateDir).mode & 0o777, 0o700);
 

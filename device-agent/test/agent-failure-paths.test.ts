@@ -8,7 +8,9 @@ import {
   createIdentity,
   createRevocation,
   formatId,
+  ID_TEXT_SOURCE,
   type Identity,
+  parseStreamId,
   Role,
   ready,
   toBase64Url,
@@ -74,7 +76,7 @@ test('a relay (or proxy) refusing uploads with 413 never costs an event: all are
   for (let i = 0; i < 3; i++)
     await outbox.put({
       eventId: new Uint8Array(16).fill(i + 1),
-      streamId: 'cam',
+      streamId: parseStreamId('cam'),
       createdAt: 1000 + i,
       thumbnail: new Uint8Array(100),
       chunks: [new Uint8Array(200)],
@@ -95,7 +97,7 @@ test('a relay (or proxy) refusing uploads with 413 never costs an event: all are
     await until(() => outbox.depth === 0, 60_000, 'every event delivered after the refusals stop');
     assert.equal(uploader.uploaded, 3);
     const envelopes = relay.requests.filter((r) =>
-      /^PUT \/v1\/devices\/[a-z2-7]{26}\/events\/[a-z2-7]{26}$/.test(r),
+      new RegExp(`^PUT /v1/devices/${ID_TEXT_SOURCE}/events/${ID_TEXT_SOURCE}$`).test(r),
     );
     assert.ok(envelopes.length >= 3);
   } finally {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parseStreamId, type StreamId } from '@sealcam/protocol';
 import { silentLogger } from '../src/log.js';
 import {
   OutboxClosedError,
@@ -29,11 +30,13 @@ import {
 const MiB = 1024 * 1024;
 const open = (dir: string, maxBytes = 64 * MiB) => Outbox.open(dir, { maxBytes, logger: silentLogger });
 const idOf = (index: number) => formatEventId(eventIdOf(index));
+/** Text that breaks the stream id grammar, past the type on purpose: the outbox must refuse it. */
+const notAStreamId = (text: string) => text as StreamId;
 
 function small(index: number): OutboxEntry {
   return {
     eventId: eventIdOf(index),
-    streamId: 'cam.1_a-B',
+    streamId: parseStreamId('cam.1_a-B'),
     createdAt: 1_700_000_000_000 + index,
     thumbnail: Uint8Array.from([1, 2, 3, index & 0xff]),
     chunks: [Uint8Array.from([4, 5]), new Uint8Array(0), Uint8Array.from([6])],
@@ -108,9 +111,9 @@ describe('event file format', () => {
   test('invalid entries are refused with OutboxInvalidEntryError', () => {
     const bad: OutboxEntry[] = [
       { ...small(8), eventId: new Uint8Array(15) },
-      { ...small(8), streamId: '' },
-      { ...small(8), streamId: 'has space' },
-      { ...small(8), streamId: 'x'.repeat(65) },
+      { ...small(8), streamId: notAStreamId('') },
+      { ...small(8), streamId: notAStreamId('has space') },
+      { ...small(8), streamId: notAStreamId('x'.repeat(65)) },
       { ...small(8), createdAt: -1 },
       { ...small(8), createdAt: 1.5 },
       { ...small(8), createdAt: Number.MAX_SAFE_INTEGER + 1 },
@@ -367,7 +370,10 @@ describe('Outbox', () => {
   test('invalid entries are refused before anything is written; closed outbox refuses calls', () =>
     withTempDir(async (dir) => {
       const outbox = await open(dir);
-      await assert.rejects(outbox.put({ ...makeEntry(1), streamId: 'bad/stream' }), OutboxInvalidEntryError);
+      await assert.rejects(
+        outbox.put({ ...makeEntry(1), streamId: notAStreamId('bad/stream') }),
+        OutboxInvalidEntryError,
+      );
       await assert.rejects(
         outbox.put({ ...makeEntry(1), eventId: new Uint8Array(3) }),
         OutboxInvalidEntryError,

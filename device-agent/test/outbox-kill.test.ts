@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { decodeEventFile, isTempFileName, parseEventFileName } from '../src/outbox/event-file.js';
 import { CORRUPT_DIR, Outbox } from '../src/outbox/outbox.js';
 import {
@@ -48,9 +49,9 @@ interface ChildRun {
 
 function parseLine(line: string): Fact | 'ready' | 'done' {
   if (line === 'ready' || line === 'done') return line;
-  const put = /^put (\d+) ([a-z2-7]{26})$/.exec(line);
+  const put = new RegExp(String.raw`^put (\d+) (${ID_TEXT_SOURCE})$`).exec(line);
   if (put) return { kind: 'put', index: Number(put[1]), id: put[2]! };
-  const gone = /^(removed|evicted) ([a-z2-7]{26})$/.exec(line);
+  const gone = new RegExp(`^(removed|evicted) (${ID_TEXT_SOURCE})$`).exec(line);
   if (gone) return { kind: gone[1] as 'removed' | 'evicted', id: gone[2]! };
   throw new Error(`unexpected child output line: ${JSON.stringify(line)}`);
 }

@@ -14,13 +14,22 @@ export type DeviceId = Branded<string, 'DeviceId'>;
 export type ViewerId = Branded<string, 'ViewerId'>;
 /** An event's id: `formatId` of its 16 random bytes. */
 export type EventId = Branded<string, 'EventId'>;
-/** A stream (camera) of a device: visible routing id, 1..64 characters of [A-Za-z0-9._-]. */
+/** A stream (camera) of a device: visible routing id (STREAM_ID_RULE). */
 export type StreamId = Branded<string, 'StreamId'>;
 
-/** 26 lower-case RFC 4648 base32 characters: 16 bytes, no padding (PROTOCOL.md §1.1, §3.2). */
-export const ID_TEXT_PATTERN = '^[a-z2-7]{26}$';
-/** 1..64 characters of [A-Za-z0-9._-] (PROTOCOL.md §1.1). */
-export const STREAM_ID_TEXT_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
+/** One character of an id: lower-case RFC 4648 base32 (PROTOCOL.md §1.1). */
+export const ID_CHARACTER_CLASS = '[a-z2-7]';
+/**
+ * 26 id characters: 16 bytes, no padding (PROTOCOL.md §1.1, §3.2). Unanchored, for ids inside longer
+ * text (file names, log lines, paths); ID_TEXT_PATTERN is the whole-string form.
+ */
+export const ID_TEXT_SOURCE = `${ID_CHARACTER_CLASS}{26}`;
+export const ID_TEXT_PATTERN = `^${ID_TEXT_SOURCE}$`;
+/** The stream id grammar in words, for error messages. */
+export const STREAM_ID_RULE = '1..64 characters of [A-Za-z0-9._-]';
+/** STREAM_ID_RULE as a regular expression (PROTOCOL.md §1.1), unanchored. */
+export const STREAM_ID_TEXT_SOURCE = '[A-Za-z0-9._-]{1,64}';
+export const STREAM_ID_TEXT_PATTERN = `^${STREAM_ID_TEXT_SOURCE}$`;
 
 const ID_TEXT = new RegExp(ID_TEXT_PATTERN);
 const STREAM_ID_TEXT = new RegExp(STREAM_ID_TEXT_PATTERN);

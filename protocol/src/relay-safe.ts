@@ -20,7 +20,9 @@ export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, par
 export {
   type DeviceId,
   type EventId,
+  ID_CHARACTER_CLASS,
   ID_TEXT_PATTERN,
+  ID_TEXT_SOURCE,
   isDeviceId,
   isEventId,
   isStreamId,
@@ -29,7 +31,9 @@ export {
   parseEventId,
   parseStreamId,
   parseViewerId,
+  STREAM_ID_RULE,
   STREAM_ID_TEXT_PATTERN,
+  STREAM_ID_TEXT_SOURCE,
   type StreamId,
   type ViewerId,
 } from './ids.js';

@@ -1,11 +1,11 @@
 import { fromUtf8, utf8 } from './bytes.js';
 import { fail } from './errors.js';
-import { isStreamId, type StreamId } from './ids.js';
+import { isStreamId, STREAM_ID_RULE, type StreamId } from './ids.js';
 
-/** Stream ids are visible routing ids: 1..64 bytes of [A-Za-z0-9._-] (grammar in ids.ts). */
+/** Stream ids are visible routing ids (grammar in ids.ts); each character is one byte. */
 export function encodeStreamId(streamId: string): Uint8Array {
   if (!isStreamId(streamId)) {
-    fail('MALFORMED', 'stream id must be 1..64 characters of [A-Za-z0-9._-]');
+    fail('MALFORMED', `stream id must be ${STREAM_ID_RULE}`);
   }
   return utf8(streamId);
 }

@@ -7,8 +7,6 @@
  * @module
  */
 export {
-  LIVE_PATH,
-  LIVE_SUBPROTOCOL,
   type LiveSocket,
   type LiveSocketFactory,
   liveClosed,

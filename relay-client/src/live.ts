@@ -1,10 +1,7 @@
+import { BEARER_SUBPROTOCOL_PREFIX, LIVE_PATH, LIVE_SUBPROTOCOL } from '@sealcam/protocol/relay-safe';
 import { RelayError } from './relay-error.js';
 import type { RelaySession } from './relay-session.js';
 import { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';
-
-/** The subprotocol every live connection offers, next to `bearer.<token>`. */
-export const LIVE_SUBPROTOCOL = 'sealcam.v1';
-export const LIVE_PATH = '/v1/live';
 
 /** The part of the WebSocket API the clients use: the browser's, or `ws` in Node. */
 export interface LiveSocket {
@@ -28,7 +25,7 @@ export function liveUrl(relayUrl: string): string {
 
 /** The subprotocols of a live connection: `sealcam.v1` and the session token (tokens never sit in URLs). */
 export async function liveProtocols(session: RelaySession): Promise<string[]> {
-  return [LIVE_SUBPROTOCOL, `bearer.${await session.bearer()}`];
+  return [LIVE_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${await session.bearer()}`];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { RELAY_REASON_LIST, RELAY_REASONS, RelayClose, type RelayReason } from '@sealcam/protocol/relay-safe';
+import { RELAY_REASON_LIST, RelayClose, type RelayReason, reasonSpec } from '@sealcam/protocol/relay-safe';
 
 /**
  * What went wrong, as a closed set:
@@ -64,7 +64,7 @@ export class RelayError extends Error {
   get transient(): boolean {
     if (this.kind === 'unreachable') return true;
     if (this.kind !== 'refused' && this.kind !== 'closed') return false;
-    if (this.reason !== null) return RELAY_REASONS[this.reason].retry;
+    if (this.reason !== null) return reasonSpec(this.reason).retry;
     return this.kind === 'closed' ? closeRetryable(this.closeCode) : statusRetryable(this.status);
   }
 
@@ -77,21 +77,18 @@ export class RelayError extends Error {
 
 /*
  * Without a known reason (a proxy's answer, or a reason this version does not know), the code or status
- * decides: retryable when a retryable reason travels with it, or when no registered reason does
- * (a dropped connection, a proxy's 502).
+ * decides (PROTOCOL.md §16.3): retryable when the registry lists a retryable reason for it, or when it
+ * lists none for it (a dropped connection, a proxy's 502).
  */
 function retryableCarrier(carries: (reason: RelayReason) => boolean, unknown: boolean): boolean {
   const reasons = RELAY_REASON_LIST.filter(carries);
-  return reasons.length === 0 ? unknown : reasons.some((reason) => RELAY_REASONS[reason].retry);
+  return reasons.length === 0 ? unknown : reasons.some((reason) => reasonSpec(reason).retry);
 }
 
 function closeRetryable(code: number | null): boolean {
-  return retryableCarrier((reason) => (RELAY_REASONS[reason] as { close?: number }).close === code, true);
+  return retryableCarrier((reason) => reasonSpec(reason).close === code, true);
 }
 
 function statusRetryable(status: number): boolean {
-  return retryableCarrier(
-    (reason) => ((RELAY_REASONS[reason] as { http?: readonly number[] }).http ?? []).includes(status),
-    status >= 500,
-  );
+  return retryableCarrier((reason) => (reasonSpec(reason).http ?? []).includes(status), status >= 500);
 }

@@ -1,10 +1,15 @@
 import {
   createAuthProof,
+  type DeviceId,
   formatId,
   fromBase64Url,
   type Identity,
+  parseDeviceId,
   parseErrorBody,
+  parseViewerId,
+  Role,
   toBase64Url,
+  type ViewerId,
 } from '@sealcam/protocol';
 import { readCapped } from './read-body.js';
 import { RelayError } from './relay-error.js';
@@ -47,8 +52,8 @@ const decoder = new TextDecoder();
 export class RelaySession {
   private token: Token | null = null;
   private pending: Promise<string> | null = null;
-  /** The identity's formatted id (a device id or a viewer id). */
-  readonly id: string;
+  /** The identity's id: a device id for a device's session, a viewer id for a viewer's. */
+  readonly id: DeviceId | ViewerId;
   /** How many times this session authenticated (challenge → proof → token). */
   authentications = 0;
   private readonly timeoutMs: number;
@@ -61,7 +66,8 @@ export class RelaySession {
     private readonly identity: Identity,
     options: RelaySessionOptions = {},
   ) {
-    this.id = formatId(identity.card.id);
+    const id = formatId(identity.card.id);
+    this.id = identity.card.role === Role.Device ? parseDeviceId(id) : parseViewerId(id);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
@@ -119,6 +125,34 @@ export class RelaySession {
     return (await this.request('GET', path)).json<T>();
   }
 
+  /**
+   * An authenticated request whose raw answer, of any status, the caller reads itself (a front
+   * passing answers on, a test inspecting statuses and headers). A refused token is renewed and
+   * the request sent again, once, as `request` does; the body is sent as is, with `contentType`.
+   */
+  async fetch(
+    method: string,
+    path: string,
+    init: { readonly body?: Uint8Array | null; readonly contentType?: string | undefined } = {},
+  ): Promise<Response> {
+    const headers = (token: string): Record<string, string> => ({
+      authorization: `Bearer ${token}`,
+      ...(init.contentType ? { 'content-type': init.contentType } : {}),
+    });
+    const payload = (init.body ?? null) as BodyInit | null;
+    const first = await this.exchange(method, path, headers(await this.bearer()), payload);
+    if (first.status !== 401) return first;
+    const bytes = await readCapped(first, this.maxResponseBytes);
+    if (!refusal(first, bytes, `${method} ${path}`).needsReauth)
+      return new Response(bytes.length > 0 ? (bytes as BodyInit) : null, {
+        status: first.status,
+        statusText: first.statusText,
+        headers: first.headers,
+      });
+    this.invalidate();
+    return this.exchange(method, path, headers(await this.bearer()), payload);
+  }
+
   private async send(
     method: string,
     path: string,
@@ -136,9 +170,22 @@ export class RelaySession {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    let response: Response;
+    const response = await this.exchange(method, path, headers, payload);
+    const bytes = await readCapped(response, this.maxResponseBytes);
+    const result = relayResponse(response.status, bytes, `${method} ${path}`);
+    if (response.ok || allow.includes(response.status)) return result;
+    throw refusal(response, bytes, `${method} ${path}`);
+  }
+
+  /** One HTTP exchange with the relay; no answer at all is a RelayError `unreachable`. */
+  private async exchange(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    payload: BodyInit | null,
+  ): Promise<Response> {
     try {
-      response = await fetch(`${this.relayUrl}${path}`, {
+      return await fetch(`${this.relayUrl}${path}`, {
         method,
         headers,
         body: payload,
@@ -151,23 +198,24 @@ export class RelaySession {
         cause: error,
       });
     }
-    const bytes = await readCapped(response, this.maxResponseBytes);
-    const result = relayResponse(response.status, bytes, `${method} ${path}`);
-    if (response.ok || allow.includes(response.status)) return result;
-    let parsed: ReturnType<typeof parseErrorBody> = { reason: null, message: '' };
-    try {
-      parsed = parseErrorBody(JSON.parse(decoder.decode(bytes)));
-    } catch {
-      // not JSON (a proxy's page): the status is all there is
-    }
-    throw new RelayError({
-      kind: 'refused',
-      reason: parsed.reason,
-      status: response.status,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-      message: `${method} ${path}: ${response.status} ${parsed.reason ?? 'unknown reason'}${parsed.message ? `: ${parsed.message}` : ''}`,
-    });
   }
+}
+
+/** The RelayError for an error answer, with the registered reason its JSON body names (if any). */
+function refusal(response: Response, bytes: Uint8Array, what: string): RelayError {
+  let parsed: ReturnType<typeof parseErrorBody> = { reason: null, message: '' };
+  try {
+    parsed = parseErrorBody(JSON.parse(decoder.decode(bytes)));
+  } catch {
+    // not JSON (a proxy's page): the status is all there is
+  }
+  return new RelayError({
+    kind: 'refused',
+    reason: parsed.reason,
+    status: response.status,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    message: `${what}: ${response.status} ${parsed.reason ?? 'unknown reason'}${parsed.message ? `: ${parsed.message}` : ''}`,
+  });
 }
 
 function relayResponse(status: number, bytes: Uint8Array, what: string): RelayResponse {

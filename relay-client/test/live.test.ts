@@ -4,18 +4,20 @@ import {
   createIdentity,
   decodeRelayToViewer,
   encodeControl,
+  LIVE_SUBPROTOCOL,
   RelayClose,
   Role,
   ready,
 } from '@sealcam/protocol';
 import {
-  LIVE_SUBPROTOCOL,
   type LiveSocket,
   liveClosed,
   openLiveSocket,
   RelayError,
   RelaySession,
+  SOCKET_OPEN,
 } from '@sealcam/relay-client';
+import { within } from '@sealcam/testkit/poll';
 import { type TestRelay as RelayUnderTest, startRelay } from '@sealcam/testkit/relay';
 import WebSocket from 'ws';
 
@@ -75,16 +77,46 @@ describe('live connections through the relay client', () => {
       second.close();
     }
   });
+});
 
-  it('a 4401 token-expired close makes the session forget its token: the next connection authenticates again', async () => {
-    const session = new RelaySession(relay.base, createIdentity(Role.Device));
-    const before = await session.bearer();
-    const close = liveClosed(session, RelayClose.Unauthorized, 'token-expired');
+describe('a live connection whose token expires', () => {
+  /** The relay's shortest token lifetime (relay option SEALCAM_TOKEN_TTL_SECONDS, minimum 30). */
+  const TOKEN_TTL_SECONDS = 30;
+  let relay: RelayUnderTest;
+  before(async () => {
+    relay = await startRelay({ SEALCAM_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS) });
+  });
+  after(() => relay.stop());
+
+  it('is closed by the relay with 4401 token-expired; the same session authenticates again and reconnects', {
+    timeout: 180_000,
+  }, async () => {
+    // The session's clock runs two minutes behind: by its own reckoning the token never expires during
+    // this test, so only the relay's close (liveClosed forgetting the token) makes it authenticate again.
+    const session = new RelaySession(relay.base, createIdentity(Role.Viewer), {
+      now: () => Date.now() - 120_000,
+    });
+    const first = await openLiveSocket(session, NodeWebSocket);
+    const token = await session.bearer();
+    assert.equal(session.authentications, 1);
+    const { code, reason } = await within(
+      nextClose(first),
+      150_000,
+      'the relay closing the expired connection',
+    );
+    const close = liveClosed(session, code, reason);
+    assert.equal(close.code, RelayClose.Unauthorized);
     assert.equal(close.reason, 'token-expired');
     assert.equal(close.error.needsReauth, true);
-    const socket = await openLiveSocket(session, NodeWebSocket);
-    socket.close();
-    assert.notEqual(await session.bearer(), before);
-    assert.equal(session.authentications, 2);
+    assert.equal(close.error.transient, false);
+
+    const second = await openLiveSocket(session, NodeWebSocket);
+    try {
+      assert.equal(session.authentications, 2);
+      assert.notEqual(await session.bearer(), token);
+      assert.equal(second.readyState, SOCKET_OPEN);
+    } finally {
+      second.close();
+    }
   });
 });

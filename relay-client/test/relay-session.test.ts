@@ -80,6 +80,17 @@ describe('RelaySession against a real relay', () => {
     assert.equal(response.status, 404);
     assert.equal(response.json<{ error: string }>().error, 'not-found');
   });
+
+  it('fetch hands over the raw answer of any status, authenticated, without throwing', async () => {
+    const device = new RelaySession(relay.base, createIdentity(Role.Device));
+    const inbox = await device.fetch('GET', `/v1/devices/${device.id}/inbox`);
+    assert.equal(inbox.status, 200);
+    assert.deepEqual(((await inbox.json()) as { messages: unknown[] }).messages, []);
+    const missing = await device.fetch('GET', `/v1/devices/${device.id}/streams/cam-1/keyframe`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: string }).error, 'not-found');
+    assert.equal(device.authentications, 1);
+  });
 });
 
 describe('RelaySession when the relay forgets it', () => {
@@ -87,9 +98,13 @@ describe('RelaySession when the relay forgets it', () => {
     const first = await startRelay();
     const session = new RelaySession(first.base, createIdentity(Role.Device));
     const inbox = `/v1/devices/${session.id}/inbox`;
+    // The same, for a session that reads raw answers.
+    const raw = new RelaySession(first.base, createIdentity(Role.Device));
     try {
       await session.request('GET', inbox);
       assert.equal(session.authentications, 1);
+      assert.equal((await raw.fetch('GET', `/v1/devices/${raw.id}/inbox`)).status, 200);
+      assert.equal(raw.authentications, 1);
     } finally {
       await first.stop();
     }
@@ -103,6 +118,10 @@ describe('RelaySession when the relay forgets it', () => {
       const answer = (await session.request('GET', inbox)).json<{ messages: unknown[] }>();
       assert.deepEqual(answer.messages, []);
       assert.equal(session.authentications, 2);
+      const rawAnswer = await raw.fetch('GET', `/v1/devices/${raw.id}/inbox`);
+      assert.equal(rawAnswer.status, 200);
+      assert.deepEqual(((await rawAnswer.json()) as { messages: unknown[] }).messages, []);
+      assert.equal(raw.authentications, 2);
     } finally {
       await second.stop();
     }

@@ -1,5 +1,13 @@
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
-import { decodeLiveMessage, FRAME_HEADER_BYTES, WireType } from '@sealcam/protocol';
+import {
+  type DeviceId,
+  decodeLiveMessage,
+  type EventId,
+  encodeControl,
+  FRAME_HEADER_BYTES,
+  isEventId,
+  WireType,
+} from '@sealcam/protocol';
 import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
 import WebSocket from 'ws';
 import { digest, readMarker } from './content.js';
@@ -17,7 +25,7 @@ import { observe, type ServedResponse } from './wire-tap.js';
 export class PlainViewer implements DrillViewer {
   private viewer!: Viewer;
   private session!: RelaySession;
-  private deviceId = '';
+  private paired: DeviceId | null = null;
   private socket: WebSocket | null = null;
   liveFrames = 0;
 
@@ -39,7 +47,13 @@ export class PlainViewer implements DrillViewer {
       name: `drill-viewer-${this.home}-${index}`,
       timeoutMs: 300_000,
     });
-    this.deviceId = camera.deviceId;
+    this.paired = camera.deviceId;
+  }
+
+  /** The camera this viewer paired with. */
+  private get deviceId(): DeviceId {
+    if (!this.paired) throw new Error('the drill viewer has not paired yet');
+    return this.paired;
   }
 
   /** Shows a picture: with no sealing there is nothing to check, so another home's picture is an exposure. */
@@ -72,7 +86,7 @@ export class PlainViewer implements DrillViewer {
 
   async readStored(): Promise<void> {
     const base = `/v1/devices/${this.deviceId}/events`;
-    const eventIds: string[] = [];
+    const eventIds: EventId[] = [];
     let after: string | undefined;
     for (let page = 0; page < 20; page++) {
       const bytes = await this.get(`${base}?limit=50${after ? `&after=${after}` : ''}`);
@@ -82,7 +96,8 @@ export class PlainViewer implements DrillViewer {
         next: string | null;
       };
       for (const entry of listing.events) serve(this.tally, this.home, 'listing', entry.eventId, false);
-      eventIds.push(...listing.events.map((event) => event.eventId));
+      // An entry whose id is not an event id cannot be requested.
+      eventIds.push(...listing.events.map((event) => event.eventId).filter(isEventId));
       if (!listing.next) break;
       after = listing.next;
     }
@@ -101,7 +116,7 @@ export class PlainViewer implements DrillViewer {
       const socket = new WebSocket(liveUrl(this.relayUrl), protocols, { perMessageDeflate: false });
       this.socket = socket;
       socket.on('open', () =>
-        socket.send(JSON.stringify({ op: 'subscribe', deviceId: this.deviceId, streamId: STREAM_ID })),
+        socket.send(encodeControl({ op: 'subscribe', deviceId: this.deviceId, streamId: STREAM_ID })),
       );
       socket.on('error', () => countRejection(this.tally, 'RELAY_ERROR'));
       socket.on('message', (data, isBinary) => {

@@ -19,20 +19,24 @@ import {
   Codec,
   createIdentity,
   currentRecipients,
+  type DeviceId,
   decodeLiveMessage,
   encodeClipChunk,
   encodeLiveMessage,
   formatId,
   type Identity,
   type IdentityCard,
+  parseDeviceId,
+  parseStreamId,
   Role,
+  type StreamId,
 } from '@sealcam/protocol';
 import { RelaySession } from '@sealcam/relay-client';
 import { digest, markedJpeg } from './content.js';
 import { unsealedFrame, unsealedItem } from './plaintext.js';
 import type { WorkerTally } from './tally.js';
 
-export const STREAM_ID = 'cam1';
+export const STREAM_ID: StreamId = parseStreamId('cam1');
 
 /** An in-memory outbox for the agent's Uploader (the drill's devices have no disk to survive). */
 class MemoryQueue {
@@ -101,8 +105,8 @@ export class SimDevice {
     });
   }
 
-  get deviceId(): string {
-    return formatId(this.identity.card.id);
+  get deviceId(): DeviceId {
+    return parseDeviceId(formatId(this.identity.card.id));
   }
 
   private picture(object: string): Uint8Array {

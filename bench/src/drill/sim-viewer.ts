@@ -3,8 +3,6 @@ import {
   type EventId,
   type LiveFrame,
   MemoryKeyStore,
-  parseDeviceId,
-  parseStreamId,
   type Subscription,
   Viewer,
   ViewerError,
@@ -38,8 +36,7 @@ interface LiveRecord {
  */
 export class SealedViewer implements DrillViewer {
   private viewer!: Viewer;
-  /** Set by pairing; a placeholder (never sent) before. */
-  private deviceId: DeviceId = parseDeviceId('a'.repeat(26));
+  private paired: DeviceId | null = null;
   private current: LiveRecord | null = null;
   private subscription: Subscription | null = null;
   liveFrames = 0;
@@ -63,7 +60,13 @@ export class SealedViewer implements DrillViewer {
       name: `drill-viewer-${this.home}-${index}`,
       timeoutMs: 300_000,
     });
-    this.deviceId = camera.deviceId;
+    this.paired = camera.deviceId;
+  }
+
+  /** The camera this viewer paired with. */
+  private get deviceId(): DeviceId {
+    if (!this.paired) throw new Error('the drill viewer has not paired yet');
+    return this.paired;
   }
 
   /** Records what the relay served during one SDK call, marked accepted when the call succeeded. */
@@ -130,7 +133,7 @@ export class SealedViewer implements DrillViewer {
   }
 
   startLive(): void {
-    this.subscription = this.viewer.watch(this.deviceId, parseStreamId(STREAM_ID), {
+    this.subscription = this.viewer.watch(this.deviceId, STREAM_ID, {
       onFrame: (frame: LiveFrame) => {
         if (this.current) this.current.accepted = true;
         this.liveFrames++;

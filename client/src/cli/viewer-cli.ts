@@ -6,6 +6,7 @@ import {
   Codec,
   type EventId,
   formatId,
+  ID_TEXT_SOURCE,
   isStreamId,
   parseEventId,
   parseId,
@@ -39,6 +40,8 @@ interface GlobalOptions {
 
 /** Pages `events --all` follows at most (each up to 500 events). */
 const MAX_PAGES = 200;
+/** The relay's listing cursor: `<time>:<event id>`. */
+const CURSOR = new RegExp(`^[0-9]{1,16}:${ID_TEXT_SOURCE}$`);
 
 const program = new Command('sealcam-viewer')
   .description(
@@ -225,7 +228,7 @@ program
     '--after <cursor>',
     'continue after this cursor (the "next" of a previous page)',
     (value: string) => {
-      if (!/^[0-9]{1,16}:[a-z2-7]{26}$/.test(value))
+      if (!CURSOR.test(value))
         throw new InvalidArgumentError('a cursor as printed after "next:" (digits, a colon, an event id)');
       return value;
     },

@@ -7,14 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createAuthProof,
   decodeLiveMessage,
-  fromBase64Url,
   type Identity,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
   parseManifest,
   toBase64Url,
   WireType,
 } from '@sealcam/protocol';
+import { liveProtocols, liveUrl, RelaySession } from '@sealcam/relay-client';
 import WebSocket, { WebSocketServer } from 'ws';
 
 export interface ServedObject {
@@ -39,7 +40,7 @@ export interface RelayFront {
 /**
  * A front for a real relay, for a viewer pointed at it (its camera's relayUrl): whoever connects here
  * is "authenticated" locally (any proof is taken), and every request and the live WebSocket are
- * forwarded to the relay under the session of `session`, and every answer handed over is recorded.
+ * forwarded to the relay under a RelaySession of `session`, and every answer handed over is recorded.
  *  - `session` = the viewer's own identity: a transparent tap (what exactly was this viewer served?).
  *  - `session` = another identity the relay authorises (the camera's owner): the relay's access check
  *    is out of the picture. A revoked viewer pointed here is served exactly what the owner is served —
@@ -49,29 +50,7 @@ export interface RelayFront {
 export async function startRelayFront(relayBase: string, session: Identity): Promise<RelayFront> {
   const served: ServedObject[] = [];
   const live: Uint8Array[] = [];
-  let token: Promise<string> | null = null;
-
-  const authenticate = async (): Promise<string> => {
-    const challengeResponse = await fetch(`${relayBase}/v1/auth/challenge`, { method: 'POST' });
-    const { challenge } = (await challengeResponse.json()) as { challenge: string };
-    const proof = createAuthProof(session, relayBase, fromBase64Url(challenge));
-    const response = await fetch(`${relayBase}/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ challenge, proof: toBase64Url(proof) }),
-    });
-    if (!response.ok) throw new Error(`front auth: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { token: string }).token;
-  };
-  const sessionToken = (fresh = false): Promise<string> => {
-    if (fresh || !token) {
-      token = authenticate();
-      token.catch(() => {
-        token = null;
-      });
-    }
-    return token;
-  };
+  const upstreamSession = new RelaySession(relayBase, session, { maxResponseBytes: 64 * 1024 * 1024 });
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -100,18 +79,10 @@ export async function startRelayFront(relayBase: string, session: Identity): Pro
         'application/json',
       );
     try {
-      const forward = async (fresh: boolean) =>
-        fetch(`${relayBase}${path}`, {
-          method: request.method ?? 'GET',
-          headers: {
-            authorization: `Bearer ${await sessionToken(fresh)}`,
-            ...(request.headers['content-type'] ? { 'content-type': request.headers['content-type'] } : {}),
-          },
-          body: body.length > 0 ? body : null,
-          signal: AbortSignal.timeout(30_000),
-        });
-      let upstream = await forward(false);
-      if (upstream.status === 401) upstream = await forward(true);
+      const upstream = await upstreamSession.fetch(request.method ?? 'GET', path, {
+        body: body.length > 0 ? body : null,
+        contentType: request.headers['content-type'],
+      });
       const bytes = new Uint8Array(await upstream.arrayBuffer());
       served.push({ method: request.method ?? 'GET', path, status: upstream.status, bytes });
       reply(upstream.status, bytes, upstream.headers.get('content-type') ?? 'application/octet-stream');
@@ -120,9 +91,9 @@ export async function startRelayFront(relayBase: string, session: Identity): Pro
     }
   });
 
-  const sockets = new WebSocketServer({ noServer: true, handleProtocols: () => 'sealcam.v1' });
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: () => LIVE_SUBPROTOCOL });
   server.on('upgrade', (request, socket, head) => {
-    if (request.url !== '/v1/live') {
+    if (request.url !== LIVE_PATH) {
       socket.destroy();
       return;
     }
@@ -141,15 +112,9 @@ export async function startRelayFront(relayBase: string, session: Identity): Pro
       });
       downstream.on('close', closeBoth);
       downstream.on('error', closeBoth);
-      void sessionToken().then((bearer) => {
+      void liveProtocols(upstreamSession).then((protocols) => {
         if (downstream.readyState !== WebSocket.OPEN) return;
-        upstream = new WebSocket(
-          `${relayBase.replace(/^http/, 'ws')}/v1/live`,
-          ['sealcam.v1', `bearer.${bearer}`],
-          {
-            perMessageDeflate: false,
-          },
-        );
+        upstream = new WebSocket(liveUrl(relayBase), protocols, { perMessageDeflate: false });
         upstream.on('open', () => {
           for (const text of pending.splice(0)) upstream?.send(text);
         });

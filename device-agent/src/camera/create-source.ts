@@ -7,7 +7,7 @@ import { SyntheticCamera, type SyntheticCameraOptions } from './synthetic.js';
 /** A source's options as configuration data: `id` instead of `cameraId`, and no functions. */
 type SourceConfig<Source extends string, Options extends { cameraId: string }> = {
   readonly source: Source;
-  /** The camera's id; also its stream id on the relay ([A-Za-z0-9._-]{1,64}). */
+  /** The camera's id; also its stream id on the relay, so it follows the protocol's stream id grammar (StreamId). */
   readonly id: string;
 } & Omit<Options, 'cameraId' | 'now'>;
 

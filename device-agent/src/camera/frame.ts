@@ -1,6 +1,6 @@
 /** One picture from a camera, already encoded. */
 export interface CameraFrame {
-  /** The camera's id; also the stream id on the relay ([A-Za-z0-9._-]{1,64}). */
+  /** The camera's id; also the stream id on the relay, so it follows the protocol's stream id grammar (StreamId). */
   readonly cameraId: string;
   /** Capture time, Unix milliseconds. */
   readonly capturedAt: number;

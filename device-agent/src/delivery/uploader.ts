@@ -158,7 +158,7 @@ export class Uploader {
     try {
       await this.session.request('PUT', base, event.envelope);
     } catch (error) {
-      if (error instanceof RelayError && error.status === 409)
+      if (error instanceof RelayError && error.reason === 'conflict')
         throw error.withMessage(`another event is stored under id ${formatId(event.eventId)}`);
       throw error;
     }

@@ -1,3 +1,4 @@
+import { isStreamId, STREAM_ID_RULE } from '@sealcam/protocol';
 import type { CameraFrame, LumaImage } from '../camera/frame.js';
 import { type CaptureOptions, captureOptions } from './capture-options.js';
 import { MotionDetector, type MotionUpdate } from './detector.js';
@@ -76,8 +77,6 @@ interface OpenEvent {
   motionOver: boolean;
 }
 
-const STREAM_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /**
  * One camera's motion events: a pre-roll buffer, a MotionDetector, and the frames of the running event.
  *
@@ -121,8 +120,7 @@ export class EventCapture {
   private readonly counts = { frames: 0, analysed: 0, skipped: 0, decodeErrors: 0, events: 0, dropped: 0 };
 
   constructor(init: EventCaptureInit) {
-    if (typeof init.cameraId !== 'string' || !STREAM_ID.test(init.cameraId))
-      throw new MotionOptionError('cameraId', 'must be 1…64 characters of [A-Za-z0-9._-]');
+    if (!isStreamId(init.cameraId)) throw new MotionOptionError('cameraId', `must be ${STREAM_ID_RULE}`);
     this.cameraId = init.cameraId;
     this.options = captureOptions(init.options);
     this.detector = new MotionDetector(this.options.motion);

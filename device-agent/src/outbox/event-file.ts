@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatId } from '@sealcam/protocol';
+import { formatId, ID_TEXT_SOURCE, isStreamId, STREAM_ID_RULE, type StreamId } from '@sealcam/protocol';
 import { OutboxCorruptError, OutboxInvalidEntryError } from './errors.js';
 
 /**
@@ -13,7 +13,7 @@ import { OutboxCorruptError, OutboxInvalidEntryError } from './errors.js';
  *   6       16    event id
  *   22      8     createdAt, Unix ms (an integer in 0..2^53-1)
  *   30      1     stream id length L (1..64)
- *   31      L     stream id, ASCII [A-Za-z0-9._-]
+ *   31      L     stream id, ASCII (the protocol's StreamId grammar)
  *           4+n   thumbnail: u32 length n, n bytes (only when flag bit 0 is set)
  *           2     clip chunk count C (0..512)
  *           C×(4+n) clip chunks, each u32 length n, n bytes
@@ -34,7 +34,6 @@ export const CHECKSUM_BYTES = 32;
 
 const FLAG_THUMBNAIL = 0x01;
 const MAX_ITEM_BYTES = 0xffffffff;
-const STREAM_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** magic, version, flags, id, createdAt, stream id length. */
 const FIXED_HEADER_BYTES = 4 + 1 + 1 + EVENT_ID_BYTES + 8 + 1;
 /** Smallest possible file: a 1-byte stream id, no thumbnail, no chunks, empty envelope. */
@@ -44,8 +43,8 @@ export const MIN_EVENT_FILE_BYTES = FIXED_HEADER_BYTES + 1 + 2 + 4 + CHECKSUM_BY
 export interface OutboxEntry {
   /** 16 bytes; the idempotency key of the upload. */
   readonly eventId: Uint8Array;
-  /** The relay stream (camera) id, [A-Za-z0-9._-]{1,64}. */
-  readonly streamId: string;
+  /** The relay stream (camera) id. */
+  readonly streamId: StreamId;
   /** Unix ms; the upload order is createdAt, then id. */
   readonly createdAt: number;
   /** The sealed thumbnail, when the event has one. */
@@ -63,9 +62,9 @@ export function formatEventId(eventId: Uint8Array): string {
 }
 
 const CREATED_AT_DIGITS = 16; // Number.MAX_SAFE_INTEGER has 16 digits
-const FILE_NAME_PATTERN = /^(\d{16})-([a-z2-7]{26})\.evt$/;
+const FILE_NAME_PATTERN = new RegExp(`^(\\d{16})-(${ID_TEXT_SOURCE})\\.evt$`);
 /** write-file-atomic writes `<final name>.<uint32>` and renames it into place. */
-const TEMP_FILE_PATTERN = /^\d{16}-[a-z2-7]{26}\.evt\.\d+$/;
+const TEMP_FILE_PATTERN = new RegExp(`^\\d{16}-${ID_TEXT_SOURCE}\\.evt\\.\\d+$`);
 
 /** `<createdAt, 16 zero-padded digits>-<id>.evt`: the names sort in upload order. */
 export function eventFileName(createdAt: number, id: string): string {
@@ -88,8 +87,7 @@ export function isTempFileName(name: string): boolean {
 function validate(entry: OutboxEntry): void {
   if (!(entry.eventId instanceof Uint8Array) || entry.eventId.length !== EVENT_ID_BYTES)
     throw new OutboxInvalidEntryError('event id must be 16 bytes');
-  if (typeof entry.streamId !== 'string' || !STREAM_ID_PATTERN.test(entry.streamId))
-    throw new OutboxInvalidEntryError('stream id must be 1..64 characters of [A-Za-z0-9._-]');
+  if (!isStreamId(entry.streamId)) throw new OutboxInvalidEntryError(`stream id must be ${STREAM_ID_RULE}`);
   if (!Number.isSafeInteger(entry.createdAt) || entry.createdAt < 0)
     throw new OutboxInvalidEntryError('createdAt must be a non-negative integer (Unix ms)');
   if (entry.chunks.length > MAX_CLIP_CHUNKS)
@@ -209,7 +207,7 @@ export function decodeEventFile(file: Uint8Array): OutboxEntry {
   need(streamIdLength, 'stream id');
   const streamId = buf.toString('latin1', offset, offset + streamIdLength);
   offset += streamIdLength;
-  if (!STREAM_ID_PATTERN.test(streamId)) throw new OutboxCorruptError('MALFORMED', 'invalid stream id');
+  if (!isStreamId(streamId)) throw new OutboxCorruptError('MALFORMED', 'invalid stream id');
   const thumbnail = flags & FLAG_THUMBNAIL ? item('thumbnail') : undefined;
   need(2, 'chunk count');
   const chunkCount = buf.readUInt16BE(offset);

@@ -1,5 +1,6 @@
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { StreamId } from '@sealcam/protocol';
 import writeFileAtomic from 'write-file-atomic';
 import type { Logger } from '../log.js';
 import { OutboxClosedError, OutboxCorruptError, OutboxEntryTooLargeError } from './errors.js';
@@ -25,7 +26,7 @@ export interface OutboxOptions {
 export interface OutboxItem {
   /** The event id, 26 lowercase base32 characters. */
   readonly id: string;
-  readonly streamId: string;
+  readonly streamId: StreamId;
   readonly createdAt: number;
   /** Size of the event's file. */
   readonly bytes: number;

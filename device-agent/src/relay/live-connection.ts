@@ -1,4 +1,10 @@
-import { decodeRelayToDevice, isRelayReason, RelayClose, type RelayToDevice } from '@sealcam/protocol';
+import {
+  CONTROL_MESSAGE_BYTES,
+  decodeRelayToDevice,
+  parseErrorBody,
+  RelayClose,
+  type RelayToDevice,
+} from '@sealcam/protocol';
 import {
   AbortedError,
   hintedDelay,
@@ -32,7 +38,14 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** A connection that lived shorter than this counts as a failure for the next delay. */
 const STABLE_AFTER_MS = 30_000;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
-const MAX_CONTROL_BYTES = 64 * 1024;
+/*
+ * The relay sends a device nothing but JSON control messages (`mailbox`, `keyframe`) as text, each at
+ * most CONTROL_MESSAGE_BYTES; frames flow from the device only. A larger message is not the relay's
+ * (ws closes the connection with 1009 and the agent reconnects).
+ */
+const MAX_INCOMING_BYTES = CONTROL_MESSAGE_BYTES;
+/** An upgrade refusal's JSON body is `{ error, message }` with a short message: read no more of it. */
+const MAX_REFUSAL_BYTES = 4096;
 
 /**
  * The device's WebSocket to the relay's /v1/live, kept open for as long as the agent runs: it
@@ -153,8 +166,7 @@ export class LiveConnection {
       const socket = new WebSocket(liveUrl(this.session.relayUrl), protocols, {
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-        // The relay sends devices small JSON control messages only; anything larger is refused.
-        maxPayload: MAX_CONTROL_BYTES,
+        maxPayload: MAX_INCOMING_BYTES,
       });
       socket.once('unexpected-response', (_request, response) => {
         // The refusal's JSON body names the reason; read a little of it, then give up the socket.
@@ -168,8 +180,7 @@ export class LiveConnection {
           socket.terminate();
           let reason: RelayError['reason'] = null;
           try {
-            const error = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: unknown }).error;
-            reason = isRelayReason(error) ? error : null;
+            reason = parseErrorBody(JSON.parse(Buffer.concat(chunks).toString('utf8'))).reason;
           } catch {
             // not JSON (a proxy's page): the status decides
           }
@@ -178,7 +189,7 @@ export class LiveConnection {
         };
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size <= MAX_CONTROL_BYTES) chunks.push(chunk);
+          if (size <= MAX_REFUSAL_BYTES) chunks.push(chunk);
         });
         response.once('end', refuse);
         response.once('error', refuse);

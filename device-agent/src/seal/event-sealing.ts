@@ -1,4 +1,4 @@
-import { EventSealer, type Identity, type IdentityCard } from '@sealcam/protocol';
+import { EventSealer, type Identity, type IdentityCard, parseStreamId } from '@sealcam/protocol';
 import type { OutboxEntry } from '../outbox/event-file.js';
 
 /** What the agent recorded for one motion event, in plaintext, before sealing. */
@@ -45,7 +45,7 @@ export function sealRecordedEvent(
   );
   return {
     eventId: sealer.eventId,
-    streamId: event.cameraId,
+    streamId: parseStreamId(event.cameraId),
     createdAt: now,
     ...(thumbnail ? { thumbnail } : {}),
     chunks,

@@ -5,6 +5,7 @@ import {
   type Identity,
   type IdentityCard,
   parseManifest,
+  type StreamId,
   sealManifest,
   WireType,
 } from '@sealcam/protocol';
@@ -18,7 +19,7 @@ export interface PreparedEpoch {
 
 export interface LiveStreamSealerOptions {
   readonly device: Identity;
-  readonly streamId: string;
+  readonly streamId: StreamId;
   /** The last manifest of this stream from before a restart: the chain continues from it. */
   readonly previousManifest: Uint8Array | null;
   /** Live keys rotate this often (default 10 minutes). */

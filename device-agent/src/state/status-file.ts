@@ -1,3 +1,4 @@
+import type { DeviceId } from '@sealcam/protocol';
 import type { StatePaths } from './paths.js';
 import { readOptional, writePrivateFile } from './secret-file.js';
 
@@ -6,7 +7,7 @@ export interface AgentStatus {
   readonly pid: number;
   readonly startedAt: number;
   readonly updatedAt: number;
-  readonly deviceId: string;
+  readonly deviceId: DeviceId;
   readonly relay: {
     readonly url: string;
     readonly state: string;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseStreamId } from '@sealcam/protocol';
 import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
 import type { OutboxEntry } from '../../src/outbox/event-file.js';
@@ -50,7 +51,7 @@ export function makeEntry(index: number, options: EntryOptions = {}): OutboxEntr
     chunks.push(item(size(1000 + ((index * 7919 + j * 977) % 30000)), index * 1000 + j + 1, marker));
   const base = {
     eventId: eventIdOf(index),
-    streamId: `cam-${index % 3}`,
+    streamId: parseStreamId(`cam-${index % 3}`),
     createdAt: options.createdAt ?? BASE_CREATED_AT + index,
     chunks,
     envelope: item(size(300 + (index % 200)), index * 1000 + 999, marker),

@@ -22,6 +22,7 @@ import {
   WireType,
 } from '@sealcam/protocol';
 import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
+import { until } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
 
 /** What a viewer opened of a live stream so far. */
@@ -42,7 +43,7 @@ export interface LiveWatch {
 export class TestViewer {
   readonly identity: Identity;
   device: IdentityCard | null = null;
-  /** Authentication and the token are the one relay client's; requests stay raw fetches for the tests. */
+  /** The one relay client; requests return raw answers (RelaySession.fetch) for the tests. */
   private readonly session: RelaySession;
 
   constructor(
@@ -50,34 +51,22 @@ export class TestViewer {
     identity?: Identity,
   ) {
     this.identity = identity ?? createIdentity(Role.Viewer);
-    this.session = new RelaySession(base, this.identity);
+    this.session = new RelaySession(base, this.identity, { timeoutMs: 60_000 });
   }
 
   get id(): string {
     return formatId(this.identity.card.id);
   }
 
+  /** The relay's raw answer, for tests that inspect statuses; the session re-authenticates once on a 401. */
   async http(method: string, path: string, body?: Uint8Array): Promise<Response> {
-    const send = async () => {
-      const token = await retryOnSocketError(() => this.session.bearer());
-      const request = () =>
-        fetch(`${this.base}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body ? { 'content-type': 'application/octet-stream' } : {}),
-          },
-          body: body ?? null,
-          signal: AbortSignal.timeout(60_000),
-        });
-      return method === 'GET' ? retryOnSocketError(request) : request();
-    };
-    let response = await send();
-    if (response.status === 401) {
-      this.session.invalidate();
-      response = await send();
-    }
-    return response;
+    await retryOnSocketError(() => this.session.bearer());
+    const send = () =>
+      this.session.fetch(method, path, {
+        body: body ?? null,
+        contentType: body ? 'application/octet-stream' : undefined,
+      });
+    return method === 'GET' ? retryOnSocketError(send) : send();
   }
 
   /** Answers a pairing code the agent printed; resolves with the safety number. */
@@ -87,21 +76,18 @@ export class TestViewer {
     const path = `/v1/pairing/${formatId(offer.deviceId)}/${formatId(pairingId(offer.secret))}`;
     const posted = await this.http('POST', `${path}/request`, request);
     if (posted.status !== 202) throw new Error(`pair request: ${posted.status} ${await posted.text()}`);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const response = await this.http('GET', `${path}/response`);
-      if (response.status === 200) {
-        const result = openPairResponse(new Uint8Array(await response.arrayBuffer()), {
-          viewer: this.identity,
-          offer,
-          now: Date.now(),
-        });
-        this.device = result.device;
-        return result.safetyNumber;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`no pairing response within ${timeoutMs} ms`);
+    const reply = await until(
+      async () => {
+        const response = await this.http('GET', `${path}/response`);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return response.status === 200 ? bytes : null;
+      },
+      timeoutMs,
+      "the agent's pairing response",
+    );
+    const result = openPairResponse(reply, { viewer: this.identity, offer, now: Date.now() });
+    this.device = result.device;
+    return result.safetyNumber;
   }
 
   async listEvents(): Promise<{ eventId: string; streamId: string; time: number }[]> {

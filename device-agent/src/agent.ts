@@ -1,10 +1,10 @@
 import {
   currentRecipients,
   type DeviceId,
+  deviceIdOf,
   formatId,
   type Identity,
   type IdentityCard,
-  parseDeviceId,
   parseStreamId,
   type RelayToDevice,
   ready,
@@ -116,7 +116,7 @@ export class Agent {
   }
 
   get deviceId(): DeviceId {
-    return parseDeviceId(formatId(this.identity.card.id));
+    return deviceIdOf(this.identity.card.id);
   }
 
   private async begin(): Promise<void> {

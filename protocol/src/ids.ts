@@ -1,3 +1,5 @@
+import { toBase32 } from './bytes.js';
+import { ID_BYTES } from './constants.js';
 import { fail } from './errors.js';
 
 /**
@@ -58,3 +60,15 @@ export const parseDeviceId = (value: unknown): DeviceId => parsed(isDeviceId(val
 export const parseViewerId = (value: unknown): ViewerId => parsed(isViewerId(value), value, 'viewer id');
 export const parseEventId = (value: unknown): EventId => parsed(isEventId(value), value, 'event id');
 export const parseStreamId = (value: unknown): StreamId => parsed(isStreamId(value), value, 'stream id');
+
+/**
+ * The text of a 16-byte id, already branded: base32 of 16 bytes always meets the id grammar, so
+ * nothing is re-checked (the relay's bus path calls this per frame).
+ */
+function idText(bytes: Uint8Array): string {
+  if (bytes.length !== ID_BYTES) fail('MALFORMED', 'an id is 16 bytes');
+  return toBase32(bytes);
+}
+export const deviceIdOf = (bytes: Uint8Array): DeviceId => idText(bytes) as DeviceId;
+export const viewerIdOf = (bytes: Uint8Array): ViewerId => idText(bytes) as ViewerId;
+export const eventIdOf = (bytes: Uint8Array): EventId => idText(bytes) as EventId;

@@ -19,7 +19,9 @@ export { type FrameHeader, frameKeyframeAt, parseFrameHeader } from './frame-for
 export { fingerprint, formatId, type IdentityCard, idFromSignKey, parseCard, parseId } from './identity.js';
 export {
   type DeviceId,
+  deviceIdOf,
   type EventId,
+  eventIdOf,
   ID_CHARACTER_CLASS,
   ID_TEXT_PATTERN,
   ID_TEXT_SOURCE,
@@ -36,6 +38,7 @@ export {
   STREAM_ID_TEXT_SOURCE,
   type StreamId,
   type ViewerId,
+  viewerIdOf,
 } from './ids.js';
 export { manifestHash, type ParsedManifest, parseManifest, verifyManifest } from './manifest-format.js';
 export { parsePairingRouting } from './pairing.js';

@@ -9,7 +9,9 @@ import {
   decodeRelayToDevice,
   decodeRelayToViewer,
   decodeViewerControl,
+  deviceIdOf,
   encodeControl,
+  eventIdOf,
   formatCloseReason,
   formatId,
   isDeviceId,
@@ -22,6 +24,7 @@ import {
   RELAY_REASONS,
   RelayClose,
   Role,
+  viewerIdOf,
 } from '../src/index.js';
 import { throwsCode } from './fixtures.js';
 
@@ -34,6 +37,15 @@ describe('relay contract: ids', () => {
     assert.equal(parseDeviceId(DEVICE), DEVICE);
     assert.equal(parseStreamId('front-door_1.main'), 'front-door_1.main');
     assert.ok(isStreamId('x'.repeat(64)));
+  });
+
+  it('deviceIdOf / viewerIdOf / eventIdOf give the formatted text of 16 bytes, and refuse other lengths', () => {
+    const identity = createIdentity(Role.Device);
+    assert.equal(deviceIdOf(identity.card.id), formatId(identity.card.id));
+    assert.ok(isDeviceId(viewerIdOf(new Uint8Array(16).fill(0xff))));
+    assert.equal(eventIdOf(new Uint8Array(16)), 'a'.repeat(26));
+    throwsCode(() => deviceIdOf(new Uint8Array(15)), 'MALFORMED');
+    throwsCode(() => eventIdOf(new Uint8Array(17)), 'MALFORMED');
   });
 
   it('refuses every other text with MALFORMED', () => {

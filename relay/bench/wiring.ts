@@ -11,7 +11,6 @@ import {
   createIdentity,
   encodeLiveMessage,
   FrameSealer,
-  formatId,
   type Identity,
   Role,
   sealManifest,
@@ -20,10 +19,10 @@ import {
 import {
   BEARER_SUBPROTOCOL_PREFIX,
   decodeRelayToViewer,
+  deviceIdOf,
   encodeControl,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
-  parseDeviceId,
   parseStreamId,
 } from '@sealcam/protocol/relay-safe';
 import { TestRedis } from '@sealcam/testkit/redis';
@@ -193,7 +192,7 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
       viewerSocket.send(
         encodeControl({
           op: 'subscribe',
-          deviceId: parseDeviceId(formatId(device.card.id)),
+          deviceId: deviceIdOf(device.card.id),
           streamId: STREAM,
         }),
       );

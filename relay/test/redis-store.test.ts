@@ -17,6 +17,9 @@ import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
 import { runStoreConformance } from './store-conformance.js';
 
+const CAM_1 = parseStreamId('cam-1');
+const STREAM_S = parseStreamId('s');
+
 requireProgram('redis-server');
 
 const NOW = 1_767_225_600_000;
@@ -144,7 +147,7 @@ describe('redis store', () => {
 
       for (let round = 0; round < 25; round++) {
         const eventId = eventIdOf(100 + round);
-        const meta = { streamId: parseStreamId('cam-1'), time: NOW + round };
+        const meta = { streamId: CAM_1, time: NOW + round };
         const same = await Promise.all([
           a.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
           b.commitEvent(device, eventId, meta, blob(20, round), NOW, RETENTION),
@@ -224,7 +227,7 @@ describe('redis store', () => {
       assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(10, 2));
       assert.equal(await plain.getCard(device), null);
       const eventId = eventIdOf(7);
-      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
+      const meta = { streamId: CAM_1, time: NOW };
       assert.equal(await a.commitEvent(device, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await b.commitEvent(device, eventId, meta, blob(10, 2), NOW, RETENTION), 'created');
       assert.equal(await a.usage(device, NOW, RETENTION), 10);
@@ -252,11 +255,11 @@ describe('redis store', () => {
       same(await store.getCard(device));
       await store.putAccessList(device, 1, bytes);
       same(await store.getAccessList(device));
-      assert.equal(await store.putManifest(device, parseStreamId('cam-1'), 1, bytes, RETENTION), 'created');
-      assert.equal(await store.putManifest(device, parseStreamId('cam-1'), 1, bytes, RETENTION), 'exists');
-      same(await store.getManifest(device, parseStreamId('cam-1'), 'latest'));
-      await store.putKeyframe(device, parseStreamId('cam-1'), bytes, 60_000);
-      same(await store.getKeyframe(device, parseStreamId('cam-1')));
+      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, RETENTION), 'created');
+      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, RETENTION), 'exists');
+      same(await store.getManifest(device, CAM_1, 'latest'));
+      await store.putKeyframe(device, CAM_1, bytes, 60_000);
+      same(await store.getKeyframe(device, CAM_1));
       const eventId = eventIdOf(8);
       assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'created');
       assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'exists');
@@ -267,7 +270,7 @@ describe('redis store', () => {
         'conflict',
       );
       same(await store.getEventItem(device, eventId, 'thumbnail'));
-      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
+      const meta = { streamId: CAM_1, time: NOW };
       assert.equal(await store.commitEvent(device, eventId, meta, bytes, NOW, RETENTION), 'created');
       same(await store.getEvent(device, eventId));
       // A view into a larger buffer stores only its own bytes.
@@ -298,7 +301,7 @@ describe('redis store', () => {
         await store.commitEvent(
           device,
           eventIdOf(1000 + n),
-          { streamId: parseStreamId('s'), time: NOW },
+          { streamId: STREAM_S, time: NOW },
           blob(5, n),
           NOW,
           RETENTION,
@@ -307,7 +310,7 @@ describe('redis store', () => {
       await store.commitEvent(
         device,
         eventIdOf(1),
-        { streamId: parseStreamId('s'), time: NOW - 1 },
+        { streamId: STREAM_S, time: NOW - 1 },
         blob(5, 1),
         NOW,
         RETENTION,
@@ -315,7 +318,7 @@ describe('redis store', () => {
       await store.commitEvent(
         device,
         eventIdOf(2),
-        { streamId: parseStreamId('s'), time: NOW + 1 },
+        { streamId: STREAM_S, time: NOW + 1 },
         blob(5, 2),
         NOW,
         RETENTION,
@@ -336,19 +339,12 @@ describe('redis store', () => {
       await store.commitEvent(
         device,
         smallest,
-        { streamId: parseStreamId('s'), time: NOW },
+        { streamId: STREAM_S, time: NOW },
         blob(5, 0),
         NOW,
         RETENTION,
       );
-      await store.commitEvent(
-        device,
-        largest,
-        { streamId: parseStreamId('s'), time: NOW },
-        blob(5, 0),
-        NOW,
-        RETENTION,
-      );
+      await store.commitEvent(device, largest, { streamId: STREAM_S, time: NOW }, blob(5, 0), NOW, RETENTION);
       const everything = await allPages(store, device, { from: NOW, to: NOW, limit: 30 });
       assert.deepEqual(
         everything.map((event) => event.eventId),
@@ -409,16 +405,9 @@ describe('redis store', () => {
       const old = eventIdOf(11);
       await store.putEventItem(device, old, 'thumbnail', blob(100, 1), NOW, short);
       await store.putEventItem(device, old, 'chunk-0', blob(100, 1), NOW, short);
-      await store.commitEvent(
-        device,
-        old,
-        { streamId: parseStreamId('s'), time: NOW },
-        blob(50, 1),
-        NOW,
-        short,
-      );
-      await store.putManifest(device, parseStreamId('cam-1'), 1, blob(10, 1), short);
-      await store.putKeyframe(device, parseStreamId('cam-1'), blob(10, 1), 5000);
+      await store.commitEvent(device, old, { streamId: STREAM_S, time: NOW }, blob(50, 1), NOW, short);
+      await store.putManifest(device, CAM_1, 1, blob(10, 1), short);
+      await store.putKeyframe(device, CAM_1, blob(10, 1), 5000);
       for (const name of [
         `event:${device}:${old}`,
         `item:${device}:${old}:thumbnail`,
@@ -455,14 +444,7 @@ describe('redis store', () => {
       assert.equal(await store.deleteEvent(device, old), false);
       // An envelope that Redis expired by itself disappears from the listing.
       const vanishing = eventIdOf(13);
-      await store.commitEvent(
-        device,
-        vanishing,
-        { streamId: parseStreamId('s'), time: NOW },
-        blob(5, 1),
-        later,
-        short,
-      );
+      await store.commitEvent(device, vanishing, { streamId: STREAM_S, time: NOW }, blob(5, 1), later, short);
       await raw.del(`prune:event:${device}:${vanishing}`);
       const page = await store.listEvents(device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       assert.deepEqual(page, { events: [], next: null });
@@ -500,12 +482,12 @@ describe('redis store', () => {
               store.commitEvent(
                 device,
                 eventId,
-                { streamId: parseStreamId('s'), time: NOW + i },
+                { streamId: STREAM_S, time: NOW + i },
                 blob(20, i),
                 NOW,
                 RETENTION,
               ),
-              store.putKeyframe(device, parseStreamId('cam-1'), blob(50, i), 60_000),
+              store.putKeyframe(device, CAM_1, blob(50, i), 60_000),
             ]);
           } catch {
             rejected++;
@@ -526,14 +508,14 @@ describe('redis store', () => {
         store.commitEvent(
           device,
           eventIdOf(1),
-          { streamId: parseStreamId('s'), time: NOW },
+          { streamId: STREAM_S, time: NOW },
           blob(1, 1),
           NOW,
           RETENTION,
         ),
         'commitEvent',
       );
-      await rejectsWithin(store.putKeyframe(device, parseStreamId('cam-1'), blob(1, 1), 1000), 'putKeyframe');
+      await rejectsWithin(store.putKeyframe(device, CAM_1, blob(1, 1), 1000), 'putKeyframe');
       await rejectsWithin(store.listEvents(device, { from: 0, to: 1, limit: 1 }), 'listEvents');
       await rejectsWithin(store.usage(device, NOW, RETENTION), 'usage');
       const took = Date.now() - started;
@@ -552,7 +534,7 @@ describe('redis store', () => {
       assert.equal(await store.getCard(device), null);
       const quiet = deviceIdOf(15, 'h');
       const eventId = eventIdOf(42);
-      const meta = { streamId: parseStreamId('s'), time: NOW };
+      const meta = { streamId: STREAM_S, time: NOW };
       assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await store.commitEvent(quiet, eventId, meta, blob(10, 1), NOW, RETENTION), 'exists');
       const page = await store.listEvents(quiet, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });

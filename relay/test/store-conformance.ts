@@ -15,6 +15,8 @@ export interface StoreUnderTest {
 
 const DEVICE = parseDeviceId('aaaaaaaaaaaaaaaaaaaaaaaaaa');
 const OTHER = parseDeviceId('bbbbbbbbbbbbbbbbbbbbbbbbbb');
+const CAM_1 = parseStreamId('cam-1');
+const CAM_2 = parseStreamId('cam-2');
 const NOW = 1_767_225_600_000;
 const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 1_000_000 };
 
@@ -75,47 +77,29 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('manifests: history by epoch, latest per stream, idempotent, conflicts refused', async () => {
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-1'), 1, blob(50, 1), RETENTION),
-        'created',
-      );
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 2), RETENTION),
-        'created',
-      );
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 2), RETENTION),
-        'exists',
-      );
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-1'), 2, blob(50, 7), RETENTION),
-        'conflict',
-      );
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-2'), 5, blob(50, 5), RETENTION),
-        'created',
-      );
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 1, blob(50, 1), RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), RETENTION), 'exists');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 7), RETENTION), 'conflict');
+      assert.equal(await store.putManifest(DEVICE, CAM_2, 5, blob(50, 5), RETENTION), 'created');
       // An older epoch arriving late does not replace the latest.
-      assert.equal(
-        await store.putManifest(DEVICE, parseStreamId('cam-2'), 4, blob(50, 4), RETENTION),
-        'created',
-      );
-      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-1'), 'latest'), blob(50, 2));
-      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-1'), 1), blob(50, 1));
-      assert.deepEqual(await store.getManifest(DEVICE, parseStreamId('cam-2'), 'latest'), blob(50, 5));
+      assert.equal(await store.putManifest(DEVICE, CAM_2, 4, blob(50, 4), RETENTION), 'created');
+      assert.deepEqual(await store.getManifest(DEVICE, CAM_1, 'latest'), blob(50, 2));
+      assert.deepEqual(await store.getManifest(DEVICE, CAM_1, 1), blob(50, 1));
+      assert.deepEqual(await store.getManifest(DEVICE, CAM_2, 'latest'), blob(50, 5));
       assert.equal(await store.getManifest(DEVICE, parseStreamId('cam-3'), 'latest'), null);
-      assert.equal(await store.getManifest(OTHER, parseStreamId('cam-1'), 'latest'), null);
+      assert.equal(await store.getManifest(OTHER, CAM_1, 'latest'), null);
       assert.deepEqual(await store.listStreams(DEVICE), [
-        { streamId: parseStreamId('cam-1'), epoch: 2 },
-        { streamId: parseStreamId('cam-2'), epoch: 5 },
+        { streamId: CAM_1, epoch: 2 },
+        { streamId: CAM_2, epoch: 5 },
       ]);
       assert.deepEqual(await store.listStreams(OTHER), []);
     });
 
     it('keeps the latest keyframe per stream', async () => {
-      await store.putKeyframe(DEVICE, parseStreamId('cam-1'), blob(100, 1), 60_000);
-      await store.putKeyframe(DEVICE, parseStreamId('cam-1'), blob(100, 2), 60_000);
-      assert.deepEqual(await store.getKeyframe(DEVICE, parseStreamId('cam-1')), blob(100, 2));
+      await store.putKeyframe(DEVICE, CAM_1, blob(100, 1), 60_000);
+      await store.putKeyframe(DEVICE, CAM_1, blob(100, 2), 60_000);
+      assert.deepEqual(await store.getKeyframe(DEVICE, CAM_1), blob(100, 2));
       assert.equal(await store.getKeyframe(DEVICE, parseStreamId('cam-9')), null);
     });
 
@@ -129,19 +113,12 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
       let page = await store.listEvents(DEVICE, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100 });
       assert.ok(!page.events.some((event) => event.eventId === id), 'not listed before commit');
       assert.equal(
-        await store.commitEvent(
-          DEVICE,
-          id,
-          { streamId: parseStreamId('cam-1'), time: NOW },
-          blob(200, 3),
-          NOW,
-          RETENTION,
-        ),
+        await store.commitEvent(DEVICE, id, { streamId: CAM_1, time: NOW }, blob(200, 3), NOW, RETENTION),
         'created',
       );
       page = await store.listEvents(DEVICE, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100 });
       const listed = page.events.find((event) => event.eventId === id);
-      assert.deepEqual(listed, { eventId: id, streamId: parseStreamId('cam-1'), time: NOW, bytes: 900 });
+      assert.deepEqual(listed, { eventId: id, streamId: CAM_1, time: NOW, bytes: 900 });
       assert.deepEqual(await store.getEvent(DEVICE, id), blob(200, 3));
       assert.deepEqual(await store.getEventItem(DEVICE, id, 'thumbnail'), blob(300, 1));
       assert.deepEqual(await store.getEventItem(DEVICE, id, 'chunk-0'), blob(400, 2));
@@ -158,7 +135,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
         await store.putEventItem(device, id, 'thumbnail', blob(10, 2), NOW, RETENTION),
         'conflict',
       );
-      const meta = { streamId: parseStreamId('cam-1'), time: NOW };
+      const meta = { streamId: CAM_1, time: NOW };
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 1), NOW, RETENTION), 'created');
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 1), NOW, RETENTION), 'exists');
       assert.equal(await store.commitEvent(device, id, meta, blob(20, 9), NOW, RETENTION), 'conflict');
@@ -210,14 +187,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
       const id = eventId();
       await store.putEventItem(device, id, 'thumbnail', blob(10, 1), NOW, RETENTION);
       await store.putEventItem(device, id, 'chunk-0', blob(10, 1), NOW, RETENTION);
-      await store.commitEvent(
-        device,
-        id,
-        { streamId: parseStreamId('cam-1'), time: NOW },
-        blob(10, 1),
-        NOW,
-        RETENTION,
-      );
+      await store.commitEvent(device, id, { streamId: CAM_1, time: NOW }, blob(10, 1), NOW, RETENTION);
       assert.equal(await store.deleteEvent(device, id), true);
       assert.equal(await store.getEvent(device, id), null);
       assert.equal(await store.getEventItem(device, id, 'thumbnail'), null);

@@ -21,12 +21,12 @@ import {
   currentRecipients,
   type DeviceId,
   decodeLiveMessage,
+  deviceIdOf,
   encodeClipChunk,
   encodeLiveMessage,
   formatId,
   type Identity,
   type IdentityCard,
-  parseDeviceId,
   parseStreamId,
   Role,
   type StreamId,
@@ -106,7 +106,7 @@ export class SimDevice {
   }
 
   get deviceId(): DeviceId {
-    return parseDeviceId(formatId(this.identity.card.id));
+    return deviceIdOf(this.identity.card.id);
   }
 
   private picture(object: string): Uint8Array {

@@ -1,5 +1,6 @@
 import {
   type DeviceId,
+  deviceIdOf,
   FrameOpener,
   formatId,
   frameKeyframeAt,
@@ -7,7 +8,6 @@ import {
   type IdentityCard,
   type LiveMessage,
   openManifest,
-  parseDeviceId,
   parseFrameHeader,
   type RelayToViewer,
   type StreamId,
@@ -58,7 +58,7 @@ export class LiveView {
     private readonly resync: () => void = () => undefined,
   ) {
     this.opener = new FrameOpener({ deviceId: device.id, streamId });
-    this.deviceId = parseDeviceId(formatId(device.id));
+    this.deviceId = deviceIdOf(device.id);
     this.previous = previous;
   }
 

@@ -7,6 +7,7 @@ import {
   createRevocation,
   type DeviceId,
   decodeClipChunk,
+  deviceIdOf,
   type EventId,
   type EventRecord,
   exportIdentity,
@@ -24,12 +25,10 @@ import {
   openThumbnail,
   pairingId,
   parseCard,
-  parseDeviceId,
   parseEventId,
   parseId,
   parsePairing,
   parseStreamId,
-  parseViewerId,
   Role,
   ready,
   type StreamId,
@@ -37,6 +36,7 @@ import {
   toBase64Url,
   type ViewerId,
   verifyAccessList,
+  viewerIdOf,
 } from '@sealcam/protocol';
 import { ViewerError, verifying } from './errors.js';
 import { type LiveHandlers, LiveView } from './live-view.js';
@@ -107,7 +107,7 @@ export class Viewer {
   }
 
   get id(): ViewerId {
-    return parseViewerId(formatId(this.identity.card.id));
+    return viewerIdOf(this.identity.card.id);
   }
 
   get fingerprint(): string {
@@ -121,7 +121,7 @@ export class Viewer {
   private describe(camera: StoredCamera): Camera {
     const card = parseCard(fromBase64Url(camera.card));
     return {
-      deviceId: parseDeviceId(formatId(card.id)),
+      deviceId: deviceIdOf(card.id),
       name: camera.name,
       relayUrl: camera.relayUrl,
       access: camera.access === Access.Owner ? 'owner' : 'viewer',
@@ -474,7 +474,7 @@ export class Viewer {
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
     const list = verifying('share', () => verifyAccessList(bytes, card));
     return list.entries.map((entry) => ({
-      viewerId: parseViewerId(formatId(entry.viewerId)),
+      viewerId: viewerIdOf(entry.viewerId),
       access: entry.access === Access.Owner ? 'owner' : 'viewer',
     }));
   }

@@ -3,6 +3,7 @@ import {
   createPairRequest,
   decodeClipChunk,
   decodeLiveMessage,
+  deviceIdOf,
   encodeControl,
   FrameOpener,
   formatId,
@@ -15,7 +16,6 @@ import {
   openPairResponse,
   openThumbnail,
   pairingId,
-  parseDeviceId,
   parsePairing,
   parseStreamId,
   Role,
@@ -227,7 +227,7 @@ export class TestViewer {
     ws.send(
       encodeControl({
         op: 'subscribe',
-        deviceId: parseDeviceId(formatId(this.device!.id)),
+        deviceId: deviceIdOf(this.device!.id),
         streamId: parseStreamId(streamId),
       }),
     );

@@ -4,13 +4,13 @@ import {
   decodeLiveMessage,
   decodeRelayToDevice,
   decodeRelayToViewer,
+  deviceIdOf,
   type EventNotice,
   encodeControl,
   isDeviceId,
   parseDeviceId,
   parseFrameHeader,
   type RelayToDevice,
-  toBase32,
   WireType,
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
@@ -135,7 +135,7 @@ export class BusBridge {
     try {
       if (kind === BusKind.Wire) {
         const wire = decodeLiveMessage(payload);
-        const streamKey = streamKeyOf(parseDeviceId(toBase32(wire.deviceId)), wire.streamId);
+        const streamKey = streamKeyOf(deviceIdOf(wire.deviceId), wire.streamId);
         if (wire.type === WireType.LiveManifest) this.deps.sink.deliverManifest(streamKey, payload);
         else this.deps.sink.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
       } else if (kind === BusKind.EventNotice) {

@@ -54,7 +54,9 @@ export async function startDrillRelay(options: {
       return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
     },
     async faultMisroutes() {
-      const text = await (await fetch(`${relay.adminBase}/metrics`)).text();
+      const response = await fetch(`${relay.adminBase}/metrics`);
+      if (!response.ok) throw new Error(`relay metrics: HTTP ${response.status}`);
+      const text = await response.text();
       let total = 0;
       for (const line of text.split('\n'))
         if (line.startsWith('sealcam_relay_fault_misroutes_total')) total += Number(line.split(' ').at(-1));

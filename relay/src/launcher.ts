@@ -34,6 +34,8 @@ export interface RelayProcess {
   readonly base: string;
   /** The same origin for WebSockets (ws://…). */
   readonly wsBase: string;
+  /** The admin listener's origin (/metrics, detailed /healthz and /readyz), e.g. http://127.0.0.1:9090. */
+  readonly adminBase: string;
   /** What the relay wrote on stdout (when collected) and stderr, chunk by chunk. */
   readonly output: string[];
   /** SIGTERM: graceful shutdown; resolves with the exit code. */
@@ -43,29 +45,38 @@ export interface RelayProcess {
 }
 
 /**
- * Starts the relay and resolves once it listens. SEALCAM_PORT defaults to 0 (a free port) and
- * SEALCAM_LOG_LEVEL to warn; the launch fails if the relay exits or does not listen in time.
+ * Starts the relay and resolves once it listens. SEALCAM_PORT and SEALCAM_ADMIN_PORT default to 0
+ * (free ports, so that several relays run side by side) and SEALCAM_LOG_LEVEL to warn; the launch
+ * fails if the relay exits or does not listen in time.
  */
 export async function launchRelay(options: RelayProcessOptions = {}): Promise<RelayProcess> {
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const child: ChildProcess = spawn(process.execPath, relayProgramArgs(options.nodeArgs), {
-    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      ...process.env,
+      SEALCAM_PORT: '0',
+      SEALCAM_ADMIN_PORT: '0',
+      SEALCAM_LOG_LEVEL: 'warn',
+      ...options.env,
+    },
     stdio: ['ignore', options.stdout === 'inherit' ? 'inherit' : 'pipe', 'pipe'],
   });
   const output: string[] = [];
   child.stdout?.on('data', (data) => output.push(String(data)));
-  const origin = await new Promise<string>((resolve, reject) => {
+  const origins = await new Promise<{ origin: string; admin: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`relay did not start within ${timeoutMs} ms: ${output.join('')}`));
     }, timeoutMs);
+    let stderr = '';
     child.stderr?.on('data', (data) => {
       const text = String(data);
       output.push(text);
-      const match = /listening on (http:\/\/[^\s]+)/.exec(text);
+      stderr += text;
+      const match = /listening on (http:\/\/\S+) .*; admin .* on (http:\/\/\S+)\n/.exec(stderr);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve({ origin: match[1]!, admin: match[2]! });
       }
     });
     child.once('exit', (code) => {
@@ -75,8 +86,9 @@ export async function launchRelay(options: RelayProcessOptions = {}): Promise<Re
   });
   return {
     pid: child.pid ?? 0,
-    base: origin,
-    wsBase: origin.replace('http', 'ws'),
+    base: origins.origin,
+    wsBase: origins.origin.replace('http', 'ws'),
+    adminBase: origins.admin,
     output,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;

@@ -1,9 +1,10 @@
 #!/usr/bin/env -S node --max-semi-space-size=64 --initial-old-space-size=256 --conditions=sealcam-relay
 import { loadConfig } from './config/config.js';
+import { AdminListenError } from './http/admin-listener.js';
 import { missingNodeFlags } from './node-flags.js';
 import { FAULT_WARNING } from './routes/ops.js';
 import { createRelay } from './server.js';
-import { EXIT_LISTEN, listenFailure, relayUsage } from './usage.js';
+import { ADMIN_LISTENER, EXIT_LISTEN, listenFailure, relayUsage } from './usage.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(relayUsage());
@@ -20,14 +21,20 @@ if (config.faultInjection !== 'off') {
   process.stderr.write(`\n!!! ${FAULT_WARNING} (rate ${config.faultRate}) !!!\n\n`);
 }
 const relay = await createRelay(config);
-const { origin } = await relay.start().catch(async (error: unknown) => {
-  const reason = listenFailure(error, config.host, config.port);
+const { origin, adminOrigin } = await relay.start().catch(async (error: unknown) => {
+  const reason =
+    error instanceof AdminListenError
+      ? listenFailure(error, config.adminHost, config.adminPort, ADMIN_LISTENER)
+      : listenFailure(error, config.host, config.port);
   if (!reason) throw error;
   process.stderr.write(`${reason}\n`);
   await relay.close().catch(() => undefined);
   process.exit(EXIT_LISTEN);
 });
-process.stderr.write(`sealcam relay listening on ${origin} (store: ${config.store})\n`);
+// launchRelay() (launcher.ts) reads both origins from this line.
+process.stderr.write(
+  `sealcam relay listening on ${origin} (store: ${config.store}); admin (metrics, health) on ${adminOrigin}\n`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

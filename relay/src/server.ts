@@ -12,7 +12,9 @@ import { createRedisBus } from './bus/redis-bus.js';
 import { verifiedCards } from './cards.js';
 import { originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
+import { assertAdminExposure, createAdminListener } from './http/admin-listener.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
+import { DEFAULT_BODY_BYTES } from './http/body-limits.js';
 import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { webViewerRoutes } from './http/web-viewer.js';
@@ -37,8 +39,11 @@ export interface Relay {
   readonly app: FastifyInstance;
   readonly hub: LiveHub;
   readonly context: RelayContext;
-  /** Listens and returns the bound port and the origin clients must use. */
-  start(): Promise<{ port: number; origin: string }>;
+  /**
+   * Listens (public, then admin) and returns the bound port, the origin clients must use and the
+   * admin listener's origin. A failure of the admin listener is an AdminListenError.
+   */
+  start(): Promise<{ port: number; origin: string; adminOrigin: string }>;
   /** Graceful: stop accepting, tell connections to come back later, drain, close the store. */
   close(): Promise<void>;
 }
@@ -66,6 +71,7 @@ async function openBackends(config: RelayConfig): Promise<{ store: Store; bus: B
 
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
   await ready();
+  assertAdminExposure(config);
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -75,7 +81,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    bodyLimit: config.maxObjectBytes,
+    // Small unless a route says otherwise (body-limits.ts): an unauthenticated body is never megabytes.
+    bodyLimit: DEFAULT_BODY_BYTES,
     // Unknown fields are refused, not silently dropped.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -145,6 +152,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     access,
   };
 
+  const admin = createAdminListener(context, () => draining);
   installErrorHandler(app, {
     metrics,
     backendsReady: () => store.isReady() && backends.bus.isReady(),
@@ -198,8 +206,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       origin = originOf(config, port);
-      app.log.info({ origin, store: store.kind, bus: backends.bus.kind }, 'relay listening');
-      return { port, origin };
+      const adminOrigin = await admin.listen();
+      app.log.info({ origin, adminOrigin, store: store.kind, bus: backends.bus.kind }, 'relay listening');
+      return { port, origin, adminOrigin };
     },
     async close() {
       draining = true;
@@ -210,6 +219,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       await Promise.race([app.close(), grace]);
       for (const server of [sockets.device, sockets.viewer])
         for (const client of server.clients) client.terminate();
+      await admin.close().catch(() => undefined);
       await Promise.allSettled([backends.store.close(), backends.bus.close()]);
     },
   };

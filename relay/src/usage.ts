@@ -20,14 +20,38 @@ export function relayUsage(): string {
 /** Exit status of `sealcam-relay` for a listen failure the operator can fix (port in use, address not ours). */
 export const EXIT_LISTEN = 3;
 
+/** Which listener failed, named by the variables that configure it. */
+export interface Listener {
+  readonly name: string;
+  readonly hostVariable: string;
+  readonly portVariable: string;
+}
+
+export const PUBLIC_LISTENER: Listener = {
+  name: 'port',
+  hostVariable: 'SEALCAM_HOST',
+  portVariable: 'SEALCAM_PORT',
+};
+export const ADMIN_LISTENER: Listener = {
+  name: 'admin port',
+  hostVariable: 'SEALCAM_ADMIN_HOST',
+  portVariable: 'SEALCAM_ADMIN_PORT',
+};
+
 /** One line for a listen failure whose cause the operator can fix, or undefined. */
-export function listenFailure(error: unknown, host: string, port: number): string | undefined {
+export function listenFailure(
+  error: unknown,
+  host: string,
+  port: number,
+  listener: Listener = PUBLIC_LISTENER,
+): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') {
-    return `sealcam relay: port ${port} on ${host} is already in use; choose another with SEALCAM_PORT`;
+    return `sealcam relay: ${listener.name} ${port} on ${host} is already in use; choose another with ${listener.portVariable}`;
   }
   if (code === 'EADDRNOTAVAIL')
-    return `sealcam relay: ${host} is not an address of this machine (SEALCAM_HOST)`;
-  if (code === 'EACCES') return `sealcam relay: not allowed to listen on port ${port} (SEALCAM_PORT)`;
+    return `sealcam relay: ${host} is not an address of this machine (${listener.hostVariable})`;
+  if (code === 'EACCES')
+    return `sealcam relay: not allowed to listen on ${listener.name} ${port} (${listener.portVariable})`;
   return undefined;
 }

@@ -82,7 +82,7 @@ describe('abuse resistance (from the security review)', () => {
     }
     // 20 refused upgrades against a cap of 3 per identity: a leaked slot would stay taken for good.
     await until(
-      async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
+      async () => (await http(running.adminBase, 'GET', '/healthz')).json?.connections === 0,
       30_000,
       'no connection left open',
     );
@@ -135,7 +135,7 @@ describe('abuse resistance (from the security review)', () => {
     ).fanOut;
     // Once the relay has seen the connection end, every subscribe still in flight must find it closed.
     await until(
-      async () => (await http(running.base, 'GET', '/healthz')).json?.connections === 0,
+      async () => (await http(running.adminBase, 'GET', '/healthz')).json?.connections === 0,
       30_000,
       'the relay to see the viewer go',
     );

@@ -101,7 +101,7 @@ describe('reconnect storms: admission control answers with a back-off signal', (
       if (outcome === 101) open.push(ws);
     }
     assert.deepEqual(statuses, [101, 101, 101, 101, 101, 503, 503, 503]);
-    const metrics = await http(running.base, 'GET', '/metrics');
+    const metrics = await http(running.adminBase, 'GET', '/metrics');
     assert.match(metrics.text, /sealcam_relay_admission_rejections_total\{kind="connections"\} 3/);
     for (const ws of open) ws.close();
   });

@@ -31,7 +31,7 @@ describe('fault seam (test only)', () => {
     }
   });
 
-  it('when on, warns loudly in the log and /healthz, and misroutes lookups between devices', async () => {
+  it('when on, warns loudly in the log and the admin /healthz, and misroutes lookups between devices', async () => {
     // A seeded source makes the misroutes (and so this test) deterministic.
     let state = 42;
     const seeded = () => {
@@ -41,7 +41,7 @@ describe('fault seam (test only)', () => {
     const running = await startInProcessRelay({ faultInjection: 'mixup', faultRate: 1 }, seeded);
     try {
       assert.ok(running.logs.some((line) => line.includes(FAULT_WARNING)));
-      const health = await http(running.base, 'GET', '/healthz');
+      const health = await http(running.adminBase, 'GET', '/healthz');
       assert.equal((health.json?.faultInjection as { warning: string } | undefined)?.warning, FAULT_WARNING);
       const a = people();
       const b = people();
@@ -84,7 +84,7 @@ describe('fault seam (test only)', () => {
         }
       }
       assert.ok(foreign > 0, 'the seam misrouted at least one answer');
-      const metrics = await http(running.base, 'GET', '/metrics');
+      const metrics = await http(running.adminBase, 'GET', '/metrics');
       assert.match(metrics.text, /sealcam_relay_fault_misroutes_total\{where="store-/);
     } finally {
       await running.stop();

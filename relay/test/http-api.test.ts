@@ -363,13 +363,14 @@ describe('relay HTTP API (memory store)', () => {
   });
 
   describe('operations', () => {
-    it('health, readiness and metrics', async () => {
-      const health = await http(running.base, 'GET', '/healthz');
+    it('the admin listener serves detailed health, readiness and metrics', async () => {
+      const health = await http(running.adminBase, 'GET', '/healthz');
       assert.equal(health.status, 200);
       assert.equal(health.json?.store, 'memory');
       assert.equal(health.json?.faultInjection, undefined, 'fault injection is off unless enabled');
-      assert.equal((await http(running.base, 'GET', '/readyz')).status, 200);
-      const metrics = await http(running.base, 'GET', '/metrics');
+      const readiness = await http(running.adminBase, 'GET', '/readyz');
+      assert.deepEqual(readiness.json, { ready: true, store: true, bus: true, draining: false });
+      const metrics = await http(running.adminBase, 'GET', '/metrics');
       for (const name of [
         'sealcam_relay_store_operations_total',
         'sealcam_relay_auth_failures_total',

@@ -21,12 +21,36 @@ test('a relay whose port is taken says so in one line naming SEALCAM_PORT and ex
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   try {
-    const result = relay([], { SEALCAM_HOST: '127.0.0.1', SEALCAM_PORT: String(port) });
+    const result = relay([], {
+      SEALCAM_HOST: '127.0.0.1',
+      SEALCAM_PORT: String(port),
+      SEALCAM_ADMIN_PORT: '0',
+    });
     assert.equal(result.status, EXIT_LISTEN, result.stderr);
     assert.equal(EXIT_LISTEN, 3);
     assert.equal(
       result.stderr.trim(),
       `sealcam relay: port ${port} on 127.0.0.1 is already in use; choose another with SEALCAM_PORT`,
+    );
+  } finally {
+    server.close();
+  }
+});
+
+test('a relay whose admin port is taken says so in one line naming SEALCAM_ADMIN_PORT and exits 3', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const result = relay([], {
+      SEALCAM_HOST: '127.0.0.1',
+      SEALCAM_PORT: '0',
+      SEALCAM_ADMIN_PORT: String(port),
+    });
+    assert.equal(result.status, EXIT_LISTEN, result.stderr);
+    assert.equal(
+      result.stderr.trim(),
+      `sealcam relay: admin port ${port} on 127.0.0.1 is already in use; choose another with SEALCAM_ADMIN_PORT`,
     );
   } finally {
     server.close();

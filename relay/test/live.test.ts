@@ -58,7 +58,7 @@ describe('live relay (memory store)', () => {
 
   it('counts frames in and out and frame bytes exactly in /metrics, once per frame across scrapes', async () => {
     const figures = async () => {
-      const { text } = await http(running.base, 'GET', '/metrics');
+      const { text } = await http(running.adminBase, 'GET', '/metrics');
       const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
       return {
         in: value(/^sealcam_relay_frames_in_total (\d+)$/m),
@@ -202,7 +202,7 @@ describe('live relay (memory store)', () => {
       }
     }
     await fast.waitBinary(start + count, 120_000);
-    const metrics = await http(running.base, 'GET', '/metrics');
+    const metrics = await http(running.adminBase, 'GET', '/metrics');
     const dropped = /sealcam_relay_frames_dropped_total\{reason="(slow-viewer|awaiting-keyframe)"\} (\d+)/g;
     let drops = 0;
     for (const match of metrics.text.matchAll(dropped)) drops += Number(match[2]);

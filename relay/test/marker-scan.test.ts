@@ -129,8 +129,8 @@ describe('invariant 1 (relay): the marker scan — no plaintext in Redis, logs, 
     }
     await http(running.base, 'GET', `${deviceUrl}/events`, { token: viewerToken });
     await http(running.base, 'GET', `${deviceUrl}/streams/cam-1/keyframe`, { token: viewerToken });
-    await http(running.base, 'GET', '/metrics');
-    await http(running.base, 'GET', '/healthz');
+    await http(running.adminBase, 'GET', '/metrics');
+    await http(running.adminBase, 'GET', '/healthz');
     await viewer.close();
     await device.close();
 

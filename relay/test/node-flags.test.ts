@@ -14,7 +14,7 @@ const WARNING = /warning: started without/;
 /** Runs dist/src/main.js with `flags` until it listens; returns what it wrote on stderr. */
 async function startupOutput(flags: string[]): Promise<string> {
   const child = spawn(process.execPath, [...flags, main], {
-    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SEALCAM_PORT: '0', SEALCAM_ADMIN_PORT: '0', SEALCAM_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';

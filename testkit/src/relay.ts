@@ -3,6 +3,8 @@ import { launchRelay } from '@sealcam/relay/launcher';
 export interface TestRelay {
   readonly base: string;
   readonly wsBase: string;
+  /** The relay's admin listener (/metrics, detailed /healthz and /readyz) on loopback. */
+  readonly adminBase: string;
   readonly port: number;
   readonly pid: number;
   readonly output: string[];
@@ -28,6 +30,7 @@ export async function startRelay(env: Record<string, string> = {}, port = 0): Pr
   return {
     base: relay.base,
     wsBase: relay.wsBase,
+    adminBase: relay.adminBase,
     port: Number(new URL(relay.base).port),
     pid: relay.pid,
     output: relay.output,

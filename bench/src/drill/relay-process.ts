@@ -7,7 +7,7 @@ export interface DrillRelay {
   readonly pid: number;
   /** Peak resident memory of the relay process so far (VmHWM), MB. */
   peakRssMB(): number;
-  /** The relay's own count of misroutes it injected (its /metrics). */
+  /** The relay's own count of misroutes it injected (its /metrics, on the admin listener). */
   faultMisroutes(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -54,7 +54,9 @@ export async function startDrillRelay(options: {
       return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
     },
     async faultMisroutes() {
-      const text = await (await fetch(`${relay.base}/metrics`)).text();
+      const response = await fetch(`${relay.adminBase}/metrics`);
+      if (!response.ok) throw new Error(`relay metrics: HTTP ${response.status}`);
+      const text = await response.text();
       let total = 0;
       for (const line of text.split('\n'))
         if (line.startsWith('sealcam_relay_fault_misroutes_total')) total += Number(line.split(' ').at(-1));

@@ -129,6 +129,8 @@ say(`starting the relay on 127.0.0.1:${port}…`);
 const relay = start('relay', relayProgramArgs(), {
   SEALCAM_HOST: '127.0.0.1',
   SEALCAM_PORT: String(port),
+  // The admin listener (metrics) on any free loopback port: 9090 may be taken on a desktop.
+  SEALCAM_ADMIN_PORT: '0',
   SEALCAM_WEB_ROOT: webRoot,
   SEALCAM_LOG_LEVEL: 'warn',
 });

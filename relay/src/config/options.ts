@@ -198,6 +198,28 @@ export const OPTIONS = {
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'pino log level.',
   },
+  adminHost: {
+    env: 'SEALCAM_ADMIN_HOST',
+    type: 'string',
+    default: '127.0.0.1',
+    description:
+      'Address of the admin listener (/metrics, detailed /healthz and /readyz). A non-loopback address is refused unless SEALCAM_ADMIN_TOKEN is set.',
+  },
+  adminPort: {
+    env: 'SEALCAM_ADMIN_PORT',
+    type: 'integer',
+    default: 9090,
+    minimum: 0,
+    maximum: 65535,
+    description: 'TCP port of the admin listener (0 = any free port).',
+  },
+  adminToken: {
+    env: 'SEALCAM_ADMIN_TOKEN',
+    type: 'string',
+    default: null,
+    description:
+      'Operator token, at least 32 characters: when set, every admin request needs Authorization: Bearer <token>. Required for a non-loopback SEALCAM_ADMIN_HOST.',
+  },
   shutdownGraceSeconds: {
     env: 'SEALCAM_SHUTDOWN_GRACE_SECONDS',
     type: 'integer',
@@ -219,7 +241,7 @@ export const OPTIONS = {
     default: 'off',
     enum: ['off', 'mixup'],
     description:
-      'TEST ONLY. "mixup" makes the store and fan-out misroute results (see "Fault seam"). Logged loudly and shown in /healthz.',
+      'TEST ONLY. "mixup" makes the store and fan-out misroute results (see "Fault seam"). Logged loudly and shown in the admin /healthz.',
   },
   faultRate: {
     env: 'SEALCAM_FAULT_RATE',

@@ -10,6 +10,7 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
+import { AUTH_BODY_BYTES } from '../http/body-limits.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
 import { objectReply, replies } from './replies.js';
 import { idSchema } from './schemas.js';
@@ -37,6 +38,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
   app.post(
     '/v1/auth/challenge',
     {
+      bodyLimit: AUTH_BODY_BYTES,
       schema: {
         summary: 'Get an auth challenge',
         // The route takes no body, but fastify reads one if sent: wrong media type, oversized.
@@ -68,6 +70,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
   app.post<{ Body: { challenge: string; proof: string } }>(
     '/v1/auth/token',
     {
+      bodyLimit: AUTH_BODY_BYTES,
       schema: {
         summary: 'Exchange a signed auth proof for a session token',
         body: {

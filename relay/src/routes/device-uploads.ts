@@ -12,6 +12,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
+import { ACCESS_LIST_BODY_BYTES } from '../http/body-limits.js';
 import { badRequest, conflict, insufficientStorage } from '../http/errors.js';
 import type { PutResult } from '../store/store.js';
 import { deviceCard } from './device-card.js';
@@ -64,7 +65,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
   app.put<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/access-list',
     {
-      bodyLimit,
+      bodyLimit: ACCESS_LIST_BODY_BYTES,
       config: { auth: 'self' },
       schema: {
         summary: "Store the device's signed access list (higher versions replace lower ones)",

@@ -5,50 +5,28 @@ import { errorReplies, objectReply, retryAfterHeader } from './replies.js';
 export const FAULT_WARNING =
   'FAULT INJECTION IS ON: this relay deliberately misroutes stored objects and live frames (test only)';
 
-const readiness = (description: string) =>
-  objectReply(description, {
-    ready: { type: 'boolean' },
-    store: { type: 'boolean', description: 'The store is reachable' },
-    bus: { type: 'boolean', description: 'The fan-out bus is reachable' },
-    draining: { type: 'boolean', description: 'The relay is shutting down' },
-  });
+const readiness = (description: string) => objectReply(description, { ready: { type: 'boolean' } });
 
-const health = objectReply(
-  'The process is up',
-  {
-    status: { type: 'string', enum: ['ok'] },
-    store: { type: 'string', enum: ['memory', 'redis'] },
-    bus: { type: 'string', enum: ['local', 'redis'] },
-    connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections' },
-    faultInjection: objectReply('TEST ONLY: present when the fault seam is on', {
-      mode: { type: 'string', enum: ['mixup'] },
-      rate: { type: 'number' },
-      warning: { type: 'string' },
-    }),
-  },
-  ['faultInjection'],
-);
-
-/** Health, readiness and Prometheus metrics. */
+/**
+ * The public listener's health and readiness, for load balancers: up, and ready or not, nothing else.
+ * Everything an outsider could learn from (store, connections, counters) is on the admin listener.
+ */
 export const opsRoutes: FastifyPluginAsync<{ context: RelayContext; draining: () => boolean }> = async (
   app,
   { context, draining },
 ) => {
-  const fault =
-    context.config.faultInjection === 'off'
-      ? null
-      : { mode: context.config.faultInjection, rate: context.config.faultRate, warning: FAULT_WARNING };
-
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', response: { 200: health, ...errorReplies([500]) } } },
-    async () => ({
-      status: 'ok',
-      store: context.store.kind,
-      bus: context.bus.kind,
-      connections: context.admission.openConnections,
-      ...(fault ? { faultInjection: fault } : {}),
-    }),
+    {
+      schema: {
+        summary: 'Liveness',
+        response: {
+          200: objectReply('The process is up', { status: { type: 'string', enum: ['ok'] } }),
+          ...errorReplies([500]),
+        },
+      },
+    },
+    async () => ({ status: 'ok' }),
   );
 
   app.get(
@@ -67,32 +45,10 @@ export const opsRoutes: FastifyPluginAsync<{ context: RelayContext; draining: ()
       },
     },
     async (_request, reply) => {
-      const store = context.store.isReady();
-      const bus = context.bus.isReady();
-      const ready = store && bus && !draining();
+      const ready = context.store.isReady() && context.bus.isReady() && !draining();
       reply.code(ready ? 200 : 503);
       if (!ready) reply.header('retry-after', String(context.config.retryAfterSeconds));
-      return { ready, store, bus, draining: draining() };
-    },
-  );
-
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        summary: 'Prometheus metrics (counts and kinds only: no ids, no content)',
-        response: {
-          200: {
-            description: 'Prometheus text exposition format',
-            content: { 'text/plain': { schema: { type: 'string' } } },
-          },
-          ...errorReplies([500]),
-        },
-      },
-    },
-    async (_request, reply) => {
-      reply.type(context.metrics.registry.contentType);
-      return context.metrics.registry.metrics();
+      return { ready };
     },
   );
 };

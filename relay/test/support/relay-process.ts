@@ -6,6 +6,8 @@ export interface RunningRelay {
   readonly relay: Relay;
   readonly base: string;
   readonly wsBase: string;
+  /** The admin listener (/metrics, detailed /healthz and /readyz), on loopback. */
+  readonly adminBase: string;
   /** Every log line the relay wrote (for the marker scan). */
   readonly logs: string[];
   /** Replies whose status their route does not declare, as "METHOD /route STATUS" (should be none). */
@@ -25,13 +27,14 @@ export async function startInProcessRelay(
       done();
     },
   });
-  const config = loadConfig({}, { port: 0, logLevel: 'info', ...overrides });
+  const config = loadConfig({}, { port: 0, adminPort: 0, logLevel: 'info', ...overrides });
   const relay = await createRelay(config, { logStream, ...(random ? { random } : {}) });
-  const { port } = await relay.start();
+  const { port, adminOrigin } = await relay.start();
   return {
     relay,
     base: `http://127.0.0.1:${port}`,
     wsBase: `ws://127.0.0.1:${port}`,
+    adminBase: adminOrigin,
     logs,
     async undeclaredReplies() {
       const { values } = await relay.context.metrics.undeclaredStatuses.get();

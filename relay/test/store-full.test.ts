@@ -15,10 +15,12 @@ import {
   Role,
   WireType,
 } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import type { RelayConfig } from '../src/config/config.js';
+import { publishStream } from './support/live-stream.js';
 import { authenticate, connectLive, http } from './support/relay-client.js';
 import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { manifestFor } from './support/world.js';
@@ -139,6 +141,59 @@ function exercise(what: string, overrides: () => Partial<RelayConfig>, redisMemo
 }
 
 exercise('memory', () => ({ store: 'memory' }));
+
+describe('a keyframe over the quota', () => {
+  it('is not cached but counted in sealcam_relay_store_refusals_total; the device stays connected', async () => {
+    // The smallest quota: the manifest fits, a 4 KiB keyframe does not.
+    const relay = await startInProcessRelay({ storeMaxBytes: MiB, deviceQuotaBytes: 1024 });
+    try {
+      const device = createIdentity(Role.Device);
+      const viewer = createIdentity(Role.Viewer);
+      const deviceToken = await authenticate(relay.base, device);
+      const deviceLive = await connectLive(relay.wsBase, deviceToken);
+      const stream = publishStream(deviceLive, device, [viewer]);
+      await until(
+        async () =>
+          (
+            await http(
+              relay.base,
+              'GET',
+              `/v1/devices/${formatId(device.card.id)}/streams/cam-1/manifests/latest`,
+              {
+                token: deviceToken,
+              },
+            )
+          ).status === 200,
+        60_000,
+        'the manifest to be stored',
+      );
+      stream.send('x'.repeat(4096), true);
+      await until(
+        async () => {
+          const refusals = await relay.relay.context.metrics.storeRefusals.get();
+          return refusals.values.some(
+            (sample) =>
+              sample.labels.kind === 'keyframe' && sample.labels.reason === 'quota' && sample.value === 1,
+          );
+        },
+        60_000,
+        'the refused keyframe to be counted',
+      );
+      const cached = await http(
+        relay.base,
+        'GET',
+        `/v1/devices/${formatId(device.card.id)}/streams/cam-1/keyframe`,
+        {
+          token: deviceToken,
+        },
+      );
+      assert.equal(cached.status, 404, 'nothing cached');
+      assert.equal(deviceLive.ws.readyState, deviceLive.ws.OPEN, 'the device stays connected');
+    } finally {
+      await relay.stop();
+    }
+  });
+});
 
 describe('redis with maxmemory and noeviction', () => {
   let redis: TestRedis;

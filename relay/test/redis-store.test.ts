@@ -13,7 +13,7 @@ import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import { MemoryStore } from '../src/store/memory-store.js';
-import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
+import { createRedisStore, maxMemoryWarning, type RedisStore } from '../src/store/redis-store.js';
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
 import { runStoreConformance } from './store-conformance.js';
 
@@ -578,6 +578,45 @@ describe('redis store', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("reads Redis' maxmemory at start, and starts on a Redis that refuses CONFIG (maxMemory null)", async () => {
+    await raw.configSet('maxmemory', String(100 * 1024 * 1024));
+    const store = await open('maxmemory:');
+    try {
+      assert.equal(store.maxMemory, 100 * 1024 * 1024);
+    } finally {
+      await store.close();
+      await raw.configSet('maxmemory', '0');
+    }
+    await raw.sendCommand(['ACL', 'SETUSER', 'no-config', 'on', '>secret', '~*', '&*', '+@all', '-config']);
+    const url = new URL(redis.url);
+    url.username = 'no-config';
+    url.password = 'secret';
+    const limited = await createRedisStore({ url: url.toString(), maxBytes: STORE_BYTES });
+    try {
+      assert.equal(limited.maxMemory, null);
+      const device = deviceIdOf(30, 'm');
+      assert.equal(
+        await limited.putEventItem(device, eventIdOf(30), 'thumbnail', blob(10, 1), NOW, RETENTION),
+        'created',
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('warns when storeMaxBytes plus headroom exceeds maxmemory, not when it fits or Redis is unbounded', () => {
+    const MiB = 1024 * 1024;
+    assert.equal(maxMemoryWarning(256 * MiB, 0), null);
+    assert.equal(maxMemoryWarning(256 * MiB, 384 * MiB), null);
+    assert.match(maxMemoryWarning(256 * MiB, 300 * MiB) ?? '', /SEALCAM_STORE_MAX_BYTES.*maxmemory/);
+    assert.match(
+      maxMemoryWarning(8 * MiB, 40 * MiB) ?? '',
+      /SEALCAM_STORE_MAX_BYTES/,
+      'headroom at least 64 MiB',
+    );
+    assert.match(maxMemoryWarning(256 * MiB, null) ?? '', /CONFIG GET/);
   });
 
   it('refuses to start when Redis is unreachable, within the bound', async () => {

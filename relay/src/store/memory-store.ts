@@ -37,7 +37,7 @@ export interface MemoryStoreOptions {
   readonly maxRecords?: number;
 }
 
-/** Objects charged together and released together: one event (items + envelope) or one manifest. */
+/** Objects charged and released together: one event (items + envelope), a manifest or a keyframe. */
 interface Charge {
   readonly firstSeen: number;
   bytes: number;
@@ -76,7 +76,7 @@ interface TimelineEntry {
 interface DeviceIndex {
   /**
    * By first upload, oldest first (insertion order), so pruning stops at the first one still kept.
-   * Keyed by event id, or `m:<stream>:<epoch>` for a manifest.
+   * Keyed by event id, `m:<stream>:<epoch>` for a manifest, `k:<stream>` for the latest keyframe.
    */
   readonly charges: Map<string, Charge>;
   /** Committed events sorted by (time, eventId). */

@@ -195,9 +195,10 @@ export const RELAY_REASONS = {
   },
   'store-unavailable': {
     http: [503],
+    close: RelayClose.OverCapacity,
     control: true,
     retry: true,
-    doc: 'the relay cannot reach its storage; retry later',
+    doc: 'the relay cannot reach its storage (a live manifest was not stored); retry later',
   },
   'relay-full': {
     http: [507],

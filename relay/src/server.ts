@@ -10,7 +10,7 @@ import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import { verifiedCards } from './cards.js';
-import { originOf, type RelayConfig } from './config/config.js';
+import { deviceQuotaOf, originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { assertAdminExposure, createAdminListener } from './http/admin-listener.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
@@ -32,7 +32,7 @@ import { addErrorSchemas } from './routes/replies.js';
 import { faultyStore } from './store/fault-store.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { MemoryStore } from './store/memory-store.js';
-import { createRedisStore } from './store/redis-store.js';
+import { createRedisStore, maxMemoryWarning } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 
 export interface Relay {
@@ -54,13 +54,22 @@ export interface RelayOptions {
   readonly random?: () => number;
 }
 
-async function openBackends(config: RelayConfig): Promise<{ store: Store; bus: Bus }> {
+async function openBackends(
+  config: RelayConfig,
+  warn: (message: string) => void,
+): Promise<{ store: Store; bus: Bus }> {
   if (config.store === 'memory')
-    return { store: new MemoryStore({ maxBytes: config.memoryMaxBytes }), bus: new LocalBus() };
+    return { store: new MemoryStore({ maxBytes: config.storeMaxBytes }), bus: new LocalBus() };
   const options = { url: config.redisUrl, keyPrefix: config.redisKeyPrefix };
-  const [store, bus] = await Promise.allSettled([createRedisStore(options), createRedisBus(options)]);
-  if (store.status === 'fulfilled' && bus.status === 'fulfilled')
+  const [store, bus] = await Promise.allSettled([
+    createRedisStore({ ...options, maxBytes: config.storeMaxBytes }),
+    createRedisBus(options),
+  ]);
+  if (store.status === 'fulfilled' && bus.status === 'fulfilled') {
+    const warning = maxMemoryWarning(config.storeMaxBytes, store.value.maxMemory);
+    if (warning) warn(warning);
     return { store: store.value, bus: bus.value };
+  }
   // Close whichever connected, then report the failure.
   await Promise.allSettled([
     store.status === 'fulfilled' ? store.value.close() : null,
@@ -96,7 +105,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   // Bounds sockets held open by HTTP clients (WebSockets are bounded by admission control).
   app.server.maxConnections = Math.max(1024, config.maxConnections * 2);
   const metrics = createMetrics();
-  const backends = await openBackends(config);
+  const backends = await openBackends(config, (message) => app.log.warn(message));
+  metrics.sources.storeStats = () => backends.store.stats();
   let store = instrumentStore(backends.store, metrics);
   const random = options.random ?? Math.random;
   const faultRate = config.faultInjection === 'mixup' ? config.faultRate : 0;
@@ -118,7 +128,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   let draining = false;
   const card = verifiedCards(store);
   const access = accessControl(store, card);
-  const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: config.deviceQuotaBytes };
+  const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: deviceQuotaOf(config) };
 
   const hub = new LiveHub({
     config,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, type RelayConfig } from '../src/config/config.js';
+import { deviceQuotaOf, loadConfig, type RelayConfig } from '../src/config/config.js';
 import { OPTIONS } from '../src/config/options.js';
 import { startInProcessRelay } from './support/relay-process.js';
 
@@ -26,6 +26,24 @@ describe('relay configuration', () => {
     assert.throws(() => loadConfig({}, { store: 'postgres' as never }), /SEALCAM_STORE/);
     assert.throws(() => loadConfig({}, { viewerQueueBytes: 10 }), /SEALCAM_VIEWER_QUEUE_BYTES/);
     assert.throws(() => loadConfig({}, { nonsense: 1 } as never), /unknown option "nonsense"/);
+  });
+
+  it('the device quota defaults to a sixteenth of storeMaxBytes and may not exceed half of it', () => {
+    assert.equal(deviceQuotaOf(loadConfig({})), 268_435_456 / 16);
+    assert.equal(deviceQuotaOf(loadConfig({ SEALCAM_STORE_MAX_BYTES: '16777216' })), 1_048_576);
+    assert.equal(
+      deviceQuotaOf(loadConfig({}, { storeMaxBytes: 4096 * 1024, deviceQuotaBytes: 2048 * 1024 })),
+      2048 * 1024,
+    );
+    assert.throws(
+      () => loadConfig({ SEALCAM_STORE_MAX_BYTES: '16777216', SEALCAM_DEVICE_QUOTA_BYTES: '8388609' }),
+      /SEALCAM_DEVICE_QUOTA_BYTES .*half of SEALCAM_STORE_MAX_BYTES/,
+    );
+    assert.equal(
+      loadConfig({ SEALCAM_MEMORY_MAX_BYTES: '1' }).storeMaxBytes,
+      268_435_456,
+      'the old name is gone',
+    );
   });
 
   it('the relay launcher validates its overrides: a relay with an invalid one does not start', async () => {

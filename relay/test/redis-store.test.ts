@@ -13,7 +13,7 @@ import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import { MemoryStore } from '../src/store/memory-store.js';
-import { createRedisStore, type RedisStore } from '../src/store/redis-store.js';
+import { createRedisStore, maxMemoryWarning, type RedisStore } from '../src/store/redis-store.js';
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
 import { runStoreConformance } from './store-conformance.js';
 
@@ -23,6 +23,7 @@ const STREAM_S = parseStreamId('s');
 requireProgram('redis-server');
 
 const NOW = 1_767_225_600_000;
+const STORE_BYTES = 64 * 1024 * 1024;
 const RETENTION: Retention = { ttlMs: 3_600_000, quotaBytes: 10_000_000 };
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -98,10 +99,10 @@ async function allPages(store: Store, deviceId: DeviceId, query: ListQuery): Pro
   assert.fail('too many pages');
 }
 
-runStoreConformance('redis', async () => {
+runStoreConformance('redis', async ({ maxBytes }) => {
   const redis = await TestRedis.start();
   try {
-    const store = await createRedisStore({ url: redis.url });
+    const store = await createRedisStore({ url: redis.url, maxBytes });
     return {
       store,
       cleanup: async () => {
@@ -133,8 +134,8 @@ describe('redis store', () => {
 
   async function open(keyPrefix?: string): Promise<RedisStore> {
     return keyPrefix === undefined
-      ? await createRedisStore({ url: redis.url })
-      : await createRedisStore({ url: redis.url, keyPrefix });
+      ? await createRedisStore({ url: redis.url, maxBytes: STORE_BYTES })
+      : await createRedisStore({ url: redis.url, keyPrefix, maxBytes: STORE_BYTES });
   }
 
   it('two stores on one Redis share their data; racing commits create an event once', async () => {
@@ -198,9 +199,9 @@ describe('redis store', () => {
       }
       // Access lists: of racing versions the highest wins.
       await Promise.all([
-        a.putAccessList(device, 5, blob(8, 5)),
-        b.putAccessList(device, 7, blob(8, 7)),
-        a.putAccessList(device, 6, blob(8, 6)),
+        a.putAccessList(device, 5, blob(8, 5), 1e6),
+        b.putAccessList(device, 7, blob(8, 7), 1e6),
+        a.putAccessList(device, 6, blob(8, 6), 1e6),
       ]);
       assert.deepEqual(new Uint8Array((await b.getAccessList(device))!), blob(8, 7));
       // Bounded mailboxes stay bounded under racing pushes.
@@ -253,12 +254,12 @@ describe('redis store', () => {
       const same = (actual: Uint8Array | null) => assert.deepEqual(new Uint8Array(actual!), bytes);
       await store.putCard(device, bytes);
       same(await store.getCard(device));
-      await store.putAccessList(device, 1, bytes);
+      await store.putAccessList(device, 1, bytes, 1e6);
       same(await store.getAccessList(device));
-      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, RETENTION), 'created');
-      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, RETENTION), 'exists');
+      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, NOW, RETENTION), 'created');
+      assert.equal(await store.putManifest(device, CAM_1, 1, bytes, NOW, RETENTION), 'exists');
       same(await store.getManifest(device, CAM_1, 'latest'));
-      await store.putKeyframe(device, CAM_1, bytes, 60_000);
+      await store.putKeyframe(device, CAM_1, bytes, NOW, RETENTION);
       same(await store.getKeyframe(device, CAM_1));
       const eventId = eventIdOf(8);
       assert.equal(await store.putEventItem(device, eventId, 'thumbnail', bytes, NOW, RETENTION), 'created');
@@ -406,8 +407,8 @@ describe('redis store', () => {
       await store.putEventItem(device, old, 'thumbnail', blob(100, 1), NOW, short);
       await store.putEventItem(device, old, 'chunk-0', blob(100, 1), NOW, short);
       await store.commitEvent(device, old, { streamId: STREAM_S, time: NOW }, blob(50, 1), NOW, short);
-      await store.putManifest(device, CAM_1, 1, blob(10, 1), short);
-      await store.putKeyframe(device, CAM_1, blob(10, 1), 5000);
+      await store.putManifest(device, CAM_1, 1, blob(10, 1), NOW, short);
+      await store.putKeyframe(device, CAM_1, blob(10, 1), NOW, short);
       for (const name of [
         `event:${device}:${old}`,
         `item:${device}:${old}:thumbnail`,
@@ -422,7 +423,7 @@ describe('redis store', () => {
         assert.ok(left > 50_000 && left <= 60_000, `${name} expires with the retention (${left})`);
       }
       const keyframeLeft = await raw.pTTL(`prune:keyframe:${device}:cam-1`);
-      assert.ok(keyframeLeft > 0 && keyframeLeft <= 5000);
+      assert.ok(keyframeLeft > 50_000 && keyframeLeft <= 60_000, 'the keyframe expires with the retention');
 
       const later = NOW + 120_000;
       const fresh = eventIdOf(12);
@@ -436,6 +437,8 @@ describe('redis store', () => {
         `item:${device}:${old}:thumbnail`,
         `item:${device}:${old}:chunk-0`,
         `items:${device}:${old}`,
+        `manifest:${device}:cam-1:1`,
+        `keyframe:${device}:cam-1`,
       ]) {
         assert.equal(await raw.exists(`prune:${name}`), 0, `${name} is gone`);
       }
@@ -459,6 +462,7 @@ describe('redis store', () => {
     const errors: Error[] = [];
     const store = await createRedisStore({
       url: own.url,
+      maxBytes: STORE_BYTES,
       commandTimeoutMs: OUTAGE_COMMAND_TIMEOUT_MS,
       onError: (error) => errors.push(error),
     });
@@ -487,7 +491,7 @@ describe('redis store', () => {
                 NOW,
                 RETENTION,
               ),
-              store.putKeyframe(device, CAM_1, blob(50, i), 60_000),
+              store.putKeyframe(device, CAM_1, blob(50, i), NOW, RETENTION),
             ]);
           } catch {
             rejected++;
@@ -515,7 +519,7 @@ describe('redis store', () => {
         ),
         'commitEvent',
       );
-      await rejectsWithin(store.putKeyframe(device, CAM_1, blob(1, 1), 1000), 'putKeyframe');
+      await rejectsWithin(store.putKeyframe(device, CAM_1, blob(1, 1), NOW, RETENTION), 'putKeyframe');
       await rejectsWithin(store.listEvents(device, { from: 0, to: 1, limit: 1 }), 'listEvents');
       await rejectsWithin(store.usage(device, NOW, RETENTION), 'usage');
       const took = Date.now() - started;
@@ -576,6 +580,45 @@ describe('redis store', () => {
     }
   });
 
+  it("reads Redis' maxmemory at start, and starts on a Redis that refuses CONFIG (maxMemory null)", async () => {
+    await raw.configSet('maxmemory', String(100 * 1024 * 1024));
+    const store = await open('maxmemory:');
+    try {
+      assert.equal(store.maxMemory, 100 * 1024 * 1024);
+    } finally {
+      await store.close();
+      await raw.configSet('maxmemory', '0');
+    }
+    await raw.sendCommand(['ACL', 'SETUSER', 'no-config', 'on', '>secret', '~*', '&*', '+@all', '-config']);
+    const url = new URL(redis.url);
+    url.username = 'no-config';
+    url.password = 'secret';
+    const limited = await createRedisStore({ url: url.toString(), maxBytes: STORE_BYTES });
+    try {
+      assert.equal(limited.maxMemory, null);
+      const device = deviceIdOf(30, 'm');
+      assert.equal(
+        await limited.putEventItem(device, eventIdOf(30), 'thumbnail', blob(10, 1), NOW, RETENTION),
+        'created',
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('warns when storeMaxBytes plus headroom exceeds maxmemory, not when it fits or Redis is unbounded', () => {
+    const MiB = 1024 * 1024;
+    assert.equal(maxMemoryWarning(256 * MiB, 0), null);
+    assert.equal(maxMemoryWarning(256 * MiB, 384 * MiB), null);
+    assert.match(maxMemoryWarning(256 * MiB, 300 * MiB) ?? '', /SEALCAM_STORE_MAX_BYTES.*maxmemory/);
+    assert.match(
+      maxMemoryWarning(8 * MiB, 40 * MiB) ?? '',
+      /SEALCAM_STORE_MAX_BYTES/,
+      'headroom at least 64 MiB',
+    );
+    assert.match(maxMemoryWarning(256 * MiB, null) ?? '', /CONFIG GET/);
+  });
+
   it('refuses to start when Redis is unreachable, within the bound', async () => {
     const gone = await TestRedis.start();
     const url = gone.url;
@@ -583,7 +626,11 @@ describe('redis store', () => {
     // Bounded by connectTimeoutMs (the client itself never stops reconnecting): it gives up, it does not
     // hang. The test's bound is many times the product's, so a busy machine does not trip it.
     await assert.rejects(
-      within(createRedisStore({ url, connectTimeoutMs: 500 }), 30_000, 'createRedisStore'),
+      within(
+        createRedisStore({ url, connectTimeoutMs: 500, maxBytes: STORE_BYTES }),
+        30_000,
+        'createRedisStore',
+      ),
       (error: Error) => !/did not settle/.test(error.message),
       'createRedisStore gives up by itself',
     );

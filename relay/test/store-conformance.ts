@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type EventId, parseDeviceId, parseEventId, parseStreamId } from '@sealcam/protocol/relay-safe';
+import {
+  type DeviceId,
+  type EventId,
+  parseDeviceId,
+  parseEventId,
+  parseStreamId,
+} from '@sealcam/protocol/relay-safe';
 import type { Retention, Store } from '../src/store/store.js';
 
 export interface StoreUnderTest {
@@ -34,13 +40,18 @@ function blob(length: number, fill: number): Uint8Array {
   return new Uint8Array(length).fill(fill);
 }
 
-export function runStoreConformance(name: string, open: () => Promise<StoreUnderTest>) {
+/** Opens a fresh store bounded at `maxBytes` (storeMaxBytes). */
+export type OpenStore = (options: { maxBytes: number }) => Promise<StoreUnderTest>;
+
+const STORE_BYTES = 64 * 1024 * 1024;
+
+export function runStoreConformance(name: string, open: OpenStore) {
   describe(`store conformance: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: Store;
 
     before(async () => {
-      subject = await open();
+      subject = await open({ maxBytes: STORE_BYTES });
       store = subject.store;
     });
     after(async () => {
@@ -68,22 +79,22 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('access lists only move forward by version', async () => {
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2)), 'stored');
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9)), 'stale');
-      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1)), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2), RETENTION.quotaBytes), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9), RETENTION.quotaBytes), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1), RETENTION.quotaBytes), 'stale');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 2));
-      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3)), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3), RETENTION.quotaBytes), 'stored');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 3));
     });
 
     it('manifests: history by epoch, latest per stream, idempotent, conflicts refused', async () => {
-      assert.equal(await store.putManifest(DEVICE, CAM_1, 1, blob(50, 1), RETENTION), 'created');
-      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), RETENTION), 'created');
-      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), RETENTION), 'exists');
-      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 7), RETENTION), 'conflict');
-      assert.equal(await store.putManifest(DEVICE, CAM_2, 5, blob(50, 5), RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 1, blob(50, 1), NOW, RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), NOW, RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 2), NOW, RETENTION), 'exists');
+      assert.equal(await store.putManifest(DEVICE, CAM_1, 2, blob(50, 7), NOW, RETENTION), 'conflict');
+      assert.equal(await store.putManifest(DEVICE, CAM_2, 5, blob(50, 5), NOW, RETENTION), 'created');
       // An older epoch arriving late does not replace the latest.
-      assert.equal(await store.putManifest(DEVICE, CAM_2, 4, blob(50, 4), RETENTION), 'created');
+      assert.equal(await store.putManifest(DEVICE, CAM_2, 4, blob(50, 4), NOW, RETENTION), 'created');
       assert.deepEqual(await store.getManifest(DEVICE, CAM_1, 'latest'), blob(50, 2));
       assert.deepEqual(await store.getManifest(DEVICE, CAM_1, 1), blob(50, 1));
       assert.deepEqual(await store.getManifest(DEVICE, CAM_2, 'latest'), blob(50, 5));
@@ -97,8 +108,8 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('keeps the latest keyframe per stream', async () => {
-      await store.putKeyframe(DEVICE, CAM_1, blob(100, 1), 60_000);
-      await store.putKeyframe(DEVICE, CAM_1, blob(100, 2), 60_000);
+      assert.equal(await store.putKeyframe(DEVICE, CAM_1, blob(100, 1), NOW, RETENTION), 'stored');
+      assert.equal(await store.putKeyframe(DEVICE, CAM_1, blob(100, 2), NOW, RETENTION), 'stored');
       assert.deepEqual(await store.getKeyframe(DEVICE, CAM_1), blob(100, 2));
       assert.equal(await store.getKeyframe(DEVICE, parseStreamId('cam-9')), null);
     });
@@ -267,6 +278,161 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
       assert.equal(results.filter((result) => result === 'created').length, 5);
       assert.equal(results.filter((result) => result === 'exists').length, 15);
       assert.equal(await store.usage(device, NOW, RETENTION), 50);
+    });
+  });
+
+  describe(`store conformance: ${name}: fair share of storeMaxBytes`, () => {
+    const MAX = 1_048_576;
+    const CHUNK = 16_384;
+    const UNBOUNDED: Retention = { ttlMs: 3_600_000, quotaBytes: Number.POSITIVE_INFINITY };
+    const device = (letter: string) => parseDeviceId(letter.repeat(26));
+
+    /** Runs `body` against a fresh store bounded at MAX bytes. */
+    async function withSmallStore(body: (store: Store) => Promise<void>): Promise<void> {
+      const subject = await open({ maxBytes: MAX });
+      try {
+        await body(subject.store);
+      } finally {
+        await subject.cleanup();
+      }
+    }
+
+    /** Uploads CHUNK-byte event items as `deviceId` until one is refused; returns that refusal. */
+    async function fillUntilRefused(store: Store, deviceId: DeviceId, retention: Retention, now = NOW) {
+      const id = eventId();
+      for (let i = 0; i < (2 * MAX) / CHUNK; i++) {
+        const result = await store.putEventItem(
+          deviceId,
+          id,
+          `chunk-${i}`,
+          blob(CHUNK, i % 250),
+          now,
+          retention,
+        );
+        if (result !== 'created') return { result, stored: i };
+      }
+      throw new Error('the store never refused');
+    }
+
+    it('charges manifests, keyframes (by the size of the replacement) and access lists to their device', async () => {
+      await withSmallStore(async (store) => {
+        const a = device('a');
+        assert.equal(await store.putManifest(a, CAM_1, 1, blob(500, 1), NOW, RETENTION), 'created');
+        assert.equal(await store.putKeyframe(a, CAM_1, blob(1000, 1), NOW, RETENTION), 'stored');
+        assert.equal(await store.putAccessList(a, 1, blob(200, 1), RETENTION.quotaBytes), 'stored');
+        assert.equal(await store.usage(a, NOW, RETENTION), 1700);
+        assert.equal(await store.putKeyframe(a, CAM_1, blob(300, 2), NOW, RETENTION), 'stored');
+        assert.equal(await store.putAccessList(a, 2, blob(250, 2), RETENTION.quotaBytes), 'stored');
+        assert.equal(await store.usage(a, NOW, RETENTION), 500 + 300 + 250);
+        assert.deepEqual(await store.stats(), { usedBytes: 1050, maxBytes: MAX, identities: 1 });
+        // Manifests and keyframes leave with the retention TTL, and so does their charge.
+        const later = NOW + RETENTION.ttlMs + 1;
+        assert.equal(await store.usage(a, later, RETENTION), 250);
+        assert.equal(await store.getManifest(a, CAM_1, 1), null);
+      });
+    });
+
+    it('refuses a manifest, keyframe or access list over the device quota and keeps what was stored', async () => {
+      await withSmallStore(async (store) => {
+        const a = device('b');
+        const small: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
+        assert.equal(await store.putManifest(a, CAM_1, 1, blob(600, 1), NOW, small), 'created');
+        assert.equal(await store.putManifest(a, CAM_1, 2, blob(600, 2), NOW, small), 'quota');
+        assert.equal(await store.getManifest(a, CAM_1, 2), null);
+        assert.deepEqual(await store.getManifest(a, CAM_1, 'latest'), blob(600, 1));
+        assert.equal(await store.putKeyframe(a, CAM_1, blob(300, 1), NOW, small), 'stored');
+        assert.equal(await store.putKeyframe(a, CAM_1, blob(500, 2), NOW, small), 'quota');
+        assert.deepEqual(await store.getKeyframe(a, CAM_1), blob(300, 1));
+        assert.equal(await store.putAccessList(a, 1, blob(200, 1), small.quotaBytes), 'quota');
+        assert.equal(await store.getAccessList(a), null);
+        assert.equal(await store.usage(a, NOW, small), 900);
+      });
+    });
+
+    it('near full, the identity over its fair share is refused first (quota); another keeps storing events and manifests', async () => {
+      await withSmallStore(async (store) => {
+        const hog = device('c');
+        const honest = device('d');
+        const refusal = await fillUntilRefused(store, hog, UNBOUNDED);
+        assert.equal(refusal.result, 'quota', 'the hog is refused as over its share, not as a full relay');
+        const filled = (await store.stats()).usedBytes;
+        assert.ok(
+          filled >= MAX * 0.9 - CHUNK && filled <= MAX,
+          `filled toward the cap (${filled} of ${MAX})`,
+        );
+        const id = eventId();
+        assert.equal(
+          await store.putEventItem(honest, id, 'thumbnail', blob(CHUNK, 1), NOW, UNBOUNDED),
+          'created',
+        );
+        assert.equal(
+          await store.putEventItem(honest, id, 'chunk-0', blob(CHUNK, 2), NOW, UNBOUNDED),
+          'created',
+        );
+        assert.equal(
+          await store.commitEvent(honest, id, { streamId: CAM_1, time: NOW }, blob(500, 3), NOW, UNBOUNDED),
+          'created',
+        );
+        assert.equal(await store.putManifest(honest, CAM_1, 1, blob(2000, 4), NOW, UNBOUNDED), 'created');
+        assert.equal(await store.putKeyframe(honest, CAM_1, blob(2000, 5), NOW, UNBOUNDED), 'stored');
+        assert.equal(
+          await store.putEventItem(hog, eventId(), 'chunk-0', blob(CHUNK, 6), NOW, UNBOUNDED),
+          'quota',
+          'the hog is still refused',
+        );
+        assert.equal((await store.stats()).identities, 2);
+      });
+    });
+
+    it('never holds more than storeMaxBytes: once full, every identity is refused (relay-full or quota)', async () => {
+      await withSmallStore(async (store) => {
+        const seen: string[] = [];
+        for (const letter of 'efghijklmnop') {
+          const { result } = await fillUntilRefused(store, device(letter), UNBOUNDED);
+          seen.push(result);
+          if (result === 'full') break;
+        }
+        assert.equal(seen.at(-1), 'full', `some identity under its share meets a full store (${seen})`);
+        const { usedBytes } = await store.stats();
+        assert.ok(usedBytes <= MAX && usedBytes > MAX - CHUNK, `full to the cap (${usedBytes})`);
+        assert.equal(
+          await store.putEventItem(device('q'), eventId(), 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED),
+          'full',
+        );
+        // Authentication does not depend on free space.
+        await store.putChallenge('while-full', 60_000);
+        assert.equal(await store.takeChallenge('while-full'), true);
+        await store.putCard(device('q'), blob(131, 7));
+        assert.deepEqual(await store.getCard(device('q')), blob(131, 7));
+      });
+    });
+
+    it("a silent device's expired objects stop counting: another device's write releases them", async () => {
+      await withSmallStore(async (store) => {
+        const short: Retention = { ttlMs: 10_000, quotaBytes: Number.POSITIVE_INFINITY };
+        const silent = device('r');
+        await fillUntilRefused(store, silent, short);
+        assert.ok((await store.stats()).usedBytes > MAX * 0.8);
+        const later = NOW + 60_000;
+        const writer = device('s');
+        assert.equal(
+          await store.putEventItem(writer, eventId(), 'chunk-0', blob(CHUNK, 1), later, short),
+          'created',
+        );
+        assert.deepEqual(await store.stats(), { usedBytes: CHUNK, maxBytes: MAX, identities: 1 });
+      });
+    });
+
+    it('a deleted event gives its bytes back to the store', async () => {
+      await withSmallStore(async (store) => {
+        const a = device('t');
+        const id = eventId();
+        await store.putEventItem(a, id, 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED);
+        await store.commitEvent(a, id, { streamId: CAM_1, time: NOW }, blob(100, 1), NOW, UNBOUNDED);
+        assert.equal((await store.stats()).usedBytes, CHUNK + 100);
+        assert.equal(await store.deleteEvent(a, id), true);
+        assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0 });
+      });
     });
   });
 }

@@ -38,7 +38,7 @@ export async function startDrillRelay(options: {
         SEALCAM_HANDSHAKE_BURST: '4000',
         // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).
         SEALCAM_MAX_CONNECTIONS: '19000',
-        SEALCAM_MEMORY_MAX_BYTES: String(2 * 1024 ** 3),
+        SEALCAM_STORE_MAX_BYTES: String(2 * 1024 ** 3),
         SEALCAM_LOG_LEVEL: 'error',
       },
     });

@@ -89,7 +89,22 @@ export function loadConfig(
   const config: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(OPTIONS)) config[name] = validated[spec.env] ?? null;
   if (!isRelayConfig(config)) throw new Error('configuration does not match the options table');
+  checkDeviceQuota(config);
   return config;
+}
+
+/** Bytes one device may store: the configured quota, or a sixteenth of the store. */
+export function deviceQuotaOf(config: Pick<RelayConfig, 'deviceQuotaBytes' | 'storeMaxBytes'>): number {
+  return config.deviceQuotaBytes ?? Math.floor(config.storeMaxBytes / 16);
+}
+
+/** One device may never take more than half of the store (else it alone could fill it). */
+function checkDeviceQuota(config: RelayConfig): void {
+  if (config.deviceQuotaBytes !== null && config.deviceQuotaBytes > config.storeMaxBytes / 2) {
+    throw new Error(
+      `SEALCAM_DEVICE_QUOTA_BYTES (${config.deviceQuotaBytes}) must be at most half of SEALCAM_STORE_MAX_BYTES (${config.storeMaxBytes})`,
+    );
+  }
 }
 
 export function originOf(config: RelayConfig, boundPort: number): string {

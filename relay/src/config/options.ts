@@ -48,12 +48,13 @@ export const OPTIONS = {
     default: 'sealcam:',
     description: 'Prefix of every Redis key (share one Redis between deployments).',
   },
-  memoryMaxBytes: {
-    env: 'SEALCAM_MEMORY_MAX_BYTES',
+  storeMaxBytes: {
+    env: 'SEALCAM_STORE_MAX_BYTES',
     type: 'integer',
     default: 268_435_456,
     minimum: 1_048_576,
-    description: 'Memory store: bytes of ciphertext held at most (LRU beyond).',
+    description:
+      'Bytes the store may hold (both stores): every stored byte is charged to an identity; above 90% an identity over its fair share gets 507 quota, beyond it everyone 507 relay-full. Redis: keep maxmemory above this plus headroom (warned at start).',
   },
   retentionSeconds: {
     env: 'SEALCAM_RETENTION_SECONDS',
@@ -65,9 +66,10 @@ export const OPTIONS = {
   deviceQuotaBytes: {
     env: 'SEALCAM_DEVICE_QUOTA_BYTES',
     type: 'integer',
-    default: 1_073_741_824,
+    default: null,
     minimum: 1024,
-    description: 'Bytes of events one device may store.',
+    description:
+      'Bytes one device may store (events, manifests, keyframes, access list). Default storeMaxBytes / 16; above storeMaxBytes / 2 the relay does not start.',
   },
   tokenSecret: {
     env: 'SEALCAM_TOKEN_SECRET',

@@ -14,7 +14,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { DeviceSession } from '../auth/tokens.js';
 import type { RelayConfig } from '../config/config.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Retention, Store } from '../store/store.js';
+import type { PutResult, Retention, Store } from '../store/store.js';
 import type { BusBridge } from './bus-bridge.js';
 import { type CloseReason, closeWith, refuse } from './close.js';
 import { errorText } from './error-text.js';
@@ -177,12 +177,21 @@ export class DeviceIntake {
     this.deps.metrics.hot.frameBytesIn += frameLength;
     const { deviceId } = device;
     // Only keyframes of streams with an accepted manifest are cached: no viewer could open others.
+    // The cache is best effort (the next keyframe replaces it): one not cached is only counted.
     if (keyframe && stream.manifest) {
+      const { metrics } = this.deps;
       this.deps.store
-        .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), this.deps.retention().ttlMs)
-        .catch(() => {
-          this.deps.metrics.storeOperations.inc({ operation: 'putKeyframe', outcome: 'error' });
-        });
+        .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), Date.now(), this.deps.retention())
+        .then(
+          (result) => {
+            if (result !== 'stored')
+              metrics.storeRefusals.inc({
+                kind: 'keyframe',
+                reason: result === 'full' ? 'relay-full' : 'quota',
+              });
+          },
+          () => metrics.storeRefusals.inc({ kind: 'keyframe', reason: 'error' }),
+        );
     }
     this.deps.sink.deliverFrame(streamKey, wire, keyframe);
     this.deps.bus.publishLive(deviceId, wire, false);
@@ -204,15 +213,28 @@ export class DeviceIntake {
       return this.refuse(device, 'invalid-manifest');
     }
     const { deviceId } = device;
-    const result = await this.deps.store.putManifest(
-      deviceId,
-      streamId,
-      epoch,
-      payload,
-      this.deps.retention(),
-    );
+    const { metrics, config } = this.deps;
+    let result: PutResult;
+    try {
+      result = await this.deps.store.putManifest(
+        deviceId,
+        streamId,
+        epoch,
+        payload,
+        Date.now(),
+        this.deps.retention(),
+      );
+    } catch (error) {
+      // Never a silent drop: the device learns the manifest was not stored, and retries later.
+      metrics.storeRefusals.inc({ kind: 'manifest', reason: 'error' });
+      this.deps.log.warn({ err: errorText(error) }, 'manifest not stored');
+      closeWith(device.ws, 'store-unavailable', config.retryAfterSeconds);
+      return;
+    }
     if (result === 'full' || result === 'quota') {
-      closeWith(device.ws, result === 'full' ? 'relay-full' : 'quota', this.deps.config.retryAfterSeconds);
+      const reason = result === 'full' ? 'relay-full' : 'quota';
+      metrics.storeRefusals.inc({ kind: 'manifest', reason });
+      closeWith(device.ws, reason, config.retryAfterSeconds);
       return;
     }
     if (result === 'conflict') return this.refuse(device, 'conflict');

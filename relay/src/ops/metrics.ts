@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreStats } from '../store/store.js';
 
 /**
  * Prometheus metrics. Labels never carry ids or content: only kinds, outcomes and reasons from
@@ -9,10 +10,21 @@ export function createMetrics() {
   // Counts on the per-frame path are plain numbers, folded into their counters when /metrics is
   // read: prom-client's inc() allocates and hashes a labels object on every call.
   const hot = { framesIn: 0, framesOut: 0, frameBytesIn: 0 };
+  /** The store's totals, read when /metrics is scraped (set once the store is open). */
+  const sources: { storeStats: (() => Promise<StoreStats>) | null } = { storeStats: null };
+  const storeGauge = (read: (stats: StoreStats) => number) =>
+    async function collect(this: Gauge) {
+      try {
+        if (sources.storeStats) this.set(read(await sources.storeStats()));
+      } catch {
+        // The store is unreachable: the gauge keeps its last value (store errors are counted).
+      }
+    };
   collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
   const metric = {
     registry,
     hot,
+    sources,
     connections: new Gauge({
       name: 'sealcam_relay_connections',
       help: 'Open WebSocket connections',
@@ -71,6 +83,30 @@ export function createMetrics() {
       labelNames: ['operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
+    }),
+    storeRefusals: new Counter({
+      name: 'sealcam_relay_store_refusals_total',
+      help: 'Objects not stored: quota (over quota or fair share), relay-full, or error (store failed); keyframes are a cache',
+      labelNames: ['kind', 'reason'],
+      registers: [registry],
+    }),
+    storeUsedBytes: new Gauge({
+      name: 'sealcam_relay_store_used_bytes',
+      help: 'Bytes the store holds, as charged to identities (bounded by storeMaxBytes)',
+      registers: [registry],
+      collect: storeGauge((stats) => stats.usedBytes),
+    }),
+    storeMaxBytes: new Gauge({
+      name: 'sealcam_relay_store_max_bytes',
+      help: 'storeMaxBytes: bytes the store may hold',
+      registers: [registry],
+      collect: storeGauge((stats) => stats.maxBytes),
+    }),
+    storeIdentities: new Gauge({
+      name: 'sealcam_relay_store_identities',
+      help: 'Identities holding stored bytes',
+      registers: [registry],
+      collect: storeGauge((stats) => stats.identities),
     }),
     authFailures: new Counter({
       name: 'sealcam_relay_auth_failures_total',

@@ -25,25 +25,34 @@ function refuse(error: unknown, what: 'access-list' | 'manifest' | 'event' | 'th
   throw error;
 }
 
+/** A refused write: counted, then 507 with its reason. */
+function notStored(context: RelayContext, kind: StoredKind, result: 'quota' | 'full'): never {
+  const reason = result === 'full' ? 'relay-full' : 'quota';
+  context.metrics.storeRefusals.inc({ kind, reason });
+  if (reason === 'relay-full')
+    throw insufficientStorage(
+      'relay-full',
+      'the relay has no room for new objects now; retry later',
+      context.config.retryAfterSeconds,
+    );
+  throw insufficientStorage(
+    'quota',
+    'the device is over its storage quota, or over its fair share of a nearly full relay; delete or wait for expiry',
+    context.config.retryAfterSeconds,
+  );
+}
+
+type StoredKind = 'access-list' | 'manifest' | 'thumbnail' | 'chunk' | 'event';
+
 function answer(
   reply: FastifyReply,
   result: PutResult,
   what: string,
-  retryAfterSeconds: number,
+  context: RelayContext,
+  kind: StoredKind,
 ): { status: 'created' | 'exists' } {
   if (result === 'conflict') throw conflict(`a different ${what} is already stored under this name`);
-  if (result === 'full')
-    throw insufficientStorage(
-      'relay-full',
-      'the relay has no room for new objects now; retry later',
-      retryAfterSeconds,
-    );
-  if (result === 'quota')
-    throw insufficientStorage(
-      'quota',
-      'the device is over its storage quota; delete or wait for expiry',
-      retryAfterSeconds,
-    );
+  if (result === 'full' || result === 'quota') notStored(context, kind, result);
   reply.code(result === 'created' ? 201 : 200);
   return { status: result };
 }
@@ -78,7 +87,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
               version: { type: 'integer', minimum: 0 },
             }),
           },
-          [401, 403, 409, 413, 415],
+          [401, 403, 409, 413, 415, 507],
         ),
       },
     },
@@ -90,9 +99,15 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       } catch (error) {
         refuse(error, 'access-list');
       }
-      const result = await context.store.putAccessList(request.params.deviceId, version, bytes);
+      const result = await context.store.putAccessList(
+        request.params.deviceId,
+        version,
+        bytes,
+        context.retention().quotaBytes,
+      );
       if (result === 'stale')
         throw conflict('an access list with this or a higher version is already stored');
+      if (result !== 'stored') notStored(context, 'access-list', result);
       context.notifier.accessChanged(request.params.deviceId);
       reply.code(201);
       return { status: 'stored', version };
@@ -124,9 +139,10 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       const { deviceId, streamId, epoch } = request.params;
       return answer(
         reply,
-        await context.store.putManifest(deviceId, streamId, epoch, bytes, context.retention()),
+        await context.store.putManifest(deviceId, streamId, epoch, bytes, context.now(), context.retention()),
         'manifest',
-        context.config.retryAfterSeconds,
+        context,
+        'manifest',
       );
     },
   );
@@ -158,7 +174,8 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           context.retention(),
         ),
         'thumbnail',
-        context.config.retryAfterSeconds,
+        context,
+        'thumbnail',
       );
     },
   );
@@ -190,7 +207,8 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           context.retention(),
         ),
         'clip chunk',
-        context.config.retryAfterSeconds,
+        context,
+        'chunk',
       );
     },
   );
@@ -229,7 +247,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         context.retention(),
       );
       if (result === 'created') context.notifier.eventCommitted({ deviceId, eventId, ...meta });
-      return answer(reply, result, 'event', context.config.retryAfterSeconds);
+      return answer(reply, result, 'event', context, 'event');
     },
   );
 
@@ -243,9 +261,17 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         response: replies(
           {
             200: objectReply('Usage', {
-              bytes: { type: 'integer', minimum: 0, description: 'Bytes of events the device stores now' },
+              bytes: {
+                type: 'integer',
+                minimum: 0,
+                description: 'Bytes the device stores now (events, manifests, keyframes, access list)',
+              },
               ttlMs: { type: 'integer', description: 'How long stored objects are kept (ms)' },
-              quotaBytes: { type: 'integer', description: 'Bytes of events the device may store' },
+              quotaBytes: {
+                type: 'integer',
+                description:
+                  'Bytes the device may store; while the relay is nearly full, only its fair share (507 quota beyond)',
+              },
             }),
           },
           [401, 403],

@@ -6,22 +6,46 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { LRUCache } from 'lru-cache';
+import { Ledger } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
-import type { EventItem, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
+import type {
+  EventItem,
+  EventPage,
+  ListQuery,
+  PutResult,
+  ReplaceResult,
+  Retention,
+  Store,
+  StoreStats,
+} from './store.js';
+
+const KEYFRAME_PREFIX = key.keyframe('', '').slice(0, -1);
+
+/** The device and stream of a keyframe cache entry (`keyframe:<device>:<stream>`). */
+function keyframeOwner(name: string): { deviceId: string; streamId: string } {
+  const rest = name.slice(KEYFRAME_PREFIX.length);
+  const colon = rest.indexOf(':');
+  return { deviceId: rest.slice(0, colon), streamId: rest.slice(colon + 1) };
+}
+
+const keyframeCharge = (streamId: string) => `k:${streamId}`;
 
 export interface MemoryStoreOptions {
-  /** Upper bound of blob bytes held (ciphertext of every kind). */
+  /** Bytes of every charged object (events, manifests, keyframes, access lists) held at most. */
   readonly maxBytes: number;
-  /** Upper bound of small records (cards, challenges, access lists, mailboxes). */
+  /** Upper bound of small records (cards, challenges, mailboxes). */
   readonly maxRecords?: number;
 }
 
+/** Objects charged and released together: one event (items + envelope), a manifest or a keyframe. */
 interface Charge {
   readonly firstSeen: number;
   bytes: number;
-  readonly items: Set<string>;
+  /** Blob names of the objects. */
+  readonly names: Set<string>;
   /** The public event time once committed (to find its timeline entry). */
   time?: number;
+  eventId?: EventId;
 }
 
 /** First position in a sorted timeline whose entry is not before `target`. */
@@ -50,14 +74,17 @@ interface TimelineEntry {
 }
 
 interface DeviceIndex {
-  /** By first upload, oldest first (insertion order), so pruning stops at the first one still kept. */
-  readonly charges: Map<EventId, Charge>;
-  /** Running total of charged bytes (no per-put walk over all events). */
-  bytes: number;
+  /**
+   * By first upload, oldest first (insertion order), so pruning stops at the first one still kept.
+   * Keyed by event id, `m:<stream>:<epoch>` for a manifest, `k:<stream>` for the latest keyframe.
+   */
+  readonly charges: Map<string, Charge>;
   /** Committed events sorted by (time, eventId). */
   readonly timeline: TimelineEntry[];
   readonly streams: Map<StreamId, number>;
 }
+
+const manifestCharge = (streamId: StreamId, epoch: number) => `m:${streamId}:${epoch}`;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
@@ -79,22 +106,32 @@ export class MemoryStore implements Store {
   private readonly keyframes: LRUCache<string, Uint8Array>;
   /** Owner statements waiting for their device: never evicted by other traffic. */
   private readonly inboxes = new Map<string, { messages: Uint8Array[]; expiresAt: number }>();
-  private readonly blobLimit: number;
   /** Never evicted: forgetting a version would let an older signed list be replayed. */
   private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array }>();
+  /** Every charged byte, per identity (fair-share.ts); events and manifests are never evicted. */
+  private readonly ledger: Ledger;
+  /** When every device was last pruned (so a silent device's expired bytes are released). */
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private readonly keyframeCacheBytes: number;
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
-    // 90% for events and manifests (never evicted: a full store refuses new writes), 10% keyframes.
+    this.ledger = new Ledger(options.maxBytes);
+    // Keyframes are a cache: at most a tenth of the store, evicting each other, never events.
     const keyframeBytes = Math.max(1_048_576, Math.floor(options.maxBytes / 10));
-    this.blobLimit = options.maxBytes - keyframeBytes;
+    this.keyframeCacheBytes = keyframeBytes;
     this.keyframes = new LRUCache<string, Uint8Array>({
       maxSize: keyframeBytes,
       sizeCalculation: (value) => Math.max(1, value.byteLength),
       maxEntrySize: keyframeBytes,
+      dispose: (_value, name, reason) => {
+        // A replacement is charged its difference by putKeyframe; an eviction releases the charge.
+        if (reason !== 'set') this.releaseKeyframe(name);
+      },
     });
     this.blobs = new LRUCache<string, Uint8Array>({
-      maxSize: options.maxBytes,
+      // The ledger refuses before this is reached: the LRU never evicts a charged object.
+      maxSize: options.maxBytes + 1,
       sizeCalculation: (value) => Math.max(1, value.byteLength),
       maxEntrySize: options.maxBytes,
       dispose: (_value, name, reason) => {
@@ -118,7 +155,7 @@ export class MemoryStore implements Store {
   private device(deviceId: DeviceId): DeviceIndex {
     let index = this.devices.get(deviceId);
     if (!index) {
-      index = { charges: new Map(), bytes: 0, timeline: [], streams: new Map() };
+      index = { charges: new Map(), timeline: [], streams: new Map() };
       this.devices.set(deviceId, index);
     }
     return index;
@@ -134,61 +171,85 @@ export class MemoryStore implements Store {
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
-  private removeEvent(deviceId: DeviceId, eventId: EventId): void {
+  private removeCharge(deviceId: DeviceId, chargeId: string): void {
     const index = this.device(deviceId);
-    const charge = index.charges.get(eventId);
-    index.charges.delete(eventId);
-    index.bytes -= charge?.bytes ?? 0;
-    this.blobs.delete(key.envelope(deviceId, eventId));
-    for (const item of charge?.items ?? []) this.blobs.delete(key.item(deviceId, eventId, item));
-    const at = charge?.time === undefined ? -1 : findEntry(index.timeline, { time: charge.time, eventId });
-    if (at >= 0) index.timeline.splice(at, 1);
+    const charge = index.charges.get(chargeId);
+    if (!charge) return;
+    index.charges.delete(chargeId);
+    this.ledger.charge(deviceId, -charge.bytes);
+    for (const name of charge.names) {
+      this.blobs.delete(name);
+      this.keyframes.delete(name);
+    }
+    if (charge.time !== undefined && charge.eventId !== undefined) {
+      const at = findEntry(index.timeline, { time: charge.time, eventId: charge.eventId });
+      if (at >= 0) index.timeline.splice(at, 1);
+    }
   }
 
   private prune(deviceId: DeviceId, now: number, retention: Retention): void {
     const index = this.device(deviceId);
-    for (const [eventId, charge] of index.charges) {
+    for (const [chargeId, charge] of index.charges) {
       if (charge.firstSeen >= now - retention.ttlMs) break;
-      this.removeEvent(deviceId, eventId);
+      this.removeCharge(deviceId, chargeId);
     }
   }
 
-  private used(deviceId: DeviceId): number {
-    return this.device(deviceId).bytes;
+  /** A keyframe left the cache (evicted, expired): its charge goes with it. */
+  private releaseKeyframe(name: string): void {
+    const { deviceId, streamId } = keyframeOwner(name);
+    const index = this.devices.get(deviceId as DeviceId);
+    const charge = index?.charges.get(keyframeCharge(streamId));
+    if (!index || !charge) return;
+    index.charges.delete(keyframeCharge(streamId));
+    this.ledger.charge(deviceId, -charge.bytes);
   }
 
-  /** Whether `bytes` more still fit without evicting anything (expired entries are purged first). */
-  private fits(bytes: number): boolean {
-    if (this.blobs.calculatedSize + bytes <= this.blobLimit) return true;
-    this.blobs.purgeStale();
-    return this.blobs.calculatedSize + bytes <= this.blobLimit;
+  /** Prunes every device at most once a second (of the callers' time), so silent devices' expired bytes are released. */
+  private sweep(now: number, retention: Retention): void {
+    if (Math.abs(now - this.lastSweep) < 1000) return;
+    this.lastSweep = now;
+    for (const deviceId of this.devices.keys()) this.prune(deviceId, now, retention);
+    this.keyframes.purgeStale();
   }
 
-  private putBlob(name: string, bytes: Uint8Array, ttlMs: number): PutResult {
-    const existing = this.blobs.get(name);
-    if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
-    if (!this.fits(bytes.length)) return 'full';
-    this.blobs.set(name, bytes.slice(), { ttl: ttlMs });
-    return 'created';
-  }
-
-  private charge(
+  /** Charges `bytes` to the device for the objects of one charge, unless refused. */
+  private admitCharge(
     deviceId: DeviceId,
-    eventId: EventId,
-    item: string | null,
+    chargeId: string,
+    name: string,
     bytes: number,
     now: number,
     retention: Retention,
-  ): boolean {
+  ): 'quota' | 'full' | null {
+    this.sweep(now, retention);
     this.prune(deviceId, now, retention);
-    if (this.used(deviceId) + bytes > retention.quotaBytes) return false;
+    const verdict = this.ledger.admit(deviceId, bytes, retention.quotaBytes);
+    if (verdict !== 'ok') return verdict;
     const index = this.device(deviceId);
-    const charge = index.charges.get(eventId) ?? { firstSeen: now, bytes: 0, items: new Set<string>() };
+    const charge = index.charges.get(chargeId) ?? { firstSeen: now, bytes: 0, names: new Set<string>() };
     charge.bytes += bytes;
-    index.bytes += bytes;
-    if (item) charge.items.add(item);
-    index.charges.set(eventId, charge);
-    return true;
+    charge.names.add(name);
+    index.charges.set(chargeId, charge);
+    this.ledger.charge(deviceId, bytes);
+    return null;
+  }
+
+  /** The one write path of charged objects: idempotent, bounded, charged. */
+  private storeCharged(
+    name: string,
+    deviceId: DeviceId,
+    chargeId: string,
+    bytes: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): PutResult {
+    const existing = this.blobs.get(name);
+    if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
+    const refused = this.admitCharge(deviceId, chargeId, name, bytes.length, now, retention);
+    if (refused) return refused;
+    this.blobs.set(name, bytes.slice(), { ttl: retention.ttlMs });
+    return 'created';
   }
 
   async putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void> {
@@ -209,10 +270,19 @@ export class MemoryStore implements Store {
     return present;
   }
 
-  async putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
+  async putAccessList(
+    deviceId: DeviceId,
+    version: number,
+    bytes: Uint8Array,
+    quotaBytes: number,
+  ): Promise<'stale' | ReplaceResult> {
     const current = this.accessLists.get(deviceId);
     if (current && current.version >= version) return 'stale';
+    const delta = bytes.length - (current?.bytes.length ?? 0);
+    const verdict = this.ledger.admit(deviceId, delta, quotaBytes);
+    if (verdict !== 'ok') return verdict;
     this.accessLists.set(deviceId, { version, bytes: bytes.slice() });
+    this.ledger.charge(deviceId, delta);
     return 'stored';
   }
 
@@ -225,9 +295,11 @@ export class MemoryStore implements Store {
     streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
+    now: number,
     retention: Retention,
   ): Promise<PutResult> {
-    const result = this.putBlob(key.manifest(deviceId, streamId, epoch), bytes, retention.ttlMs);
+    const name = key.manifest(deviceId, streamId, epoch);
+    const result = this.storeCharged(name, deviceId, manifestCharge(streamId, epoch), bytes, now, retention);
     if (result === 'created') {
       const streams = this.device(deviceId).streams;
       if ((streams.get(streamId) ?? -1) < epoch) streams.set(streamId, epoch);
@@ -253,8 +325,29 @@ export class MemoryStore implements Store {
       .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
   }
 
-  async putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void> {
-    this.keyframes.set(key.keyframe(deviceId, streamId), frame.slice(), { ttl: ttlMs });
+  async putKeyframe(
+    deviceId: DeviceId,
+    streamId: StreamId,
+    frame: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<ReplaceResult> {
+    this.sweep(now, retention);
+    this.prune(deviceId, now, retention);
+    const name = key.keyframe(deviceId, streamId);
+    const index = this.device(deviceId);
+    const chargeId = keyframeCharge(streamId);
+    const previous = this.keyframes.has(name) ? (index.charges.get(chargeId)?.bytes ?? 0) : 0;
+    const delta = frame.byteLength - previous;
+    const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
+    if (verdict !== 'ok') return verdict;
+    if (frame.byteLength > this.keyframeCacheBytes) return 'full';
+    // Re-inserted, so the charges stay in order of time (the replacement is kept a full TTL).
+    index.charges.delete(chargeId);
+    index.charges.set(chargeId, { firstSeen: now, bytes: frame.byteLength, names: new Set([name]) });
+    this.ledger.charge(deviceId, delta);
+    this.keyframes.set(name, frame.slice(), { ttl: retention.ttlMs });
+    return 'stored';
   }
 
   async getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null> {
@@ -269,33 +362,7 @@ export class MemoryStore implements Store {
     now: number,
     retention: Retention,
   ): Promise<PutResult> {
-    return this.storeCharged(
-      key.item(deviceId, eventId, item),
-      deviceId,
-      eventId,
-      item,
-      bytes,
-      now,
-      retention,
-    );
-  }
-
-  /** The one write path of event objects (items and envelopes): idempotent, bounded, charged. */
-  private storeCharged(
-    name: string,
-    deviceId: DeviceId,
-    eventId: EventId,
-    item: string | null,
-    bytes: Uint8Array,
-    now: number,
-    retention: Retention,
-  ): PutResult {
-    const existing = this.blobs.get(name);
-    if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
-    if (!this.fits(bytes.length)) return 'full';
-    if (!this.charge(deviceId, eventId, item, bytes.length, now, retention)) return 'quota';
-    this.blobs.set(name, bytes.slice(), { ttl: retention.ttlMs });
-    return 'created';
+    return this.storeCharged(key.item(deviceId, eventId, item), deviceId, eventId, bytes, now, retention);
   }
 
   async commitEvent(
@@ -307,11 +374,13 @@ export class MemoryStore implements Store {
     retention: Retention,
   ): Promise<PutResult> {
     const name = key.envelope(deviceId, eventId);
-    const result = this.storeCharged(name, deviceId, eventId, null, envelope, now, retention);
+    const result = this.storeCharged(name, deviceId, eventId, envelope, now, retention);
     if (result !== 'created') return result;
     const index = this.device(deviceId);
     const entry = { time: meta.time, eventId, streamId: meta.streamId };
-    index.charges.get(eventId)!.time = meta.time;
+    const charge = index.charges.get(eventId)!;
+    charge.time = meta.time;
+    charge.eventId = eventId;
     index.timeline.splice(lowerBound(index.timeline, entry), 0, entry);
     return 'created';
   }
@@ -348,13 +417,21 @@ export class MemoryStore implements Store {
   async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean> {
     const index = this.devices.get(deviceId);
     const existed = Boolean(index?.charges.has(eventId)) || this.blobs.has(key.envelope(deviceId, eventId));
-    if (existed) this.removeEvent(deviceId, eventId);
+    if (existed) this.removeCharge(deviceId, eventId);
     return existed;
   }
 
   async usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number> {
     this.prune(deviceId, now, retention);
-    return this.used(deviceId);
+    return this.ledger.of(deviceId);
+  }
+
+  async stats(): Promise<StoreStats> {
+    return {
+      usedBytes: this.ledger.totalBytes,
+      maxBytes: this.ledger.maxBytes,
+      identities: this.ledger.identities,
+    };
   }
 
   async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {

@@ -7,20 +7,30 @@
  *   acl:<device>                 HASH    version -> number, bytes -> access list (no TTL)
  *   manifest:<d>:<s>:<epoch>     STRING  manifest bytes, PX = retention.ttlMs
  *   streams:<d>                  HASH    streamId -> latest epoch (PX refreshed to the longest TTL)
- *   keyframe:<d>:<s>             STRING  latest keyframe, PX = the given TTL
+ *   keyframe:<d>:<s>             STRING  latest keyframe, PX = retention.ttlMs
  *   event:<d>:<e>                STRING  envelope, PX = retention.ttlMs
  *   item:<d>:<e>:<item>          STRING  thumbnail / chunk bytes, PX = retention.ttlMs
  *   items:<d>:<e>                HASH    item name -> bytes, plus "@timeline" -> timeline member
  *   timeline:<d>                 ZSET    committed events, all scores 0, lexicographic members
  *                                        "<time, 16 digits> <eventId> <streamId>"
- *   charges:<d>                  ZSET    eventId -> first upload time (retention)
- *   charge-bytes:<d>             HASH    eventId -> bytes charged, plus "#total" -> their sum
+ *   charges:<d>                  ZSET    charge -> first upload time (retention); a charge is an event
+ *                                        id, m:<stream>:<epoch> (manifest) or k:<stream> (keyframe)
+ *   charge-bytes:<d>             HASH    charge -> bytes charged
+ *   store:usage                  HASH    identity -> bytes charged (events, manifests, keyframes,
+ *                                        access list); an identity holding none has no field
+ *   store:used                   STRING  their sum: what storeMaxBytes bounds
+ *   store:owners                 ZSET    device -> its oldest timed charge (sweeping silent devices)
  *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL, refreshed per push
+ *
+ * The relay keeps its own byte accounting (fair-share.ts) and refuses before storeMaxBytes, which
+ * is kept below Redis' maxmemory (warned at start otherwise): Redis itself never runs out of memory
+ * on an upload, and challenges and cards (tiny, outside the budget) always fit in the headroom.
  *
  * Every mutation that spans several keys is one Lua script (EVALSHA, EVAL on NOSCRIPT), so a
  * relay process dying mid-request or two processes racing never leave half-stored events or
  * double charges. The per-device index keys get a TTL refreshed to the longest retention seen,
- * so the indexes of a device that went silent disappear with its blobs.
+ * so the indexes of a device that went silent disappear with its blobs; what they were charged is
+ * released by the next write of any device (the sweep over store:owners).
  *
  * The scripts build the per-event key names of a device from the prefix and the device id (they
  * cannot be declared up front: pruning discovers them), so they need a single Redis, not Cluster.
@@ -38,11 +48,24 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { createClient, RESP_TYPES } from 'redis';
+import { HIGH_WATER } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
-import type { EventItem, EventListing, EventPage, ListQuery, PutResult, Retention, Store } from './store.js';
+import type {
+  EventItem,
+  EventListing,
+  EventPage,
+  ListQuery,
+  PutResult,
+  ReplaceResult,
+  Retention,
+  Store,
+  StoreStats,
+} from './store.js';
 
 export interface RedisStoreOptions {
   readonly url: string;
+  /** Bytes the relay lets the store hold (its own accounting, kept below Redis' maxmemory). */
+  readonly maxBytes: number;
   /** Namespace of every key; default 'sealcam:'. */
   readonly keyPrefix?: string | undefined;
   /** Bound of the initial connection and of each (re)connection attempt; default 5000 ms. */
@@ -62,7 +85,7 @@ const TIME_DIGITS = 16;
 const MAX_TIME = 10 ** TIME_DIGITS - 1;
 const CLOSE_BOUND_MS = 2000;
 
-const RESULTS: readonly PutResult[] = ['created', 'exists', 'conflict', 'quota'];
+const RESULTS: readonly PutResult[] = ['created', 'exists', 'conflict', 'quota', 'full'];
 
 class Script {
   readonly sha: string;
@@ -72,112 +95,218 @@ class Script {
 }
 
 /**
- * Shared by the event scripts. KEYS[1..3] = timeline, charges, charge-bytes of the device;
- * ARGV[1..2] = key prefix, device id.
+ * Shared by the charging scripts. ARGV[1..2] = key prefix, device id. Every stored byte is charged
+ * to its device in `store:usage` and in the total `store:used` (fair-share.ts has the rule `admit`
+ * mirrors); `store:owners` holds each device by its oldest timed charge, so writes of any device
+ * release what a silent device's expired objects held.
  */
-const EVENT_LIBRARY = `
+const LIBRARY = `
 local P, D = ARGV[1], ARGV[2]
-local TL, CH, CB = KEYS[1], KEYS[2], KEYS[3]
-local TOTAL, TLF = '#total', '@timeline'
-local function eventKey(e) return P .. 'event:' .. D .. ':' .. e end
-local function itemsKey(e) return P .. 'items:' .. D .. ':' .. e end
-local function itemKey(e, i) return P .. 'item:' .. D .. ':' .. e .. ':' .. i end
+local USED, USAGE, OWNERS = P .. 'store:used', P .. 'store:usage', P .. 'store:owners'
+local HIGH_WATER = ${HIGH_WATER}
+local TLF = '@timeline'
+local function timelineKey(d) return P .. 'timeline:' .. d end
+local function chargesKey(d) return P .. 'charges:' .. d end
+local function chargeBytesKey(d) return P .. 'charge-bytes:' .. d end
+local function eventKey(d, e) return P .. 'event:' .. d .. ':' .. e end
+local function itemsKey(d, e) return P .. 'items:' .. d .. ':' .. e end
+local function itemKey(d, e, i) return P .. 'item:' .. d .. ':' .. e .. ':' .. i end
 local function touch(k, ttl)
   local left = redis.call('PTTL', k)
   if left ~= -2 and left < ttl then redis.call('PEXPIRE', k, ttl) end
 end
-local function removeEvent(e)
-  local ik = itemsKey(e)
-  local fields = redis.call('HKEYS', ik)
-  for _, f in ipairs(fields) do
-    if f == TLF then
-      redis.call('ZREM', TL, redis.call('HGET', ik, TLF))
-    else
-      redis.call('DEL', itemKey(e, f))
+local function mine(d) return tonumber(redis.call('HGET', USAGE, d) or '0') end
+-- Adds (or, negative, releases) bytes charged to device d and to the total.
+local function charge(d, delta)
+  if delta == 0 then return end
+  local after = redis.call('HINCRBY', USAGE, d, delta)
+  if after <= 0 then
+    redis.call('HDEL', USAGE, d)
+    delta = delta - after
+  end
+  if redis.call('INCRBY', USED, delta) < 0 then redis.call('SET', USED, 0) end
+end
+-- 0 ok, 3 quota, 4 full: the rule of fair-share.ts admit().
+local function admit(d, size, quota, max)
+  if size <= 0 then return 0 end
+  local held = mine(d)
+  if held + size > quota then return 3 end
+  local total = tonumber(redis.call('GET', USED) or '0')
+  if total + size <= max * HIGH_WATER then return 0 end
+  local storing = redis.call('HLEN', USAGE)
+  if held == 0 then storing = storing + 1 end
+  if held + size > max / (storing + 1) then return 3 end
+  if total + size > max then return 4 end
+  return 0
+end
+-- A charge is an event id, "m:<stream>:<epoch>" (a manifest) or "k:<stream>" (a keyframe).
+local function removeCharge(d, e)
+  local kind = string.sub(e, 1, 2)
+  if kind == 'm:' then
+    redis.call('DEL', P .. 'manifest:' .. d .. ':' .. string.sub(e, 3))
+  elseif kind == 'k:' then
+    redis.call('DEL', P .. 'keyframe:' .. d .. ':' .. string.sub(e, 3))
+  else
+    local ik = itemsKey(d, e)
+    local fields = redis.call('HKEYS', ik)
+    for _, f in ipairs(fields) do
+      if f == TLF then
+        redis.call('ZREM', timelineKey(d), redis.call('HGET', ik, TLF))
+      else
+        redis.call('DEL', itemKey(d, e, f))
+      end
     end
+    redis.call('DEL', ik, eventKey(d, e))
   end
-  redis.call('DEL', ik, eventKey(e))
+  local CB = chargeBytesKey(d)
   local charged = tonumber(redis.call('HGET', CB, e) or '0')
-  if charged ~= 0 then redis.call('HINCRBY', CB, TOTAL, -charged) end
+  charge(d, -charged)
   redis.call('HDEL', CB, e)
-  redis.call('ZREM', CH, e)
+  redis.call('ZREM', chargesKey(d), e)
 end
--- Removes events first seen before the cutoff (a decimal string), at most 1024 per call so one
--- script never blocks Redis for long; later writes continue where this one stopped (until then the
--- quota check counts a little more than it must, which errs on the safe side).
-local function prune(cutoff)
+-- Removes charges of d first seen before the cutoff (a decimal string), at most 1024 per call so
+-- one script never blocks Redis for long; later writes continue where this one stopped (until
+-- then the checks count a little more than they must, which errs on the safe side).
+local function prune(d, cutoff)
   for _ = 1, 4 do
-    local old = redis.call('ZRANGEBYSCORE', CH, '-inf', '(' .. cutoff, 'LIMIT', 0, 256)
+    local old = redis.call('ZRANGEBYSCORE', chargesKey(d), '-inf', '(' .. cutoff, 'LIMIT', 0, 256)
     if #old == 0 then return end
-    for _, e in ipairs(old) do removeEvent(e) end
+    for _, e in ipairs(old) do removeCharge(d, e) end
   end
 end
-local function used()
-  return tonumber(redis.call('HGET', CB, TOTAL) or '0')
+-- Files d under its oldest timed charge. With none left (pruned, or its index expired), d holds
+-- only its access list, which has no TTL.
+local function reindex(d)
+  local oldest = redis.call('ZRANGE', chargesKey(d), 0, 0, 'WITHSCORES')
+  if #oldest > 0 then
+    redis.call('ZADD', OWNERS, oldest[2], d)
+    return
+  end
+  redis.call('ZREM', OWNERS, d)
+  charge(d, redis.call('HSTRLEN', P .. 'acl:' .. d, 'bytes') - mine(d))
 end
--- Stores KEYS[4] (an item or an envelope of event e) unless it exists, pruning first and charging
--- its size to the device. Returns 0 stored, 1 exists (same bytes), 2 conflict, 3 over quota. The
--- caller records the object in KEYS[5] (items) and the timeline, then touches those keys itself
--- (a key must exist before its expiry can be set).
-local function storeCharged(e, bytes, now, cutoff, ttl, quota)
-  local existing = redis.call('GET', KEYS[4])
+-- Releases what up to two silent devices' expired objects held.
+local function sweep(cutoff)
+  local stale = redis.call('ZRANGEBYSCORE', OWNERS, '-inf', '(' .. cutoff, 'LIMIT', 0, 2)
+  for _, d in ipairs(stale) do
+    prune(d, cutoff)
+    reindex(d)
+  end
+end
+-- Stores object k (of charge e) unless it exists, pruning first and charging its size to D.
+-- Returns 0 stored, 1 exists (same bytes), 2 conflict, 3 quota, 4 full. The caller records the
+-- object in its indexes and touches them itself (a key must exist before its expiry can be set).
+local function storeCharged(k, e, bytes, now, cutoff, ttl, quota, max)
+  local existing = redis.call('GET', k)
   if existing then
     if existing == bytes then return 1 end
     return 2
   end
-  prune(cutoff)
+  sweep(cutoff)
+  prune(D, cutoff)
   local size = string.len(bytes)
-  if used() + size > tonumber(quota) then return 3 end
-  redis.call('SET', KEYS[4], bytes, 'PX', ttl)
+  local verdict = admit(D, size, tonumber(quota), tonumber(max))
+  if verdict ~= 0 then
+    reindex(D)
+    return verdict
+  end
+  redis.call('SET', k, bytes, 'PX', ttl)
+  local CH, CB = chargesKey(D), chargeBytesKey(D)
   redis.call('ZADD', CH, 'NX', now, e)
   redis.call('HINCRBY', CB, e, size)
-  redis.call('HINCRBY', CB, TOTAL, size)
+  charge(D, size)
   touch(CH, ttl)
   touch(CB, ttl)
+  reindex(D)
   return 0
 end
 `;
 
-/** Result codes: 0 created, 1 exists, 2 conflict, 3 quota (index into RESULTS). */
-const PUT_ITEM = new Script(`${EVENT_LIBRARY}
--- KEYS[4] item, KEYS[5] items; ARGV[3] event, [4] item name, [5] bytes, [6] now, [7] cutoff,
--- [8] ttl, [9] quota
+/** Result codes: 0 created, 1 exists, 2 conflict, 3 quota, 4 full (index into RESULTS). */
+const PUT_ITEM = new Script(`${LIBRARY}
+-- KEYS[1] item, KEYS[2] items; ARGV[3] event, [4] item name, [5] bytes, [6] now, [7] cutoff,
+-- [8] ttl, [9] quota, [10] store max bytes
 local ttl = tonumber(ARGV[8])
-local result = storeCharged(ARGV[3], ARGV[5], ARGV[6], ARGV[7], ttl, ARGV[9])
+local result = storeCharged(KEYS[1], ARGV[3], ARGV[5], ARGV[6], ARGV[7], ttl, ARGV[9], ARGV[10])
 if result ~= 0 then return result end
-redis.call('HSET', KEYS[5], ARGV[4], string.len(ARGV[5]))
-touch(KEYS[5], ttl)
-touch(TL, ttl)
+redis.call('HSET', KEYS[2], ARGV[4], string.len(ARGV[5]))
+touch(KEYS[2], ttl)
+touch(timelineKey(D), ttl)
 return 0
 `);
 
-const COMMIT = new Script(`${EVENT_LIBRARY}
--- KEYS[4] envelope, KEYS[5] items; ARGV[3] event, [4] envelope bytes, [5] now, [6] cutoff,
--- [7] ttl, [8] quota, [9] timeline member
+const COMMIT = new Script(`${LIBRARY}
+-- KEYS[1] envelope, KEYS[2] items, KEYS[3] timeline; ARGV[3] event, [4] envelope bytes, [5] now,
+-- [6] cutoff, [7] ttl, [8] quota, [9] store max bytes, [10] timeline member
 local ttl = tonumber(ARGV[7])
-local result = storeCharged(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ttl, ARGV[8])
+local result = storeCharged(KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ttl, ARGV[8], ARGV[9])
 if result ~= 0 then return result end
-local previous = redis.call('HGET', KEYS[5], TLF)
-if previous then redis.call('ZREM', TL, previous) end
-redis.call('ZADD', TL, 0, ARGV[9])
-redis.call('HSET', KEYS[5], TLF, ARGV[9])
-touch(KEYS[5], ttl)
-touch(TL, ttl)
+local previous = redis.call('HGET', KEYS[2], TLF)
+if previous then redis.call('ZREM', KEYS[3], previous) end
+redis.call('ZADD', KEYS[3], 0, ARGV[10])
+redis.call('HSET', KEYS[2], TLF, ARGV[10])
+touch(KEYS[2], ttl)
+touch(KEYS[3], ttl)
 return 0
 `);
 
-const USAGE = new Script(`${EVENT_LIBRARY}
--- ARGV[3] cutoff
-prune(ARGV[3])
-return used()
+/** KEYS[1] manifest, KEYS[2] streams; ARGV[3] stream, [4] epoch, [5] bytes, [6] now, [7] cutoff,
+ * [8] ttl, [9] quota, [10] store max bytes. */
+const PUT_MANIFEST = new Script(`${LIBRARY}
+local ttl = tonumber(ARGV[8])
+local member = 'm:' .. ARGV[3] .. ':' .. ARGV[4]
+local result = storeCharged(KEYS[1], member, ARGV[5], ARGV[6], ARGV[7], ttl, ARGV[9], ARGV[10])
+if result ~= 0 then return result end
+local latest = redis.call('HGET', KEYS[2], ARGV[3])
+if not latest or tonumber(latest) < tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+end
+touch(KEYS[2], ttl)
+return 0
 `);
 
-const DELETE_EVENT = new Script(`${EVENT_LIBRARY}
--- KEYS[4] envelope, KEYS[5] items; ARGV[3] event
-local existed = redis.call('ZSCORE', CH, ARGV[3]) or redis.call('EXISTS', KEYS[4]) == 1
-  or redis.call('EXISTS', KEYS[5]) == 1
+/** KEYS[1] keyframe; ARGV[3] stream, [4] frame, [5] now, [6] cutoff, [7] ttl, [8] quota,
+ * [9] store max bytes: 0 stored, 3 quota, 4 full. The device is charged the difference in size. */
+const PUT_KEYFRAME = new Script(`${LIBRARY}
+local member = 'k:' .. ARGV[3]
+local CH, CB = chargesKey(D), chargeBytesKey(D)
+sweep(ARGV[6])
+prune(D, ARGV[6])
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('HEXISTS', CB, member) == 1 then
+  removeCharge(D, member)
+end
+local size = string.len(ARGV[4])
+local delta = size - tonumber(redis.call('HGET', CB, member) or '0')
+local verdict = admit(D, delta, tonumber(ARGV[8]), tonumber(ARGV[9]))
+if verdict ~= 0 then
+  reindex(D)
+  return verdict
+end
+local ttl = tonumber(ARGV[7])
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
+redis.call('ZADD', CH, ARGV[5], member)
+redis.call('HSET', CB, member, size)
+charge(D, delta)
+touch(CH, ttl)
+touch(CB, ttl)
+reindex(D)
+return 0
+`);
+
+const USAGE = new Script(`${LIBRARY}
+-- ARGV[3] cutoff
+prune(D, ARGV[3])
+reindex(D)
+return mine(D)
+`);
+
+const DELETE_EVENT = new Script(`${LIBRARY}
+-- KEYS[1] envelope, KEYS[2] items; ARGV[3] event
+local existed = redis.call('ZSCORE', chargesKey(D), ARGV[3]) or redis.call('EXISTS', KEYS[1]) == 1
+  or redis.call('EXISTS', KEYS[2]) == 1
 if not existed then return 0 end
-removeEvent(ARGV[3])
+removeCharge(D, ARGV[3])
+reindex(D)
 return 1
 `);
 
@@ -186,8 +315,9 @@ return 1
  * [member, bytes, member, bytes, ...]. Members whose envelope expired (Redis TTL) are dropped from
  * the timeline on the way, as the memory store does when it evicts an envelope.
  */
-const LIST = new Script(`${EVENT_LIBRARY}
+const LIST = new Script(`${LIBRARY}
 -- ARGV[3] lower bound, [4] upper bound, [5] how many
+local TL, CB = timelineKey(D), chargeBytesKey(D)
 local want = tonumber(ARGV[5])
 local batch = math.min(want, 500)
 local lower = ARGV[3]
@@ -196,7 +326,7 @@ while found < want do
   local members = redis.call('ZRANGEBYLEX', TL, lower, ARGV[4], 'LIMIT', 0, batch)
   for _, m in ipairs(members) do
     local e = string.match(m, '^%d+ (%S+) ')
-    if e and redis.call('EXISTS', eventKey(e)) == 1 then
+    if e and redis.call('EXISTS', eventKey(D, e)) == 1 then
       out[#out + 1] = m
       out[#out + 1] = tonumber(redis.call('HGET', CB, e) or '0')
       found = found + 1
@@ -209,24 +339,6 @@ while found < want do
   lower = '(' .. members[#members]
 end
 return out
-`);
-
-/** KEYS[1] manifest, KEYS[2] streams; ARGV[1] bytes, [2] ttl, [3] stream, [4] epoch. */
-const PUT_MANIFEST = new Script(`
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  if existing == ARGV[1] then return 1 end
-  return 2
-end
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-local latest = redis.call('HGET', KEYS[2], ARGV[3])
-if not latest or tonumber(latest) < tonumber(ARGV[4]) then
-  redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-end
-local left = redis.call('PTTL', KEYS[2])
-if left ~= -2 and left < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-return 0
 `);
 
 /** KEYS[1] streams; ARGV[1] prefix, [2] device, [3] stream: the latest manifest or nil. */
@@ -250,12 +362,22 @@ end
 return out
 `);
 
-/** KEYS[1] access list; ARGV[1] version, [2] bytes: 1 stored, 0 stale. */
-const PUT_ACCESS_LIST = new Script(`
+/** KEYS[1] access list; ARGV[3] version, [4] bytes, [5] quota, [6] store max bytes:
+ * 1 stored, 0 stale, 3 quota, 4 full. The device is charged the difference in size. */
+const PUT_ACCESS_LIST = new Script(`${LIBRARY}
 local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'bytes', ARGV[2])
+if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
+local delta = string.len(ARGV[4]) - redis.call('HSTRLEN', KEYS[1], 'bytes')
+local verdict = admit(D, delta, tonumber(ARGV[5]), tonumber(ARGV[6]))
+if verdict ~= 0 then return verdict end
+redis.call('HSET', KEYS[1], 'version', ARGV[3], 'bytes', ARGV[4])
+charge(D, delta)
 return 1
+`);
+
+/** ARGV[1] prefix: [bytes used, identities storing]. */
+const STATS = new Script(`
+return { tonumber(redis.call('GET', ARGV[1] .. 'store:used') or '0'), redis.call('HLEN', ARGV[1] .. 'store:usage') }
 `);
 
 /** KEYS[1] mailbox; ARGV[1] message, [2] ttl, [3] max messages: 1 appended, 0 full. */
@@ -277,6 +399,8 @@ return messages
 const SCRIPTS = [
   PUT_ITEM,
   COMMIT,
+  PUT_KEYFRAME,
+  STATS,
   USAGE,
   DELETE_EVENT,
   LIST,
@@ -331,6 +455,38 @@ function putResult(code: unknown): PutResult {
   const result = typeof code === 'number' ? RESULTS[code] : undefined;
   if (!result) throw new Error('unexpected reply from a store script');
   return result;
+}
+
+/** A replacing write's code: `stored` stands for stored; `stale` (if any) for stale; 3 quota, 4 full. */
+function replaceResult<S extends number | null>(
+  code: unknown,
+  stored: number,
+  stale: S,
+): S extends number ? 'stale' | ReplaceResult : ReplaceResult;
+function replaceResult(code: unknown, stored: number, stale: number | null): 'stale' | ReplaceResult {
+  if (code === stored) return 'stored';
+  if (stale !== null && code === stale) return 'stale';
+  if (code === 3) return 'quota';
+  if (code === 4) return 'full';
+  throw new Error('unexpected reply from a store script');
+}
+
+/**
+ * Redis must hold the accounted bytes plus its own overhead (keys, indexes, challenges, cards,
+ * mailboxes, the bus) below maxmemory, else writes fail with OOM (noeviction) or, worse, Redis
+ * evicts stored objects. A warning when storeMaxBytes plus this headroom does not fit.
+ */
+export function redisHeadroomBytes(storeMaxBytes: number): number {
+  return Math.max(64 * 1024 * 1024, Math.ceil(storeMaxBytes / 2));
+}
+
+export function maxMemoryWarning(storeMaxBytes: number, maxMemory: number | null): string | null {
+  if (maxMemory === null)
+    return "Redis' maxmemory could not be read (CONFIG GET refused): make sure it exceeds SEALCAM_STORE_MAX_BYTES plus headroom";
+  if (maxMemory === 0) return null;
+  const needed = storeMaxBytes + redisHeadroomBytes(storeMaxBytes);
+  if (needed <= maxMemory) return null;
+  return `SEALCAM_STORE_MAX_BYTES (${storeMaxBytes}) plus headroom (${needed - storeMaxBytes}) exceeds Redis' maxmemory (${maxMemory}): lower SEALCAM_STORE_MAX_BYTES or raise maxmemory, else Redis may refuse writes (OOM) before the relay does`;
 }
 
 function parseMember(member: string): { time: number; eventId: EventId; streamId: StreamId } | null {
@@ -399,10 +555,27 @@ export class RedisStore implements Store {
   readonly kind = 'redis';
   private closed = false;
 
+  /** Redis' maxmemory in bytes (0: unbounded), or null when CONFIG GET is not allowed. */
+  maxMemory: number | null = null;
+
   constructor(
     private readonly client: RedisClient,
     private readonly prefix: string,
+    private readonly maxBytes: number,
   ) {}
+
+  /** Reads Redis' maxmemory; a server with CONFIG disabled (managed Redis) leaves it null. */
+  async readMaxMemory(): Promise<number | null> {
+    try {
+      const reply = await this.command<unknown>(['CONFIG', 'GET', 'maxmemory']);
+      const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.maxmemory;
+      const parsed = Number(value);
+      this.maxMemory = Number.isFinite(parsed) ? parsed : null;
+    } catch {
+      this.maxMemory = null;
+    }
+    return this.maxMemory;
+  }
 
   isReady(): boolean {
     return !this.closed && this.client.isReady;
@@ -438,8 +611,8 @@ export class RedisStore implements Store {
     }
   }
 
-  private deviceKeys(deviceId: DeviceId): string[] {
-    return [this.k(key.timeline(deviceId)), this.k(key.charges(deviceId)), this.k(key.chargeBytes(deviceId))];
+  private limits(retention: Retention): string[] {
+    return [limitArg(retention.quotaBytes, 'quotaBytes'), numberArg(this.maxBytes, 'maxBytes')];
   }
 
   private cutoff(now: number, retention: Retention): string {
@@ -472,13 +645,24 @@ export class RedisStore implements Store {
   }
 
   /** No TTL: forgetting the version would let an older signed list be replayed. */
-  async putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'> {
-    const stored = await this.run<number>(
+  async putAccessList(
+    deviceId: DeviceId,
+    version: number,
+    bytes: Uint8Array,
+    quotaBytes: number,
+  ): Promise<'stale' | ReplaceResult> {
+    const code = await this.run<number>(
       PUT_ACCESS_LIST,
       [this.k(key.accessList(deviceId))],
-      [numberArg(version, 'version'), bytesArg(bytes)],
+      [
+        this.prefix,
+        deviceId,
+        numberArg(version, 'version'),
+        bytesArg(bytes),
+        ...this.limits({ ttlMs: 0, quotaBytes }),
+      ],
     );
-    return stored === 1 ? 'stored' : 'stale';
+    return replaceResult(code, 1, 0);
   }
 
   async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
@@ -492,12 +676,23 @@ export class RedisStore implements Store {
     streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
+    now: number,
     retention: Retention,
   ): Promise<PutResult> {
     const code = await this.run<number>(
       PUT_MANIFEST,
       [this.k(key.manifest(deviceId, streamId, epoch)), this.k(key.streams(deviceId))],
-      [bytesArg(bytes), ttlArg(retention.ttlMs), streamId, numberArg(epoch, 'epoch')],
+      [
+        this.prefix,
+        deviceId,
+        streamId,
+        numberArg(epoch, 'epoch'),
+        bytesArg(bytes),
+        numberArg(now, 'now'),
+        this.cutoff(now, retention),
+        ttlArg(retention.ttlMs),
+        ...this.limits(retention),
+      ],
     );
     return putResult(code);
   }
@@ -531,16 +726,30 @@ export class RedisStore implements Store {
     return streams.sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
   }
 
-  /** One SET on the live path. The frame is copied: the caller does not await and may reuse it. */
-  async putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void> {
-    await this.command([
-      'SET',
-      this.k(key.keyframe(deviceId, streamId)),
-      // A view, not a copy: node-redis writes the bytes out before the frame's buffer is gone.
-      Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
-      'PX',
-      ttlArg(ttlMs),
-    ]);
+  /** One script on the live path (per keyframe, not per frame). */
+  async putKeyframe(
+    deviceId: DeviceId,
+    streamId: StreamId,
+    frame: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<ReplaceResult> {
+    const code = await this.run<number>(
+      PUT_KEYFRAME,
+      [this.k(key.keyframe(deviceId, streamId))],
+      [
+        this.prefix,
+        deviceId,
+        streamId,
+        // A view, not a copy: node-redis writes the bytes out before the frame's buffer is gone.
+        Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
+        numberArg(now, 'now'),
+        this.cutoff(now, retention),
+        ttlArg(retention.ttlMs),
+        ...this.limits(retention),
+      ],
+    );
+    return replaceResult(code, 0, null);
   }
 
   async getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null> {
@@ -557,11 +766,7 @@ export class RedisStore implements Store {
   ): Promise<PutResult> {
     const code = await this.run<number>(
       PUT_ITEM,
-      [
-        ...this.deviceKeys(deviceId),
-        this.k(key.item(deviceId, eventId, item)),
-        this.k(key.items(deviceId, eventId)),
-      ],
+      [this.k(key.item(deviceId, eventId, item)), this.k(key.items(deviceId, eventId))],
       [
         this.prefix,
         deviceId,
@@ -571,7 +776,7 @@ export class RedisStore implements Store {
         numberArg(now, 'now'),
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
-        limitArg(retention.quotaBytes, 'quotaBytes'),
+        ...this.limits(retention),
       ],
     );
     return putResult(code);
@@ -593,9 +798,9 @@ export class RedisStore implements Store {
     const code = await this.run<number>(
       COMMIT,
       [
-        ...this.deviceKeys(deviceId),
         this.k(key.envelope(deviceId, eventId)),
         this.k(key.items(deviceId, eventId)),
+        this.k(key.timeline(deviceId)),
       ],
       [
         this.prefix,
@@ -605,7 +810,7 @@ export class RedisStore implements Store {
         numberArg(now, 'now'),
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
-        limitArg(retention.quotaBytes, 'quotaBytes'),
+        ...this.limits(retention),
         member,
       ],
     );
@@ -638,13 +843,11 @@ export class RedisStore implements Store {
       if (bound.slice(1) > lower.slice(1)) lower = bound;
     }
     const upper = `(${timeText(to)}!`;
-    const flat = await this.run<(string | number)[]>(LIST, this.deviceKeys(deviceId), [
-      this.prefix,
-      deviceId,
-      lower,
-      upper,
-      String(limit + 1),
-    ]);
+    const flat = await this.run<(string | number)[]>(
+      LIST,
+      [],
+      [this.prefix, deviceId, lower, upper, String(limit + 1)],
+    );
     const selected: EventListing[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const parsed = parseMember(String(flat[i]));
@@ -661,24 +864,19 @@ export class RedisStore implements Store {
   async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean> {
     const removed = await this.run<number>(
       DELETE_EVENT,
-      [
-        ...this.deviceKeys(deviceId),
-        this.k(key.envelope(deviceId, eventId)),
-        this.k(key.items(deviceId, eventId)),
-      ],
+      [this.k(key.envelope(deviceId, eventId)), this.k(key.items(deviceId, eventId))],
       [this.prefix, deviceId, eventId],
     );
     return removed === 1;
   }
 
   async usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number> {
-    return Number(
-      await this.run<number>(USAGE, this.deviceKeys(deviceId), [
-        this.prefix,
-        deviceId,
-        this.cutoff(now, retention),
-      ]),
-    );
+    return Number(await this.run<number>(USAGE, [], [this.prefix, deviceId, this.cutoff(now, retention)]));
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [usedBytes, identities] = await this.run<[number, number]>(STATS, [], [this.prefix]);
+    return { usedBytes: Number(usedBytes), maxBytes: this.maxBytes, identities: Number(identities) };
   }
 
   async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
@@ -714,9 +912,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     }
   });
   await connectBounded(client, connectTimeoutMs, 'store');
-  const store = new RedisStore(client, options.keyPrefix ?? 'sealcam:');
+  const store = new RedisStore(client, options.keyPrefix ?? 'sealcam:', options.maxBytes);
   try {
     await store.loadScripts();
+    await store.readMaxMemory();
   } catch (error) {
     await store.close();
     throw error;

@@ -8,8 +8,22 @@ import type { DeviceId, EventId, StreamId, ViewerId } from '@sealcam/protocol/re
  * Times are Unix milliseconds and are always passed in (`now`), never read from a clock here.
  */
 
-/** 'full': the relay's own storage is full (memory store); nothing was stored or evicted. */
+/**
+ * 'quota': the identity is over its quota, or over its fair share while the store is nearly full
+ * (fair-share.ts); 'full': the store holds storeMaxBytes. Either way nothing was stored or evicted.
+ */
 export type PutResult = 'created' | 'exists' | 'conflict' | 'quota' | 'full';
+
+/** A write that replaces (keyframe, access list): stored, or refused as above. */
+export type ReplaceResult = 'stored' | 'quota' | 'full';
+
+/** What the whole store holds (for metrics; no ids). */
+export interface StoreStats {
+  readonly usedBytes: number;
+  readonly maxBytes: number;
+  /** Identities holding any charged bytes. */
+  readonly identities: number;
+}
 
 /** How long a device's objects are kept and how many bytes they may take. */
 export interface Retention {
@@ -48,34 +62,56 @@ export interface Store {
   isReady(): boolean;
   close(): Promise<void>;
 
-  /** Public identity cards, by id (learned at authentication). */
+  /**
+   * Public identity cards, by id (learned at authentication). Not charged: authentication never
+   * depends on free store space, and there is one small card per identity.
+   */
   putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void>;
   getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null>;
 
-  /** Single-use auth challenges shared by every relay process. */
+  /** Single-use auth challenges shared by every relay process (tiny TTL keys, outside the budget). */
   putChallenge(challenge: string, ttlMs: number): Promise<void>;
   takeChallenge(challenge: string): Promise<boolean>;
 
-  /** Device-signed access list; only a strictly higher version replaces the stored one. */
-  putAccessList(deviceId: DeviceId, version: number, bytes: Uint8Array): Promise<'stored' | 'stale'>;
+  /**
+   * Device-signed access list; only a strictly higher version replaces the stored one. Charged to
+   * the device (the replacement's difference in size) against `quotaBytes`.
+   */
+  putAccessList(
+    deviceId: DeviceId,
+    version: number,
+    bytes: Uint8Array,
+    quotaBytes: number,
+  ): Promise<'stale' | ReplaceResult>;
   getAccessList(deviceId: DeviceId): Promise<Uint8Array | null>;
 
-  /** Key manifests: history by epoch, and the latest per stream. Same bytes again: 'exists'. */
+  /**
+   * Key manifests: history by epoch, and the latest per stream. Same bytes again: 'exists'.
+   * Charged to the device like event objects (and released with them after the retention TTL).
+   */
   putManifest(
     deviceId: DeviceId,
     streamId: StreamId,
     epoch: number,
     bytes: Uint8Array,
+    now: number,
     retention: Retention,
   ): Promise<PutResult>;
   getManifest(deviceId: DeviceId, streamId: StreamId, epoch: number | 'latest'): Promise<Uint8Array | null>;
   listStreams(deviceId: DeviceId): Promise<{ streamId: StreamId; epoch: number }[]>;
 
   /**
-   * Latest keyframe per stream, for late joiners. Called per keyframe on the live path: the
-   * caller does not await it; failures are reported through the returned promise only.
+   * Latest keyframe per stream, for late joiners: a cache, kept for the retention TTL. The device
+   * is charged the replacement's difference in size. Called per keyframe on the live path: the
+   * caller does not await it; a refusal or failure is reported through the returned promise only.
    */
-  putKeyframe(deviceId: DeviceId, streamId: StreamId, frame: Uint8Array, ttlMs: number): Promise<void>;
+  putKeyframe(
+    deviceId: DeviceId,
+    streamId: StreamId,
+    frame: Uint8Array,
+    now: number,
+    retention: Retention,
+  ): Promise<ReplaceResult>;
   getKeyframe(deviceId: DeviceId, streamId: StreamId): Promise<Uint8Array | null>;
 
   /**
@@ -105,8 +141,13 @@ export interface Store {
   listEvents(deviceId: DeviceId, query: ListQuery): Promise<EventPage>;
   /** Removes the event and all its items; false if there was nothing. */
   deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean>;
-  /** Bytes currently charged to the device (objects older than the retention TTL are not). */
+  /**
+   * Bytes currently charged to the device: events, manifests, keyframes, access list (objects older
+   * than the retention TTL are not).
+   */
   usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number>;
+  /** Bytes held by the whole store. */
+  stats(): Promise<StoreStats>;
 
   /** Small mailboxes (pairing messages, grants for a device): append, then take all (FIFO). */
   pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean>;

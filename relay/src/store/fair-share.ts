@@ -1,0 +1,73 @@
+/**
+ * Fair share of the store, the same rule in both backends (the Redis scripts mirror `admit`).
+ *
+ * Every stored byte is charged to the identity that caused it. Below the high-water mark anyone
+ * within its quota may store. Above it, an identity holding more than its fair share —
+ * storeMaxBytes / (identities storing + 1), the +1 keeping room for one more — is refused first
+ * ('quota'); the others keep storing into the reserve until the store is full ('full').
+ */
+export const HIGH_WATER = 0.9;
+
+export type Admission = 'ok' | 'quota' | 'full';
+
+export interface AdmissionQuery {
+  /** Bytes the identity holds now. */
+  readonly identityBytes: number;
+  /** Bytes the write adds (a replacement: new minus old; zero or less always fits). */
+  readonly bytes: number;
+  readonly quotaBytes: number;
+  /** Bytes the whole store holds now, and how many identities hold any. */
+  readonly totalBytes: number;
+  readonly identities: number;
+  readonly maxBytes: number;
+}
+
+export function admit(query: AdmissionQuery): Admission {
+  const { identityBytes, bytes, quotaBytes, totalBytes, maxBytes } = query;
+  if (bytes <= 0) return 'ok';
+  if (identityBytes + bytes > quotaBytes) return 'quota';
+  if (totalBytes + bytes <= maxBytes * HIGH_WATER) return 'ok';
+  const storing = query.identities + (identityBytes > 0 ? 0 : 1);
+  if (identityBytes + bytes > maxBytes / (storing + 1)) return 'quota';
+  return totalBytes + bytes > maxBytes ? 'full' : 'ok';
+}
+
+/** Bytes charged per identity and in total (the memory store's ledger). */
+export class Ledger {
+  private readonly byIdentity = new Map<string, number>();
+  private sum = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get totalBytes(): number {
+    return this.sum;
+  }
+
+  get identities(): number {
+    return this.byIdentity.size;
+  }
+
+  of(identity: string): number {
+    return this.byIdentity.get(identity) ?? 0;
+  }
+
+  admit(identity: string, bytes: number, quotaBytes: number): Admission {
+    return admit({
+      identityBytes: this.of(identity),
+      bytes,
+      quotaBytes,
+      totalBytes: this.sum,
+      identities: this.byIdentity.size,
+      maxBytes: this.maxBytes,
+    });
+  }
+
+  /** Adds (or with a negative delta releases) bytes charged to the identity. */
+  charge(identity: string, delta: number): void {
+    const before = this.of(identity);
+    const after = Math.max(0, before + delta);
+    this.sum += after - before;
+    if (after === 0) this.byIdentity.delete(identity);
+    else this.byIdentity.set(identity, after);
+  }
+}

@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { type EventId, parseDeviceId, parseEventId, parseStreamId } from '@sealcam/protocol/relay-safe';
 import type { Retention, Store } from '../src/store/store.js';
 
+/** Identity records are kept this long in these tests. */
+const DAY_MS = 86_400_000;
+
 export interface StoreUnderTest {
   readonly store: Store;
   /** Releases the store (and whatever server it needs). */
@@ -52,7 +55,7 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('keeps identity cards by id', async () => {
-      await store.putCard(DEVICE, blob(131, 1));
+      await store.putCard(DEVICE, blob(131, 1), DAY_MS);
       assert.deepEqual(await store.getCard(DEVICE), blob(131, 1));
       assert.equal(await store.getCard(OTHER), null);
     });
@@ -68,11 +71,11 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('access lists only move forward by version', async () => {
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2)), 'stored');
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9)), 'stale');
-      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1)), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2), DAY_MS), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9), DAY_MS), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1), DAY_MS), 'stale');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 2));
-      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3)), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3), DAY_MS), 'stored');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 3));
     });
 
@@ -250,11 +253,35 @@ export function runStoreConformance(name: string, open: () => Promise<StoreUnder
     });
 
     it('mailboxes deliver in order, once, and are bounded', async () => {
-      assert.equal(await store.pushMailbox('box-1', blob(5, 1), 60_000, 2), true);
-      assert.equal(await store.pushMailbox('box-1', blob(5, 2), 60_000, 2), true);
-      assert.equal(await store.pushMailbox('box-1', blob(5, 3), 60_000, 2), false);
-      assert.deepEqual(await store.takeMailbox('box-1'), [blob(5, 1), blob(5, 2)]);
-      assert.deepEqual(await store.takeMailbox('box-1'), []);
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 1),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 2),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 3),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'full',
+      );
+      assert.deepEqual(await store.takeMailbox('box-1', Date.now()), [blob(5, 1), blob(5, 2)]);
+      assert.deepEqual(await store.takeMailbox('box-1', Date.now()), []);
     });
 
     it('handles concurrent puts of one event without duplicates or lost items', async () => {

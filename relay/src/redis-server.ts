@@ -22,18 +22,25 @@ export class RedisServer {
     readonly port: number,
     private readonly dataDir: string | null,
     private readonly appendfsync: AppendFsync,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   /**
    * `persistent`: an append-only file in a private data directory that restart() reuses; by
    * default fsynced on every write (DURABLE_REDIS_ARGS), so a kill -9 loses nothing acknowledged.
-   * `appendfsync` other than 'always' is for tests of what the relay says about a weaker setting.
+   * `appendfsync` other than 'always' and `extraArgs` (more redis-server arguments) are for tests
+   * of what the relay says about other servers.
    */
   static async start(
-    options: { persistent?: boolean; appendfsync?: AppendFsync } = {},
+    options: { persistent?: boolean; appendfsync?: AppendFsync; extraArgs?: readonly string[] } = {},
   ): Promise<RedisServer> {
     const dataDir = options.persistent ? mkdtempSync(join(tmpdir(), 'sealcam-redis-')) : null;
-    const redis = new RedisServer(await freePort(), dataDir, options.appendfsync ?? 'always');
+    const redis = new RedisServer(
+      await freePort(),
+      dataDir,
+      options.appendfsync ?? 'always',
+      options.extraArgs ?? [],
+    );
     await redis.restart();
     return redis;
   }
@@ -69,6 +76,7 @@ export class RedisServer {
       ...persistence,
       '--loglevel',
       'warning',
+      ...this.extraArgs,
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;

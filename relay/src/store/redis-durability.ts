@@ -2,10 +2,12 @@ import { createClient } from 'redis';
 import { closeBounded, connectBounded, redisClientOptions } from './redis-store.js';
 
 /**
- * What a Redis crash (kill -9, power loss) can take of what the relay acknowledged, read from the
+ * What a crash (of Redis, or of its machine) can take of what the relay acknowledged, read from the
  * server's own settings at start. The relay acknowledges an event when Redis has answered its
  * script; with `appendonly yes` + `appendfsync always` Redis writes and fsyncs the append-only file
  * before it sends that answer, so nothing acknowledged is lost. Any other setting has a window.
+ * (Replication is asynchronous: a failover to a replica can lose acknowledged writes whatever this
+ * says; the relay does not use WAIT.)
  */
 export type Durability =
   | { readonly durable: true; readonly settings: string }
@@ -24,7 +26,12 @@ export function durabilityOf(settings: {
   if (settings.appendonly === 'yes') {
     if (settings.appendfsync === 'always') return { durable: true, settings: text };
     if (settings.appendfsync === 'everysec')
-      return { durable: false, settings: text, window: 'the events acknowledged in the last 1-2 seconds' };
+      return {
+        durable: false,
+        settings: text,
+        window:
+          'the events acknowledged in the last 1-2 seconds (on a machine crash or power loss; on a Redis crash too while its fsync lags)',
+      };
     return {
       durable: false,
       settings: text,
@@ -50,9 +57,11 @@ export async function checkRedisDurability(url: string, boundMs = 5000): Promise
   try {
     await connectBounded(client, boundMs, 'durability check');
     const read = async (name: string) => {
-      const reply = await client.sendCommand<string[]>(['CONFIG', 'GET', name]);
-      if (!Array.isArray(reply) || reply.length < 2) throw new Error(`CONFIG GET ${name} gave no value`);
-      return String(reply[1]);
+      // node-redis maps the reply (an object), plain RESP2 is [name, value].
+      const reply = await client.sendCommand<unknown>(['CONFIG', 'GET', name]);
+      const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.[name];
+      if (value === undefined || value === null) throw new Error(`CONFIG GET ${name} gave no value`);
+      return String(value);
     };
     return durabilityOf({
       appendonly: await read('appendonly'),
@@ -81,7 +90,7 @@ export function logDurability(
   } else if (durability.durable === false) {
     log.warn(
       { redisPersistence: durability.settings, recommended: RECOMMENDED },
-      `Redis persistence is not durable: a Redis crash loses ${durability.window}. Set ${RECOMMENDED} (relay/README.md)`,
+      `Redis persistence is not durable: a crash can lose ${durability.window}. Set ${RECOMMENDED} (relay/README.md)`,
     );
   } else {
     log.warn(

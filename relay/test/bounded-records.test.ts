@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { createIdentity, Role, ready } from '@sealcam/protocol';
 import { formatId, parseDeviceId, parseViewerId } from '@sealcam/protocol/relay-safe';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
+import { loadConfig } from '../src/config/config.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore } from '../src/store/redis-store.js';
 import type { MailboxBounds, Store } from '../src/store/store.js';
+import { authenticate, registerViewers } from './support/relay-client.js';
+import { startInProcessRelay } from './support/relay-process.js';
 
+await ready();
 requireProgram('redis-server');
 
 const DAY_MS = 86_400_000;
@@ -218,5 +223,38 @@ describe('Redis keys of identity records carry real TTLs', () => {
       await client.close();
       await store.close();
     }
+  });
+});
+
+describe('the identity TTL through the relay', () => {
+  it('authentication stores the card with SEALCAM_IDENTITY_TTL_SECONDS and renews the access list (Redis key TTLs)', async () => {
+    const running = await startInProcessRelay({
+      store: 'redis',
+      redisUrl: redis.url,
+      redisKeyPrefix: 'identity-ttl:',
+      identityTtlSeconds: 7200,
+    });
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const device = createIdentity(Role.Device);
+      const id = formatId(device.card.id);
+      const token = await authenticate(running.base, device);
+      const cardTtl = await client.pTTL(`identity-ttl:card:${id}`);
+      assert.ok(cardTtl > 7_100_000 && cardTtl <= 7_200_000, `card PTTL ${cardTtl}`);
+      await registerViewers(running.base, device, token, [{ identity: createIdentity(Role.Viewer) }]);
+      const listTtl = await client.pTTL(`identity-ttl:acl:${id}`);
+      assert.ok(listTtl > 7_100_000 && listTtl <= 7_200_000, `access list PTTL ${listTtl}`);
+    } finally {
+      await client.close();
+      await running.stop();
+    }
+  });
+
+  it('a configuration whose identity TTL is shorter than the token lifetime is refused, naming both variables', () => {
+    assert.throws(
+      () => loadConfig({ SEALCAM_IDENTITY_TTL_SECONDS: '3600', SEALCAM_TOKEN_TTL_SECONDS: '7200' }),
+      /SEALCAM_IDENTITY_TTL_SECONDS \(3600\) must be at least SEALCAM_TOKEN_TTL_SECONDS \(7200\)/,
+    );
   });
 });

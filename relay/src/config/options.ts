@@ -68,7 +68,7 @@ export const OPTIONS = {
     default: 604_800,
     minimum: 3600,
     description:
-      "How long an identity card and a device's access list are kept after the identity last authenticated (or the list was stored).",
+      "How long an identity card and a device's access list are kept after the identity last authenticated (or the list was stored); at least the token lifetime.",
   },
   deviceQuotaBytes: {
     env: 'SEALCAM_DEVICE_QUOTA_BYTES',

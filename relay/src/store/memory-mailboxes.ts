@@ -140,9 +140,23 @@ export class MemoryMailboxes {
       group.bytes += size - dropBytes;
       group.count += 1 - removed.length;
     }
-    if (name.startsWith('inbox:')) this.inboxes.set(name, box);
-    else this.boxes.set(name, box, { ttl: Math.max(1, box.expiresAt - now), noUpdateTTL: true });
+    if (name.startsWith('inbox:')) {
+      this.inboxes.set(name, box);
+      this.sweepInboxes(now);
+    } else this.boxes.set(name, box, { ttl: Math.max(1, box.expiresAt - now), noUpdateTTL: true });
     return 'queued';
+  }
+
+  /**
+   * Drops a few expired inboxes per push, so inboxes nobody takes do not stay forever. Insertion
+   * order is creation order, and inboxes share one TTL (the retention), so it is expiry order.
+   */
+  private sweepInboxes(now: number): void {
+    let budget = 8;
+    for (const [name, inbox] of this.inboxes) {
+      if (budget-- <= 0 || inbox.expiresAt > now) break;
+      this.inboxes.delete(name);
+    }
   }
 
   /** Drops the group's boxes that expired (oldest first: creation order is expiry order). */

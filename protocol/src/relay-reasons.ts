@@ -157,7 +157,6 @@ export const RELAY_REASONS = {
     doc: 'the connection already follows as many streams and event feeds as the relay allows',
   },
   'not-found': { http: [404], retry: false, doc: 'no such object or route' },
-  'unknown-device': { http: [404], retry: false, doc: 'no device with this id has authenticated here' },
   conflict: {
     http: [409],
     close: RelayClose.BadMessage,
@@ -170,7 +169,11 @@ export const RELAY_REASONS = {
     retry: true,
     doc: 'too many requests or messages from this identity or source; retry after the stated time',
   },
-  'mailbox-full': { http: [429], retry: true, doc: 'too many messages wait in this device mailbox' },
+  'mailbox-full': {
+    http: [429],
+    retry: true,
+    doc: 'too many messages wait in this mailbox, or this viewer or address sent too many pairing requests lately',
+  },
   'not-reading': {
     close: RelayClose.RateLimited,
     retry: true,

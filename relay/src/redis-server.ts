@@ -11,19 +11,48 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * free loopback port, never the machine's own on 6379, for a relay of one's own with the Redis store:
  * the drill, benchmarks and tests. Production operators run their own Redis and give its URL.
  */
+export type AppendFsync = 'always' | 'everysec' | 'no';
+
+/** The persistence relay/README.md recommends: the append-only file fsynced before every reply. */
+export const DURABLE_REDIS_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always'] as const;
+
 export class RedisServer {
   private child: ChildProcess | null = null;
   private constructor(
     readonly port: number,
     private readonly dataDir: string | null,
+    private readonly appendfsync: AppendFsync,
+    private readonly extraArgs: readonly string[],
   ) {}
 
-  /** `persistent`: append-only file fsynced on every write, so a kill -9 loses nothing acknowledged. */
-  static async start(options: { persistent?: boolean } = {}): Promise<RedisServer> {
+  /**
+   * `persistent`: an append-only file in a private data directory that restart() reuses; by
+   * default fsynced on every write (DURABLE_REDIS_ARGS), so a kill -9 loses nothing acknowledged.
+   * `appendfsync` other than 'always' and `extraArgs` (more redis-server arguments) are for tests
+   * of what the relay says about other servers.
+   */
+  static async start(
+    options: { persistent?: boolean; appendfsync?: AppendFsync; extraArgs?: readonly string[] } = {},
+  ): Promise<RedisServer> {
     const dataDir = options.persistent ? mkdtempSync(join(tmpdir(), 'sealcam-redis-')) : null;
-    const redis = new RedisServer(await freePort(), dataDir);
+    const redis = new RedisServer(
+      await freePort(),
+      dataDir,
+      options.appendfsync ?? 'always',
+      options.extraArgs ?? [],
+    );
     await redis.restart();
     return redis;
+  }
+
+  /** The redis-server arguments of its persistence. */
+  get persistenceArgs(): string[] {
+    if (!this.dataDir) return ['--appendonly', 'no'];
+    const fsync =
+      this.appendfsync === 'always'
+        ? [...DURABLE_REDIS_ARGS]
+        : ['--appendonly', 'yes', '--appendfsync', this.appendfsync];
+    return [...fsync, '--dir', this.dataDir];
   }
 
   get pid(): number | undefined {
@@ -36,9 +65,7 @@ export class RedisServer {
 
   async restart(): Promise<void> {
     if (this.child) return;
-    const persistence = this.dataDir
-      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir]
-      : ['--appendonly', 'no'];
+    const persistence = this.persistenceArgs;
     const args = [
       '--port',
       String(this.port),
@@ -49,6 +76,7 @@ export class RedisServer {
       ...persistence,
       '--loglevel',
       'warning',
+      ...this.extraArgs,
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;
@@ -63,7 +91,7 @@ export class RedisServer {
     }
   }
 
-  /** kill -9: the relay sees the connection drop mid-traffic. */
+  /** kill -9 (a crash: nothing is flushed): the relay sees the connection drop mid-traffic. */
   async kill(): Promise<void> {
     const child = this.child;
     if (!child) return;

@@ -32,6 +32,7 @@ import { addErrorSchemas } from './routes/replies.js';
 import { faultyStore } from './store/fault-store.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { checkRedisDurability, logDurability } from './store/redis-durability.js';
 import { createRedisStore, maxMemoryWarning } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 
@@ -107,6 +108,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const metrics = createMetrics();
   const backends = await openBackends(config, (message) => app.log.warn(message));
   metrics.sources.storeStats = () => backends.store.stats();
+  if (config.store === 'redis') logDurability(app.log, await checkRedisDurability(config.redisUrl));
   let store = instrumentStore(backends.store, metrics);
   const random = options.random ?? Math.random;
   const faultRate = config.faultInjection === 'mixup' ? config.faultRate : 0;

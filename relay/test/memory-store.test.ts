@@ -45,8 +45,22 @@ describe('memory store bounds (from the security review)', () => {
 
   it('owner statements in an inbox survive a flood of other mailboxes', async () => {
     const store = new MemoryStore({ maxBytes: 1024 * 1024, maxRecords: 100 });
-    assert.equal(await store.pushMailbox('inbox:device', new Uint8Array([1]), 600_000, 64), true);
-    for (let i = 0; i < 500; i++) await store.pushMailbox(`pairing:x:${i}`, new Uint8Array([2]), 600_000, 4);
-    assert.deepEqual(await store.takeMailbox('inbox:device'), [new Uint8Array([1])]);
+    assert.equal(
+      await store.pushMailbox(
+        'inbox:device',
+        new Uint8Array([1]),
+        { ttlMs: 600_000, maxMessages: 64, maxBytes: Number.POSITIVE_INFINITY },
+        Date.now(),
+      ),
+      'queued',
+    );
+    for (let i = 0; i < 500; i++)
+      await store.pushMailbox(
+        `pairing:x:${i}`,
+        new Uint8Array([2]),
+        { ttlMs: 600_000, maxMessages: 4, maxBytes: Number.POSITIVE_INFINITY },
+        Date.now(),
+      );
+    assert.deepEqual(await store.takeMailbox('inbox:device', Date.now()), [new Uint8Array([1])]);
   });
 });

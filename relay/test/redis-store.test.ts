@@ -17,6 +17,9 @@ import { createRedisStore, maxMemoryWarning, type RedisStore } from '../src/stor
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
 import { runStoreConformance } from './store-conformance.js';
 
+/** Identity records are kept this long in these tests. */
+const DAY_MS = 86_400_000;
+
 const CAM_1 = parseStreamId('cam-1');
 const STREAM_S = parseStreamId('s');
 
@@ -143,7 +146,7 @@ describe('redis store', () => {
     const b = await open('shared:');
     try {
       const device = deviceIdOf(1, 'b');
-      await a.putCard(device, blob(40, 4));
+      await a.putCard(device, blob(40, 4), DAY_MS);
       assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(40, 4));
 
       for (let round = 0; round < 25; round++) {
@@ -199,17 +202,24 @@ describe('redis store', () => {
       }
       // Access lists: of racing versions the highest wins.
       await Promise.all([
-        a.putAccessList(device, 5, blob(8, 5), 1e6),
-        b.putAccessList(device, 7, blob(8, 7), 1e6),
-        a.putAccessList(device, 6, blob(8, 6), 1e6),
+        a.putAccessList(device, 5, blob(8, 5), DAY_MS, { ttlMs: DAY_MS, quotaBytes: 1e6 }),
+        b.putAccessList(device, 7, blob(8, 7), DAY_MS, { ttlMs: DAY_MS, quotaBytes: 1e6 }),
+        a.putAccessList(device, 6, blob(8, 6), DAY_MS, { ttlMs: DAY_MS, quotaBytes: 1e6 }),
       ]);
       assert.deepEqual(new Uint8Array((await b.getAccessList(device))!), blob(8, 7));
       // Bounded mailboxes stay bounded under racing pushes.
       const pushed = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).pushMailbox('race', blob(3, i), 60_000, 5)),
+        Array.from({ length: 12 }, (_, i) =>
+          (i % 2 ? a : b).pushMailbox(
+            'race',
+            blob(3, i),
+            { ttlMs: 60_000, maxMessages: 5, maxBytes: Number.POSITIVE_INFINITY },
+            Date.now(),
+          ),
+        ),
       );
-      assert.equal(pushed.filter(Boolean).length, 5);
-      assert.equal((await a.takeMailbox('race')).length, 5);
+      assert.equal(pushed.filter((result) => result === 'queued').length, 5);
+      assert.equal((await a.takeMailbox('race', Date.now())).length, 5);
     } finally {
       await a.close();
       await b.close();
@@ -222,8 +232,8 @@ describe('redis store', () => {
     const plain = await open();
     try {
       const device = deviceIdOf(3, 'c');
-      await a.putCard(device, blob(10, 1));
-      await b.putCard(device, blob(10, 2));
+      await a.putCard(device, blob(10, 1), DAY_MS);
+      await b.putCard(device, blob(10, 2), DAY_MS);
       assert.deepEqual(new Uint8Array((await a.getCard(device))!), blob(10, 1));
       assert.deepEqual(new Uint8Array((await b.getCard(device))!), blob(10, 2));
       assert.equal(await plain.getCard(device), null);
@@ -234,7 +244,7 @@ describe('redis store', () => {
       assert.equal(await a.usage(device, NOW, RETENTION), 10);
       assert.equal(await a.deleteEvent(device, eventId), true);
       assert.deepEqual(new Uint8Array((await b.getEvent(device, eventId))!), blob(10, 2));
-      await plain.putCard(device, blob(10, 3));
+      await plain.putCard(device, blob(10, 3), DAY_MS);
       const keys = (await raw.keys('*')).map(String);
       assert.ok(keys.some((name) => name.startsWith('tenant-a:')));
       assert.ok(keys.some((name) => name.startsWith('tenant-b:')));
@@ -252,9 +262,9 @@ describe('redis store', () => {
       const bytes = binary();
       const device = deviceIdOf(4, 'd');
       const same = (actual: Uint8Array | null) => assert.deepEqual(new Uint8Array(actual!), bytes);
-      await store.putCard(device, bytes);
+      await store.putCard(device, bytes, DAY_MS);
       same(await store.getCard(device));
-      await store.putAccessList(device, 1, bytes, 1e6);
+      await store.putAccessList(device, 1, bytes, DAY_MS, { ttlMs: DAY_MS, quotaBytes: 1e6 });
       same(await store.getAccessList(device));
       assert.equal(await store.putManifest(device, CAM_1, 1, bytes, NOW, RETENTION), 'created');
       assert.equal(await store.putManifest(device, CAM_1, 1, bytes, NOW, RETENTION), 'exists');
@@ -277,11 +287,27 @@ describe('redis store', () => {
       // A view into a larger buffer stores only its own bytes.
       const backing = new Uint8Array(bytes.length + 20).fill(0xaa);
       backing.set(bytes, 10);
-      await store.putCard(deviceIdOf(5, 'd'), backing.subarray(10, 10 + bytes.length));
+      await store.putCard(deviceIdOf(5, 'd'), backing.subarray(10, 10 + bytes.length), DAY_MS);
       same(await store.getCard(deviceIdOf(5, 'd')));
-      assert.equal(await store.pushMailbox('binary-box', bytes, 60_000, 3), true);
-      assert.equal(await store.pushMailbox('binary-box', new Uint8Array(0), 60_000, 3), true);
-      const messages = await store.takeMailbox('binary-box');
+      assert.equal(
+        await store.pushMailbox(
+          'binary-box',
+          bytes,
+          { ttlMs: 60_000, maxMessages: 3, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      assert.equal(
+        await store.pushMailbox(
+          'binary-box',
+          new Uint8Array(0),
+          { ttlMs: 60_000, maxMessages: 3, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      const messages = await store.takeMailbox('binary-box', Date.now());
       assert.equal(messages.length, 2);
       same(messages[0]!);
       assert.equal(messages[1]!.length, 0);
@@ -469,7 +495,7 @@ describe('redis store', () => {
     const device = deviceIdOf(14, 'h');
     try {
       assert.equal(store.isReady(), true);
-      await store.putCard(device, blob(10, 1));
+      await store.putCard(device, blob(10, 1), DAY_MS);
 
       // Traffic from several "requests" while Redis dies under them.
       let stop = false;
@@ -570,11 +596,16 @@ describe('redis store', () => {
       assert.equal(await store.usage(device, NOW, open), 5000);
       for (let i = 0; i < 20; i++) {
         assert.equal(
-          await store.pushMailbox('unbounded', blob(1, i), 60_000, Number.POSITIVE_INFINITY),
-          true,
+          await store.pushMailbox(
+            'unbounded',
+            blob(1, i),
+            { ttlMs: 60_000, maxMessages: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY },
+            Date.now(),
+          ),
+          'queued',
         );
       }
-      assert.equal((await store.takeMailbox('unbounded')).length, 20);
+      assert.equal((await store.takeMailbox('unbounded', Date.now())).length, 20);
     } finally {
       await store.close();
     }

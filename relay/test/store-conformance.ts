@@ -13,6 +13,9 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import type { Retention, Store } from '../src/store/store.js';
 
+/** Identity records are kept this long in these tests. */
+const DAY_MS = 86_400_000;
+
 export interface StoreUnderTest {
   readonly store: Store;
   /** Releases the store (and whatever server it needs). */
@@ -63,7 +66,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
     });
 
     it('keeps identity cards by id', async () => {
-      await store.putCard(DEVICE, blob(131, 1));
+      await store.putCard(DEVICE, blob(131, 1), DAY_MS);
       assert.deepEqual(await store.getCard(DEVICE), blob(131, 1));
       assert.equal(await store.getCard(OTHER), null);
     });
@@ -79,11 +82,11 @@ export function runStoreConformance(name: string, open: OpenStore) {
     });
 
     it('access lists only move forward by version', async () => {
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2), RETENTION.quotaBytes), 'stored');
-      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9), RETENTION.quotaBytes), 'stale');
-      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1), RETENTION.quotaBytes), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 2), DAY_MS, RETENTION), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 2, blob(10, 9), DAY_MS, RETENTION), 'stale');
+      assert.equal(await store.putAccessList(DEVICE, 1, blob(10, 1), DAY_MS, RETENTION), 'stale');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 2));
-      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3), RETENTION.quotaBytes), 'stored');
+      assert.equal(await store.putAccessList(DEVICE, 3, blob(10, 3), DAY_MS, RETENTION), 'stored');
       assert.deepEqual(await store.getAccessList(DEVICE), blob(10, 3));
     });
 
@@ -261,11 +264,35 @@ export function runStoreConformance(name: string, open: OpenStore) {
     });
 
     it('mailboxes deliver in order, once, and are bounded', async () => {
-      assert.equal(await store.pushMailbox('box-1', blob(5, 1), 60_000, 2), true);
-      assert.equal(await store.pushMailbox('box-1', blob(5, 2), 60_000, 2), true);
-      assert.equal(await store.pushMailbox('box-1', blob(5, 3), 60_000, 2), false);
-      assert.deepEqual(await store.takeMailbox('box-1'), [blob(5, 1), blob(5, 2)]);
-      assert.deepEqual(await store.takeMailbox('box-1'), []);
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 1),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 2),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'queued',
+      );
+      assert.equal(
+        await store.pushMailbox(
+          'box-1',
+          blob(5, 3),
+          { ttlMs: 60_000, maxMessages: 2, maxBytes: Number.POSITIVE_INFINITY },
+          Date.now(),
+        ),
+        'full',
+      );
+      assert.deepEqual(await store.takeMailbox('box-1', Date.now()), [blob(5, 1), blob(5, 2)]);
+      assert.deepEqual(await store.takeMailbox('box-1', Date.now()), []);
     });
 
     it('handles concurrent puts of one event without duplicates or lost items', async () => {
@@ -319,10 +346,10 @@ export function runStoreConformance(name: string, open: OpenStore) {
         const a = device('a');
         assert.equal(await store.putManifest(a, CAM_1, 1, blob(500, 1), NOW, RETENTION), 'created');
         assert.equal(await store.putKeyframe(a, CAM_1, blob(1000, 1), NOW, RETENTION), 'stored');
-        assert.equal(await store.putAccessList(a, 1, blob(200, 1), RETENTION.quotaBytes), 'stored');
+        assert.equal(await store.putAccessList(a, 1, blob(200, 1), DAY_MS, RETENTION), 'stored');
         assert.equal(await store.usage(a, NOW, RETENTION), 1700);
         assert.equal(await store.putKeyframe(a, CAM_1, blob(300, 2), NOW, RETENTION), 'stored');
-        assert.equal(await store.putAccessList(a, 2, blob(250, 2), RETENTION.quotaBytes), 'stored');
+        assert.equal(await store.putAccessList(a, 2, blob(250, 2), DAY_MS, RETENTION), 'stored');
         assert.equal(await store.usage(a, NOW, RETENTION), 500 + 300 + 250);
         assert.deepEqual(await store.stats(), { usedBytes: 1050, maxBytes: MAX, identities: 1 });
         // Manifests and keyframes leave with the retention TTL, and so does their charge.
@@ -343,7 +370,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         assert.equal(await store.putKeyframe(a, CAM_1, blob(300, 1), NOW, small), 'stored');
         assert.equal(await store.putKeyframe(a, CAM_1, blob(500, 2), NOW, small), 'quota');
         assert.deepEqual(await store.getKeyframe(a, CAM_1), blob(300, 1));
-        assert.equal(await store.putAccessList(a, 1, blob(200, 1), small.quotaBytes), 'quota');
+        assert.equal(await store.putAccessList(a, 1, blob(200, 1), DAY_MS, small), 'quota');
         assert.equal(await store.getAccessList(a), null);
         assert.equal(await store.usage(a, NOW, small), 900);
       });
@@ -402,7 +429,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         // Authentication does not depend on free space.
         await store.putChallenge('while-full', 60_000);
         assert.equal(await store.takeChallenge('while-full'), true);
-        await store.putCard(device('q'), blob(131, 7));
+        await store.putCard(device('q'), blob(131, 7), DAY_MS);
         assert.deepEqual(await store.getCard(device('q')), blob(131, 7));
       });
     });

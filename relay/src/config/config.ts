@@ -90,6 +90,12 @@ export function loadConfig(
   for (const [name, spec] of Object.entries(OPTIONS)) config[name] = validated[spec.env] ?? null;
   if (!isRelayConfig(config)) throw new Error('configuration does not match the options table');
   checkDeviceQuota(config);
+  // A connected device renews its card only when it authenticates again (at its token's expiry).
+  if (config.identityTtlSeconds < config.tokenTtlSeconds) {
+    throw new Error(
+      `SEALCAM_IDENTITY_TTL_SECONDS (${config.identityTtlSeconds}) must be at least SEALCAM_TOKEN_TTL_SECONDS (${config.tokenTtlSeconds}): a connected device's card would expire before it authenticates again`,
+    );
+  }
   return config;
 }
 

@@ -63,6 +63,14 @@ export const OPTIONS = {
     minimum: 60,
     description: 'How long events, manifests and keyframes are kept.',
   },
+  identityTtlSeconds: {
+    env: 'SEALCAM_IDENTITY_TTL_SECONDS',
+    type: 'integer',
+    default: 604_800,
+    minimum: 3600,
+    description:
+      "How long an identity card and a device's access list are kept after the identity last authenticated (or the list was stored); at least the token lifetime.",
+  },
   deviceQuotaBytes: {
     env: 'SEALCAM_DEVICE_QUOTA_BYTES',
     type: 'integer',

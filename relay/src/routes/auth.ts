@@ -114,7 +114,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         card.role === Role.Device
           ? ({ role: 'device', id: parseDeviceId(text) } as const)
           : ({ role: 'viewer', id: parseViewerId(text) } as const);
-      await context.store.putCard(identity.id, card.bytes);
+      await context.store.putCard(identity.id, card.bytes, context.config.identityTtlSeconds * 1000);
       const { token, session } = context.tokens.issue(identity, context.now());
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };
     },

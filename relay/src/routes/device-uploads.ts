@@ -99,11 +99,15 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       } catch (error) {
         refuse(error, 'access-list');
       }
+      // Only the device itself stores its list (auth 'self' above, and the list must verify under
+      // its own card), so a list that expired and lost its version cannot be replaced by an older
+      // one by anyone else: only the device could send its own older list.
       const result = await context.store.putAccessList(
         request.params.deviceId,
         version,
         bytes,
-        context.retention().quotaBytes,
+        context.config.identityTtlSeconds * 1000,
+        context.retention(),
       );
       if (result === 'stale')
         throw conflict('an access list with this or a higher version is already stored');

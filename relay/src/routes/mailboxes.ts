@@ -10,15 +10,19 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
-import { badRequest, forbidden, notFound, tooMany } from '../http/errors.js';
+import { badRequest, forbidden, tooMany } from '../http/errors.js';
+import type { MailboxPush } from '../store/store.js';
+import {
+  INBOX,
+  MAILBOX_LIMITS,
+  PAIRING_REQUEST,
+  PAIRING_RESPONSE,
+  pairingRequestBounds,
+} from './mailbox-bounds.js';
 import { binaryReply, binaryRequest, objectReply, replies, statusReply } from './replies.js';
 import { deviceParams, pairingParams, pairingResponseParams } from './schemas.js';
 
-const PAIRING_TTL_MS = 10 * 60_000;
-/** Pairing requests waiting under one pairing id (the rightful one is usually the only one). */
-const MAX_PAIRING_REQUESTS = 4;
-const MAX_INBOX = 64;
-const PAIRING_MESSAGE_BYTES = 4096;
+const PAIRING_MESSAGE_BYTES = MAILBOX_LIMITS.messageBytes;
 
 const box = {
   pairingRequests: (deviceId: string, pairingId: string) => `pairing:${deviceId}:${pairingId}`,
@@ -28,8 +32,12 @@ const box = {
   inbox: (deviceId: string) => `inbox:${deviceId}`,
 };
 
-function full() {
-  return tooMany(30, 'mailbox-full', 'too many messages waiting for this device');
+/** Throws the 429 for a push that was not queued. */
+function queuedOrRefused(result: MailboxPush): void {
+  if (result === 'queued') return;
+  if (result === 'sender-full')
+    throw tooMany(60, 'mailbox-full', 'too many pairing requests from this viewer or address; retry later');
+  throw tooMany(30, 'mailbox-full', 'too many messages waiting for this device');
 }
 
 const queued = replies(
@@ -80,18 +88,25 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
         summary: 'A viewer leaves a sealed pairing request for a device',
         params: pairingParams,
         body: binaryRequest('The sealed pairing request (PROTOCOL.md), at most 4096 bytes'),
-        response: { ...queued, ...replies({}, [404]) },
+        response: queued,
       },
     },
     async (request, reply) => {
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairRequest, request.params);
       const { deviceId, pairingId } = request.params;
-      // Only a device that has authenticated has a card: no mailboxes for invented device ids.
-      if (!(await context.store.getCard(deviceId))) throw notFound('no such device', 'unknown-device');
+      const known = (await context.store.getCard(deviceId)) !== null;
+      // No mailboxes for invented device ids, and no way to tell them from real ones: an unknown
+      // device's request is charged to its sender and answered like any other, but not stored.
+      const bounds = pairingRequestBounds({
+        deviceId,
+        viewerId: sessionOf(request).id,
+        source: request.ip,
+        chargeOnly: !known,
+      });
       const name = box.pairingRequests(deviceId, pairingId);
-      if (!(await context.store.pushMailbox(name, bytes, PAIRING_TTL_MS, MAX_PAIRING_REQUESTS))) throw full();
-      context.notifier.mailboxChanged(deviceId, 'pairing');
+      queuedOrRefused(await context.store.pushMailbox(name, bytes, bounds, context.now()));
+      if (known) context.notifier.mailboxChanged(deviceId, 'pairing');
       reply.code(202);
       return { status: 'queued' };
     },
@@ -110,8 +125,12 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
     async (request) => {
       const session = sessionOf(request);
+      // The box it polls becomes its group's protected box: a flood of other pairing ids evicts
+      // everything else first (mailbox-bounds.ts).
       const messages = await context.store.takeMailbox(
         box.pairingRequests(session.id, request.params.pairingId),
+        context.now(),
+        { name: PAIRING_REQUEST.group(session.id), protectMs: PAIRING_REQUEST.ttlMs },
       );
       return { messages: messages.map((message) => Buffer.from(message).toString('base64url')) };
     },
@@ -134,7 +153,9 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       const bytes = binaryBody(request);
       routing(bytes, Kind.PairResponse, request.params);
       const name = box.pairingResponse(session.id, request.params.pairingId, request.params.viewerId);
-      if (!(await context.store.pushMailbox(name, bytes, PAIRING_TTL_MS, 1))) throw full();
+      queuedOrRefused(
+        await context.store.pushMailbox(name, bytes, PAIRING_RESPONSE.bounds(session.id), context.now()),
+      );
       reply.code(202);
       return { status: 'queued' };
     },
@@ -158,8 +179,11 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
     async (request, reply) => {
       const session = sessionOf(request);
+      const { deviceId, pairingId } = request.params;
       const [message] = await context.store.takeMailbox(
-        box.pairingResponse(request.params.deviceId, request.params.pairingId, session.id),
+        box.pairingResponse(deviceId, pairingId, session.id),
+        context.now(),
+        { name: PAIRING_RESPONSE.group(deviceId) },
       );
       if (!message) return reply.code(204).send();
       return reply.type('application/octet-stream').send(Buffer.from(message));
@@ -189,10 +213,8 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       if (bytes[0] !== PROTOCOL_VERSION || (kind !== Kind.Grant && kind !== Kind.Revocation)) {
         throw badRequest('invalid-statement', 'the inbox takes grants and revocations only');
       }
-      if (
-        !(await context.store.pushMailbox(box.inbox(deviceId), bytes, context.retention().ttlMs, MAX_INBOX))
-      )
-        throw full();
+      const bounds = { ...INBOX, ttlMs: context.retention().ttlMs };
+      queuedOrRefused(await context.store.pushMailbox(box.inbox(deviceId), bytes, bounds, context.now()));
       context.notifier.mailboxChanged(deviceId, 'inbox');
       reply.code(202);
       return { status: 'queued' };
@@ -211,7 +233,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
     async (request) => {
       const session = sessionOf(request);
-      const messages = await context.store.takeMailbox(box.inbox(session.id));
+      const messages = await context.store.takeMailbox(box.inbox(session.id), context.now());
       return { messages: messages.map((message) => Buffer.from(message).toString('base64url')) };
     },
   );

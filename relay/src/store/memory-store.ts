@@ -8,10 +8,14 @@ import {
 import { LRUCache } from 'lru-cache';
 import { Ledger } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
+import { MemoryMailboxes } from './memory-mailboxes.js';
 import type {
   EventItem,
   EventPage,
   ListQuery,
+  MailboxBounds,
+  MailboxPush,
+  MailboxTake,
   PutResult,
   ReplaceResult,
   Retention,
@@ -101,13 +105,18 @@ export class MemoryStore implements Store {
   private readonly records: LRUCache<string, Uint8Array>;
   private readonly challenges: LRUCache<string, true>;
   private readonly devices = new Map<DeviceId, DeviceIndex>();
-  private readonly mailboxes: LRUCache<string, Uint8Array[]>;
+  private readonly mailboxes: MemoryMailboxes;
   /** Latest keyframes: a cache for late joiners, evicted on its own, never at the expense of events. */
   private readonly keyframes: LRUCache<string, Uint8Array>;
-  /** Owner statements waiting for their device: never evicted by other traffic. */
-  private readonly inboxes = new Map<string, { messages: Uint8Array[]; expiresAt: number }>();
-  /** Never evicted: forgetting a version would let an older signed list be replayed. */
-  private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array }>();
+  /**
+   * Not evicted by other traffic, only expired (`ttl` from the last put or the device's last
+   * authentication), which releases its charge. Forgetting an expired list's version cannot let an
+   * older list back in: only the device itself stores its list (auth 'self',
+   * routes/device-uploads.ts), never a third party.
+   */
+  private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array; expiresAt: number }>();
+  /** Expiry of the cards in `records` (cards expire; the LRU also bounds their number). */
+  private readonly cardExpiry = new Map<string, number>();
   /** Every charged byte, per identity (fair-share.ts); events and manifests are never evicted. */
   private readonly ledger: Ledger;
   /** When every device was last pruned (so a silent device's expired bytes are released). */
@@ -138,9 +147,14 @@ export class MemoryStore implements Store {
         if (reason !== 'set') this.onBlobGone(name);
       },
     });
-    this.records = new LRUCache({ max: maxRecords });
+    this.records = new LRUCache({
+      max: maxRecords,
+      dispose: (_value, name, reason) => {
+        if (reason !== 'set') this.cardExpiry.delete(name);
+      },
+    });
     this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
-    this.mailboxes = new LRUCache({ max: maxRecords, ttl: 600_000, noUpdateTTL: true });
+    this.mailboxes = new MemoryMailboxes(Math.max(1_048_576, Math.floor(options.maxBytes / 16)), maxRecords);
   }
 
   isReady(): boolean {
@@ -252,12 +266,48 @@ export class MemoryStore implements Store {
     return 'created';
   }
 
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void> {
-    this.records.set(key.card(id), card.slice());
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
+    const expiresAt = Date.now() + ttlMs;
+    const name = key.card(id);
+    this.records.set(name, card.slice());
+    // Re-inserted, so that insertion order stays expiry order for the sweep.
+    this.cardExpiry.delete(name);
+    this.cardExpiry.set(name, expiresAt);
+    const list = this.accessLists.get(id);
+    if (list && list.expiresAt < expiresAt) {
+      this.accessLists.delete(id);
+      this.accessLists.set(id, { ...list, expiresAt });
+    }
+    this.sweepIdentities();
   }
 
   async getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null> {
-    return this.records.get(key.card(id)) ?? null;
+    const name = key.card(id);
+    if ((this.cardExpiry.get(name) ?? 0) <= Date.now()) {
+      this.records.delete(name);
+      return null;
+    }
+    return this.records.get(name) ?? null;
+  }
+
+  /**
+   * Drops expired access lists and cards, a few per put (amortized), so identities that never come
+   * back do not stay in memory until someone asks for them. Map order is insertion order: entries
+   * refreshed later are re-inserted at the end, so the walk starts at the likeliest expired ones.
+   */
+  private sweepIdentities(): void {
+    const now = Date.now();
+    let budget = 8;
+    for (const [name, expiresAt] of this.cardExpiry) {
+      if (budget-- <= 0 || expiresAt > now) break;
+      this.records.delete(name);
+      this.cardExpiry.delete(name);
+    }
+    budget = 8;
+    for (const [deviceId, list] of this.accessLists) {
+      if (budget-- <= 0 || list.expiresAt > now) break;
+      this.dropAccessList(deviceId as DeviceId, list);
+    }
   }
 
   async putChallenge(challenge: string, ttlMs: number): Promise<void> {
@@ -274,20 +324,38 @@ export class MemoryStore implements Store {
     deviceId: DeviceId,
     version: number,
     bytes: Uint8Array,
-    quotaBytes: number,
+    ttlMs: number,
+    retention: Retention,
   ): Promise<'stale' | ReplaceResult> {
-    const current = this.accessLists.get(deviceId);
+    const current = this.liveAccessList(deviceId);
     if (current && current.version >= version) return 'stale';
     const delta = bytes.length - (current?.bytes.length ?? 0);
-    const verdict = this.ledger.admit(deviceId, delta, quotaBytes);
+    const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
     if (verdict !== 'ok') return verdict;
-    this.accessLists.set(deviceId, { version, bytes: bytes.slice() });
+    this.accessLists.delete(deviceId);
+    this.accessLists.set(deviceId, { version, bytes: bytes.slice(), expiresAt: Date.now() + ttlMs });
     this.ledger.charge(deviceId, delta);
+    this.sweepIdentities();
     return 'stored';
   }
 
+  private liveAccessList(deviceId: DeviceId) {
+    const list = this.accessLists.get(deviceId);
+    if (list && list.expiresAt <= Date.now()) {
+      this.dropAccessList(deviceId, list);
+      return undefined;
+    }
+    return list;
+  }
+
+  /** An expired access list is forgotten and its bytes released. */
+  private dropAccessList(deviceId: DeviceId, list: { bytes: Uint8Array }): void {
+    this.accessLists.delete(deviceId);
+    this.ledger.charge(deviceId, -list.bytes.length);
+  }
+
   async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
-    return this.accessLists.get(deviceId)?.bytes ?? null;
+    return this.liveAccessList(deviceId)?.bytes ?? null;
   }
 
   async putManifest(
@@ -434,31 +502,16 @@ export class MemoryStore implements Store {
     };
   }
 
-  async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
-    if (box.startsWith('inbox:')) {
-      const now = Date.now();
-      const inbox = this.inboxes.get(box);
-      const live = inbox && inbox.expiresAt > now ? inbox : { messages: [], expiresAt: now + ttlMs };
-      if (live.messages.length >= maxMessages) return false;
-      live.messages.push(message.slice());
-      this.inboxes.set(box, live);
-      return true;
-    }
-    const messages = this.mailboxes.get(box) ?? [];
-    if (messages.length >= maxMessages) return false;
-    messages.push(message.slice());
-    this.mailboxes.set(box, messages, { ttl: ttlMs });
-    return true;
+  async pushMailbox(
+    box: string,
+    message: Uint8Array,
+    bounds: MailboxBounds,
+    now: number,
+  ): Promise<MailboxPush> {
+    return this.mailboxes.push(box, message, bounds, now);
   }
 
-  async takeMailbox(box: string): Promise<Uint8Array[]> {
-    if (box.startsWith('inbox:')) {
-      const inbox = this.inboxes.get(box);
-      this.inboxes.delete(box);
-      return inbox && inbox.expiresAt > Date.now() ? inbox.messages : [];
-    }
-    const messages = this.mailboxes.get(box) ?? [];
-    this.mailboxes.delete(box);
-    return messages;
+  async takeMailbox(box: string, now: number, group?: MailboxTake): Promise<Uint8Array[]> {
+    return this.mailboxes.take(box, now, group);
   }
 }

@@ -2,9 +2,10 @@
  * Redis backend of the Store, shared by every relay process of a deployment.
  *
  * Key layout (every name is `<keyPrefix>` + a name from keys.ts):
- *   card:<id>                    STRING  identity card bytes (no TTL: see the note on putCard)
+ *   card:<id>                    STRING  identity card bytes, PX = the identity TTL, renewed per authentication
  *   challenge:<c>                STRING  "1" with PX = the challenge TTL; taken with DEL
- *   acl:<device>                 HASH    version -> number, bytes -> access list (no TTL)
+ *   acl:<device>                 HASH    version -> number, bytes -> access list, PX = the identity
+ *                                        TTL, renewed per put and per authentication of the device
  *   manifest:<d>:<s>:<epoch>     STRING  manifest bytes, PX = retention.ttlMs
  *   streams:<d>                  HASH    streamId -> latest epoch (PX refreshed to the longest TTL)
  *   keyframe:<d>:<s>             STRING  latest keyframe, PX = retention.ttlMs
@@ -14,13 +15,18 @@
  *   timeline:<d>                 ZSET    committed events, all scores 0, lexicographic members
  *                                        "<time, 16 digits> <eventId> <streamId>"
  *   charges:<d>                  ZSET    charge -> first upload time (retention); a charge is an event
- *                                        id, m:<stream>:<epoch> (manifest) or k:<stream> (keyframe)
+ *                                        id, m:<stream>:<epoch> (manifest), k:<stream> (keyframe) or
+ *                                        "a" (the access list: its score + retention = its expiry)
  *   charge-bytes:<d>             HASH    charge -> bytes charged
  *   store:usage                  HASH    identity -> bytes charged (events, manifests, keyframes,
  *                                        access list); an identity holding none has no field
  *   store:used                   STRING  their sum: what storeMaxBytes bounds
  *   store:owners                 ZSET    device -> its oldest timed charge (sweeping silent devices)
- *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL, refreshed per push
+ *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL from the first push
+ *   mailbox-group:<group>        ZSET    box key -> creation time, of the boxes sharing a budget
+ *   mailbox-group-bytes:<group>  HASH    "b:"/"n:" + box key -> bytes / messages, "#bytes", "#count"
+ *   mailbox-protected:<group>    STRING  the box key its device polls, PX = the protection time
+ *   mailbox-sender:<sender>      STRING  bytes accepted from the sender in this window, PX = window
  *
  * The relay keeps its own byte accounting (fair-share.ts) and refuses before storeMaxBytes, which
  * is kept below Redis' maxmemory (warned at start otherwise): Redis itself never runs out of memory
@@ -55,6 +61,9 @@ import type {
   EventListing,
   EventPage,
   ListQuery,
+  MailboxBounds,
+  MailboxPush,
+  MailboxTake,
   PutResult,
   ReplaceResult,
   Retention,
@@ -142,7 +151,9 @@ end
 -- A charge is an event id, "m:<stream>:<epoch>" (a manifest) or "k:<stream>" (a keyframe).
 local function removeCharge(d, e)
   local kind = string.sub(e, 1, 2)
-  if kind == 'm:' then
+  if e == 'a' then
+    redis.call('DEL', P .. 'acl:' .. d)
+  elseif kind == 'm:' then
     redis.call('DEL', P .. 'manifest:' .. d .. ':' .. string.sub(e, 3))
   elseif kind == 'k:' then
     redis.call('DEL', P .. 'keyframe:' .. d .. ':' .. string.sub(e, 3))
@@ -174,8 +185,8 @@ local function prune(d, cutoff)
     for _, e in ipairs(old) do removeCharge(d, e) end
   end
 end
--- Files d under its oldest timed charge. With none left (pruned, or its index expired), d holds
--- only its access list, which has no TTL.
+-- Files d under its oldest timed charge (its access list is one: "a"). With none left (pruned, or
+-- its index expired), d holds nothing but, at most, an access list whose charge index expired.
 local function reindex(d)
   local oldest = redis.call('ZRANGE', chargesKey(d), 0, 0, 'WITHSCORES')
   if #oldest > 0 then
@@ -362,8 +373,35 @@ end
 return out
 `);
 
-/** KEYS[1] access list; ARGV[3] version, [4] bytes, [5] quota, [6] store max bytes:
- * 1 stored, 0 stale, 3 quota, 4 full. The device is charged the difference in size. */
+/**
+ * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3..4] its charges and
+ * charge bytes; ARGV[1] card bytes, [2] ttl. An authentication renews both records, so a device
+ * that keeps authenticating keeps them; the access list's charge "a" moves with its expiry.
+ */
+const PUT_CARD = new Script(`
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+local left = redis.call('PTTL', KEYS[2])
+if left ~= -2 and left < ttl then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  if redis.call('ZSCORE', KEYS[3], 'a') then
+    redis.call('ZINCRBY', KEYS[3], ttl - math.max(left, 0), 'a')
+    for k = 3, 4 do
+      local kl = redis.call('PTTL', KEYS[k])
+      if kl ~= -2 and kl < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
+    end
+  end
+end
+return 1
+`);
+
+/**
+ * KEYS[1] access list; ARGV[3] version, [4] bytes, [5] quota, [6] store max bytes, [7] now, [8]
+ * ttl, [9] retention: 1 stored, 0 stale, 3 quota, 4 full. The device is charged the difference in
+ * size under the timed charge "a", filed so that it is pruned (and the list deleted) when the list
+ * expires. An expired list's version is forgotten: harmless, as only the device itself stores its
+ * list (auth 'self').
+ */
 const PUT_ACCESS_LIST = new Script(`${LIBRARY}
 local current = redis.call('HGET', KEYS[1], 'version')
 if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
@@ -371,7 +409,16 @@ local delta = string.len(ARGV[4]) - redis.call('HSTRLEN', KEYS[1], 'bytes')
 local verdict = admit(D, delta, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if verdict ~= 0 then return verdict end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'bytes', ARGV[4])
+local ttl = tonumber(ARGV[8])
+local left = redis.call('PTTL', KEYS[1])
+if left < ttl then redis.call('PEXPIRE', KEYS[1], ttl) else ttl = left end
+local CH, CB = chargesKey(D), chargeBytesKey(D)
+redis.call('ZADD', CH, tonumber(ARGV[7]) + ttl - tonumber(ARGV[9]), 'a')
+redis.call('HINCRBY', CB, 'a', delta)
 charge(D, delta)
+touch(CH, ttl)
+touch(CB, ttl)
+reindex(D)
 return 1
 `);
 
@@ -380,19 +427,114 @@ const STATS = new Script(`
 return { tonumber(redis.call('GET', ARGV[1] .. 'store:used') or '0'), redis.call('HLEN', ARGV[1] .. 'store:usage') }
 `);
 
-/** KEYS[1] mailbox; ARGV[1] message, [2] ttl, [3] max messages: 1 appended, 0 full. */
-const PUSH_MAILBOX = new Script(`
-if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
+/** Shared by the mailbox scripts. KEYS[1] box, [2] group, [3] group bytes, [4] protected box. */
+const MAILBOX_LIBRARY = `
+local BOX, GZ, GH, GP = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local function forget(b)
+  local bytes = tonumber(redis.call('HGET', GH, 'b:' .. b) or '0')
+  local count = tonumber(redis.call('HGET', GH, 'n:' .. b) or '0')
+  if bytes ~= 0 then redis.call('HINCRBY', GH, '#bytes', -bytes) end
+  if count ~= 0 then redis.call('HINCRBY', GH, '#count', -count) end
+  redis.call('HDEL', GH, 'b:' .. b, 'n:' .. b)
+  redis.call('ZREM', GZ, b)
+end
+`;
+
+/**
+ * KEYS[1..4] as in the library (the group keys are unused names without a group), KEYS[5..] sender
+ * budgets; ARGV[1] message, [2] ttl, [3] box max messages, [4] box max bytes, [5] evict oldest of
+ * the box (1/0), [6] grouped (1/0), [7] group max messages, [8] group max bytes, [9] now, [10]
+ * charge only (1/0), [11..] sender max bytes (one per sender key).
+ * Returns 0 queued, 1 full, 2 sender over budget. Nothing changes unless it returns 0.
+ */
+const PUSH_MAILBOX = new Script(`${MAILBOX_LIBRARY}
+local message = ARGV[1]
+local size = string.len(message)
+local ttl, now = tonumber(ARGV[2]), tonumber(ARGV[9])
+for i = 5, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') + size > tonumber(ARGV[i + 6]) then return 2 end
+end
+local function charge()
+  for i = 5, #KEYS do
+    redis.call('INCRBY', KEYS[i], size)
+    if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+if ARGV[10] == '1' then
+  charge()
+  return 0
+end
+local maxMessages, maxBytes = tonumber(ARGV[3]), tonumber(ARGV[4])
+if size > maxBytes then return 1 end
+local messages = redis.call('LRANGE', BOX, 0, -1)
+local boxBytes = 0
+for _, m in ipairs(messages) do boxBytes = boxBytes + string.len(m) end
+-- The box's own oldest messages that must go to fit this one.
+local drop, dropBytes = 0, 0
+while #messages - drop + 1 > maxMessages or boxBytes - dropBytes + size > maxBytes do
+  if ARGV[5] ~= '1' then return 1 end
+  drop = drop + 1
+  dropBytes = dropBytes + string.len(messages[drop])
+end
+local grouped = ARGV[6] == '1'
+local evict = {}
+if grouped then
+  -- Boxes that expired (or were never recorded as gone) leave the group's accounting first.
+  local expired = redis.call('ZRANGEBYSCORE', GZ, '-inf', '(' .. (now - ttl), 'LIMIT', 0, 256)
+  for _, b in ipairs(expired) do
+    redis.call('DEL', b)
+    forget(b)
+  end
+  if #messages == 0 then forget(BOX) end
+  local bytes = tonumber(redis.call('HGET', GH, '#bytes') or '0') - dropBytes + size
+  local count = tonumber(redis.call('HGET', GH, '#count') or '0') - drop + 1
+  local groupMessages, groupBytes = tonumber(ARGV[7]), tonumber(ARGV[8])
+  local protected = redis.call('GET', GP)
+  if bytes > groupBytes or count > groupMessages then
+    for _, b in ipairs(redis.call('ZRANGE', GZ, 0, -1)) do
+      if bytes <= groupBytes and count <= groupMessages then break end
+      if b ~= BOX and b ~= protected then
+        evict[#evict + 1] = b
+        bytes = bytes - tonumber(redis.call('HGET', GH, 'b:' .. b) or '0')
+        count = count - tonumber(redis.call('HGET', GH, 'n:' .. b) or '0')
+      end
+    end
+    if bytes > groupBytes or count > groupMessages then return 1 end
+  end
+end
+charge()
+for _, b in ipairs(evict) do
+  redis.call('DEL', b)
+  forget(b)
+end
+if drop > 0 then redis.call('LTRIM', BOX, drop, -1) end
+redis.call('RPUSH', BOX, message)
 -- The expiry is set when the box is created and never extended, so pushes cannot keep a box alive.
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
+if redis.call('PTTL', BOX) < 0 then redis.call('PEXPIRE', BOX, ttl) end
+if grouped then
+  redis.call('ZADD', GZ, 'NX', now, BOX)
+  redis.call('HINCRBY', GH, 'b:' .. BOX, size - dropBytes)
+  redis.call('HINCRBY', GH, 'n:' .. BOX, 1 - drop)
+  redis.call('HINCRBY', GH, '#bytes', size - dropBytes)
+  redis.call('HINCRBY', GH, '#count', 1 - drop)
+  -- Every box of the group is gone within ttl of now, so the group's keys may go then too.
+  redis.call('PEXPIRE', GZ, ttl)
+  redis.call('PEXPIRE', GH, ttl)
+end
+return 0
 `);
 
-/** KEYS[1] mailbox: every message, oldest first, and the mailbox is gone. */
-const TAKE_MAILBOX = new Script(`
-local messages = redis.call('LRANGE', KEYS[1], 0, -1)
-redis.call('DEL', KEYS[1])
+/**
+ * KEYS[1..4] as in the library; ARGV[1] grouped (1/0), [2] protection time in ms or '': every
+ * message, oldest first, and the mailbox is gone (and out of its group's accounting).
+ */
+const TAKE_MAILBOX = new Script(`${MAILBOX_LIBRARY}
+local messages = redis.call('LRANGE', BOX, 0, -1)
+redis.call('DEL', BOX)
+if ARGV[1] == '1' then
+  forget(BOX)
+  if ARGV[2] ~= '' then redis.call('SET', GP, BOX, 'PX', ARGV[2]) end
+end
 return messages
 `);
 
@@ -407,6 +549,7 @@ const SCRIPTS = [
   PUT_MANIFEST,
   LATEST_MANIFEST,
   LIST_STREAMS,
+  PUT_CARD,
   PUT_ACCESS_LIST,
   PUSH_MAILBOX,
   TAKE_MAILBOX,
@@ -624,11 +767,21 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Cards are kept without a TTL: a device may stay connected (authenticated once) for months
-   * while others still need its card. They are small and there is one per identity.
+   * Cards expire `ttlMs` after the identity's last authentication. A live connection never
+   * outlives its session token (closed at its expiry), so a connected device re-authenticates, and
+   * renews its card and access list, at least once per token lifetime.
    */
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void> {
-    await this.command(['SET', this.k(key.card(id)), bytesArg(card)]);
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
+    await this.run(
+      PUT_CARD,
+      [
+        this.k(key.card(id)),
+        this.k(key.accessList(id)),
+        this.k(key.charges(id)),
+        this.k(key.chargeBytes(id)),
+      ],
+      [bytesArg(card), ttlArg(ttlMs)],
+    );
   }
 
   async getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null> {
@@ -644,12 +797,12 @@ export class RedisStore implements Store {
     return (await this.command<number>(['DEL', this.k(key.challenge(challenge))])) === 1;
   }
 
-  /** No TTL: forgetting the version would let an older signed list be replayed. */
   async putAccessList(
     deviceId: DeviceId,
     version: number,
     bytes: Uint8Array,
-    quotaBytes: number,
+    ttlMs: number,
+    retention: Retention,
   ): Promise<'stale' | ReplaceResult> {
     const code = await this.run<number>(
       PUT_ACCESS_LIST,
@@ -659,7 +812,10 @@ export class RedisStore implements Store {
         deviceId,
         numberArg(version, 'version'),
         bytesArg(bytes),
-        ...this.limits({ ttlMs: 0, quotaBytes }),
+        ...this.limits(retention),
+        numberArg(Date.now(), 'now'),
+        ttlArg(ttlMs),
+        ttlArg(retention.ttlMs),
       ],
     );
     return replaceResult(code, 1, 0);
@@ -879,17 +1035,54 @@ export class RedisStore implements Store {
     return { usedBytes: Number(usedBytes), maxBytes: this.maxBytes, identities: Number(identities) };
   }
 
-  async pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean> {
-    const pushed = await this.run<number>(
-      PUSH_MAILBOX,
-      [this.k(key.mailbox(box))],
-      [bytesArg(message), ttlArg(ttlMs), limitArg(maxMessages, 'maxMessages')],
-    );
-    return pushed === 1;
+  /** The four keys of a box and its group (names nobody uses when there is no group). */
+  private mailboxKeys(box: string, group: string | undefined): string[] {
+    const name = group ?? '';
+    return [
+      this.k(key.mailbox(box)),
+      this.k(`mailbox-group:${name}`),
+      this.k(`mailbox-group-bytes:${name}`),
+      this.k(`mailbox-protected:${name}`),
+    ];
   }
 
-  async takeMailbox(box: string): Promise<Uint8Array[]> {
-    const messages = await this.run<Buffer[]>(TAKE_MAILBOX, [this.k(key.mailbox(box))], [], true);
+  async pushMailbox(
+    box: string,
+    message: Uint8Array,
+    bounds: MailboxBounds,
+    now: number,
+  ): Promise<MailboxPush> {
+    const senders = bounds.senders ?? [];
+    const code = await this.run<number>(
+      PUSH_MAILBOX,
+      [
+        ...this.mailboxKeys(box, bounds.group?.name),
+        ...senders.map((sender) => this.k(`mailbox-sender:${sender.name}`)),
+      ],
+      [
+        bytesArg(message),
+        ttlArg(bounds.ttlMs),
+        limitArg(bounds.maxMessages, 'maxMessages'),
+        limitArg(bounds.maxBytes, 'maxBytes'),
+        bounds.evictOldest ? '1' : '0',
+        bounds.group ? '1' : '0',
+        limitArg(bounds.group?.maxMessages ?? 0, 'group.maxMessages'),
+        limitArg(bounds.group?.maxBytes ?? 0, 'group.maxBytes'),
+        numberArg(now, 'now'),
+        bounds.chargeOnly ? '1' : '0',
+        ...senders.map((sender) => limitArg(sender.maxBytes, 'sender.maxBytes')),
+      ],
+    );
+    return code === 0 ? 'queued' : code === 2 ? 'sender-full' : 'full';
+  }
+
+  async takeMailbox(box: string, _now: number, group?: MailboxTake): Promise<Uint8Array[]> {
+    const messages = await this.run<Buffer[]>(
+      TAKE_MAILBOX,
+      this.mailboxKeys(box, group?.name),
+      [group ? '1' : '0', group?.protectMs === undefined ? '' : ttlArg(group.protectMs)],
+      true,
+    );
     return messages.map(plain);
   }
 }

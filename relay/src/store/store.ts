@@ -63,10 +63,11 @@ export interface Store {
   close(): Promise<void>;
 
   /**
-   * Public identity cards, by id (learned at authentication). Not charged: authentication never
-   * depends on free store space, and there is one small card per identity.
+   * Public identity cards, by id (learned at authentication). Kept for `ttlMs` from the last put:
+   * every authentication puts the card again, and for a device also restarts the expiry of its
+   * access list, so the records of identities that never come back expire.
    */
-  putCard(id: DeviceId | ViewerId, card: Uint8Array): Promise<void>;
+  putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void>;
   getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null>;
 
   /** Single-use auth challenges shared by every relay process (tiny TTL keys, outside the budget). */
@@ -75,13 +76,16 @@ export interface Store {
 
   /**
    * Device-signed access list; only a strictly higher version replaces the stored one. Charged to
-   * the device (the replacement's difference in size) against `quotaBytes`.
+   * the device (the replacement's difference in size) against `retention.quotaBytes`. Kept for
+   * `ttlMs` from this put or the device's last authentication (putCard), whichever is later; its
+   * charge is released when it expires.
    */
   putAccessList(
     deviceId: DeviceId,
     version: number,
     bytes: Uint8Array,
-    quotaBytes: number,
+    ttlMs: number,
+    retention: Retention,
   ): Promise<'stale' | ReplaceResult>;
   getAccessList(deviceId: DeviceId): Promise<Uint8Array | null>;
 
@@ -150,6 +154,43 @@ export interface Store {
   stats(): Promise<StoreStats>;
 
   /** Small mailboxes (pairing messages, grants for a device): append, then take all (FIFO). */
-  pushMailbox(box: string, message: Uint8Array, ttlMs: number, maxMessages: number): Promise<boolean>;
-  takeMailbox(box: string): Promise<Uint8Array[]>;
+  pushMailbox(box: string, message: Uint8Array, bounds: MailboxBounds, now: number): Promise<MailboxPush>;
+  /**
+   * Every message of the box, oldest first; the box is gone. `group`: the group it was pushed
+   * with; with `protectMs`, the box becomes that group's protected box for so long (the box its
+   * device polls, never evicted by pushes to other boxes).
+   */
+  takeMailbox(box: string, now: number, group?: MailboxTake): Promise<Uint8Array[]>;
+}
+
+/**
+ * Bounds of one push. A box expires `ttlMs` after its first message (pushes never extend it).
+ * Messages are charged by their length.
+ */
+export interface MailboxBounds {
+  readonly ttlMs: number;
+  /** Per box. Beyond either, `evictOldest` drops the box's oldest messages, otherwise 'full'. */
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly evictOldest?: boolean;
+  /**
+   * Boxes sharing one budget (one device's pairing boxes). Beyond it whole boxes of the group are
+   * evicted, oldest first, except the box pushed to and the group's protected box; if that cannot
+   * make room, 'full'. Boxes of a group must use the same ttlMs.
+   */
+  readonly group?: { readonly name: string; readonly maxMessages: number; readonly maxBytes: number };
+  /**
+   * Budgets of whoever sent the message (a viewer id, a source address): bytes accepted per window
+   * of ttlMs (a fixed window from the first charge). Beyond one: 'sender-full', nothing stored.
+   * With `chargeOnly`, the senders are charged and nothing is stored (see routes/mailboxes.ts).
+   */
+  readonly senders?: readonly { readonly name: string; readonly maxBytes: number }[];
+  readonly chargeOnly?: boolean;
+}
+
+export type MailboxPush = 'queued' | 'full' | 'sender-full';
+
+export interface MailboxTake {
+  readonly name: string;
+  readonly protectMs?: number;
 }

@@ -9,10 +9,13 @@ export function createMetrics() {
   // Counts on the per-frame path are plain numbers, folded into their counters when /metrics is
   // read: prom-client's inc() allocates and hashes a labels object on every call.
   const hot = { framesIn: 0, framesOut: 0, frameBytesIn: 0 };
+  // Read when /metrics is read; the server points them at its verified cache and socket guard.
+  const observed = { verifiedCacheBytes: () => 0, unauthenticatedSockets: () => 0 };
   collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
   const metric = {
     registry,
     hot,
+    observed,
     connections: new Gauge({
       name: 'sealcam_relay_connections',
       help: 'Open WebSocket connections',
@@ -82,6 +85,34 @@ export function createMetrics() {
       name: 'sealcam_relay_admission_rejections_total',
       help: 'Handshakes or requests refused by admission control or rate limits',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    verifications: new Counter({
+      name: 'sealcam_relay_verifications_total',
+      help: 'Signatures verified for access decisions and cached cards, by object kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    verifiedCacheBytes: new Gauge({
+      name: 'sealcam_relay_verified_cache_bytes',
+      help: 'Bytes held by the verified caches (cards, access-list verdicts); at most cacheMaxBytes',
+      registers: [registry],
+      collect() {
+        this.set(observed.verifiedCacheBytes());
+      },
+    }),
+    unauthenticatedSockets: new Gauge({
+      name: 'sealcam_relay_unauthenticated_sockets',
+      help: 'Open sockets that have not presented a valid token or completed a WebSocket upgrade',
+      registers: [registry],
+      collect() {
+        this.set(observed.unauthenticatedSockets());
+      },
+    }),
+    socketTimeouts: new Counter({
+      name: 'sealcam_relay_socket_timeouts_total',
+      help: 'Sockets closed for not completing in time, by phase',
+      labelNames: ['phase'],
       registers: [registry],
     }),
     badInput: new Counter({

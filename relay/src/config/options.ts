@@ -174,7 +174,7 @@ export const OPTIONS = {
   upgradesPerSecondPerIdentity: {
     env: 'SEALCAM_UPGRADES_PER_SECOND_PER_IDENTITY',
     type: 'integer',
-    default: 5,
+    default: 10,
     minimum: 1,
     description:
       'WebSocket upgrade attempts per second per identity (burst 2x), refused ones included; beyond, 429 before any relay-wide token.',

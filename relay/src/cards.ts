@@ -14,7 +14,7 @@ export function verifiedCards(store: Store, cache: VerifiedCache, metrics: Metri
     const bytes = await store.getCard(id);
     if (!bytes) return null;
     const cached = cache.card(id);
-    if (cached && Buffer.from(cached.bytes).equals(bytes)) return cached;
+    if (cached && Buffer.compare(cached.bytes, bytes) === 0) return cached;
     metrics.verifications.inc({ kind: 'card' });
     const card = parseCard(bytes);
     cache.setCard(id, card);

@@ -3,10 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createIdentity, Role, ready } from '@sealcam/protocol';
 import { within } from '@sealcam/testkit/poll';
+import type WebSocket from 'ws';
 import { connectionCaps, readFdLimit } from '../src/ops/fd-limit.js';
 import { FromAddress } from './support/from-address.js';
+import { authenticate } from './support/relay-client.js';
 import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
+import { idOf } from './support/world.js';
+
+await ready();
 
 /** A raw TCP socket to the relay from `localAddress`, connected. */
 function rawSocket(base: string, localAddress = '127.0.0.1', allowHalfOpen = false): Promise<Socket> {
@@ -65,6 +71,37 @@ describe('connections: unauthenticated sockets are capped per source and timed o
       assert.equal((await again.send(running.base, 'GET', '/healthz')).status, 200);
     } finally {
       again.close();
+    }
+  });
+
+  it('sockets that presented a valid token or completed an upgrade no longer count against their source', async () => {
+    const identity = createIdentity(Role.Viewer);
+    const token = await authenticate(running.base, identity);
+    const client = new FromAddress('127.0.0.35');
+    const live: WebSocket[] = [];
+    try {
+      // Five WebSockets from one address (its cap is 5 unauthenticated sockets): each stops counting once open.
+      for (let i = 0; i < 5; i++) {
+        const { status, ws } = await client.upgrade(running.wsBase, token);
+        assert.equal(status, 101);
+        live.push(ws);
+      }
+      // And keep-alive HTTP sockets that presented the token stop counting too.
+      const authenticated = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const socket = await rawSocket(running.base, '127.0.0.35');
+          socket.write(
+            `GET /v1/devices/${idOf(identity)}/card HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+          );
+          await new Promise((resolve) => socket.once('data', resolve));
+          return socket;
+        }),
+      );
+      assert.equal((await client.send(running.base, 'GET', '/healthz')).status, 200);
+      for (const socket of authenticated) socket.destroy();
+    } finally {
+      for (const ws of live) ws.close();
+      client.close();
     }
   });
 

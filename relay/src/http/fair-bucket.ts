@@ -36,7 +36,9 @@ export class FairBucket {
     // The limiter's own window decides: shares start again exactly when its points do.
     const state = await this.steady.get(KEY);
     const now = this.now();
-    const ends = state ? now + state.msBeforeNext : 0;
+    const ends = state ? now + state.msBeforeNext : this.windowEnds;
+    // No state: the limiter's window ended and the next consume starts one; the attempts so far
+    // stay counted until then, so the crowd of the window that ended sizes the next one's shares.
     if (Math.abs(ends - this.windowEnds) > WINDOW_MS / 10) {
       // A new window: size the shares by the last window's crowd too (it is still knocking).
       this.previousSources = this.attempts.size;

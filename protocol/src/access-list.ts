@@ -69,3 +69,32 @@ export function verifyAccessList(bytes: Uint8Array, device: IdentityCard): Acces
     fail('BAD_SIGNATURE', 'access list');
   return { deviceId, version, issuedAt, entries, bytes: bytes.slice() };
 }
+
+/** version, kind, device id, version (u64), issued-at (u64), entry count (u16). */
+const LIST_HEAD_BYTES = 2 + ID_BYTES + 8 + 8 + 2;
+const ENTRY_BYTES = ID_BYTES + 1;
+
+/**
+ * The access a list names `viewerId` with, read from the list's layout WITHOUT checking its
+ * signature; null when the viewer is not on it. No allocation, no crypto: a relay answers an
+ * unlisted viewer with this alone and verifies (verifyAccessList) only when the viewer is listed.
+ * Throws MALFORMED / WRONG_KIND / UNSUPPORTED_VERSION / TRUNCATED when the layout is wrong.
+ */
+export function accessEntryOf(bytes: Uint8Array, viewerId: Uint8Array): Access | null {
+  const reader = new Reader(bytes);
+  readHeader(reader, Kind.AccessList);
+  if (viewerId.length !== ID_BYTES) fail('MALFORMED', 'viewer id');
+  if (bytes.length < LIST_HEAD_BYTES) fail('TRUNCATED', 'missing access list head');
+  const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(LIST_HEAD_BYTES - 2);
+  if (count > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
+  if (bytes.length !== LIST_HEAD_BYTES + count * ENTRY_BYTES + SIG_BYTES)
+    fail('MALFORMED', 'access list length');
+  for (let offset = LIST_HEAD_BYTES; offset < LIST_HEAD_BYTES + count * ENTRY_BYTES; offset += ENTRY_BYTES) {
+    let same = true;
+    for (let i = 0; i < ID_BYTES && same; i++) same = bytes[offset + i] === viewerId[i];
+    if (!same) continue;
+    const access = bytes[offset + ID_BYTES];
+    return access === Access.Owner || access === Access.Viewer ? access : fail('MALFORMED', 'access value');
+  }
+  return null;
+}

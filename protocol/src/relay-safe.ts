@@ -3,7 +3,7 @@
  * public keys. Nothing here takes a private key or opens sealed content. The relay package can
  * only resolve this entry point (under the "sealcam-relay" condition "." resolves to a module that exports nothing and throws).
  */
-export { type AccessList, verifyAccessList } from './access-list.js';
+export { type AccessList, accessEntryOf, verifyAccessList } from './access-list.js';
 export { verifyAuthProof } from './auth.js';
 export { fromBase32, fromBase64Url, fromHex, toBase32, toBase64Url, toHex } from './bytes.js';
 export * from './constants.js';

@@ -7,6 +7,7 @@ import {
   verifyAccessList,
   verifyAuthProof,
 } from '../src/index.js';
+import { accessEntryOf } from '../src/relay-safe.js';
 import { flip, rejects, rngFrom, throwsCode, world } from './fixtures.js';
 
 describe('relay authentication and access lists', () => {
@@ -54,5 +55,31 @@ describe('relay authentication and access lists', () => {
     ];
     throwsCode(() => createAccessList({ device, version: 4, issuedAt: 1, entries: twice }), 'MALFORMED');
     for (let i = 0; i < bytes.length; i++) rejects(() => verifyAccessList(flip(bytes, i), device.card));
+  });
+
+  it("accessEntryOf reads a viewer's access from the layout alone: listed, unlisted, malformed", () => {
+    const { device, owner, friend, stranger } = world('access-entry');
+    const entries = [
+      { viewerId: owner.card.id, access: Access.Owner },
+      { viewerId: friend.card.id, access: Access.Viewer },
+    ];
+    const bytes = createAccessList({ device, version: 1, issuedAt: 5, entries });
+    assert.equal(accessEntryOf(bytes, owner.card.id), Access.Owner);
+    assert.equal(accessEntryOf(bytes, friend.card.id), Access.Viewer);
+    assert.equal(accessEntryOf(bytes, stranger.card.id), null);
+    // The signature is not its business: a list with a broken signature still parses.
+    const unsigned = flip(bytes, bytes.length - 1);
+    assert.equal(accessEntryOf(unsigned, friend.card.id), Access.Viewer);
+    // A viewer id that straddles two entries is not "on the list".
+    const straddle = bytes.slice(36 + 8, 36 + 8 + 16);
+    assert.equal(accessEntryOf(bytes, straddle), null);
+    throwsCode(() => accessEntryOf(bytes.subarray(0, bytes.length - 1), owner.card.id), 'MALFORMED');
+    throwsCode(() => accessEntryOf(bytes.subarray(0, 10), owner.card.id), 'TRUNCATED');
+    throwsCode(() => accessEntryOf(flip(bytes, 1), owner.card.id), 'WRONG_KIND');
+    const badAccess = bytes.slice();
+    badAccess[36 + 16] = 9;
+    throwsCode(() => accessEntryOf(badAccess, owner.card.id), 'MALFORMED');
+    const empty = createAccessList({ device, version: 2, issuedAt: 5, entries: [] });
+    assert.equal(accessEntryOf(empty, owner.card.id), null);
   });
 });

@@ -1,20 +1,23 @@
 import { type DeviceId, type IdentityCard, parseCard, type ViewerId } from '@sealcam/protocol/relay-safe';
-import { LRUCache } from 'lru-cache';
+import type { Metrics } from './ops/metrics.js';
 import type { Store } from './store/store.js';
+import type { VerifiedCache } from './verified-cache.js';
 
 /**
  * Identity cards as verified objects. A card's self-signature is checked once per distinct stored
- * bytes, not on every upload that needs the card; a changed card is verified again.
+ * bytes, not on every upload that needs the card; a changed card is verified again. Callers ask
+ * for a card only on behalf of its own identity or of a viewer already found on the device's
+ * access list, so a stranger cannot make the relay verify (or cache) anything.
  */
-export function verifiedCards(store: Store) {
-  const verified = new LRUCache<string, { bytes: Buffer; card: IdentityCard }>({ max: 50_000 });
+export function verifiedCards(store: Store, cache: VerifiedCache, metrics: Metrics) {
   return async (id: DeviceId | ViewerId): Promise<IdentityCard | null> => {
     const bytes = await store.getCard(id);
     if (!bytes) return null;
-    const cached = verified.get(id);
-    if (cached?.bytes.equals(bytes)) return cached.card;
+    const cached = cache.card(id);
+    if (cached && Buffer.compare(cached.bytes, bytes) === 0) return cached;
+    metrics.verifications.inc({ kind: 'card' });
     const card = parseCard(bytes);
-    verified.set(id, { bytes: Buffer.from(bytes), card });
+    cache.setCard(id, card);
     return card;
   };
 }

@@ -17,10 +17,12 @@ import { Admission, KeyedRateLimit } from './http/admission.js';
 import { DEFAULT_BODY_BYTES } from './http/body-limits.js';
 import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { SocketGuard } from './http/socket-guard.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
 import { answerBadHandshakes, handleUpgrades } from './live/upgrade.js';
 import { registerOpenApi } from './openapi/openapi.js';
+import { connectionCaps, raiseFdLimit } from './ops/fd-limit.js';
 import { createMetrics } from './ops/metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceCard } from './routes/device-card.js';
@@ -35,6 +37,7 @@ import { MemoryStore } from './store/memory-store.js';
 import { checkRedisDurability, logDurability } from './store/redis-durability.js';
 import { createRedisStore, maxMemoryWarning } from './store/redis-store.js';
 import type { Store } from './store/store.js';
+import { VerifiedCache } from './verified-cache.js';
 
 export interface Relay {
   readonly app: FastifyInstance;
@@ -98,14 +101,41 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     trustProxy: config.trustProxy,
-    // Slow or idle clients cannot hold sockets forever (slowloris).
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    // Slow or idle clients cannot hold sockets for long (slowloris): headers within
+    // headersTimeoutSeconds (checked every second), the whole request within requestTimeoutSeconds.
+    http: {
+      headersTimeout: Math.min(config.headersTimeoutSeconds, config.requestTimeoutSeconds) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    connectionTimeout: config.requestTimeoutSeconds * 1000,
     keepAliveTimeout: 10_000,
   });
-  // Bounds sockets held open by HTTP clients (WebSockets are bounded by admission control).
-  app.server.maxConnections = Math.max(1024, config.maxConnections * 2);
+  // Sockets stay below the open-file limit (raised to its hard limit first) minus a reserve.
+  const fdLimit = raiseFdLimit();
+  const caps = connectionCaps(fdLimit.soft, config.maxConnections, config.fdReserve);
+  if (caps.lowered) {
+    app.log.warn(
+      { configured: config.maxConnections, lowered: caps.webSockets, fdLimit: fdLimit.soft },
+      'SEALCAM_MAX_CONNECTIONS does not fit under the open-file limit minus SEALCAM_FD_RESERVE: lowered',
+    );
+  }
+  if (fdLimit.raise.startsWith('failed') || fdLimit.raise === 'unknown-limit')
+    app.log.warn({ fdLimit }, 'the open-file limit could not be raised to its hard limit');
+  app.server.maxConnections = caps.server;
   const metrics = createMetrics();
+  const guard = new SocketGuard({
+    perSource: config.unauthenticatedSocketsPerSource,
+    ipv6Prefix: config.ipv6SourcePrefix,
+    retryAfterSeconds: config.retryAfterSeconds,
+    onRefused: () => metrics.admissionRejections.inc({ kind: 'source-sockets' }),
+  });
+  // Behind a proxy every socket comes from the proxy: the cap would refuse everyone at once.
+  if (!config.trustProxy) guard.attach(app.server);
+  metrics.observed.unauthenticatedSockets = () => guard.unauthenticated;
+  app.server.on('clientError', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.socketTimeouts.inc({ phase: 'request' });
+  });
   const backends = await openBackends(config, (message) => app.log.warn(message));
   metrics.sources.storeStats = () => backends.store.stats();
   if (config.store === 'redis') logDurability(app.log, await checkRedisDurability(config.redisUrl));
@@ -128,8 +158,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   }
   let origin = config.publicOrigin ?? '';
   let draining = false;
-  const card = verifiedCards(store);
-  const access = accessControl(store, card);
+  const verified = new VerifiedCache(config.cacheMaxBytes);
+  metrics.observed.verifiedCacheBytes = () => verified.bytes;
+  const card = verifiedCards(store, verified, metrics);
+  const access = accessControl(store, card, verified, metrics);
   const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: deviceQuotaOf(config) };
 
   const hub = new LiveHub({
@@ -151,7 +183,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     bus: backends.bus,
     tokens,
     verifySession: sessionVerifier(tokens, metrics, () => context.now()),
-    admission: new Admission(config),
+    admission: new Admission({ ...config, maxConnections: caps.webSockets }),
     requestLimit: new KeyedRateLimit(config.requestsPerSecond),
     sourceLimit: new KeyedRateLimit(config.challengesPerSecondPerSource),
     metrics,
@@ -180,6 +212,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requestLimit: context.requestLimit,
     metrics,
   });
+  // A request that presented a valid token makes its socket count as authenticated.
+  app.addHook('preValidation', async (request) => {
+    if (request.session) guard.authenticated(request.raw.socket);
+  });
   guardDeclaredStatuses(app, metrics);
   await registerOpenApi(app);
   await app.register(authRoutes, { context });
@@ -206,7 +242,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   };
   app.server.on(
     'upgrade',
-    handleUpgrades(context, sockets, hub, () => draining),
+    handleUpgrades(context, sockets, hub, () => draining, guard),
   );
 
   return {
@@ -219,7 +255,18 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       const port = typeof address === 'object' && address ? address.port : config.port;
       origin = originOf(config, port);
       const adminOrigin = await admin.listen();
-      app.log.info({ origin, adminOrigin, store: store.kind, bus: backends.bus.kind }, 'relay listening');
+      app.log.info(
+        {
+          origin,
+          adminOrigin,
+          store: store.kind,
+          bus: backends.bus.kind,
+          fdLimit: { soft: fdLimit.soft, hard: fdLimit.hard, raise: fdLimit.raise },
+          maxSockets: caps.server,
+          maxWebSockets: caps.webSockets,
+        },
+        'relay listening',
+      );
       return { port, origin, adminOrigin };
     },
     async close() {

@@ -37,6 +37,8 @@ describe('reconnect storms: admission control answers with a back-off signal', (
       maxConnections: 5,
       retryAfterSeconds: 7,
       challengesPerSecondPerSource: 10_000,
+      // 200 concurrent requests from one address: this suite is about the relay-wide buckets.
+      unauthenticatedSocketsPerSource: 10_000,
     });
   });
   after(async () => running?.stop());

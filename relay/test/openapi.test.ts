@@ -42,7 +42,7 @@ describe('OpenAPI document (docs/relay-openapi.json)', () => {
         if (path === LIVE_PATH)
           assert.deepEqual(
             statuses.sort(),
-            ['101', '400', '401', '503'],
+            ['101', '400', '401', '429', '503'],
             `${where}: the handshake's replies`,
           );
         if (path.startsWith('/v1/') && path !== LIVE_PATH) {

@@ -173,6 +173,72 @@ export const OPTIONS = {
     minimum: 1,
     description: 'WebSocket connections one identity may hold open at once; beyond, 503 + Retry-After.',
   },
+  cacheMaxBytes: {
+    env: 'SEALCAM_CACHE_MAX_BYTES',
+    type: 'integer',
+    default: 33_554_432,
+    minimum: 65_536,
+    description:
+      'Bytes of the verified caches (identity cards, access-list verdicts) together; least recently used beyond.',
+  },
+  upgradesPerSecondPerIdentity: {
+    env: 'SEALCAM_UPGRADES_PER_SECOND_PER_IDENTITY',
+    type: 'integer',
+    default: 10,
+    minimum: 1,
+    description:
+      'WebSocket upgrade attempts per second per identity (burst 2x), refused ones included; beyond, 429 before any relay-wide token.',
+  },
+  unauthenticatedSocketsPerSource: {
+    env: 'SEALCAM_UNAUTHENTICATED_SOCKETS_PER_SOURCE',
+    type: 'integer',
+    default: 64,
+    minimum: 1,
+    description:
+      'Sockets one client address may hold open before a valid token or a completed WebSocket upgrade; beyond, 503 and closed. Not applied with trustProxy.',
+  },
+  ipv6SourcePrefix: {
+    env: 'SEALCAM_IPV6_SOURCE_PREFIX',
+    type: 'integer',
+    default: 64,
+    minimum: 1,
+    maximum: 128,
+    description: 'IPv6 clients count as one source per prefix of this length for every per-source limit.',
+  },
+  headersTimeoutSeconds: {
+    env: 'SEALCAM_HEADERS_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 10,
+    minimum: 1,
+    maximum: 300,
+    description:
+      'Time a client has to send complete request headers (upgrade requests too); then the socket is closed.',
+  },
+  requestTimeoutSeconds: {
+    env: 'SEALCAM_REQUEST_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 30,
+    minimum: 2,
+    maximum: 3600,
+    description: 'Time a client has to send a whole request (body included), and the idle time of a socket.',
+  },
+  upgradeTimeoutSeconds: {
+    env: 'SEALCAM_UPGRADE_TIMEOUT_SECONDS',
+    type: 'integer',
+    default: 5,
+    minimum: 1,
+    maximum: 300,
+    description:
+      'Time from a WebSocket upgrade request to its completion (or, refused, to the socket closing).',
+  },
+  fdReserve: {
+    env: 'SEALCAM_FD_RESERVE',
+    type: 'integer',
+    default: 256,
+    minimum: 16,
+    description:
+      'File descriptors kept free for Redis, files and logs: sockets are capped at the open-file limit minus this.',
+  },
   maxFrameBytes: {
     env: 'SEALCAM_MAX_FRAME_BYTES',
     type: 'integer',

@@ -1,22 +1,33 @@
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { FairBucket } from './fair-bucket.js';
 
-function bucket(rate: number, burst: number): BurstyRateLimiter {
-  return new BurstyRateLimiter(
-    new RateLimiterMemory({ points: rate, duration: 1 }),
-    new RateLimiterMemory({ points: burst, duration: 10 }),
-  );
-}
+/** Why admission refused: the kind is the metric label (never an id); the status follows from it. */
+export type Refusal =
+  /** This source or identity is over its own limit: 429 rate-limited. */
+  | {
+      readonly kind: 'source-fair-share' | 'identity-upgrade-rate';
+      readonly status: 429;
+      readonly wait: number;
+    }
+  /** The relay is full or admitting slowly: 503 over-capacity. */
+  | {
+      readonly kind: 'handshake' | 'connections' | 'identity-connections';
+      readonly status: 503;
+      readonly wait: number;
+    };
 
 /**
- * Admission control for reconnect storms: token buckets (steady rate + burst) on handshakes, a cap
- * on open connections per process and per identity. Over capacity, callers answer 503 +
- * Retry-After instead of doing the expensive work. Auth challenges and WebSocket upgrades draw
- * from separate buckets, and upgrades only after their token verified, so a flood of one kind (or
- * of unauthenticated requests) cannot starve the other.
+ * Admission control, in the order that keeps one client from draining what others need: first the
+ * limits of the one asking (its identity's upgrade rate and connection cap, its source's fair
+ * share), every attempt counted against it; only then the relay-wide buckets and the process cap.
+ * A refusal of the first kind takes nothing relay-wide. Over capacity, callers answer 503 +
+ * Retry-After instead of doing the expensive work; auth challenges and WebSocket upgrades draw from
+ * separate buckets, so a flood of one kind cannot starve the other.
  */
 export class Admission {
-  private readonly challenges: BurstyRateLimiter;
-  private readonly upgrades: BurstyRateLimiter;
+  private readonly challenges: FairBucket;
+  private readonly upgrades: FairBucket;
+  private readonly identityUpgrades: KeyedRateLimit;
   private readonly perIdentity = new Map<string, number>();
   private open = 0;
 
@@ -24,44 +35,61 @@ export class Admission {
     private readonly options: {
       handshakeRate: number;
       handshakeBurst: number;
+      /** WebSocket connections per process (already lowered below the file-descriptor limit). */
       maxConnections: number;
       connectionsPerIdentity: number;
+      upgradesPerSecondPerIdentity: number;
       retryAfterSeconds: number;
     },
   ) {
-    this.challenges = bucket(options.handshakeRate, options.handshakeBurst);
-    this.upgrades = bucket(options.handshakeRate, options.handshakeBurst);
+    this.challenges = new FairBucket(options.handshakeRate, options.handshakeBurst);
+    this.upgrades = new FairBucket(options.handshakeRate, options.handshakeBurst);
+    this.identityUpgrades = new KeyedRateLimit(options.upgradesPerSecondPerIdentity);
   }
 
-  private async take(limiter: BurstyRateLimiter): Promise<number | null> {
-    try {
-      await limiter.consume('handshake', 1);
-      return null;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) {
-        return Math.max(this.options.retryAfterSeconds, Math.ceil(error.msBeforeNext / 1000));
-      }
-      throw error;
-    }
+  private seconds(ms: number): number {
+    return Math.max(this.options.retryAfterSeconds, Math.ceil(ms / 1000));
   }
 
-  /** null when admitted, else the number of seconds the client should wait (before jitter). */
-  admitChallenge(): Promise<number | null> {
-    return this.take(this.challenges);
+  private async fair(bucket: FairBucket, source: string): Promise<Refusal | null> {
+    const refused = await bucket.take(source);
+    if (!refused) return null;
+    return refused.reason === 'fair-share'
+      ? { kind: 'source-fair-share', status: 429, wait: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) }
+      : { kind: 'handshake', status: 503, wait: this.seconds(refused.msBeforeNext) };
   }
 
-  admitUpgrade(): Promise<number | null> {
-    return this.take(this.upgrades);
+  /** An auth challenge from `source` (its own per-source rate was checked before): null when admitted. */
+  admitChallenge(source: string): Promise<Refusal | null> {
+    return this.fair(this.challenges, source);
   }
 
   /**
-   * Takes a connection slot for `identity`, or says which limit is reached. The returned release
-   * function is idempotent: call it from every path that ends the connection.
+   * A WebSocket upgrade by `identity` from `source`: null and a connection slot when admitted. The
+   * returned release function is idempotent: call it from every path that ends the connection.
    */
-  openConnection(identity: string): { release: () => void } | 'process-limit' | 'identity-limit' {
-    if (this.open >= this.options.maxConnections) return 'process-limit';
+  async admitUpgrade(identity: string, source: string): Promise<{ release: () => void } | Refusal> {
+    const wait = await this.identityUpgrades.take(identity);
+    if (wait !== null) return { kind: 'identity-upgrade-rate', status: 429, wait };
+    if ((this.perIdentity.get(identity) ?? 0) >= this.options.connectionsPerIdentity)
+      return { kind: 'identity-connections', status: 503, wait: this.options.retryAfterSeconds };
+    if (this.open >= this.options.maxConnections)
+      return { kind: 'connections', status: 503, wait: this.options.retryAfterSeconds };
+    const refused = await this.fair(this.upgrades, source);
+    if (refused) return refused;
+    return (
+      this.openConnection(identity) ?? {
+        kind: 'connections',
+        status: 503,
+        wait: this.options.retryAfterSeconds,
+      }
+    );
+  }
+
+  /** Takes a connection slot for `identity`, or null when a cap was reached meanwhile. */
+  private openConnection(identity: string): { release: () => void } | null {
     const held = this.perIdentity.get(identity) ?? 0;
-    if (held >= this.options.connectionsPerIdentity) return 'identity-limit';
+    if (this.open >= this.options.maxConnections || held >= this.options.connectionsPerIdentity) return null;
     this.open += 1;
     this.perIdentity.set(identity, held + 1);
     let released = false;
@@ -80,9 +108,13 @@ export class Admission {
   get openConnections(): number {
     return this.open;
   }
+
+  get maxConnections(): number {
+    return this.options.maxConnections;
+  }
 }
 
-/** Per-key rate limit (per identity or per connection), steady rate with a 2x burst. */
+/** Per-key rate limit (per identity, source or connection), steady rate with a 2x burst. */
 export class KeyedRateLimit {
   private readonly limiter: RateLimiterMemory;
 

@@ -8,6 +8,8 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import type { WebSocketServer } from 'ws';
 import type { RelayContext } from '../context.js';
+import type { Refusal } from '../http/admission.js';
+import { requestSource } from '../http/source-address.js';
 import { closeWith } from './close.js';
 import type { LiveHub } from './hub.js';
 
@@ -15,6 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
@@ -38,24 +41,49 @@ function reject(
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** What ws would refuse with 400 anyway: such a handshake is answered without admission. */
+function wellFormedHandshake(request: IncomingMessage): boolean {
+  const version = request.headers['sec-websocket-version'];
+  return (
+    request.headers.upgrade?.toLowerCase() === 'websocket' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(request.headers['sec-websocket-key'] ?? '') &&
+    (version === '13' || version === '8')
+  );
+}
+
+export interface UpgradeGuards {
+  /** The upgrade completed: the socket no longer counts as unauthenticated against its source. */
+  authenticated(socket: Duplex): void;
+}
+
 /**
  * WebSocket upgrades. The session token (from the "bearer.<token>" subprotocol: tokens never sit in
- * URLs) is verified first, a cheap HMAC; then admission control (a reconnect storm gets 503 +
- * Retry-After before any work), the process and per-identity connection caps, and the upgrade on
- * the server for the role (devices may send frames; viewers only small control messages).
+ * URLs) is verified first, a cheap HMAC; then admission control, the identity's own limits before
+ * the relay-wide ones (a reconnect storm gets 503 + Retry-After before any work), and the upgrade
+ * on the server for the role (devices may send frames; viewers only small control messages). A
+ * socket that has not completed its upgrade (or, refused, not closed) within upgradeTimeoutSeconds
+ * is destroyed: half-open upgrades cost a descriptor for seconds, not forever.
  */
 export function handleUpgrades(
   context: RelayContext,
   servers: { device: WebSocketServer; viewer: WebSocketServer },
   hub: LiveHub,
   isDraining: () => boolean,
+  guards: UpgradeGuards,
 ) {
+  const { config } = context;
   return async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => {});
+    const deadline = setTimeout(() => {
+      context.metrics.socketTimeouts.inc({ phase: 'upgrade' });
+      socket.destroy();
+    }, config.upgradeTimeoutSeconds * 1000);
+    deadline.unref();
+    socket.once('close', () => clearTimeout(deadline));
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' || path !== LIVE_PATH)
       return reject(socket, 404, 'no WebSocket here', 'not-found');
-    const retry = context.config.retryAfterSeconds;
+    const retry = config.retryAfterSeconds;
     if (isDraining()) return reject(socket, 503, 'relay shutting down', 'draining', retry);
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
     const bearer = offered.find((item) => item.startsWith(BEARER_SUBPROTOCOL_PREFIX));
@@ -69,30 +97,42 @@ export function handleUpgrades(
           : 'session token refused; authenticate again';
       return reject(socket, 401, text, session);
     }
-    const wait = await context.admission.admitUpgrade();
-    if (wait !== null) {
-      context.metrics.admissionRejections.inc({ kind: 'handshake' });
-      return reject(socket, 503, 'over capacity; retry later with jitter', 'over-capacity', wait);
-    }
-    const slot = context.admission.openConnection(session.id);
-    if (typeof slot === 'string') {
-      context.metrics.admissionRejections.inc({
-        kind: slot === 'process-limit' ? 'connections' : 'identity-connections',
-      });
-      const text =
-        slot === 'process-limit' ? 'too many connections' : 'too many connections for this identity';
-      return reject(socket, 503, `${text}; retry later with jitter`, 'over-capacity', retry);
+    const server = session.role === 'device' ? servers.device : servers.viewer;
+    // ws answers it 400 (answerBadHandshakes) without a callback: nothing to admit.
+    if (!wellFormedHandshake(request)) return server.handleUpgrade(request, socket, head, () => {});
+    const source = requestSource(request, config.trustProxy, config.ipv6SourcePrefix);
+    const slot = await context.admission.admitUpgrade(session.id, source);
+    if ('kind' in slot) {
+      context.metrics.admissionRejections.inc({ kind: slot.kind });
+      return slot.status === 429
+        ? reject(socket, 429, `${UPGRADE_REFUSALS[slot.kind]}; retry later`, 'rate-limited', slot.wait)
+        : reject(
+            socket,
+            503,
+            `${UPGRADE_REFUSALS[slot.kind]}; retry later with jitter`,
+            'over-capacity',
+            slot.wait,
+          );
     }
     // Released however the connection ends, including a handshake that ws refuses.
     socket.once('close', slot.release);
     if (socket.destroyed) return slot.release();
-    const server = session.role === 'device' ? servers.device : servers.viewer;
     server.handleUpgrade(request, socket, head, (ws) => {
+      clearTimeout(deadline);
+      guards.authenticated(socket);
       ws.once('close', slot.release);
       hub.accept(ws, session, socket).catch(() => closeWith(ws, 'internal'));
     });
   };
 }
+
+const UPGRADE_REFUSALS: Record<Refusal['kind'], string> = {
+  'identity-upgrade-rate': 'too many upgrades by this identity',
+  'identity-connections': 'too many connections for this identity',
+  'source-fair-share': 'this address took more than its share of handshakes',
+  connections: 'too many connections',
+  handshake: 'over capacity',
+};
 
 /**
  * A handshake that ws refuses (a bad Upgrade, Sec-WebSocket-Key, -Version, -Protocol or -Extensions

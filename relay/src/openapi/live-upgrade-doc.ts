@@ -7,11 +7,11 @@ import {
 import { errorReply, retryAfterHeader } from '../routes/replies.js';
 
 /** An error reply of the upgrade (written by live/upgrade.ts, not by a fastify route) in OpenAPI form. */
-function upgradeError(status: 400 | 401 | 503) {
+function upgradeError(status: 400 | 401 | 429 | 503) {
   const { description } = errorReply(status);
   return {
     description,
-    ...(status === 503
+    ...(status === 503 || status === 429
       ? {
           headers: {
             'retry-after': {
@@ -36,7 +36,7 @@ export function liveUpgradePath() {
     [LIVE_PATH]: {
       get: {
         summary: 'Open the live WebSocket (devices publish, viewers subscribe)',
-        description: `A WebSocket upgrade offering the subprotocols \`${LIVE_SUBPROTOCOL}\` and \`${BEARER}\` (the session token: tokens never sit in URLs). The relay answers with \`${LIVE_SUBPROTOCOL}\`. A device sends binary live messages (PROTOCOL.md); a viewer sends JSON control messages and receives live messages and control messages; close codes and reasons are in PROTOCOL.md §16 and docs/RELAY-API.md. A viewer WebSocket message is limited to ${CONTROL_MESSAGE_BYTES} bytes, a device's to maxFrameBytes + 1024. The token is checked first (401), then capacity (503), then the WebSocket handshake headers (400).`,
+        description: `A WebSocket upgrade offering the subprotocols \`${LIVE_SUBPROTOCOL}\` and \`${BEARER}\` (the session token: tokens never sit in URLs). The relay answers with \`${LIVE_SUBPROTOCOL}\`. A device sends binary live messages (PROTOCOL.md); a viewer sends JSON control messages and receives live messages and control messages; close codes and reasons are in PROTOCOL.md §16 and docs/RELAY-API.md. A viewer WebSocket message is limited to ${CONTROL_MESSAGE_BYTES} bytes, a device's to maxFrameBytes + 1024. The token is checked first (401), then the WebSocket handshake headers (400), then admission: the identity's own upgrade rate (429) and connection cap (503), then the relay's connection cap and fair-share handshake bucket (503, or 429 for an address over its share).`,
         parameters: [
           { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } },
           {
@@ -55,6 +55,7 @@ export function liveUpgradePath() {
               'Not a valid WebSocket handshake: a bad Upgrade, Sec-WebSocket-Key, Sec-WebSocket-Version, Sec-WebSocket-Protocol or Sec-WebSocket-Extensions header (reason invalid-request)',
           },
           401: upgradeError(401),
+          429: upgradeError(429),
           503: upgradeError(503),
         },
       },

@@ -20,11 +20,14 @@ export function createMetrics() {
         // The store is unreachable: the gauge keeps its last value (store errors are counted).
       }
     };
+  // Read when /metrics is read; the server points them at its verified cache and socket guard.
+  const observed = { verifiedCacheBytes: () => 0, unauthenticatedSockets: () => 0 };
   collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
   const metric = {
     registry,
     hot,
     sources,
+    observed,
     connections: new Gauge({
       name: 'sealcam_relay_connections',
       help: 'Open WebSocket connections',
@@ -118,6 +121,34 @@ export function createMetrics() {
       name: 'sealcam_relay_admission_rejections_total',
       help: 'Handshakes or requests refused by admission control or rate limits',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    verifications: new Counter({
+      name: 'sealcam_relay_verifications_total',
+      help: 'Signatures verified for access decisions and cached cards, by object kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    verifiedCacheBytes: new Gauge({
+      name: 'sealcam_relay_verified_cache_bytes',
+      help: 'Bytes held by the verified caches (cards, access-list verdicts); at most cacheMaxBytes',
+      registers: [registry],
+      collect() {
+        this.set(observed.verifiedCacheBytes());
+      },
+    }),
+    unauthenticatedSockets: new Gauge({
+      name: 'sealcam_relay_unauthenticated_sockets',
+      help: 'Open sockets that have not presented a valid token or completed a WebSocket upgrade',
+      registers: [registry],
+      collect() {
+        this.set(observed.unauthenticatedSockets());
+      },
+    }),
+    socketTimeouts: new Counter({
+      name: 'sealcam_relay_socket_timeouts_total',
+      help: 'Sockets closed for not completing in time, by phase',
+      labelNames: ['phase'],
       registers: [registry],
     }),
     badInput: new Counter({

@@ -12,6 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { AUTH_BODY_BYTES } from '../http/body-limits.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
+import { sourceOf } from '../http/source-address.js';
 import { objectReply, replies } from './replies.js';
 import { idSchema } from './schemas.js';
 
@@ -46,18 +47,22 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       },
     },
     async (request) => {
-      const perSource = await context.sourceLimit.take(request.ip);
+      // The asker's own limits first: its refused attempts take nothing relay-wide.
+      const source = sourceOf(request.ip, context.config.ipv6SourcePrefix);
+      const perSource = await context.sourceLimit.take(source);
       if (perSource !== null) {
         context.metrics.admissionRejections.inc({ kind: 'source-rate' });
-        throw tooMany(perSource);
+        throw tooMany(perSource, 'rate-limited', 'too many challenges from this address');
       }
-      const wait = await context.admission.admitChallenge();
-      if (wait !== null) {
-        context.metrics.admissionRejections.inc({ kind: 'handshake' });
+      const refused = await context.admission.admitChallenge(source);
+      if (refused) {
+        context.metrics.admissionRejections.inc({ kind: refused.kind });
+        if (refused.status === 429)
+          throw tooMany(refused.wait, 'rate-limited', 'this address took more than its share of handshakes');
         throw unavailable(
           'over-capacity',
           'the relay is admitting handshakes slowly; retry later with jitter',
-          wait,
+          refused.wait,
         );
       }
       const challenge = randomBytes(32).toString('base64url');

@@ -1,0 +1,53 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** The eight 16-bit groups of an IPv6 address (without a zone), or null if it is not one. */
+function groups(address: string): number[] | null {
+  if (!isIPv6(address)) return null;
+  let text = address.split('%')[0] ?? '';
+  // An embedded IPv4 tail (e.g. ::ffff:1.2.3.4) becomes two groups.
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail) {
+    const [a, b, c, d] = tail.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const zeros = rest === undefined ? 0 : 8 - left.length - right.length;
+  return [...left, ...Array<string>(zeros).fill('0'), ...right].map((group) => Number.parseInt(group, 16));
+}
+
+/**
+ * The source an address counts as for per-source limits: an IPv4 address (also when IPv4-mapped)
+ * as itself; an IPv6 address by its first `ipv6Prefix` bits, since one subscriber usually holds a
+ * whole /64 and could otherwise appear as 2^64 sources.
+ */
+export function sourceOf(address: string | undefined, ipv6Prefix: number): string {
+  if (!address) return 'unknown';
+  if (isIPv4(address)) return address;
+  const parts = groups(address);
+  if (!parts) return address;
+  if (parts.slice(0, 5).every((group) => group === 0) && parts[5] === 0xffff) {
+    const [high = 0, low = 0] = parts.slice(6);
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  const kept = parts.map((group, index) => {
+    const bits = Math.min(16, Math.max(0, ipv6Prefix - index * 16));
+    return bits === 0 ? 0 : group & (0xffff << (16 - bits)) & 0xffff;
+  });
+  return `${kept.map((group) => group.toString(16)).join(':')}/${ipv6Prefix}`;
+}
+
+/** The source of a raw request (a WebSocket upgrade, which has no fastify request.ip). */
+export function requestSource(
+  request: {
+    headers: Record<string, string | string[] | undefined>;
+    socket: { remoteAddress?: string | undefined };
+  },
+  trustProxy: boolean,
+  ipv6Prefix: number,
+): string {
+  const forwarded = request.headers['x-forwarded-for'];
+  const first = trustProxy && typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  return sourceOf(first || request.socket.remoteAddress, ipv6Prefix);
+}

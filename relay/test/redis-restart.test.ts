@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Access, ready } from '@sealcam/protocol';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
@@ -115,7 +117,10 @@ describe('durability of what the relay acknowledged', () => {
   const p = people();
 
   it('relay/README.md recommends exactly the persistence this test runs Redis with', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(
+      join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'README.md'),
+      'utf8',
+    );
     const command = readme.split('\n').find((line) => line.startsWith('redis-server '));
     assert.ok(command, 'README shows a redis-server command line');
     assert.ok(

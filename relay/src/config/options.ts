@@ -121,7 +121,8 @@ export const OPTIONS = {
     type: 'integer',
     default: 1000,
     minimum: 1,
-    description: 'Admission: extra handshakes allowed in a burst.',
+    description:
+      'Admission: handshakes allowed at once (the size of each token bucket, at least the rate), refilled at SEALCAM_HANDSHAKE_RATE per second.',
   },
   retryAfterSeconds: {
     env: 'SEALCAM_RETRY_AFTER_SECONDS',

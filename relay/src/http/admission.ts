@@ -51,8 +51,8 @@ export class Admission {
     return Math.max(this.options.retryAfterSeconds, Math.ceil(ms / 1000));
   }
 
-  private async fair(bucket: FairBucket, source: string): Promise<Refusal | null> {
-    const refused = await bucket.take(source);
+  private fair(bucket: FairBucket, source: string): Refusal | null {
+    const refused = bucket.take(source);
     if (!refused) return null;
     return refused.reason === 'fair-share'
       ? { kind: 'source-fair-share', status: 429, wait: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) }
@@ -60,7 +60,7 @@ export class Admission {
   }
 
   /** An auth challenge from `source` (its own per-source rate was checked before): null when admitted. */
-  admitChallenge(source: string): Promise<Refusal | null> {
+  admitChallenge(source: string): Refusal | null {
     return this.fair(this.challenges, source);
   }
 
@@ -75,7 +75,7 @@ export class Admission {
       return { kind: 'identity-connections', status: 503, wait: this.options.retryAfterSeconds };
     if (this.open >= this.options.maxConnections)
       return { kind: 'connections', status: 503, wait: this.options.retryAfterSeconds };
-    const refused = await this.fair(this.upgrades, source);
+    const refused = this.fair(this.upgrades, source);
     if (refused) return refused;
     return (
       this.openConnection(identity) ?? {

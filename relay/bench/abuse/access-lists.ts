@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Access, createAccessList, createIdentity, formatId, LIMITS, Role } from '@sealcam/protocol';
 import { send, source, tokenFrom } from './net.js';
 import { outcomeOf, pool, Tally } from './pool.js';
@@ -15,7 +16,7 @@ export interface AccessListScale {
 export interface AccessListOutcome {
   /** What storing each device's access list got ("201", "507 quota", …). */
   readonly stored: Tally;
-  /** What the unlisted viewer's reads of cards and access lists got ("403 no-grant", …). */
+  /** What the unlisted viewer's reads (one per device) got after waiting out rate limits ("403 no-grant", …). */
   readonly reads: Tally;
 }
 
@@ -48,22 +49,39 @@ export async function accessListFlood(target: Target, scale: AccessListScale): P
       })),
     });
     const id = formatId(device.card.id);
-    const answer = await send(target.base, `/v1/devices/${id}/access-list`, {
+    // A per-source or per-identity rate limit is waited out: the attacker wants every list stored.
+    let answer = await send(target.base, `/v1/devices/${id}/access-list`, {
       method: 'PUT',
       token,
       body: list,
       localAddress: from,
     });
+    for (let retry = 0; retry < 10 && answer.status === 429 && answer.reason === 'rate-limited'; retry++) {
+      await sleep(Math.min(5, answer.retryAfterSeconds ?? 1) * 1000);
+      answer = await send(target.base, `/v1/devices/${id}/access-list`, {
+        method: 'PUT',
+        token,
+        body: list,
+        localAddress: from,
+      });
+    }
     stored.add(outcomeOf(answer));
     deviceIds.push(id);
   });
   const reader = createIdentity(Role.Viewer);
   const from = source(9);
   const token = await tokenFrom(target.base, reader, from);
-  await pool(deviceIds.length * 2, scale.concurrency, async (index) => {
-    const id = deviceIds[index >> 1]!;
+  // One read per device (its card or its access list, alternately): each makes the relay decide
+  // whether the viewer is listed. The reader's own rate limit is waited out, so every read arrives.
+  await pool(deviceIds.length, 4, async (index) => {
     const what = index % 2 === 0 ? 'card' : 'access-list';
-    reads.add(outcomeOf(await send(target.base, `/v1/devices/${id}/${what}`, { token, localAddress: from })));
+    const path = `/v1/devices/${deviceIds[index]}/${what}`;
+    let answer = await send(target.base, path, { token, localAddress: from });
+    for (let retry = 0; retry < 20 && answer.status === 429 && answer.reason === 'rate-limited'; retry++) {
+      await sleep(Math.min(5, answer.retryAfterSeconds ?? 1) * 1000 * (0.5 + Math.random()));
+      answer = await send(target.base, path, { token, localAddress: from });
+    }
+    reads.add(outcomeOf(answer));
   });
   return { stored, reads };
 }

@@ -23,7 +23,7 @@ const MAILBOX_BOUND = /^(413|429|507) (?!rate-limited)/;
 /** The same expectations as relay/test/hostile-tenant-*.test.ts, for the bench's report. */
 export const VERDICTS = {
   'access-lists': (o: AccessListOutcome): Verdict => ({
-    expected: only(o.reads, ['403 no-grant', '429 rate-limited']),
+    expected: only(o.reads, ['403 no-grant']),
     detail: `reads ${JSON.stringify(o.reads.counts)}`,
   }),
   'event-chunks': (runs: FloodRun[]): Verdict => ({

@@ -35,10 +35,10 @@ for (const store of STORES) {
       const run = await underAttack(store, (target, honest) =>
         admissionDrain(target, honest.viewer, {
           held: 8,
-          refusedUpgrades: 1000,
+          refusedUpgrades: 3000,
           challengeSources: 60,
           challengesPerSource: 40,
-          concurrency: 8,
+          concurrency: 16,
         }),
       );
       assertRelayHeld(t, run);

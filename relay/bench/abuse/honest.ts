@@ -19,8 +19,7 @@ import WebSocket from 'ws';
 import { send } from './net.js';
 
 /** The honest operations measured while an attack runs. */
-export type HonestOperation = 'auth' | 'upload' | 'read' | 'live';
-export const HONEST_OPERATIONS: readonly HonestOperation[] = ['auth', 'upload', 'read', 'live'];
+export type HonestOperation = 'auth' | 'upload' | 'read' | 'live' | 'kept';
 
 export interface HonestFailure {
   readonly operation: HonestOperation;
@@ -94,7 +93,8 @@ function waitFor(live: Live, check: () => boolean, timeoutMs: number, what: stri
 
 /**
  * An honest device and its owner, from the honest source (127.0.0.1), doing what a camera and its
- * app do: authenticate, upload an event, read it back, publish live frames the viewer receives.
+ * app do: authenticate, upload an event, read it back, publish live frames the viewer receives; at
+ * the end every event the relay acknowledged (the first before the attack) must still be there.
  */
 export class HonestPair {
   readonly device: Identity = createIdentity(Role.Device);
@@ -105,6 +105,8 @@ export class HonestPair {
   private viewerLive: Live | null = null;
   private frames: FrameSealer | null = null;
   private round = 0;
+  /** Every event the relay acknowledged (the first before the attack): none may be lost. */
+  private readonly stored: string[] = [];
   readonly report: HonestReport = { attempts: 0, successes: 0, latenciesMs: [], failures: [] };
 
   constructor(
@@ -138,6 +140,7 @@ export class HonestPair {
     });
     if (stored.status !== 201) throw new Error(`honest access list: ${stored.status} ${stored.reason}`);
     await this.viewerSession.bearer();
+    await this.uploadEvent(0);
   }
 
   /** One round of every honest operation; failures are recorded, never thrown. */
@@ -163,6 +166,23 @@ export class HonestPair {
       });
     }
     await this.measure('live', round, () => this.liveFrame(round));
+  }
+
+  /** Once the attack is over: every event the relay acknowledged is still there, clip and all. */
+  async checkKept(): Promise<void> {
+    await this.measure('kept', this.round, async () => {
+      const token = await this.viewerSession.bearer();
+      for (const eventId of this.stored) {
+        const read = await send(this.base, `/v1/devices/${this.deviceId}/events/${eventId}/chunks/0`, {
+          token,
+          timeoutMs: this.timeoutMs,
+        });
+        if (read.status !== 200)
+          throw new Error(
+            `event ${this.stored.indexOf(eventId)} of ${this.stored.length} lost: ${read.status} ${read.reason ?? read.error}`,
+          );
+      }
+    });
   }
 
   /** Rounds back to back (with `pauseMs` between) until `stop` resolves; then the last round finishes. */
@@ -232,6 +252,7 @@ export class HonestPair {
       if (put.status !== 201 && put.status !== 200)
         throw new Error(`upload${suffix || ' envelope'}: ${put.status} ${put.reason ?? put.error}`);
     }
+    this.stored.push(eventId);
     return eventId;
   }
 

@@ -47,10 +47,15 @@ export async function slowSockets(target: Target, scale: SlowSocketScale): Promi
       });
       let connected = false;
       socket.setNoDelay(true);
+      // A connect the relay never completes (a full accept queue) counts as refused, after 10 s.
+      socket.setTimeout(10_000, () => {
+        if (!connected) socket.destroy();
+      });
       socket.on('error', () => {});
       socket.on('data', () => {});
       socket.once('connect', () => {
         connected = true;
+        socket.setTimeout(0);
         open.add(socket);
         socket.write(index % 2 === 0 ? HTTP_START : WS_START);
         resolve();

@@ -4,7 +4,10 @@ import { type StoreKind, startTarget, type Target } from './target.js';
 export interface UnderAttack<T> {
   readonly store: StoreKind;
   readonly outcome: T;
-  /** The honest device and viewer's operations while the attack ran (and one round after). */
+  /**
+   * The honest device and viewer's operations while the attack ran, one round after it, and the
+   * check that every event the relay acknowledged to the honest device is still stored.
+   */
   readonly honest: HonestReport;
   /** The relay process still ran when the attack ended. */
   readonly alive: boolean;
@@ -42,6 +45,7 @@ export async function underAttack<T>(
     const outcome = await attacking;
     const attackMs = performance.now() - started;
     await honest.runRound();
+    await honest.checkKept();
     return {
       store,
       outcome,

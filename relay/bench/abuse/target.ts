@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
+import { RedisServer } from '@sealcam/relay/redis-server';
+
+export type StoreKind = 'memory' | 'redis';
+export const STORES: readonly StoreKind[] = ['memory', 'redis'];
+
+/** The configuration every hostile-tenant relay runs with (docs: contract of issue #14). */
+export const STORE_MAX_BYTES = 64 * 1024 * 1024;
+export const CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/** The relay's memory budget: store + caches + 256 MiB of process baseline, sockets and buffers. */
+export const RSS_BUDGET_MIB = (STORE_MAX_BYTES + CACHE_MAX_BYTES) / 1024 / 1024 + 256;
+/** The per-device quota the relay derives by default (storeMaxBytes / 16). */
+export const DEVICE_QUOTA_BYTES = STORE_MAX_BYTES / 16;
+
+/** Resident memory of a process in MiB: now (VmRSS) and its peak so far (VmHWM); null once it is gone. */
+export function residentMiB(pid: number): { rss: number; hwm: number } | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  if (/^State:\s+[ZX]/m.test(status)) return null;
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+/** A relay process under attack: its addresses, liveness and the peak resident memory seen. */
+export interface Target {
+  readonly store: StoreKind;
+  readonly base: string;
+  readonly wsBase: string;
+  /** The admin listener (/metrics, detailed health), when the launcher reports one. */
+  readonly adminBase: string | undefined;
+  readonly pid: number;
+  /** The relay process still runs. */
+  alive(): boolean;
+  /** Peak resident memory in MiB (VmHWM, and every VmRSS sample taken). */
+  peakRssMiB(): number;
+  /** What the relay wrote on stderr/stdout (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the relay exactly as operators do (its public launcher) with the hostile-tenant budget,
+ * on the memory store or on Redis (a private redis-server on a free port, never 6379).
+ */
+export async function startTarget(store: StoreKind, env: Record<string, string> = {}): Promise<Target> {
+  const redis = store === 'redis' ? await RedisServer.start() : null;
+  let relay: RelayProcess;
+  try {
+    relay = await launchRelay({
+      env: {
+        SEALCAM_HOST: '127.0.0.1',
+        SEALCAM_STORE: store,
+        SEALCAM_STORE_MAX_BYTES: String(STORE_MAX_BYTES),
+        SEALCAM_CACHE_MAX_BYTES: String(CACHE_MAX_BYTES),
+        SEALCAM_ADMIN_PORT: '0',
+        SEALCAM_LOG_LEVEL: 'error',
+        ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
+        ...env,
+      },
+    });
+  } catch (error) {
+    await redis?.stop();
+    throw error;
+  }
+  let exited = false;
+  let peak = 0;
+  const sample = () => {
+    const now = residentMiB(relay.pid);
+    if (!now) {
+      exited = true;
+      return;
+    }
+    peak = Math.max(peak, now.rss, now.hwm);
+  };
+  sample();
+  const sampler = setInterval(sample, 250);
+  sampler.unref();
+  return {
+    store,
+    base: relay.base,
+    wsBase: relay.wsBase,
+    adminBase: (relay as RelayProcess & { adminBase?: string }).adminBase,
+    pid: relay.pid,
+    alive() {
+      sample();
+      return !exited;
+    },
+    peakRssMiB() {
+      sample();
+      return Math.round(peak * 10) / 10;
+    },
+    output: () => relay.output.join(''),
+    async stop() {
+      clearInterval(sampler);
+      await relay.kill();
+      await redis?.stop();
+    },
+  };
+}

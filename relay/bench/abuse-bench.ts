@@ -77,6 +77,8 @@ interface Row {
   readonly withinBudget: boolean;
   readonly honestOperations: number;
   readonly honestSuccessRate: number;
+  /** Honest logins told to wait (429/503 + Retry-After) that succeeded when retried, as agents do. */
+  readonly honestRetriedLogins: number;
   readonly honestP99Ms: number;
   /** honestP99Ms over the baseline's p99 (same store, no attack). */
   readonly p99VsBaseline: number | null;
@@ -114,6 +116,7 @@ async function measure(
       withinBudget,
       honestOperations: result.honest.attempts,
       honestSuccessRate: Math.round(rate * 10_000) / 10_000,
+      honestRetriedLogins: result.honest.retriedLogins,
       honestP99Ms: Math.round(p99),
       p99VsBaseline: baselineP99 ? Math.round((p99 / baselineP99) * 100) / 100 : null,
       attackSeconds: Math.round(result.attackMs / 100) / 10,
@@ -131,6 +134,7 @@ async function measure(
       withinBudget: false,
       honestOperations: 0,
       honestSuccessRate: 0,
+      honestRetriedLogins: 0,
       honestP99Ms: 0,
       p99VsBaseline: null,
       attackSeconds: 0,
@@ -167,7 +171,7 @@ for (const store of STORES.filter((s) => !onlyStore || s === onlyStore)) {
     rows.push(row);
     log(
       `${store} ${name}: ${row.pass ? 'PASS' : 'FAIL'} crashed=${row.crashed} peak RSS ${row.peakRssMiB}/${row.budgetMiB} MiB, ` +
-        `honest ${(row.honestSuccessRate * 100).toFixed(1)}% of ${row.honestOperations}, p99 ${row.honestP99Ms} ms ` +
+        `honest ${(row.honestSuccessRate * 100).toFixed(1)}% of ${row.honestOperations} (${row.honestRetriedLogins} logins retried), p99 ${row.honestP99Ms} ms ` +
         `(x${row.p99VsBaseline ?? '?'} baseline), ${row.attackSeconds} s; attacker refused as expected: ` +
         `${row.attackerRefused?.expected ? 'yes' : 'NO'} (${row.attackerRefused?.detail ?? '-'})${row.error ? `\n  ${row.error}` : ''}`,
     );
@@ -190,13 +194,13 @@ if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
   log('');
   log(
-    '| attack | store | crashed | peak RSS MiB (budget) | honest success | honest p99 ms (vs baseline) | pass | attacker refused as expected |',
+    '| attack | store | crashed | peak RSS MiB (budget) | honest success | logins retried | honest p99 ms (vs baseline) | pass | attacker refused as expected |',
   );
-  log('|---|---|---|---|---|---|---|---|');
+  log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows)
     log(
       `| ${row.attack} | ${row.store} | ${row.crashed ? 'yes' : 'no'} | ${row.peakRssMiB} (${row.budgetMiB}) | ` +
-        `${(row.honestSuccessRate * 100).toFixed(1)}% | ${row.honestP99Ms} (x${row.p99VsBaseline ?? '?'}) | ${row.pass ? 'yes' : 'NO'} | ${row.attackerRefused?.expected ? 'yes' : 'no'} |`,
+        `${(row.honestSuccessRate * 100).toFixed(1)}% | ${row.honestRetriedLogins} | ${row.honestP99Ms} (x${row.p99VsBaseline ?? '?'}) | ${row.pass ? 'yes' : 'NO'} | ${row.attackerRefused?.expected ? 'yes' : 'no'} |`,
     );
 }
 process.exit(report.pass ? 0 : 1);

@@ -14,7 +14,7 @@ import {
   utf8,
   WireType,
 } from '@sealcam/protocol';
-import { RelaySession } from '@sealcam/relay-client';
+import { RelaySession, retryWithBackoff } from '@sealcam/relay-client';
 import WebSocket from 'ws';
 import { send } from './net.js';
 
@@ -33,6 +33,8 @@ export interface HonestReport {
   /** Latency of every successful operation, ms. */
   readonly latenciesMs: number[];
   readonly failures: HonestFailure[];
+  /** Logins that were told to wait (429/503 + Retry-After) and succeeded on a later attempt. */
+  retriedLogins: number;
 }
 
 const STREAM = 'honest-cam';
@@ -107,7 +109,13 @@ export class HonestPair {
   private round = 0;
   /** Every event the relay acknowledged (the first before the attack): none may be lost. */
   private readonly stored: string[] = [];
-  readonly report: HonestReport = { attempts: 0, successes: 0, latenciesMs: [], failures: [] };
+  readonly report: HonestReport = {
+    attempts: 0,
+    successes: 0,
+    latenciesMs: [],
+    failures: [],
+    retriedLogins: 0,
+  };
 
   constructor(
     private readonly base: string,
@@ -148,8 +156,17 @@ export class HonestPair {
     const round = ++this.round;
     let eventId: string | null = null;
     await this.measure('auth', round, async () => {
-      // A fresh login each round: the challenge and token routes are what attacks aim at.
-      await new RelaySession(this.base, this.device, { timeoutMs: this.timeoutMs }).bearer();
+      // A fresh login each round: the challenge and token routes are what attacks aim at. Like the
+      // device agent, an honest client told to wait (429/503 + Retry-After) waits and tries again.
+      const session = new RelaySession(this.base, this.device, { timeoutMs: this.timeoutMs });
+      await retryWithBackoff(() => session.bearer(), {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        maxAttempts: 4,
+        startingDelayMs: 250,
+        onRetry: () => {
+          this.report.retriedLogins += 1;
+        },
+      });
     });
     await this.measure('upload', round, async () => {
       eventId = await this.uploadEvent(round);

@@ -191,6 +191,25 @@ for (const [kind, open] of Object.entries(stores)) {
       }
     });
 
+    it('storing an access list keeps the device card at least as long as the list', async () => {
+      const store = await open();
+      try {
+        const device = newDevice();
+        const unlisted = newDevice();
+        await store.putCard(device, blob(40, 1), 300);
+        await store.putCard(unlisted, blob(40, 2), 300);
+        assert.equal(await store.putAccessList(device, 1, blob(30, 1), DAY_MS, ROOMY), 'stored');
+        await until(
+          async () => (await store.getCard(unlisted)) === null,
+          30_000,
+          'the unlisted card expired',
+        );
+        assert.deepEqual(await store.getCard(device), blob(40, 1), 'the listed device keeps its card');
+      } finally {
+        await store.close();
+      }
+    });
+
     it("a device's authentication (putCard) renews its access list's expiry", async () => {
       const store = await open();
       try {
@@ -243,24 +262,41 @@ describe('Redis keys of identity records carry real TTLs', () => {
 });
 
 describe('the identity TTL through the relay', () => {
-  it('authentication stores the card with SEALCAM_IDENTITY_TTL_SECONDS and renews the access list (Redis key TTLs)', async () => {
+  it('a new device card is kept for two token lifetimes, a device with an access list for SEALCAM_IDENTITY_TTL_SECONDS; viewer cards are not kept (Redis key TTLs)', async () => {
     const running = await startInProcessRelay({
       store: 'redis',
       redisUrl: redis.url,
       redisKeyPrefix: 'identity-ttl:',
       identityTtlSeconds: 7200,
+      tokenTtlSeconds: 900,
     });
     const client = createClient({ url: redis.url });
     await client.connect();
+    const within = (ttl: number, seconds: number) => ttl > (seconds - 100) * 1000 && ttl <= seconds * 1000;
     try {
       const device = createIdentity(Role.Device);
       const id = formatId(device.card.id);
       const token = await authenticate(running.base, device);
-      const cardTtl = await client.pTTL(`identity-ttl:card:${id}`);
-      assert.ok(cardTtl > 7_100_000 && cardTtl <= 7_200_000, `card PTTL ${cardTtl}`);
-      await registerViewers(running.base, device, token, [{ identity: createIdentity(Role.Viewer) }]);
+      // No access list yet: possibly one of a stranger's free identities, kept two token lifetimes.
+      const probation = await client.pTTL(`identity-ttl:card:${id}`);
+      assert.ok(within(probation, 1800), `card PTTL ${probation}`);
+      const viewer = createIdentity(Role.Viewer);
+      await authenticate(running.base, viewer);
+      assert.equal(await client.exists(`identity-ttl:card:${formatId(viewer.card.id)}`), 0, 'no viewer card');
+      // Storing a list makes it a device with viewers: list and card live for the identity TTL.
+      await registerViewers(running.base, device, token, [{ identity: viewer }]);
       const listTtl = await client.pTTL(`identity-ttl:acl:${id}`);
-      assert.ok(listTtl > 7_100_000 && listTtl <= 7_200_000, `access list PTTL ${listTtl}`);
+      assert.ok(within(listTtl, 7200), `access list PTTL ${listTtl}`);
+      const extended = await client.pTTL(`identity-ttl:card:${id}`);
+      assert.ok(within(extended, 7200), `card PTTL after the list ${extended}`);
+      // Each later login renews both for the identity TTL.
+      await client.pExpire(`identity-ttl:card:${id}`, 60_000);
+      await client.pExpire(`identity-ttl:acl:${id}`, 60_000);
+      await authenticate(running.base, device);
+      const renewedCard = await client.pTTL(`identity-ttl:card:${id}`);
+      const renewedList = await client.pTTL(`identity-ttl:acl:${id}`);
+      assert.ok(within(renewedCard, 7200), `card PTTL after a login ${renewedCard}`);
+      assert.ok(within(renewedList, 7200), `access list PTTL after a login ${renewedList}`);
     } finally {
       await client.close();
       await running.stop();

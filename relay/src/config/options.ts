@@ -69,7 +69,7 @@ export const OPTIONS = {
     default: 604_800,
     minimum: 3600,
     description:
-      "How long an identity card and a device's access list are kept after the identity last authenticated (or the list was stored); at least the token lifetime.",
+      "How long a device's card and access list are kept after it last authenticated (or stored the list); at least the token lifetime. A device without a list keeps its card two token lifetimes; viewer cards are not kept.",
   },
   deviceQuotaBytes: {
     env: 'SEALCAM_DEVICE_QUOTA_BYTES',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type DeviceId,
   formatId,
   fromBase64Url,
   parseDeviceId,
@@ -33,6 +34,20 @@ const tokenReply = objectReply('A session token for the proven identity', {
   role: { type: 'string', enum: ['device', 'viewer'] },
   expiresAt: { type: 'integer', description: 'Unix time (ms) when the token expires' },
 });
+
+/**
+ * A device's card is what the relay verifies its uploads with, and what its viewers read. Identities
+ * are free, so a device that has no access list yet (no viewers: possibly one of a stranger's many
+ * self-made identities) is kept only until its token and one renewal have run out; a device with a
+ * list, for the identity TTL (renewed by each login; storing a list extends it too). Viewers' cards
+ * are not kept at all: nothing on the relay reads them.
+ */
+async function keepDeviceCard(context: RelayContext, deviceId: DeviceId, card: Uint8Array): Promise<void> {
+  const { identityTtlSeconds, tokenTtlSeconds } = context.config;
+  const listed = (await context.store.getAccessList(deviceId)) !== null;
+  const seconds = listed ? identityTtlSeconds : Math.min(identityTtlSeconds, 2 * tokenTtlSeconds);
+  await context.store.putCard(deviceId, card, seconds * 1000);
+}
 
 /** Password-less authentication: challenge, then a proof signed by the identity key, then a token. */
 export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
@@ -119,7 +134,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         card.role === Role.Device
           ? ({ role: 'device', id: parseDeviceId(text) } as const)
           : ({ role: 'viewer', id: parseViewerId(text) } as const);
-      await context.store.putCard(identity.id, card.bytes, context.config.identityTtlSeconds * 1000);
+      if (identity.role === 'device') await keepDeviceCard(context, identity.id, card.bytes);
       const { token, session } = context.tokens.issue(identity, context.now());
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };
     },

@@ -115,8 +115,8 @@ export class MemoryStore implements Store {
    * routes/device-uploads.ts), never a third party.
    */
   private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array; expiresAt: number }>();
-  /** Expiry of the cards in `records` (cards expire; the LRU also bounds their number). */
-  private readonly cardExpiry = new Map<string, number>();
+  /** When expired cards were last purged from `records` (at most once a minute: it walks them all). */
+  private lastCardPurge = 0;
   /** Every charged byte, per identity (fair-share.ts); events and manifests are never evicted. */
   private readonly ledger: Ledger;
   /** When every device was last pruned (so a silent device's expired bytes are released). */
@@ -147,12 +147,8 @@ export class MemoryStore implements Store {
         if (reason !== 'set') this.onBlobGone(name);
       },
     });
-    this.records = new LRUCache({
-      max: maxRecords,
-      dispose: (_value, name, reason) => {
-        if (reason !== 'set') this.cardExpiry.delete(name);
-      },
-    });
+    // Cards carry their own TTL (a device's card lives as long as its identity records).
+    this.records = new LRUCache({ max: maxRecords });
     this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
     this.mailboxes = new MemoryMailboxes(Math.max(1_048_576, Math.floor(options.maxBytes / 16)), maxRecords);
   }
@@ -267,43 +263,32 @@ export class MemoryStore implements Store {
   }
 
   async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
-    const expiresAt = Date.now() + ttlMs;
-    const name = key.card(id);
-    this.records.set(name, card.slice());
-    // Re-inserted, so that insertion order stays expiry order for the sweep.
-    this.cardExpiry.delete(name);
-    this.cardExpiry.set(name, expiresAt);
+    const now = Date.now();
+    this.records.set(key.card(id), card.slice(), { ttl: ttlMs });
     const list = this.accessLists.get(id);
-    if (list && list.expiresAt < expiresAt) {
+    if (list && list.expiresAt < now + ttlMs) {
       this.accessLists.delete(id);
-      this.accessLists.set(id, { ...list, expiresAt });
+      this.accessLists.set(id, { ...list, expiresAt: now + ttlMs });
+    }
+    if (now - this.lastCardPurge > 60_000) {
+      this.lastCardPurge = now;
+      this.records.purgeStale();
     }
     this.sweepIdentities();
   }
 
   async getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null> {
-    const name = key.card(id);
-    if ((this.cardExpiry.get(name) ?? 0) <= Date.now()) {
-      this.records.delete(name);
-      return null;
-    }
-    return this.records.get(name) ?? null;
+    return this.records.get(key.card(id)) ?? null;
   }
 
   /**
-   * Drops expired access lists and cards, a few per put (amortized), so identities that never come
-   * back do not stay in memory until someone asks for them. Map order is insertion order: entries
-   * refreshed later are re-inserted at the end, so the walk starts at the likeliest expired ones.
+   * Drops expired access lists (and releases their charge), a few per put (amortized), so devices
+   * that never come back do not stay in memory until someone asks for them. Lists all live for the
+   * same TTL and a refreshed one is re-inserted at the end, so Map order is expiry order.
    */
   private sweepIdentities(): void {
     const now = Date.now();
     let budget = 8;
-    for (const [name, expiresAt] of this.cardExpiry) {
-      if (budget-- <= 0 || expiresAt > now) break;
-      this.records.delete(name);
-      this.cardExpiry.delete(name);
-    }
-    budget = 8;
     for (const [deviceId, list] of this.accessLists) {
       if (budget-- <= 0 || list.expiresAt > now) break;
       this.dropAccessList(deviceId as DeviceId, list);
@@ -335,6 +320,10 @@ export class MemoryStore implements Store {
     this.accessLists.delete(deviceId);
     this.accessLists.set(deviceId, { version, bytes: bytes.slice(), expiresAt: Date.now() + ttlMs });
     this.ledger.charge(deviceId, delta);
+    // A device with a list is a device with viewers: its card lives as long as the list.
+    const card = key.card(deviceId);
+    const held = this.records.get(card);
+    if (held && this.records.getRemainingTTL(card) < ttlMs) this.records.set(card, held, { ttl: ttlMs });
     this.sweepIdentities();
     return 'stored';
   }

@@ -399,7 +399,7 @@ return 1
  * KEYS[1] access list; ARGV[3] version, [4] bytes, [5] quota, [6] store max bytes, [7] now, [8]
  * ttl, [9] retention: 1 stored, 0 stale, 3 quota, 4 full. The device is charged the difference in
  * size under the timed charge "a", filed so that it is pruned (and the list deleted) when the list
- * expires. An expired list's version is forgotten: harmless, as only the device itself stores its
+ * expires; the device's card is kept at least as long. An expired list's version is forgotten: harmless, as only the device itself stores its
  * list (auth 'self').
  */
 const PUT_ACCESS_LIST = new Script(`${LIBRARY}
@@ -412,6 +412,8 @@ redis.call('HSET', KEYS[1], 'version', ARGV[3], 'bytes', ARGV[4])
 local ttl = tonumber(ARGV[8])
 local left = redis.call('PTTL', KEYS[1])
 if left < ttl then redis.call('PEXPIRE', KEYS[1], ttl) else ttl = left end
+-- A device with a list is a device with viewers: its card lives as long as the list.
+touch(P .. 'card:' .. D, ttl)
 local CH, CB = chargesKey(D), chargeBytesKey(D)
 redis.call('ZADD', CH, tonumber(ARGV[7]) + ttl - tonumber(ARGV[9]), 'a')
 redis.call('HINCRBY', CB, 'a', delta)

@@ -169,6 +169,11 @@ export const RELAY_REASONS = {
     retry: true,
     doc: 'too many requests or messages from this identity or source; retry after the stated time',
   },
+  'too-many-new-devices': {
+    http: [429],
+    retry: true,
+    doc: 'this address logged in as too many device identities it had not shown in the last hour; retry after the stated time',
+  },
   'mailbox-full': {
     http: [429],
     retry: true,

@@ -24,7 +24,7 @@ if (process.argv.includes('--help')) {
   process.stdout.write(
     'Usage: npm run bench:abuse -- [--json] [--only <attack>] [--store memory|redis]\n\n' +
       'sealcam hostile-tenant benchmark (issue #14): each attack against a fresh relay process (64 MiB store,\n' +
-      '16 MiB caches, RSS budget 336 MiB) on both stores while an honest device and viewer keep working.\n' +
+      '16 MiB caches, RSS budget 528 MiB) on both stores while an honest device and viewer keep working.\n' +
       'Reports per attack and store: peak RSS vs budget, honest success rate, honest p99 latency vs a\n' +
       'baseline run with no attack. Attacks: access-lists, event-chunks, manifests, slow-sockets, pairing,\n' +
       'admission, nested-json, outsider-ops. --json prints one JSON object. Exit 1 if any attack fails.\n',

@@ -6,6 +6,7 @@ import type { SessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
 import type { RelayConfig } from './config/config.js';
 import type { Admission, KeyedRateLimit } from './http/admission.js';
+import type { NewDeviceLimit } from './http/new-devices.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Retention, Store } from './store/store.js';
 
@@ -29,6 +30,8 @@ export interface RelayContext {
   readonly requestLimit: KeyedRateLimit;
   /** Auth challenges per client address. */
   readonly sourceLimit: KeyedRateLimit;
+  /** Device identities logging in for the first time, per client address. */
+  readonly newDevices: NewDeviceLimit;
   readonly metrics: Metrics;
   readonly log: FastifyBaseLogger;
   readonly notifier: Notifier;

@@ -17,6 +17,7 @@ import { Admission, KeyedRateLimit } from './http/admission.js';
 import { DEFAULT_BODY_BYTES } from './http/body-limits.js';
 import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { NewDeviceLimit } from './http/new-devices.js';
 import { SocketGuard } from './http/socket-guard.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
@@ -186,6 +187,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     admission: new Admission({ ...config, maxConnections: caps.webSockets }),
     requestLimit: new KeyedRateLimit(config.requestsPerSecond),
     sourceLimit: new KeyedRateLimit(config.challengesPerSecondPerSource),
+    newDevices: new NewDeviceLimit(config.newDevicesPerSourcePerHour),
     metrics,
     log: app.log,
     notifier: hub,

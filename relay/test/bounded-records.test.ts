@@ -191,6 +191,20 @@ for (const [kind, open] of Object.entries(stores)) {
       }
     });
 
+    it('an access list stored again after its expiry is charged once, not on top of the expired one', async () => {
+      const store = await open();
+      try {
+        const device = newDevice();
+        assert.equal(await store.putAccessList(device, 3, blob(30, 1), 300, ROOMY), 'stored');
+        await until(async () => (await store.getAccessList(device)) === null, 30_000, 'the list expired');
+        assert.equal(await store.putAccessList(device, 1, blob(40, 2), DAY_MS, ROOMY), 'stored');
+        assert.equal(await store.usage(device, Date.now(), ROOMY), 40);
+        assert.equal((await store.stats()).usedBytes, 40);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('storing an access list keeps the device card at least as long as the list', async () => {
       const store = await open();
       try {

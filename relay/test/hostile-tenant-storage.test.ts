@@ -14,7 +14,7 @@ const MiB = 1024 * 1024;
 
 // Issue #14, attacks 1, 2, 3 and 5 (storage and caches), at CI scale; `npm run bench:abuse` runs them
 // longer. Each attack gets a fresh relay process (SEALCAM_STORE_MAX_BYTES=64 MiB,
-// SEALCAM_CACHE_MAX_BYTES=16 MiB: budget 336 MiB RSS) while an honest device and viewer keep working.
+// SEALCAM_CACHE_MAX_BYTES=16 MiB: budget 528 MiB RSS, see bench/abuse/target.ts) while an honest device and viewer keep working.
 for (const store of STORES) {
   describe(`hostile tenant, storage and caches (${store} store)`, () => {
     it('an unlisted viewer reading the cards and full access lists of 600 self-made devices is refused 403 no-grant, within the memory budget', async (t) => {

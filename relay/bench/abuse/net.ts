@@ -115,6 +115,8 @@ export async function tokenFrom(
       });
       if (token.status === 200 && typeof token.json?.token === 'string') return token.json.token;
       last = `token ${token.status} ${token.reason ?? token.error}`;
+      // This address has made its new devices for the hour: waiting would take that long.
+      if (token.reason === 'too-many-new-devices') break;
       await backOff(token);
     } else {
       last = `challenge ${challenge.status} ${challenge.reason ?? challenge.error}`;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
+import { launchRelay, RELAY_NODE_FLAGS, type RelayProcess } from '@sealcam/relay/launcher';
 import { RedisServer } from '@sealcam/relay/redis-server';
 
 export type StoreKind = 'memory' | 'redis';
@@ -8,8 +8,22 @@ export const STORES: readonly StoreKind[] = ['memory', 'redis'];
 /** The configuration every hostile-tenant relay runs with (docs: contract of issue #14). */
 export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 export const CACHE_MAX_BYTES = 16 * 1024 * 1024;
-/** The relay's memory budget: store + caches + 256 MiB of process baseline, sockets and buffers. */
-export const RSS_BUDGET_MIB = (STORE_MAX_BYTES + CACHE_MAX_BYTES) / 1024 / 1024 + 256;
+/** A V8 size flag of the relay's (relay/src/node-flags.ts), in MiB. */
+function flagMiB(name: string): number {
+  const flag = RELAY_NODE_FLAGS.find((item) => item.startsWith(`${name}=`));
+  if (!flag) throw new Error(`the relay's node flags no longer set ${name}`);
+  return Number(flag.split('=')[1]);
+}
+
+/**
+ * The heap the relay may hold before V8 collects, by its own flags: the old-space floor
+ * (`--initial-old-space-size`, below which V8 skips full collections) and the young generation
+ * (two semi-spaces of `--max-semi-space-size`), plus 64 MiB of code, buffers and sockets.
+ */
+export const HEAP_ALLOWANCE_MIB =
+  flagMiB('--initial-old-space-size') + 2 * flagMiB('--max-semi-space-size') + 64;
+/** The relay's memory budget: store + caches + the heap allowance (448 MiB): 528 MiB here. */
+export const RSS_BUDGET_MIB = (STORE_MAX_BYTES + CACHE_MAX_BYTES) / 1024 / 1024 + HEAP_ALLOWANCE_MIB;
 /** The per-device quota the relay derives by default (storeMaxBytes / 16). */
 export const DEVICE_QUOTA_BYTES = STORE_MAX_BYTES / 16;
 

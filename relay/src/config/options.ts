@@ -190,6 +190,14 @@ export const OPTIONS = {
     description:
       'WebSocket upgrade attempts per second per identity (burst 2x), refused ones included; beyond, 429 before any relay-wide token.',
   },
+  newDevicesPerSourcePerHour: {
+    env: 'SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR',
+    type: 'integer',
+    default: 32,
+    minimum: 1,
+    description:
+      'Device identities one client address may log in as for the first time within an hour (a gateway logging in again as itself does not count); beyond, 429. Bounds how many devices a stranger can make hold records.',
+  },
   unauthenticatedSocketsPerSource: {
     env: 'SEALCAM_UNAUTHENTICATED_SOCKETS_PER_SOURCE',
     type: 'integer',

@@ -108,7 +108,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
             },
           },
         },
-        response: replies({ 200: tokenReply }, [401, 413, 415]),
+        response: replies({ 200: tokenReply }, [401, 413, 415, 429]),
       },
     },
     async (request) => {
@@ -134,7 +134,15 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         card.role === Role.Device
           ? ({ role: 'device', id: parseDeviceId(text) } as const)
           : ({ role: 'viewer', id: parseViewerId(text) } as const);
-      if (identity.role === 'device') await keepDeviceCard(context, identity.id, card.bytes);
+      if (identity.role === 'device') {
+        const source = sourceOf(request.ip, context.config.ipv6SourcePrefix);
+        const wait = await context.newDevices.admit(source, identity.id);
+        if (wait !== null) {
+          context.metrics.admissionRejections.inc({ kind: 'source-new-devices' });
+          throw tooMany(wait, 'too-many-new-devices', 'too many new device identities from this address');
+        }
+        await keepDeviceCard(context, identity.id, card.bytes);
+      }
       const { token, session } = context.tokens.issue(identity, context.now());
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };
     },

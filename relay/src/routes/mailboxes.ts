@@ -11,6 +11,7 @@ import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
 import { badRequest, forbidden, tooMany } from '../http/errors.js';
+import { sourceOf } from '../http/source-address.js';
 import type { MailboxPush } from '../store/store.js';
 import {
   INBOX,
@@ -101,7 +102,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       const bounds = pairingRequestBounds({
         deviceId,
         viewerId: sessionOf(request).id,
-        source: request.ip,
+        source: sourceOf(request.ip, context.config.ipv6SourcePrefix),
         chargeOnly: !known,
       });
       const name = box.pairingRequests(deviceId, pairingId);

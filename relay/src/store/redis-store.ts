@@ -405,6 +405,11 @@ return 1
 const PUT_ACCESS_LIST = new Script(`${LIBRARY}
 local current = redis.call('HGET', KEYS[1], 'version')
 if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
+-- An expired list whose charge was not swept yet gives its bytes back before the new one is charged
+-- (its charge, or, when the charge index expired with it, the reconciliation of reindex).
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if redis.call('ZSCORE', chargesKey(D), 'a') then removeCharge(D, 'a') else reindex(D) end
+end
 local delta = string.len(ARGV[4]) - redis.call('HSTRLEN', KEYS[1], 'bytes')
 local verdict = admit(D, delta, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if verdict ~= 0 then return verdict end

@@ -27,7 +27,11 @@ export async function startInProcessRelay(
       done();
     },
   });
-  const config = loadConfig({}, { port: 0, adminPort: 0, logLevel: 'info', ...overrides });
+  // Tests make many device identities from 127.0.0.1; a test about that limit sets it itself.
+  const config = loadConfig(
+    {},
+    { port: 0, adminPort: 0, logLevel: 'info', newDevicesPerSourcePerHour: 1_000_000, ...overrides },
+  );
   const relay = await createRelay(config, { logStream, ...(random ? { random } : {}) });
   const { port, adminOrigin } = await relay.start();
   return {

@@ -129,7 +129,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     perSource: config.unauthenticatedSocketsPerSource,
     ipv6Prefix: config.ipv6SourcePrefix,
     retryAfterSeconds: config.retryAfterSeconds,
-    onRefused: () => metrics.admissionRejections.inc({ kind: 'source-sockets' }),
+    totalPerSource: config.socketsPerSource,
+    onRefused: (cap) =>
+      metrics.admissionRejections.inc({ kind: cap === 'total' ? 'source-sockets-total' : 'source-sockets' }),
   });
   // Behind a proxy every socket comes from the proxy: the cap would refuse everyone at once.
   if (!config.trustProxy) guard.attach(app.server);

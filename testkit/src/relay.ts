@@ -16,7 +16,8 @@ export interface TestRelay {
  * The real relay in its own process, as operators start it (through the relay's public launcher),
  * on loopback. `port` 0 picks a free one; passing the previous port brings a relay back at the same
  * address (the "relay down" test). Many identities authenticate from 127.0.0.1 here, so the
- * per-source challenge and new-device limits are raised; `env` adds or overrides configuration.
+ * per-source limits (challenges, new devices, sockets, connections) are raised; `env` adds or
+ * overrides configuration.
  */
 export async function startRelay(env: Record<string, string> = {}, port = 0): Promise<TestRelay> {
   const relay = await launchRelay({
@@ -25,6 +26,8 @@ export async function startRelay(env: Record<string, string> = {}, port = 0): Pr
       SEALCAM_PORT: String(port),
       SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000',
       SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
+      SEALCAM_SOCKETS_PER_SOURCE: '1000000',
+      SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
       ...env,
     },
   });

@@ -35,6 +35,8 @@ export async function startDrillRelay(options: {
           : {}),
         SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000',
         SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
+        SEALCAM_SOCKETS_PER_SOURCE: '1000000',
+        SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
         SEALCAM_HANDSHAKE_RATE: '2000',
         SEALCAM_HANDSHAKE_BURST: '4000',
         // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).

@@ -190,6 +190,22 @@ export const OPTIONS = {
     description:
       'WebSocket upgrade attempts per second per identity (burst 2x), refused ones included; beyond, 429 before any relay-wide token.',
   },
+  socketsPerSource: {
+    env: 'SEALCAM_SOCKETS_PER_SOURCE',
+    type: 'integer',
+    default: 512,
+    minimum: 1,
+    description:
+      'Sockets one client address may hold open in all, authenticated or not; beyond, 503 and closed. Not applied with trustProxy.',
+  },
+  connectionsPerSource: {
+    env: 'SEALCAM_CONNECTIONS_PER_SOURCE',
+    type: 'integer',
+    default: 256,
+    minimum: 1,
+    description:
+      'WebSocket connections one client address may hold open at once (all its identities together); beyond, 503 + Retry-After before any relay-wide token.',
+  },
   newDevicesPerSourcePerHour: {
     env: 'SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR',
     type: 'integer',

@@ -11,7 +11,7 @@ export type Refusal =
     }
   /** The relay is full or admitting slowly: 503 over-capacity. */
   | {
-      readonly kind: 'handshake' | 'connections' | 'identity-connections';
+      readonly kind: 'handshake' | 'connections' | 'identity-connections' | 'source-connections';
       readonly status: 503;
       readonly wait: number;
     };
@@ -29,6 +29,7 @@ export class Admission {
   private readonly upgrades: FairBucket;
   private readonly identityUpgrades: KeyedRateLimit;
   private readonly perIdentity = new Map<string, number>();
+  private readonly perSource = new Map<string, number>();
   private open = 0;
 
   constructor(
@@ -38,6 +39,8 @@ export class Admission {
       /** WebSocket connections per process (already lowered below the file-descriptor limit). */
       maxConnections: number;
       connectionsPerIdentity: number;
+      /** WebSocket connections per source address, all its identities together. */
+      connectionsPerSource: number;
       upgradesPerSecondPerIdentity: number;
       retryAfterSeconds: number;
     },
@@ -71,36 +74,41 @@ export class Admission {
   async admitUpgrade(identity: string, source: string): Promise<{ release: () => void } | Refusal> {
     const wait = await this.identityUpgrades.take(identity);
     if (wait !== null) return { kind: 'identity-upgrade-rate', status: 429, wait };
-    if ((this.perIdentity.get(identity) ?? 0) >= this.options.connectionsPerIdentity)
-      return { kind: 'identity-connections', status: 503, wait: this.options.retryAfterSeconds };
-    if (this.open >= this.options.maxConnections)
-      return { kind: 'connections', status: 503, wait: this.options.retryAfterSeconds };
+    const capped = this.capReached(identity, source);
+    if (capped) return { kind: capped, status: 503, wait: this.options.retryAfterSeconds };
     const refused = this.fair(this.upgrades, source);
     if (refused) return refused;
-    return (
-      this.openConnection(identity) ?? {
-        kind: 'connections',
-        status: 503,
-        wait: this.options.retryAfterSeconds,
-      }
-    );
+    // Checked again: other upgrades may have taken slots while this one waited for its rate.
+    const meanwhile = this.capReached(identity, source);
+    if (meanwhile) return { kind: meanwhile, status: 503, wait: this.options.retryAfterSeconds };
+    return this.openConnection(identity, source);
   }
 
-  /** Takes a connection slot for `identity`, or null when a cap was reached meanwhile. */
-  private openConnection(identity: string): { release: () => void } | null {
-    const held = this.perIdentity.get(identity) ?? 0;
-    if (this.open >= this.options.maxConnections || held >= this.options.connectionsPerIdentity) return null;
+  /** The first connection cap that `identity` from `source` has reached: its own, its source's, the process's. */
+  private capReached(
+    identity: string,
+    source: string,
+  ): 'identity-connections' | 'source-connections' | 'connections' | null {
+    if ((this.perIdentity.get(identity) ?? 0) >= this.options.connectionsPerIdentity)
+      return 'identity-connections';
+    if ((this.perSource.get(source) ?? 0) >= this.options.connectionsPerSource) return 'source-connections';
+    if (this.open >= this.options.maxConnections) return 'connections';
+    return null;
+  }
+
+  /** Takes a connection slot for `identity` from `source` (the caps were checked just before). */
+  private openConnection(identity: string, source: string): { release: () => void } {
     this.open += 1;
-    this.perIdentity.set(identity, held + 1);
+    increment(this.perIdentity, identity, 1);
+    increment(this.perSource, source, 1);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
         this.open = Math.max(0, this.open - 1);
-        const left = (this.perIdentity.get(identity) ?? 1) - 1;
-        if (left > 0) this.perIdentity.set(identity, left);
-        else this.perIdentity.delete(identity);
+        increment(this.perIdentity, identity, -1);
+        increment(this.perSource, source, -1);
       },
     };
   }
@@ -132,4 +140,11 @@ export class KeyedRateLimit {
       throw error;
     }
   }
+}
+
+/** Adds `delta` to a count in `counts`, dropping it at zero. */
+function increment(counts: Map<string, number>, key: string, delta: number): void {
+  const value = (counts.get(key) ?? 0) + delta;
+  if (value > 0) counts.set(key, value);
+  else counts.delete(key);
 }

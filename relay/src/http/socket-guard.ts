@@ -7,27 +7,35 @@ const counted = Symbol('sealcam.unauthenticatedSource');
 
 type GuardedSocket = Socket & { [counted]?: string | undefined };
 
-const REFUSAL_BODY = JSON.stringify({
-  error: 'over-capacity',
-  message: 'too many unauthenticated connections from this address; retry later with jitter',
-});
+const refusal = (what: string) =>
+  JSON.stringify({
+    error: 'over-capacity',
+    message: `too many ${what} from this address; retry later with jitter`,
+  });
+const REFUSAL_BODIES = {
+  unauthenticated: refusal('unauthenticated connections'),
+  total: refusal('connections'),
+};
 
 /**
- * Caps the sockets one source address holds open before authenticating. A socket counts as
- * unauthenticated from accept until a request on it presented a valid session token or its
- * WebSocket upgrade completed; beyond the cap, a new socket from that source is answered 503 and
- * closed at once. Other sources are not affected. Behind a proxy (trustProxy) every socket comes
- * from the proxy, so there the cap is not applied (the proxy must do it).
+ * Caps the sockets one source address holds open: before authenticating (`perSource`), and in all
+ * (`totalPerSource`), so that sockets which once presented a token cannot fill the listener either.
+ * A socket counts as unauthenticated from accept until a request on it presented a valid session
+ * token or its WebSocket upgrade completed; beyond either cap, a new socket from that source is
+ * answered 503 and closed at once. Other sources are not affected. Behind a proxy (trustProxy)
+ * every socket comes from the proxy, so there the caps are not applied (the proxy must do it).
  */
 export class SocketGuard {
   private readonly perSource = new Map<string, number>();
+  private readonly totalBySource = new Map<string, number>();
 
   constructor(
     private readonly options: {
       readonly perSource: number;
+      readonly totalPerSource: number;
       readonly ipv6Prefix: number;
       readonly retryAfterSeconds: number;
-      readonly onRefused: () => void;
+      readonly onRefused: (cap: 'unauthenticated' | 'total') => void;
     },
   ) {}
 
@@ -39,18 +47,26 @@ export class SocketGuard {
   private accepted(socket: GuardedSocket): void {
     const source = sourceOf(socket.remoteAddress, this.options.ipv6Prefix);
     const held = this.perSource.get(source) ?? 0;
-    if (held >= this.options.perSource) {
-      this.options.onRefused();
+    const total = this.totalBySource.get(source) ?? 0;
+    const over =
+      total >= this.options.totalPerSource
+        ? 'total'
+        : held >= this.options.perSource
+          ? 'unauthenticated'
+          : null;
+    if (over) {
+      const body = REFUSAL_BODIES[over];
+      this.options.onRefused(over);
       socket.on('error', () => {});
       socket.end(
         [
           'HTTP/1.1 503 Service Unavailable',
           'Content-Type: application/json',
-          `Content-Length: ${Buffer.byteLength(REFUSAL_BODY)}`,
+          `Content-Length: ${Buffer.byteLength(body)}`,
           `Retry-After: ${this.options.retryAfterSeconds}`,
           'Connection: close',
           '',
-          REFUSAL_BODY,
+          body,
         ].join('\r\n'),
       );
       // The peer need not read or close its end: the descriptor is freed now.
@@ -59,8 +75,14 @@ export class SocketGuard {
       return;
     }
     this.perSource.set(source, held + 1);
+    this.totalBySource.set(source, total + 1);
     socket[counted] = source;
-    socket.once('close', () => this.authenticated(socket));
+    socket.once('close', () => {
+      this.authenticated(socket);
+      const left = (this.totalBySource.get(source) ?? 1) - 1;
+      if (left > 0) this.totalBySource.set(source, left);
+      else this.totalBySource.delete(source);
+    });
   }
 
   /** The socket proved an identity (or is gone): it no longer counts against its source. */

@@ -129,6 +129,7 @@ export function handleUpgrades(
 const UPGRADE_REFUSALS: Record<Refusal['kind'], string> = {
   'identity-upgrade-rate': 'too many upgrades by this identity',
   'identity-connections': 'too many connections for this identity',
+  'source-connections': 'too many connections from this address',
   'source-fair-share': 'this address took more than its share of handshakes',
   connections: 'too many connections',
   handshake: 'over capacity',

@@ -27,10 +27,18 @@ export async function startInProcessRelay(
       done();
     },
   });
-  // Tests make many device identities from 127.0.0.1; a test about that limit sets it itself.
+  // Tests make many identities and connections from 127.0.0.1; a test about a limit sets it itself.
   const config = loadConfig(
     {},
-    { port: 0, adminPort: 0, logLevel: 'info', newDevicesPerSourcePerHour: 1_000_000, ...overrides },
+    {
+      port: 0,
+      adminPort: 0,
+      logLevel: 'info',
+      newDevicesPerSourcePerHour: 1_000_000,
+      socketsPerSource: 1_000_000,
+      connectionsPerSource: 1_000_000,
+      ...overrides,
+    },
   );
   const relay = await createRelay(config, { logStream, ...(random ? { random } : {}) });
   const { port, adminOrigin } = await relay.start();

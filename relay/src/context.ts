@@ -7,6 +7,7 @@ import type { Bus } from './bus/bus.js';
 import type { RelayConfig } from './config/config.js';
 import type { Admission, KeyedRateLimit } from './http/admission.js';
 import type { NewDeviceLimit } from './http/new-devices.js';
+import type { UploadBudget } from './http/upload-budget.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Retention, Store } from './store/store.js';
 
@@ -32,6 +33,8 @@ export interface RelayContext {
   readonly sourceLimit: KeyedRateLimit;
   /** Device identities logging in for the first time, per client address. */
   readonly newDevices: NewDeviceLimit;
+  /** Upload body bytes being received, relay-wide and per client address. */
+  readonly uploads: UploadBudget;
   readonly metrics: Metrics;
   readonly log: FastifyBaseLogger;
   readonly notifier: Notifier;

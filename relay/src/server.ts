@@ -19,6 +19,7 @@ import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { NewDeviceLimit } from './http/new-devices.js';
 import { SocketGuard } from './http/socket-guard.js';
+import { UploadBudget } from './http/upload-budget.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
 import { answerBadHandshakes, handleUpgrades } from './live/upgrade.js';
@@ -190,6 +191,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requestLimit: new KeyedRateLimit(config.requestsPerSecond),
     sourceLimit: new KeyedRateLimit(config.challengesPerSecondPerSource),
     newDevices: new NewDeviceLimit(config.newDevicesPerSourcePerHour),
+    uploads: new UploadBudget({
+      total: config.uploadBytesInFlight,
+      perSource: config.uploadBytesInFlightPerSource,
+    }),
     metrics,
     log: app.log,
     notifier: hub,

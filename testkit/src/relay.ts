@@ -28,6 +28,7 @@ export async function startRelay(env: Record<string, string> = {}, port = 0): Pr
       SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
       SEALCAM_SOCKETS_PER_SOURCE: '1000000',
       SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
+      SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
       ...env,
     },
   });

@@ -37,6 +37,7 @@ export async function startDrillRelay(options: {
         SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
         SEALCAM_SOCKETS_PER_SOURCE: '1000000',
         SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
+        SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
         SEALCAM_HANDSHAKE_RATE: '2000',
         SEALCAM_HANDSHAKE_BURST: '4000',
         // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).

@@ -206,6 +206,22 @@ export const OPTIONS = {
     description:
       'WebSocket connections one client address may hold open at once (all its identities together); beyond, 503 + Retry-After before any relay-wide token.',
   },
+  uploadBytesInFlight: {
+    env: 'SEALCAM_UPLOAD_BYTES_IN_FLIGHT',
+    type: 'integer',
+    default: 67_108_864,
+    minimum: 1_048_576,
+    description:
+      'Bytes of upload bodies the relay receives at once (each reserves its declared size, or its route limit, before it is read); beyond, 503 + Retry-After.',
+  },
+  uploadBytesInFlightPerSource: {
+    env: 'SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE',
+    type: 'integer',
+    default: 33_554_432,
+    minimum: 65_536,
+    description:
+      'Bytes of upload bodies one client address may have in flight at once; beyond, 429 + Retry-After before the relay-wide budget.',
+  },
   newDevicesPerSourcePerHour: {
     env: 'SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR',
     type: 'integer',

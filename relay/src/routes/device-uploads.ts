@@ -18,6 +18,7 @@ import type { PutResult } from '../store/store.js';
 import { deviceCard } from './device-card.js';
 import { binaryRequest, objectReply, replies, statusReply } from './replies.js';
 import { chunkParams, deviceParams, eventParams, manifestParams } from './schemas.js';
+import { admitUpload } from './upload-admission.js';
 
 /** A sealed object that fails its checks is refused as a 400 naming the protocol reason. */
 function refuse(error: unknown, what: 'access-list' | 'manifest' | 'event' | 'thumbnail' | 'chunk'): never {
@@ -70,6 +71,7 @@ const stored = (what: string) =>
 /** Routes a device uses to store its sealed objects. Each is idempotent. */
 export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (app, { context }) => {
   const bodyLimit = context.config.maxObjectBytes;
+  app.addHook('preParsing', admitUpload(context));
 
   app.put<{ Params: { deviceId: DeviceId } }>(
     '/v1/devices/:deviceId/access-list',

@@ -37,6 +37,7 @@ export async function startInProcessRelay(
       newDevicesPerSourcePerHour: 1_000_000,
       socketsPerSource: 1_000_000,
       connectionsPerSource: 1_000_000,
+      uploadBytesInFlightPerSource: 1_073_741_824,
       ...overrides,
     },
   );

@@ -74,7 +74,7 @@ describe('connections: unauthenticated sockets are capped per source and timed o
     }
   });
 
-  it('sockets that presented a valid token or completed an upgrade no longer count against their source', async () => {
+  it("sockets that presented a valid token or completed an upgrade no longer count against their source's unauthenticated-socket cap", async () => {
     const identity = createIdentity(Role.Viewer);
     const token = await authenticate(running.base, identity);
     const client = new FromAddress('127.0.0.35');

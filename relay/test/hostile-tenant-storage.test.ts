@@ -32,7 +32,7 @@ for (const store of STORES) {
       );
     });
 
-    it('a device uploading clip chunks until refused gets 507 quota at its fair share of the store', async (t) => {
+    it('a device uploading clip chunks until refused gets 507 quota at its quota (store / 16), and the honest device keeps storing', async (t) => {
       const run = await underAttack(store, (target) =>
         chunkFlood(target, { devices: 1, chunkBytes: MiB, maxBytesPerDevice: 3 * DEVICE_QUOTA_BYTES }),
       );

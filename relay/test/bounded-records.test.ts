@@ -8,6 +8,7 @@ import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import { loadConfig } from '../src/config/config.js';
+import { OBJECT_OVERHEAD_BYTES } from '../src/store/fair-share.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore } from '../src/store/redis-store.js';
 import type { MailboxBounds, Store } from '../src/store/store.js';
@@ -198,8 +199,8 @@ for (const [kind, open] of Object.entries(stores)) {
         assert.equal(await store.putAccessList(device, 3, blob(30, 1), 300, ROOMY), 'stored');
         await until(async () => (await store.getAccessList(device)) === null, 30_000, 'the list expired');
         assert.equal(await store.putAccessList(device, 1, blob(40, 2), DAY_MS, ROOMY), 'stored');
-        assert.equal(await store.usage(device, Date.now(), ROOMY), 40);
-        assert.equal((await store.stats()).usedBytes, 40);
+        assert.equal(await store.usage(device, Date.now(), ROOMY), 40 + OBJECT_OVERHEAD_BYTES);
+        assert.equal((await store.stats()).usedBytes, 40 + OBJECT_OVERHEAD_BYTES);
       } finally {
         await store.close();
       }
@@ -241,7 +242,7 @@ for (const [kind, open] of Object.entries(stores)) {
         assert.deepEqual(await store.getCard(device), blob(40, 1));
         // The expired list's bytes are released; the renewed one stays charged.
         assert.equal(await store.usage(shortLived, Date.now(), ROOMY), 0);
-        assert.equal(await store.usage(device, Date.now(), ROOMY), 30);
+        assert.equal(await store.usage(device, Date.now(), ROOMY), 30 + OBJECT_OVERHEAD_BYTES);
       } finally {
         await store.close();
       }

@@ -1,3 +1,4 @@
+import { OBJECT_OVERHEAD_BYTES } from '../src/store/fair-share.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { runStoreConformance } from './store-conformance.js';
 
@@ -62,5 +63,100 @@ describe('memory store bounds (from the security review)', () => {
         Date.now(),
       );
     assert.deepEqual(await store.takeMailbox('inbox:device', Date.now()), [new Uint8Array([1])]);
+  });
+});
+
+describe('memory store per-device index (from the security review)', () => {
+  const retention = { ttlMs: 60_000, quotaBytes: 1e12 };
+  const NOW = 1_767_225_600_000;
+  const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+  /** The i-th of many distinct device ids. */
+  const deviceOf = (i: number) =>
+    parseDeviceId(
+      Array.from({ length: 26 }, (_, at) => BASE32[Math.floor(i / 32 ** (at % 4)) % 32]).join(''),
+    );
+  const eventOf = (i: number) => parseEventId(`${'e'.repeat(20)}${deviceOf(i).slice(0, 6)}`);
+  const stream = parseStreamId('cam-1');
+
+  it('reading 10,000 unknown devices (usage, events, streams, manifests, keyframes) adds no index entry', async () => {
+    const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    for (let i = 0; i < 10_000; i++) {
+      const device = deviceOf(i);
+      assert.equal(await store.usage(device, NOW, retention), 0);
+      assert.deepEqual(await store.listEvents(device, { from: 0, to: NOW, limit: 10 }), {
+        events: [],
+        next: null,
+      });
+      assert.deepEqual(await store.listStreams(device), []);
+      assert.equal(await store.getManifest(device, stream, 'latest'), null);
+      assert.equal(await store.getKeyframe(device, stream), null);
+      assert.equal(await store.deleteEvent(device, eventOf(i)), false);
+    }
+    assert.equal(store.indexedDevices(), 0);
+    assert.equal((await store.stats()).identities, 0);
+  });
+
+  it('a device whose objects were all deleted or expired leaves no index entry', async () => {
+    const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    const device = deviceOf(1);
+    const event = eventOf(1);
+    assert.equal(
+      await store.putEventItem(device, event, 'thumbnail', new Uint8Array(50), NOW, retention),
+      'created',
+    );
+    assert.equal(
+      await store.commitEvent(
+        device,
+        event,
+        { streamId: stream, time: NOW },
+        new Uint8Array(50),
+        NOW,
+        retention,
+      ),
+      'created',
+    );
+    assert.equal(store.indexedDevices(), 1);
+    assert.equal(await store.deleteEvent(device, event), true);
+    assert.equal(store.indexedDevices(), 0, 'a deleted last event takes the index with it');
+
+    assert.equal(await store.putManifest(device, stream, 1, new Uint8Array(50), NOW, retention), 'created');
+    assert.equal(await store.putKeyframe(device, stream, new Uint8Array(50), NOW, retention), 'stored');
+    assert.equal(store.indexedDevices(), 1);
+    const later = NOW + retention.ttlMs + 1;
+    assert.equal(await store.usage(device, later, retention), 0);
+    assert.equal(store.indexedDevices(), 0, 'expired manifest and keyframe take the index with them');
+    assert.deepEqual(await store.listStreams(device), []);
+    assert.equal(await store.getManifest(device, stream, 'latest'), null);
+  });
+
+  it("writes release silent devices' expired objects oldest first, a bounded batch per write, until none is indexed", async () => {
+    const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    const SILENT = 3000;
+    for (let i = 0; i < SILENT; i++)
+      await store.putEventItem(deviceOf(i), eventOf(i), 'thumbnail', new Uint8Array(50), NOW + i, retention);
+    assert.equal(store.indexedDevices(), SILENT);
+    const writer = deviceOf(SILENT);
+    const later = NOW + retention.ttlMs + SILENT;
+    let writes = 0;
+    const indexed: number[] = [];
+    while (store.indexedDevices() > 1 && writes < 100) {
+      await store.putEventItem(
+        writer,
+        eventOf(SILENT + writes),
+        'thumbnail',
+        new Uint8Array(50),
+        later,
+        retention,
+      );
+      writes++;
+      indexed.push(store.indexedDevices());
+    }
+    assert.ok(indexed[0]! > 1, `one write does not walk every silent device (${indexed[0]} left after it)`);
+    assert.equal(store.indexedDevices(), 1, `every silent device released within ${writes} writes`);
+    assert.deepEqual(await store.stats(), {
+      usedBytes: writes * (50 + OBJECT_OVERHEAD_BYTES),
+      maxBytes: 64 * 1024 * 1024,
+      identities: 1,
+    });
   });
 });

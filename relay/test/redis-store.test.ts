@@ -12,6 +12,7 @@ import { until, within } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
+import { OBJECT_OVERHEAD_BYTES as OVERHEAD } from '../src/store/fair-share.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore, maxMemoryWarning, type RedisStore } from '../src/store/redis-store.js';
 import type { EventListing, ListQuery, Retention, Store } from '../src/store/store.js';
@@ -167,11 +168,11 @@ describe('redis store', () => {
       const listed = await allPages(b, device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 7 });
       assert.equal(listed.length, 50, 'each event listed once');
       assert.equal(new Set(listed.map((event) => event.eventId)).size, 50);
-      assert.equal(await a.usage(device, NOW, RETENTION), 50 * 20);
-      assert.equal(await b.usage(device, NOW, RETENTION), 50 * 20);
+      assert.equal(await a.usage(device, NOW, RETENTION), 50 * (20 + OVERHEAD));
+      assert.equal(await b.usage(device, NOW, RETENTION), 50 * (20 + OVERHEAD));
 
       // Racing uploads from both processes never go over the quota nor charge twice.
-      const tight: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
+      const tight: Retention = { ttlMs: 3_600_000, quotaBytes: 10 * (100 + OVERHEAD) };
       const quotaDevice = deviceIdOf(2, 'b');
       const eventId = eventIdOf(900);
       const results = await Promise.all(
@@ -189,7 +190,7 @@ describe('redis store', () => {
       assert.equal(results.filter((result) => result === 'created').length, 10);
       assert.equal(results.filter((result) => result === 'exists').length, 10);
       assert.equal(results.filter((result) => result === 'quota').length, 10);
-      assert.equal(await b.usage(quotaDevice, NOW, tight), 1000);
+      assert.equal(await b.usage(quotaDevice, NOW, tight), 10 * (100 + OVERHEAD));
 
       // Single-use challenges stay single-use across processes.
       for (let i = 0; i < 20; i++) {
@@ -241,7 +242,7 @@ describe('redis store', () => {
       const meta = { streamId: CAM_1, time: NOW };
       assert.equal(await a.commitEvent(device, eventId, meta, blob(10, 1), NOW, RETENTION), 'created');
       assert.equal(await b.commitEvent(device, eventId, meta, blob(10, 2), NOW, RETENTION), 'created');
-      assert.equal(await a.usage(device, NOW, RETENTION), 10);
+      assert.equal(await a.usage(device, NOW, RETENTION), 10 + OVERHEAD);
       assert.equal(await a.deleteEvent(device, eventId), true);
       assert.deepEqual(new Uint8Array((await b.getEvent(device, eventId))!), blob(10, 2));
       await plain.putCard(device, blob(10, 3), DAY_MS);
@@ -428,7 +429,7 @@ describe('redis store', () => {
     const store = await open('prune:');
     try {
       const device = deviceIdOf(10, 'g');
-      const short: Retention = { ttlMs: 60_000, quotaBytes: 10_000 };
+      const short: Retention = { ttlMs: 60_000, quotaBytes: 100_000 };
       const old = eventIdOf(11);
       await store.putEventItem(device, old, 'thumbnail', blob(100, 1), NOW, short);
       await store.putEventItem(device, old, 'chunk-0', blob(100, 1), NOW, short);
@@ -457,7 +458,7 @@ describe('redis store', () => {
         await store.putEventItem(device, fresh, 'thumbnail', blob(30, 2), later, short),
         'created',
       );
-      assert.equal(await store.usage(device, later, short), 30);
+      assert.equal(await store.usage(device, later, short), 30 + OVERHEAD);
       for (const name of [
         `event:${device}:${old}`,
         `item:${device}:${old}:thumbnail`,
@@ -593,7 +594,7 @@ describe('redis store', () => {
         await store.putEventItem(device, eventIdOf(17), 'chunk-0', blob(5000, 1), NOW, open),
         'created',
       );
-      assert.equal(await store.usage(device, NOW, open), 5000);
+      assert.equal(await store.usage(device, NOW, open), 5000 + OVERHEAD);
       for (let i = 0; i < 20; i++) {
         assert.equal(
           await store.pushMailbox(

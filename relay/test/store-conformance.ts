@@ -11,7 +11,11 @@ import {
   parseEventId,
   parseStreamId,
 } from '@sealcam/protocol/relay-safe';
+import { OBJECT_OVERHEAD_BYTES as OVERHEAD } from '../src/store/fair-share.js';
 import type { Retention, Store } from '../src/store/store.js';
+
+/** What an object of `length` bytes is charged (its length plus the per-object overhead). */
+const charged = (length: number) => length + OVERHEAD;
 
 /** Identity records are kept this long in these tests. */
 const DAY_MS = 86_400_000;
@@ -157,8 +161,8 @@ export function runStoreConformance(name: string, open: OpenStore) {
       assert.deepEqual(await store.getEvent(device, id), blob(20, 1));
       const page = await store.listEvents(device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       assert.equal(page.events.length, 1, 'a retried upload never duplicates');
-      assert.equal(page.events[0]!.bytes, 30);
-      assert.equal(await store.usage(device, NOW, RETENTION), 30);
+      assert.equal(page.events[0]!.bytes, 30, 'a listing reports the bytes, not the overhead');
+      assert.equal(await store.usage(device, NOW, RETENTION), charged(10) + charged(20));
     });
 
     it('lists by time range with stable paging', async () => {
@@ -216,7 +220,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
 
     it('enforces the byte quota per device without storing anything over it', async () => {
       const device = parseDeviceId('ffffffffffffffffffffffffff');
-      const small: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
+      const small: Retention = { ttlMs: 3_600_000, quotaBytes: charged(1000) };
       const id = eventId();
       assert.equal(await store.putEventItem(device, id, 'chunk-0', blob(600, 1), NOW, small), 'created');
       assert.equal(await store.putEventItem(device, id, 'chunk-1', blob(600, 1), NOW, small), 'quota');
@@ -233,14 +237,14 @@ export function runStoreConformance(name: string, open: OpenStore) {
         'quota',
       );
       assert.equal(await store.getEvent(device, id), null);
-      assert.equal(await store.usage(device, NOW, small), 600);
+      assert.equal(await store.usage(device, NOW, small), charged(600));
       // Another device is not charged.
       assert.equal(await store.putEventItem(OTHER, id, 'chunk-0', blob(900, 1), NOW, small), 'created');
     });
 
     it('objects older than the retention TTL stop counting and are removed', async () => {
       const device = parseDeviceId('gggggggggggggggggggggggggg');
-      const short: Retention = { ttlMs: 10_000, quotaBytes: 1000 };
+      const short: Retention = { ttlMs: 10_000, quotaBytes: 1000 + 2 * OVERHEAD };
       const old = eventId();
       await store.putEventItem(device, old, 'thumbnail', blob(800, 1), NOW, short);
       await store.commitEvent(
@@ -257,7 +261,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         await store.putEventItem(device, fresh, 'thumbnail', blob(800, 2), later, short),
         'created',
       );
-      assert.equal(await store.usage(device, later, short), 800);
+      assert.equal(await store.usage(device, later, short), charged(800));
       assert.equal(await store.getEvent(device, old), null);
       const page = await store.listEvents(device, { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 });
       assert.ok(!page.events.some((event) => event.eventId === old));
@@ -304,7 +308,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
       const results = await Promise.all(puts);
       assert.equal(results.filter((result) => result === 'created').length, 5);
       assert.equal(results.filter((result) => result === 'exists').length, 15);
-      assert.equal(await store.usage(device, NOW, RETENTION), 50);
+      assert.equal(await store.usage(device, NOW, RETENTION), 50 + 5 * OVERHEAD);
     });
   });
 
@@ -347,14 +351,18 @@ export function runStoreConformance(name: string, open: OpenStore) {
         assert.equal(await store.putManifest(a, CAM_1, 1, blob(500, 1), NOW, RETENTION), 'created');
         assert.equal(await store.putKeyframe(a, CAM_1, blob(1000, 1), NOW, RETENTION), 'stored');
         assert.equal(await store.putAccessList(a, 1, blob(200, 1), DAY_MS, RETENTION), 'stored');
-        assert.equal(await store.usage(a, NOW, RETENTION), 1700);
+        assert.equal(await store.usage(a, NOW, RETENTION), 1700 + 3 * OVERHEAD);
         assert.equal(await store.putKeyframe(a, CAM_1, blob(300, 2), NOW, RETENTION), 'stored');
         assert.equal(await store.putAccessList(a, 2, blob(250, 2), DAY_MS, RETENTION), 'stored');
-        assert.equal(await store.usage(a, NOW, RETENTION), 500 + 300 + 250);
-        assert.deepEqual(await store.stats(), { usedBytes: 1050, maxBytes: MAX, identities: 1 });
+        assert.equal(await store.usage(a, NOW, RETENTION), charged(500) + charged(300) + charged(250));
+        assert.deepEqual(await store.stats(), {
+          usedBytes: 1050 + 3 * OVERHEAD,
+          maxBytes: MAX,
+          identities: 1,
+        });
         // Manifests and keyframes leave with the retention TTL, and so does their charge.
         const later = NOW + RETENTION.ttlMs + 1;
-        assert.equal(await store.usage(a, later, RETENTION), 250);
+        assert.equal(await store.usage(a, later, RETENTION), charged(250));
         assert.equal(await store.getManifest(a, CAM_1, 1), null);
       });
     });
@@ -362,7 +370,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
     it('refuses a manifest, keyframe or access list over the device quota and keeps what was stored', async () => {
       await withSmallStore(async (store) => {
         const a = device('b');
-        const small: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 };
+        const small: Retention = { ttlMs: 3_600_000, quotaBytes: 1000 + 2 * OVERHEAD };
         assert.equal(await store.putManifest(a, CAM_1, 1, blob(600, 1), NOW, small), 'created');
         assert.equal(await store.putManifest(a, CAM_1, 2, blob(600, 2), NOW, small), 'quota');
         assert.equal(await store.getManifest(a, CAM_1, 2), null);
@@ -372,7 +380,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         assert.deepEqual(await store.getKeyframe(a, CAM_1), blob(300, 1));
         assert.equal(await store.putAccessList(a, 1, blob(200, 1), DAY_MS, small), 'quota');
         assert.equal(await store.getAccessList(a), null);
-        assert.equal(await store.usage(a, NOW, small), 900);
+        assert.equal(await store.usage(a, NOW, small), charged(600) + charged(300));
       });
     });
 
@@ -384,7 +392,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         assert.equal(refusal.result, 'quota', 'the hog is refused as over its share, not as a full relay');
         const filled = (await store.stats()).usedBytes;
         assert.ok(
-          filled >= MAX * 0.9 - CHUNK && filled <= MAX,
+          filled >= MAX * 0.9 - charged(CHUNK) && filled <= MAX,
           `filled toward the cap (${filled} of ${MAX})`,
         );
         const id = eventId();
@@ -421,7 +429,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         }
         assert.equal(seen.at(-1), 'full', `some identity under its share meets a full store (${seen})`);
         const { usedBytes } = await store.stats();
-        assert.ok(usedBytes <= MAX && usedBytes > MAX - CHUNK, `full to the cap (${usedBytes})`);
+        assert.ok(usedBytes <= MAX && usedBytes > MAX - charged(CHUNK), `full to the cap (${usedBytes})`);
         assert.equal(
           await store.putEventItem(device('q'), eventId(), 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED),
           'full',
@@ -446,7 +454,56 @@ export function runStoreConformance(name: string, open: OpenStore) {
           await store.putEventItem(writer, eventId(), 'chunk-0', blob(CHUNK, 1), later, short),
           'created',
         );
-        assert.deepEqual(await store.stats(), { usedBytes: CHUNK, maxBytes: MAX, identities: 1 });
+        assert.deepEqual(await store.stats(), { usedBytes: charged(CHUNK), maxBytes: MAX, identities: 1 });
+      });
+    });
+
+    it("a device's quota counts each object's overhead: tiny objects are refused after quota / (length + OBJECT_OVERHEAD_BYTES)", async () => {
+      await withSmallStore(async (store) => {
+        const a = device('u');
+        const tight: Retention = { ttlMs: 3_600_000, quotaBytes: 10 * charged(50) };
+        const results: string[] = [];
+        for (let i = 0; i < 20; i++)
+          results.push(await store.putEventItem(a, eventId(), 'thumbnail', blob(50, i), NOW, tight));
+        assert.deepEqual(results, [...Array(10).fill('created'), ...Array(10).fill('quota')]);
+        assert.equal(await store.usage(a, NOW, tight), 10 * charged(50));
+        assert.equal(await store.putKeyframe(a, CAM_1, blob(1, 1), NOW, tight), 'quota');
+        assert.equal(await store.putManifest(a, CAM_1, 1, blob(1, 1), NOW, tight), 'quota');
+        assert.equal(await store.putAccessList(a, 1, blob(1, 1), DAY_MS, tight), 'quota');
+      });
+    });
+
+    it("many tiny objects from many devices are refused at storeMaxBytes counting each object's overhead", async () => {
+      await withSmallStore(async (store) => {
+        const perObject = charged(50);
+        // A stored object costs either store ~0.7-1.6 KB besides its bytes (fair-share.ts), so a store
+        // bounded at MAX must refuse well before MAX / 1 KiB tiny objects; charged by length alone it
+        // would take MAX / 50 and this loop would never see a refusal.
+        const bound = Math.floor(MAX / 1024);
+        const attempts = 2 * bound;
+        const letters = 'abcdefghijklmnopqrstuvwxyz234567';
+        let stored = 0;
+        let last = 'created';
+        for (let i = 0; i < attempts && last === 'created'; i++) {
+          const owner = parseDeviceId(`${letters[i % 32]}${letters[Math.floor(i / 32) % 32]}`.repeat(13));
+          last = await store.putEventItem(owner, eventId(), 'thumbnail', blob(50, i % 250), NOW, UNBOUNDED);
+          if (last === 'created') stored++;
+        }
+        // The last ones are refused as over their (by now tiny) fair share or as a full store.
+        assert.ok(
+          last === 'full' || last === 'quota',
+          `refused once the store is full (${stored} stored, ${last})`,
+        );
+        const { usedBytes } = await store.stats();
+        assert.equal(usedBytes, stored * perObject, 'every object is charged its length plus the overhead');
+        assert.ok(
+          usedBytes <= MAX && usedBytes > MAX * 0.9,
+          `filled to storeMaxBytes, never beyond (${usedBytes})`,
+        );
+        assert.ok(
+          stored <= Math.floor(MAX / perObject) && stored <= bound,
+          `at most MAX / (50 + overhead) objects (${stored})`,
+        );
       });
     });
 
@@ -456,7 +513,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         const id = eventId();
         await store.putEventItem(a, id, 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED);
         await store.commitEvent(a, id, { streamId: CAM_1, time: NOW }, blob(100, 1), NOW, UNBOUNDED);
-        assert.equal((await store.stats()).usedBytes, CHUNK + 100);
+        assert.equal((await store.stats()).usedBytes, charged(CHUNK) + charged(100));
         assert.equal(await store.deleteEvent(a, id), true);
         assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0 });
       });

@@ -144,8 +144,9 @@ exercise('memory', () => ({ store: 'memory' }));
 
 describe('a keyframe over the quota', () => {
   it('is not cached but counted in sealcam_relay_store_refusals_total; the device stays connected', async () => {
-    // The smallest quota: the manifest fits, a 4 KiB keyframe does not.
-    const relay = await startInProcessRelay({ storeMaxBytes: MiB, deviceQuotaBytes: 1024 });
+    // The smallest quota: the manifest fits, a 4 KiB keyframe (with the manifest, each charged
+    // OBJECT_OVERHEAD_BYTES on top) does not.
+    const relay = await startInProcessRelay({ storeMaxBytes: MiB, deviceQuotaBytes: 8192 });
     try {
       const device = createIdentity(Role.Device);
       const viewer = createIdentity(Role.Viewer);

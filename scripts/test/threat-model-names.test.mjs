@@ -10,7 +10,8 @@ const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 test('the citation check finds a renamed test and accepts wrapped and templated names', () => {
   const sources = {
-    'a.test.ts': "it('refuses a frame of another camera', …); it(`${N} devices stay within the cache`, …)",
+    // A test name built from a template literal, as it reads in its source file.
+    'a.test.ts': `it('refuses a frame of another camera', …); it(\`\${N} devices stay within the cache\`, …)`,
   };
   const markdown = [
     '`relay/test/a.test.ts`: "refuses a frame of\n  another camera", "… devices stay within the cache",',

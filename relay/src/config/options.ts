@@ -75,7 +75,8 @@ export const OPTIONS = {
     env: 'SEALCAM_DEVICE_QUOTA_BYTES',
     type: 'integer',
     default: null,
-    minimum: 1024,
+    // A few objects at least: each is charged its length plus OBJECT_OVERHEAD_BYTES (2 KiB).
+    minimum: 8192,
     description:
       'Bytes one device may store (events, manifests, keyframes, access list). Default storeMaxBytes / 16; above storeMaxBytes / 2 the relay does not start.',
   },

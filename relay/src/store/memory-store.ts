@@ -6,9 +6,10 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { LRUCache } from 'lru-cache';
-import { Ledger } from './fair-share.js';
+import { chargedSize, Ledger, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import { MemoryMailboxes } from './memory-mailboxes.js';
+import { OldestFirst } from './oldest-first.js';
 import type {
   EventItem,
   EventPage,
@@ -44,6 +45,7 @@ export interface MemoryStoreOptions {
 /** Objects charged and released together: one event (items + envelope), a manifest or a keyframe. */
 interface Charge {
   readonly firstSeen: number;
+  /** Every object's length plus OBJECT_OVERHEAD_BYTES. */
   bytes: number;
   /** Blob names of the objects. */
   readonly names: Set<string>;
@@ -90,6 +92,14 @@ interface DeviceIndex {
 
 const manifestCharge = (streamId: StreamId, epoch: number) => `m:${streamId}:${epoch}`;
 
+/** Charges released per write on behalf of silent devices (the sweep), so no write stalls long. */
+const SWEEP_CHARGES = 1024;
+
+/** The bytes of a charge's objects without their overhead (what an event listing reports). */
+function payloadBytes(charge: Charge | undefined): number {
+  return charge ? charge.bytes - OBJECT_OVERHEAD_BYTES * charge.names.size : 0;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
@@ -104,7 +114,10 @@ export class MemoryStore implements Store {
   private readonly blobs: LRUCache<string, Uint8Array>;
   private readonly records: LRUCache<string, Uint8Array>;
   private readonly challenges: LRUCache<string, true>;
+  /** Only devices holding a charge or a committed event: reads never add one, emptied ones go. */
   private readonly devices = new Map<DeviceId, DeviceIndex>();
+  /** Indexed devices by their oldest charge, so writes release silent devices' expired bytes. */
+  private readonly owners = new OldestFirst<DeviceId>();
   private readonly mailboxes: MemoryMailboxes;
   /** Latest keyframes: a cache for late joiners, evicted on its own, never at the expense of events. */
   private readonly keyframes: LRUCache<string, Uint8Array>;
@@ -119,8 +132,8 @@ export class MemoryStore implements Store {
   private lastCardPurge = 0;
   /** Every charged byte, per identity (fair-share.ts); events and manifests are never evicted. */
   private readonly ledger: Ledger;
-  /** When every device was last pruned (so a silent device's expired bytes are released). */
-  private lastSweep = Number.NEGATIVE_INFINITY;
+  /** When expired keyframes were last purged (at most once a second: it walks the cache). */
+  private lastKeyframePurge = Number.NEGATIVE_INFINITY;
   private readonly keyframeCacheBytes: number;
 
   constructor(options: MemoryStoreOptions) {
@@ -131,7 +144,7 @@ export class MemoryStore implements Store {
     this.keyframeCacheBytes = keyframeBytes;
     this.keyframes = new LRUCache<string, Uint8Array>({
       maxSize: keyframeBytes,
-      sizeCalculation: (value) => Math.max(1, value.byteLength),
+      sizeCalculation: (value) => chargedSize(value.byteLength),
       maxEntrySize: keyframeBytes,
       dispose: (_value, name, reason) => {
         // A replacement is charged its difference by putKeyframe; an eviction releases the charge.
@@ -171,6 +184,25 @@ export class MemoryStore implements Store {
     return index;
   }
 
+  /** Devices with an index entry (tests: reads add none, emptied devices leave none). */
+  indexedDevices(): number {
+    return this.devices.size;
+  }
+
+  /** Files the device under its oldest charge, or forgets its index once it holds nothing. */
+  private refile(deviceId: DeviceId): void {
+    const index = this.devices.get(deviceId);
+    if (!index) return;
+    const oldest = index.charges.values().next();
+    if (!oldest.done) {
+      this.owners.set(deviceId, oldest.value.firstSeen);
+      return;
+    }
+    this.owners.delete(deviceId);
+    // Without charges no manifest or envelope is held: streams and timeline point at nothing.
+    this.devices.delete(deviceId);
+  }
+
   /** An evicted or expired envelope takes its event off the timeline. */
   private onBlobGone(name: string): void {
     const match = /^event:([^:]+):([^:]+)$/.exec(name);
@@ -181,11 +213,18 @@ export class MemoryStore implements Store {
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
+  /** Releases one charge and its objects; the caller refiles the device. */
   private removeCharge(deviceId: DeviceId, chargeId: string): void {
-    const index = this.device(deviceId);
-    const charge = index.charges.get(chargeId);
-    if (!charge) return;
+    const index = this.devices.get(deviceId);
+    const charge = index?.charges.get(chargeId);
+    if (!index || !charge) return;
     index.charges.delete(chargeId);
+    if (chargeId.startsWith('m:')) {
+      const separator = chargeId.lastIndexOf(':');
+      const streamId = chargeId.slice(2, separator) as StreamId;
+      if (index.streams.get(streamId) === Number(chargeId.slice(separator + 1)))
+        index.streams.delete(streamId);
+    }
     this.ledger.charge(deviceId, -charge.bytes);
     for (const name of charge.names) {
       this.blobs.delete(name);
@@ -197,12 +236,23 @@ export class MemoryStore implements Store {
     }
   }
 
-  private prune(deviceId: DeviceId, now: number, retention: Retention): void {
-    const index = this.device(deviceId);
+  /** Releases the device's expired charges, at most `limit`; returns how many. */
+  private prune(
+    deviceId: DeviceId,
+    now: number,
+    retention: Retention,
+    limit = Number.POSITIVE_INFINITY,
+  ): number {
+    const index = this.devices.get(deviceId);
+    if (!index) return 0;
+    let removed = 0;
     for (const [chargeId, charge] of index.charges) {
-      if (charge.firstSeen >= now - retention.ttlMs) break;
+      if (removed >= limit || charge.firstSeen >= now - retention.ttlMs) break;
       this.removeCharge(deviceId, chargeId);
+      removed++;
     }
+    this.refile(deviceId);
+    return removed;
   }
 
   /** A keyframe left the cache (evicted, expired): its charge goes with it. */
@@ -213,14 +263,26 @@ export class MemoryStore implements Store {
     if (!index || !charge) return;
     index.charges.delete(keyframeCharge(streamId));
     this.ledger.charge(deviceId, -charge.bytes);
+    this.refile(deviceId as DeviceId);
   }
 
-  /** Prunes every device at most once a second (of the callers' time), so silent devices' expired bytes are released. */
+  /**
+   * Releases what silent devices' expired objects held, oldest charge first, at most SWEEP_CHARGES
+   * per write (later writes continue; until then the checks count a little more than they must).
+   */
   private sweep(now: number, retention: Retention): void {
-    if (Math.abs(now - this.lastSweep) < 1000) return;
-    this.lastSweep = now;
-    for (const deviceId of this.devices.keys()) this.prune(deviceId, now, retention);
-    this.keyframes.purgeStale();
+    const cutoff = now - retention.ttlMs;
+    let budget = SWEEP_CHARGES;
+    for (let oldest = this.owners.peek(); oldest && oldest.time < cutoff && budget > 0; ) {
+      budget -= this.prune(oldest.item, now, retention, budget);
+      const next = this.owners.peek();
+      if (next && next.item === oldest.item && next.time === oldest.time) break;
+      oldest = next;
+    }
+    if (Math.abs(now - this.lastKeyframePurge) >= 1000) {
+      this.lastKeyframePurge = now;
+      this.keyframes.purgeStale();
+    }
   }
 
   /** Charges `bytes` to the device for the objects of one charge, unless refused. */
@@ -242,6 +304,7 @@ export class MemoryStore implements Store {
     charge.names.add(name);
     index.charges.set(chargeId, charge);
     this.ledger.charge(deviceId, bytes);
+    this.refile(deviceId);
     return null;
   }
 
@@ -256,7 +319,7 @@ export class MemoryStore implements Store {
   ): PutResult {
     const existing = this.blobs.get(name);
     if (existing) return sameBytes(existing, bytes) ? 'exists' : 'conflict';
-    const refused = this.admitCharge(deviceId, chargeId, name, bytes.length, now, retention);
+    const refused = this.admitCharge(deviceId, chargeId, name, chargedSize(bytes.length), now, retention);
     if (refused) return refused;
     this.blobs.set(name, bytes.slice(), { ttl: retention.ttlMs });
     return 'created';
@@ -314,7 +377,7 @@ export class MemoryStore implements Store {
   ): Promise<'stale' | ReplaceResult> {
     const current = this.liveAccessList(deviceId);
     if (current && current.version >= version) return 'stale';
-    const delta = bytes.length - (current?.bytes.length ?? 0);
+    const delta = chargedSize(bytes.length) - (current ? chargedSize(current.bytes.length) : 0);
     const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
     if (verdict !== 'ok') return verdict;
     this.accessLists.delete(deviceId);
@@ -340,7 +403,7 @@ export class MemoryStore implements Store {
   /** An expired access list is forgotten and its bytes released. */
   private dropAccessList(deviceId: DeviceId, list: { bytes: Uint8Array }): void {
     this.accessLists.delete(deviceId);
-    this.ledger.charge(deviceId, -list.bytes.length);
+    this.ledger.charge(deviceId, -chargedSize(list.bytes.length));
   }
 
   async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
@@ -392,17 +455,25 @@ export class MemoryStore implements Store {
     this.sweep(now, retention);
     this.prune(deviceId, now, retention);
     const name = key.keyframe(deviceId, streamId);
-    const index = this.device(deviceId);
     const chargeId = keyframeCharge(streamId);
-    const previous = this.keyframes.has(name) ? (index.charges.get(chargeId)?.bytes ?? 0) : 0;
-    const delta = frame.byteLength - previous;
+    const size = chargedSize(frame.byteLength);
+    const held = this.devices.get(deviceId)?.charges.get(chargeId);
+    if (held && !this.keyframes.has(name)) {
+      // Expired but not yet disposed by the cache: its charge goes before the new one is counted.
+      this.devices.get(deviceId)?.charges.delete(chargeId);
+      this.ledger.charge(deviceId, -held.bytes);
+      this.refile(deviceId);
+    }
+    const delta = size - (this.keyframes.has(name) ? (held?.bytes ?? 0) : 0);
     const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
     if (verdict !== 'ok') return verdict;
-    if (frame.byteLength > this.keyframeCacheBytes) return 'full';
+    if (size > this.keyframeCacheBytes) return 'full';
     // Re-inserted, so the charges stay in order of time (the replacement is kept a full TTL).
+    const index = this.device(deviceId);
     index.charges.delete(chargeId);
-    index.charges.set(chargeId, { firstSeen: now, bytes: frame.byteLength, names: new Set([name]) });
+    index.charges.set(chargeId, { firstSeen: now, bytes: size, names: new Set([name]) });
     this.ledger.charge(deviceId, delta);
+    this.refile(deviceId);
     this.keyframes.set(name, frame.slice(), { ttl: retention.ttlMs });
     return 'stored';
   }
@@ -465,7 +536,7 @@ export class MemoryStore implements Store {
         eventId: entry.eventId,
         streamId: entry.streamId,
         time: entry.time,
-        bytes: index.charges.get(entry.eventId)?.bytes ?? 0,
+        bytes: payloadBytes(index.charges.get(entry.eventId)),
       })),
       next: selected.length > page.length && last ? encodeCursor(last.time, last.eventId) : null,
     };
@@ -474,7 +545,10 @@ export class MemoryStore implements Store {
   async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<boolean> {
     const index = this.devices.get(deviceId);
     const existed = Boolean(index?.charges.has(eventId)) || this.blobs.has(key.envelope(deviceId, eventId));
-    if (existed) this.removeCharge(deviceId, eventId);
+    if (existed) {
+      this.removeCharge(deviceId, eventId);
+      this.refile(deviceId);
+    }
     return existed;
   }
 

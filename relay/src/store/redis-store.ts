@@ -54,7 +54,7 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { createClient, RESP_TYPES } from 'redis';
-import { HIGH_WATER } from './fair-share.js';
+import { HIGH_WATER, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import type {
   EventItem,
@@ -113,6 +113,8 @@ const LIBRARY = `
 local P, D = ARGV[1], ARGV[2]
 local USED, USAGE, OWNERS = P .. 'store:used', P .. 'store:usage', P .. 'store:owners'
 local HIGH_WATER = ${HIGH_WATER}
+-- Charged per object on top of its length (fair-share.ts).
+local OVERHEAD = ${OBJECT_OVERHEAD_BYTES}
 local TLF = '@timeline'
 local function timelineKey(d) return P .. 'timeline:' .. d end
 local function chargesKey(d) return P .. 'charges:' .. d end
@@ -194,7 +196,10 @@ local function reindex(d)
     return
   end
   redis.call('ZREM', OWNERS, d)
-  charge(d, redis.call('HSTRLEN', P .. 'acl:' .. d, 'bytes') - mine(d))
+  local acl = P .. 'acl:' .. d
+  local held = 0
+  if redis.call('EXISTS', acl) == 1 then held = redis.call('HSTRLEN', acl, 'bytes') + OVERHEAD end
+  charge(d, held - mine(d))
 end
 -- Releases what up to two silent devices' expired objects held.
 local function sweep(cutoff)
@@ -215,7 +220,7 @@ local function storeCharged(k, e, bytes, now, cutoff, ttl, quota, max)
   end
   sweep(cutoff)
   prune(D, cutoff)
-  local size = string.len(bytes)
+  local size = string.len(bytes) + OVERHEAD
   local verdict = admit(D, size, tonumber(quota), tonumber(max))
   if verdict ~= 0 then
     reindex(D)
@@ -286,7 +291,7 @@ prune(D, ARGV[6])
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('HEXISTS', CB, member) == 1 then
   removeCharge(D, member)
 end
-local size = string.len(ARGV[4])
+local size = string.len(ARGV[4]) + OVERHEAD
 local delta = size - tonumber(redis.call('HGET', CB, member) or '0')
 local verdict = admit(D, delta, tonumber(ARGV[8]), tonumber(ARGV[9]))
 if verdict ~= 0 then
@@ -338,8 +343,11 @@ while found < want do
   for _, m in ipairs(members) do
     local e = string.match(m, '^%d+ (%S+) ')
     if e and redis.call('EXISTS', eventKey(D, e)) == 1 then
+      -- The charge less each object's overhead: the items hash names every item and the timeline
+      -- member, so its length is the number of objects (items + envelope).
+      local objects = redis.call('HLEN', itemsKey(D, e))
       out[#out + 1] = m
-      out[#out + 1] = tonumber(redis.call('HGET', CB, e) or '0')
+      out[#out + 1] = math.max(0, tonumber(redis.call('HGET', CB, e) or '0') - OVERHEAD * objects)
       found = found + 1
       if found >= want then break end
     else
@@ -410,7 +418,8 @@ if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   if redis.call('ZSCORE', chargesKey(D), 'a') then removeCharge(D, 'a') else reindex(D) end
 end
-local delta = string.len(ARGV[4]) - redis.call('HSTRLEN', KEYS[1], 'bytes')
+local delta = string.len(ARGV[4]) + OVERHEAD
+if redis.call('EXISTS', KEYS[1]) == 1 then delta = delta - redis.call('HSTRLEN', KEYS[1], 'bytes') - OVERHEAD end
 local verdict = admit(D, delta, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if verdict ~= 0 then return verdict end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'bytes', ARGV[4])

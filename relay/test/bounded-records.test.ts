@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/config.js';
 import { OBJECT_OVERHEAD_BYTES } from '../src/store/fair-share.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { createRedisStore } from '../src/store/redis-store.js';
-import type { MailboxBounds, Store } from '../src/store/store.js';
+import { MAILBOX_POOL_OVERHEAD, type MailboxBounds, type Store } from '../src/store/store.js';
 import { authenticate, registerViewers } from './support/relay-client.js';
 import { startInProcessRelay } from './support/relay-process.js';
 
@@ -157,6 +157,36 @@ for (const [kind, open] of Object.entries(stores)) {
         assert.equal(await store.pushMailbox('inbox:d', blob(4096, 2), inbox, now), 'queued');
         assert.equal(await store.pushMailbox('inbox:d', blob(1, 3), inbox, now), 'full');
         assert.equal((await store.takeMailbox('inbox:d', now)).length, 2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('inboxes of a pool are refused beyond its bytes with pool-full, and a taken or expired inbox gives its bytes back', async () => {
+      const store = await open();
+      try {
+        const now = Date.now();
+        // Two boxes of 4096 bytes plus their overhead fit; a third does not.
+        const pooled: MailboxBounds = {
+          ttlMs: DAY_MS,
+          maxMessages: 64,
+          maxBytes: 8192,
+          pool: { name: 'test-inboxes', maxBytes: 2 * (4096 + MAILBOX_POOL_OVERHEAD) + 100 },
+        };
+        assert.equal(await store.pushMailbox('inbox:p1', blob(4096, 1), pooled, now), 'queued');
+        assert.equal(await store.pushMailbox('inbox:p2', blob(4096, 2), pooled, now), 'queued');
+        assert.equal(await store.pushMailbox('inbox:p3', blob(4096, 3), pooled, now), 'pool-full');
+        assert.equal(await store.pushMailbox('inbox:p1', blob(200, 4), pooled, now), 'pool-full');
+        assert.equal(await store.pushMailbox('inbox:p1', blob(50, 5), pooled, now), 'queued');
+        assert.deepEqual(await store.takeMailbox('inbox:p3', now, undefined, 'test-inboxes'), []);
+        // Taking p1 gives its bytes back: p3 fits.
+        assert.equal((await store.takeMailbox('inbox:p1', now, undefined, 'test-inboxes')).length, 2);
+        assert.equal(await store.pushMailbox('inbox:p3', blob(4096, 6), pooled, now), 'queued');
+        // Once p2 and p3 expired, their bytes are back too, though nobody took them.
+        const later = now + DAY_MS + 1;
+        assert.equal(await store.pushMailbox('inbox:p4', blob(4096, 7), pooled, later), 'queued');
+        assert.equal(await store.pushMailbox('inbox:p5', blob(4096, 8), pooled, later), 'queued');
+        assert.equal(await store.pushMailbox('inbox:p6', blob(4096, 9), pooled, later), 'pool-full');
       } finally {
         await store.close();
       }

@@ -75,8 +75,52 @@ export const PAIRING_RESPONSE = {
   }),
 };
 
-/** Grants and revocations from the device's owner: bounded in count and bytes, refused beyond. */
+/**
+ * Grants and revocations from the device's owner (relay/README.md, "Mailboxes"). They wait for the
+ * retention, so what one client parks must be bounded by more than the box:
+ *
+ * - per box (device): 64 messages / 64 KiB, refused beyond;
+ * - per sender: INBOX_OWNER_BYTES per owner (viewer) identity and INBOX_SOURCE_BYTES per client
+ *   address, per window of the retention, refused beyond (429). Devices and owners are free to
+ *   make (new devices are limited per address), so the per-address budget is what caps one
+ *   client: what it has waiting is at most what it sent in the last two windows;
+ * - relay-wide: the inbox pool, storeMaxBytes / 16 (at least 1 MiB) counted while a message waits
+ *   (released when the device takes its inbox or it expires), refused beyond (507 relay-full).
+ *
+ * Why budgets and not the store's fair-share ledger: an inbox message is the owner's, not the
+ * device's (the device never chose to store it), and charging it to the device would let anyone
+ * who owns a device spend that device's upload quota; the sender budgets charge the one who sent
+ * it, as the pairing budgets do. Inboxes are kept out of the store's byte accounting so that owner
+ * statements never compete with, nor are evicted by, event uploads; the pool is their own bound.
+ * An honest owner sends a few statements a week, each a few hundred bytes, and its device takes
+ * them on its next connect: it is refused only after sending 256 KiB in one window, or when
+ * clients elsewhere hold the whole pool (each address at most 2 × INBOX_SOURCE_BYTES of it).
+ */
 export const INBOX = { maxMessages: 64, maxBytes: 64 * 1024 } as const;
+const INBOX_OWNER_BYTES = 64 * MESSAGE_BYTES;
+const INBOX_SOURCE_BYTES = 256 * MESSAGE_BYTES;
+export const INBOX_POOL = 'inbox';
+
+export function inboxBounds(input: {
+  ownerId: string;
+  source: string;
+  ttlMs: number;
+  storeMaxBytes: number;
+}): MailboxBounds {
+  return {
+    ...INBOX,
+    ttlMs: input.ttlMs,
+    senders: [
+      { name: `inbox-owner:${input.ownerId}`, maxBytes: INBOX_OWNER_BYTES },
+      { name: `inbox-source:${input.source}`, maxBytes: INBOX_SOURCE_BYTES },
+    ],
+    pool: { name: INBOX_POOL, maxBytes: inboxPoolBytes(input.storeMaxBytes) },
+  };
+}
+
+export function inboxPoolBytes(storeMaxBytes: number): number {
+  return Math.max(1_048_576, Math.floor(storeMaxBytes / 16));
+}
 
 export const MAILBOX_LIMITS = {
   messageBytes: MESSAGE_BYTES,
@@ -85,4 +129,6 @@ export const MAILBOX_LIMITS = {
   groupBytes: GROUP_BYTES,
   senderBytes: SENDER_BYTES,
   sourceBytes: SOURCE_BYTES,
+  inboxOwnerBytes: INBOX_OWNER_BYTES,
+  inboxSourceBytes: INBOX_SOURCE_BYTES,
 } as const;

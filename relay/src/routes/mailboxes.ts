@@ -10,11 +10,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
-import { badRequest, forbidden, tooMany } from '../http/errors.js';
+import { badRequest, forbidden, insufficientStorage, tooMany } from '../http/errors.js';
 import { sourceOf } from '../http/source-address.js';
 import type { MailboxPush } from '../store/store.js';
 import {
-  INBOX,
+  INBOX_POOL,
+  inboxBounds,
   MAILBOX_LIMITS,
   PAIRING_REQUEST,
   PAIRING_RESPONSE,
@@ -38,6 +39,20 @@ function queuedOrRefused(result: MailboxPush): void {
   if (result === 'queued') return;
   if (result === 'sender-full')
     throw tooMany(60, 'mailbox-full', 'too many pairing requests from this viewer or address; retry later');
+  throw tooMany(30, 'mailbox-full', 'too many messages waiting for this device');
+}
+
+/** Throws the refusal for an owner statement that was not queued. */
+function inboxQueuedOrRefused(result: MailboxPush): void {
+  if (result === 'queued') return;
+  if (result === 'sender-full')
+    throw tooMany(3600, 'mailbox-full', 'too many owner statements from this owner or address; retry later');
+  if (result === 'pool-full')
+    throw insufficientStorage(
+      'relay-full',
+      'the relay holds as many owner statements as it can; retry later',
+      60,
+    );
   throw tooMany(30, 'mailbox-full', 'too many messages waiting for this device');
 }
 
@@ -200,7 +215,10 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
         summary: "The device's owner leaves a signed grant or revocation for the device",
         params: deviceParams,
         body: binaryRequest('A signed grant or revocation (PROTOCOL.md), at most 4096 bytes'),
-        response: queued,
+        response: replies(
+          { 202: statusReply('Queued for the device', ['queued']) },
+          [401, 403, 413, 415, 429, 507],
+        ),
       },
     },
     async (request, reply) => {
@@ -214,8 +232,15 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       if (bytes[0] !== PROTOCOL_VERSION || (kind !== Kind.Grant && kind !== Kind.Revocation)) {
         throw badRequest('invalid-statement', 'the inbox takes grants and revocations only');
       }
-      const bounds = { ...INBOX, ttlMs: context.retention().ttlMs };
-      queuedOrRefused(await context.store.pushMailbox(box.inbox(deviceId), bytes, bounds, context.now()));
+      const bounds = inboxBounds({
+        ownerId: session.id,
+        source: sourceOf(request.ip, context.config.ipv6SourcePrefix),
+        ttlMs: context.retention().ttlMs,
+        storeMaxBytes: context.config.storeMaxBytes,
+      });
+      inboxQueuedOrRefused(
+        await context.store.pushMailbox(box.inbox(deviceId), bytes, bounds, context.now()),
+      );
       context.notifier.mailboxChanged(deviceId, 'inbox');
       reply.code(202);
       return { status: 'queued' };
@@ -234,7 +259,12 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     },
     async (request) => {
       const session = sessionOf(request);
-      const messages = await context.store.takeMailbox(box.inbox(session.id), context.now());
+      const messages = await context.store.takeMailbox(
+        box.inbox(session.id),
+        context.now(),
+        undefined,
+        INBOX_POOL,
+      );
       return { messages: messages.map((message) => Buffer.from(message).toString('base64url')) };
     },
   );

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { MailboxBounds, MailboxPush, MailboxTake } from './store.js';
+import { MAILBOX_POOL_OVERHEAD, type MailboxBounds, type MailboxPush, type MailboxTake } from './store.js';
 
 interface Box {
   readonly messages: Uint8Array[];
@@ -7,6 +7,7 @@ interface Box {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly group: string | null;
+  readonly pool: string | null;
 }
 
 interface Group {
@@ -23,20 +24,26 @@ const BOX_OVERHEAD = 256;
 /**
  * The memory store's mailboxes (MailboxBounds in store.ts). Pairing boxes live in an LRU bounded in
  * bytes, so even an expired box that nobody touches again is dropped under pressure; inboxes (owner
- * statements) are kept apart and never evicted by other traffic.
+ * statements) are kept apart and never evicted by other traffic: their total is bounded instead by
+ * their pool (MailboxBounds.pool), counted here and released when a box is taken or expires.
  */
 export class MemoryMailboxes {
   private readonly boxes: LRUCache<string, Box>;
   private readonly groups = new Map<string, Group>();
   private readonly inboxes = new Map<string, Box>();
   private readonly senders: LRUCache<string, { bytes: number; resetAt: number }>;
+  /** Bytes (with MAILBOX_POOL_OVERHEAD per box) each pool's boxes hold now. */
+  private readonly pools = new Map<string, number>();
 
   constructor(maxBytes: number, maxRecords: number) {
     this.boxes = new LRUCache<string, Box>({
       maxSize: maxBytes,
       sizeCalculation: (box) => box.bytes + BOX_OVERHEAD,
       dispose: (box, name, reason) => {
-        if (reason !== 'set') this.leaveGroup(name, box);
+        if (reason !== 'set') {
+          this.leaveGroup(name, box);
+          this.leavePool(box);
+        }
       },
     });
     this.senders = new LRUCache({ max: maxRecords });
@@ -52,6 +59,13 @@ export class MemoryMailboxes {
     if (group.boxes.size === 0 && group.protectedBox === null) this.groups.delete(box.group);
   }
 
+  private leavePool(box: Box): void {
+    if (box.pool === null) return;
+    const bytes = (this.pools.get(box.pool) ?? 0) - box.bytes - MAILBOX_POOL_OVERHEAD;
+    if (bytes > 0) this.pools.set(box.pool, bytes);
+    else this.pools.delete(box.pool);
+  }
+
   private live(name: string, now: number): Box | undefined {
     const found = name.startsWith('inbox:') ? this.inboxes.get(name) : this.boxes.get(name);
     if (!found || found.expiresAt > now) return found;
@@ -60,8 +74,11 @@ export class MemoryMailboxes {
   }
 
   private remove(name: string): void {
-    if (name.startsWith('inbox:')) this.inboxes.delete(name);
-    else this.boxes.delete(name);
+    if (name.startsWith('inbox:')) {
+      const inbox = this.inboxes.get(name);
+      if (inbox) this.leavePool(inbox);
+      this.inboxes.delete(name);
+    } else this.boxes.delete(name);
   }
 
   private group(name: string): Group {
@@ -98,6 +115,7 @@ export class MemoryMailboxes {
       createdAt: now,
       expiresAt: now + bounds.ttlMs,
       group: bounds.group?.name ?? null,
+      pool: bounds.pool?.name ?? null,
     };
     // Messages of its own box that must go (oldest first) to fit this one.
     let drop = 0;
@@ -128,12 +146,20 @@ export class MemoryMailboxes {
       }
       if (bytes > bounds.group.maxBytes || count > bounds.group.maxMessages) return 'full';
     }
+    const pooled = bounds.pool && box.pool === bounds.pool.name ? bounds.pool : null;
+    const poolDelta = size - dropBytes + (box.messages.length === 0 ? MAILBOX_POOL_OVERHEAD : 0);
+    if (pooled) {
+      const over = () => (this.pools.get(pooled.name) ?? 0) + poolDelta > pooled.maxBytes;
+      if (over()) this.sweepInboxes(now, Number.POSITIVE_INFINITY);
+      if (over()) return 'pool-full';
+    }
     charge();
     for (const other of evict) this.boxes.delete(other);
     const removed = box.messages.splice(0, drop);
     box.bytes -= dropBytes;
     box.messages.push(message.slice());
     box.bytes += size;
+    if (pooled) this.pools.set(pooled.name, (this.pools.get(pooled.name) ?? 0) + poolDelta);
     if (box.group !== null) {
       const group = this.group(box.group);
       group.boxes.add(name);
@@ -151,11 +177,10 @@ export class MemoryMailboxes {
    * Drops a few expired inboxes per push, so inboxes nobody takes do not stay forever. Insertion
    * order is creation order, and inboxes share one TTL (the retention), so it is expiry order.
    */
-  private sweepInboxes(now: number): void {
-    let budget = 8;
+  private sweepInboxes(now: number, budget = 8): void {
     for (const [name, inbox] of this.inboxes) {
       if (budget-- <= 0 || inbox.expiresAt > now) break;
-      this.inboxes.delete(name);
+      this.remove(name);
     }
   }
 

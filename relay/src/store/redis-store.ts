@@ -70,6 +70,7 @@ import type {
   Store,
   StoreStats,
 } from './store.js';
+import { MAILBOX_POOL_OVERHEAD } from './store.js';
 
 export interface RedisStoreOptions {
   readonly url: string;
@@ -443,9 +444,18 @@ const STATS = new Script(`
 return { tonumber(redis.call('GET', ARGV[1] .. 'store:used') or '0'), redis.call('HLEN', ARGV[1] .. 'store:usage') }
 `);
 
-/** Shared by the mailbox scripts. KEYS[1] box, [2] group, [3] group bytes, [4] protected box. */
+/**
+ * Shared by the mailbox scripts. KEYS[1] box, [2] group, [3] group bytes, [4] protected box, [5]
+ * pool (ZSET box -> creation time), [6] pool bytes (HASH box -> bytes, '#bytes' their sum).
+ */
 const MAILBOX_LIBRARY = `
-local BOX, GZ, GH, GP = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local BOX, GZ, GH, GP, PZ, PH = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local function leavePool(b)
+  local bytes = tonumber(redis.call('HGET', PH, b) or '0')
+  if bytes ~= 0 then redis.call('HINCRBY', PH, '#bytes', -bytes) end
+  redis.call('HDEL', PH, b)
+  redis.call('ZREM', PZ, b)
+end
 local function forget(b)
   local bytes = tonumber(redis.call('HGET', GH, 'b:' .. b) or '0')
   local count = tonumber(redis.call('HGET', GH, 'n:' .. b) or '0')
@@ -457,21 +467,22 @@ end
 `;
 
 /**
- * KEYS[1..4] as in the library (the group keys are unused names without a group), KEYS[5..] sender
- * budgets; ARGV[1] message, [2] ttl, [3] box max messages, [4] box max bytes, [5] evict oldest of
- * the box (1/0), [6] grouped (1/0), [7] group max messages, [8] group max bytes, [9] now, [10]
- * charge only (1/0), [11..] sender max bytes (one per sender key).
- * Returns 0 queued, 1 full, 2 sender over budget. Nothing changes unless it returns 0.
+ * KEYS[1..6] as in the library (the group and pool keys are unused names without a group or pool),
+ * KEYS[7..] sender budgets; ARGV[1] message, [2] ttl, [3] box max messages, [4] box max bytes, [5]
+ * evict oldest of the box (1/0), [6] grouped (1/0), [7] group max messages, [8] group max bytes,
+ * [9] now, [10] charge only (1/0), [11] pooled (1/0), [12] pool max bytes, [13] pool overhead per
+ * box, [14..] sender max bytes (one per sender key).
+ * Returns 0 queued, 1 full, 2 sender over budget, 5 pool full. Nothing changes unless it returns 0.
  */
 const PUSH_MAILBOX = new Script(`${MAILBOX_LIBRARY}
 local message = ARGV[1]
 local size = string.len(message)
 local ttl, now = tonumber(ARGV[2]), tonumber(ARGV[9])
-for i = 5, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') + size > tonumber(ARGV[i + 6]) then return 2 end
+for i = 7, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') + size > tonumber(ARGV[i + 7]) then return 2 end
 end
 local function charge()
-  for i = 5, #KEYS do
+  for i = 7, #KEYS do
     redis.call('INCRBY', KEYS[i], size)
     if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
   end
@@ -518,6 +529,20 @@ if grouped then
     if bytes > groupBytes or count > groupMessages then return 1 end
   end
 end
+local pooled = ARGV[11] == '1'
+local poolDelta = size - dropBytes
+if pooled then
+  -- Boxes of the pool that expired leave its count first (the box keys expired with their TTL).
+  for _, b in ipairs(redis.call('ZRANGEBYSCORE', PZ, '-inf', '(' .. (now - ttl), 'LIMIT', 0, 256)) do
+    redis.call('DEL', b)
+    leavePool(b)
+  end
+  if #messages == 0 then
+    leavePool(BOX)
+    poolDelta = poolDelta + tonumber(ARGV[13])
+  end
+  if tonumber(redis.call('HGET', PH, '#bytes') or '0') + poolDelta > tonumber(ARGV[12]) then return 5 end
+end
 charge()
 for _, b in ipairs(evict) do
   redis.call('DEL', b)
@@ -537,16 +562,25 @@ if grouped then
   redis.call('PEXPIRE', GZ, ttl)
   redis.call('PEXPIRE', GH, ttl)
 end
+if pooled then
+  redis.call('ZADD', PZ, 'NX', now, BOX)
+  redis.call('HINCRBY', PH, BOX, poolDelta)
+  redis.call('HINCRBY', PH, '#bytes', poolDelta)
+  redis.call('PEXPIRE', PZ, ttl)
+  redis.call('PEXPIRE', PH, ttl)
+end
 return 0
 `);
 
 /**
- * KEYS[1..4] as in the library; ARGV[1] grouped (1/0), [2] protection time in ms or '': every
- * message, oldest first, and the mailbox is gone (and out of its group's accounting).
+ * KEYS[1..6] as in the library; ARGV[1] grouped (1/0), [2] protection time in ms or '', [3] pooled
+ * (1/0): every message, oldest first, and the mailbox is gone (and out of its group's and pool's
+ * accounting).
  */
 const TAKE_MAILBOX = new Script(`${MAILBOX_LIBRARY}
 local messages = redis.call('LRANGE', BOX, 0, -1)
 redis.call('DEL', BOX)
+if ARGV[3] == '1' then leavePool(BOX) end
 if ARGV[1] == '1' then
   forget(BOX)
   if ARGV[2] ~= '' then redis.call('SET', GP, BOX, 'PX', ARGV[2]) end
@@ -1052,13 +1086,15 @@ export class RedisStore implements Store {
   }
 
   /** The four keys of a box and its group (names nobody uses when there is no group). */
-  private mailboxKeys(box: string, group: string | undefined): string[] {
+  private mailboxKeys(box: string, group: string | undefined, pool: string | undefined): string[] {
     const name = group ?? '';
     return [
       this.k(key.mailbox(box)),
       this.k(`mailbox-group:${name}`),
       this.k(`mailbox-group-bytes:${name}`),
       this.k(`mailbox-protected:${name}`),
+      this.k(`mailbox-pool:${pool ?? ''}`),
+      this.k(`mailbox-pool-bytes:${pool ?? ''}`),
     ];
   }
 
@@ -1072,7 +1108,7 @@ export class RedisStore implements Store {
     const code = await this.run<number>(
       PUSH_MAILBOX,
       [
-        ...this.mailboxKeys(box, bounds.group?.name),
+        ...this.mailboxKeys(box, bounds.group?.name, bounds.pool?.name),
         ...senders.map((sender) => this.k(`mailbox-sender:${sender.name}`)),
       ],
       [
@@ -1086,17 +1122,24 @@ export class RedisStore implements Store {
         limitArg(bounds.group?.maxBytes ?? 0, 'group.maxBytes'),
         numberArg(now, 'now'),
         bounds.chargeOnly ? '1' : '0',
+        bounds.pool ? '1' : '0',
+        limitArg(bounds.pool?.maxBytes ?? 0, 'pool.maxBytes'),
+        String(MAILBOX_POOL_OVERHEAD),
         ...senders.map((sender) => limitArg(sender.maxBytes, 'sender.maxBytes')),
       ],
     );
-    return code === 0 ? 'queued' : code === 2 ? 'sender-full' : 'full';
+    return code === 0 ? 'queued' : code === 2 ? 'sender-full' : code === 5 ? 'pool-full' : 'full';
   }
 
-  async takeMailbox(box: string, _now: number, group?: MailboxTake): Promise<Uint8Array[]> {
+  async takeMailbox(box: string, _now: number, group?: MailboxTake, pool?: string): Promise<Uint8Array[]> {
     const messages = await this.run<Buffer[]>(
       TAKE_MAILBOX,
-      this.mailboxKeys(box, group?.name),
-      [group ? '1' : '0', group?.protectMs === undefined ? '' : ttlArg(group.protectMs)],
+      this.mailboxKeys(box, group?.name, pool),
+      [
+        group ? '1' : '0',
+        group?.protectMs === undefined ? '' : ttlArg(group.protectMs),
+        pool === undefined ? '0' : '1',
+      ],
       true,
     );
     return messages.map(plain);

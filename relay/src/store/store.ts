@@ -158,9 +158,10 @@ export interface Store {
   /**
    * Every message of the box, oldest first; the box is gone. `group`: the group it was pushed
    * with; with `protectMs`, the box becomes that group's protected box for so long (the box its
-   * device polls, never evicted by pushes to other boxes).
+   * device polls, never evicted by pushes to other boxes). `pool`: the pool it was pushed with
+   * (MailboxBounds.pool), which the box's bytes leave.
    */
-  takeMailbox(box: string, now: number, group?: MailboxTake): Promise<Uint8Array[]>;
+  takeMailbox(box: string, now: number, group?: MailboxTake, pool?: string): Promise<Uint8Array[]>;
 }
 
 /**
@@ -186,9 +187,18 @@ export interface MailboxBounds {
    */
   readonly senders?: readonly { readonly name: string; readonly maxBytes: number }[];
   readonly chargeOnly?: boolean;
+  /**
+   * A relay-wide cap on the bytes that boxes of this pool hold now (the owners' inboxes): each
+   * message is counted (plus MAILBOX_POOL_OVERHEAD per box) until its box is taken or expires.
+   * Beyond it: 'pool-full', nothing stored. Boxes of a pool must use the same ttlMs.
+   */
+  readonly pool?: { readonly name: string; readonly maxBytes: number };
 }
 
-export type MailboxPush = 'queued' | 'full' | 'sender-full';
+/** Bookkeeping bytes a box costs its pool beyond its messages. */
+export const MAILBOX_POOL_OVERHEAD = 256;
+
+export type MailboxPush = 'queued' | 'full' | 'sender-full' | 'pool-full';
 
 export interface MailboxTake {
   readonly name: string;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   Access,
@@ -14,6 +13,7 @@ import {
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { MAILBOX_LIMITS } from '../src/routes/mailbox-bounds.js';
+import { postFrom } from './support/post-from.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
 import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf } from './support/world.js';
@@ -27,47 +27,6 @@ function statement(size: number = MAILBOX_LIMITS.messageBytes): Uint8Array {
   bytes[0] = PROTOCOL_VERSION;
   bytes[1] = Kind.Grant;
   return new Uint8Array(bytes);
-}
-
-/** POST from a chosen loopback source address (fetch cannot bind one). */
-function postFrom(
-  base: string,
-  localAddress: string,
-  path: string,
-  token: string,
-  body: Uint8Array,
-): Promise<{ status: number; json: Record<string, unknown> | null }> {
-  const url = new URL(path, base);
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/octet-stream',
-          'content-length': body.byteLength,
-        },
-        timeout: 60_000,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const json = response.headers['content-type']?.includes('json')
-            ? (JSON.parse(text) as Record<string, unknown>)
-            : null;
-          resolve({ status: response.statusCode ?? 0, json });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(Buffer.from(body));
-  });
 }
 
 /** The 4 KiB messages one inbox holds (64 KiB). */

@@ -1,5 +1,5 @@
 import { OBJECT_OVERHEAD_BYTES } from '../src/store/fair-share.js';
-import { MemoryStore } from '../src/store/memory-store.js';
+import { KEYFRAME_CACHE_SHARES, MemoryStore } from '../src/store/memory-store.js';
 import { runStoreConformance } from './store-conformance.js';
 
 runStoreConformance('memory', async ({ maxBytes }) => ({
@@ -42,6 +42,38 @@ describe('memory store bounds (from the security review)', () => {
     }
     assert.equal(result, 'quota', 'the one device storing is refused beyond its fair share');
     assert.ok(await store.getEvent(device, event), 'nothing committed was evicted to make room');
+  });
+
+  it('one device with many streams holds at most an eighth of the keyframe cache: another device keeps its cached keyframe', async () => {
+    // 16 MiB store: a 1.6 MiB keyframe cache, of which one device may hold about 200 KiB.
+    const store = new MemoryStore({ maxBytes: 16 * 1024 * 1024 });
+    const honest = parseDeviceId('eeeeeeeeeeeeeeeeeeeeeeeeee');
+    const flooder = parseDeviceId('ffffffffffffffffffffffffff');
+    const share = Math.floor(Math.max(1_048_576, (16 * 1024 * 1024) / 10) / KEYFRAME_CACHE_SHARES);
+    assert.equal(
+      await store.putKeyframe(honest, parseStreamId('door'), new Uint8Array(20_000), 0, retention),
+      'stored',
+    );
+    const results: string[] = [];
+    for (let i = 0; i < 100; i++)
+      results.push(
+        await store.putKeyframe(flooder, parseStreamId(`junk-${i}`), new Uint8Array(20_000), 0, retention),
+      );
+    const stored = results.filter((result) => result === 'stored').length;
+    assert.equal(stored, Math.floor(share / (20_000 + OBJECT_OVERHEAD_BYTES)), 'stored up to its share');
+    assert.ok(
+      results.slice(stored).every((result) => result === 'quota'),
+      'then refused, not evicting others',
+    );
+    assert.ok(
+      await store.getKeyframe(honest, parseStreamId('door')),
+      "the other device's keyframe is still cached",
+    );
+    // A replacement of a cached keyframe fits in the same share.
+    assert.equal(
+      await store.putKeyframe(flooder, parseStreamId('junk-0'), new Uint8Array(20_000), 0, retention),
+      'stored',
+    );
   });
 
   it('owner statements in an inbox survive a flood of other mailboxes', async () => {

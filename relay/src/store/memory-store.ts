@@ -34,6 +34,8 @@ function keyframeOwner(name: string): { deviceId: string; streamId: string } {
 }
 
 const keyframeCharge = (streamId: string) => `k:${streamId}`;
+/** The keyframe cache is shared by devices in this many shares at least (one device holds one). */
+export const KEYFRAME_CACHE_SHARES = 8;
 
 export interface MemoryStoreOptions {
   /** Bytes of every charged object (events, manifests, keyframes, access lists) held at most. */
@@ -135,6 +137,8 @@ export class MemoryStore implements Store {
   /** When expired keyframes were last purged (at most once a second: it walks the cache). */
   private lastKeyframePurge = Number.NEGATIVE_INFINITY;
   private readonly keyframeCacheBytes: number;
+  /** Cache bytes each device's keyframes hold, so that none holds more than a share of the cache. */
+  private readonly keyframeBytesByDevice = new Map<string, number>();
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
@@ -146,7 +150,11 @@ export class MemoryStore implements Store {
       maxSize: keyframeBytes,
       sizeCalculation: (value) => chargedSize(value.byteLength),
       maxEntrySize: keyframeBytes,
-      dispose: (_value, name, reason) => {
+      dispose: (value, name, reason) => {
+        const { deviceId } = keyframeOwner(name);
+        const left = (this.keyframeBytesByDevice.get(deviceId) ?? 0) - chargedSize(value.byteLength);
+        if (left > 0) this.keyframeBytesByDevice.set(deviceId, left);
+        else this.keyframeBytesByDevice.delete(deviceId);
         // A replacement is charged its difference by putKeyframe; an eviction releases the charge.
         if (reason !== 'set') this.releaseKeyframe(name);
       },
@@ -468,6 +476,12 @@ export class MemoryStore implements Store {
     const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
     if (verdict !== 'ok') return verdict;
     if (size > this.keyframeCacheBytes) return 'full';
+    // One device's keyframes may hold an eighth of the cache: a device with many streams cannot
+    // push every other device's keyframe out (late joiners would wait for the next keyframe).
+    const cached = this.keyframeBytesByDevice.get(deviceId) ?? 0;
+    const replaced = this.keyframes.peek(name, { allowStale: true });
+    const after = cached - (replaced ? chargedSize(replaced.byteLength) : 0) + size;
+    if (after > Math.floor(this.keyframeCacheBytes / KEYFRAME_CACHE_SHARES)) return 'quota';
     // Re-inserted, so the charges stay in order of time (the replacement is kept a full TTL).
     const index = this.device(deviceId);
     index.charges.delete(chargeId);
@@ -475,6 +489,7 @@ export class MemoryStore implements Store {
     this.ledger.charge(deviceId, delta);
     this.refile(deviceId);
     this.keyframes.set(name, frame.slice(), { ttl: retention.ttlMs });
+    this.keyframeBytesByDevice.set(deviceId, (this.keyframeBytesByDevice.get(deviceId) ?? 0) + size);
     return 'stored';
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   Access,
   createIdentity,
@@ -11,11 +11,10 @@ import {
   ready,
 } from '@sealcam/protocol';
 import { requireProgram } from '@sealcam/testkit/programs';
-import { TestRedis } from '@sealcam/testkit/redis';
 import { MAILBOX_LIMITS } from '../src/routes/mailbox-bounds.js';
 import { postFrom } from './support/post-from.js';
 import { authenticate, http, registerViewers } from './support/relay-client.js';
-import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
+import { relayOnStore } from './support/relay-on-store.js';
 import { idOf } from './support/world.js';
 
 await ready();
@@ -36,29 +35,14 @@ const PER_SOURCE = MAILBOX_LIMITS.inboxSourceBytes / MAILBOX_LIMITS.messageBytes
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`owner inboxes under a flood (${store} store)`, () => {
-    let redis: TestRedis | undefined;
-    let running: RunningRelay;
-
-    before(async () => {
-      if (store === 'redis') redis = await TestRedis.start();
-      running = await startInProcessRelay({
-        store,
-        ...(redis ? { redisUrl: redis.url } : {}),
-        requestsPerSecond: 100_000,
-        challengesPerSecondPerSource: 100_000,
-      });
-    });
-    after(async () => {
-      await running?.stop();
-      await redis?.stop();
-    });
+    const relay = relayOnStore(store, { requestsPerSecond: 100_000, challengesPerSecondPerSource: 100_000 });
 
     /** A self-made device that lists the owners as its owners. */
     async function ownedDevice(owners: Identity[]): Promise<Identity> {
       const device = createIdentity(Role.Device);
-      const token = await authenticate(running.base, device);
+      const token = await authenticate(relay().base, device);
       await registerViewers(
-        running.base,
+        relay().base,
         device,
         token,
         owners.map((identity) => ({ identity, access: Access.Owner })),
@@ -75,7 +59,7 @@ for (const store of ['memory', 'redis'] as const) {
         if (i > 0 && i % PER_INBOX === 0) device = await ownedDevice(owners);
         const token = tokens[Math.floor(i / PER_OWNER) % tokens.length]!;
         const sent = await postFrom(
-          running.base,
+          relay().base,
           source,
           `/v1/devices/${idOf(device)}/inbox`,
           token,
@@ -89,7 +73,7 @@ for (const store of ['memory', 'redis'] as const) {
 
     it("refuses one owner filling many devices' inboxes beyond its owner budget with 429 mailbox-full; an honest owner's grant from another address reaches its device", async () => {
       const owner = createIdentity(Role.Viewer);
-      const token = await authenticate(running.base, owner);
+      const token = await authenticate(relay().base, owner);
       const { statuses, errors } = await flood([owner], [token], '127.0.0.60', PER_OWNER + 8);
       assert.deepEqual(statuses, [...Array(PER_OWNER).fill(202), ...Array(8).fill(429)]);
       assert.deepEqual([...errors], ['mailbox-full']);
@@ -98,15 +82,15 @@ for (const store of ['memory', 'redis'] as const) {
       const device = await ownedDevice([honest]);
       const grant = statement(300);
       const sent = await postFrom(
-        running.base,
+        relay().base,
         '127.0.0.61',
         `/v1/devices/${idOf(device)}/inbox`,
-        await authenticate(running.base, honest),
+        await authenticate(relay().base, honest),
         grant,
       );
       assert.equal(sent.status, 202);
-      const taken = await http(running.base, 'GET', `/v1/devices/${idOf(device)}/inbox`, {
-        token: await authenticate(running.base, device),
+      const taken = await http(relay().base, 'GET', `/v1/devices/${idOf(device)}/inbox`, {
+        token: await authenticate(relay().base, device),
       });
       assert.equal(taken.status, 200);
       assert.deepEqual(taken.json?.messages, [Buffer.from(grant).toString('base64url')]);
@@ -114,7 +98,7 @@ for (const store of ['memory', 'redis'] as const) {
 
     it('refuses one address beyond its budget across owners and devices; another address still gets through', async () => {
       const owners = Array.from({ length: PER_SOURCE / PER_OWNER + 1 }, () => createIdentity(Role.Viewer));
-      const tokens = await Promise.all(owners.map((owner) => authenticate(running.base, owner)));
+      const tokens = await Promise.all(owners.map((owner) => authenticate(relay().base, owner)));
       const { statuses, errors } = await flood(owners, tokens, '127.0.0.70', PER_SOURCE + 8);
       assert.equal(statuses.filter((status) => status === 202).length, PER_SOURCE);
       assert.deepEqual(statuses.slice(PER_SOURCE), Array(8).fill(429));
@@ -123,10 +107,10 @@ for (const store of ['memory', 'redis'] as const) {
       const honest = createIdentity(Role.Viewer);
       const device = await ownedDevice([honest]);
       const sent = await postFrom(
-        running.base,
+        relay().base,
         '127.0.0.71',
         `/v1/devices/${idOf(device)}/inbox`,
-        await authenticate(running.base, honest),
+        await authenticate(relay().base, honest),
         statement(300),
       );
       assert.equal(sent.status, 202);

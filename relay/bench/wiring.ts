@@ -27,7 +27,7 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import { TestRedis } from '@sealcam/testkit/redis';
 import WebSocket from 'ws';
-import { launchRelay } from '../src/launcher.js';
+import { LOOPBACK_FLEET_LIMITS, launchRelay } from '../src/launcher.js';
 import { authenticate, registerViewers } from '../test/support/relay-client.js';
 
 export const FRAME_BYTES = 16 * 1024;
@@ -132,10 +132,7 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
       SEALCAM_HANDSHAKE_BURST: '10000',
       SEALCAM_REQUESTS_PER_SECOND: '100000',
       SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '100000',
-      SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
-      SEALCAM_SOCKETS_PER_SOURCE: '1000000',
-      SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
-      SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
+      ...LOOPBACK_FLEET_LIMITS,
       SEALCAM_WS_MESSAGES_PER_SECOND: '100000',
       ...(process.env.SEALCAM_VIEWER_QUEUE_BYTES
         ? { SEALCAM_VIEWER_QUEUE_BYTES: process.env.SEALCAM_VIEWER_QUEUE_BYTES }

@@ -1,4 +1,4 @@
-import { launchRelay } from '@sealcam/relay/launcher';
+import { LOOPBACK_FLEET_LIMITS, launchRelay } from '@sealcam/relay/launcher';
 
 export interface TestRelay {
   readonly base: string;
@@ -25,10 +25,7 @@ export async function startRelay(env: Record<string, string> = {}, port = 0): Pr
       SEALCAM_HOST: '127.0.0.1',
       SEALCAM_PORT: String(port),
       SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000',
-      SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
-      SEALCAM_SOCKETS_PER_SOURCE: '1000000',
-      SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
-      SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
+      ...LOOPBACK_FLEET_LIMITS,
       ...env,
     },
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
+import { LOOPBACK_FLEET_LIMITS, launchRelay, type RelayProcess } from '@sealcam/relay/launcher';
 import { RedisServer } from '@sealcam/relay/redis-server';
 
 export interface DrillRelay {
@@ -34,10 +34,7 @@ export async function startDrillRelay(options: {
           ? { SEALCAM_FAULT_INJECTION: 'mixup', SEALCAM_FAULT_RATE: String(options.mixupRate) }
           : {}),
         SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000',
-        SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
-        SEALCAM_SOCKETS_PER_SOURCE: '1000000',
-        SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
-        SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
+        ...LOOPBACK_FLEET_LIMITS,
         SEALCAM_HANDSHAKE_RATE: '2000',
         SEALCAM_HANDSHAKE_BURST: '4000',
         // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).

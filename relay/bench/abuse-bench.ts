@@ -26,8 +26,8 @@ if (process.argv.includes('--help')) {
       'sealcam hostile-tenant benchmark (issue #14): each attack against a fresh relay process (64 MiB store,\n' +
       '16 MiB caches, RSS budget 528 MiB) on both stores while an honest device and viewer keep working.\n' +
       'Reports per attack and store: peak RSS vs budget, honest success rate, honest p99 latency vs a\n' +
-      'baseline run with no attack. Attacks: access-lists, event-chunks, manifests, slow-sockets, pairing,\n' +
-      'admission, nested-json, outsider-ops. --json prints one JSON object. Exit 1 if any attack fails.\n',
+      'baseline run with no attack. Attacks: access-lists, event-chunks, one-address-chunks, manifests,\n' +
+      'slow-sockets, pairing, admission, nested-json, outsider-ops. --json prints one JSON object. Exit 1 if any attack fails.\n',
   );
   process.exit(0);
 }
@@ -42,6 +42,13 @@ const ATTACKS: Record<keyof typeof VERDICTS, Attack> = {
   'access-lists': (target) => accessListFlood(target, { devices: 3000, sources: 50, concurrency: 16 }),
   'event-chunks': (target) =>
     chunkFlood(target, { devices: 20, chunkBytes: MiB, maxBytesPerDevice: 2 * DEVICE_QUOTA_BYTES }),
+  'one-address-chunks': (target) =>
+    chunkFlood(target, {
+      devices: 24,
+      sources: 1,
+      chunkBytes: MiB,
+      maxBytesPerDevice: 2 * DEVICE_QUOTA_BYTES,
+    }),
   manifests: (target) =>
     manifestFlood(target, { recipients: 256, maxBytes: 4 * DEVICE_QUOTA_BYTES, verdictTimeoutMs: 30_000 }),
   'slow-sockets': (target) =>

@@ -35,6 +35,8 @@ export interface RelayContext {
   readonly newDevices: NewDeviceLimit;
   /** Upload body bytes being received, relay-wide and per client address. */
   readonly uploads: UploadBudget;
+  /** The opaque tag a source address is stored as (a device's home, fair-share.ts). */
+  sourceTag(source: string): string;
   readonly metrics: Metrics;
   readonly log: FastifyBaseLogger;
   readonly notifier: Notifier;

@@ -19,6 +19,7 @@ import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { NewDeviceLimit } from './http/new-devices.js';
 import { SocketGuard } from './http/socket-guard.js';
+import { sourceTagger } from './http/source-address.js';
 import { UploadBudget } from './http/upload-budget.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
@@ -195,6 +196,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       total: config.uploadBytesInFlight,
       perSource: config.uploadBytesInFlightPerSource,
     }),
+    sourceTag: sourceTagger(key),
     metrics,
     log: app.log,
     notifier: hub,

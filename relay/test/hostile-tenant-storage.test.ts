@@ -4,7 +4,7 @@ import { ready } from '@sealcam/protocol';
 import { accessListFlood } from '../bench/abuse/access-lists.js';
 import { pairingFlood } from '../bench/abuse/pairing-flood.js';
 import { chunkFlood, manifestFlood } from '../bench/abuse/storage-flood.js';
-import { DEVICE_QUOTA_BYTES, STORES } from '../bench/abuse/target.js';
+import { DEVICE_QUOTA_BYTES, STORE_MAX_BYTES, STORES } from '../bench/abuse/target.js';
 import { underAttack } from '../bench/abuse/under-attack.js';
 import { assertRelayHeld, unexpected } from './support/hostile.js';
 
@@ -12,7 +12,7 @@ await ready();
 
 const MiB = 1024 * 1024;
 
-// Issue #14, attacks 1, 2, 3 and 5 (storage and caches), at CI scale; `npm run bench:abuse` runs them
+// Issue #14, attacks 1, 2 (also from many identities of one address), 3 and 5 (storage and caches), at CI scale; `npm run bench:abuse` runs them
 // longer. Each attack gets a fresh relay process (SEALCAM_STORE_MAX_BYTES=64 MiB,
 // SEALCAM_CACHE_MAX_BYTES=16 MiB: budget 528 MiB RSS, see bench/abuse/target.ts) while an honest device and viewer keep working.
 for (const store of STORES) {
@@ -43,6 +43,31 @@ for (const store of STORES) {
         flood.acceptedBytes <= DEVICE_QUOTA_BYTES,
         `stored ${flood.acceptedBytes} bytes, over its quota`,
       );
+    });
+
+    it('20 self-made devices from one address uploading clip chunks stop at the high-water mark with 507 quota (the address is over its share), and the honest device keeps storing', async (t) => {
+      const run = await underAttack(store, (target) =>
+        chunkFlood(target, {
+          devices: 20,
+          sources: 1,
+          chunkBytes: MiB,
+          maxBytesPerDevice: 2 * DEVICE_QUOTA_BYTES,
+        }),
+      );
+      assertRelayHeld(t, run);
+      const refusals = run.outcome.map((flood, index) => `device ${index}: ${flood.refusal}`);
+      assert.deepEqual(
+        refusals.filter((refusal) => !refusal.endsWith(': 507 quota')),
+        [],
+        'every device of the address is refused as over a share, never by a full relay',
+      );
+      const accepted = run.outcome.reduce((sum, flood) => sum + flood.acceptedBytes, 0);
+      assert.ok(
+        accepted <= STORE_MAX_BYTES * 0.9,
+        `the address took ${accepted} of ${STORE_MAX_BYTES} bytes`,
+      );
+      assert.ok(accepted >= STORE_MAX_BYTES / 2, `the address stored up to its share first (${accepted})`);
+      assert.equal(run.outcome.at(-1)?.acceptedBytes, 0, 'the last fresh identity stores nothing');
     });
 
     it('a device uploading signed manifests until refused gets 507 quota over HTTP and a typed refusal on its live connection', async (t) => {

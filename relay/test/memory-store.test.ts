@@ -189,6 +189,34 @@ describe('memory store per-device index (from the security review)', () => {
       usedBytes: writes * (50 + OBJECT_OVERHEAD_BYTES),
       maxBytes: 64 * 1024 * 1024,
       identities: 1,
+      homes: 1,
     });
+  });
+
+  it("a device's own expired objects are released a bounded batch per write, and all are released within a few", async () => {
+    const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    const device = deviceOf(0);
+    const OLD = 3000;
+    for (let i = 0; i < OLD; i++)
+      await store.putEventItem(device, eventOf(i), 'thumbnail', new Uint8Array(50), NOW + i, retention);
+    const later = NOW + retention.ttlMs + OLD;
+    const charged = 50 + OBJECT_OVERHEAD_BYTES;
+    const used: number[] = [];
+    for (let write = 0; write < 5; write++) {
+      await store.putEventItem(
+        device,
+        eventOf(OLD + write),
+        'thumbnail',
+        new Uint8Array(50),
+        later,
+        retention,
+      );
+      used.push((await store.stats()).usedBytes);
+    }
+    assert.ok(
+      used[0]! > 100 * charged,
+      `one write does not release all ${OLD} expired objects (${used[0]} B left)`,
+    );
+    assert.equal(used.at(-1), 5 * charged, `all released within 5 writes (${used})`);
   });
 });

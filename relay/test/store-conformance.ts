@@ -359,6 +359,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
           usedBytes: 1050 + 3 * OVERHEAD,
           maxBytes: MAX,
           identities: 1,
+          homes: 1,
         });
         // Manifests and keyframes leave with the retention TTL, and so does their charge.
         const later = NOW + RETENTION.ttlMs + 1;
@@ -419,6 +420,89 @@ export function runStoreConformance(name: string, open: OpenStore) {
       });
     });
 
+    /**
+     * Floods the store with fresh identities, each filling its own quota, until a fresh one is
+     * refused or the store is full; `homeOf` gives each the home it authenticated from. Returns that
+     * refusal and how many identities stored.
+     */
+    async function floodWithIdentities(store: Store, homeOf: (index: number) => string) {
+      const quota: Retention = { ttlMs: 3_600_000, quotaBytes: MAX / 16 };
+      for (let index = 0; index < 64; index++) {
+        const letters = 'abcdefghijklmnopqrstuvwxyz';
+        const flooder = parseDeviceId(
+          `f${letters[index % 26]}${letters[Math.floor(index / 26)]}${'a'.repeat(23)}`,
+        );
+        await store.putCard(flooder, blob(131, 1), DAY_MS, homeOf(index));
+        const { result, stored } = await fillUntilRefused(store, flooder, quota);
+        if (stored === 0) return { result, identities: index };
+        if (result === 'full') return { result, identities: index + 1 };
+        assert.equal(result, 'quota', 'each flooder meets its own quota or a full store');
+      }
+      throw new Error('the store never refused a fresh identity');
+    }
+
+    it('near full, fresh identities from one address are refused as that home is over its share (quota); another address keeps storing', async () => {
+      await withSmallStore(async (store) => {
+        const flood = await floodWithIdentities(store, () => 'home-a');
+        assert.equal(flood.result, 'quota', 'refused as over its home share, not as a full relay');
+        const { usedBytes, homes } = await store.stats();
+        assert.ok(usedBytes <= MAX * 0.9 + charged(CHUNK), `stopped at the high-water mark (${usedBytes})`);
+        assert.equal(homes, 1);
+        const honest = device('v');
+        await store.putCard(honest, blob(131, 2), DAY_MS, 'home-b');
+        const quota: Retention = { ttlMs: 3_600_000, quotaBytes: MAX / 16 };
+        const id = eventId();
+        // Its own fair share near full is MAX / 19 (18 identities storing): two chunks and the envelope.
+        for (let i = 0; i < 2; i++)
+          assert.equal(
+            await store.putEventItem(honest, id, `chunk-${i}`, blob(CHUNK, i), NOW, quota),
+            'created',
+          );
+        assert.equal(
+          await store.commitEvent(honest, id, { streamId: CAM_1, time: NOW }, blob(500, 3), NOW, quota),
+          'created',
+        );
+        assert.equal((await store.stats()).homes, 2);
+      });
+    });
+
+    it('the same flood from distinct addresses fills the reserve to the cap (the home is what refused above)', async () => {
+      await withSmallStore(async (store) => {
+        const flood = await floodWithIdentities(store, (index) => `home-${index}`);
+        assert.ok(flood.result === 'full' || flood.result === 'quota', flood.result);
+        const { usedBytes, homes } = await store.stats();
+        assert.ok(usedBytes > MAX - charged(CHUNK) * 2, `filled past the high-water mark (${usedBytes})`);
+        assert.equal(homes, flood.identities);
+      });
+    });
+
+    it("an identity's bytes stay charged to the home it had when it began storing, until it holds none", async () => {
+      await withSmallStore(async (store) => {
+        const mover = device('w');
+        await store.putCard(mover, blob(131, 1), DAY_MS, 'home-a');
+        const id = eventId();
+        assert.equal(
+          await store.putEventItem(mover, id, 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED),
+          'created',
+        );
+        // Logs in from elsewhere: what it holds and stores next still counts at its first home.
+        await store.putCard(mover, blob(131, 1), DAY_MS, 'home-b');
+        assert.equal(
+          await store.putEventItem(mover, id, 'chunk-1', blob(CHUNK, 2), NOW, UNBOUNDED),
+          'created',
+        );
+        assert.equal((await store.stats()).homes, 1);
+        assert.equal(await store.deleteEvent(mover, id), true);
+        assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0, homes: 0 });
+        // Holding nothing, it starts again at the home it authenticated from last.
+        const other = device('x');
+        await store.putCard(other, blob(131, 3), DAY_MS, 'home-b');
+        await store.putEventItem(other, eventId(), 'chunk-0', blob(CHUNK, 3), NOW, UNBOUNDED);
+        await store.putEventItem(mover, eventId(), 'chunk-0', blob(CHUNK, 4), NOW, UNBOUNDED);
+        assert.equal((await store.stats()).homes, 1, 'both now count at home-b');
+      });
+    });
+
     it('never holds more than storeMaxBytes: once full, every identity is refused (relay-full or quota)', async () => {
       await withSmallStore(async (store) => {
         const seen: string[] = [];
@@ -454,7 +538,12 @@ export function runStoreConformance(name: string, open: OpenStore) {
           await store.putEventItem(writer, eventId(), 'chunk-0', blob(CHUNK, 1), later, short),
           'created',
         );
-        assert.deepEqual(await store.stats(), { usedBytes: charged(CHUNK), maxBytes: MAX, identities: 1 });
+        assert.deepEqual(await store.stats(), {
+          usedBytes: charged(CHUNK),
+          maxBytes: MAX,
+          identities: 1,
+          homes: 1,
+        });
       });
     });
 
@@ -515,7 +604,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         await store.commitEvent(a, id, { streamId: CAM_1, time: NOW }, blob(100, 1), NOW, UNBOUNDED);
         assert.equal((await store.stats()).usedBytes, charged(CHUNK) + charged(100));
         assert.equal(await store.deleteEvent(a, id), true);
-        assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0 });
+        assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0, homes: 0 });
       });
     });
   });

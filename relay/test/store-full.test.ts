@@ -19,6 +19,7 @@ import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
+import { source, tokenFrom } from '../bench/abuse/net.js';
 import type { RelayConfig } from '../src/config/config.js';
 import { publishStream } from './support/live-stream.js';
 import { authenticate, connectLive, http } from './support/relay-client.js';
@@ -46,14 +47,19 @@ async function fillUntilRefused(base: string, device: Identity, token: string) {
   throw new Error('the relay never refused');
 }
 
-/** Fills the store from several devices (each refused in turn) until one meets a full relay. */
+/**
+ * Fills the store from several devices (each refused in turn, each logged in from its own address)
+ * until one meets a full relay.
+ */
 async function fillStore(base: string): Promise<{ reasons: string[]; hog: Identity; hogToken: string }> {
   const reasons: string[] = [];
   let hog: Identity | null = null;
   let hogToken = '';
   for (let i = 0; i < 8; i++) {
     const device = createIdentity(Role.Device);
-    const token = await authenticate(base, device);
+    // Each from an address of its own: devices of one address would be refused together as over
+    // that address's share (store-conformance.ts), never meeting a full relay.
+    const token = await tokenFrom(base, device, source(60 + i));
     const refusal = await fillUntilRefused(base, device, token);
     assert.equal(refusal.status, 507, `refused with 507 (${refusal.text})`);
     assert.ok(refusal.headers.get('retry-after'), '507 carries Retry-After');

@@ -20,17 +20,20 @@ export interface ChunkFloodScale {
   readonly chunkBytes: number;
   /** Each device stops after offering this many bytes (the bound of the attack's loop). */
   readonly maxBytesPerDevice: number;
+  /** Source addresses the devices log in and upload from, in turn (default: one each, up to 100). */
+  readonly sources?: number;
 }
 
 /**
  * Attack 2: a device uploads clip chunks of one event until the relay refuses. Expected: 507 `quota`
- * for it (its fair share of the store), while others keep storing.
+ * for it (its fair share of the store), while others keep storing. With many devices from one
+ * address: 507 `quota` once that address holds its share past the high-water mark, never a full relay.
  */
 export async function chunkFlood(target: Target, scale: ChunkFloodScale): Promise<FloodRun[]> {
   const runs: FloodRun[] = [];
   for (let d = 0; d < scale.devices; d++) {
     const device = createIdentity(Role.Device);
-    const from = source(100 + (d % 100));
+    const from = source(100 + (d % Math.min(100, scale.sources ?? 100)));
     const token = await tokenFrom(target.base, device, from);
     const id = formatId(device.card.id);
     let acceptedBytes = 0;

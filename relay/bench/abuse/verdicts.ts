@@ -5,7 +5,10 @@ import type { Tally } from './pool.js';
 import type { SlowSocketOutcome } from './slow-sockets.js';
 import type { FloodRun, ManifestFloodOutcome } from './storage-flood.js';
 import type { NestedJsonOutcome, OutsiderOutcome } from './surfaces.js';
-import { DEVICE_QUOTA_BYTES } from './target.js';
+import { DEVICE_QUOTA_BYTES, STORE_MAX_BYTES } from './target.js';
+
+/** The store's high-water mark (relay/src/store/fair-share.ts), past which shares apply. */
+const HIGH_WATER = 0.9;
 
 /** Whether the attacker got the refusal issue #14 demands, and what it got. */
 export interface Verdict {
@@ -34,6 +37,15 @@ export const VERDICTS = {
     ),
     detail: `refusals ${JSON.stringify(runs.map((run) => run.refusal))}`,
   }),
+  'one-address-chunks': (runs: FloodRun[]): Verdict => {
+    const accepted = runs.reduce((sum, run) => sum + run.acceptedBytes, 0);
+    return {
+      expected:
+        runs.every((run) => run.refusal === '507 quota' && run.acceptedBytes <= DEVICE_QUOTA_BYTES) &&
+        accepted <= STORE_MAX_BYTES * HIGH_WATER,
+      detail: `${(accepted / STORE_MAX_BYTES).toFixed(2)} of the store taken by ${runs.length} devices of one address; refusals ${JSON.stringify(runs.map((run) => run.refusal))}`,
+    };
+  },
   manifests: (o: ManifestFloodOutcome): Verdict => ({
     expected: o.http.refusal === '507 quota' && LIVE_REFUSAL.test(o.ws.refusal ?? ''),
     detail: `http ${o.http.refusal} after ${o.http.acceptedBytes} B; live ${o.ws.refusal} after ${o.ws.acceptedBytes} B sent`,

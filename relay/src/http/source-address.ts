@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** The eight 16-bit groups of an IPv6 address (without a zone), or null if it is not one. */
@@ -50,4 +51,23 @@ export function requestSource(
   const forwarded = request.headers['x-forwarded-for'];
   const first = trustProxy && typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
   return sourceOf(first || request.socket.remoteAddress, ipv6Prefix);
+}
+
+/** The source of a fastify request (its `ip`, which honours trustProxy). */
+export function sourceOfRequest(request: { ip: string }, config: { ipv6SourcePrefix: number }): string {
+  return sourceOf(request.ip, config.ipv6SourcePrefix);
+}
+
+/**
+ * Tags a source for what the store keeps per device (its home, fair-share.ts): a keyed digest, so
+ * the store never holds client addresses, yet every relay process sharing `key` (the token secret)
+ * gives one address the same tag.
+ */
+export function sourceTagger(key: Uint8Array): (source: string) => string {
+  return (source) =>
+    createHmac('sha256', key)
+      .update('sealcam relay source tag\0')
+      .update(source)
+      .digest('base64url')
+      .slice(0, 22);
 }

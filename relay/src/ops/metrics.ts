@@ -111,6 +111,12 @@ export function createMetrics() {
       registers: [registry],
       collect: storeGauge((stats) => stats.identities),
     }),
+    storeHomes: new Gauge({
+      name: 'sealcam_relay_store_homes',
+      help: 'Source addresses whose identities hold stored bytes (fair share per address)',
+      registers: [registry],
+      collect: storeGauge((stats) => stats.homes),
+    }),
     authFailures: new Counter({
       name: 'sealcam_relay_auth_failures_total',
       help: 'Authentication failures by reason',

@@ -13,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { AUTH_BODY_BYTES } from '../http/body-limits.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
-import { sourceOf } from '../http/source-address.js';
+import { sourceOfRequest } from '../http/source-address.js';
 import { objectReply, replies } from './replies.js';
 import { idSchema } from './schemas.js';
 
@@ -42,11 +42,17 @@ const tokenReply = objectReply('A session token for the proven identity', {
  * list, for the identity TTL (renewed by each login; storing a list extends it too). Viewers' cards
  * are not kept at all: nothing on the relay reads them.
  */
-async function keepDeviceCard(context: RelayContext, deviceId: DeviceId, card: Uint8Array): Promise<void> {
+async function keepDeviceCard(
+  context: RelayContext,
+  deviceId: DeviceId,
+  card: Uint8Array,
+  source: string,
+): Promise<void> {
   const { identityTtlSeconds, tokenTtlSeconds } = context.config;
   const listed = (await context.store.getAccessList(deviceId)) !== null;
   const seconds = listed ? identityTtlSeconds : Math.min(identityTtlSeconds, 2 * tokenTtlSeconds);
-  await context.store.putCard(deviceId, card, seconds * 1000);
+  // Its home: what it stores is also charged to this address (fair-share.ts).
+  await context.store.putCard(deviceId, card, seconds * 1000, context.sourceTag(source));
 }
 
 /** Password-less authentication: challenge, then a proof signed by the identity key, then a token. */
@@ -63,7 +69,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
     },
     async (request) => {
       // The asker's own limits first: its refused attempts take nothing relay-wide.
-      const source = sourceOf(request.ip, context.config.ipv6SourcePrefix);
+      const source = sourceOfRequest(request, context.config);
       const perSource = await context.sourceLimit.take(source);
       if (perSource !== null) {
         context.metrics.admissionRejections.inc({ kind: 'source-rate' });
@@ -135,13 +141,13 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
           ? ({ role: 'device', id: parseDeviceId(text) } as const)
           : ({ role: 'viewer', id: parseViewerId(text) } as const);
       if (identity.role === 'device') {
-        const source = sourceOf(request.ip, context.config.ipv6SourcePrefix);
+        const source = sourceOfRequest(request, context.config);
         const wait = await context.newDevices.admit(source, identity.id);
         if (wait !== null) {
           context.metrics.admissionRejections.inc({ kind: 'source-new-devices' });
           throw tooMany(wait, 'too-many-new-devices', 'too many new device identities from this address');
         }
-        await keepDeviceCard(context, identity.id, card.bytes);
+        await keepDeviceCard(context, identity.id, card.bytes, source);
       }
       const { token, session } = context.tokens.issue(identity, context.now());
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };

@@ -11,7 +11,7 @@ import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
 import { badRequest, forbidden, insufficientStorage, tooMany } from '../http/errors.js';
-import { sourceOf } from '../http/source-address.js';
+import { sourceOfRequest } from '../http/source-address.js';
 import type { MailboxPush } from '../store/store.js';
 import {
   INBOX_POOL,
@@ -117,7 +117,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       const bounds = pairingRequestBounds({
         deviceId,
         viewerId: sessionOf(request).id,
-        source: sourceOf(request.ip, context.config.ipv6SourcePrefix),
+        source: sourceOfRequest(request, context.config),
         chargeOnly: !known,
       });
       const name = box.pairingRequests(deviceId, pairingId);
@@ -234,7 +234,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       }
       const bounds = inboxBounds({
         ownerId: session.id,
-        source: sourceOf(request.ip, context.config.ipv6SourcePrefix),
+        source: sourceOfRequest(request, context.config),
         ttlMs: context.retention().ttlMs,
         storeMaxBytes: context.config.storeMaxBytes,
       });

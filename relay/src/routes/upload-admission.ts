@@ -2,7 +2,7 @@ import type { preParsingAsyncHookHandler } from 'fastify';
 import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { insufficientStorage, tooMany, unavailable } from '../http/errors.js';
-import { sourceOf } from '../http/source-address.js';
+import { sourceOfRequest } from '../http/source-address.js';
 
 /**
  * Before an upload's body is read (preParsing: after its token was checked, before a byte is
@@ -28,7 +28,7 @@ export function admitUpload(context: RelayContext): preParsingAsyncHookHandler {
         context.config.retryAfterSeconds,
       );
     }
-    const release = context.uploads.reserve(sourceOf(request.ip, context.config.ipv6SourcePrefix), bytes);
+    const release = context.uploads.reserve(sourceOfRequest(request, context.config), bytes);
     if (release === 'source') {
       context.metrics.admissionRejections.inc({ kind: 'source-upload-bytes' });
       throw tooMany(

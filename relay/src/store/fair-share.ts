@@ -1,10 +1,14 @@
 /**
  * Fair share of the store, the same rule in both backends (the Redis scripts mirror `admit`).
  *
- * Every stored byte is charged to the identity that caused it. Below the high-water mark anyone
- * within its quota may store. Above it, an identity holding more than its fair share —
- * storeMaxBytes / (identities storing + 1), the +1 keeping room for one more — is refused first
- * ('quota'); the others keep storing into the reserve until the store is full ('full').
+ * Every stored byte is charged to the identity that caused it, and to its home: the source address
+ * it authenticated from (as an opaque tag, see Store.putCard), kept while the identity holds any
+ * bytes. Below the high-water mark anyone within its quota may store. Above it, an identity holding
+ * more than its fair share — storeMaxBytes / (identities storing + 1), the +1 keeping room for one
+ * more — is refused first ('quota'), and so is an identity whose home holds more than its share,
+ * storeMaxBytes / (homes storing + 1): identities are free, addresses are not, so a thousand fresh
+ * identities from one address cannot take the reserve from everyone else. The others keep storing
+ * into the reserve until the store is full ('full').
  */
 export const HIGH_WATER = 0.9;
 
@@ -31,6 +35,9 @@ export interface AdmissionQuery {
   /** Bytes the whole store holds now, and how many identities hold any. */
   readonly totalBytes: number;
   readonly identities: number;
+  /** Bytes the identity's home holds now, and how many homes hold any. */
+  readonly homeBytes: number;
+  readonly homes: number;
   readonly maxBytes: number;
 }
 
@@ -41,15 +48,25 @@ export function admit(query: AdmissionQuery): Admission {
   if (totalBytes + bytes <= maxBytes * HIGH_WATER) return 'ok';
   const storing = query.identities + (identityBytes > 0 ? 0 : 1);
   if (identityBytes + bytes > maxBytes / (storing + 1)) return 'quota';
+  const homes = query.homes + (query.homeBytes > 0 ? 0 : 1);
+  if (query.homeBytes + bytes > maxBytes / (homes + 1)) return 'quota';
   return totalBytes + bytes > maxBytes ? 'full' : 'ok';
 }
 
-/** Bytes charged per identity and in total (the memory store's ledger). */
+/** The home of an identity whose authentication left none (a store written by an older relay). */
+export const ownHome = (identity: string): string => `id:${identity}`;
+
+/** Bytes charged per identity, per home and in total (the memory store's ledger). */
 export class Ledger {
-  private readonly byIdentity = new Map<string, number>();
+  private readonly byIdentity = new Map<string, { bytes: number; home: string }>();
+  private readonly byHome = new Map<string, number>();
   private sum = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /** `homeOf`: where an identity authenticated from, read when it starts holding bytes. */
+  constructor(
+    readonly maxBytes: number,
+    private readonly homeOf: (identity: string) => string | undefined,
+  ) {}
 
   get totalBytes(): number {
     return this.sum;
@@ -59,8 +76,17 @@ export class Ledger {
     return this.byIdentity.size;
   }
 
+  get homes(): number {
+    return this.byHome.size;
+  }
+
   of(identity: string): number {
-    return this.byIdentity.get(identity) ?? 0;
+    return this.byIdentity.get(identity)?.bytes ?? 0;
+  }
+
+  /** The home the identity's bytes are charged to: fixed while it holds any. */
+  private home(identity: string): string {
+    return this.byIdentity.get(identity)?.home ?? this.homeOf(identity) ?? ownHome(identity);
   }
 
   admit(identity: string, bytes: number, quotaBytes: number): Admission {
@@ -70,16 +96,23 @@ export class Ledger {
       quotaBytes,
       totalBytes: this.sum,
       identities: this.byIdentity.size,
+      homeBytes: this.byHome.get(this.home(identity)) ?? 0,
+      homes: this.byHome.size,
       maxBytes: this.maxBytes,
     });
   }
 
-  /** Adds (or with a negative delta releases) bytes charged to the identity. */
+  /** Adds (or with a negative delta releases) bytes charged to the identity and its home. */
   charge(identity: string, delta: number): void {
+    const home = this.home(identity);
     const before = this.of(identity);
     const after = Math.max(0, before + delta);
-    this.sum += after - before;
+    const change = after - before;
+    this.sum += change;
     if (after === 0) this.byIdentity.delete(identity);
-    else this.byIdentity.set(identity, after);
+    else this.byIdentity.set(identity, { bytes: after, home });
+    const homeAfter = (this.byHome.get(home) ?? 0) + change;
+    if (homeAfter <= 0) this.byHome.delete(home);
+    else this.byHome.set(home, homeAfter);
   }
 }

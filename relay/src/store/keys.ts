@@ -3,6 +3,8 @@ import { type EventId, isEventId } from '@sealcam/protocol/relay-safe';
 /** Key names shared by the backends (Redis prefixes them with its namespace). */
 export const key = {
   card: (id: string) => `card:${id}`,
+  /** Where a device last authenticated from (an opaque tag), as long as its card. */
+  home: (id: string) => `home:${id}`,
   challenge: (challenge: string) => `challenge:${challenge}`,
   accessList: (deviceId: string) => `acl:${deviceId}`,
   manifest: (deviceId: string, streamId: string, epoch: number) =>

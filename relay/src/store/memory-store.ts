@@ -94,7 +94,11 @@ interface DeviceIndex {
 
 const manifestCharge = (streamId: StreamId, epoch: number) => `m:${streamId}:${epoch}`;
 
-/** Charges released per write on behalf of silent devices (the sweep), so no write stalls long. */
+/**
+ * Expired charges released per call: by the sweep of silent devices, and of the writing (or asked)
+ * device's own, so no write stalls long (the Redis scripts have the same bound). Until later calls
+ * finish, the checks count a little more than they must, which errs on the safe side.
+ */
 const SWEEP_CHARGES = 1024;
 
 /** The bytes of a charge's objects without their overhead (what an event listing reports). */
@@ -115,6 +119,8 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly blobs: LRUCache<string, Uint8Array>;
   private readonly records: LRUCache<string, Uint8Array>;
+  /** Where each device last authenticated from (an opaque tag), kept as long as its card. */
+  private readonly homes: LRUCache<string, string>;
   private readonly challenges: LRUCache<string, true>;
   /** Only devices holding a charge or a committed event: reads never add one, emptied ones go. */
   private readonly devices = new Map<DeviceId, DeviceIndex>();
@@ -142,7 +148,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
-    this.ledger = new Ledger(options.maxBytes);
+    this.ledger = new Ledger(options.maxBytes, (identity) => this.homes.get(identity));
     // Keyframes are a cache: at most a tenth of the store, evicting each other, never events.
     const keyframeBytes = Math.max(1_048_576, Math.floor(options.maxBytes / 10));
     this.keyframeCacheBytes = keyframeBytes;
@@ -170,6 +176,7 @@ export class MemoryStore implements Store {
     });
     // Cards carry their own TTL (a device's card lives as long as its identity records).
     this.records = new LRUCache({ max: maxRecords });
+    this.homes = new LRUCache({ max: maxRecords });
     this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
     this.mailboxes = new MemoryMailboxes(Math.max(1_048_576, Math.floor(options.maxBytes / 16)), maxRecords);
   }
@@ -303,7 +310,7 @@ export class MemoryStore implements Store {
     retention: Retention,
   ): 'quota' | 'full' | null {
     this.sweep(now, retention);
-    this.prune(deviceId, now, retention);
+    this.prune(deviceId, now, retention, SWEEP_CHARGES);
     const verdict = this.ledger.admit(deviceId, bytes, retention.quotaBytes);
     if (verdict !== 'ok') return verdict;
     const index = this.device(deviceId);
@@ -333,9 +340,10 @@ export class MemoryStore implements Store {
     return 'created';
   }
 
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void> {
     const now = Date.now();
     this.records.set(key.card(id), card.slice(), { ttl: ttlMs });
+    if (home !== undefined) this.homes.set(id, home, { ttl: ttlMs });
     const list = this.accessLists.get(id);
     if (list && list.expiresAt < now + ttlMs) {
       this.accessLists.delete(id);
@@ -344,6 +352,7 @@ export class MemoryStore implements Store {
     if (now - this.lastCardPurge > 60_000) {
       this.lastCardPurge = now;
       this.records.purgeStale();
+      this.homes.purgeStale();
     }
     this.sweepIdentities();
   }
@@ -461,7 +470,7 @@ export class MemoryStore implements Store {
     retention: Retention,
   ): Promise<ReplaceResult> {
     this.sweep(now, retention);
-    this.prune(deviceId, now, retention);
+    this.prune(deviceId, now, retention, SWEEP_CHARGES);
     const name = key.keyframe(deviceId, streamId);
     const chargeId = keyframeCharge(streamId);
     const size = chargedSize(frame.byteLength);
@@ -568,7 +577,7 @@ export class MemoryStore implements Store {
   }
 
   async usage(deviceId: DeviceId, now: number, retention: Retention): Promise<number> {
-    this.prune(deviceId, now, retention);
+    this.prune(deviceId, now, retention, SWEEP_CHARGES);
     return this.ledger.of(deviceId);
   }
 
@@ -577,6 +586,7 @@ export class MemoryStore implements Store {
       usedBytes: this.ledger.totalBytes,
       maxBytes: this.ledger.maxBytes,
       identities: this.ledger.identities,
+      homes: this.ledger.homes,
     };
   }
 

@@ -3,6 +3,7 @@
  *
  * Key layout (every name is `<keyPrefix>` + a name from keys.ts):
  *   card:<id>                    STRING  identity card bytes, PX = the identity TTL, renewed per authentication
+ *   home:<id>                    STRING  tag of the source it last authenticated from, PX as its card
  *   challenge:<c>                STRING  "1" with PX = the challenge TTL; taken with DEL
  *   acl:<device>                 HASH    version -> number, bytes -> access list, PX = the identity
  *                                        TTL, renewed per put and per authentication of the device
@@ -21,6 +22,9 @@
  *   store:usage                  HASH    identity -> bytes charged (events, manifests, keyframes,
  *                                        access list); an identity holding none has no field
  *   store:used                   STRING  their sum: what storeMaxBytes bounds
+ *   store:homes                  HASH    identity -> the home its bytes are charged to (fixed while
+ *                                        it holds any: its home:<id> then, or "id:<identity>")
+ *   store:home-usage             HASH    home -> bytes charged to identities of that home
  *   store:owners                 ZSET    device -> its oldest timed charge (sweeping silent devices)
  *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL from the first push
  *   mailbox-group:<group>        ZSET    box key -> creation time, of the boxes sharing a budget
@@ -106,13 +110,14 @@ class Script {
 
 /**
  * Shared by the charging scripts. ARGV[1..2] = key prefix, device id. Every stored byte is charged
- * to its device in `store:usage` and in the total `store:used` (fair-share.ts has the rule `admit`
- * mirrors); `store:owners` holds each device by its oldest timed charge, so writes of any device
+ * to its device in `store:usage`, to its home in `store:home-usage` and in the total `store:used`
+ * (fair-share.ts has the rule `admit` mirrors); `store:owners` holds each device by its oldest timed charge, so writes of any device
  * release what a silent device's expired objects held.
  */
 const LIBRARY = `
 local P, D = ARGV[1], ARGV[2]
 local USED, USAGE, OWNERS = P .. 'store:used', P .. 'store:usage', P .. 'store:owners'
+local HOMES, HOME_USAGE = P .. 'store:homes', P .. 'store:home-usage'
 local HIGH_WATER = ${HIGH_WATER}
 -- Charged per object on top of its length (fair-share.ts).
 local OVERHEAD = ${OBJECT_OVERHEAD_BYTES}
@@ -128,14 +133,23 @@ local function touch(k, ttl)
   if left ~= -2 and left < ttl then redis.call('PEXPIRE', k, ttl) end
 end
 local function mine(d) return tonumber(redis.call('HGET', USAGE, d) or '0') end
--- Adds (or, negative, releases) bytes charged to device d and to the total.
+-- The home d's bytes are charged to: fixed while d holds any (fair-share.ts Ledger).
+local function homeOf(d)
+  return redis.call('HGET', HOMES, d) or redis.call('GET', P .. 'home:' .. d) or ('id:' .. d)
+end
+-- Adds (or, negative, releases) bytes charged to device d, its home and the total.
 local function charge(d, delta)
   if delta == 0 then return end
+  local home = homeOf(d)
   local after = redis.call('HINCRBY', USAGE, d, delta)
   if after <= 0 then
     redis.call('HDEL', USAGE, d)
+    redis.call('HDEL', HOMES, d)
     delta = delta - after
+  else
+    redis.call('HSET', HOMES, d, home)
   end
+  if redis.call('HINCRBY', HOME_USAGE, home, delta) <= 0 then redis.call('HDEL', HOME_USAGE, home) end
   if redis.call('INCRBY', USED, delta) < 0 then redis.call('SET', USED, 0) end
 end
 -- 0 ok, 3 quota, 4 full: the rule of fair-share.ts admit().
@@ -148,6 +162,10 @@ local function admit(d, size, quota, max)
   local storing = redis.call('HLEN', USAGE)
   if held == 0 then storing = storing + 1 end
   if held + size > max / (storing + 1) then return 3 end
+  local homeHeld = tonumber(redis.call('HGET', HOME_USAGE, homeOf(d)) or '0')
+  local homes = redis.call('HLEN', HOME_USAGE)
+  if homeHeld == 0 then homes = homes + 1 end
+  if homeHeld + size > max / (homes + 1) then return 3 end
   if total + size > max then return 4 end
   return 0
 end
@@ -384,12 +402,14 @@ return out
 
 /**
  * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3..4] its charges and
- * charge bytes; ARGV[1] card bytes, [2] ttl. An authentication renews both records, so a device
- * that keeps authenticating keeps them; the access list's charge "a" moves with its expiry.
+ * charge bytes, KEYS[5] its home; ARGV[1] card bytes, [2] ttl, [3] home ('' for none). An
+ * authentication renews both records, so a device that keeps authenticating keeps them; the access
+ * list's charge "a" moves with its expiry.
  */
 const PUT_CARD = new Script(`
 local ttl = tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3], 'PX', ttl) end
 local left = redis.call('PTTL', KEYS[2])
 if left ~= -2 and left < ttl then
   redis.call('PEXPIRE', KEYS[2], ttl)
@@ -439,9 +459,11 @@ reindex(D)
 return 1
 `);
 
-/** ARGV[1] prefix: [bytes used, identities storing]. */
+/** ARGV[1] prefix: [bytes used, identities storing, homes storing]. */
 const STATS = new Script(`
-return { tonumber(redis.call('GET', ARGV[1] .. 'store:used') or '0'), redis.call('HLEN', ARGV[1] .. 'store:usage') }
+local P = ARGV[1]
+return { tonumber(redis.call('GET', P .. 'store:used') or '0'), redis.call('HLEN', P .. 'store:usage'),
+  redis.call('HLEN', P .. 'store:home-usage') }
 `);
 
 /**
@@ -821,7 +843,7 @@ export class RedisStore implements Store {
    * outlives its session token (closed at its expiry), so a connected device re-authenticates, and
    * renews its card and access list, at least once per token lifetime.
    */
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void> {
     await this.run(
       PUT_CARD,
       [
@@ -829,8 +851,9 @@ export class RedisStore implements Store {
         this.k(key.accessList(id)),
         this.k(key.charges(id)),
         this.k(key.chargeBytes(id)),
+        this.k(key.home(id)),
       ],
-      [bytesArg(card), ttlArg(ttlMs)],
+      [bytesArg(card), ttlArg(ttlMs), home ?? ''],
     );
   }
 
@@ -1081,8 +1104,13 @@ export class RedisStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [usedBytes, identities] = await this.run<[number, number]>(STATS, [], [this.prefix]);
-    return { usedBytes: Number(usedBytes), maxBytes: this.maxBytes, identities: Number(identities) };
+    const [usedBytes, identities, homes] = await this.run<[number, number, number]>(STATS, [], [this.prefix]);
+    return {
+      usedBytes: Number(usedBytes),
+      maxBytes: this.maxBytes,
+      identities: Number(identities),
+      homes: Number(homes),
+    };
   }
 
   /** The four keys of a box and its group (names nobody uses when there is no group). */

@@ -23,6 +23,8 @@ export interface StoreStats {
   readonly maxBytes: number;
   /** Identities holding any charged bytes. */
   readonly identities: number;
+  /** Homes (source addresses, fair-share.ts) whose identities hold any charged bytes. */
+  readonly homes: number;
 }
 
 /** How long a device's objects are kept and how many bytes they may take. */
@@ -66,8 +68,12 @@ export interface Store {
    * Public identity cards, by id (learned at authentication). Kept for `ttlMs` from the last put:
    * every authentication puts the card again, and for a device also restarts the expiry of its
    * access list, so the records of identities that never come back expire.
+   *
+   * `home`: an opaque tag of the source address the identity authenticated from (never the address
+   * itself), kept as long as the card. An identity's stored bytes are charged to the home it had
+   * when it started holding bytes, until it holds none (fair-share.ts); without one, to itself.
    */
-  putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void>;
+  putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void>;
   getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null>;
 
   /** Single-use auth challenges shared by every relay process (tiny TTL keys, outside the budget). */

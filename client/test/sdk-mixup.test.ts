@@ -183,7 +183,7 @@ test('a mixed-up relay: the other camera objects and frames were served and refu
   const served = foreignFrames();
   for (const [index, home] of homes.entries()) {
     const frames = shown.get(home)!;
-    for (const frame of frames) await assertOwnPicture(home, frame.image, 'live frame');
+    for (const frame of frames) await assertOwnPicture(home, frame.data, 'live frame');
     assert.ok(
       frames.length <= served[index]!.own,
       'no more frames shown than the own camera sealed and was served',

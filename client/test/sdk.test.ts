@@ -119,7 +119,7 @@ test('live: verified frames from the cached keyframe on; every frame a JPEG', as
   assert.deepEqual(live.rejected, []);
   assert.ok(live.frames.length >= 10, `frames: ${live.frames.length}`);
   assert.ok(live.frames[0]?.keyframe, 'the first frame shown is a keyframe');
-  assert.ok(live.frames.every((frame) => isJpeg(frame.image)));
+  assert.ok(live.frames.every((frame) => isJpeg(frame.data)));
 });
 
 test('events: paging, record, thumbnail and clip verified; new-event notices', async () => {

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { cpuUsage } from 'node:process';
 import { createIdentity, type IdentityCard, parseStreamId, Role, ready } from '@sealcam/protocol';
 import sodium from 'libsodium-wrappers';
-import type { CameraFrame } from '../src/camera/frame.js';
+import type { JpegFrame } from '../src/camera/frame.js';
 import { SyntheticCamera } from '../src/camera/synthetic.js';
 import { EventCapture } from '../src/motion/event-capture.js';
 import { LiveStreamSealer } from '../src/seal/live-stream-sealer.js';
@@ -68,7 +68,7 @@ async function phase(sealed: boolean, seconds: number): Promise<PhaseResult> {
     motionEverySeconds: 4,
   });
   const capture = new EventCapture({ cameraId: 'bench', onEvent: () => undefined });
-  const onFrame = (frame: CameraFrame) => {
+  const onFrame = (frame: JpegFrame) => {
     frames++;
     jpegBytes += frame.jpeg.length;
     if (sealed) {

@@ -183,6 +183,8 @@ export class Agent {
 
   private onFrame(camera: CameraRuntime, frame: CameraFrame): void {
     if (this.stopped) return;
+    // Units of a passthrough camera (H.264, AAC) and its stills take their own path (issue #15).
+    if (frame.kind !== undefined && frame.kind !== 'jpeg') return;
     camera.frames++;
     camera.lastFrameAt = frame.capturedAt;
     const message = camera.sealer.sealFrame(frame.jpeg, Date.now());

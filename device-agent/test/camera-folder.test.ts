@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { FolderCamera } from '../src/camera/folder.js';
-import type { CameraFrame } from '../src/camera/frame.js';
+import type { JpegFrame } from '../src/camera/frame.js';
 import { record, recordUntil } from './support/camera-recording.js';
 
 /**
@@ -15,7 +15,7 @@ import { record, recordUntil } from './support/camera-recording.js';
  */
 async function run(
   camera: FolderCamera,
-  until: (frames: CameraFrame[], errors: Error[]) => boolean,
+  until: (frames: JpegFrame[], errors: Error[]) => boolean,
   what: string,
   timeoutMs = 60_000,
 ) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { CameraFrame } from '../src/camera/frame.js';
+import type { JpegFrame } from '../src/camera/frame.js';
 import { MjpegCamera, type MjpegCameraOptions } from '../src/camera/mjpeg.js';
 import { MultipartParser } from '../src/camera/multipart-parser.js';
 import { type Recording, recordUntil } from './support/camera-recording.js';
@@ -13,7 +13,7 @@ import { MjpegTestCamera, type MjpegTestCameraOptions, testJpegs } from './suppo
  */
 async function run(
   options: MjpegCameraOptions,
-  until: (frames: CameraFrame[], errors: Error[]) => boolean,
+  until: (frames: JpegFrame[], errors: Error[]) => boolean,
   what: string,
   timeoutMs = 60_000,
 ): Promise<Recording & { camera: MjpegCamera }> {
@@ -27,7 +27,7 @@ async function run(
 }
 
 /** The served frames appear in order (a rotation of the served list, since frames loop). */
-function assertServedInOrder(frames: CameraFrame[], served: Buffer[]): void {
+function assertServedInOrder(frames: JpegFrame[], served: Buffer[]): void {
   const first = served.findIndex((jpeg) => jpeg.equals(frames[0]!.jpeg));
   assert.ok(first >= 0, 'the first frame is one of the served JPEGs');
   frames.forEach((frame, i) => {

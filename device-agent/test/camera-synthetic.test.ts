@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type { CameraFrame, LumaImage } from '../src/camera/frame.js';
+import type { JpegFrame, LumaImage } from '../src/camera/frame.js';
 import {
   clockText,
   isMotionActive,
@@ -20,10 +20,10 @@ import { recordUntil } from './support/camera-recording.js';
  */
 async function collectUntil(
   camera: SyntheticCamera,
-  enough: (frames: CameraFrame[]) => boolean,
+  enough: (frames: JpegFrame[]) => boolean,
   what: string,
   timeoutMs = 60_000,
-): Promise<CameraFrame[]> {
+): Promise<JpegFrame[]> {
   const { frames, errors } = await recordUntil(camera, enough, timeoutMs);
   assert.deepEqual(errors, []);
   assert.ok(enough(frames), `timed out after ${timeoutMs} ms waiting for ${what}: ${frames.length} frames`);
@@ -104,7 +104,7 @@ describe('synthetic camera', () => {
 
   it('burns in a clock: its area changes between frames a second apart', async () => {
     const camera = new SyntheticCamera({ cameraId: 'clock', width: 640, height: 360, fps: 10 });
-    const aSecondLater = (frames: CameraFrame[]) =>
+    const aSecondLater = (frames: JpegFrame[]) =>
       frames.find((frame) => frame.capturedAt - frames[0]!.capturedAt >= 1000);
     const frames = await collectUntil(
       camera,
@@ -113,7 +113,7 @@ describe('synthetic camera', () => {
     );
     const first = frames[0]!;
     const later = aSecondLater(frames)!;
-    const decode = async (frame: CameraFrame) => (await sharp(frame.jpeg).raw().toBuffer()) as Buffer;
+    const decode = async (frame: JpegFrame) => (await sharp(frame.jpeg).raw().toBuffer()) as Buffer;
     const [a, b] = [await decode(first), await decode(later)];
     const { clock } = new SyntheticRenderer(camera.scene).textAreas;
     const changed = changedPixelsIn(a, b, 640, clock);

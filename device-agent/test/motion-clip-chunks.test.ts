@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CLIP_CONTAINER_TYPE, Codec, decodeClipChunk, LIMITS } from '@sealcam/protocol';
-import type { CameraFrame } from '../src/camera/frame.js';
+import type { JpegFrame } from '../src/camera/frame.js';
 import { splitIntoClipChunks } from '../src/motion/clip-chunks.js';
 import { MotionOptionError } from '../src/motion/option-error.js';
 
 const T0 = 1_700_000_000_000;
 
-function frame(i: number, bytes: number): CameraFrame {
+function frame(i: number, bytes: number): JpegFrame {
   return {
     cameraId: 'cam-1',
     capturedAt: T0 + i * 100,
@@ -18,7 +18,7 @@ function frame(i: number, bytes: number): CameraFrame {
 }
 
 /** Sizes between 1 and 4000 bytes, deterministic. */
-function frames(count: number): CameraFrame[] {
+function frames(count: number): JpegFrame[] {
   return Array.from({ length: count }, (_, i) => frame(i, 1 + ((i * 7919) % 4000)));
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import type { CameraFrame, LumaImage } from '../src/camera/frame.js';
+import type { JpegFrame, LumaImage } from '../src/camera/frame.js';
 import type { CaptureOptions } from '../src/motion/capture-options.js';
 import { type CapturedEvent, EventCapture, type EventCaptureInit } from '../src/motion/event-capture.js';
 import { MotionOptionError } from '../src/motion/option-error.js';
@@ -30,7 +30,7 @@ function frame(
   i: number,
   moving: boolean,
   options: { size?: number; bytes?: number; at?: number } = {},
-): CameraFrame {
+): JpegFrame {
   const jpeg = new Uint8Array(options.bytes ?? FRAME_BYTES).fill(i & 0xff);
   const luma: LumaImage = { width: W, height: H, data: pixels(i, moving, options.size) };
   return { cameraId: 'cam-1', capturedAt: options.at ?? T0 + i * STEP, jpeg, width: 640, height: 360, luma };
@@ -49,7 +49,7 @@ function capture(options: Partial<CaptureOptions> = {}, init: Partial<EventCaptu
   return { cap, events, errors };
 }
 
-const index = (f: CameraFrame) => (f.capturedAt - T0) / STEP;
+const index = (f: JpegFrame) => (f.capturedAt - T0) / STEP;
 const indices = (event: CapturedEvent | undefined) => event?.frames.map(index) ?? [];
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { CameraFrame } from '../src/camera/frame.js';
+import type { JpegFrame } from '../src/camera/frame.js';
 import { lumaOf } from '../src/motion/luma.js';
 
 /** A 1280×720 JPEG: left half black, right half white. */
@@ -15,7 +15,7 @@ async function halves(): Promise<Uint8Array> {
   );
 }
 
-const frameOf = (jpeg: Uint8Array, luma?: CameraFrame['luma']): CameraFrame => ({
+const frameOf = (jpeg: Uint8Array, luma?: JpegFrame['luma']): JpegFrame => ({
   cameraId: 'cam-1',
   capturedAt: 0,
   jpeg,

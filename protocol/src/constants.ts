@@ -31,7 +31,11 @@ export type Role = (typeof Role)[keyof typeof Role];
 export const Access = { Owner: 1, Viewer: 2 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
-export const Codec = { Jpeg: 1, H264AnnexB: 2, H265AnnexB: 3, Raw: 4 } as const;
+/**
+ * What a live frame or a clip carries. 2, 3 and 5 are timed codecs: their live payload is a
+ * MediaPayload (media-payload.ts); a clip of codec 2 or 3 is a fragmented MP4 (clip-mp4.ts).
+ */
+export const Codec = { Jpeg: 1, H264AnnexB: 2, H265AnnexB: 3, Raw: 4, AacAdts: 5 } as const;
 export type Codec = (typeof Codec)[keyof typeof Codec];
 
 export const ID_BYTES = 16;

@@ -8,6 +8,7 @@ export {
   decodeClipChunk,
   encodeClipChunk,
 } from './clip-container.js';
+export { CLIP_MP4_TYPE, checkMp4ClipChunk } from './clip-mp4.js';
 export { CLOCK_SKEW_MS } from './clock.js';
 export {
   closeEvent,
@@ -48,6 +49,13 @@ export {
   type SealedManifest,
   sealManifest,
 } from './manifest.js';
+export {
+  decodeMediaPayload,
+  encodeMediaPayload,
+  isTimedCodec,
+  MEDIA_PAYLOAD_HEADER_BYTES,
+  type MediaPayload,
+} from './media-payload.js';
 export { type Padding, pad, paddedLength, unpad } from './padding.js';
 export {
   createPairingOffer,

@@ -138,7 +138,7 @@ export class SealedViewer implements DrillViewer {
         if (this.current) this.current.accepted = true;
         this.liveFrames++;
         this.tally.liveFramesShown++;
-        this.shown(frame.image);
+        this.shown(frame.data);
       },
       onRejected: (error) => {
         if (this.current) this.current.rejected = true;

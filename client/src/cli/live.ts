@@ -50,7 +50,7 @@ export async function runLive(
   const write = (frame: LiveFrame, index: number) => {
     const extension = frame.codec === Codec.Jpeg ? 'jpg' : 'bin';
     const name = `frame-${String(index).padStart(6, '0')}-e${frame.epoch}-c${frame.counter}.${extension}`;
-    const copy = Buffer.from(frame.image);
+    const copy = Buffer.from(frame.data);
     const directory = options.out!;
     writes = writes.then(() =>
       (index === 1 ? mkdir(directory, { recursive: true }) : Promise.resolve(undefined))
@@ -69,7 +69,7 @@ export async function runLive(
     onFrame: (frame) => {
       if (done) return;
       frames++;
-      bytes += frame.image.length;
+      bytes += frame.data.length;
       epoch = frame.epoch;
       if (options.out) write(frame, frames);
       if (options.frames !== undefined && frames >= options.frames) stop('frames');

@@ -14,7 +14,8 @@ export type ViewerReason =
   | 'NOT_PAIRED'
   | 'INVALID_CODE'
   | 'TIMEOUT'
-  | 'NO_KEY_YET';
+  | 'NO_KEY_YET'
+  | 'UNSUPPORTED_MEDIA';
 
 const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
 
@@ -43,6 +44,7 @@ const messages: Record<ViewerReason, (what: string) => string> = {
   INVALID_CODE: () => 'That code is not valid: check it was copied completely.',
   TIMEOUT: () => 'The camera did not answer in time: is its agent running "pair"?',
   NO_KEY_YET: () => "Waiting for this stream's key: no valid key manifest has arrived yet.",
+  UNSUPPORTED_MEDIA: (what) => `This ${what} is in a format this viewer cannot play.`,
 };
 
 const NOT_VERIFICATION: readonly ViewerReason[] = [
@@ -54,6 +56,7 @@ const NOT_VERIFICATION: readonly ViewerReason[] = [
   'INVALID_CODE',
   'TIMEOUT',
   'NO_KEY_YET',
+  'UNSUPPORTED_MEDIA',
 ];
 
 /**

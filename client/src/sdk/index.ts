@@ -1,6 +1,7 @@
 /** The codec a LiveFrame names (`frame.codec`), so that callers need not import the protocol. */
 /** The branded ids of the SDK's API, and their parsers (for ids typed in, scanned or read from links). */
 export {
+  CLIP_MP4_TYPE,
   Codec,
   type DeviceId,
   type EventId,
@@ -20,6 +21,8 @@ export type { WebSocketFactory, WebSocketLike } from './relay-connection.js';
 export { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 export {
   type Camera,
+  type ClipChunk,
+  type ClipFile,
   type EventListing,
   type EventView,
   type Subscription,

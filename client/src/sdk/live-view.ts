@@ -1,11 +1,13 @@
 import {
   type DeviceId,
+  decodeMediaPayload,
   deviceIdOf,
   FrameOpener,
   formatId,
   frameKeyframeAt,
   type Identity,
   type IdentityCard,
+  isTimedCodec,
   type LiveMessage,
   openManifest,
   parseFrameHeader,
@@ -17,9 +19,14 @@ import {
 import { ViewerError, verifying, viewerReasonOf } from './errors.js';
 
 export interface LiveFrame {
-  /** The verified, decrypted picture (JPEG for codec 1). */
-  readonly image: Uint8Array;
+  /**
+   * The verified, decrypted content: for codec 1 a JPEG picture; for a timed codec (2 H.264, 3 H.265,
+   * 5 AAC) the camera's unit, unchanged (an Annex B access unit, an ADTS frame; PROTOCOL.md §6.7).
+   */
+  readonly data: Uint8Array;
   readonly codec: number;
+  /** Timed codecs: the capture time sealed with the unit, Unix microseconds. JPEG: null. */
+  readonly capturedAtUs: number | null;
   readonly keyframe: boolean;
   readonly epoch: number;
   readonly counter: number;
@@ -101,9 +108,13 @@ export class LiveView {
           return;
       }
       const frame = verifying('frame', () => this.opener.open(payload, Date.now()));
+      const media = isTimedCodec(frame.codec)
+        ? verifying('frame', () => decodeMediaPayload(frame.payload))
+        : null;
       if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
       this.handlers.onFrame({
-        image: frame.payload,
+        data: media ? media.unit : frame.payload,
+        capturedAtUs: media ? media.capturedAtUs : null,
         codec: frame.codec,
         keyframe: frame.keyframe,
         epoch: frame.epoch,

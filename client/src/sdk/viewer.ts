@@ -1,6 +1,10 @@
 import {
   Access,
+  CLIP_CONTAINER_TYPE,
+  CLIP_MP4_TYPE,
+  checkMp4ClipChunk,
   closeEvent,
+  concat,
   createGrant,
   createIdentity,
   createPairRequest,
@@ -43,6 +47,25 @@ import { type LiveHandlers, LiveView } from './live-view.js';
 import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 import type { KeyStore, StoredCamera, ViewerState } from './viewer-state.js';
+
+/** One verified chunk of an event's clip (Viewer.clipChunks). */
+export interface ClipChunk {
+  readonly index: number;
+  /** Chunks in the clip. */
+  readonly count: number;
+  /** The chunk's plaintext: whole MP4 boxes (type video/mp4) or a JPEG clip container. */
+  readonly data: Uint8Array;
+  /** The clip's type and codec, from the signed record. */
+  readonly type: string;
+  readonly codec: number;
+}
+
+/** A whole verified clip (Viewer.clipFile). */
+export interface ClipFile {
+  readonly type: string;
+  readonly codec: number;
+  readonly bytes: Uint8Array;
+}
 
 export interface ViewerOptions {
   readonly store: KeyStore;
@@ -308,24 +331,58 @@ export class Viewer {
     }
   }
 
-  /** The event's clip as JPEG frames with capture times, every chunk verified in order. */
-  async clip(deviceId: DeviceId, eventId: EventId): Promise<{ capturedAt: number; image: Uint8Array }[]> {
+  /**
+   * The event's clip chunk by chunk, each verified (in order, against the record the camera signed)
+   * before it is yielded: a player can start on chunk 0 while the rest arrive. An MP4 clip's chunks
+   * are checked to be whole boxes (PROTOCOL.md §7.14); a JPEG clip's chunks are containers (§7.13).
+   */
+  async *clipChunks(deviceId: DeviceId, eventId: EventId): AsyncGenerator<ClipChunk> {
     const { event, relay } = await this.openedEvent(deviceId, eventId);
     try {
-      const chunks = event.record.clip?.chunkHashes.length ?? 0;
-      if (chunks === 0) throw new ViewerError('MALFORMED', 'clip', 'this event has no clip');
-      const frames: { capturedAt: number; image: Uint8Array }[] = [];
-      for (let index = 0; index < chunks; index++) {
+      const clip = event.record.clip;
+      const count = clip?.chunkHashes.length ?? 0;
+      if (!clip || count === 0) throw new ViewerError('MALFORMED', 'clip', 'this event has no clip');
+      const mp4 = clip.type === CLIP_MP4_TYPE;
+      if (!mp4 && clip.type !== CLIP_CONTAINER_TYPE)
+        throw new ViewerError('UNSUPPORTED_MEDIA', 'clip', `clip type ${JSON.stringify(clip.type)}`);
+      let total = 0;
+      for (let index = 0; index < count; index++) {
         const sealed = (
           await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}/chunks/${index}`)
         ).bytes;
         const data = verifying('clip', () => openClipChunk(sealed, event, index).data);
-        frames.push(...verifying('clip', () => decodeClipChunk(data)));
+        if (mp4) verifying('clip', () => checkMp4ClipChunk(data, index === 0));
+        total += data.length;
+        if (index === count - 1 && total !== clip.bytes)
+          throw new ViewerError('MALFORMED', 'clip', 'clip size differs from the signed record');
+        yield { index, count, data, type: clip.type, codec: clip.codec };
       }
-      return frames;
     } finally {
       closeEvent(event);
     }
+  }
+
+  /** The whole clip as one verified file (an MP4 for timed codecs), with its type and codec. */
+  async clipFile(deviceId: DeviceId, eventId: EventId): Promise<ClipFile> {
+    const parts: Uint8Array[] = [];
+    let described: Pick<ClipChunk, 'type' | 'codec'> | null = null;
+    for await (const chunk of this.clipChunks(deviceId, eventId)) {
+      parts.push(chunk.data);
+      described = chunk;
+    }
+    if (!described) throw new ViewerError('MALFORMED', 'clip', 'this event has no clip');
+    return { type: described.type, codec: described.codec, bytes: concat(...parts) };
+  }
+
+  /** A JPEG clip (§7.13) as frames with capture times, every chunk verified in order. */
+  async clip(deviceId: DeviceId, eventId: EventId): Promise<{ capturedAt: number; image: Uint8Array }[]> {
+    const frames: { capturedAt: number; image: Uint8Array }[] = [];
+    for await (const chunk of this.clipChunks(deviceId, eventId)) {
+      if (chunk.type !== CLIP_CONTAINER_TYPE)
+        throw new ViewerError('UNSUPPORTED_MEDIA', 'clip', 'an MP4 clip: use clipFile or clipChunks');
+      frames.push(...verifying('clip', () => decodeClipChunk(chunk.data)));
+    }
+    return frames;
   }
 
   /** Live view of one camera stream, from the relay's cached manifest and keyframe onwards. */

@@ -185,7 +185,7 @@ export class LiveTile {
     if (this.closed) return;
     const frame = this.throttle.take(performance.now());
     if (!frame) return;
-    if (await this.image.show(frame.image)) {
+    if (await this.image.show(frame.data)) {
       this.shown += 1;
       this.image.element.dataset.frames = String(this.shown);
       this.placeholder.hidden = true;

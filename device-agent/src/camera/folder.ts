@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import type { CameraFrame, CameraSource } from './frame.js';
+import type { CameraSource, JpegFrame } from './frame.js';
 import { Ticker } from './ticker.js';
 
 export interface FolderCameraOptions {
@@ -45,7 +45,7 @@ export class FolderCamera implements CameraSource {
   /** Files reported as unreadable, by signature, so each bad version is reported once. */
   private readonly bad = new Map<string, string>();
   private cachedBytes = 0;
-  private onFrame: (frame: CameraFrame) => void = () => {};
+  private onFrame: (frame: JpegFrame) => void = () => {};
   private onError: (error: Error) => void = () => {};
 
   constructor(options: FolderCameraOptions) {
@@ -62,7 +62,7 @@ export class FolderCamera implements CameraSource {
     );
   }
 
-  start(onFrame: (frame: CameraFrame) => void, onError: (error: Error) => void): void {
+  start(onFrame: (frame: JpegFrame) => void, onError: (error: Error) => void): void {
     this.onFrame = onFrame;
     this.onError = onError;
     this.ticker.start();
@@ -114,7 +114,7 @@ export class FolderCamera implements CameraSource {
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  private async load(name: string): Promise<CameraFrame | null> {
+  private async load(name: string): Promise<JpegFrame | null> {
     const file = join(this.path, name);
     let signature = '';
     try {
@@ -140,7 +140,7 @@ export class FolderCamera implements CameraSource {
     }
   }
 
-  private frame(jpeg: Buffer, size: { width: number; height: number }): CameraFrame {
+  private frame(jpeg: Buffer, size: { width: number; height: number }): JpegFrame {
     return { cameraId: this.cameraId, capturedAt: Date.now(), jpeg, width: size.width, height: size.height };
   }
 

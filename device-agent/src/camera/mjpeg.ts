@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { backoffDelay, formatDuration } from './backoff.js';
-import type { CameraFrame, CameraSource } from './frame.js';
+import type { CameraSource, JpegFrame } from './frame.js';
 import { jpegSize } from './jpeg-size.js';
 import { DEFAULT_MAX_JPEG_BYTES } from './jpeg-splitter.js';
 import { MultipartParser, multipartBoundary } from './multipart-parser.js';
@@ -50,7 +50,7 @@ export class MjpegCamera implements CameraSource {
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private nextFrameAt = 0;
-  private onFrame: (frame: CameraFrame) => void = () => {};
+  private onFrame: (frame: JpegFrame) => void = () => {};
   private onError: (error: Error) => void = () => {};
   /** Connections made, including reconnections. */
   connections = 0;
@@ -71,7 +71,7 @@ export class MjpegCamera implements CameraSource {
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
   }
 
-  start(onFrame: (frame: CameraFrame) => void, onError: (error: Error) => void): void {
+  start(onFrame: (frame: JpegFrame) => void, onError: (error: Error) => void): void {
     if (this.running) throw new Error(`mjpeg camera ${this.cameraId} is already started`);
     this.onFrame = onFrame;
     this.onError = onError;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { backoffDelay, formatDuration } from './backoff.js';
-import type { CameraFrame, CameraSource } from './frame.js';
+import type { CameraSource, JpegFrame } from './frame.js';
 import { JpegSplitter } from './jpeg-splitter.js';
 import { redactSecrets, redactUrlCredentials } from './redact-url.js';
 
@@ -61,7 +61,7 @@ export class RtspCamera implements CameraSource {
   private stallTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
-  private onFrame: (frame: CameraFrame) => void = () => {};
+  private onFrame: (frame: JpegFrame) => void = () => {};
   private onError: (error: Error) => void = () => {};
   /** ffmpeg processes started, including restarts. */
   starts = 0;
@@ -97,7 +97,7 @@ export class RtspCamera implements CameraSource {
     return this.child?.pid;
   }
 
-  start(onFrame: (frame: CameraFrame) => void, onError: (error: Error) => void): void {
+  start(onFrame: (frame: JpegFrame) => void, onError: (error: Error) => void): void {
     if (this.running) throw new Error(`rtsp camera ${this.cameraId} is already started`);
     this.onFrame = onFrame;
     this.onError = onError;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.js';
-import type { CameraFrame, CameraSource, LumaImage } from './frame.js';
+import type { CameraSource, JpegFrame, LumaImage } from './frame.js';
 import { Ticker } from './ticker.js';
 
 export interface SyntheticCameraOptions {
@@ -301,7 +301,7 @@ export class SyntheticCamera implements CameraSource {
   private readonly ticker: Ticker;
   private renderer: SyntheticRenderer | null = null;
   private startedAt = 0;
-  private onFrame: (frame: CameraFrame) => void = () => {};
+  private onFrame: (frame: JpegFrame) => void = () => {};
   private onError: (error: Error) => void = () => {};
 
   constructor(options: SyntheticCameraOptions) {
@@ -334,7 +334,7 @@ export class SyntheticCamera implements CameraSource {
     return this.ticker.skipped;
   }
 
-  start(onFrame: (frame: CameraFrame) => void, onError: (error: Error) => void): void {
+  start(onFrame: (frame: JpegFrame) => void, onError: (error: Error) => void): void {
     this.renderer ??= new SyntheticRenderer(this.scene);
     this.onFrame = onFrame;
     this.onError = onError;

@@ -1,5 +1,5 @@
 import { CLIP_CONTAINER_TYPE, Codec, clipChunkSize, encodeClipChunk, LIMITS } from '@sealcam/protocol';
-import type { CameraFrame } from '../camera/frame.js';
+import type { JpegFrame } from '../camera/frame.js';
 import { checkNumber, withDefaults } from './option-error.js';
 
 export interface ClipChunkOptions {
@@ -32,7 +32,7 @@ export interface ClipChunks {
  * listed with its reason. With no frame left there are no chunks (the event then has `clip: null`).
  */
 export function splitIntoClipChunks(
-  frames: readonly CameraFrame[],
+  frames: readonly JpegFrame[],
   options?: Partial<ClipChunkOptions>,
 ): ClipChunks {
   const { budgetBytes } = withDefaults(DEFAULT_CLIP_CHUNK_OPTIONS, options);
@@ -43,7 +43,7 @@ export function splitIntoClipChunks(
   });
   const chunks: Uint8Array[] = [];
   const dropped: DroppedFrame[] = [];
-  let pending: CameraFrame[] = [];
+  let pending: JpegFrame[] = [];
   let pendingSize = clipChunkSize([]);
   let kept = 0;
   let bytes = 0;

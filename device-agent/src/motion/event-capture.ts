@@ -1,5 +1,5 @@
 import { isStreamId, STREAM_ID_RULE } from '@sealcam/protocol';
-import type { CameraFrame, LumaImage } from '../camera/frame.js';
+import type { JpegFrame, LumaImage } from '../camera/frame.js';
 import { type CaptureOptions, captureOptions } from './capture-options.js';
 import { MotionDetector, type MotionUpdate } from './detector.js';
 import { type LumaSize, lumaOf } from './luma.js';
@@ -31,11 +31,11 @@ export interface CapturedEvent {
   /** Peak changedFraction over the event's motion frames, 0 … 1. */
   readonly score: number;
   /** Pre-roll, event and post-roll frames in capture order (times non-decreasing). */
-  readonly frames: readonly CameraFrame[];
+  readonly frames: readonly JpegFrame[];
   /** Sum of the frames' JPEG sizes. */
   readonly bytes: number;
   /** The frame with the peak score (the first one, on a tie). */
-  readonly thumbnailSource: CameraFrame;
+  readonly thumbnailSource: JpegFrame;
   readonly closedBy: CloseReason;
 }
 
@@ -61,18 +61,18 @@ export interface EventCaptureInit {
   /** Decode failures and onEvent exceptions. Default: ignored. */
   readonly onError?: (error: Error) => void;
   /** The luma decoder (default lumaOf); tests inject slow or failing ones. */
-  readonly luma?: (frame: CameraFrame, size: LumaSize) => Promise<LumaImage>;
+  readonly luma?: (frame: JpegFrame, size: LumaSize) => Promise<LumaImage>;
 }
 
 interface OpenEvent {
-  frames: CameraFrame[];
+  frames: JpegFrame[];
   bytes: number;
   readonly clipStart: number;
   /** First motion frame; undefined in a continuation (after max-duration/max-bytes) until motion. */
   start: number | undefined;
   lastMotionAt: number;
   peakScore: number;
-  peakFrame: CameraFrame | undefined;
+  peakFrame: JpegFrame | undefined;
   /** The detector reported the end of motion: only the post-roll is still being collected. */
   motionOver: boolean;
 }
@@ -110,8 +110,8 @@ export class EventCapture {
   private readonly preRoll: PreRollBuffer;
   private readonly onEvent: (event: CapturedEvent) => void;
   private readonly onError: (error: Error) => void;
-  private readonly luma: (frame: CameraFrame, size: LumaSize) => Promise<LumaImage>;
-  private readonly queue: CameraFrame[] = [];
+  private readonly luma: (frame: JpegFrame, size: LumaSize) => Promise<LumaImage>;
+  private readonly queue: JpegFrame[] = [];
   private running = false;
   private worker: Promise<void> = Promise.resolve();
   private closed = false;
@@ -141,7 +141,7 @@ export class EventCapture {
   }
 
   /** Queues one frame (capture order). Never throws for a frame; after close() frames are dropped. */
-  push(frame: CameraFrame): void {
+  push(frame: JpegFrame): void {
     if (this.closed) {
       this.counts.dropped++;
       return;
@@ -196,7 +196,7 @@ export class EventCapture {
     this.running = false;
   }
 
-  private process(frame: CameraFrame, luma: LumaImage | undefined): void {
+  private process(frame: JpegFrame, luma: LumaImage | undefined): void {
     const at = frame.capturedAt;
     if (at < this.lastAt) {
       if (this.event) this.closeEvent('clock-step');
@@ -212,7 +212,7 @@ export class EventCapture {
     this.consume(frame, update);
   }
 
-  private consume(frame: CameraFrame, update: MotionUpdate | undefined): void {
+  private consume(frame: JpegFrame, update: MotionUpdate | undefined): void {
     const { postRollSeconds, maxEventSeconds, maxEventBytes, preRollSeconds } = this.options;
     const at = frame.capturedAt;
     const size = frame.jpeg.length;

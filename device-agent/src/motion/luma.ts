@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { CameraFrame, LumaImage } from '../camera/frame.js';
+import type { JpegFrame, LumaImage } from '../camera/frame.js';
 
 export interface LumaSize {
   readonly width: number;
@@ -23,7 +23,7 @@ export function isLumaOfSize(luma: LumaImage, size: LumaSize): boolean {
  * at full size. `fit: 'fill'` stretches any aspect ratio to `size`, which motion detection does not mind.
  * A corrupt JPEG rejects (`failOn: 'error'`), so the caller can skip that frame's analysis.
  */
-export async function lumaOf(frame: CameraFrame, size: LumaSize = DEFAULT_LUMA_SIZE): Promise<LumaImage> {
+export async function lumaOf(frame: JpegFrame, size: LumaSize = DEFAULT_LUMA_SIZE): Promise<LumaImage> {
   if (frame.luma && isLumaOfSize(frame.luma, size)) return frame.luma;
   const { data, info } = await sharp(frame.jpeg, { failOn: 'error' })
     .resize(size.width, size.height, { fit: 'fill' })

@@ -1,11 +1,11 @@
-import type { CameraFrame } from '../camera/frame.js';
+import type { JpegFrame } from '../camera/frame.js';
 
 /**
  * The most recent frames of one camera, bounded by age (relative to the newest frame) and by total
  * JPEG bytes; the oldest frames go first. Frames are pushed in capture order.
  */
 export class PreRollBuffer {
-  private frames: CameraFrame[] = [];
+  private frames: JpegFrame[] = [];
   private total = 0;
 
   constructor(
@@ -21,14 +21,14 @@ export class PreRollBuffer {
     return this.total;
   }
 
-  push(frame: CameraFrame): void {
+  push(frame: JpegFrame): void {
     this.frames.push(frame);
     this.total += frame.jpeg.length;
     this.trim(frame.capturedAt - this.maxMs, this.maxBytes);
   }
 
   /** Empties the buffer, returning the frames captured at or after `since` (oldest first). */
-  takeSince(since: number): CameraFrame[] {
+  takeSince(since: number): JpegFrame[] {
     this.trim(since, this.maxBytes);
     const out = this.frames;
     this.frames = [];

@@ -1,16 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CameraFrame, CameraSource } from '../../src/camera/frame.js';
+import type { CameraFrame, CameraSource, JpegFrame } from '../../src/camera/frame.js';
 
 export interface Recording {
-  readonly frames: CameraFrame[];
+  /** The JPEG pictures (what a JPEG source delivers). */
+  readonly frames: JpegFrame[];
+  /** Everything delivered, in order (a passthrough source's units and stills too). */
+  readonly all: CameraFrame[];
   readonly errors: Error[];
 }
 
 /** Starts the camera, collecting its frames and errors as they come (the caller stops it). */
 export function record(camera: CameraSource): Recording {
-  const recording: Recording = { frames: [], errors: [] };
+  const recording: Recording = { frames: [], all: [], errors: [] };
   camera.start(
-    (frame) => recording.frames.push(frame),
+    (frame) => {
+      recording.all.push(frame);
+      if (frame.kind === undefined || frame.kind === 'jpeg') recording.frames.push(frame);
+    },
     (error) => recording.errors.push(error),
   );
   return recording;
@@ -19,7 +25,7 @@ export function record(camera: CameraSource): Recording {
 /** Records until `until` holds or `timeoutMs` passed, then stops the camera. */
 export async function recordUntil(
   camera: CameraSource,
-  until: (frames: CameraFrame[], errors: Error[]) => boolean,
+  until: (frames: JpegFrame[], errors: Error[]) => boolean,
   timeoutMs: number,
 ): Promise<Recording> {
   const recording = record(camera);

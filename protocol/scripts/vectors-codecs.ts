@@ -9,6 +9,7 @@ import { encodeClipChunk } from '../src/clip-container.js';
 import { Codec } from '../src/constants.js';
 import { type EventRecord, encodeEventRecord } from '../src/event-record.js';
 import type { IdentityCard } from '../src/identity.js';
+import { encodeMediaPayload } from '../src/media-payload.js';
 import { type Padding, pad, paddedLength } from '../src/padding.js';
 import { encodeLiveMessage, WireType } from '../src/relay-wire.js';
 import { inviteCode, VIEWER_CODE_PREFIX, viewerCode } from '../src/share-codes.js';
@@ -202,6 +203,92 @@ export function clipContainerVectors(): { [key: string]: Json } {
         expect: 'TRUNCATED',
       },
       { name: 'trailing byte', check: 'clip-container', bytes: `${chunk}00`, expect: 'MALFORMED' },
+    ] satisfies RejectCase[],
+  };
+}
+
+/**
+ * Media payloads of timed codecs (§6.7) and the framing check of MP4 clip chunks (§7.14). The units
+ * are short stand-ins (an access unit delimiter + an IDR slice header; an ADTS header).
+ */
+export function mediaVectors(): { [key: string]: Json } {
+  const T = 1_767_225_600_123_456;
+  const units = [
+    { codec: Codec.H264AnnexB, capturedAtUs: T, unit: '0000000109f00000000165888480' },
+    { codec: Codec.AacAdts, capturedAtUs: T + 21_333, unit: 'fff15080021ffc2100' },
+  ];
+  const box = (type: string, body: string) => `${u32Hex(4 + 4 + body.length / 2)}${hexOfText(type)}${body}`;
+  const ftyp = box('ftyp', `${hexOfText('isom')}00000200${hexOfText('isomiso6')}`);
+  const moof = box('moof', '00'.repeat(8));
+  const mdat = box('mdat', 'ab'.repeat(4));
+  return {
+    description:
+      'Media payloads (§6.7): capturedAtUs u64 (Unix µs) ‖ unit, for codecs 2 (H.264 access unit, Annex B) and 5 (AAC, one ADTS frame); and MP4 clip chunk framing (§7.14): accepted chunks list their top-level box types.',
+    payloads: units.map((entry) => ({
+      ...entry,
+      bytes: toHex(encodeMediaPayload({ capturedAtUs: entry.capturedAtUs, unit: fromHex(entry.unit) })),
+    })),
+    mp4Chunks: [
+      { first: true, bytes: ftyp + moof + mdat, boxes: ['ftyp', 'moof', 'mdat'] },
+      { first: false, bytes: moof + mdat, boxes: ['moof', 'mdat'] },
+      {
+        first: false,
+        bytes: `00000001${hexOfText('mdat')}${u64Hex(20n)}ab`.padEnd(40, 'a'),
+        boxes: ['mdat'],
+      },
+    ],
+    reject: [
+      { name: 'payload without a unit', check: 'media', bytes: u64Hex(BigInt(T)), expect: 'TRUNCATED' },
+      { name: 'payload time cut short', check: 'media', bytes: '00000000', expect: 'TRUNCATED' },
+      {
+        name: 'payload time above 2^53-1',
+        check: 'media',
+        bytes: `${u64Hex(2n ** 53n)}00`,
+        expect: 'MALFORMED',
+      },
+      { name: 'empty MP4 chunk', check: 'mp4-chunk', bytes: '', expect: 'TRUNCATED' },
+      {
+        name: 'first MP4 chunk not starting with ftyp',
+        check: 'mp4-chunk:first',
+        bytes: moof,
+        expect: 'MALFORMED',
+      },
+      {
+        name: 'MP4 box header cut short',
+        check: 'mp4-chunk',
+        bytes: moof + mdat.slice(0, 10),
+        expect: 'TRUNCATED',
+      },
+      {
+        name: 'MP4 box running past the chunk',
+        check: 'mp4-chunk',
+        bytes: moof.slice(0, -2),
+        expect: 'TRUNCATED',
+      },
+      {
+        name: 'MP4 box of size 0',
+        check: 'mp4-chunk',
+        bytes: `00000000${hexOfText('mdat')}`,
+        expect: 'MALFORMED',
+      },
+      {
+        name: 'MP4 box smaller than its header',
+        check: 'mp4-chunk',
+        bytes: `00000007${hexOfText('mdat')}`,
+        expect: 'MALFORMED',
+      },
+      {
+        name: 'MP4 box type not printable',
+        check: 'mp4-chunk',
+        bytes: `0000000800000000`,
+        expect: 'MALFORMED',
+      },
+      {
+        name: 'MP4 large size cut short',
+        check: 'mp4-chunk',
+        bytes: `00000001${hexOfText('mdat')}0000`,
+        expect: 'TRUNCATED',
+      },
     ] satisfies RejectCase[],
   };
 }

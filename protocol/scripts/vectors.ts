@@ -41,6 +41,7 @@ import { hexPatch } from './vector-hex.js';
 import {
   clipContainerVectors,
   liveVectors,
+  mediaVectors,
   paddingVectors,
   recordVectors,
   shareCodeVectors,
@@ -593,6 +594,7 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
       manifest: manifest1.bytes,
     }),
     'clip-container.json': clipContainerVectors(),
+    'media.json': mediaVectors(),
     'record.json': recordVectors(eventRecord),
     'codes.json': shareCodeVectors({ owner: owner.card, friend: friend.card, deviceId: device.card.id }),
   };

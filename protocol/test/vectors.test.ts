@@ -5,18 +5,22 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildVectors, type RejectCase } from '../scripts/vectors.js';
 import {
+  checkMp4ClipChunk,
   decodeClipChunk,
   decodeEventRecord,
   decodeLiveMessage,
+  decodeMediaPayload,
   encodeClipChunk,
   encodeEventRecord,
   encodeLiveMessage,
+  encodeMediaPayload,
   FrameOpener,
   fromHex,
   fromUtf8,
   type Identity,
   importIdentity,
   inviteCode,
+  isTimedCodec,
   openClip,
   openClipChunk,
   openEvent,
@@ -64,6 +68,7 @@ const pairingVectors = load('pairing.json');
 const paddingVectors = load('padding.json');
 const liveVectors = load('live.json');
 const clipContainerVectors = load('clip-container.json');
+const mediaVectors = load('media.json');
 const recordVectors = load('record.json');
 const codeVectors = load('codes.json');
 const offer = parsePairing(pairingVectors.offer.code);
@@ -126,6 +131,10 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
       return decodeLiveMessage(bytes);
     case 'clip-container':
       return decodeClipChunk(bytes);
+    case 'media':
+      return decodeMediaPayload(bytes);
+    case 'mp4-chunk':
+      return checkMp4ClipChunk(bytes, a === 'first');
     case 'record':
       return decodeEventRecord(bytes);
     case 'viewer-code':
@@ -242,6 +251,18 @@ describe('test vectors', () => {
     }
   });
 
+  it('media payloads decode to the listed time and unit and encode back; MP4 chunks list their boxes', () => {
+    for (const p of mediaVectors.payloads) {
+      const decoded = decodeMediaPayload(fromHex(p.bytes));
+      assert.equal(decoded.capturedAtUs, p.capturedAtUs);
+      assert.equal(toHex(decoded.unit), p.unit);
+      assert.ok(isTimedCodec(p.codec));
+      assert.equal(toHex(encodeMediaPayload(decoded)), p.bytes);
+    }
+    for (const chunk of mediaVectors.mp4Chunks)
+      assert.deepEqual(checkMp4ClipChunk(fromHex(chunk.bytes), chunk.first), chunk.boxes);
+  });
+
   it('event records decode to the listed fields and encode back to the same bytes; the event opens to the first', () => {
     for (const r of recordVectors.records) {
       const record = decodeEventRecord(fromHex(r.bytes));
@@ -283,6 +304,7 @@ describe('test vectors', () => {
     paddingVectors,
     liveVectors,
     clipContainerVectors,
+    mediaVectors,
     recordVectors,
     codeVectors,
   ].flatMap((file) => file.reject as RejectCase[]);

@@ -70,7 +70,14 @@ export type RelayToViewer =
 /** Relay → device. */
 export type RelayToDevice =
   | { readonly op: 'keyframe'; readonly streamId: StreamId }
-  | { readonly op: 'mailbox'; readonly box: 'pairing' | 'inbox' };
+  | { readonly op: 'mailbox'; readonly box: 'pairing' | 'inbox' }
+  /**
+   * Live on demand (PROTOCOL.md §16.4). With a streamId: someone watches that stream, upload it
+   * live for `seconds` (a lease, renewed while they watch). Without: sent once per connection, this
+   * relay grants leases, so a stream without one need not be uploaded live (only its keyframes now
+   * and then, for late joiners).
+   */
+  | { readonly op: 'demand'; readonly streamId?: StreamId; readonly seconds: number };
 
 export type ControlMessage = ViewerControl | RelayToViewer | RelayToDevice;
 
@@ -118,6 +125,12 @@ const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
 const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
   keyframe: { required: { streamId: isStreamId } },
   mailbox: { required: { box: (value) => value === 'pairing' || value === 'inbox' } },
+  demand: {
+    required: {
+      seconds: (value) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 600,
+    },
+    optional: { streamId: isStreamId },
+  },
 };
 
 function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {

@@ -93,6 +93,8 @@ describe('relay contract: control messages', () => {
     { op: 'keyframe', streamId: 'cam1' },
     { op: 'mailbox', box: 'inbox' },
     { op: 'mailbox', box: 'pairing' },
+    { op: 'demand', seconds: 30 },
+    { op: 'demand', streamId: 'cam1', seconds: 600 },
   ];
 
   it('every message of each direction round-trips through its one decoder, as text and as bytes', () => {
@@ -137,6 +139,11 @@ describe('relay contract: control messages', () => {
     for (const text of bad) throwsCode(() => decodeViewerControl(text), 'MALFORMED');
     throwsCode(() => decodeViewerControl(new Uint8Array([0x7b, 0xff, 0x7d])), 'MALFORMED');
     throwsCode(() => decodeRelayToViewer('{"op":"error","reason":"because"}'), 'MALFORMED');
+    for (const seconds of ['0', '601', '1.5', '"30"'])
+      throwsCode(
+        () => decodeRelayToDevice(`{"op":"demand","streamId":"cam1","seconds":${seconds}}`),
+        'MALFORMED',
+      );
     throwsCode(() => decodeRelayToViewer('{"op":"error","reason":"no-grant","retryAfter":-1}'), 'MALFORMED');
     throwsCode(() => decodeRelayToViewer(`{"op":"hello","id":"${VIEWER}","role":"device"}`), 'MALFORMED');
     throwsCode(() => decodeRelayToViewer('{"op":"subscribe","deviceId":"x","streamId":"y"}'), 'MALFORMED');

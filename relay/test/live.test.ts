@@ -56,6 +56,21 @@ describe('live relay (memory store)', () => {
     await viewer.close();
   });
 
+  it('live on demand: the device is told at connect that leases are granted, and gets a lease for a stream when a viewer subscribes to it', async () => {
+    assert.ok(
+      device.control.some((m) => m.op === 'demand' && m.seconds === 30 && m.streamId === undefined),
+      'the lease announcement came at connect',
+    );
+    const leases = () => device.control.filter((m) => m.op === 'demand' && m.streamId === 'cam-7').length;
+    assert.equal(leases(), 0, 'no lease for a stream nobody watches');
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-7' });
+    await viewer.waitControl((m) => m.op === 'subscribed' && m.streamId === 'cam-7');
+    const lease = await device.waitControl((m) => m.op === 'demand' && m.streamId === 'cam-7');
+    assert.equal(lease.seconds, 30);
+    await viewer.close();
+  });
+
   it('counts frames in and out and frame bytes exactly in /metrics, once per frame across scrapes', async () => {
     const figures = async () => {
       const { text } = await http(running.adminBase, 'GET', '/metrics');

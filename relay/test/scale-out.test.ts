@@ -38,7 +38,7 @@ describe('scale-out: two relay processes share one Redis', () => {
     assert.deepEqual(codes, [0, 0], 'both relays shut down gracefully');
   });
 
-  it('a viewer on relay A gets the manifests, live frames and event notices of a device on relay B', async () => {
+  it('a viewer on relay A gets the manifests, live frames, event notices of a device on relay B, and the device its demand lease', async () => {
     // The load balancer may send each request anywhere: the device authenticates at A, uses B.
     const deviceToken = await authenticate(a.base, p.device);
     const viewerToken = await authenticate(b.base, p.owner);
@@ -60,6 +60,9 @@ describe('scale-out: two relay processes share one Redis', () => {
       { manifest: true, keyframe: true },
     );
     await viewer.waitControl((m) => m.op === 'watching');
+    // Live on demand across processes: the viewer's relay (A) grants the lease to the device on B.
+    const lease = await device.waitControl((m) => m.op === 'demand' && m.streamId === 'cam-1');
+    assert.equal(lease.seconds, 30);
     // Frames published on B reach A once A subscribed to the device's channel (first keyframe or probe).
     const deadline = Date.now() + 60_000;
     let i = 0;

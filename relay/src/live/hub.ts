@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
 import { BusBridge } from './bus-bridge.js';
 import { closeWith } from './close.js';
+import { DemandLeases } from './demand.js';
 import { DeviceIntake } from './device-intake.js';
 import { FanOut, type FrameSink } from './fan-out.js';
 import { misroutingSink } from './misrouting-sink.js';
@@ -43,6 +44,7 @@ export class LiveHub implements Notifier {
   private readonly bus: BusBridge;
   private readonly devices: DeviceIntake;
   private readonly viewers: ViewerControl;
+  private readonly demand: DemandLeases;
   private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly log: FastifyBaseLogger;
@@ -68,13 +70,18 @@ export class LiveHub implements Notifier {
       ...deps,
       sink,
       bus: this.bus,
-      presenceChanged: (deviceId) => this.refreshInterest(deviceId),
+      presenceChanged: (deviceId) => this.presenceChanged(deviceId),
+    });
+    this.demand = new DemandLeases({
+      watchedStreams: () => this.fanOut.streamKeys(),
+      notifyDevice: (deviceId, message) => this.notifyDevice(deviceId, message),
     });
     this.viewers = new ViewerControl({
       ...deps,
       fanOut: this.fanOut,
       interestChanged: (deviceId) => this.refreshInterest(deviceId),
       requestKeyframe: (deviceId, streamId) => this.notifyDevice(deviceId, { op: 'keyframe', streamId }),
+      streamWatched: (deviceId, streamId) => this.demand.watched(deviceId, streamId),
     });
     this.heartbeat = setInterval(() => this.beat(), 30_000);
     this.heartbeat.unref();
@@ -119,6 +126,14 @@ export class LiveHub implements Notifier {
     if (!this.devices.send(deviceId, message)) this.bus.publishDeviceNotice(deviceId, message);
   }
 
+  /** A device connected here learns that leases are granted, and gets those of its watched streams. */
+  private presenceChanged(deviceId: DeviceId): void {
+    this.refreshInterest(deviceId);
+    if (!this.devices.has(deviceId)) return;
+    this.demand.announce(deviceId);
+    this.demand.renewDevice(deviceId);
+  }
+
   /** Subscribes this process to a device's channels while it has a local reason to. */
   private refreshInterest(deviceId: DeviceId): void {
     const here = this.devices.has(deviceId);
@@ -144,6 +159,7 @@ export class LiveHub implements Notifier {
   /** Graceful shutdown: every connection is told to come back later (with jitter) elsewhere. */
   close(retryAfterSeconds: number): void {
     clearInterval(this.heartbeat);
+    this.demand.close();
     this.viewers.closeAll(retryAfterSeconds);
     this.devices.closeAll(retryAfterSeconds);
   }

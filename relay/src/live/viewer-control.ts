@@ -32,6 +32,8 @@ export interface ViewerControlDependencies {
   readonly interestChanged: (deviceId: DeviceId) => void;
   /** Asks the device (wherever it is connected) for a keyframe. */
   readonly requestKeyframe: (deviceId: DeviceId, streamId: StreamId) => void;
+  /** A viewer started watching the stream (its device is asked to upload it live). */
+  readonly streamWatched: (deviceId: DeviceId, streamId: StreamId) => void;
 }
 
 /**
@@ -145,6 +147,7 @@ export class ViewerControl {
     viewer.registered.add(streamKey);
     this.deps.fanOut.addStreamViewer(viewer, deviceId, streamKey);
     this.deps.interestChanged(deviceId);
+    this.deps.streamWatched(deviceId, streamId);
     let manifest: Uint8Array | null;
     let keyframe: Uint8Array | null;
     try {

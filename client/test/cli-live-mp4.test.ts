@@ -110,7 +110,12 @@ test('live MP4 refuses a JPEG camera with JPEG_CAMERA and opens no file', async 
     return fileStream(path);
   });
   await assert.rejects(
-    writer.add({ codec: Codec.Jpeg, data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), keyframe: true, capturedAtUs: null }),
+    writer.add({
+      codec: Codec.Jpeg,
+      data: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+      keyframe: true,
+      capturedAtUs: null,
+    }),
     (error: unknown) => error instanceof LiveOutputError && error.reason === 'JPEG_CAMERA',
   );
   await assert.rejects(writer.close(), (error: unknown) => error instanceof LiveOutputError);
@@ -122,7 +127,9 @@ test('live MP4 with no keyframe ever opens no file and says it did not start', a
   const fixture = mediaFixture({ seconds: 3, fps: 15 });
   const path = tempFile('none.mp4');
   const writer = new LiveMp4Writer(() => fileStream(path));
-  for (const frame of liveFrames(fixture, { from: 1 }).filter((f) => !f.keyframe || f.codec === Codec.AacAdts).slice(0, 20))
+  for (const frame of liveFrames(fixture, { from: 1 })
+    .filter((f) => !f.keyframe || f.codec === Codec.AacAdts)
+    .slice(0, 20))
     await writer.add(frame);
   const summary = await writer.close();
   assert.equal(summary.started, false);

@@ -114,7 +114,10 @@ export class LiveMp4Writer {
         'this camera sends JPEG pictures, not H.264: give --out a directory for the JPEGs',
       );
     if (frame.codec !== Codec.H264AnnexB && frame.codec !== Codec.AacAdts)
-      throw new LiveOutputError('UNSUPPORTED_CODEC', `an MP4 is written for H.264 cameras, not codec ${frame.codec}`);
+      throw new LiveOutputError(
+        'UNSUPPORTED_CODEC',
+        `an MP4 is written for H.264 cameras, not codec ${frame.codec}`,
+      );
     if (frame.capturedAtUs === null)
       throw new LiveOutputError('NO_CAPTURE_TIME', 'a timed frame came without its capture time');
     const audio = frame.codec === Codec.AacAdts;
@@ -136,7 +139,7 @@ export class LiveMp4Writer {
     if (this.state === 'buffering') {
       this.pending.push(unit);
       if (audio) this.sawAudio = true;
-      const waited = (frame.capturedAtUs - this.baseUs) >= (this.options.audioWaitUs ?? 1_000_000);
+      const waited = frame.capturedAtUs - this.baseUs >= (this.options.audioWaitUs ?? 1_000_000);
       if (this.sawAudio || waited) await this.start();
       return;
     }
@@ -189,7 +192,12 @@ export class LiveMp4Writer {
 
   private async writeVideo(unit: Pending, duration: number): Promise<void> {
     const video = this.video!;
-    const packet = new EncodedPacket(unit.frame.data, unit.frame.keyframe ? 'key' : 'delta', unit.time, duration);
+    const packet = new EncodedPacket(
+      unit.frame.data,
+      unit.frame.keyframe ? 'key' : 'delta',
+      unit.time,
+      duration,
+    );
     if (!this.videoConfigured) {
       this.videoConfigured = true;
       await video.add(packet, { decoderConfig: await h264DecoderConfig(unit.frame.data) });
@@ -209,7 +217,12 @@ export class LiveMp4Writer {
   }
 
   private audioPacket(unit: Pending, duration: number): EncodedPacket {
-    return new EncodedPacket(unit.frame.data, 'key', unit.time, duration > 0 ? duration : this.audioFrameSeconds);
+    return new EncodedPacket(
+      unit.frame.data,
+      'key',
+      unit.time,
+      duration > 0 ? duration : this.audioFrameSeconds,
+    );
   }
 
   private async finish(): Promise<void> {

@@ -31,7 +31,9 @@ export class RawStreamWriter {
       this.fail(
         new LiveOutputError(
           'WRITE',
-          error.code === 'EPIPE' ? 'the reader of the stream has gone' : `cannot write the stream: ${error.message}`,
+          error.code === 'EPIPE'
+            ? 'the reader of the stream has gone'
+            : `cannot write the stream: ${error.message}`,
         ),
       );
     });
@@ -45,7 +47,9 @@ export class RawStreamWriter {
       return;
     }
     if (frame.codec !== Codec.H264AnnexB && frame.codec !== Codec.Jpeg) {
-      this.fail(new LiveOutputError('UNSUPPORTED_CODEC', `--stdout writes H.264 or JPEG, not codec ${frame.codec}`));
+      this.fail(
+        new LiveOutputError('UNSUPPORTED_CODEC', `--stdout writes H.264 or JPEG, not codec ${frame.codec}`),
+      );
       throw this.failure;
     }
     if (this.codec !== undefined && frame.codec !== this.codec) {

@@ -38,7 +38,18 @@ export function decodeFromPipe(bytes: Uint8Array, format?: string): Promise<numb
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'error', ...(format ? ['-f', format] : []), '-i', 'pipe:0', '-f', 'framemd5', 'pipe:1'],
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        ...(format ? ['-f', format] : []),
+        '-i',
+        'pipe:0',
+        '-f',
+        'framemd5',
+        'pipe:1',
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -70,7 +81,10 @@ export function fileStream(path: string): WritableStream<Uint8Array> {
 export const FIXTURE_EPOCH_US = 1_760_000_000_000_000;
 
 /** The fixture's video units from `from` on, with its audio from the same time, in capture order. */
-export function liveFrames(fixture: MediaFixture, options: { from?: number; audio?: boolean } = {}): TimedFrame[] {
+export function liveFrames(
+  fixture: MediaFixture,
+  options: { from?: number; audio?: boolean } = {},
+): TimedFrame[] {
   const from = options.from ?? 0;
   const video = fixture.video.slice(from);
   const startUs = video[0]?.ptsUs ?? 0;

@@ -24,7 +24,7 @@ type StopReason = 'time' | 'frames' | 'interrupted' | 'refused' | 'reader-gone';
  * rejected, 2 if refused or the output failed, else 0. With --stdout, messages go to stderr only.
  */
 export async function runLive(
-  viewer: Viewer,
+  viewer: Pick<Viewer, 'watch'>,
   deviceId: DeviceId,
   streamId: StreamId,
   options: LiveOptions,

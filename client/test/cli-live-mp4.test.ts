@@ -7,7 +7,7 @@ import { Codec } from '@sealcam/protocol';
 import { mediaFixture } from '@sealcam/testkit/media-fixture';
 import { LiveMp4Writer } from '../src/cli/live-mp4.js';
 import { LiveOutputError } from '../src/cli/live-output-error.js';
-import { fileStream, liveFrames, probe } from './support/media-probe.js';
+import { FIXTURE_EPOCH_US, fileStream, liveFrames, probe } from './support/media-probe.js';
 
 /** The CLI's live MP4 writer fed real libx264/AAC units, read back by real ffprobe. */
 const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'sealcam-live-mp4-')), name);
@@ -135,4 +135,25 @@ test('live MP4 with no keyframe ever opens no file and says it did not start', a
   assert.equal(summary.started, false);
   assert.equal(summary.videoFrames, 0);
   assert.equal(existsSync(path), false);
+});
+
+test('live MP4 whose audio starts after 1 s of video: the file has only the h264 stream, the late audio is counted as left out', async () => {
+  const fixture = mediaFixture({ seconds: 3, fps: 15 });
+  const path = tempFile('late-audio.mp4');
+  const writer = new LiveMp4Writer(() => fileStream(path), { audioWaitUs: 1_000_000 });
+  const lateAudioUs = 1_500_000;
+  const frames = liveFrames(fixture).filter(
+    (frame) => frame.codec === Codec.H264AnnexB || frame.capturedAtUs! - FIXTURE_EPOCH_US >= lateAudioUs,
+  );
+  for (const frame of frames) await writer.add(frame);
+  const summary = await writer.close();
+  assert.equal(summary.videoFrames, 45);
+  assert.equal(summary.audioFrames, 0);
+  assert.ok(summary.audioLeftOut > 0, `audio left out: ${summary.audioLeftOut}`);
+  const info = probe(path);
+  assert.deepEqual(
+    info.streams.map((stream) => stream.codec_name),
+    ['h264'],
+  );
+  assert.equal(Number(info.streams[0]?.nb_read_frames), 45);
 });

@@ -57,8 +57,8 @@ test('--help on the program and on every command', () => {
     pair: [/--name <viewer name>/, /--camera-name <name>/],
     cameras: [/--json/],
     events: [/--from/, /--to/, /--limit/, /--after/, /--all/, /--open/, /--json/],
-    get: [/--thumbnail <file>/, /--clip <dir>/, /--record/],
-    live: [/--out <dir>/, /--seconds/, /--frames/],
+    get: [/--thumbnail <file>/, /--clip <file\.mp4\|dir>/, /ending in \.mp4/, /--record/],
+    live: [/--out <dir\|file\.mp4>/, /--stdout/, /\| ffplay -/, /--seconds/, /--frames/],
     share: [/--expires/],
     accept: [/--camera-name/],
   };
@@ -134,6 +134,11 @@ test('input errors: one line, exit 2 (or 1 for usage), no stack trace, nothing c
   const badViewer = cli(['--state', path, 'revoke', NOBODY, 'xyz']);
   assert.equal(badViewer.status, 2);
   assert.match(badViewer.stderr, /"xyz" is not a viewer id/);
+
+  const bothOutputs = cli(['--state', path, 'live', NOBODY, 'cam-1', '--out', 'x.mp4', '--stdout']);
+  assert.equal(bothOutputs.status, 2);
+  assert.equal(bothOutputs.stderr.trim(), 'viewer: give --out or --stdout, not both');
+  assert.equal(bothOutputs.stdout, '', 'nothing on stdout');
 
   for (const args of [
     ['events', NOBODY, '--limit', '0'],

@@ -1,42 +1,44 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Codec, type DeviceId, type StreamId } from '@sealcam/protocol';
 import type { ViewerError } from '../sdk/errors.js';
-import type { LiveFrame, Viewer } from '../sdk/index.js';
+import type { Viewer } from '../sdk/index.js';
 import { bytesText, describeError, EXIT } from './format.js';
+import { LiveOutputError } from './live-output-error.js';
+import { type LiveOutput, openSink } from './live-sinks.js';
 
 export interface LiveOptions {
-  /** Directory for the verified frames; without it, stats are printed every second. */
-  readonly out?: string;
+  /** Where the verified frames go; `stats` prints stats every second instead. */
+  readonly output: LiveOutput;
   readonly seconds: number;
-  /** Stop after this many verified frames. */
+  /** Stop after this many verified video frames (audio frames are not counted). */
   readonly frames?: number;
   readonly verbose: boolean;
 }
 
-type StopReason = 'time' | 'frames' | 'interrupted' | 'refused';
+type StopReason = 'time' | 'frames' | 'interrupted' | 'refused' | 'reader-gone';
 
 /**
- * Subscribes to one stream, writes or counts the frames that verify and counts, by reason, what
- * does not. Ends after `seconds`, after `frames`, on Ctrl-C, or at once when the relay refuses the
- * subscription. Returns the exit code: 3 if anything was rejected, 2 if refused, else 0.
+ * Subscribes to one stream, hands the frames that verify to the output (live-sinks.ts) or counts
+ * them, and counts, by reason, what does not. Ends after `seconds`, after `frames`, on Ctrl-C, when
+ * the reader of --stdout goes away, or at once when the relay refuses the subscription or the output
+ * fails; the output is then closed (an MP4 is finished). Returns the exit code: 3 if anything was
+ * rejected, 2 if refused or the output failed, else 0. With --stdout, messages go to stderr only.
  */
 export async function runLive(
-  viewer: Viewer,
+  viewer: Pick<Viewer, 'watch'>,
   deviceId: DeviceId,
   streamId: StreamId,
   options: LiveOptions,
 ): Promise<number> {
   const started = Date.now();
+  const say = options.output.kind === 'stdout' ? console.error : console.log;
   let frames = 0;
-  let written = 0;
+  let videoFrames = 0;
   let bytes = 0;
   let epoch: number | undefined;
   let lastSecondFrames = 0;
   const rejections = new Map<string, { count: number; error: ViewerError }>();
   let refusal: ViewerError | undefined;
-  let writeError: Error | undefined;
-  let writes: Promise<void> = Promise.resolve();
+  let outputError: Error | undefined;
   let done = false;
   let stop: (reason: StopReason) => void = () => undefined;
   const stopped = new Promise<StopReason>((resolve) => {
@@ -46,33 +48,24 @@ export async function runLive(
       resolve(reason);
     };
   });
-
-  const write = (frame: LiveFrame, index: number) => {
-    const extension = frame.codec === Codec.Jpeg ? 'jpg' : 'bin';
-    const name = `frame-${String(index).padStart(6, '0')}-e${frame.epoch}-c${frame.counter}.${extension}`;
-    const copy = Buffer.from(frame.data);
-    const directory = options.out!;
-    writes = writes.then(() =>
-      (index === 1 ? mkdir(directory, { recursive: true }) : Promise.resolve(undefined))
-        .then(() => writeFile(join(directory, name), copy))
-        .then(() => {
-          written++;
-        })
-        .catch((error: Error) => {
-          writeError ??= error;
-          stop('refused');
-        }),
-    );
+  const fail = (error: Error) => {
+    if (outputError) return;
+    outputError = error;
+    const readerGone =
+      options.output.kind === 'stdout' && error instanceof LiveOutputError && error.reason === 'WRITE';
+    stop(readerGone ? 'reader-gone' : 'refused');
   };
+  const sink = openSink(options.output, fail);
 
   const subscription = viewer.watch(deviceId, streamId, {
     onFrame: (frame) => {
       if (done) return;
       frames++;
+      if (frame.codec !== Codec.AacAdts) videoFrames++;
       bytes += frame.data.length;
       epoch = frame.epoch;
-      if (options.out) write(frame, frames);
-      if (options.frames !== undefined && frames >= options.frames) stop('frames');
+      sink?.add(frame);
+      if (options.frames !== undefined && videoFrames >= options.frames) stop('frames');
     },
     onRejected: (error) => {
       if (done) return;
@@ -96,16 +89,17 @@ export async function runLive(
   };
 
   const timer = setTimeout(() => stop('time'), options.seconds * 1000);
-  const stats = options.out
-    ? undefined
-    : setInterval(() => {
-        const elapsed = Math.round((Date.now() - started) / 1000);
-        const rate = frames - lastSecondFrames;
-        lastSecondFrames = frames;
-        console.log(
-          `${String(elapsed).padStart(4)}s  ${String(rate).padStart(3)} frames/s  ${frames} frames  ${bytesText(bytes)}  epoch ${epoch ?? '-'}  ${rejectedText()}`,
-        );
-      }, 1000);
+  const stats =
+    options.output.kind !== 'stats'
+      ? undefined
+      : setInterval(() => {
+          const elapsed = Math.round((Date.now() - started) / 1000);
+          const rate = frames - lastSecondFrames;
+          lastSecondFrames = frames;
+          say(
+            `${String(elapsed).padStart(4)}s  ${String(rate).padStart(3)} frames/s  ${frames} frames  ${bytesText(bytes)}  epoch ${epoch ?? '-'}  ${rejectedText()}`,
+          );
+        }, 1000);
   const interrupt = () => stop('interrupted');
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -116,24 +110,24 @@ export async function runLive(
   process.off('SIGINT', interrupt);
   process.off('SIGTERM', interrupt);
   subscription.close();
-  await writes;
+  const counted =
+    (sink ? await sink.close(frames).catch((error: Error) => fail(error)) : undefined) ??
+    `${frames} verified frames`;
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const counted =
-    options.out === undefined
-      ? `${frames} verified frames`
-      : written === frames
-        ? `${frames} verified frames written to ${options.out}`
-        : `${frames} verified frames, ${written} written to ${options.out}`;
-  console.log(
-    `${counted} in ${seconds} s (${bytesText(bytes)}, epoch ${epoch ?? '-'}), ${rejectedText()}${reason === 'interrupted' ? ', interrupted' : ''}`,
-  );
+  const ending =
+    reason === 'interrupted'
+      ? ', interrupted'
+      : reason === 'reader-gone'
+        ? ', the reader of stdout has gone'
+        : '';
+  say(`${counted} in ${seconds} s (${bytesText(bytes)}, epoch ${epoch ?? '-'}), ${rejectedText()}${ending}`);
   for (const [reasonCode, entry] of rejections)
     console.error(
       `REJECTED ${entry.count}x: ${entry.error.userMessage} (${reasonCode})${options.verbose && entry.error.detail ? `: ${entry.error.detail}` : ''}`,
     );
-  if (writeError) {
-    console.error(`viewer: cannot write frames to ${options.out}: ${writeError.message}`);
+  if (outputError && reason !== 'reader-gone') {
+    console.error(`viewer: ${outputError.message}`);
     return EXIT.refused;
   }
   if (refusal) {

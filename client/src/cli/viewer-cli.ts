@@ -3,6 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
+  CLIP_CONTAINER_TYPE,
+  CLIP_MP4_TYPE,
   Codec,
   type EventId,
   formatId,
@@ -32,6 +34,7 @@ import {
   time,
 } from './format.js';
 import { runLive } from './live.js';
+import { isMp4Path, type LiveOutput } from './live-sinks.js';
 
 interface GlobalOptions {
   state?: string;
@@ -320,16 +323,22 @@ program
 
 program
   .command('get')
-  .summary('open one event: write its verified thumbnail and clip frames, print its record')
+  .summary('open one event: write its verified thumbnail and clip, print its record')
   .description(
     'Open one event and verify everything before writing anything: the record, the thumbnail (JPEG), ' +
-      'the clip frames (numbered JPEGs, capture time in ms in the name). With no output option, prints ' +
-      'the record. On a verification failure prints REJECTED with the reason, writes nothing and exits with code 3.',
+      "the clip. An H.264 camera's clip is an MP4: give --clip a file name ending in .mp4. A JPEG " +
+      "camera's clip is a series of pictures: give --clip a directory (numbered JPEGs, capture time in ms " +
+      'in the name). The other way round is an error that names the kind of clip. With no output option, ' +
+      'prints the record. On a verification failure prints REJECTED with the reason, writes nothing and ' +
+      'exits with code 3.',
   )
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
   .argument('<eventId>', 'event id, as "sealcam-viewer events" lists it')
   .option('--thumbnail <file>', 'write the thumbnail JPEG to this file')
-  .option('--clip <dir>', 'write the clip frames to this directory as frame-<n>-<capture ms>.jpg')
+  .option(
+    '--clip <file.mp4|dir>',
+    'an MP4 clip: write it to this .mp4 file; a JPEG clip: write its frames to this directory as frame-<n>-<capture ms>.jpg',
+  )
   .option('--record', 'print the verified record as JSON')
   .action(
     async (
@@ -342,10 +351,14 @@ program
         const camera = findCamera(viewer, device);
         const view = await viewer.openEvent(camera.deviceId, id);
         if (options.thumbnail && !view.record.thumbnail) throw new CliError('this event has no thumbnail');
-        if (options.clip && !view.record.clip) throw new CliError('this event has no clip');
+        const clip = view.record.clip;
+        if (options.clip && !clip) throw new CliError('this event has no clip');
+        const clipAsMp4 = options.clip !== undefined && isMp4Path(options.clip);
+        if (options.clip && clip) checkClipPath(options.clip, clip.type);
         // Everything is fetched and verified first: a failure anywhere leaves nothing written.
         const thumbnail = options.thumbnail ? await viewer.thumbnail(camera.deviceId, id) : undefined;
-        const frames = options.clip ? await viewer.clip(camera.deviceId, id) : undefined;
+        const file = options.clip && clipAsMp4 ? await viewer.clipFile(camera.deviceId, id) : undefined;
+        const frames = options.clip && !clipAsMp4 ? await viewer.clip(camera.deviceId, id) : undefined;
         if (options.record || (!options.thumbnail && !options.clip)) {
           console.log(
             JSON.stringify(
@@ -364,8 +377,14 @@ program
           await writeOutput(options.thumbnail, thumbnail);
           console.error(`thumbnail: ${options.thumbnail} (${bytesText(thumbnail.length)})`);
         }
+        if (options.clip && file) {
+          await writeOutput(options.clip, file.bytes);
+          console.error(
+            `clip: ${options.clip} (MP4, ${clip?.frames ?? 0} video frames, ${bytesText(file.bytes.length)})`,
+          );
+        }
         if (options.clip && frames) {
-          const extension = view.record.clip?.codec === Codec.Jpeg ? 'jpg' : 'bin';
+          const extension = clip?.codec === Codec.Jpeg ? 'jpg' : 'bin';
           let total = 0;
           for (const [index, frame] of frames.entries()) {
             const name = `frame-${String(index + 1).padStart(4, '0')}-${frame.capturedAt}.${extension}`;
@@ -378,6 +397,19 @@ program
     },
   );
 
+/** An MP4 clip goes to a .mp4 file, a JPEG clip to a directory: a mismatch is said before anything is fetched. */
+function checkClipPath(path: string, type: string): void {
+  const mp4Clip = type === CLIP_MP4_TYPE;
+  if (isMp4Path(path) && !mp4Clip)
+    throw new CliError(
+      `this event's clip is JPEG pictures (${type}), not an MP4: give --clip a directory for its frames`,
+    );
+  if (!isMp4Path(path) && mp4Clip)
+    throw new CliError(`this event's clip is an MP4 (H.264): give --clip a file name ending in .mp4`);
+  if (!mp4Clip && type !== CLIP_CONTAINER_TYPE)
+    throw new CliError(`this event's clip has a type this viewer does not write (${type})`);
+}
+
 async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -389,27 +421,52 @@ async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
 
 program
   .command('live')
-  .summary('watch a camera stream: write verified frames, or print stats every second')
+  .summary('watch a camera stream: write verified frames (JPEGs, an MP4, a raw stream), or print stats')
   .description(
-    'Watch a camera stream: write the verified frames as JPEGs to --out, or print stats every second ' +
-      '(frames/s, bytes, key epoch, rejections by reason). Stops after --seconds, --frames or Ctrl-C. ' +
-      'Exits with code 3 if anything was rejected (the reasons are printed), 2 if the relay refused the ' +
-      'subscription or no frame arrived.',
+    'Watch a camera stream. --out <dir>: each verified frame as a file (JPEG cameras: .jpg; H.264 ' +
+      'cameras: .h264 access units and .aac audio frames). --out <file.mp4>: H.264 cameras only, a ' +
+      'fragmented MP4 (video from the first keyframe, plus the audio if the camera sends it) written as ' +
+      'the frames arrive, readable while it grows, finished on exit. --stdout: the raw video for a player ' +
+      '(sealcam-viewer live <camera> <stream> --stdout | ffplay -): H.264 from the first keyframe without ' +
+      'audio, or the JPEGs back to back (MJPEG); messages go to stderr. Without an output, stats every ' +
+      'second (frames/s, bytes, key epoch, rejections by reason). Stops after --seconds, --frames or ' +
+      'Ctrl-C. Exits with code 3 if anything was rejected (the reasons are printed), 2 if the relay ' +
+      'refused the subscription, no frame arrived or the output could not be written.',
   )
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
   .argument('<streamId>', 'stream id (the camera id in the device configuration, e.g. cam-1)')
-  .option('--out <dir>', 'write each verified frame as a JPEG to this directory')
-  .option('--seconds <n>', 'stop after this many seconds', integerIn(1, 3600), 10)
-  .option('--frames <n>', 'stop after this many frames (default 100 with --out)', integerIn(1, 100_000))
+  .option(
+    '--out <dir|file.mp4>',
+    'a path ending in .mp4: one MP4 file (H.264 cameras); else a directory of frames',
+  )
+  .option('--stdout', 'write the raw video stream to stdout, for a player reading a pipe')
+  .option('--seconds <n>', 'stop after this many seconds', integerIn(1, 86_400), 10)
+  .option(
+    '--frames <n>',
+    'stop after this many video frames (default 100 with --out <dir>)',
+    integerIn(1, 10_000_000),
+  )
   .action(
-    async (device: string, streamId: string, options: { out?: string; seconds: number; frames?: number }) => {
+    async (
+      device: string,
+      streamId: string,
+      options: { out?: string; stdout?: boolean; seconds: number; frames?: number },
+    ) => {
+      if (options.out && options.stdout) throw new CliError('give --out or --stdout, not both');
+      if (options.stdout && process.stdout.isTTY)
+        throw new CliError('--stdout writes binary video: pipe it into a player (… --stdout | ffplay -)');
+      const output: LiveOutput = options.stdout
+        ? { kind: 'stdout' }
+        : options.out
+          ? { kind: isMp4Path(options.out) ? 'mp4' : 'directory', path: options.out }
+          : { kind: 'stats' };
       await withViewer(async (viewer) => {
         const camera = findCamera(viewer, device);
         if (!isStreamId(streamId))
           throw new CliError(`"${streamId}" is not a stream id (1 to 64 of A-Z a-z 0-9 . _ -)`);
-        const frames = options.frames ?? (options.out ? 100 : undefined);
+        const frames = options.frames ?? (output.kind === 'directory' ? 100 : undefined);
         process.exitCode = await runLive(viewer, camera.deviceId, streamId, {
-          ...(options.out ? { out: options.out } : {}),
+          output,
           seconds: options.seconds,
           ...(frames !== undefined ? { frames } : {}),
           verbose: globals().verbose === true,

@@ -1,0 +1,110 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { Codec } from '@sealcam/protocol';
+import type { MediaFixture } from '@sealcam/testkit/media-fixture';
+import { requireProgram } from '@sealcam/testkit/programs';
+import type { TimedFrame } from '../../src/cli/live-mp4.js';
+
+export interface ProbedStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  nb_read_frames?: string;
+  duration?: string;
+}
+
+export interface Probe {
+  streams: ProbedStream[];
+  format: { duration?: string; format_name: string };
+}
+
+/** ffprobe's view of a media file, decoding every frame to count them (real ffprobe). */
+export function probe(path: string): Probe {
+  requireProgram('ffprobe', 'ffmpeg');
+  const result = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-count_frames', '-show_streams', '-show_format', '-of', 'json', path],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (result.status !== 0) throw new Error(`ffprobe failed (${result.status}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as Probe;
+}
+
+/** Decodes a stream given on ffmpeg's standard input (as `| ffplay -` would read it); frames decoded. */
+export function decodeFromPipe(bytes: Uint8Array, format?: string): Promise<number> {
+  requireProgram('ffmpeg');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        ...(format ? ['-f', format] : []),
+        '-i',
+        'pipe:0',
+        '-f',
+        'framemd5',
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (data: Buffer) => {
+      out += data.toString();
+    });
+    child.stderr.on('data', (data: Buffer) => {
+      err += data.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`ffmpeg failed (${code}): ${err}`));
+      else resolve(out.split('\n').filter((line) => line.length > 0 && !line.startsWith('#')).length);
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(Buffer.from(bytes));
+  });
+}
+
+/** A file as the WritableStream the MP4 writer's target takes. */
+export function fileStream(path: string): WritableStream<Uint8Array> {
+  return Writable.toWeb(createWriteStream(path)) as WritableStream<Uint8Array>;
+}
+
+/** Capture time of the fixture's start, µs (any Unix time: only differences matter). */
+export const FIXTURE_EPOCH_US = 1_760_000_000_000_000;
+
+/** The fixture's video units from `from` on, with its audio from the same time, in capture order. */
+export function liveFrames(
+  fixture: MediaFixture,
+  options: { from?: number; audio?: boolean } = {},
+): TimedFrame[] {
+  const from = options.from ?? 0;
+  const video = fixture.video.slice(from);
+  const startUs = video[0]?.ptsUs ?? 0;
+  const frames: (TimedFrame & { at: number })[] = [
+    ...video.map((unit) => ({
+      codec: Codec.H264AnnexB,
+      data: unit.data,
+      keyframe: unit.keyframe,
+      capturedAtUs: FIXTURE_EPOCH_US + unit.ptsUs,
+      at: unit.ptsUs,
+    })),
+    ...(options.audio === false ? [] : fixture.audio)
+      .filter((unit) => unit.ptsUs >= startUs)
+      .map((unit) => ({
+        codec: Codec.AacAdts,
+        data: unit.data,
+        keyframe: true,
+        capturedAtUs: FIXTURE_EPOCH_US + unit.ptsUs,
+        at: unit.ptsUs,
+      })),
+  ];
+  return frames.sort((a, b) => a.at - b.at).map(({ at: _at, ...frame }) => frame);
+}

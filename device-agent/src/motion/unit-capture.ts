@@ -4,7 +4,7 @@ import { type CaptureOptions, captureOptions } from './capture-options.js';
 import { MotionDetector, type MotionUpdate } from './detector.js';
 import type { CloseReason } from './event-capture.js';
 import { GopPreRoll, type MediaUnit } from './gop-pre-roll.js';
-import { type LumaSize, lumaOf } from './luma.js';
+import { isLumaOfSize, type LumaSize, lumaOf } from './luma.js';
 import { MotionOptionError } from './option-error.js';
 
 /** A motion event of a passthrough camera: the units of its clip, starting at a keyframe. */
@@ -64,8 +64,8 @@ type Item = MediaUnit | StillPicture;
  * may share the GOP that the second one's pre-roll starts with.
  *
  * Ordering works as in EventCapture: push only queues, and one worker handles items in order,
- * awaiting only a still's luma decode. Stills waiting behind more than `maxBacklog` items are not
- * analysed.
+ * awaiting only a still's luma decode. A still that needs decoding, with more than `maxBacklog` stills
+ * waiting behind it, is not analysed (one that comes with its luma always is).
  */
 export class UnitCapture {
   readonly cameraId: string;
@@ -82,6 +82,8 @@ export class UnitCapture {
   private lastAt = Number.NEGATIVE_INFINITY;
   private event: OpenEvent | undefined;
   private continuationPending = false;
+  /** Stills in the queue: the backlog that counts (units cost nothing to process). */
+  private stillsQueued = 0;
 
   constructor(init: UnitCaptureInit) {
     if (!isStreamId(init.cameraId)) throw new MotionOptionError('cameraId', `must be ${STREAM_ID_RULE}`);
@@ -100,6 +102,7 @@ export class UnitCapture {
 
   push(item: Item): void {
     if (this.closed) return;
+    if (item.kind === 'still') this.stillsQueued++;
     this.queue.push(item);
     if (!this.running) {
       this.running = true;
@@ -127,8 +130,11 @@ export class UnitCapture {
       const item = this.queue.shift()!;
       try {
         if (item.kind === 'still') {
-          let luma: LumaImage | undefined;
-          if (this.queue.length <= this.options.maxBacklog) {
+          this.stillsQueued--;
+          let luma: LumaImage | undefined =
+            item.luma && isLumaOfSize(item.luma, this.lumaSize) ? item.luma : undefined;
+          // Only a decode costs time: a still whose source made its luma is always analysed.
+          if (!luma && this.stillsQueued <= this.options.maxBacklog) {
             try {
               luma = await lumaOf(
                 {

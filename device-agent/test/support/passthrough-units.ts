@@ -21,7 +21,7 @@ export interface PassthroughTake {
   readonly video: VideoUnit[];
   readonly audio: AudioUnit[];
   /** Video, audio and stills interleaved by capture time (stills before units at the same ms). */
-  readonly frames: CameraFrame[];
+  readonly frames: (VideoUnit | AudioUnit | StillPicture)[];
 }
 
 function adtsRate(data: Uint8Array): number {
@@ -96,7 +96,7 @@ export async function passthroughTake(
       luma: lumaPixels(i, moving(ms)),
     });
   const rank = (frame: CameraFrame) => (frame.kind === 'still' ? 0 : 1);
-  const frames: CameraFrame[] = [...stills, ...video, ...audio].sort(
+  const frames: (VideoUnit | AudioUnit | StillPicture)[] = [...stills, ...video, ...audio].sort(
     (a, b) => a.capturedAt - b.capturedAt || rank(a) - rank(b),
   );
   return { fixture, video, audio, frames };

@@ -17,7 +17,9 @@ import { Uploader } from './delivery/uploader.js';
 import type { Logger } from './log.js';
 import { splitIntoClipChunks } from './motion/clip-chunks.js';
 import { type CapturedEvent, EventCapture } from './motion/event-capture.js';
+import { muxMp4Clip } from './motion/mp4-clip.js';
 import { makeThumbnail } from './motion/thumbnail.js';
+import { type CapturedUnitEvent, UnitCapture } from './motion/unit-capture.js';
 import { Outbox } from './outbox/outbox.js';
 import { LiveConnection } from './relay/live-connection.js';
 import { sealRecordedEvent } from './seal/event-sealing.js';
@@ -37,6 +39,8 @@ interface CameraRuntime {
   readonly source: CameraSource;
   readonly sealer: LiveStreamSealer;
   readonly capture: EventCapture | null;
+  /** Events of a passthrough camera (H.264/AAC units and stills); idle for JPEG cameras. */
+  readonly unitCapture: UnitCapture | null;
   frames: number;
   framesSent: number;
   lastFrameAt: number | null;
@@ -48,6 +52,11 @@ interface CameraRuntime {
 const KEYS_TICK_MS = 1000;
 const RELAY_TICK_MS = 1000;
 const STATUS_EVERY_MS = 2000;
+
+/** For tests: where each camera's frames come from instead of its configured source. */
+export interface AgentStartOptions {
+  readonly createSource?: (camera: CameraConfig) => CameraSource;
+}
 
 /**
  * `sealcam-agent run`: every camera's frames are sealed for the device's own viewer list and
@@ -80,6 +89,7 @@ export class Agent {
     private readonly session: RelaySession,
     private readonly log: Logger,
     private readonly releaseLock: () => Promise<void>,
+    private readonly options: AgentStartOptions = {},
   ) {
     const backoff = { startingDelayMs: 1000, maxDelayMs: config.retryMaxDelaySeconds * 1000 };
     this.live = new LiveConnection(
@@ -98,7 +108,7 @@ export class Agent {
   readonly live: LiveConnection;
   readonly uploader: Uploader;
 
-  static async start(config: AgentConfig, log: Logger): Promise<Agent> {
+  static async start(config: AgentConfig, log: Logger, options: AgentStartOptions = {}): Promise<Agent> {
     await ready();
     const paths = statePaths(config.stateDir);
     const identity = await loadDeviceIdentity(paths);
@@ -106,7 +116,7 @@ export class Agent {
     try {
       const outbox = await Outbox.open(paths.outbox, { maxBytes: config.outboxMaxBytes, logger: log });
       const session = new RelaySession(config.relayUrl, identity);
-      const agent = new Agent(config, identity, paths, outbox, session, log, releaseLock);
+      const agent = new Agent(config, identity, paths, outbox, session, log, releaseLock, options);
       await agent.begin();
       return agent;
     } catch (error) {
@@ -126,7 +136,7 @@ export class Agent {
       const { events, motion, clip, ...sourceConfig } = config;
       const runtime: CameraRuntime = {
         config,
-        source: createCameraSource(sourceConfig),
+        source: this.options.createSource?.(config) ?? createCameraSource(sourceConfig),
         sealer: new LiveStreamSealer({
           device: this.identity,
           streamId: parseStreamId(config.id),
@@ -138,6 +148,15 @@ export class Agent {
           events === false
             ? null
             : new EventCapture({
+                cameraId: config.id,
+                options: { ...(clip ?? {}), motion: motion ?? {} },
+                onEvent: (event) => this.onEvent(event),
+                onError: (error) => this.cameraError(runtime, error),
+              }),
+        unitCapture:
+          events === false
+            ? null
+            : new UnitCapture({
                 cameraId: config.id,
                 options: { ...(clip ?? {}), motion: motion ?? {} },
                 onEvent: (event) => this.onEvent(event),
@@ -183,8 +202,21 @@ export class Agent {
 
   private onFrame(camera: CameraRuntime, frame: CameraFrame): void {
     if (this.stopped) return;
-    // Units of a passthrough camera (H.264, AAC) and its stills take their own path (issue #15).
-    if (frame.kind !== undefined && frame.kind !== 'jpeg') return;
+    if (frame.kind === 'still') {
+      // Motion and thumbnails only: a still is never sent live.
+      camera.unitCapture?.push(frame);
+      return;
+    }
+    if (frame.kind === 'h264' || frame.kind === 'aac') {
+      if (frame.kind === 'h264') {
+        camera.frames++;
+        camera.lastFrameAt = frame.capturedAt;
+      }
+      const message = camera.sealer.sealUnit(frame);
+      if (message && this.live.send(message) && frame.kind === 'h264') camera.framesSent++;
+      camera.unitCapture?.push(frame);
+      return;
+    }
     camera.frames++;
     camera.lastFrameAt = frame.capturedAt;
     const message = camera.sealer.sealFrame(frame.jpeg, Date.now());
@@ -192,7 +224,7 @@ export class Agent {
     camera.capture?.push(frame);
   }
 
-  private onEvent(event: CapturedEvent): void {
+  private onEvent(event: CapturedEvent | CapturedUnitEvent): void {
     const camera = this.cameras.find((c) => c.config.id === event.cameraId);
     if (camera) camera.events++;
     // Events are sealed and stored one at a time, in the order they closed.
@@ -203,7 +235,7 @@ export class Agent {
       );
   }
 
-  private async storeEvent(event: CapturedEvent): Promise<void> {
+  private async storeEvent(event: CapturedEvent | CapturedUnitEvent): Promise<void> {
     // Read the viewer list from disk now, not the copy of the last tick: an event that closes right
     // after a revocation is not sealed for the revoked viewer. Only viewers authorised before the
     // clip began receive it (a grant does not open footage recorded before it).
@@ -228,12 +260,10 @@ export class Agent {
         'no thumbnail for this event',
       );
     }
-    const clip = splitIntoClipChunks(event.frames);
-    if (clip.dropped.length > 0)
-      this.log.warn(
-        { camera: event.cameraId, frames: clip.dropped.length },
-        'clip frames left out (too large)',
-      );
+    const clip = 'units' in event ? await muxMp4Clip(event.units) : splitIntoClipChunks(event.frames);
+    const dropped = 'droppedFrames' in clip ? clip.droppedFrames : clip.dropped.length;
+    if (dropped > 0)
+      this.log.warn({ camera: event.cameraId, frames: dropped }, 'clip frames left out (too large)');
     const sealed = sealRecordedEvent(
       this.identity,
       {
@@ -447,6 +477,7 @@ export class Agent {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.allSettled(this.cameras.map((camera) => camera.source.stop()));
     await Promise.allSettled(this.cameras.map((camera) => camera.capture?.close()));
+    await Promise.allSettled(this.cameras.map((camera) => camera.unitCapture?.close()));
     await this.eventChain;
     await this.uploader.stop();
     await this.live.stop();

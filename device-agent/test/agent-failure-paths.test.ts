@@ -94,7 +94,13 @@ test('a relay (or proxy) refusing uploads with 413 never costs an event: all are
   try {
     await until(() => refusals === 0, 60_000, 'the refusals');
     assert.deepEqual(depthAtRefusal, [3, 3, 3, 3, 3, 3], 'nothing deleted while the relay refuses');
-    await until(() => outbox.depth === 0, 60_000, 'every event delivered after the refusals stop');
+    // The uploader counts an event once its removal from the outbox finished, just after the depth
+    // dropped: wait for both.
+    await until(
+      () => outbox.depth === 0 && uploader.uploaded >= 3,
+      60_000,
+      'every event delivered after the refusals stop',
+    );
     assert.equal(uploader.uploaded, 3);
     const envelopes = relay.requests.filter((r) =>
       new RegExp(`^PUT /v1/devices/${ID_TEXT_SOURCE}/events/${ID_TEXT_SOURCE}$`).test(r),

@@ -1,6 +1,7 @@
 import {
   Codec,
   encodeLiveMessage,
+  encodeMediaPayload,
   FrameSealer,
   type Identity,
   type IdentityCard,
@@ -9,6 +10,7 @@ import {
   sealManifest,
   WireType,
 } from '@sealcam/protocol';
+import type { AudioUnit, VideoUnit } from '../camera/frame.js';
 
 /** A sealed manifest for the next epoch, not yet in use. */
 export interface PreparedEpoch {
@@ -148,6 +150,28 @@ export class LiveStreamSealer {
       deviceId: this.options.device.card.id,
       streamId: this.options.streamId,
       payload: this.sealer.seal(jpeg, { keyframe, codec: Codec.Jpeg }),
+    });
+  }
+
+  /**
+   * Seals one unit of a passthrough camera (PROTOCOL.md §6.7): an H.264 access unit as codec 2, an
+   * ADTS frame as codec 5, each behind its capture time. The keyframe flag is the camera's own (IDR
+   * units only; audio never): a passthrough stream has no way to make an IDR on request, so
+   * keyframe requests and the keyframe interval do not apply here, and the relay keeps the last IDR
+   * for late joiners. Returns null when no epoch is active (no viewers).
+   */
+  sealUnit(unit: VideoUnit | AudioUnit): Uint8Array | null {
+    if (!this.sealer) return null;
+    const payload = encodeMediaPayload({ capturedAtUs: unit.capturedAtUs, unit: unit.data });
+    const options =
+      unit.kind === 'h264'
+        ? { keyframe: unit.keyframe, codec: Codec.H264AnnexB }
+        : { keyframe: false, codec: Codec.AacAdts };
+    return encodeLiveMessage({
+      type: WireType.LiveFrame,
+      deviceId: this.options.device.card.id,
+      streamId: this.options.streamId,
+      payload: this.sealer.seal(payload, options),
     });
   }
 

@@ -1,4 +1,5 @@
 import {
+  CLIP_MP4_TYPE,
   createIdentity,
   createPairRequest,
   decodeClipChunk,
@@ -27,8 +28,10 @@ import WebSocket from 'ws';
 
 /** What a viewer opened of a live stream so far. */
 export interface LiveWatch {
-  /** The opened frames' JPEGs, in arrival order. */
+  /** The opened frames' payloads (JPEGs; media payloads for timed codecs), in arrival order. */
   frames: Uint8Array[];
+  /** The same frames with their sealed codec and keyframe flag. */
+  opened: { codec: number; keyframe: boolean; payload: Uint8Array }[];
   epochs: Set<number>;
   /** Every rejection, by reason code. */
   rejected: string[];
@@ -122,13 +125,17 @@ export class TestViewer {
     for (let index = 0; index < (event.record.clip?.chunkHashes.length ?? 0); index++)
       chunks.push(await this.bytes(`${base}/chunks/${index}`));
     const frames: { capturedAt: number; image: Uint8Array }[] = [];
-    if (event.record.clip) {
+    let mp4: Uint8Array | null = null;
+    if (event.record.clip?.type === CLIP_MP4_TYPE) {
+      // An MP4 clip (PROTOCOL.md §7.14): the chunks' plaintexts, concatenated, are the file.
+      mp4 = openClip(chunks, event);
+    } else if (event.record.clip) {
       // The clip is the chunks' plaintexts in order; open them one by one to split frames per chunk.
       openClip(chunks, event);
       for (const [index, chunk] of chunks.entries())
         frames.push(...decodeClipChunk(openClipChunk(chunk, event, index).data));
     }
-    return { record: event.record, thumbnail, frames, contentKey: event.key.slice() };
+    return { record: event.record, thumbnail, frames, mp4, contentKey: event.key.slice() };
   }
 
   /**
@@ -187,6 +194,7 @@ export class TestViewer {
     const opener = new FrameOpener({ deviceId: this.device!.id, streamId });
     const result: LiveWatch = {
       frames: [],
+      opened: [],
       epochs: new Set<number>(),
       rejected: [],
       manifests: 0,
@@ -213,6 +221,7 @@ export class TestViewer {
         } else {
           const frame = opener.open(message.payload, Date.now());
           result.frames.push(frame.payload);
+          result.opened.push({ codec: frame.codec, keyframe: frame.keyframe, payload: frame.payload });
           result.epochs.add(frame.epoch);
         }
       } catch (error) {

@@ -22,6 +22,7 @@ import { makeThumbnail } from './motion/thumbnail.js';
 import { type CapturedUnitEvent, UnitCapture } from './motion/unit-capture.js';
 import { Outbox } from './outbox/outbox.js';
 import { LiveConnection } from './relay/live-connection.js';
+import { LiveDemand } from './relay/live-demand.js';
 import { sealRecordedEvent } from './seal/event-sealing.js';
 import type { PreparedEpoch } from './seal/live-stream-sealer.js';
 import { LiveStreamSealer } from './seal/live-stream-sealer.js';
@@ -66,6 +67,8 @@ export interface AgentStartOptions {
  */
 export class Agent {
   private readonly cameras: CameraRuntime[] = [];
+  /** Which streams someone watches (the relay's leases): the others upload only a keyframe now and then. */
+  private readonly demand = new LiveDemand();
   private viewers!: ViewerState;
   private viewersKey = '';
   private recipients: IdentityCard[] = [];
@@ -207,20 +210,27 @@ export class Agent {
       camera.unitCapture?.push(frame);
       return;
     }
+    const now = Date.now();
     if (frame.kind === 'h264' || frame.kind === 'aac') {
       if (frame.kind === 'h264') {
         camera.frames++;
         camera.lastFrameAt = frame.capturedAt;
       }
-      const message = camera.sealer.sealUnit(frame);
-      if (message && this.live.send(message) && frame.kind === 'h264') camera.framesSent++;
+      // Live on demand: unwatched, only an occasional keyframe goes (sealed only if it goes).
+      const keyframe = frame.kind === 'h264' && frame.keyframe;
+      if (this.demand.shouldSend(camera.config.id, keyframe, now)) {
+        const message = camera.sealer.sealUnit(frame);
+        if (message && this.live.send(message) && frame.kind === 'h264') camera.framesSent++;
+      }
       camera.unitCapture?.push(frame);
       return;
     }
     camera.frames++;
     camera.lastFrameAt = frame.capturedAt;
-    const message = camera.sealer.sealFrame(frame.jpeg, Date.now());
-    if (message && this.live.send(message)) camera.framesSent++;
+    if (this.demand.shouldSend(camera.config.id, camera.sealer.keyframeDue(now), now)) {
+      const message = camera.sealer.sealFrame(frame.jpeg, now);
+      if (message && this.live.send(message)) camera.framesSent++;
+    }
     camera.capture?.push(frame);
   }
 
@@ -345,6 +355,7 @@ export class Agent {
   }
 
   private onConnected(send: (bytes: Uint8Array) => void): void {
+    this.demand.connected();
     // The relay caches keyframes only for streams whose manifest came first on this connection.
     for (const camera of this.cameras) {
       const manifest = camera.sealer.currentManifestMessage;
@@ -362,6 +373,8 @@ export class Agent {
       this.cameras.find((c) => c.config.id === message.streamId)?.sealer.requestKeyframe();
     } else if (message.op === 'mailbox' && message.box === 'inbox') {
       void this.pollInbox();
+    } else if (message.op === 'demand') {
+      this.demand.handle(message, Date.now());
     }
   }
 
@@ -453,6 +466,7 @@ export class Agent {
         source: camera.config.source,
         frames: camera.frames,
         framesSent: camera.framesSent,
+        watched: this.demand.watched(camera.config.id, Date.now()),
         lastFrameAt: camera.lastFrameAt,
         epoch: camera.sealer.epoch,
         events: camera.events,

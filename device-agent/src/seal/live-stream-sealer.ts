@@ -138,6 +138,11 @@ export class LiveStreamSealer {
   }
 
   /** Seals one JPEG as a live message, or returns null when no epoch is active (no viewers). */
+  /** Whether the next JPEG sealed at `now` would be flagged a keyframe (requested, or due by time). */
+  keyframeDue(now: number): boolean {
+    return this.keyframeRequested || now - this.lastKeyframeAt >= this.options.keyframeEveryMs;
+  }
+
   sealFrame(jpeg: Uint8Array, now: number): Uint8Array | null {
     if (!this.sealer) return null;
     const keyframe = this.keyframeRequested || now - this.lastKeyframeAt >= this.options.keyframeEveryMs;

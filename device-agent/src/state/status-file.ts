@@ -29,6 +29,8 @@ export interface AgentStatus {
     readonly source: string;
     readonly frames: number;
     readonly framesSent: number;
+    /** Someone watches it (a relay lease runs): every frame goes live; otherwise a keyframe now and then. */
+    readonly watched: boolean;
     readonly lastFrameAt: number | null;
     readonly epoch: number | null;
     readonly events: number;

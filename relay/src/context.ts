@@ -42,7 +42,11 @@ export interface RelayContext {
   readonly notifier: Notifier;
   /** The origin auth proofs are bound to (known once the server listens). */
   origin(): string;
-  retention(): Retention;
+  /**
+   * Retention and quotas; with a device's session, also the home its writes are charged to and the
+   * per-home quota (fair-share.ts).
+   */
+  retention(session?: Session): Retention;
   now(): number;
   /** The verified identity card of an id that authenticated, or null. */
   card(id: DeviceId | ViewerId): Promise<IdentityCard | null>;

@@ -4,13 +4,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { accessControl } from './access.js';
 import { authPlugin } from './auth/auth-plugin.js';
-import { TokenIssuer, tokenKey } from './auth/tokens.js';
+import { type Session, TokenIssuer, tokenKey } from './auth/tokens.js';
 import { sessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import { verifiedCards } from './cards.js';
-import { deviceQuotaOf, originOf, type RelayConfig } from './config/config.js';
+import { addressQuotaOf, deviceQuotaOf, originOf, type RelayConfig } from './config/config.js';
 import type { RelayContext } from './context.js';
 import { assertAdminExposure, createAdminListener } from './http/admin-listener.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
@@ -34,12 +34,13 @@ import { mailboxRoutes } from './routes/mailboxes.js';
 import { FAULT_WARNING, opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/reads.js';
 import { addErrorSchemas } from './routes/replies.js';
+import { ownHome } from './store/fair-share.js';
 import { faultyStore } from './store/fault-store.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { checkRedisDurability, logDurability } from './store/redis-durability.js';
 import { createRedisStore, maxMemoryWarning } from './store/redis-store.js';
-import type { Store } from './store/store.js';
+import type { Retention, Store } from './store/store.js';
 import { VerifiedCache } from './verified-cache.js';
 
 export interface Relay {
@@ -167,7 +168,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   metrics.observed.verifiedCacheBytes = () => verified.bytes;
   const card = verifiedCards(store, verified, metrics);
   const access = accessControl(store, card, verified, metrics);
-  const retention = { ttlMs: config.retentionSeconds * 1000, quotaBytes: deviceQuotaOf(config) };
+  const retention = {
+    ttlMs: config.retentionSeconds * 1000,
+    quotaBytes: deviceQuotaOf(config),
+    homeQuotaBytes: addressQuotaOf(config),
+  };
+  const retentionFor = (session?: Session): Retention =>
+    session?.role === 'device' ? { ...retention, home: session.home ?? ownHome(session.id) } : retention;
 
   const hub = new LiveHub({
     config,
@@ -177,7 +184,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     log: app.log,
     access,
     deviceCard: (deviceId) => deviceCard(context, deviceId),
-    retention: () => retention,
+    retention: retentionFor,
     faultRate,
     random,
   });
@@ -201,7 +208,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     log: app.log,
     notifier: hub,
     origin: () => origin,
-    retention: () => retention,
+    retention: retentionFor,
     now: () => Date.now(),
     card,
     access,

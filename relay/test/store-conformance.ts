@@ -422,20 +422,29 @@ export function runStoreConformance(name: string, open: OpenStore) {
 
     /**
      * Floods the store with fresh identities, each filling its own quota, until a fresh one is
-     * refused or the store is full; `homeOf` gives each the home it authenticated from. Returns that
-     * refusal and how many identities stored.
+     * refused or the store is full; `homeOf` gives each the home its session names (the address it
+     * logged in from). Returns that refusal and how many identities stored.
      */
-    async function floodWithIdentities(store: Store, homeOf: (index: number) => string) {
-      const quota: Retention = { ttlMs: 3_600_000, quotaBytes: MAX / 16 };
-      for (let index = 0; index < 64; index++) {
+    async function floodWithIdentities(
+      store: Store,
+      homeOf: (index: number) => string,
+      homeQuotaBytes = Number.POSITIVE_INFINITY,
+      first = 0,
+    ) {
+      for (let index = first; index < first + 64; index++) {
         const letters = 'abcdefghijklmnopqrstuvwxyz';
         const flooder = parseDeviceId(
-          `f${letters[index % 26]}${letters[Math.floor(index / 26)]}${'a'.repeat(23)}`,
+          `f${letters[index % 26]}${letters[Math.floor(index / 26) % 26]}${'a'.repeat(23)}`,
         );
-        await store.putCard(flooder, blob(131, 1), DAY_MS, homeOf(index));
+        const quota: Retention = {
+          ttlMs: 3_600_000,
+          quotaBytes: MAX / 16,
+          homeQuotaBytes,
+          home: homeOf(index),
+        };
         const { result, stored } = await fillUntilRefused(store, flooder, quota);
-        if (stored === 0) return { result, identities: index };
-        if (result === 'full') return { result, identities: index + 1 };
+        if (stored === 0) return { result, identities: index - first };
+        if (result === 'full') return { result, identities: index - first + 1 };
         assert.equal(result, 'quota', 'each flooder meets its own quota or a full store');
       }
       throw new Error('the store never refused a fresh identity');
@@ -449,8 +458,7 @@ export function runStoreConformance(name: string, open: OpenStore) {
         assert.ok(usedBytes <= MAX * 0.9 + charged(CHUNK), `stopped at the high-water mark (${usedBytes})`);
         assert.equal(homes, 1);
         const honest = device('v');
-        await store.putCard(honest, blob(131, 2), DAY_MS, 'home-b');
-        const quota: Retention = { ttlMs: 3_600_000, quotaBytes: MAX / 16 };
+        const quota: Retention = { ttlMs: 3_600_000, quotaBytes: MAX / 16, home: 'home-b' };
         const id = eventId();
         // Its own fair share near full is MAX / 19 (18 identities storing): two chunks and the envelope.
         for (let i = 0; i < 2; i++)
@@ -476,30 +484,87 @@ export function runStoreConformance(name: string, open: OpenStore) {
       });
     });
 
-    it("an identity's bytes stay charged to the home it had when it began storing, until it holds none", async () => {
+    it('at any fill level a home holds at most the home quota: two addresses flooding take at most twice it, a third stores', async () => {
       await withSmallStore(async (store) => {
+        const homeQuota = MAX / 8;
+        for (const [home, first] of [
+          ['home-a', 0],
+          ['home-b', 20],
+        ] as const) {
+          const flood = await floodWithIdentities(store, () => home, homeQuota, first);
+          assert.equal(flood.result, 'quota', `${home} is refused at its home quota`);
+        }
+        const { usedBytes, homes } = await store.stats();
+        assert.ok(usedBytes <= 2 * homeQuota, `two addresses hold ${usedBytes} of ${MAX}`);
+        assert.equal(homes, 2);
+        const third: Retention = {
+          ttlMs: 3_600_000,
+          quotaBytes: MAX / 16,
+          homeQuotaBytes: homeQuota,
+          home: 'home-c',
+        };
+        assert.equal(
+          await store.putEventItem(device('y'), eventId(), 'chunk-0', blob(CHUNK, 1), NOW, third),
+          'created',
+        );
+      });
+    });
+
+    it("each charge stays at the home of its first write; a device's new writes count at the home of its current session", async () => {
+      await withSmallStore(async (store) => {
+        const at = (home: string): Retention => ({
+          ...UNBOUNDED,
+          home,
+          homeQuotaBytes: charged(1000) + charged(100),
+        });
         const mover = device('w');
-        await store.putCard(mover, blob(131, 1), DAY_MS, 'home-a');
-        const id = eventId();
+        const first = eventId();
         assert.equal(
-          await store.putEventItem(mover, id, 'chunk-0', blob(CHUNK, 1), NOW, UNBOUNDED),
+          await store.putEventItem(mover, first, 'chunk-0', blob(1000, 1), NOW, at('home-a')),
           'created',
         );
-        // Logs in from elsewhere: what it holds and stores next still counts at its first home.
-        await store.putCard(mover, blob(131, 1), DAY_MS, 'home-b');
+        // It logs in from elsewhere: the event it began keeps counting at home-a, new objects at home-b.
         assert.equal(
-          await store.putEventItem(mover, id, 'chunk-1', blob(CHUNK, 2), NOW, UNBOUNDED),
+          await store.putEventItem(mover, first, 'chunk-1', blob(100, 2), NOW, at('home-b')),
           'created',
         );
-        assert.equal((await store.stats()).homes, 1);
-        assert.equal(await store.deleteEvent(mover, id), true);
-        assert.deepEqual(await store.stats(), { usedBytes: 0, maxBytes: MAX, identities: 0, homes: 0 });
-        // Holding nothing, it starts again at the home it authenticated from last.
+        const second = eventId();
+        assert.equal(
+          await store.putEventItem(mover, second, 'chunk-0', blob(1000, 3), NOW, at('home-b')),
+          'created',
+        );
+        assert.equal((await store.stats()).homes, 2);
+        // home-a is full (1000 + 100 charged there); home-b holds 1000 and has room for 100 more.
         const other = device('x');
-        await store.putCard(other, blob(131, 3), DAY_MS, 'home-b');
-        await store.putEventItem(other, eventId(), 'chunk-0', blob(CHUNK, 3), NOW, UNBOUNDED);
-        await store.putEventItem(mover, eventId(), 'chunk-0', blob(CHUNK, 4), NOW, UNBOUNDED);
-        assert.equal((await store.stats()).homes, 1, 'both now count at home-b');
+        assert.equal(
+          await store.putEventItem(other, eventId(), 'chunk-0', blob(10, 4), NOW, at('home-a')),
+          'quota',
+        );
+        assert.equal(
+          await store.putEventItem(other, eventId(), 'chunk-0', blob(10, 5), NOW, at('home-b')),
+          'created',
+        );
+        assert.equal(await store.deleteEvent(mover, first), true);
+        assert.equal(
+          await store.putEventItem(other, eventId(), 'chunk-0', blob(1000, 6), NOW, at('home-a')),
+          'created',
+          'the deleted event gave its bytes back to home-a',
+        );
+        // A replaced keyframe or access list is charged in full to the replacing write's home.
+        const keyframed = device('z');
+        assert.equal(await store.putKeyframe(keyframed, CAM_1, blob(100, 7), NOW, at('home-c')), 'stored');
+        assert.equal(await store.putKeyframe(keyframed, CAM_1, blob(100, 8), NOW, at('home-d')), 'stored');
+        assert.equal(await store.putAccessList(keyframed, 1, blob(100, 9), DAY_MS, at('home-c')), 'stored');
+        assert.equal(await store.putAccessList(keyframed, 2, blob(100, 10), DAY_MS, at('home-d')), 'stored');
+        assert.equal(
+          await store.putEventItem(other, eventId(), 'chunk-0', blob(1000, 11), NOW, at('home-c')),
+          'created',
+          'home-c holds nothing once both were replaced from home-d',
+        );
+        assert.equal(
+          await store.putEventItem(other, eventId(), 'chunk-0', blob(1000, 12), NOW, at('home-d')),
+          'quota',
+        );
       });
     });
 

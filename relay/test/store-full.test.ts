@@ -89,6 +89,8 @@ function exercise(what: string, overrides: () => Partial<RelayConfig>, redisMemo
       relay = await startInProcessRelay({
         storeMaxBytes: STORE_BYTES,
         deviceQuotaBytes: 4 * MiB,
+        // As much as a device: each filler logs in from an address of its own.
+        addressQuotaBytes: 4 * MiB,
         ...overrides(),
       });
     });

@@ -26,6 +26,8 @@ export const HEAP_ALLOWANCE_MIB =
 export const RSS_BUDGET_MIB = (STORE_MAX_BYTES + CACHE_MAX_BYTES) / 1024 / 1024 + HEAP_ALLOWANCE_MIB;
 /** The per-device quota the relay derives by default (storeMaxBytes / 16). */
 export const DEVICE_QUOTA_BYTES = STORE_MAX_BYTES / 16;
+/** What the devices of one address may store together by default (storeMaxBytes / 8). */
+export const ADDRESS_QUOTA_BYTES = STORE_MAX_BYTES / 8;
 
 /** Resident memory of a process in MiB: now (VmRSS) and its peak so far (VmHWM); null once it is gone. */
 export function residentMiB(pid: number): { rss: number; hwm: number } | null {

@@ -5,10 +5,7 @@ import type { Tally } from './pool.js';
 import type { SlowSocketOutcome } from './slow-sockets.js';
 import type { FloodRun, ManifestFloodOutcome } from './storage-flood.js';
 import type { NestedJsonOutcome, OutsiderOutcome } from './surfaces.js';
-import { DEVICE_QUOTA_BYTES, STORE_MAX_BYTES } from './target.js';
-
-/** The store's high-water mark (relay/src/store/fair-share.ts), past which shares apply. */
-const HIGH_WATER = 0.9;
+import { ADDRESS_QUOTA_BYTES, DEVICE_QUOTA_BYTES, STORE_MAX_BYTES } from './target.js';
 
 /** Whether the attacker got the refusal issue #14 demands, and what it got. */
 export interface Verdict {
@@ -42,7 +39,7 @@ export const VERDICTS = {
     return {
       expected:
         runs.every((run) => run.refusal === '507 quota' && run.acceptedBytes <= DEVICE_QUOTA_BYTES) &&
-        accepted <= STORE_MAX_BYTES * HIGH_WATER,
+        accepted <= ADDRESS_QUOTA_BYTES,
       detail: `${(accepted / STORE_MAX_BYTES).toFixed(2)} of the store taken by ${runs.length} devices of one address; refusals ${JSON.stringify(runs.map((run) => run.refusal))}`,
     };
   },

@@ -5,7 +5,17 @@ export type SessionRole = 'device' | 'viewer';
 
 /** A verified session: the self-certifying id (base32) proven at authentication, and its role. */
 export type Session =
-  | { readonly role: 'device'; readonly id: DeviceId; readonly expiresAt: number }
+  | {
+      readonly role: 'device';
+      readonly id: DeviceId;
+      readonly expiresAt: number;
+      /**
+       * The tag of the source address the device logged in from (fair-share.ts): what it stores
+       * with this token is charged to that address too. Carried in the token, so it survives a
+       * relay restart and is the same on every relay process.
+       */
+      readonly home?: string;
+    }
   | { readonly role: 'viewer'; readonly id: ViewerId; readonly expiresAt: number };
 
 export type DeviceSession = Extract<Session, { role: 'device' }>;
@@ -21,7 +31,8 @@ export function tokenKey(secret: string | null): { key: Buffer; generated: boole
 
 /**
  * Stateless session tokens "v1.<claims>.<mac>" (base64url; HMAC-SHA256), so any relay process
- * sharing the secret accepts them. They carry no secret: only id, role and expiry.
+ * sharing the secret accepts them. They carry no secret: only id, role, expiry and, for a device,
+ * the tag of the address it logged in from.
  */
 export class TokenIssuer {
   constructor(
@@ -33,11 +44,14 @@ export class TokenIssuer {
     return createHmac('sha256', this.key).update(`v1.${claims}`).digest('base64url');
   }
 
-  issue(identity: Pick<DeviceSession, 'id' | 'role'> | Pick<ViewerSession, 'id' | 'role'>, now: number) {
+  issue(
+    identity: Pick<DeviceSession, 'id' | 'role' | 'home'> | Pick<ViewerSession, 'id' | 'role'>,
+    now: number,
+  ) {
     const session: Session = { ...identity, expiresAt: now + this.ttlMs };
-    const claims = Buffer.from(JSON.stringify([session.id, session.role, session.expiresAt])).toString(
-      'base64url',
-    );
+    const fields: unknown[] = [session.id, session.role, session.expiresAt];
+    if (session.role === 'device' && session.home !== undefined) fields.push(session.home);
+    const claims = Buffer.from(JSON.stringify(fields)).toString('base64url');
     return { token: `v1.${claims}.${this.mac(claims)}`, session };
   }
 
@@ -55,11 +69,14 @@ export class TokenIssuer {
     } catch {
       return 'malformed';
     }
-    if (!Array.isArray(decoded) || decoded.length !== 3) return 'malformed';
-    const [id, role, expiresAt] = decoded as [unknown, unknown, unknown];
+    if (!Array.isArray(decoded) || decoded.length < 3 || decoded.length > 4) return 'malformed';
+    const [id, role, expiresAt, home] = decoded as [unknown, unknown, unknown, unknown];
     if (typeof expiresAt !== 'number') return 'malformed';
+    if (home !== undefined && (role !== 'device' || typeof home !== 'string' || home.length > 64))
+      return 'malformed';
     let session: Session;
-    if (role === 'device' && isDeviceId(id)) session = { role, id, expiresAt };
+    if (role === 'device' && isDeviceId(id))
+      session = home === undefined ? { role, id, expiresAt } : { role, id, expiresAt, home };
     else if (role === 'viewer' && isViewerId(id)) session = { role, id, expiresAt };
     else return 'malformed';
     if (expiresAt <= now) return 'expired';

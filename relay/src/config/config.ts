@@ -104,11 +104,24 @@ export function deviceQuotaOf(config: Pick<RelayConfig, 'deviceQuotaBytes' | 'st
   return config.deviceQuotaBytes ?? Math.floor(config.storeMaxBytes / 16);
 }
 
-/** One device may never take more than half of the store (else it alone could fill it). */
+/**
+ * What the devices of one source address may store together: identities are free, addresses are
+ * not, so this, not the per-device quota, is what one stranger can take (fair-share.ts).
+ */
+export function addressQuotaOf(config: Pick<RelayConfig, 'addressQuotaBytes' | 'storeMaxBytes'>): number {
+  return config.addressQuotaBytes ?? Math.floor(config.storeMaxBytes / 8);
+}
+
+/** One device, or one address, may never take more than half of the store (else it alone could fill it). */
 function checkDeviceQuota(config: RelayConfig): void {
   if (config.deviceQuotaBytes !== null && config.deviceQuotaBytes > config.storeMaxBytes / 2) {
     throw new Error(
       `SEALCAM_DEVICE_QUOTA_BYTES (${config.deviceQuotaBytes}) must be at most half of SEALCAM_STORE_MAX_BYTES (${config.storeMaxBytes})`,
+    );
+  }
+  if (config.addressQuotaBytes !== null && config.addressQuotaBytes > config.storeMaxBytes / 2) {
+    throw new Error(
+      `SEALCAM_ADDRESS_QUOTA_BYTES (${config.addressQuotaBytes}) must be at most half of SEALCAM_STORE_MAX_BYTES (${config.storeMaxBytes})`,
     );
   }
 }

@@ -80,6 +80,14 @@ export const OPTIONS = {
     description:
       'Bytes one device may store (events, manifests, keyframes, access list). Default storeMaxBytes / 16; above storeMaxBytes / 2 the relay does not start.',
   },
+  addressQuotaBytes: {
+    env: 'SEALCAM_ADDRESS_QUOTA_BYTES',
+    type: 'integer',
+    default: null,
+    minimum: 8192,
+    description:
+      'Bytes the devices of one source address (IPv6: its /64; the address each logged in from) may store together. Default storeMaxBytes / 8; above storeMaxBytes / 2 the relay does not start.',
+  },
   tokenSecret: {
     env: 'SEALCAM_TOKEN_SECRET',
     type: 'string',

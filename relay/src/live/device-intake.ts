@@ -28,7 +28,8 @@ export interface DeviceIntakeDependencies {
   readonly metrics: Metrics;
   readonly log: FastifyBaseLogger;
   readonly deviceCard: (deviceId: DeviceId) => Promise<IdentityCard>;
-  readonly retention: () => Retention;
+  /** With the device's session: its writes are charged to the home its token names. */
+  readonly retention: (session: DeviceSession) => Retention;
   readonly sink: FrameSink;
   readonly bus: BusBridge;
   /** A device connected to or left this process. */
@@ -44,6 +45,8 @@ interface DeviceConnection {
   /** Set while a message (a manifest) is being handled asynchronously. */
   pending: Promise<void> | null;
   readonly streams: StreamCache;
+  /** What its manifests and keyframes are charged as (its session's home). */
+  readonly retention: Retention;
 }
 
 /**
@@ -85,6 +88,7 @@ export class DeviceIntake {
       rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
       pending: null,
       streams: new StreamCache(deviceId),
+      retention: this.deps.retention(session),
     };
     device.card.catch(() => closeWith(ws, 'reauthenticate'));
     ws.on('message', (data, isBinary) => this.enqueue(device, data, isBinary));
@@ -181,7 +185,7 @@ export class DeviceIntake {
     if (keyframe && stream.manifest) {
       const { metrics } = this.deps;
       this.deps.store
-        .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), Date.now(), this.deps.retention())
+        .putKeyframe(deviceId, streamId, wire.subarray(frameOffset), Date.now(), device.retention)
         .then(
           (result) => {
             if (result !== 'stored')
@@ -222,7 +226,7 @@ export class DeviceIntake {
         epoch,
         payload,
         Date.now(),
-        this.deps.retention(),
+        device.retention,
       );
     } catch (error) {
       // Never a silent drop: the device learns the manifest was not stored, and retries later.

@@ -25,7 +25,7 @@ export interface HubDependencies {
   readonly log: FastifyBaseLogger;
   readonly access: (session: Session, deviceId: DeviceId) => Promise<AccessLevel>;
   readonly deviceCard: (deviceId: DeviceId) => Promise<IdentityCard>;
-  readonly retention: () => Retention;
+  readonly retention: (session?: Session) => Retention;
   /** TEST ONLY: probability that a frame is also delivered to a subscriber of another stream. */
   readonly faultRate: number;
   readonly random: () => number;

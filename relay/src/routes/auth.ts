@@ -42,17 +42,11 @@ const tokenReply = objectReply('A session token for the proven identity', {
  * list, for the identity TTL (renewed by each login; storing a list extends it too). Viewers' cards
  * are not kept at all: nothing on the relay reads them.
  */
-async function keepDeviceCard(
-  context: RelayContext,
-  deviceId: DeviceId,
-  card: Uint8Array,
-  source: string,
-): Promise<void> {
+async function keepDeviceCard(context: RelayContext, deviceId: DeviceId, card: Uint8Array): Promise<void> {
   const { identityTtlSeconds, tokenTtlSeconds } = context.config;
   const listed = (await context.store.getAccessList(deviceId)) !== null;
   const seconds = listed ? identityTtlSeconds : Math.min(identityTtlSeconds, 2 * tokenTtlSeconds);
-  // Its home: what it stores is also charged to this address (fair-share.ts).
-  await context.store.putCard(deviceId, card, seconds * 1000, context.sourceTag(source));
+  await context.store.putCard(deviceId, card, seconds * 1000);
 }
 
 /** Password-less authentication: challenge, then a proof signed by the identity key, then a token. */
@@ -147,9 +141,15 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
           context.metrics.admissionRejections.inc({ kind: 'source-new-devices' });
           throw tooMany(wait, 'too-many-new-devices', 'too many new device identities from this address');
         }
-        await keepDeviceCard(context, identity.id, card.bytes, source);
+        await keepDeviceCard(context, identity.id, card.bytes);
       }
-      const { token, session } = context.tokens.issue(identity, context.now());
+      // A device's home: what it stores with this token is also charged to this address (fair-share.ts).
+      const { token, session } = context.tokens.issue(
+        identity.role === 'device'
+          ? { ...identity, home: context.sourceTag(sourceOfRequest(request, context.config)) }
+          : identity,
+        context.now(),
+      );
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };
     },
   );

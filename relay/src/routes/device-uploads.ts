@@ -10,6 +10,7 @@ import {
   verifyManifest,
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { sessionOf } from '../auth/auth-plugin.js';
 import type { RelayContext } from '../context.js';
 import { binaryBody } from '../http/binary.js';
 import { ACCESS_LIST_BODY_BYTES } from '../http/body-limits.js';
@@ -109,7 +110,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         version,
         bytes,
         context.config.identityTtlSeconds * 1000,
-        context.retention(),
+        context.retention(sessionOf(request)),
       );
       if (result === 'stale')
         throw conflict('an access list with this or a higher version is already stored');
@@ -145,7 +146,14 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       const { deviceId, streamId, epoch } = request.params;
       return answer(
         reply,
-        await context.store.putManifest(deviceId, streamId, epoch, bytes, context.now(), context.retention()),
+        await context.store.putManifest(
+          deviceId,
+          streamId,
+          epoch,
+          bytes,
+          context.now(),
+          context.retention(sessionOf(request)),
+        ),
         'manifest',
         context,
         'manifest',
@@ -177,7 +185,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           'thumbnail',
           bytes,
           context.now(),
-          context.retention(),
+          context.retention(sessionOf(request)),
         ),
         'thumbnail',
         context,
@@ -210,7 +218,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
           `chunk-${index}`,
           bytes,
           context.now(),
-          context.retention(),
+          context.retention(sessionOf(request)),
         ),
         'clip chunk',
         context,
@@ -250,7 +258,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
         meta,
         bytes,
         context.now(),
-        context.retention(),
+        context.retention(sessionOf(request)),
       );
       if (result === 'created') context.notifier.eventCommitted({ deviceId, eventId, ...meta });
       return answer(reply, result, 'event', context, 'event');
@@ -285,7 +293,7 @@ export const deviceUploadRoutes: FastifyPluginAsync<{ context: RelayContext }> =
       },
     },
     async (request) => {
-      const retention = context.retention();
+      const retention = context.retention(sessionOf(request));
       return {
         bytes: await context.store.usage(request.params.deviceId, context.now(), retention),
         ...retention,

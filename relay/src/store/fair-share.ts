@@ -1,14 +1,17 @@
 /**
  * Fair share of the store, the same rule in both backends (the Redis scripts mirror `admit`).
  *
- * Every stored byte is charged to the identity that caused it, and to its home: the source address
- * it authenticated from (as an opaque tag, see Store.putCard), kept while the identity holds any
- * bytes. Below the high-water mark anyone within its quota may store. Above it, an identity holding
- * more than its fair share — storeMaxBytes / (identities storing + 1), the +1 keeping room for one
- * more — is refused first ('quota'), and so is an identity whose home holds more than its share,
- * storeMaxBytes / (homes storing + 1): identities are free, addresses are not, so a thousand fresh
- * identities from one address cannot take the reserve from everyone else. The others keep storing
- * into the reserve until the store is full ('full').
+ * Every stored byte is charged to the identity that caused it and to its home: the tag of the
+ * source address the identity logged in from (carried in its session token), recorded per charge
+ * at its first write and kept until the charge is released, so moving elsewhere neither moves old
+ * bytes nor frees them. Identities are free, addresses are not, so:
+ *  - an identity may hold its quota, and all the identities of one home together the home quota
+ *    (default store / 8): one stranger with many identities and one address cannot take more;
+ *  - below the high-water mark that is all;
+ *  - above it, an identity holding more than storeMaxBytes / (identities storing + 1), or whose home
+ *    holds more than storeMaxBytes / (homes storing + 1), is refused first ('quota') — the +1 keeps
+ *    room for one more — and the others keep storing into the reserve until the store is full
+ *    ('full').
  */
 export const HIGH_WATER = 0.9;
 
@@ -32,41 +35,43 @@ export interface AdmissionQuery {
   /** Bytes the write adds (a replacement: new minus old; zero or less always fits). */
   readonly bytes: number;
   readonly quotaBytes: number;
-  /** Bytes the whole store holds now, and how many identities hold any. */
+  /** Bytes the identities of the write's home hold now, and what they may hold together. */
+  readonly homeBytes: number;
+  readonly homeQuotaBytes: number;
+  /** Bytes the whole store holds now, and how many identities and homes hold any. */
   readonly totalBytes: number;
   readonly identities: number;
-  /** Bytes the identity's home holds now, and how many homes hold any. */
-  readonly homeBytes: number;
   readonly homes: number;
   readonly maxBytes: number;
 }
 
 export function admit(query: AdmissionQuery): Admission {
-  const { identityBytes, bytes, quotaBytes, totalBytes, maxBytes } = query;
+  const { identityBytes, bytes, homeBytes, totalBytes, maxBytes } = query;
   if (bytes <= 0) return 'ok';
-  if (identityBytes + bytes > quotaBytes) return 'quota';
+  if (identityBytes + bytes > query.quotaBytes) return 'quota';
+  if (homeBytes + bytes > query.homeQuotaBytes) return 'quota';
   if (totalBytes + bytes <= maxBytes * HIGH_WATER) return 'ok';
   const storing = query.identities + (identityBytes > 0 ? 0 : 1);
   if (identityBytes + bytes > maxBytes / (storing + 1)) return 'quota';
-  const homes = query.homes + (query.homeBytes > 0 ? 0 : 1);
-  if (query.homeBytes + bytes > maxBytes / (homes + 1)) return 'quota';
+  const homes = query.homes + (homeBytes > 0 ? 0 : 1);
+  if (homeBytes + bytes > maxBytes / (homes + 1)) return 'quota';
   return totalBytes + bytes > maxBytes ? 'full' : 'ok';
 }
 
-/** The home of an identity whose authentication left none (a store written by an older relay). */
+/** The home of a write whose session names none (a token minted before homes): the identity itself. */
 export const ownHome = (identity: string): string => `id:${identity}`;
+
+/** The home a write is charged to. */
+export const homeOf = (identity: string, retention: { readonly home?: string }): string =>
+  retention.home ?? ownHome(identity);
 
 /** Bytes charged per identity, per home and in total (the memory store's ledger). */
 export class Ledger {
-  private readonly byIdentity = new Map<string, { bytes: number; home: string }>();
+  private readonly byIdentity = new Map<string, number>();
   private readonly byHome = new Map<string, number>();
   private sum = 0;
 
-  /** `homeOf`: where an identity authenticated from, read when it starts holding bytes. */
-  constructor(
-    readonly maxBytes: number,
-    private readonly homeOf: (identity: string) => string | undefined,
-  ) {}
+  constructor(readonly maxBytes: number) {}
 
   get totalBytes(): number {
     return this.sum;
@@ -81,36 +86,36 @@ export class Ledger {
   }
 
   of(identity: string): number {
-    return this.byIdentity.get(identity)?.bytes ?? 0;
+    return this.byIdentity.get(identity) ?? 0;
   }
 
-  /** The home the identity's bytes are charged to: fixed while it holds any. */
-  private home(identity: string): string {
-    return this.byIdentity.get(identity)?.home ?? this.homeOf(identity) ?? ownHome(identity);
-  }
-
-  admit(identity: string, bytes: number, quotaBytes: number): Admission {
+  admit(
+    identity: string,
+    home: string,
+    bytes: number,
+    retention: { readonly quotaBytes: number; readonly homeQuotaBytes?: number },
+  ): Admission {
     return admit({
       identityBytes: this.of(identity),
       bytes,
-      quotaBytes,
+      quotaBytes: retention.quotaBytes,
+      homeBytes: this.byHome.get(home) ?? 0,
+      homeQuotaBytes: retention.homeQuotaBytes ?? Number.POSITIVE_INFINITY,
       totalBytes: this.sum,
       identities: this.byIdentity.size,
-      homeBytes: this.byHome.get(this.home(identity)) ?? 0,
       homes: this.byHome.size,
       maxBytes: this.maxBytes,
     });
   }
 
-  /** Adds (or with a negative delta releases) bytes charged to the identity and its home. */
-  charge(identity: string, delta: number): void {
-    const home = this.home(identity);
+  /** Adds (or with a negative delta releases) bytes charged to the identity and to the home. */
+  charge(identity: string, home: string, delta: number): void {
     const before = this.of(identity);
     const after = Math.max(0, before + delta);
     const change = after - before;
     this.sum += change;
     if (after === 0) this.byIdentity.delete(identity);
-    else this.byIdentity.set(identity, { bytes: after, home });
+    else this.byIdentity.set(identity, after);
     const homeAfter = (this.byHome.get(home) ?? 0) + change;
     if (homeAfter <= 0) this.byHome.delete(home);
     else this.byHome.set(home, homeAfter);

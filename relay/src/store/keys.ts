@@ -3,8 +3,6 @@ import { type EventId, isEventId } from '@sealcam/protocol/relay-safe';
 /** Key names shared by the backends (Redis prefixes them with its namespace). */
 export const key = {
   card: (id: string) => `card:${id}`,
-  /** Where a device last authenticated from (an opaque tag), as long as its card. */
-  home: (id: string) => `home:${id}`,
   challenge: (challenge: string) => `challenge:${challenge}`,
   accessList: (deviceId: string) => `acl:${deviceId}`,
   manifest: (deviceId: string, streamId: string, epoch: number) =>
@@ -19,6 +17,8 @@ export const key = {
   /** Every event seen (committed or not) by first upload time, for retention and quota. */
   charges: (deviceId: string) => `charges:${deviceId}`,
   chargeBytes: (deviceId: string) => `charge-bytes:${deviceId}`,
+  /** The home each charge is charged to (fair-share.ts). */
+  chargeHomes: (deviceId: string) => `charge-homes:${deviceId}`,
   mailbox: (box: string) => `mailbox:${box}`,
 };
 

@@ -6,7 +6,7 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { LRUCache } from 'lru-cache';
-import { chargedSize, Ledger, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
+import { chargedSize, homeOf, Ledger, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import { MemoryMailboxes } from './memory-mailboxes.js';
 import { OldestFirst } from './oldest-first.js';
@@ -47,6 +47,8 @@ export interface MemoryStoreOptions {
 /** Objects charged and released together: one event (items + envelope), a manifest or a keyframe. */
 interface Charge {
   readonly firstSeen: number;
+  /** The home it is charged to (fair-share.ts): the home of its first write. */
+  readonly home: string;
   /** Every object's length plus OBJECT_OVERHEAD_BYTES. */
   bytes: number;
   /** Blob names of the objects. */
@@ -119,8 +121,6 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly blobs: LRUCache<string, Uint8Array>;
   private readonly records: LRUCache<string, Uint8Array>;
-  /** Where each device last authenticated from (an opaque tag), kept as long as its card. */
-  private readonly homes: LRUCache<string, string>;
   private readonly challenges: LRUCache<string, true>;
   /** Only devices holding a charge or a committed event: reads never add one, emptied ones go. */
   private readonly devices = new Map<DeviceId, DeviceIndex>();
@@ -135,7 +135,10 @@ export class MemoryStore implements Store {
    * older list back in: only the device itself stores its list (auth 'self',
    * routes/device-uploads.ts), never a third party.
    */
-  private readonly accessLists = new Map<string, { version: number; bytes: Uint8Array; expiresAt: number }>();
+  private readonly accessLists = new Map<
+    string,
+    { version: number; bytes: Uint8Array; home: string; expiresAt: number }
+  >();
   /** When expired cards were last purged from `records` (at most once a minute: it walks them all). */
   private lastCardPurge = 0;
   /** Every charged byte, per identity (fair-share.ts); events and manifests are never evicted. */
@@ -148,7 +151,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions) {
     const maxRecords = options.maxRecords ?? 200_000;
-    this.ledger = new Ledger(options.maxBytes, (identity) => this.homes.get(identity));
+    this.ledger = new Ledger(options.maxBytes);
     // Keyframes are a cache: at most a tenth of the store, evicting each other, never events.
     const keyframeBytes = Math.max(1_048_576, Math.floor(options.maxBytes / 10));
     this.keyframeCacheBytes = keyframeBytes;
@@ -176,7 +179,6 @@ export class MemoryStore implements Store {
     });
     // Cards carry their own TTL (a device's card lives as long as its identity records).
     this.records = new LRUCache({ max: maxRecords });
-    this.homes = new LRUCache({ max: maxRecords });
     this.challenges = new LRUCache({ max: maxRecords, ttl: 60_000 });
     this.mailboxes = new MemoryMailboxes(Math.max(1_048_576, Math.floor(options.maxBytes / 16)), maxRecords);
   }
@@ -240,7 +242,7 @@ export class MemoryStore implements Store {
       if (index.streams.get(streamId) === Number(chargeId.slice(separator + 1)))
         index.streams.delete(streamId);
     }
-    this.ledger.charge(deviceId, -charge.bytes);
+    this.ledger.charge(deviceId, charge.home, -charge.bytes);
     for (const name of charge.names) {
       this.blobs.delete(name);
       this.keyframes.delete(name);
@@ -277,7 +279,7 @@ export class MemoryStore implements Store {
     const charge = index?.charges.get(keyframeCharge(streamId));
     if (!index || !charge) return;
     index.charges.delete(keyframeCharge(streamId));
-    this.ledger.charge(deviceId, -charge.bytes);
+    this.ledger.charge(deviceId, charge.home, -charge.bytes);
     this.refile(deviceId as DeviceId);
   }
 
@@ -311,14 +313,19 @@ export class MemoryStore implements Store {
   ): 'quota' | 'full' | null {
     this.sweep(now, retention);
     this.prune(deviceId, now, retention, SWEEP_CHARGES);
-    const verdict = this.ledger.admit(deviceId, bytes, retention.quotaBytes);
-    if (verdict !== 'ok') return verdict;
     const index = this.device(deviceId);
-    const charge = index.charges.get(chargeId) ?? { firstSeen: now, bytes: 0, names: new Set<string>() };
+    const existing = index.charges.get(chargeId);
+    const home = existing?.home ?? homeOf(deviceId, retention);
+    const verdict = this.ledger.admit(deviceId, home, bytes, retention);
+    if (verdict !== 'ok') {
+      this.refile(deviceId);
+      return verdict;
+    }
+    const charge = existing ?? { firstSeen: now, home, bytes: 0, names: new Set<string>() };
     charge.bytes += bytes;
     charge.names.add(name);
     index.charges.set(chargeId, charge);
-    this.ledger.charge(deviceId, bytes);
+    this.ledger.charge(deviceId, home, bytes);
     this.refile(deviceId);
     return null;
   }
@@ -340,10 +347,9 @@ export class MemoryStore implements Store {
     return 'created';
   }
 
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
     const now = Date.now();
     this.records.set(key.card(id), card.slice(), { ttl: ttlMs });
-    if (home !== undefined) this.homes.set(id, home, { ttl: ttlMs });
     const list = this.accessLists.get(id);
     if (list && list.expiresAt < now + ttlMs) {
       this.accessLists.delete(id);
@@ -352,7 +358,6 @@ export class MemoryStore implements Store {
     if (now - this.lastCardPurge > 60_000) {
       this.lastCardPurge = now;
       this.records.purgeStale();
-      this.homes.purgeStale();
     }
     this.sweepIdentities();
   }
@@ -394,12 +399,17 @@ export class MemoryStore implements Store {
   ): Promise<'stale' | ReplaceResult> {
     const current = this.liveAccessList(deviceId);
     if (current && current.version >= version) return 'stale';
-    const delta = chargedSize(bytes.length) - (current ? chargedSize(current.bytes.length) : 0);
-    const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
-    if (verdict !== 'ok') return verdict;
+    // The replaced list's charge goes back to its own home; the new one is charged in full.
+    if (current) this.ledger.charge(deviceId, current.home, -chargedSize(current.bytes.length));
+    const home = homeOf(deviceId, retention);
+    const verdict = this.ledger.admit(deviceId, home, chargedSize(bytes.length), retention);
+    if (verdict !== 'ok') {
+      if (current) this.ledger.charge(deviceId, current.home, chargedSize(current.bytes.length));
+      return verdict;
+    }
     this.accessLists.delete(deviceId);
-    this.accessLists.set(deviceId, { version, bytes: bytes.slice(), expiresAt: Date.now() + ttlMs });
-    this.ledger.charge(deviceId, delta);
+    this.accessLists.set(deviceId, { version, bytes: bytes.slice(), home, expiresAt: Date.now() + ttlMs });
+    this.ledger.charge(deviceId, home, chargedSize(bytes.length));
     // A device with a list is a device with viewers: its card lives as long as the list.
     const card = key.card(deviceId);
     const held = this.records.get(card);
@@ -418,9 +428,9 @@ export class MemoryStore implements Store {
   }
 
   /** An expired access list is forgotten and its bytes released. */
-  private dropAccessList(deviceId: DeviceId, list: { bytes: Uint8Array }): void {
+  private dropAccessList(deviceId: DeviceId, list: { bytes: Uint8Array; home: string }): void {
     this.accessLists.delete(deviceId);
-    this.ledger.charge(deviceId, -chargedSize(list.bytes.length));
+    this.ledger.charge(deviceId, list.home, -chargedSize(list.bytes.length));
   }
 
   async getAccessList(deviceId: DeviceId): Promise<Uint8Array | null> {
@@ -478,24 +488,39 @@ export class MemoryStore implements Store {
     if (held && !this.keyframes.has(name)) {
       // Expired but not yet disposed by the cache: its charge goes before the new one is counted.
       this.devices.get(deviceId)?.charges.delete(chargeId);
-      this.ledger.charge(deviceId, -held.bytes);
+      this.ledger.charge(deviceId, held.home, -held.bytes);
       this.refile(deviceId);
     }
-    const delta = size - (this.keyframes.has(name) ? (held?.bytes ?? 0) : 0);
-    const verdict = this.ledger.admit(deviceId, delta, retention.quotaBytes);
-    if (verdict !== 'ok') return verdict;
-    if (size > this.keyframeCacheBytes) return 'full';
+    const replacing = held && this.keyframes.has(name) ? held : undefined;
+    const home = homeOf(deviceId, retention);
+    // The replaced keyframe's charge goes back to its own home while the new one is weighed in full.
+    if (replacing) this.ledger.charge(deviceId, replacing.home, -replacing.bytes);
+    const restore = () => {
+      if (replacing) this.ledger.charge(deviceId, replacing.home, replacing.bytes);
+    };
+    const verdict = this.ledger.admit(deviceId, home, size, retention);
+    if (verdict !== 'ok') {
+      restore();
+      return verdict;
+    }
+    if (size > this.keyframeCacheBytes) {
+      restore();
+      return 'full';
+    }
     // One device's keyframes may hold an eighth of the cache: a device with many streams cannot
     // push every other device's keyframe out (late joiners would wait for the next keyframe).
     const cached = this.keyframeBytesByDevice.get(deviceId) ?? 0;
     const replaced = this.keyframes.peek(name, { allowStale: true });
     const after = cached - (replaced ? chargedSize(replaced.byteLength) : 0) + size;
-    if (after > Math.floor(this.keyframeCacheBytes / KEYFRAME_CACHE_SHARES)) return 'quota';
+    if (after > Math.floor(this.keyframeCacheBytes / KEYFRAME_CACHE_SHARES)) {
+      restore();
+      return 'quota';
+    }
     // Re-inserted, so the charges stay in order of time (the replacement is kept a full TTL).
     const index = this.device(deviceId);
     index.charges.delete(chargeId);
-    index.charges.set(chargeId, { firstSeen: now, bytes: size, names: new Set([name]) });
-    this.ledger.charge(deviceId, delta);
+    index.charges.set(chargeId, { firstSeen: now, home, bytes: size, names: new Set([name]) });
+    this.ledger.charge(deviceId, home, size);
     this.refile(deviceId);
     this.keyframes.set(name, frame.slice(), { ttl: retention.ttlMs });
     this.keyframeBytesByDevice.set(deviceId, (this.keyframeBytesByDevice.get(deviceId) ?? 0) + size);

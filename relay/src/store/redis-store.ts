@@ -3,7 +3,6 @@
  *
  * Key layout (every name is `<keyPrefix>` + a name from keys.ts):
  *   card:<id>                    STRING  identity card bytes, PX = the identity TTL, renewed per authentication
- *   home:<id>                    STRING  tag of the source it last authenticated from, PX as its card
  *   challenge:<c>                STRING  "1" with PX = the challenge TTL; taken with DEL
  *   acl:<device>                 HASH    version -> number, bytes -> access list, PX = the identity
  *                                        TTL, renewed per put and per authentication of the device
@@ -19,12 +18,11 @@
  *                                        id, m:<stream>:<epoch> (manifest), k:<stream> (keyframe) or
  *                                        "a" (the access list: its score + retention = its expiry)
  *   charge-bytes:<d>             HASH    charge -> bytes charged
+ *   charge-homes:<d>             HASH    charge -> the home it is charged to (its first write's)
  *   store:usage                  HASH    identity -> bytes charged (events, manifests, keyframes,
  *                                        access list); an identity holding none has no field
  *   store:used                   STRING  their sum: what storeMaxBytes bounds
- *   store:homes                  HASH    identity -> the home its bytes are charged to (fixed while
- *                                        it holds any: its home:<id> then, or "id:<identity>")
- *   store:home-usage             HASH    home -> bytes charged to identities of that home
+ *   store:home-usage             HASH    home -> bytes charged to it (fair-share.ts)
  *   store:owners                 ZSET    device -> its oldest timed charge (sweeping silent devices)
  *   mailbox:<box>                LIST    messages (FIFO), PX = the given TTL from the first push
  *   mailbox-group:<group>        ZSET    box key -> creation time, of the boxes sharing a budget
@@ -58,7 +56,7 @@ import {
   type ViewerId,
 } from '@sealcam/protocol/relay-safe';
 import { createClient, RESP_TYPES } from 'redis';
-import { HIGH_WATER, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
+import { HIGH_WATER, homeOf, OBJECT_OVERHEAD_BYTES } from './fair-share.js';
 import { decodeCursor, encodeCursor, key } from './keys.js';
 import type {
   EventItem,
@@ -109,15 +107,16 @@ class Script {
 }
 
 /**
- * Shared by the charging scripts. ARGV[1..2] = key prefix, device id. Every stored byte is charged
- * to its device in `store:usage`, to its home in `store:home-usage` and in the total `store:used`
- * (fair-share.ts has the rule `admit` mirrors); `store:owners` holds each device by its oldest timed charge, so writes of any device
+ * Shared by the charging scripts. ARGV[1..2] = key prefix, device id; the writing scripts end their
+ * ARGV with the write's home and the home quota (`writeHome`). Every stored byte is charged to its
+ * device in `store:usage`, to the home of its charge in `store:home-usage` and in the total
+ * `store:used` (fair-share.ts has the rule `admit` mirrors); `store:owners` holds each device by its oldest timed charge, so writes of any device
  * release what a silent device's expired objects held.
  */
 const LIBRARY = `
 local P, D = ARGV[1], ARGV[2]
 local USED, USAGE, OWNERS = P .. 'store:used', P .. 'store:usage', P .. 'store:owners'
-local HOMES, HOME_USAGE = P .. 'store:homes', P .. 'store:home-usage'
+local HOME_USAGE = P .. 'store:home-usage'
 local HIGH_WATER = ${HIGH_WATER}
 -- Charged per object on top of its length (fair-share.ts).
 local OVERHEAD = ${OBJECT_OVERHEAD_BYTES}
@@ -125,6 +124,11 @@ local TLF = '@timeline'
 local function timelineKey(d) return P .. 'timeline:' .. d end
 local function chargesKey(d) return P .. 'charges:' .. d end
 local function chargeBytesKey(d) return P .. 'charge-bytes:' .. d end
+local function chargeHomesKey(d) return P .. 'charge-homes:' .. d end
+-- The home of a write, and what a home may hold: the last two ARGV of a writing script.
+local function writeHome() return ARGV[#ARGV - 1], tonumber(ARGV[#ARGV]) end
+-- The home charge e of d is charged to ("id:<d>" if none was recorded).
+local function chargeHome(d, e) return redis.call('HGET', chargeHomesKey(d), e) or ('id:' .. d) end
 local function eventKey(d, e) return P .. 'event:' .. d .. ':' .. e end
 local function itemsKey(d, e) return P .. 'items:' .. d .. ':' .. e end
 local function itemKey(d, e, i) return P .. 'item:' .. d .. ':' .. e .. ':' .. i end
@@ -133,36 +137,29 @@ local function touch(k, ttl)
   if left ~= -2 and left < ttl then redis.call('PEXPIRE', k, ttl) end
 end
 local function mine(d) return tonumber(redis.call('HGET', USAGE, d) or '0') end
--- The home d's bytes are charged to: fixed while d holds any (fair-share.ts Ledger).
-local function homeOf(d)
-  return redis.call('HGET', HOMES, d) or redis.call('GET', P .. 'home:' .. d) or ('id:' .. d)
-end
--- Adds (or, negative, releases) bytes charged to device d, its home and the total.
-local function charge(d, delta)
+-- Adds (or, negative, releases) bytes charged to device d, to a home and to the total.
+local function charge(d, home, delta)
   if delta == 0 then return end
-  local home = homeOf(d)
   local after = redis.call('HINCRBY', USAGE, d, delta)
   if after <= 0 then
     redis.call('HDEL', USAGE, d)
-    redis.call('HDEL', HOMES, d)
     delta = delta - after
-  else
-    redis.call('HSET', HOMES, d, home)
   end
   if redis.call('HINCRBY', HOME_USAGE, home, delta) <= 0 then redis.call('HDEL', HOME_USAGE, home) end
   if redis.call('INCRBY', USED, delta) < 0 then redis.call('SET', USED, 0) end
 end
 -- 0 ok, 3 quota, 4 full: the rule of fair-share.ts admit().
-local function admit(d, size, quota, max)
+local function admit(d, home, size, quota, homeQuota, max)
   if size <= 0 then return 0 end
   local held = mine(d)
   if held + size > quota then return 3 end
+  local homeHeld = tonumber(redis.call('HGET', HOME_USAGE, home) or '0')
+  if homeHeld + size > homeQuota then return 3 end
   local total = tonumber(redis.call('GET', USED) or '0')
   if total + size <= max * HIGH_WATER then return 0 end
   local storing = redis.call('HLEN', USAGE)
   if held == 0 then storing = storing + 1 end
   if held + size > max / (storing + 1) then return 3 end
-  local homeHeld = tonumber(redis.call('HGET', HOME_USAGE, homeOf(d)) or '0')
   local homes = redis.call('HLEN', HOME_USAGE)
   if homeHeld == 0 then homes = homes + 1 end
   if homeHeld + size > max / (homes + 1) then return 3 end
@@ -192,8 +189,9 @@ local function removeCharge(d, e)
   end
   local CB = chargeBytesKey(d)
   local charged = tonumber(redis.call('HGET', CB, e) or '0')
-  charge(d, -charged)
+  charge(d, chargeHome(d, e), -charged)
   redis.call('HDEL', CB, e)
+  redis.call('HDEL', chargeHomesKey(d), e)
   redis.call('ZREM', chargesKey(d), e)
 end
 -- Removes charges of d first seen before the cutoff (a decimal string), at most 1024 per call so
@@ -218,7 +216,7 @@ local function reindex(d)
   local acl = P .. 'acl:' .. d
   local held = 0
   if redis.call('EXISTS', acl) == 1 then held = redis.call('HSTRLEN', acl, 'bytes') + OVERHEAD end
-  charge(d, held - mine(d))
+  charge(d, chargeHome(d, 'a'), held - mine(d))
 end
 -- Releases what up to two silent devices' expired objects held.
 local function sweep(cutoff)
@@ -240,18 +238,22 @@ local function storeCharged(k, e, bytes, now, cutoff, ttl, quota, max)
   sweep(cutoff)
   prune(D, cutoff)
   local size = string.len(bytes) + OVERHEAD
-  local verdict = admit(D, size, tonumber(quota), tonumber(max))
+  local CH, CB, CHH = chargesKey(D), chargeBytesKey(D), chargeHomesKey(D)
+  local writing, homeQuota = writeHome()
+  local home = redis.call('HGET', CHH, e) or writing
+  local verdict = admit(D, home, size, tonumber(quota), homeQuota, tonumber(max))
   if verdict ~= 0 then
     reindex(D)
     return verdict
   end
   redis.call('SET', k, bytes, 'PX', ttl)
-  local CH, CB = chargesKey(D), chargeBytesKey(D)
   redis.call('ZADD', CH, 'NX', now, e)
   redis.call('HINCRBY', CB, e, size)
-  charge(D, size)
+  redis.call('HSETNX', CHH, e, home)
+  charge(D, home, size)
   touch(CH, ttl)
   touch(CB, ttl)
+  touch(CHH, ttl)
   reindex(D)
   return 0
 end
@@ -311,19 +313,26 @@ if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('HEXISTS', CB, member) == 1
   removeCharge(D, member)
 end
 local size = string.len(ARGV[4]) + OVERHEAD
-local delta = size - tonumber(redis.call('HGET', CB, member) or '0')
-local verdict = admit(D, delta, tonumber(ARGV[8]), tonumber(ARGV[9]))
+-- The replaced keyframe's charge goes back to its own home while the new one is weighed in full.
+local oldHome, oldBytes = chargeHome(D, member), tonumber(redis.call('HGET', CB, member) or '0')
+charge(D, oldHome, -oldBytes)
+local home, homeQuota = writeHome()
+local verdict = admit(D, home, size, tonumber(ARGV[8]), homeQuota, tonumber(ARGV[9]))
 if verdict ~= 0 then
+  charge(D, oldHome, oldBytes)
   reindex(D)
   return verdict
 end
 local ttl = tonumber(ARGV[7])
+local CHH = chargeHomesKey(D)
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
 redis.call('ZADD', CH, ARGV[5], member)
 redis.call('HSET', CB, member, size)
-charge(D, delta)
+redis.call('HSET', CHH, member, home)
+charge(D, home, size)
 touch(CH, ttl)
 touch(CB, ttl)
+touch(CHH, ttl)
 reindex(D)
 return 0
 `);
@@ -401,21 +410,20 @@ return out
 `);
 
 /**
- * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3..4] its charges and
- * charge bytes, KEYS[5] its home; ARGV[1] card bytes, [2] ttl, [3] home ('' for none). An
- * authentication renews both records, so a device that keeps authenticating keeps them; the access
- * list's charge "a" moves with its expiry.
+ * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3..5] its charges,
+ * charge bytes and charge homes; ARGV[1] card bytes, [2] ttl. An authentication renews both records,
+ * so a device that keeps authenticating keeps them; the access list's charge "a" moves with its
+ * expiry.
  */
 const PUT_CARD = new Script(`
 local ttl = tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3], 'PX', ttl) end
 local left = redis.call('PTTL', KEYS[2])
 if left ~= -2 and left < ttl then
   redis.call('PEXPIRE', KEYS[2], ttl)
   if redis.call('ZSCORE', KEYS[3], 'a') then
     redis.call('ZINCRBY', KEYS[3], ttl - math.max(left, 0), 'a')
-    for k = 3, 4 do
+    for k = 3, 5 do
       local kl = redis.call('PTTL', KEYS[k])
       if kl ~= -2 and kl < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
     end
@@ -439,22 +447,31 @@ if current and tonumber(current) >= tonumber(ARGV[3]) then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   if redis.call('ZSCORE', chargesKey(D), 'a') then removeCharge(D, 'a') else reindex(D) end
 end
-local delta = string.len(ARGV[4]) + OVERHEAD
-if redis.call('EXISTS', KEYS[1]) == 1 then delta = delta - redis.call('HSTRLEN', KEYS[1], 'bytes') - OVERHEAD end
-local verdict = admit(D, delta, tonumber(ARGV[5]), tonumber(ARGV[6]))
-if verdict ~= 0 then return verdict end
+local CH, CB, CHH = chargesKey(D), chargeBytesKey(D), chargeHomesKey(D)
+-- The replaced list's charge goes back to its own home while the new one is weighed in full.
+local oldHome, oldBytes = chargeHome(D, 'a'), 0
+if redis.call('EXISTS', KEYS[1]) == 1 then oldBytes = tonumber(redis.call('HGET', CB, 'a') or '0') end
+charge(D, oldHome, -oldBytes)
+local size = string.len(ARGV[4]) + OVERHEAD
+local home, homeQuota = writeHome()
+local verdict = admit(D, home, size, tonumber(ARGV[5]), homeQuota, tonumber(ARGV[6]))
+if verdict ~= 0 then
+  charge(D, oldHome, oldBytes)
+  return verdict
+end
 redis.call('HSET', KEYS[1], 'version', ARGV[3], 'bytes', ARGV[4])
 local ttl = tonumber(ARGV[8])
 local left = redis.call('PTTL', KEYS[1])
 if left < ttl then redis.call('PEXPIRE', KEYS[1], ttl) else ttl = left end
 -- A device with a list is a device with viewers: its card lives as long as the list.
 touch(P .. 'card:' .. D, ttl)
-local CH, CB = chargesKey(D), chargeBytesKey(D)
 redis.call('ZADD', CH, tonumber(ARGV[7]) + ttl - tonumber(ARGV[9]), 'a')
-redis.call('HINCRBY', CB, 'a', delta)
-charge(D, delta)
+redis.call('HSET', CB, 'a', size)
+redis.call('HSET', CHH, 'a', home)
+charge(D, home, size)
 touch(CH, ttl)
 touch(CB, ttl)
+touch(CHH, ttl)
 reindex(D)
 return 1
 `);
@@ -830,6 +847,14 @@ export class RedisStore implements Store {
     return [limitArg(retention.quotaBytes, 'quotaBytes'), numberArg(this.maxBytes, 'maxBytes')];
   }
 
+  /** The last two ARGV of a writing script (LIBRARY `writeHome`): the write's home and the home quota. */
+  private homeArgs(deviceId: DeviceId, retention: Retention): string[] {
+    return [
+      homeOf(deviceId, retention),
+      limitArg(retention.homeQuotaBytes ?? Number.POSITIVE_INFINITY, 'homeQuotaBytes'),
+    ];
+  }
+
   private cutoff(now: number, retention: Retention): string {
     return numberArg(now - retention.ttlMs, 'now - retention.ttlMs');
   }
@@ -843,7 +868,7 @@ export class RedisStore implements Store {
    * outlives its session token (closed at its expiry), so a connected device re-authenticates, and
    * renews its card and access list, at least once per token lifetime.
    */
-  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void> {
+  async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
     await this.run(
       PUT_CARD,
       [
@@ -851,9 +876,9 @@ export class RedisStore implements Store {
         this.k(key.accessList(id)),
         this.k(key.charges(id)),
         this.k(key.chargeBytes(id)),
-        this.k(key.home(id)),
+        this.k(key.chargeHomes(id)),
       ],
-      [bytesArg(card), ttlArg(ttlMs), home ?? ''],
+      [bytesArg(card), ttlArg(ttlMs)],
     );
   }
 
@@ -889,6 +914,7 @@ export class RedisStore implements Store {
         numberArg(Date.now(), 'now'),
         ttlArg(ttlMs),
         ttlArg(retention.ttlMs),
+        ...this.homeArgs(deviceId, retention),
       ],
     );
     return replaceResult(code, 1, 0);
@@ -921,6 +947,7 @@ export class RedisStore implements Store {
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
         ...this.limits(retention),
+        ...this.homeArgs(deviceId, retention),
       ],
     );
     return putResult(code);
@@ -976,6 +1003,7 @@ export class RedisStore implements Store {
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
         ...this.limits(retention),
+        ...this.homeArgs(deviceId, retention),
       ],
     );
     return replaceResult(code, 0, null);
@@ -1006,6 +1034,7 @@ export class RedisStore implements Store {
         this.cutoff(now, retention),
         ttlArg(retention.ttlMs),
         ...this.limits(retention),
+        ...this.homeArgs(deviceId, retention),
       ],
     );
     return putResult(code);
@@ -1041,6 +1070,7 @@ export class RedisStore implements Store {
         ttlArg(retention.ttlMs),
         ...this.limits(retention),
         member,
+        ...this.homeArgs(deviceId, retention),
       ],
     );
     return putResult(code);

@@ -27,10 +27,22 @@ export interface StoreStats {
   readonly homes: number;
 }
 
-/** How long a device's objects are kept and how many bytes they may take. */
+/**
+ * How long a device's objects are kept and how many bytes they may take; for a write, also the
+ * home it is charged to (fair-share.ts).
+ */
 export interface Retention {
   readonly ttlMs: number;
+  /** Bytes one device may hold. */
   readonly quotaBytes: number;
+  /** Bytes the devices of one home may hold together (default: unbounded). */
+  readonly homeQuotaBytes?: number;
+  /**
+   * The home a write is charged to: the tag of the source address the writing device logged in
+   * from (its session token carries it). A charge keeps the home of its first write until it is
+   * released. Without one, the device counts as a home of its own.
+   */
+  readonly home?: string;
 }
 
 export interface EventListing {
@@ -68,12 +80,8 @@ export interface Store {
    * Public identity cards, by id (learned at authentication). Kept for `ttlMs` from the last put:
    * every authentication puts the card again, and for a device also restarts the expiry of its
    * access list, so the records of identities that never come back expire.
-   *
-   * `home`: an opaque tag of the source address the identity authenticated from (never the address
-   * itself), kept as long as the card. An identity's stored bytes are charged to the home it had
-   * when it started holding bytes, until it holds none (fair-share.ts); without one, to itself.
    */
-  putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number, home?: string): Promise<void>;
+  putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void>;
   getCard(id: DeviceId | ViewerId): Promise<Uint8Array | null>;
 
   /** Single-use auth challenges shared by every relay process (tiny TTL keys, outside the budget). */

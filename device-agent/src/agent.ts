@@ -218,7 +218,9 @@ export class Agent {
       }
       // Live on demand: unwatched, only an occasional keyframe goes (sealed only if it goes).
       const keyframe = frame.kind === 'h264' && frame.keyframe;
-      if (this.demand.shouldSend(camera.config.id, keyframe, now)) {
+      const dependent = frame.kind === 'h264' && !frame.keyframe;
+      const wanted = camera.sealer.keyframeWanted;
+      if (this.demand.shouldSend(camera.config.id, { keyframe, dependent, wanted }, now)) {
         const message = camera.sealer.sealUnit(frame);
         if (message && this.live.send(message) && frame.kind === 'h264') camera.framesSent++;
       }
@@ -227,7 +229,12 @@ export class Agent {
     }
     camera.frames++;
     camera.lastFrameAt = frame.capturedAt;
-    if (this.demand.shouldSend(camera.config.id, camera.sealer.keyframeDue(now), now)) {
+    const jpeg = {
+      keyframe: camera.sealer.keyframeDue(now),
+      dependent: false,
+      wanted: camera.sealer.keyframeWanted,
+    };
+    if (this.demand.shouldSend(camera.config.id, jpeg, now)) {
       const message = camera.sealer.sealFrame(frame.jpeg, now);
       if (message && this.live.send(message)) camera.framesSent++;
     }

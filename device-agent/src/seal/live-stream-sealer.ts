@@ -138,6 +138,15 @@ export class LiveStreamSealer {
   }
 
   /** Seals one JPEG as a live message, or returns null when no epoch is active (no viewers). */
+  /**
+   * A keyframe is wanted now: a new epoch began (the relay's cached keyframe is of the old one), the
+   * connection is new, or a viewer asked. Until one is sealed, even an unwatched stream sends its
+   * next keyframe live (relay/live-demand.ts).
+   */
+  get keyframeWanted(): boolean {
+    return this.keyframeRequested;
+  }
+
   /** Whether the next JPEG sealed at `now` would be flagged a keyframe (requested, or due by time). */
   keyframeDue(now: number): boolean {
     return this.keyframeRequested || now - this.lastKeyframeAt >= this.options.keyframeEveryMs;
@@ -172,6 +181,7 @@ export class LiveStreamSealer {
       unit.kind === 'h264'
         ? { keyframe: unit.keyframe, codec: Codec.H264AnnexB }
         : { keyframe: false, codec: Codec.AacAdts };
+    if (options.keyframe) this.keyframeRequested = false;
     return encodeLiveMessage({
       type: WireType.LiveFrame,
       deviceId: this.options.device.card.id,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { requestSource, sourceOf, sourceOfRequest } from '../src/http/source-address.js';
 import { parseTrustProxy, trustFunction } from '../src/http/trusted-proxies.js';
 
@@ -76,5 +77,40 @@ describe('source addresses for per-source limits', () => {
       sourceOfRequest({ ip: 'garbage', socket: { remoteAddress: '10.0.0.1' } }, { ipv6SourcePrefix: 64 }),
       '10.0.0.1',
     );
+  });
+
+  it('an HTTP request (fastify request.ip) and a WebSocket upgrade (requestSource) with the same headers and peer get the same source', async () => {
+    const cases: [string, string | undefined][] = [
+      ['10.0.0.1', '198.51.100.7, 203.0.113.9'],
+      ['10.0.0.1', '203.0.113.9'],
+      ['10.0.0.1', undefined],
+      ['10.0.0.1', 'garbage'],
+      ['10.0.0.1', '203.0.113.9, 2001:db8:1:2::5'],
+      ['192.0.2.1', '198.51.100.7, 203.0.113.9, 10.0.0.3'],
+      ['198.51.100.66', '203.0.113.9'],
+    ];
+    for (const setting of ['off', '1', '2', '10.0.0.0/8, 192.0.2.1']) {
+      const proxies = trust(setting);
+      const app = Fastify({ trustProxy: proxies });
+      app.get('/', async (request) => ({
+        http: sourceOfRequest(request, { ipv6SourcePrefix: 64 }),
+        upgrade: requestSource(request.raw, proxies, 64),
+      }));
+      try {
+        for (const [peer, forwarded] of cases) {
+          const answer = await app.inject({
+            method: 'GET',
+            url: '/',
+            remoteAddress: peer,
+            headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
+          });
+          const { http, upgrade } = answer.json<{ http: string; upgrade: string }>();
+          assert.equal(http, upgrade, `${setting}: ${peer} / ${forwarded}`);
+          assert.equal(upgrade, requestSource(from(peer, forwarded), proxies, 64));
+        }
+      } finally {
+        await app.close();
+      }
+    }
   });
 });

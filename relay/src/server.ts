@@ -20,6 +20,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { NewDeviceLimit } from './http/new-devices.js';
 import { SocketGuard } from './http/socket-guard.js';
 import { sourceTagger } from './http/source-address.js';
+import { parseTrustProxy, trustFunction } from './http/trusted-proxies.js';
 import { UploadBudget } from './http/upload-budget.js';
 import { webViewerRoutes } from './http/web-viewer.js';
 import { LiveHub } from './live/hub.js';
@@ -89,6 +90,8 @@ async function openBackends(
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
   await ready();
   assertAdminExposure(config);
+  // One trust function for HTTP (fastify's request.ip), WebSocket upgrades and the socket caps.
+  const trust = trustFunction(parseTrustProxy(config.trustProxy));
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -104,7 +107,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
-    trustProxy: config.trustProxy,
+    trustProxy: trust,
     // Slow or idle clients cannot hold sockets for long (slowloris): headers within
     // headersTimeoutSeconds (checked every second), the whole request within requestTimeoutSeconds.
     http: {
@@ -136,8 +139,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     onRefused: (cap) =>
       metrics.admissionRejections.inc({ kind: cap === 'total' ? 'source-sockets-total' : 'source-sockets' }),
   });
-  // Behind a proxy every socket comes from the proxy: the cap would refuse everyone at once.
-  if (!config.trustProxy) guard.attach(app.server);
+  // A trusted proxy's sockets carry many clients: not capped by its address (socket-guard.ts).
+  guard.attach(app.server, (address) => trust !== false && trust(address, 0));
   metrics.observed.unauthenticatedSockets = () => guard.unauthenticated;
   app.server.on('clientError', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.socketTimeouts.inc({ phase: 'request' });
@@ -260,7 +263,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   };
   app.server.on(
     'upgrade',
-    handleUpgrades(context, sockets, hub, () => draining, guard),
+    handleUpgrades(context, sockets, hub, () => draining, guard, trust),
   );
 
   return {

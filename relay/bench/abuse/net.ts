@@ -19,13 +19,15 @@ export interface RequestOptions {
   readonly contentType?: string;
   /** The source address (127.0.0.x on loopback): distinct addresses are distinct sources. */
   readonly localAddress?: string;
+  /** Extra request headers (e.g. X-Forwarded-For, as a proxy in front would send it). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
 }
 
 /** A plain HTTP request from a chosen source address, one socket per request (no pooling). */
 export function send(base: string, path: string, options: RequestOptions = {}): Promise<Answer> {
   const started = performance.now();
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: Uint8Array | undefined;
   if (options.body instanceof Uint8Array) {

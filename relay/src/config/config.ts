@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import envSchema from 'env-schema';
+import { parseTrustProxy } from '../http/trusted-proxies.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
 type Spec<K extends OptionName> = (typeof OPTIONS)[K];
@@ -90,6 +91,7 @@ export function loadConfig(
   for (const [name, spec] of Object.entries(OPTIONS)) config[name] = validated[spec.env] ?? null;
   if (!isRelayConfig(config)) throw new Error('configuration does not match the options table');
   checkDeviceQuota(config);
+  parseTrustProxy(config.trustProxy);
   // A connected device renews its card only when it authenticates again (at its token's expiry).
   if (config.identityTtlSeconds < config.tokenTtlSeconds) {
     throw new Error(

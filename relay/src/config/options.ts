@@ -164,10 +164,10 @@ export const OPTIONS = {
   },
   trustProxy: {
     env: 'SEALCAM_TRUST_PROXY',
-    type: 'boolean',
-    default: false,
+    type: 'string',
+    default: 'off',
     description:
-      'Take the client address from X-Forwarded-For (set it behind a load balancer, for the per-source limit).',
+      'Proxies whose X-Forwarded-For is believed, for every per-source limit: off; a hop count N (the client address is the one N hops from the right: N proxies that append always stand in front); or a comma-separated list of proxy addresses/CIDRs (the rightmost address not in it). "true" is refused at start.',
   },
   viewerMessagesPerSecond: {
     env: 'SEALCAM_VIEWER_MESSAGES_PER_SECOND',
@@ -205,7 +205,7 @@ export const OPTIONS = {
     default: 512,
     minimum: 1,
     description:
-      'Sockets one client address may hold open in all, authenticated or not; beyond, 503 and closed. Not applied with trustProxy.',
+      'Sockets one client address may hold open in all, authenticated or not; beyond, 503 and closed. Not applied to sockets from trusted proxies (SEALCAM_TRUST_PROXY).',
   },
   connectionsPerSource: {
     env: 'SEALCAM_CONNECTIONS_PER_SOURCE',
@@ -245,7 +245,7 @@ export const OPTIONS = {
     default: 64,
     minimum: 1,
     description:
-      'Sockets one client address may hold open before a valid token or a completed WebSocket upgrade; beyond, 503 and closed. Not applied with trustProxy.',
+      'Sockets one client address may hold open before a valid token or a completed WebSocket upgrade; beyond, 503 and closed. Not applied to sockets from trusted proxies (SEALCAM_TRUST_PROXY).',
   },
   ipv6SourcePrefix: {
     env: 'SEALCAM_IPV6_SOURCE_PREFIX',

@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { FairBucket } from './fair-bucket.js';
+import { DEFAULT_MAX_KEYS, WindowCounter } from './window-counter.js';
 
 /** Why admission refused: the kind is the metric label (never an id); the status follows from it. */
 export type Refusal =
@@ -28,6 +28,7 @@ export class Admission {
   private readonly challenges: FairBucket;
   private readonly upgrades: FairBucket;
   private readonly identityUpgrades: KeyedRateLimit;
+  // Entries only while a connection is open: bounded by maxConnections.
   private readonly perIdentity = new Map<string, number>();
   private readonly perSource = new Map<string, number>();
   private open = 0;
@@ -122,23 +123,26 @@ export class Admission {
   }
 }
 
-/** Per-key rate limit (per identity, source or connection), steady rate with a 2x burst. */
+/**
+ * Per-key rate limit (per identity, source or connection): 2 x `perSecond` in each 2 s window, a
+ * steady rate with a 2x burst. At most `maxKeys` keys are tracked (WindowCounter), whoever asks.
+ */
 export class KeyedRateLimit {
-  private readonly limiter: RateLimiterMemory;
+  private readonly counter: WindowCounter;
 
-  constructor(perSecond: number) {
-    this.limiter = new RateLimiterMemory({ points: perSecond * 2, duration: 2 });
+  constructor(perSecond: number, maxKeys: number = DEFAULT_MAX_KEYS) {
+    this.counter = new WindowCounter(perSecond * 2, 2000, maxKeys);
   }
 
   /** null when allowed, else seconds to wait. */
   async take(key: string): Promise<number | null> {
-    try {
-      await this.limiter.consume(key, 1);
-      return null;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw error;
-    }
+    const wait = this.counter.take(key);
+    return wait === null ? null : Math.max(1, Math.ceil(wait / 1000));
+  }
+
+  /** Keys tracked now (bounded by maxKeys). */
+  get keys(): number {
+    return this.counter.size;
   }
 }
 

@@ -18,6 +18,11 @@ export type FairRefusal = { readonly reason: 'fair-share' | 'capacity'; readonly
  *
  * Everything before the bucket is taken from runs synchronously, so concurrent attempts cannot
  * all pass the check before any of them takes a token.
+ *
+ * At most `maxSources` sources are counted in a window (memory bounded by count whoever asks). A
+ * source beyond them is not counted: under pressure it is refused as over its share (its count is
+ * unknown; with that many sources a share is 1 at any rate below 131,072 a second), otherwise it
+ * takes from the bucket like anyone.
  */
 export class FairBucket {
   private readonly bucket: TokenBucket;
@@ -29,6 +34,7 @@ export class FairBucket {
     private readonly rate: number,
     burst: number,
     private readonly now: () => number = Date.now,
+    private readonly maxSources: number = 65_536,
   ) {
     this.bucket = new TokenBucket({
       bucketSize: Math.max(rate, burst),
@@ -47,11 +53,13 @@ export class FairBucket {
       this.attempts = new Map();
       this.windowEnds = now + WINDOW_MS;
     }
-    const attempts = (this.attempts.get(source) ?? 0) + 1;
-    this.attempts.set(source, attempts);
+    const known = this.attempts.get(source);
+    const counted = known !== undefined || this.attempts.size < this.maxSources;
+    const attempts = (known ?? 0) + 1;
+    if (counted) this.attempts.set(source, attempts);
     this.bucket.drip();
     const pressure = this.bucket.content * 2 < this.bucket.bucketSize;
-    if (pressure && attempts > this.share()) {
+    if (pressure && (!counted || attempts > this.share())) {
       return { reason: 'fair-share', msBeforeNext: Math.max(1, this.windowEnds - now) };
     }
     if (this.bucket.tryRemoveTokens(1)) return null;

@@ -22,8 +22,16 @@ const REFUSAL_BODIES = {
  * (`totalPerSource`), so that sockets which once presented a token cannot fill the listener either.
  * A socket counts as unauthenticated from accept until a request on it presented a valid session
  * token or its WebSocket upgrade completed; beyond either cap, a new socket from that source is
- * answered 503 and closed at once. Other sources are not affected. Behind a proxy (trustProxy)
- * every socket comes from the proxy, so there the caps are not applied (the proxy must do it).
+ * answered 503 and closed at once. Other sources are not affected.
+ *
+ * Sockets from a trusted proxy (`exempt`) are not capped: the client behind one is known only once
+ * its headers arrive, after the socket is accepted, and capping the proxy's own address would
+ * refuse every client behind it at once; the proxy caps its clients' sockets, and the relay's
+ * per-source limits on requests and upgrades apply to the address it forwards. A peer that is not
+ * a trusted proxy is capped as usual. With a hop count every peer is taken for a proxy (none is
+ * capped); with a list of proxy addresses only those are exempt.
+ *
+ * Entries exist only while their sockets are open: bounded by the server's connection cap.
  */
 export class SocketGuard {
   private readonly perSource = new Map<string, number>();
@@ -39,9 +47,12 @@ export class SocketGuard {
     },
   ) {}
 
-  /** Watches every socket the server accepts. */
-  attach(server: Server): void {
-    server.on('connection', (socket: Socket) => this.accepted(socket));
+  /** Watches every socket the server accepts, except those whose peer address is `exempt`. */
+  attach(server: Server, exempt: (address: string) => boolean = () => false): void {
+    server.on('connection', (socket: Socket) => {
+      if (socket.remoteAddress && exempt(socket.remoteAddress)) return;
+      this.accepted(socket);
+    });
   }
 
   private accepted(socket: GuardedSocket): void {

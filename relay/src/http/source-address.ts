@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
+import type { TrustFunction } from './trusted-proxies.js';
 
 /** The eight 16-bit groups of an IPv6 address (without a zone), or null if it is not one. */
 function groups(address: string): number[] | null {
@@ -21,13 +24,14 @@ function groups(address: string): number[] | null {
 /**
  * The source an address counts as for per-source limits: an IPv4 address (also when IPv4-mapped)
  * as itself; an IPv6 address by its first `ipv6Prefix` bits, since one subscriber usually holds a
- * whole /64 and could otherwise appear as 2^64 sources.
+ * whole /64 and could otherwise appear as 2^64 sources. Anything else is 'unknown' (never a
+ * free-form string: sources are keys of bounded maps, and must be short and not chosen by a client).
  */
 export function sourceOf(address: string | undefined, ipv6Prefix: number): string {
   if (!address) return 'unknown';
   if (isIPv4(address)) return address;
   const parts = groups(address);
-  if (!parts) return address;
+  if (!parts) return 'unknown';
   if (parts.slice(0, 5).every((group) => group === 0) && parts[5] === 0xffff) {
     const [high = 0, low = 0] = parts.slice(6);
     return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
@@ -39,23 +43,40 @@ export function sourceOf(address: string | undefined, ipv6Prefix: number): strin
   return `${kept.map((group) => group.toString(16)).join(':')}/${ipv6Prefix}`;
 }
 
-/** The source of a raw request (a WebSocket upgrade, which has no fastify request.ip). */
-export function requestSource(
-  request: {
-    headers: Record<string, string | string[] | undefined>;
-    socket: { remoteAddress?: string | undefined };
-  },
-  trustProxy: boolean,
-  ipv6Prefix: number,
-): string {
-  const forwarded = request.headers['x-forwarded-for'];
-  const first = trustProxy && typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
-  return sourceOf(first || request.socket.remoteAddress, ipv6Prefix);
+/** What proxy-addr reads of a request. */
+export interface RawRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string | undefined };
 }
 
-/** The source of a fastify request (its `ip`, which honours trustProxy). */
-export function sourceOfRequest(request: { ip: string }, config: { ipv6SourcePrefix: number }): string {
-  return sourceOf(request.ip, config.ipv6SourcePrefix);
+/**
+ * The client address of a request: the socket's peer, or, with trusted proxies, the address
+ * proxy-addr resolves from X-Forwarded-For (the rightmost one not vouched for by a trusted hop; the
+ * same rule fastify applies for `request.ip`). A resolved value that is not an IP address (a proxy
+ * that wrote something else) counts as the socket's peer.
+ */
+export function clientAddress(request: RawRequest, trust: TrustFunction | false): string | undefined {
+  const peer = request.socket.remoteAddress;
+  if (!trust) return peer;
+  const resolved = proxyAddr.all(request as unknown as IncomingMessage, trust).at(-1);
+  return resolved && isIP(resolved) ? resolved : peer;
+}
+
+/** The source of a raw request (a WebSocket upgrade, which has no fastify request.ip). */
+export function requestSource(request: RawRequest, trust: TrustFunction | false, ipv6Prefix: number): string {
+  return sourceOf(clientAddress(request, trust), ipv6Prefix);
+}
+
+/**
+ * The source of a fastify request: its `ip` (resolved by fastify with the same trust function), or
+ * the socket's peer when that is not an IP address.
+ */
+export function sourceOfRequest(
+  request: { ip: string; socket: { remoteAddress?: string | undefined } },
+  config: { ipv6SourcePrefix: number },
+): string {
+  const address = isIP(request.ip) ? request.ip : request.socket.remoteAddress;
+  return sourceOf(address, config.ipv6SourcePrefix);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 export class UploadBudget {
   private total = 0;
+  // An entry only while a reservation is held (a request in flight): bounded by the socket cap.
   private readonly bySource = new Map<string, number>();
 
   constructor(private readonly limits: { readonly total: number; readonly perSource: number }) {}

@@ -10,6 +10,7 @@ import type { WebSocketServer } from 'ws';
 import type { RelayContext } from '../context.js';
 import type { Refusal } from '../http/admission.js';
 import { requestSource } from '../http/source-address.js';
+import type { TrustFunction } from '../http/trusted-proxies.js';
 import { closeWith } from './close.js';
 import type { LiveHub } from './hub.js';
 
@@ -70,6 +71,8 @@ export function handleUpgrades(
   hub: LiveHub,
   isDraining: () => boolean,
   guards: UpgradeGuards,
+  /** The trusted proxies (server.ts): the same function fastify resolves request.ip with. */
+  trust: TrustFunction | false,
 ) {
   const { config } = context;
   return async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
@@ -100,7 +103,7 @@ export function handleUpgrades(
     const server = session.role === 'device' ? servers.device : servers.viewer;
     // ws answers it 400 (answerBadHandshakes) without a callback: nothing to admit.
     if (!wellFormedHandshake(request)) return server.handleUpgrade(request, socket, head, () => {});
-    const source = requestSource(request, config.trustProxy, config.ipv6SourcePrefix);
+    const source = requestSource(request, trust, config.ipv6SourcePrefix);
     const slot = await context.admission.admitUpgrade(session.id, source);
     if ('kind' in slot) {
       context.metrics.admissionRejections.inc({ kind: slot.kind });

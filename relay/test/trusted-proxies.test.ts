@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createConnection, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createAuthProof, createIdentity, type Identity, Role, ready } from '@sealcam/protocol';
+import { fromBase64Url, toBase64Url } from '@sealcam/protocol/relay-safe';
+import WebSocket from 'ws';
+import { send } from '../bench/abuse/net.js';
+import { authenticate } from './support/relay-client.js';
+import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
+
+await ready();
+
+/**
+ * One login, from socket address `localAddress` with `forwarded` as X-Forwarded-For (what an
+ * appending proxy in front would send): the token answer's status and reason.
+ */
+async function login(base: string, identity: Identity, localAddress: string, forwarded?: string) {
+  const options = { localAddress, ...(forwarded ? { headers: { 'x-forwarded-for': forwarded } } : {}) };
+  const challenge = await send(base, '/v1/auth/challenge', { ...options, method: 'POST', timeoutMs: 60_000 });
+  assert.equal(challenge.status, 200);
+  const value = String(challenge.json?.challenge);
+  const proof = createAuthProof(identity, base, fromBase64Url(value));
+  return send(base, '/v1/auth/token', {
+    ...options,
+    method: 'POST',
+    timeoutMs: 60_000,
+    body: { challenge: value, proof: toBase64Url(proof) },
+  });
+}
+
+/** A live WebSocket attempt carrying `forwarded` as X-Forwarded-For: 101 (left open) or the refusal's status. */
+function upgrade(
+  wsBase: string,
+  token: string,
+  forwarded: string,
+): Promise<{ status: number; ws: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`], {
+      headers: { 'x-forwarded-for': forwarded },
+    });
+    ws.on('error', () => {});
+    const timer = setTimeout(() => resolve({ status: -1, ws }), 60_000);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve({ status: 101, ws });
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      clearTimeout(timer);
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, ws });
+      response.socket.destroy();
+    });
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve({ status: 0, ws });
+    });
+  });
+}
+
+describe('a relay behind one appending proxy (SEALCAM_TRUST_PROXY=1)', () => {
+  let running: RunningRelay;
+  before(async () => {
+    running = await startInProcessRelay({
+      trustProxy: '1',
+      newDevicesPerSourcePerHour: 3,
+      connectionsPerSource: 2,
+    });
+  });
+  after(async () => running?.stop());
+
+  it('new devices count against the rightmost X-Forwarded-For address, whatever the client put left of it', async () => {
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const answer = await login(
+        running.base,
+        createIdentity(Role.Device),
+        '127.0.0.1',
+        `198.51.100.${i + 1}, 203.0.113.9`,
+      );
+      statuses.push(answer.reason ?? answer.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 'too-many-new-devices']);
+    // A client claiming 203.0.113.9 from elsewhere is counted at its real address, not the victim's.
+    const other = await login(
+      running.base,
+      createIdentity(Role.Device),
+      '127.0.0.1',
+      '203.0.113.9, 203.0.113.10',
+    );
+    assert.equal(other.status, 200);
+  });
+
+  it('WebSocket upgrades count against the same rightmost address: the third from 203.0.113.20 is refused, another address connects', async () => {
+    const open: WebSocket[] = [];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const token = await authenticate(running.base, createIdentity(Role.Viewer));
+        const { status, ws } = await upgrade(running.wsBase, token, `198.51.100.${i + 1}, 203.0.113.20`);
+        statuses.push(status);
+        open.push(ws);
+      }
+      assert.deepEqual(statuses, [101, 101, 503]);
+      const token = await authenticate(running.base, createIdentity(Role.Viewer));
+      const other = await upgrade(running.wsBase, token, '203.0.113.20, 203.0.113.21');
+      open.push(other.ws);
+      assert.equal(other.status, 101);
+      const { values } = await running.relay.context.metrics.admissionRejections.get();
+      assert.equal(values.find((sample) => sample.labels.kind === 'source-connections')?.value, 1);
+    } finally {
+      for (const ws of open) ws.terminate();
+    }
+  });
+
+  it('a forwarded value that is not an IP address counts as the socket address (so it shares that allowance)', async () => {
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const answer = await login(
+        running.base,
+        createIdentity(Role.Device),
+        '127.0.0.61',
+        `203.0.113.9, ${'z'.repeat(4000)}-${i}`,
+      );
+      statuses.push(answer.reason ?? answer.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 'too-many-new-devices']);
+    // The socket address itself, without any header, is the same source: its allowance is spent.
+    const plain = await login(running.base, createIdentity(Role.Device), '127.0.0.61');
+    assert.equal(plain.reason, 'too-many-new-devices');
+  });
+});
+
+/**
+ * A keep-alive socket from `localAddress` that sends one request and resolves with the status of
+ * its answer ('' if the relay closed it without one); the socket stays open.
+ */
+function requestOn(
+  port: number,
+  localAddress: string,
+  head: string,
+): Promise<{ status: string; socket: Socket }> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port, localAddress }, () => socket.write(head));
+    let text = '';
+    socket.on('data', (data) => {
+      text += String(data);
+      if (text.includes('\r\n\r\n')) resolve({ status: text.split(' ')[1] ?? '', socket });
+    });
+    socket.on('error', () => resolve({ status: '', socket }));
+    socket.on('close', () => resolve({ status: text.split(' ')[1] ?? '', socket }));
+    socket.setTimeout(60_000, () => socket.destroy());
+  });
+}
+
+describe('a relay that trusts a list of proxy addresses (SEALCAM_TRUST_PROXY=127.0.0.1)', () => {
+  let running: RunningRelay;
+  before(async () => {
+    running = await startInProcessRelay({
+      trustProxy: '127.0.0.1',
+      newDevicesPerSourcePerHour: 2,
+      socketsPerSource: 4,
+    });
+  });
+  after(async () => running?.stop());
+
+  it('through the proxy the rightmost non-proxy address counts; a direct client is counted at its own address, whatever it forwards', async () => {
+    const viaProxy: (number | string)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await login(
+        running.base,
+        createIdentity(Role.Device),
+        '127.0.0.1',
+        `198.51.100.${i + 1}, 203.0.113.30`,
+      );
+      viaProxy.push(answer.reason ?? answer.status);
+    }
+    assert.deepEqual(viaProxy, [200, 200, 'too-many-new-devices']);
+    // 127.0.0.62 is no proxy: its X-Forwarded-For is not believed, so it does not spend 203.0.113.31's
+    // allowance, but its own.
+    const direct: (number | string)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await login(running.base, createIdentity(Role.Device), '127.0.0.62', '203.0.113.31');
+      direct.push(answer.reason ?? answer.status);
+    }
+    assert.deepEqual(direct, [200, 200, 'too-many-new-devices']);
+    const victim = await login(running.base, createIdentity(Role.Device), '127.0.0.1', '203.0.113.31');
+    assert.equal(victim.status, 200);
+  });
+
+  it('socket caps apply to a direct client (its 5th socket is refused 503) but not to the proxy, whose sockets carry many clients', async () => {
+    const port = Number(new URL(running.base).port);
+    const head = 'GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n';
+    const held: Socket[] = [];
+    try {
+      const proxy: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { status, socket } = await requestOn(port, '127.0.0.1', head);
+        held.push(socket);
+        proxy.push(status);
+      }
+      assert.deepEqual(proxy, ['200', '200', '200', '200', '200', '200']);
+      const direct: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { status, socket } = await requestOn(port, '127.0.0.63', head);
+        held.push(socket);
+        direct.push(status);
+      }
+      assert.deepEqual(direct, ['200', '200', '200', '200', '503']);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+  });
+});

@@ -33,7 +33,10 @@ export class LiveAudio {
    * @param clock performance.now() time at which a capture time (µs) is shown, from the video;
    *   undefined until a picture was shown (sound alone then plays as it comes).
    */
-  constructor(private readonly clock: (capturedAtUs: number) => number | undefined) {}
+  constructor(
+    private readonly clock: (capturedAtUs: number) => number | undefined,
+    private readonly onPlayed: () => void = () => undefined,
+  ) {}
 
   get isMuted(): boolean {
     return this.muted;
@@ -100,6 +103,7 @@ export class LiveAudio {
       source.start(start);
       this.nextStart = start + buffer.duration;
       this.decoded += 1;
+      this.onPlayed();
     } finally {
       data.close();
     }

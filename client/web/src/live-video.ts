@@ -53,6 +53,8 @@ export class LiveVideo {
   /** Units held while isConfigSupported answers (from a keyframe on). */
   private pending: TimedFrame[] | undefined;
   private pendingSkips = false;
+  /** Settles once the browser answered for the held units and they went to the decoder. */
+  private configuring: Promise<void> = Promise.resolve();
   private last: { epoch: number; counter: number } | undefined;
   /** The newest picture drawn: its capture time and performance.now() when drawn. */
   private shown: { capturedAtUs: number; at: number } | undefined;
@@ -91,13 +93,18 @@ export class LiveVideo {
         'data-testid': 'live-sound',
         'aria-pressed': 'false',
         'aria-label': `Sound: ${options.label}`,
+        'data-decoded': '0',
         hidden: true,
       },
       'Sound off',
     );
     this.soundButton.addEventListener('click', () => this.toggleSound());
-    this.audio = new LiveAudio((capturedAtUs) =>
-      this.shown ? this.shown.at + (capturedAtUs - this.shown.capturedAtUs) / 1000 : undefined,
+    this.audio = new LiveAudio(
+      (capturedAtUs) =>
+        this.shown ? this.shown.at + (capturedAtUs - this.shown.capturedAtUs) / 1000 : undefined,
+      () => {
+        this.soundButton.dataset.decoded = String(this.audio.decoded);
+      },
     );
     this.element = h(
       'div',
@@ -140,7 +147,6 @@ export class LiveVideo {
       this.options.onChange?.();
     }
     if (frame.capturedAtUs !== null) this.audio.push(frame.data, frame.capturedAtUs);
-    this.soundButton.dataset.decoded = String(this.audio.decoded);
   }
 
   private keyframe(frame: TimedFrame): void {
@@ -163,7 +169,7 @@ export class LiveVideo {
     const config: VideoDecoderConfig = { codec, optimizeForLatency: true };
     this.pending = [frame];
     this.pendingSkips = false;
-    VideoDecoder.isConfigSupported(config).then(
+    this.configuring = VideoDecoder.isConfigSupported(config).then(
       (support) => this.configure(support.supported === true, config, sets, frame.codec),
       () => this.configure(false, config, sets, frame.codec),
     );
@@ -209,7 +215,7 @@ export class LiveVideo {
 
   private decode(frame: TimedFrame): void {
     const decoder = this.decoder;
-    if (!decoder || decoder.state !== 'configured') {
+    if (decoder?.state !== 'configured') {
       this.resync('decoder-error');
       return;
     }
@@ -296,6 +302,7 @@ export class LiveVideo {
     if (this.audio.isMuted) this.audio.unmute();
     else this.audio.mute();
     const on = !this.audio.isMuted;
+    this.soundButton.dataset.decoded = String(this.audio.decoded);
     this.soundButton.setAttribute('aria-pressed', String(on));
     this.soundButton.textContent = on ? 'Sound on' : 'Sound off';
   }
@@ -305,9 +312,15 @@ export class LiveVideo {
     return this.lastShownAt === undefined ? undefined : Math.max(0, now - this.lastShownAt);
   }
 
-  /** Waits until every unit given so far is decoded and drawn. */
+  /**
+   * Waits until every unit given so far is decoded and drawn (the end of a stream). A decoder wants
+   * a keyframe after a flush (WebCodecs), so decoding resumes at the next keyframe.
+   */
   async flush(): Promise<void> {
-    if (this.decoder?.state === 'configured') await this.decoder.flush();
+    await this.configuring;
+    if (this.decoder?.state !== 'configured') return;
+    this.awaitingKeyframe = true;
+    await this.decoder.flush();
   }
 
   close(): void {

@@ -165,7 +165,7 @@ export class LiveTile {
     if (this.closed) return;
     const now = Date.now();
     this.lastFrameAt = now;
-    this.rate.add(now);
+    if (frame.codec !== Codec.AacAdts) this.rate.add(now); // fps counts pictures, not sound frames
     if (this.unavailable) this.setUnavailable(undefined);
     this.notShared = false;
     if (

@@ -239,6 +239,58 @@ test('H.264 with units dropped mid-GOP (a counter gap): skips to the next keyfra
   assert.equal(done.state, 'playing');
 });
 
+test('H.264 resolution change mid-stream: the keyframe with new parameter sets reconfigures, every unit is drawn at the new size', async () => {
+  const bigger = mediaFixture({ width: 640, height: 480, seconds: 1, audio: false });
+  const id = await create();
+  await feed(id, videoFrames(range(0, fixture.video.length)));
+  await drawnAtLeast(id, fixture.video.length);
+  const next = bigger.video.map((unit, index) => ({
+    data: Buffer.from(unit.data).toString('base64'),
+    codec: 2,
+    capturedAtUs: BASE_US + 10_000_000 + unit.ptsUs,
+    keyframe: unit.keyframe,
+    epoch: 1,
+    counter: fixture.video.length + index,
+  }));
+  await feed(id, next);
+  const done = await settle(id, fixture.video.length + bigger.video.length);
+  assert.equal(done.drawn, fixture.video.length + bigger.video.length);
+  assert.equal(done.resyncs, 0);
+  const size = await pixels(id);
+  assert.deepEqual([size.width, size.height], [640, 480]);
+});
+
+test('H.264 unit the decoder cannot read: the player recovers at the next keyframe', async () => {
+  const keys = fixture.video.flatMap((unit, index) => (unit.keyframe ? [index] : []));
+  const secondKey = keys[1];
+  assert.ok(secondKey !== undefined);
+  const broken = 5;
+  const frames = videoFrames(range(0, fixture.video.length));
+  // A delta unit that is an IDR slice header followed by noise.
+  const noise = new Uint8Array(2000);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + 13) % 251;
+  const garbage = Uint8Array.from([0, 0, 0, 1, 0x65, ...noise]);
+  const at = frames[broken];
+  assert.ok(at);
+  frames[broken] = { ...at, data: Buffer.from(garbage).toString('base64'), keyframe: false };
+  const id = await create();
+  await feed(id, frames.slice(0, broken + 1));
+  await page.waitForFunction(
+    (player) =>
+      (window as unknown as { sealcamTest: { info(id: number): Info } }).sealcamTest.info(player)
+        .lastResync === 'decoder-error',
+    id,
+    { timeout: TIMEOUT },
+  );
+  const failed = await info(id);
+  assert.equal(failed.drawn, broken, 'the units before the broken one were drawn');
+  await feed(id, frames.slice(broken + 1));
+  const done = await settle(id, broken + (fixture.video.length - secondKey));
+  assert.equal(done.drawn, broken + (fixture.video.length - secondKey), 'everything from the next keyframe');
+  assert.equal(done.resyncs, 1);
+  assert.equal(done.state, 'playing');
+});
+
 test('H.265 (codec 3) in a browser without HEVC decoding: the tile says so in words, no black canvas', async () => {
   const id = await create();
   const keyframe = hevcKeyframe();

@@ -320,7 +320,8 @@ export class LiveVideo {
     await this.configuring;
     if (this.decoder?.state !== 'configured') return;
     this.awaitingKeyframe = true;
-    await this.decoder.flush();
+    // A decoding error rejects the flush too; the error callback already resynced.
+    await this.decoder.flush().catch(() => undefined);
   }
 
   close(): void {

@@ -239,6 +239,32 @@ test('H.264 with units dropped mid-GOP (a counter gap): skips to the next keyfra
   assert.equal(done.state, 'playing');
 });
 
+test('H.264 across a new key epoch: counters restarting at 0 are no gap, a new epoch joined at counter 5 is one', async () => {
+  const keys = fixture.video.flatMap((unit, index) => (unit.keyframe ? [index] : []));
+  const secondKey = keys[1];
+  assert.ok(secondKey !== undefined);
+  const frames = videoFrames(range(0, fixture.video.length));
+  const split = secondKey - 5;
+  const rolled = frames.map((frame, index) =>
+    index < split ? frame : { ...frame, epoch: 2, counter: index - split },
+  );
+  const id = await create();
+  await feed(id, rolled);
+  const done = await settle(id, fixture.video.length);
+  assert.equal(done.drawn, fixture.video.length, 'every unit drawn across the epoch change');
+  assert.equal(done.resyncs, 0);
+
+  const late = await create();
+  await feed(late, frames.slice(0, split));
+  await feed(
+    late,
+    frames.slice(split + 5).map((frame, index) => ({ ...frame, epoch: 2, counter: index + 5 })),
+  );
+  const resumed = await settle(late, split + (fixture.video.length - secondKey));
+  assert.equal(resumed.drawn, split + (fixture.video.length - secondKey));
+  assert.equal(resumed.lastResync, 'gap');
+});
+
 test('H.264 resolution change mid-stream: the keyframe with new parameter sets reconfigures, every unit is drawn at the new size', async () => {
   const bigger = mediaFixture({ width: 640, height: 480, seconds: 1, audio: false });
   const id = await create();

@@ -74,9 +74,17 @@ export class LiveAudio {
       this.decoder = decoder;
       this.configured = key;
     }
-    this.decoder.decode(
-      new EncodedAudioChunk({ type: 'key', timestamp: capturedAtUs, data: frame as Uint8Array<ArrayBuffer> }),
-    );
+    try {
+      this.decoder.decode(
+        new EncodedAudioChunk({
+          type: 'key',
+          timestamp: capturedAtUs,
+          data: frame as Uint8Array<ArrayBuffer>,
+        }),
+      );
+    } catch {
+      this.closeDecoder(); // failed in between: the next frame starts a fresh one
+    }
   }
 
   private play(data: AudioData): void {

@@ -120,7 +120,10 @@ export class LiveVideo {
     if (this.closed) return;
     const previous = this.last;
     this.last = { epoch: frame.epoch, counter: frame.counter };
-    const gap = previous?.epoch === frame.epoch && frame.counter !== previous.counter + 1;
+    // Counters run 0, 1, 2, … per epoch (PROTOCOL.md §6.1): a new epoch starts again at 0.
+    const gap =
+      previous !== undefined &&
+      (previous.epoch === frame.epoch ? frame.counter !== previous.counter + 1 : frame.counter !== 0);
     if (gap) this.resync('gap');
     if (frame.codec === CODEC_AAC) {
       this.pushAudio(frame);

@@ -1,7 +1,8 @@
-import type { EventView, Viewer } from '../../src/sdk/index.js';
+import { CLIP_MP4_TYPE, type EventView, type Viewer } from '../../src/sdk/index.js';
 import { clipLength, clipOffsets, frameIndexAt } from './clip-timeline.js';
 import { h, replace } from './dom.js';
 import { formatClock, formatEventTime } from './format.js';
+import { Mp4Clip } from './mp4-clip.js';
 import { describeError, isVerificationFailure } from './notice.js';
 import type { WarningBanner } from './warning-banner.js';
 
@@ -12,9 +13,10 @@ interface LoadedClip {
 }
 
 /**
- * Plays an event's clip in a modal dialog: the SDK fetches and verifies every chunk in order and
- * returns JPEG frames with capture times, shown here at the recorded pace. A clip that fails
- * verification shows a warning and none of its frames.
+ * Plays an event's clip in a modal dialog: the SDK fetches and verifies every chunk in order. An MP4
+ * clip plays in a <video> with "Download MP4" (mp4-clip.ts); a JPEG clip comes as frames with
+ * capture times, shown here at the recorded pace. A clip that fails verification shows a warning
+ * and none of its frames.
  */
 export class ClipPlayer {
   private readonly dialog: HTMLDialogElement;
@@ -25,6 +27,8 @@ export class ClipPlayer {
   private readonly position: HTMLInputElement;
   private readonly time: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly jpegControls: HTMLElement;
+  private readonly mp4: Mp4Clip;
   private clip: LoadedClip | undefined;
   private shownIndex = -1;
   private playing = false;
@@ -40,7 +44,10 @@ export class ClipPlayer {
     this.title = h('h2', { class: 'clip-title', id: 'clip-title' }, 'Clip');
     this.image = h('img', { class: 'clip-image', 'data-testid': 'clip-image', alt: '', hidden: true });
     this.status = h('p', { class: 'clip-status', 'aria-live': 'polite' });
-    this.stage = h('div', { class: 'clip-stage' }, this.image, this.status);
+    this.mp4 = new Mp4Clip('Clip', 'clip.mp4');
+    this.mp4.element.hidden = true;
+    this.mp4.download.hidden = true;
+    this.stage = h('div', { class: 'clip-stage' }, this.image, this.mp4.element, this.status);
     this.playButton = h(
       'button',
       { type: 'button', class: 'button', 'data-testid': 'clip-play-pause', disabled: true },
@@ -65,12 +72,14 @@ export class ClipPlayer {
       'Close',
     );
     close.addEventListener('click', () => this.dialog.close());
+    this.jpegControls = h('div', { class: 'clip-controls' }, this.playButton, this.position, this.time);
     this.dialog = h(
       'dialog',
       { class: 'clip-player', 'data-testid': 'clip-player', 'aria-labelledby': 'clip-title' },
       h('div', { class: 'clip-header' }, this.title, close),
       this.stage,
-      h('div', { class: 'clip-controls' }, this.playButton, this.position, this.time),
+      this.jpegControls,
+      h('div', { class: 'clip-controls' }, this.mp4.download),
     );
     this.dialog.addEventListener('close', () => this.unload());
     document.body.append(this.dialog);
@@ -88,29 +97,29 @@ export class ClipPlayer {
     this.status.removeAttribute('data-reason');
     this.status.removeAttribute('data-testid');
     this.image.hidden = true;
+    const mp4 = event.record.clip?.type === CLIP_MP4_TYPE;
+    this.jpegControls.hidden = mp4;
     if (!this.dialog.open) this.dialog.showModal();
-    this.playButton.focus();
-    let frames: { capturedAt: number; image: Uint8Array }[];
+    if (!mp4) this.playButton.focus();
+    let frames: { capturedAt: number; image: Uint8Array }[] = [];
+    let file: Uint8Array | undefined;
     try {
-      frames = await this.viewer.clip(event.deviceId, event.eventId);
+      if (mp4) file = (await this.viewer.clipFile(event.deviceId, event.eventId)).bytes;
+      else frames = await this.viewer.clip(event.deviceId, event.eventId);
     } catch (error) {
       if (generation !== this.generation) return;
-      if (isVerificationFailure(error)) {
-        this.warnings.report(
-          `${cameraName} · clip of the event at ${formatEventTime(event.record.start, Date.now())}`,
-          error,
-        );
-        this.status.className = 'clip-status clip-rejected';
-        this.status.dataset.reason = error.reason;
-        this.status.dataset.testid = 'clip-rejected';
-        this.status.textContent = `Not shown: ${error.userMessage}`;
-      } else {
-        this.status.className = 'clip-status availability-notice';
-        this.status.textContent = `The clip is not available. ${describeError(error).message}`;
-      }
+      this.refuse(error, event, cameraName);
       return;
     }
     if (generation !== this.generation || !this.dialog.open) return;
+    if (file) {
+      this.status.textContent = '';
+      this.mp4.video.setAttribute('aria-label', `Clip of ${cameraName}`);
+      this.mp4.element.hidden = false;
+      this.mp4.download.hidden = false;
+      this.mp4.load(file);
+      return;
+    }
     if (frames.length === 0) {
       this.status.textContent = 'This clip has no frames.';
       return;
@@ -130,6 +139,22 @@ export class ClipPlayer {
     this.image.alt = `Clip frame of ${cameraName}`;
     this.show(0);
     this.play();
+  }
+
+  private refuse(error: unknown, event: EventView, cameraName: string): void {
+    if (isVerificationFailure(error)) {
+      this.warnings.report(
+        `${cameraName} · clip of the event at ${formatEventTime(event.record.start, Date.now())}`,
+        error,
+      );
+      this.status.className = 'clip-status clip-rejected';
+      this.status.dataset.reason = error.reason;
+      this.status.dataset.testid = 'clip-rejected';
+      this.status.textContent = `Not shown: ${error.userMessage}`;
+    } else {
+      this.status.className = 'clip-status availability-notice';
+      this.status.textContent = `The clip is not available. ${describeError(error).message}`;
+    }
   }
 
   private show(index: number): void {
@@ -196,5 +221,8 @@ export class ClipPlayer {
     this.position.disabled = true;
     this.playButton.disabled = true;
     this.time.textContent = '0:00 / 0:00';
+    this.mp4.unload();
+    this.mp4.element.hidden = true;
+    this.mp4.download.hidden = true;
   }
 }

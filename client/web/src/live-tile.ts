@@ -11,6 +11,7 @@ import { h } from './dom.js';
 import { formatAge } from './format.js';
 import { FrameThrottle } from './frame-throttle.js';
 import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
+import { LiveVideo } from './live-video.js';
 import { isNotSharedWithYou } from './notice.js';
 import type { WarningBanner } from './warning-banner.js';
 
@@ -47,6 +48,9 @@ export class LiveTile {
   private readonly age: HTMLElement;
   private readonly fps: HTMLElement;
   private readonly placeholder: HTMLElement;
+  private readonly media: HTMLElement;
+  /** Timed codecs (H.264, H.265, AAC): created on the first such frame. */
+  private video: LiveVideo | undefined;
   private readonly notice: HTMLElement;
   private readonly refused: HTMLElement;
   private readonly observer: IntersectionObserver | undefined;
@@ -87,6 +91,7 @@ export class LiveTile {
     this.notice = h('p', { class: 'tile-notice availability-notice', role: 'status', hidden: true });
     this.refused = h('p', { class: 'tile-refused', hidden: true });
     const media = h('div', { class: 'tile-media' }, img, this.placeholder);
+    this.media = media;
     if (document.fullscreenEnabled) {
       const full = h(
         'button',
@@ -160,9 +165,17 @@ export class LiveTile {
     if (this.closed) return;
     const now = Date.now();
     this.lastFrameAt = now;
-    this.rate.add(now);
+    if (frame.codec !== Codec.AacAdts) this.rate.add(now); // fps counts pictures, not sound frames
     if (this.unavailable) this.setUnavailable(undefined);
     this.notShared = false;
+    if (
+      frame.codec === Codec.H264AnnexB ||
+      frame.codec === Codec.H265AnnexB ||
+      frame.codec === Codec.AacAdts
+    ) {
+      this.timedVideo().push(frame);
+      return;
+    }
     if (frame.codec !== Codec.Jpeg) {
       if (!this.unsupported) {
         this.unsupported = true;
@@ -172,6 +185,22 @@ export class LiveTile {
       return;
     }
     if (this.throttle.offer(frame)) this.schedule();
+  }
+
+  /** The WebCodecs player (live-video.ts), in the tile's picture area in place of the <img>. */
+  private timedVideo(): LiveVideo {
+    if (this.video) return this.video;
+    const video = new LiveVideo({
+      label: `${this.cameraName}, stream ${this.streamId}`,
+      onChange: () => {
+        // The first picture, or a codec this browser cannot play: either way no more "Connecting…".
+        if (video.state !== 'waiting') this.placeholder.hidden = true;
+      },
+    });
+    this.image.element.hidden = true;
+    this.media.prepend(video.element);
+    this.video = video;
+    return video;
   }
 
   private schedule(): void {
@@ -275,8 +304,13 @@ export class LiveTile {
       this.indicator.textContent = STATUS_LABELS[status];
       this.element.dataset.status = status;
     }
-    this.age.textContent =
-      this.lastFrameAt === undefined ? 'no picture yet' : `last frame ${formatAge(now - this.lastFrameAt)}`;
+    // Timed codecs: the age of the newest picture drawn, not of the newest unit received.
+    const age = this.video
+      ? this.video.age(now)
+      : this.lastFrameAt === undefined
+        ? undefined
+        : now - this.lastFrameAt;
+    this.age.textContent = age === undefined ? 'no picture yet' : `last frame ${formatAge(age)}`;
     const rate = this.rate.rate(now);
     this.fps.textContent = status === 'live' && rate > 0 ? `${rate.toFixed(rate < 10 ? 1 : 0)} fps` : '';
   }
@@ -289,6 +323,8 @@ export class LiveTile {
     this.observer?.disconnect();
     this.throttle.reset();
     this.image.clear();
+    this.video?.close();
+    this.video = undefined;
     this.element.remove();
   }
 }

@@ -7,7 +7,7 @@ export type AudioPlan = 'copy' | 'convert' | 'none';
 export interface PassthroughArgsOptions {
   readonly url: string;
   readonly transport: 'tcp' | 'udp';
-  readonly motion: StillSource;
+  readonly stills: StillSource;
   readonly substream?: string | undefined;
   readonly stillFps: number;
   readonly stillWidth: number;
@@ -26,7 +26,7 @@ export const FD = { video: 1, framecrc: 3, audio: 4, stills: 5 } as const;
  * `showinfo` with its timestamp. `-copyts` keeps every output on the camera's own timeline.
  */
 export function passthroughArguments(options: PassthroughArgsOptions): string[] {
-  const stills = options.substream !== undefined || options.motion !== 'off';
+  const stills = options.substream !== undefined || options.stills !== 'off';
   const copyVideo = ['-map', '0:v:0', '-c:v', 'copy', '-bsf:v', 'dump_extra=freq=keyframe'];
   const audioCodec = options.audio === 'copy' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'];
   const audioMap = options.audio === 'none' ? [] : ['-map', '0:a:0', ...audioCodec];
@@ -35,7 +35,7 @@ export function passthroughArguments(options: PassthroughArgsOptions): string[] 
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', stills ? 'level+info' : 'level+warning',
     // Probing for ffmpeg's default 5 s delays the first unit; the SDP already says what the streams are.
     '-rtsp_transport', options.transport, '-copyts', '-analyzeduration', '1000000',
-    ...(options.motion === 'keyframes' && options.substream === undefined ? ['-skip_frame', 'nokey'] : []),
+    ...(options.stills === 'keyframes' && options.substream === undefined ? ['-skip_frame', 'nokey'] : []),
     '-i', options.url,
   ];
   if (options.substream !== undefined)
@@ -49,7 +49,7 @@ export function passthroughArguments(options: PassthroughArgsOptions): string[] 
     args.push(...audioMap, '-flush_packets', '1', '-f', 'adts', `pipe:${FD.audio}`);
   if (stills) {
     const filters = [
-      ...(options.substream !== undefined || options.motion === 'decode' ? [`fps=${options.stillFps}`] : []),
+      ...(options.substream !== undefined || options.stills === 'decode' ? [`fps=${options.stillFps}`] : []),
       `scale='min(iw,${options.stillWidth})':-2`,
       'showinfo',
     ];

@@ -19,9 +19,10 @@ export interface RtspPassthroughOptions {
   readonly ffmpegPath?: string;
   /**
    * Stills for motion and thumbnails: 'keyframes' (default; decode only the keyframes of the main
-   * stream), 'decode' (decode every frame, keep `stillFps` scaled ones) or 'off'.
+   * stream), 'decode' (decode every frame, keep `stillFps` scaled ones) or 'off'. (Not `motion`:
+   * that is the camera's motion detector settings in the agent's configuration.)
    */
-  readonly motion?: StillSource;
+  readonly stills?: StillSource;
   /** A camera's low-resolution second stream: stills are decoded from it at `stillFps` instead. */
   readonly substream?: string;
   /** Stills per second with 'decode' or a substream. Default 2. */
@@ -175,7 +176,7 @@ export class RtspPassthroughCamera implements CameraSource {
     const args = passthroughArguments({
       url: this.url,
       transport: this.options.transport ?? 'tcp',
-      motion: this.options.motion ?? 'keyframes',
+      stills: this.options.stills ?? 'keyframes',
       substream: this.options.substream,
       stillFps: this.options.stillFps ?? 2,
       stillWidth: this.options.stillWidth ?? 1280,

@@ -101,8 +101,9 @@ describe('passthrough parsers', () => {
     const splitter = new AudSplitter((unit) => got.push(unit), 1 << 20, assert.fail);
     for (let at = 0; at < stream.length; at += 301) splitter.push(stream.subarray(at, at + 301));
     assert.equal(got.length, fixture.video.length - 1);
-    got.forEach((unit, index) =>
-      assert.deepEqual(Buffer.from(unit), Buffer.from(fixture.video[index]!.data)),
+    assert.deepEqual(
+      got.map((unit) => Buffer.from(unit)),
+      fixture.video.slice(0, -1).map((unit) => Buffer.from(unit.data)),
     );
   });
 

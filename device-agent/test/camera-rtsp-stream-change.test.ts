@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { CameraError } from '../src/camera/camera-error.js';
+import { createCameraSource } from '../src/camera/create-source.js';
 import type { VideoUnit } from '../src/camera/frame.js';
+import { RtspCamera } from '../src/camera/rtsp.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
 import { record } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
@@ -62,5 +64,47 @@ describe('RTSP passthrough camera, stream changes', () => {
       await camera.stop();
       await server.stop();
     }
+  });
+
+  it('restarts a camera that stalls with its connection open, reason stalled, and recovers', async () => {
+    const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
+    const camera = new RtspPassthroughCamera({
+      cameraId: 'stall',
+      url: server.url(),
+      stills: 'off',
+      stallTimeoutMs: 2000,
+      retryMinMs: 100,
+    });
+    try {
+      const run = record(camera);
+      const units = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
+      await waitUntil(() => units().length >= 5, 60_000, 'units');
+      server.paused = true;
+      await waitUntil(() => run.errors.length >= 1, 60_000, 'the stall to be reported');
+      const before = units().length;
+      server.paused = false;
+      await waitUntil(() => units().length >= before + 5, 60_000, 'units after the restart');
+      await camera.stop();
+      const error = run.errors[0]!;
+      assert.ok(error instanceof CameraError);
+      assert.equal(error.reason, 'stalled');
+      assert.match(error.message, /no video for 2 s; retrying in 100 ms$/);
+      assert.equal(units()[before]!.keyframe, true, 'the restarted stream starts at a keyframe');
+    } finally {
+      await camera.stop();
+      await server.stop();
+    }
+  });
+
+  it('createCameraSource: an rtsp camera is passed through by default, re-encoded with mode "mjpeg"', async () => {
+    const url = 'rtsp://127.0.0.1:1/x';
+    assert.ok(createCameraSource({ source: 'rtsp', id: 'a', url }) instanceof RtspPassthroughCamera);
+    assert.ok(
+      createCameraSource({ source: 'rtsp', id: 'b', url, mode: 'passthrough' }) instanceof
+        RtspPassthroughCamera,
+    );
+    assert.ok(
+      createCameraSource({ source: 'rtsp', id: 'c', url, mode: 'mjpeg', fps: 5 }) instanceof RtspCamera,
+    );
   });
 });

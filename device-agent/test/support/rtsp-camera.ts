@@ -45,6 +45,8 @@ export class RtspTestCamera {
   plays = 0;
   /** 401 answers given. */
   unauthorized = 0;
+  /** While true, nothing is forwarded to the clients (a camera that hangs with its connection open). */
+  paused = false;
   private readonly sessions = new Set<Socket>();
   private readonly playing = new Set<Socket>();
   private generation = 0;
@@ -182,7 +184,7 @@ export class RtspTestCamera {
   }
 
   private forward(channel: number, packet: Buffer): void {
-    if (this.playing.size === 0) return;
+    if (this.playing.size === 0 || this.paused) return;
     const header = Buffer.from([0x24, channel, packet.length >> 8, packet.length & 0xff]);
     for (const socket of this.playing) {
       if (socket.writableLength > 1024 * 1024) continue; // a stalled client loses packets, as with UDP

@@ -96,7 +96,7 @@ describe('RTSP passthrough camera, stream changes', () => {
     }
   });
 
-  it('createCameraSource: an rtsp camera is passed through by default, re-encoded with mode "mjpeg"', async () => {
+  it('createCameraSource: an rtsp camera is passed through by default, re-encoded with mode "mjpeg" or JPEG-only fields', async () => {
     const url = 'rtsp://127.0.0.1:1/x';
     assert.ok(createCameraSource({ source: 'rtsp', id: 'a', url }) instanceof RtspPassthroughCamera);
     assert.ok(

@@ -49,7 +49,7 @@ export function createCameraSource(config: CameraSourceConfig): CameraSource {
       return new MjpegCamera({ cameraId: id, ...options });
     }
     case 'rtsp': {
-      if (config.mode === 'mjpeg') {
+      if (wantsMjpeg(config)) {
         const { source, id, mode, ...options } = config;
         return new RtspCamera({ cameraId: id, ...options });
       }
@@ -61,4 +61,16 @@ export function createCameraSource(config: CameraSourceConfig): CameraSource {
       throw new Error(`unknown camera source ${JSON.stringify((unknown as { source: unknown }).source)}`);
     }
   }
+}
+
+/** Fields that only mean something when re-encoding to JPEG. */
+const MJPEG_ONLY_FIELDS = ['fps', 'width', 'height', 'jpegQuality'] as const;
+
+/**
+ * `mode: 'mjpeg'`, or no mode but a field that only re-encoding honours (a configuration written
+ * before passthrough asked for a size or rate): such a camera keeps the JPEG path it was set up for.
+ */
+function wantsMjpeg(config: RtspSourceConfig): boolean {
+  if (config.mode !== undefined) return config.mode === 'mjpeg';
+  return MJPEG_ONLY_FIELDS.some((field) => field in config);
 }

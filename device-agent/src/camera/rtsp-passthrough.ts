@@ -1,13 +1,14 @@
 import { type AdtsFrame, AdtsSplitter } from './adts.js';
 import { avcCodecString, NAL_IDR, NAL_SPS, nalUnits, sameBytes, startsWithStartCode } from './annexb.js';
-import { backoffDelay, formatDuration } from './backoff.js';
-import { CameraError, type CameraErrorReason, reasonFromStderr } from './camera-error.js';
+import { formatDuration } from './backoff.js';
+import { CameraError, type CameraErrorReason } from './camera-error.js';
 import { FfmpegChild, type FfmpegExit } from './ffmpeg-child.js';
 import type { CameraFrame, CameraSource } from './frame.js';
 import { type FramecrcPacket, FramecrcParser } from './framecrc-parser.js';
 import { MediaClock, toMicros } from './media-clock.js';
 import { PacketPairer } from './packet-pairer.js';
 import { type AudioPlan, FD, passthroughArguments, type StillSource } from './passthrough-args.js';
+import { type ExitPolicy, exitVerdict } from './passthrough-exit.js';
 import { redactSecrets, redactUrlCredentials } from './redact-url.js';
 import { type AssembledStill, StillAssembler } from './still-assembler.js';
 
@@ -64,13 +65,9 @@ export class RtspPassthroughCamera implements CameraSource {
   readonly cameraId: string;
   private readonly url: string;
   private readonly safeUrl: string;
-  private readonly ffmpegPath: string;
   private readonly options: RtspPassthroughOptions;
   private readonly stallTimeoutMs: number;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
-  private readonly authRetryMs: number;
-  private readonly missingProgramRetryMs: number;
+  private readonly policy: ExitPolicy;
   private readonly stopGraceMs: number;
   private readonly maxUnitBytes: number;
   private readonly crc: FramecrcParser;
@@ -108,12 +105,14 @@ export class RtspPassthroughCamera implements CameraSource {
     }
     this.options = options;
     this.safeUrl = redactUrlCredentials(options.url);
-    this.ffmpegPath = options.ffmpegPath ?? 'ffmpeg';
     this.stallTimeoutMs = options.stallTimeoutMs ?? 20_000;
-    this.retryMinMs = options.retryMinMs ?? 1000;
-    this.retryMaxMs = options.retryMaxMs ?? 30_000;
-    this.authRetryMs = options.authRetryMs ?? 300_000;
-    this.missingProgramRetryMs = options.missingProgramRetryMs ?? 60_000;
+    this.policy = {
+      ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
+      retryMinMs: options.retryMinMs ?? 1000,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      authRetryMs: options.authRetryMs ?? 300_000,
+      missingProgramRetryMs: options.missingProgramRetryMs ?? 60_000,
+    };
     this.stopGraceMs = options.stopGraceMs ?? 3000;
     this.maxUnitBytes = options.maxUnitBytes ?? 8 * 1024 * 1024;
     this.audioPlan = options.audio === false ? 'none' : 'copy';
@@ -184,7 +183,7 @@ export class RtspPassthroughCamera implements CameraSource {
       audio: this.audioPlan,
     });
     const child = new FfmpegChild({
-      path: this.ffmpegPath,
+      path: this.policy.ffmpegPath,
       args,
       extraPipes: 3,
       onData: (fd, chunk) => {
@@ -342,62 +341,15 @@ export class RtspPassthroughCamera implements CameraSource {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = null;
     if (!this.running) return;
-    const errno = exit.error?.code;
-    const stderr = exit.stderr;
-    let reason: CameraErrorReason;
-    let text: string;
-    let delay: number;
-    if (errno === 'ENOENT' || errno === 'EACCES') {
-      reason = 'ffmpeg-missing';
-      delay = this.missingProgramRetryMs;
-      text =
-        errno === 'ENOENT'
-          ? `ffmpeg not found: install ffmpeg (e.g. apt-get install ffmpeg) or set ffmpegPath (tried "${this.ffmpegPath}")`
-          : `ffmpeg at "${this.ffmpegPath}" is not executable`;
-    } else if (!this.fault && this.audioPlan !== 'none' && this.learnAudio(stderr)) {
+    const verdict = exitVerdict(exit, this.fault, this.failures, this.audioPlan, this.policy);
+    if (verdict.kind === 'audio') {
+      this.audioPlan = verdict.plan;
       this.retryTimer = setTimeout(() => this.spawn(), 0);
       return;
-    } else {
-      const how = exit.error
-        ? `ffmpeg did not start: ${exit.error.message}`
-        : `ffmpeg exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
-      const fromStderr = this.fault ? null : reasonFromStderr(stderr);
-      reason = this.fault?.reason ?? fromStderr ?? 'exited';
-      this.failures++;
-      if (reason === 'auth-failed') {
-        delay = this.authRetryMs;
-        text = `authentication failed (the camera refused the user name or password; check them in the URL); ${how}`;
-      } else if (reason === 'unsupported-codec') {
-        delay = this.authRetryMs;
-        text = this.fault!.message;
-      } else {
-        delay =
-          reason === 'stream-changed'
-            ? this.retryMinMs
-            : backoffDelay(this.failures, this.retryMinMs, this.retryMaxMs);
-        text = this.fault
-          ? this.fault.message
-          : reason === 'unreachable'
-            ? `camera unreachable; ${how}`
-            : how;
-      }
-      if (stderr && reason !== 'stream-changed') text += `; stderr: ${stderr}`;
     }
-    this.report(new CameraError(reason, `${text}; retrying in ${formatDuration(delay)}`, delay));
-    this.retryTimer = setTimeout(() => this.spawn(), delay);
-  }
-
-  /** Whether ffmpeg failed only because of the audio plan; if so, the next plan is chosen. */
-  private learnAudio(stderr: string): boolean {
-    if (/matches no streams|does not contain any stream/i.test(stderr)) {
-      this.audioPlan = 'none';
-      return true;
-    }
-    if (this.audioPlan === 'copy' && /Only AAC streams can be muxed/i.test(stderr)) {
-      this.audioPlan = 'convert';
-      return true;
-    }
-    return false;
+    if (verdict.failure) this.failures++;
+    this.report(verdict.error);
+    this.retryTimer = setTimeout(() => this.spawn(), verdict.delay);
   }
 
   private report(error: CameraError): void {

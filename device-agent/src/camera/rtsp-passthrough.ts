@@ -205,7 +205,7 @@ export class RtspPassthroughCamera implements CameraSource {
   private framecrcPacket(packet: FramecrcPacket): void {
     const stream = this.crc.streams.get(packet.stream);
     if (stream?.mediaType === 'audio') {
-      if (!this.clock.started) return;
+      // Kept even before the first video unit: times and ADTS frames pair by order (dropped together).
       this.audioTimes.push(toMicros(packet.pts, stream.timeBase));
       this.pairAudio();
       return;
@@ -283,6 +283,7 @@ export class RtspPassthroughCamera implements CameraSource {
       const ptsUs = this.audioTimes.shift()!;
       const frame = this.audioFrames.shift()!;
       const mapped = this.clock.peekUs(ptsUs);
+      // Before the first video unit there is no anchor: dropped (a viewer starts at a keyframe anyway).
       if (mapped === null || !this.running) continue;
       const capturedAtUs = Math.max(mapped, this.lastAudioUs + 1);
       this.lastAudioUs = capturedAtUs;
@@ -296,9 +297,9 @@ export class RtspPassthroughCamera implements CameraSource {
         channels: frame.channels,
       });
     }
-    // Audio before the first video unit has no anchor yet: dropped, bounded.
-    if (this.audioFrames.length > 500) this.audioFrames.splice(0, this.audioFrames.length - 500);
-    if (this.audioTimes.length > 500) this.audioTimes.splice(0, this.audioTimes.length - 500);
+    // One side far ahead of the other means the two audio outputs disagree.
+    if (this.audioFrames.length > 500 || this.audioTimes.length > 500)
+      this.fail('bad-stream', 'the audio stream and its packet list disagree');
   }
 
   private still(still: AssembledStill): void {

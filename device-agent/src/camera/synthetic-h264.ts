@@ -45,6 +45,8 @@ export class SyntheticH264Camera implements CameraSource {
   private readonly adts: AdtsSplitter;
   private renderer: SyntheticRenderer | null = null;
   private child: FfmpegChild | null = null;
+  /** The JPEG camera started instead when ffmpeg is missing. */
+  private readonly fallbackCamera: SyntheticCamera;
   private fallback: SyntheticCamera | null = null;
   private running = false;
   private startedAt = 0;
@@ -97,8 +99,6 @@ export class SyntheticH264Camera implements CameraSource {
       (message) => this.report(new CameraError('bad-stream', message)),
     );
   }
-
-  private readonly fallbackCamera: SyntheticCamera;
 
   /** Whether it fell back to JPEG frames (ffmpeg missing). */
   get fellBack(): boolean {

@@ -92,6 +92,11 @@ const cameraSchemas = {
     motionEverySeconds: { type: 'number', exclusiveMinimum: 0 },
     motionSeconds: { type: 'number', minimum: 0 },
     name: { type: 'string', maxLength: 64 },
+    codec: { enum: ['jpeg', 'h264'] },
+    audio: { type: 'boolean' },
+    stillEveryMs: { type: 'number', minimum: 50, maximum: 60_000 },
+    keyframeSeconds: { type: 'number', minimum: 0.1, maximum: 60 },
+    ffmpegPath: { type: 'string', minLength: 1 },
   },
   folder: {
     ...common,
@@ -114,6 +119,14 @@ const cameraSchemas = {
     transport: { enum: ['tcp', 'udp'] },
     jpegQuality: { type: 'integer', minimum: 2, maximum: 31 },
     ffmpegPath: { type: 'string', minLength: 1 },
+    mode: { enum: ['passthrough', 'mjpeg'] },
+    stills: { enum: ['keyframes', 'decode', 'off'] },
+    substream: { type: 'string', pattern: '^rtsps?://' },
+    stillFps: { type: 'number', exclusiveMinimum: 0, maximum: 30 },
+    stillWidth: size,
+    stillQuality: { type: 'integer', minimum: 2, maximum: 31 },
+    audio: { type: 'boolean' },
+    authRetryMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
   },
 };
 const required = { synthetic: [], folder: ['path'], mjpeg: ['url'], rtsp: ['url'] } as const;

@@ -13,6 +13,22 @@ export interface RtspTestCameraOptions {
   readonly fps?: number;
   /** Require these Basic auth credentials on every request. */
   readonly credentials?: { readonly user: string; readonly password: string };
+  /** A 440 Hz tone as a second track: AAC (48 kHz) or G.711 µ-law (PCMU, 8 kHz). Default none. */
+  readonly audio?: 'aac' | 'pcmu';
+}
+
+/** One RTP track's sockets and the rewriting that keeps it one continuous stream across encoder restarts. */
+interface Track {
+  readonly rtp: UdpSocket;
+  readonly rtcp: UdpSocket;
+  readonly clockRate: number;
+  /** Clock ticks between the last packet of one encoder and the first of the next. */
+  readonly step: number;
+  ssrc: number | null;
+  nextSeq: number;
+  lastTimestamp: number;
+  offset: number;
+  generation: number;
 }
 
 /**
@@ -27,14 +43,18 @@ export interface RtspTestCameraOptions {
 export class RtspTestCamera {
   /** PLAY requests answered. */
   plays = 0;
+  /** 401 answers given. */
+  unauthorized = 0;
+  /** While true, nothing is forwarded to the clients (a camera that hangs with its connection open). */
+  paused = false;
   private readonly sessions = new Set<Socket>();
   private readonly playing = new Set<Socket>();
+  private generation = 0;
 
   private constructor(
     private readonly server: Server,
-    private readonly rtp: UdpSocket,
-    private readonly rtcp: UdpSocket,
-    private readonly ffmpeg: ChildProcess,
+    private readonly tracks: readonly Track[],
+    private ffmpeg: ChildProcess,
     private readonly dir: string,
     private readonly sdp: string,
     private readonly options: RtspTestCameraOptions,
@@ -44,46 +64,68 @@ export class RtspTestCamera {
     const { width = 320, height = 240, fps = 10 } = options;
     const dir = mkdtempSync(join(tmpdir(), 'sealcam-rtsp-'));
     const sdpPath = join(dir, 'stream.sdp');
-    const rtp = createSocket('udp4');
-    const rtcp = createSocket('udp4');
-    rtp.bind(0, '127.0.0.1');
-    rtcp.bind(0, '127.0.0.1');
-    await Promise.all([once(rtp, 'listening'), once(rtcp, 'listening')]);
-    // biome-ignore format: one option per line pair reads best
-    const args = [
-      '-hide_banner', '-loglevel', 'error', '-nostdin',
-      // -t: bounded even if the test process dies without stopping it (nothing else would end it).
-      '-re', '-f', 'lavfi', '-t', '300', '-i', `testsrc=size=${width}x${height}:rate=${fps}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1',
-      '-g', String(fps), '-pix_fmt', 'yuv420p', '-flags:v', '+global_header',
-      '-f', 'rtp', '-sdp_file', sdpPath,
-      `rtp://127.0.0.1:${rtp.address().port}?rtcpport=${rtcp.address().port}&pkt_size=1200`,
-    ];
-    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    ffmpeg.stderr?.setEncoding('utf8');
-    ffmpeg.stderr?.on('data', (text: string) => {
-      stderr = (stderr + text).slice(-4000);
-    });
+    const tracks: Track[] = [];
+    const rates = [90_000, ...(options.audio ? [options.audio === 'aac' ? 48_000 : 8000] : [])];
+    for (const clockRate of rates) {
+      const rtp = createSocket('udp4');
+      const rtcp = createSocket('udp4');
+      rtp.bind(0, '127.0.0.1');
+      rtcp.bind(0, '127.0.0.1');
+      await Promise.all([once(rtp, 'listening'), once(rtcp, 'listening')]);
+      const step = clockRate === 90_000 ? Math.round(90_000 / fps) : clockRate / 50;
+      tracks.push({
+        rtp,
+        rtcp,
+        clockRate,
+        step,
+        ssrc: null,
+        nextSeq: 0,
+        lastTimestamp: 0,
+        offset: 0,
+        generation: 0,
+      });
+    }
     const server = createServer();
+    const { ffmpeg, stderr } = spawnEncoder(tracks, { ...options, width, height, fps }, sdpPath, true);
     try {
-      const sdp = await waitForSdp(sdpPath, ffmpeg, () => stderr);
+      const sdp = await waitForSdp(sdpPath, ffmpeg, stderr, tracks.length);
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
-      const camera = new RtspTestCamera(server, rtp, rtcp, ffmpeg, dir, sdp, options);
+      const camera = new RtspTestCamera(server, tracks, ffmpeg, dir, sdp, options);
       server.on('connection', (socket) => camera.accept(socket));
-      rtp.on('message', (packet) => camera.forward(0, packet));
-      rtcp.on('message', (packet) => camera.forward(1, packet));
+      tracks.forEach((track, index) => {
+        track.rtp.on('message', (packet) => camera.forwardRtp(index, packet));
+        track.rtcp.on('message', (packet) => camera.forwardRtcp(index, packet));
+      });
       return camera;
     } catch (error) {
       ffmpeg.kill('SIGKILL');
       if (ffmpeg.exitCode === null && ffmpeg.signalCode === null) await once(ffmpeg, 'exit');
-      rtp.close();
-      rtcp.close();
+      for (const track of tracks) {
+        track.rtp.close();
+        track.rtcp.close();
+      }
       server.close();
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * The camera's encoder restarts at another resolution, as a camera does when its settings change:
+   * the RTSP session goes on (same SSRC, continuous sequence numbers and timestamps), the new SPS/PPS
+   * come in band (the SDP the client has describes the old stream).
+   */
+  async changeResolution(width: number, height: number): Promise<void> {
+    await stopProcess(this.ffmpeg);
+    this.generation++;
+    const { ffmpeg } = spawnEncoder(
+      this.tracks,
+      { ...this.options, width, height, fps: this.options.fps ?? 10 },
+      join(this.dir, `stream-${this.generation}.sdp`),
+      false,
+    );
+    this.ffmpeg = ffmpeg;
   }
 
   get port(): number {
@@ -106,19 +148,43 @@ export class RtspTestCamera {
   async stop(): Promise<void> {
     for (const socket of this.sessions) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (this.ffmpeg.exitCode === null && this.ffmpeg.signalCode === null) {
-      this.ffmpeg.kill('SIGTERM');
-      const kill = setTimeout(() => this.ffmpeg.kill('SIGKILL'), 2000);
-      await once(this.ffmpeg, 'exit');
-      clearTimeout(kill);
+    await stopProcess(this.ffmpeg);
+    for (const track of this.tracks) {
+      track.rtp.close();
+      track.rtcp.close();
     }
-    this.rtp.close();
-    this.rtcp.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** RTP of track `index`, rewritten so that encoder restarts do not show in SSRC, sequence or time. */
+  private forwardRtp(index: number, packet: Buffer): void {
+    if (packet.length < 12) return;
+    const track = this.tracks[index]!;
+    const timestamp = packet.readUInt32BE(4);
+    if (track.ssrc === null) {
+      track.ssrc = packet.readUInt32BE(8);
+      track.nextSeq = packet.readUInt16BE(2);
+    }
+    if (track.generation !== this.generation) {
+      track.generation = this.generation;
+      track.offset = (track.lastTimestamp + track.step - timestamp) >>> 0;
+    }
+    const out = Buffer.from(packet);
+    out.writeUInt16BE(track.nextSeq, 2);
+    track.nextSeq = (track.nextSeq + 1) & 0xffff;
+    track.lastTimestamp = (timestamp + track.offset) >>> 0;
+    out.writeUInt32BE(track.lastTimestamp, 4);
+    out.writeUInt32BE(track.ssrc, 8);
+    this.forward(index * 2, out);
+  }
+
+  /** RTCP (sender reports) only from the first encoder: later ones describe another SSRC and clock. */
+  private forwardRtcp(index: number, packet: Buffer): void {
+    if (this.generation === 0) this.forward(index * 2 + 1, packet);
+  }
+
   private forward(channel: number, packet: Buffer): void {
-    if (this.playing.size === 0) return;
+    if (this.playing.size === 0 || this.paused) return;
     const header = Buffer.from([0x24, channel, packet.length >> 8, packet.length & 0xff]);
     for (const socket of this.playing) {
       if (socket.writableLength > 1024 * 1024) continue; // a stalled client loses packets, as with UDP
@@ -179,6 +245,7 @@ export class RtspTestCamera {
     if (credentials) {
       const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
       if (header('authorization') !== expected) {
+        this.unauthorized++;
         reply('401 Unauthorized', { 'WWW-Authenticate': 'Basic realm="camera"' });
         return;
       }
@@ -201,8 +268,9 @@ export class RtspTestCamera {
           reply('461 Unsupported Transport');
           return;
         }
+        const track = Number(/trackID=(\d+)/.exec(url)?.[1] ?? 0);
         reply('200 OK', {
-          Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1',
+          Transport: `RTP/AVP/TCP;unicast;interleaved=${track * 2}-${track * 2 + 1}`,
           Session: `${session};timeout=60`,
         });
         return;
@@ -225,8 +293,73 @@ export class RtspTestCamera {
   }
 }
 
+/**
+ * The camera's encoder: a test pattern (and a tone) through libx264 (and AAC or PCMU) to RTP on the
+ * tracks' ports. The first one keeps SPS/PPS out of band (only in the SDP, as many cameras do); a
+ * restarted one sends them in band, since the client's SDP no longer describes the stream.
+ */
+function spawnEncoder(
+  tracks: readonly Track[],
+  options: RtspTestCameraOptions & { width: number; height: number; fps: number },
+  sdpPath: string,
+  first: boolean,
+): { ffmpeg: ChildProcess; stderr: () => string } {
+  const { width, height, fps } = options;
+  const target = (track: Track) =>
+    `rtp://127.0.0.1:${track.rtp.address().port}?rtcpport=${track.rtcp.address().port}&pkt_size=1200`;
+  // biome-ignore format: one option per line pair reads best
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    // -t: bounded even if the test process dies without stopping it (nothing else would end it).
+    '-re', '-f', 'lavfi', '-t', '300', '-i', `testsrc=size=${width}x${height}:rate=${fps}`,
+    ...(options.audio
+      ? ['-re', '-f', 'lavfi', '-t', '300', '-i', `sine=frequency=440:sample_rate=${options.audio === 'aac' ? 48000 : 8000}`]
+      : []),
+    '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1',
+    '-g', String(fps), '-pix_fmt', 'yuv420p',
+    ...(first ? ['-flags:v', '+global_header'] : ['-x264-params', 'repeat-headers=1']),
+    '-f', 'rtp', '-sdp_file', sdpPath, target(tracks[0]!),
+  ];
+  if (options.audio === 'aac')
+    args.push(
+      '-map',
+      '1:a',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-flags:a',
+      '+global_header',
+      '-f',
+      'rtp',
+      target(tracks[1]!),
+    );
+  else if (options.audio === 'pcmu')
+    args.push('-map', '1:a', '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-f', 'rtp', target(tracks[1]!));
+  const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  ffmpeg.stderr?.setEncoding('utf8');
+  ffmpeg.stderr?.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4000);
+  });
+  return { ffmpeg, stderr: () => stderr };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await once(child, 'exit');
+  clearTimeout(kill);
+}
+
 /** ffmpeg's SDP, made into a DESCRIBE answer: no fixed address or port, control URLs added. */
-async function waitForSdp(path: string, ffmpeg: ChildProcess, stderr: () => string): Promise<string> {
+async function waitForSdp(
+  path: string,
+  ffmpeg: ChildProcess,
+  stderr: () => string,
+  tracks: number,
+): Promise<string> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (ffmpeg.exitCode !== null) throw new Error(`test camera ffmpeg exited early: ${stderr()}`);
@@ -234,13 +367,14 @@ async function waitForSdp(path: string, ffmpeg: ChildProcess, stderr: () => stri
     try {
       text = readFileSync(path, 'utf8');
     } catch {}
-    if (/^m=video/m.test(text) && /^a=rtpmap/m.test(text)) {
+    if ((text.match(/^m=/gm) ?? []).length >= tracks && /^a=rtpmap/m.test(text)) {
       const lines: string[] = [];
+      let track = 0;
       for (const line of text.split(/\r?\n/)) {
         if (!line || line.startsWith('SDP:')) continue;
         if (line.startsWith('c=')) lines.push('c=IN IP4 0.0.0.0');
-        else if (line.startsWith('m=video'))
-          lines.push(line.replace(/^m=video \d+/, 'm=video 0'), 'a=control:trackID=0');
+        else if (/^m=(video|audio) /.test(line))
+          lines.push(line.replace(/^m=(video|audio) \d+/, 'm=$1 0'), `a=control:trackID=${track++}`);
         else lines.push(line);
         if (line.startsWith('t=')) lines.push('a=control:*');
       }

@@ -1,0 +1,365 @@
+import { type AdtsFrame, AdtsSplitter } from './adts.js';
+import { avcCodecString, NAL_IDR, NAL_SPS, nalUnits, sameBytes, startsWithStartCode } from './annexb.js';
+import { formatDuration } from './backoff.js';
+import { CameraError, type CameraErrorReason } from './camera-error.js';
+import { FfmpegChild, type FfmpegExit } from './ffmpeg-child.js';
+import type { CameraFrame, CameraSource } from './frame.js';
+import { type FramecrcPacket, FramecrcParser } from './framecrc-parser.js';
+import { MediaClock, toMicros } from './media-clock.js';
+import { PacketPairer } from './packet-pairer.js';
+import { type AudioPlan, FD, passthroughArguments, type StillSource } from './passthrough-args.js';
+import { type ExitPolicy, exitVerdict } from './passthrough-exit.js';
+import { redactSecrets, redactUrlCredentials } from './redact-url.js';
+import { type AssembledStill, StillAssembler } from './still-assembler.js';
+
+export interface RtspPassthroughOptions {
+  readonly cameraId: string;
+  /** rtsp(s)://[user:password@]host[:port]/path */
+  readonly url: string;
+  readonly transport?: 'tcp' | 'udp';
+  readonly ffmpegPath?: string;
+  /**
+   * Stills for motion and thumbnails: 'keyframes' (default; decode only the keyframes of the main
+   * stream), 'decode' (decode every frame, keep `stillFps` scaled ones) or 'off'. (Not `motion`:
+   * that is the camera's motion detector settings in the agent's configuration.)
+   */
+  readonly stills?: StillSource;
+  /** A camera's low-resolution second stream: stills are decoded from it at `stillFps` instead. */
+  readonly substream?: string;
+  /** Stills per second with 'decode' or a substream. Default 2. */
+  readonly stillFps?: number;
+  /** Stills are at most this wide (JPEG and thumbnail). Default 1280. */
+  readonly stillWidth?: number;
+  /** ffmpeg's MJPEG -q:v for stills, 2 (best) … 31. Default 4. */
+  readonly stillQuality?: number;
+  /** Pass the camera's audio on (AAC as is, other codecs converted once to AAC). Default true. */
+  readonly audio?: boolean;
+  /** ffmpeg is restarted when no video unit has come for this long. Default 20 s. */
+  readonly stallTimeoutMs?: number;
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** Wait after an authentication failure, so a camera that locks accounts is not hammered. Default 5 min. */
+  readonly authRetryMs?: number;
+  readonly missingProgramRetryMs?: number;
+  readonly stopGraceMs?: number;
+  /** A larger access unit is a fault (bad-stream). Default 8 MiB. */
+  readonly maxUnitBytes?: number;
+  readonly now?: () => number;
+}
+
+interface StreamBaseline {
+  readonly sps: Uint8Array;
+  readonly codecString: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * An H.264 RTSP camera passed through: ffmpeg is the RTSP client and copies the video (no decode, no
+ * encode); each access unit is delivered as a VideoUnit with SPS/PPS in band at every keyframe and its
+ * capture time from the camera's timestamps. Audio is passed on as ADTS AudioUnits; decoded stills
+ * (keyframes, a low-rate decode, or a substream) as StillPictures. Faults are CameraErrors with a
+ * reason; ffmpeg restarts with a doubling delay, after an authentication failure only after minutes.
+ */
+export class RtspPassthroughCamera implements CameraSource {
+  readonly cameraId: string;
+  private readonly url: string;
+  private readonly safeUrl: string;
+  private readonly options: RtspPassthroughOptions;
+  private readonly stallTimeoutMs: number;
+  private readonly policy: ExitPolicy;
+  private readonly stopGraceMs: number;
+  private readonly maxUnitBytes: number;
+  private readonly crc: FramecrcParser;
+  private readonly pairer: PacketPairer;
+  private readonly adts: AdtsSplitter;
+  private readonly stills: StillAssembler;
+  private readonly clock: MediaClock;
+  private readonly substreamClock: MediaClock;
+  private audioPlan: AudioPlan;
+  private running = false;
+  private child: FfmpegChild | null = null;
+  private fault: CameraError | null = null;
+  private baseline: StreamBaseline | null = null;
+  private audioTimes: number[] = [];
+  private audioFrames: AdtsFrame[] = [];
+  private lastAudioUs = 0;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private onFrame: (frame: CameraFrame) => void = () => {};
+  private onError: (error: Error) => void = () => {};
+  /** ffmpeg processes started, including restarts. */
+  starts = 0;
+  /** The last fault, for status (null once units flow again). */
+  lastError: CameraError | null = null;
+
+  constructor(options: RtspPassthroughOptions) {
+    this.cameraId = options.cameraId;
+    this.url = options.url;
+    if (!/^rtsps?:\/\//i.test(options.url)) {
+      throw new Error(`rtsp camera ${options.cameraId}: URL must be rtsp:// or rtsps://`);
+    }
+    if (options.substream !== undefined && !/^rtsps?:\/\//i.test(options.substream)) {
+      throw new Error(`rtsp camera ${options.cameraId}: substream URL must be rtsp:// or rtsps://`);
+    }
+    this.options = options;
+    this.safeUrl = redactUrlCredentials(options.url);
+    this.stallTimeoutMs = options.stallTimeoutMs ?? 20_000;
+    this.policy = {
+      ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
+      retryMinMs: options.retryMinMs ?? 1000,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      authRetryMs: options.authRetryMs ?? 300_000,
+      missingProgramRetryMs: options.missingProgramRetryMs ?? 60_000,
+    };
+    this.stopGraceMs = options.stopGraceMs ?? 3000;
+    this.maxUnitBytes = options.maxUnitBytes ?? 8 * 1024 * 1024;
+    this.audioPlan = options.audio === false ? 'none' : 'copy';
+    this.clock = new MediaClock(options.now);
+    this.substreamClock = new MediaClock(options.now);
+    this.crc = new FramecrcParser(
+      (packet) => this.framecrcPacket(packet),
+      (message) => this.fail('bad-stream', message),
+    );
+    this.pairer = new PacketPairer(
+      (packet, data) => this.videoPacket(packet, data),
+      (message) => this.fail('bad-stream', message),
+      2 * this.maxUnitBytes,
+    );
+    this.adts = new AdtsSplitter(
+      (frame) => {
+        this.audioFrames.push(frame);
+        this.pairAudio();
+      },
+      (message) => this.fail('bad-stream', message),
+    );
+    this.stills = new StillAssembler(
+      (still) => this.still(still),
+      (message) => this.report(new CameraError('bad-stream', message)),
+    );
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(onFrame: (frame: CameraFrame) => void, onError: (error: Error) => void): void {
+    if (this.running) throw new Error(`rtsp camera ${this.cameraId} is already started`);
+    this.onFrame = onFrame;
+    this.onError = onError;
+    this.running = true;
+    this.spawn();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.retryTimer = this.stallTimer = null;
+    const child = this.child;
+    if (child) await child.stop(this.stopGraceMs);
+    await this.stills.settled();
+  }
+
+  private spawn(): void {
+    this.retryTimer = null;
+    if (!this.running) return;
+    this.starts++;
+    for (const part of [this.crc, this.pairer, this.adts, this.stills, this.clock, this.substreamClock])
+      part.reset();
+    this.fault = null;
+    this.baseline = null;
+    this.audioTimes = [];
+    this.audioFrames = [];
+    const args = passthroughArguments({
+      url: this.url,
+      transport: this.options.transport ?? 'tcp',
+      stills: this.options.stills ?? 'keyframes',
+      substream: this.options.substream,
+      stillFps: this.options.stillFps ?? 2,
+      stillWidth: this.options.stillWidth ?? 1280,
+      stillQuality: this.options.stillQuality ?? 4,
+      audio: this.audioPlan,
+    });
+    const child = new FfmpegChild({
+      path: this.policy.ffmpegPath,
+      args,
+      extraPipes: 3,
+      onData: (fd, chunk) => {
+        if (this.child !== child || this.fault) return;
+        if (fd === FD.video) this.pairer.pushBytes(chunk);
+        else if (fd === FD.framecrc) this.crc.push(chunk.toString('latin1'));
+        else if (fd === FD.audio) this.adts.push(chunk);
+        else if (fd === FD.stills) this.stills.pushBytes(chunk);
+      },
+      onStderrLine: (line) => {
+        if (this.child === child) this.stills.pushStderrLine(line);
+      },
+    });
+    this.child = child;
+    void child.exited.then((exit) => this.exited(child, exit));
+    this.armStallTimer();
+  }
+
+  private framecrcPacket(packet: FramecrcPacket): void {
+    const stream = this.crc.streams.get(packet.stream);
+    if (stream?.mediaType === 'audio') {
+      // Kept even before the first video unit: times and ADTS frames pair by order (dropped together).
+      this.audioTimes.push(toMicros(packet.pts, stream.timeBase));
+      this.pairAudio();
+      return;
+    }
+    if (packet.stream !== 0) return;
+    if (stream?.codec !== 'h264') {
+      this.fail(
+        'unsupported-codec',
+        `the camera sends ${stream?.codec ?? 'an unknown codec'}; passthrough takes H.264 only (set mode "mjpeg" to re-encode it)`,
+      );
+      return;
+    }
+    this.pairer.pushPacket(packet);
+  }
+
+  private videoPacket(packet: FramecrcPacket, data: Uint8Array): void {
+    if (this.fault || !this.running) return;
+    if (!startsWithStartCode(data)) {
+      this.fail('bad-stream', 'an access unit does not start with a start code (outputs out of step)');
+      return;
+    }
+    if (data.length > this.maxUnitBytes) {
+      this.fail('bad-stream', `an access unit of ${data.length} bytes exceeds ${this.maxUnitBytes}`);
+      return;
+    }
+    const nals = nalUnits(data);
+    const keyframe = nals.some((nal) => nal.type === NAL_IDR);
+    if (!this.baseline && !keyframe) return; // a decoder cannot start before the first IDR
+    const stream = this.crc.streams.get(0) ?? {};
+    if (keyframe) {
+      const sps = nals.filter((nal) => nal.type === NAL_SPS).at(-1)?.data;
+      if (!sps) {
+        this.fail(
+          'bad-stream',
+          'a keyframe came without an SPS (the camera sent none, in band or in the SDP)',
+        );
+        return;
+      }
+      if (!this.baseline) {
+        this.baseline = {
+          sps: Uint8Array.from(sps),
+          codecString: avcCodecString(sps),
+          width: stream.width ?? 0,
+          height: stream.height ?? 0,
+        };
+      } else if (!sameBytes(sps, this.baseline.sps)) {
+        const was = `${this.baseline.codecString} ${this.baseline.width}x${this.baseline.height}`;
+        this.fail(
+          'stream-changed',
+          `the camera's stream changed mid-stream (new H.264 parameters: resolution or profile; was ${was}, now ${avcCodecString(sps)}); restarting the pipeline`,
+        );
+        return;
+      }
+    }
+    const baseline = this.baseline!;
+    const capturedAtUs = this.clock.wallUs(toMicros(packet.pts, stream.timeBase));
+    this.failures = 0;
+    this.lastError = null;
+    this.armStallTimer();
+    this.onFrame({
+      kind: 'h264',
+      cameraId: this.cameraId,
+      capturedAtUs,
+      capturedAt: Math.floor(capturedAtUs / 1000),
+      data,
+      keyframe,
+      width: baseline.width,
+      height: baseline.height,
+      codecString: baseline.codecString,
+    });
+  }
+
+  private pairAudio(): void {
+    while (this.audioTimes.length > 0 && this.audioFrames.length > 0) {
+      const ptsUs = this.audioTimes.shift()!;
+      const frame = this.audioFrames.shift()!;
+      const mapped = this.clock.peekUs(ptsUs);
+      // Before the first video unit there is no anchor: dropped (a viewer starts at a keyframe anyway).
+      if (mapped === null || !this.running) continue;
+      const capturedAtUs = Math.max(mapped, this.lastAudioUs + 1);
+      this.lastAudioUs = capturedAtUs;
+      this.onFrame({
+        kind: 'aac',
+        cameraId: this.cameraId,
+        capturedAtUs,
+        capturedAt: Math.floor(capturedAtUs / 1000),
+        data: frame.data,
+        sampleRate: frame.sampleRate,
+        channels: frame.channels,
+      });
+    }
+    // One side far ahead of the other means the two audio outputs disagree.
+    if (this.audioFrames.length > 500 || this.audioTimes.length > 500)
+      this.fail('bad-stream', 'the audio stream and its packet list disagree');
+  }
+
+  private still(still: AssembledStill): void {
+    if (!this.running) return;
+    const ptsUs = still.ptsSeconds * 1_000_000;
+    // A substream has its own timeline: anchored to the wall clock at its first still.
+    const us =
+      this.options.substream !== undefined ? this.substreamClock.wallUs(ptsUs) : this.clock.peekUs(ptsUs);
+    if (us === null) return;
+    this.onFrame({
+      kind: 'still',
+      cameraId: this.cameraId,
+      capturedAt: Math.floor(us / 1000),
+      jpeg: still.jpeg,
+      width: still.width,
+      height: still.height,
+      luma: still.luma,
+    });
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.running && this.child)
+        this.fail('stalled', `no video for ${formatDuration(this.stallTimeoutMs)}`);
+    }, this.stallTimeoutMs);
+  }
+
+  /** Ends the current ffmpeg for a fault seen on this side; reported once it has exited. */
+  private fail(reason: CameraErrorReason, message: string): void {
+    if (this.fault || !this.child) return;
+    this.fault = new CameraError(reason, message);
+    this.child.kill('SIGKILL');
+  }
+
+  private exited(child: FfmpegChild, exit: FfmpegExit): void {
+    if (this.child !== child) return;
+    this.child = null;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (!this.running) return;
+    const verdict = exitVerdict(exit, this.fault, this.failures, this.audioPlan, this.policy);
+    if (verdict.kind === 'audio') {
+      this.audioPlan = verdict.plan;
+      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      return;
+    }
+    if (verdict.failure) this.failures++;
+    this.report(verdict.error);
+    this.retryTimer = setTimeout(() => this.spawn(), verdict.delay);
+  }
+
+  private report(error: CameraError): void {
+    if (!this.running) return;
+    const message = redactSecrets(
+      `rtsp camera ${this.cameraId} (${this.safeUrl}): ${error.message}`,
+      this.url,
+    );
+    this.lastError = new CameraError(error.reason, message, error.retryInMs);
+    this.onError(this.lastError);
+  }
+}

@@ -1,0 +1,95 @@
+import sharp from 'sharp';
+import type { LumaImage } from './frame.js';
+import { JpegSplitter } from './jpeg-splitter.js';
+
+/** Width of a still's greyscale copy for motion detection. */
+export const STILL_LUMA_WIDTH = 160;
+
+export interface AssembledStill {
+  /** Presentation time of the decoded picture, seconds, on ffmpeg's (copyts) timeline. */
+  readonly ptsSeconds: number;
+  readonly jpeg: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly luma: LumaImage;
+}
+
+const SHOWINFO = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[\d.]+(?:e[+-]?\d+)?)/;
+
+/**
+ * The decoded-stills output of a passthrough ffmpeg: JPEGs on a pipe (image2pipe) and, for each, a
+ * `showinfo` line on stderr with its presentation time, paired in order. Each still gets a
+ * `STILL_LUMA_WIDTH`-wide greyscale copy (sharp); stills are handed over in order, one at a time.
+ */
+export class StillAssembler {
+  private readonly splitter: JpegSplitter;
+  private readonly times: number[] = [];
+  private readonly images: { jpeg: Buffer; width: number; height: number }[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private generation = 0;
+
+  constructor(
+    private readonly onStill: (still: AssembledStill) => void,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.splitter = new JpegSplitter({
+      onImage: (image) => {
+        this.images.push(image);
+        this.pair();
+      },
+      onError: (error) => onError(`stills: ${error.message}`),
+    });
+  }
+
+  pushBytes(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  /** A stderr line of ffmpeg; only showinfo's per-frame lines are used. */
+  pushStderrLine(line: string): void {
+    const match = SHOWINFO.exec(line);
+    if (!match) return;
+    this.times.push(Number(match[1]));
+    if (this.times.length > 100) this.times.shift();
+    this.pair();
+  }
+
+  reset(): void {
+    this.generation++;
+    this.splitter.reset();
+    this.times.length = 0;
+    this.images.length = 0;
+  }
+
+  /** Resolves when every still paired so far has been handed over. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private pair(): void {
+    while (this.times.length > 0 && this.images.length > 0) {
+      const ptsSeconds = this.times.shift()!;
+      const image = this.images.shift()!;
+      const generation = this.generation;
+      this.chain = this.chain.then(async () => {
+        try {
+          const { data, info } = await sharp(image.jpeg)
+            .greyscale()
+            .resize({ width: STILL_LUMA_WIDTH })
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          if (generation !== this.generation) return;
+          const luma = {
+            width: info.width,
+            height: info.height,
+            data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+          };
+          this.onStill({ ptsSeconds, jpeg: image.jpeg, width: image.width, height: image.height, luma });
+        } catch (error) {
+          if (generation === this.generation)
+            this.onError(`stills: could not decode a still: ${(error as Error).message}`);
+        }
+      });
+    }
+  }
+}

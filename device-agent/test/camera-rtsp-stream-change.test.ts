@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { CameraError } from '../src/camera/camera-error.js';
+import { createCameraSource } from '../src/camera/create-source.js';
+import type { VideoUnit } from '../src/camera/frame.js';
+import { RtspCamera } from '../src/camera/rtsp.js';
+import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
+import { record } from './support/camera-recording.js';
+import { decodeH264 } from './support/h264-check.js';
+import { RtspTestCamera } from './support/rtsp-camera.js';
+
+requireProgram('ffmpeg');
+requireProgram('ffprobe');
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(20);
+  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe('RTSP passthrough camera, stream changes', () => {
+  it('restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling', async () => {
+    const server = await RtspTestCamera.start({ width: 320, height: 240, fps: 10 });
+    const camera = new RtspPassthroughCamera({
+      cameraId: 'resize',
+      url: server.url(),
+      stills: 'off',
+      retryMinMs: 200,
+    });
+    try {
+      const run = record(camera);
+      const units = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
+      await waitUntil(() => units().length >= 15, 60_000, 'units at 320x240');
+      const startsBefore = camera.starts;
+      await server.changeResolution(160, 120);
+      await waitUntil(
+        () => units().filter((unit) => unit.width === 160).length >= 15,
+        60_000,
+        'units at 160x120',
+      );
+      await camera.stop();
+      assert.equal(run.errors.length, 1, run.errors.map((error) => error.message).join('\n'));
+      const error = run.errors[0]!;
+      assert.ok(error instanceof CameraError);
+      assert.equal(error.reason, 'stream-changed');
+      assert.match(
+        error.message,
+        /stream changed mid-stream .*was avc1\.[0-9a-f]{6} 320x240.*restarting the pipeline/,
+      );
+      assert.equal(camera.starts, startsBefore + 1, 'one restart');
+      const after = units().filter((unit) => unit.width === 160);
+      assert.equal(after[0]!.keyframe, true, 'the new stream starts at a keyframe');
+      assert.ok(units().every((unit) => [320, 160].includes(unit.width)));
+      const old = units().filter((unit) => unit.width === 320);
+      assert.ok(
+        old.every((unit) => unit.capturedAtUs < after[0]!.capturedAtUs),
+        'no old-size unit after the change',
+      );
+      const decoded = decodeH264(Buffer.concat(after.map((unit) => unit.data)));
+      assert.equal(decoded.frames, after.length, `the new stream decodes on its own (${decoded.errors})`);
+    } finally {
+      await camera.stop();
+      await server.stop();
+    }
+  });
+
+  it('restarts a camera that stalls with its connection open, reason stalled, and recovers', async () => {
+    const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
+    const camera = new RtspPassthroughCamera({
+      cameraId: 'stall',
+      url: server.url(),
+      stills: 'off',
+      stallTimeoutMs: 2000,
+      retryMinMs: 100,
+    });
+    try {
+      const run = record(camera);
+      const units = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
+      await waitUntil(() => units().length >= 5, 60_000, 'units');
+      server.paused = true;
+      await waitUntil(() => run.errors.length >= 1, 60_000, 'the stall to be reported');
+      const before = units().length;
+      server.paused = false;
+      await waitUntil(() => units().length >= before + 5, 60_000, 'units after the restart');
+      await camera.stop();
+      const error = run.errors[0]!;
+      assert.ok(error instanceof CameraError);
+      assert.equal(error.reason, 'stalled');
+      assert.match(error.message, /: no video for 2 s(; stderr: .*)?; retrying in 100 ms$/);
+      assert.equal(units()[before]!.keyframe, true, 'the restarted stream starts at a keyframe');
+    } finally {
+      await camera.stop();
+      await server.stop();
+    }
+  });
+
+  it('createCameraSource: an rtsp camera is passed through by default, re-encoded with mode "mjpeg" or JPEG-only fields', async () => {
+    const url = 'rtsp://127.0.0.1:1/x';
+    assert.ok(createCameraSource({ source: 'rtsp', id: 'a', url }) instanceof RtspPassthroughCamera);
+    assert.ok(
+      createCameraSource({ source: 'rtsp', id: 'b', url, mode: 'passthrough' }) instanceof
+        RtspPassthroughCamera,
+    );
+    assert.ok(
+      createCameraSource({ source: 'rtsp', id: 'c', url, mode: 'mjpeg', fps: 5 }) instanceof RtspCamera,
+    );
+  });
+});

@@ -81,7 +81,10 @@ export async function startCameraServer(options: CameraServerOptions): Promise<C
   });
   const nextLine = (timeoutMs: number, what: string) =>
     new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`rtsp camera: no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`rtsp camera: no ${what} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const check = () => {
         const line = lines.shift();
         if (line !== undefined) {

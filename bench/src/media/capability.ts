@@ -17,7 +17,9 @@ function accepts(camera: Record<string, unknown>): { ok: boolean; message: strin
   const dir = agentDir('http://127.0.0.1:9', { cameras: [camera] });
   try {
     const result = dir.cli(['init'], 60_000);
-    return { ok: result.status === 0, message: result.stderr.trim().split('\n').at(-1) ?? '' };
+    const last = result.stderr.trim().split('\n').at(-1) ?? '';
+    // The probe's configuration file is temporary: its path says nothing.
+    return { ok: result.status === 0, message: last.replace(/configuration file \S+: /, 'configuration: ') };
   } finally {
     rmSync(dir.stateDir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
  */
 
 /** The clock's geometry in the camera's 1920×1080 picture. */
-export const CLOCK_LAYOUT = { bits: 40, block: 44, x: 16, y: 8, width: 1920 } as const;
+export const CLOCK_LAYOUT = { bits: 40, blockWidth: 44, blockHeight: 16, x: 16, y: 8, width: 1920 } as const;
 
 export interface PageClockReport {
   /** ms from the camera's clock to the page showing it, one per new camera frame seen. */
@@ -31,8 +31,8 @@ declare global {
 export function installPageClock(layout: typeof CLOCK_LAYOUT): void {
   const MAX_SAMPLES = 100_000;
   const scratch = document.createElement('canvas');
-  const stripWidth = layout.x * 2 + layout.bits * layout.block;
-  const stripHeight = layout.y + layout.block;
+  const stripWidth = layout.x * 2 + layout.bits * layout.blockWidth;
+  const stripHeight = layout.y + layout.blockHeight;
   scratch.width = Math.ceil(stripWidth / 2);
   scratch.height = Math.ceil(stripHeight / 2);
   const context = scratch.getContext('2d', { willReadFrequently: true });
@@ -63,12 +63,22 @@ export function installPageClock(layout: typeof CLOCK_LAYOUT): void {
     const shown = source();
     if (!shown) return null;
     const scale = shown.width / layout.width;
-    context.drawImage(shown.image, 0, 0, stripWidth * scale, stripHeight * scale, 0, 0, scratch.width, scratch.height);
+    context.drawImage(
+      shown.image,
+      0,
+      0,
+      stripWidth * scale,
+      stripHeight * scale,
+      0,
+      0,
+      scratch.width,
+      scratch.height,
+    );
     const { data } = context.getImageData(0, 0, scratch.width, scratch.height);
-    const y = Math.round((layout.y + layout.block / 2) / 2);
+    const y = Math.round((layout.y + layout.blockHeight / 2) / 2);
     let word = 0n;
     for (let bit = 0; bit < layout.bits; bit++) {
-      const x = Math.round((layout.x + bit * layout.block + layout.block / 2) / 2);
+      const x = Math.round((layout.x + bit * layout.blockWidth + layout.blockWidth / 2) / 2);
       const at = (y * scratch.width + x) * 4;
       const luma = 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
       word = (word << 1n) | (luma >= 128 ? 1n : 0n);

@@ -19,7 +19,8 @@ const ROWS: [string, Figure, string][] = [
   ['camera: fps delivered', (r) => r.cameraFps, ''],
 ];
 
-const show = (value: number | null | undefined) => (value === null || value === undefined ? '—' : String(value));
+const show = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : String(value);
 
 /** The human table: each passthrough figure next to the MJPEG figure of the same run, and their ratio. */
 export function formatTable(outcomes: readonly ModeOutcome[]): string {

@@ -1,6 +1,7 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
 import { nodeWebSocket } from '@sealcam/client/node';
 import { LOOPBACK_FLEET_LIMITS, launchRelay } from '@sealcam/relay/launcher';
@@ -98,12 +99,17 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
         SEALCAM_HOST: '127.0.0.1',
         SEALCAM_WEB_ROOT: webRoot(),
         SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000',
+        // MJPEG clips are ~20 MB per event: the default quota (16 MiB per device) refuses them.
+        SEALCAM_STORE_MAX_BYTES: String(2 * 1024 ** 3),
+        SEALCAM_DEVICE_QUOTA_BYTES: String(1024 ** 3),
         ...LOOPBACK_FLEET_LIMITS,
       },
     });
     cleanups.push(() => relay.kill());
     const dir = agentDir(relay.base, {
-      cameras: [{ id: 'cam-1', source: 'rtsp', url: options.camera.url, fps: options.fps, ...options.cameraFields }],
+      cameras: [
+        { id: 'cam-1', source: 'rtsp', url: options.camera.url, fps: options.fps, ...options.cameraFields },
+      ],
     });
     cleanups.push(async () => rmSync(dir.stateDir, { recursive: true, force: true }));
     const init = dir.cli(['init']);
@@ -130,9 +136,13 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
     await run.waitFor(/agent running/, START_TIMEOUT_MS);
     const agentPid = run.child.pid ?? 0;
     await page
-      .locator('[data-testid="camera-tile"] canvas, [data-testid="camera-tile"] img[data-testid="live-image"]:not([data-frames="0"])')
+      .locator(
+        '[data-testid="camera-tile"] canvas, [data-testid="camera-tile"] img[data-testid="live-image"]:not([data-frames="0"])',
+      )
       .first()
       .waitFor({ state: 'attached', timeout: START_TIMEOUT_MS });
+    // A tile out of view is decoded once a second (client/web/src/live-tile.ts): watch it, as a user would.
+    await page.locator('[data-testid="camera-tile"]').first().scrollIntoViewIfNeeded();
     await page.evaluate(installPageClock, CLOCK_LAYOUT);
     log(`${options.mode}: live on the page; warming up ${options.warmupSeconds} s`);
     await sleep(options.warmupSeconds * 1000);
@@ -155,8 +165,11 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       element: 'none' as const,
     };
 
-    log(`${options.mode}: page closed; waiting ${LEASE_EXPIRY_MS / 1000} s for the demand lease to lapse`);
+    const screenshot = join(tmpdir(), `sealcam-bench-media-${options.mode}.png`);
+    await page.screenshot({ path: screenshot });
+    log(`${options.mode}: the page at the end of the window: ${screenshot}`);
     await page.close();
+    log(`${options.mode}: page closed; waiting ${LEASE_EXPIRY_MS / 1000} s for the demand lease to lapse`);
     await sleep(LEASE_EXPIRY_MS);
     const idleCamera0 = await options.camera.counters();
     const idleRelay0 = await relayFrameCounters(relay.adminBase);
@@ -174,6 +187,9 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
     const idleAgent = idleRelay1.frameBytes - idleRelay0.frameBytes;
     const cameraBytesPerSecond = windowCamera / elapsed;
     const clip = await clipTotals(viewer, deviceId, options.fps);
+    const agentLog = join(tmpdir(), `sealcam-bench-media-${options.mode}-agent.log`);
+    writeFileSync(agentLog, [...run.stdout, ...run.stderr].join(''));
+    log(`${options.mode}: the agent's output: ${agentLog}`);
     const clipCameraBytes = cameraBytesPerSecond * clip.seconds;
 
     return {
@@ -181,7 +197,10 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       windowSeconds: round(elapsed, 1)!,
       cameraMbps: round((windowCamera * 8) / elapsed / 1e6),
       cameraFps: round((camera1.videoFrames - camera0.videoFrames) / elapsed, 2),
-      cameraBytes: { video: camera1.videoBytes - camera0.videoBytes, audio: camera1.audioBytes - camera0.audioBytes },
+      cameraBytes: {
+        video: camera1.videoBytes - camera0.videoBytes,
+        audio: camera1.audioBytes - camera0.audioBytes,
+      },
       agentLiveBytes,
       agentLiveFrames: relay1.frames - relay0.frames,
       wireBytesRatio: windowCamera > 0 ? round(agentLiveBytes / windowCamera) : null,

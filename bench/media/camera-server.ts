@@ -1,9 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** bench/media/rtsp-camera.py: GStreamer's RTSP server with a burned-in block clock. */
-export const CAMERA_SCRIPT = fileURLToPath(new URL('../../../media/rtsp-camera.py', import.meta.url));
+/**
+ * bench/media/rtsp-camera.py: GStreamer's RTSP server with a burned-in block clock (this module
+ * runs from bench/dist/media/; the script is not compiled, so it stays beside this file's source).
+ */
+export const CAMERA_SCRIPT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'media',
+  'rtsp-camera.py',
+);
 /** Debian's python3, where python3-gi and the GStreamer bindings are installed. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startCameraServer } from './camera-server.js';
 import { type MediaMode, modeSupport } from './capability.js';
 import { formatTable, type ModeOutcome } from './report.js';
-import { runMode } from './run-mode.js';
+import { runMode, stopAllModes } from './run-mode.js';
 
 const USAGE =
   'Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|mjpeg|both]\n' +
@@ -65,19 +65,20 @@ const camera = await startCameraServer({
   maxSeconds: budgetSeconds + 30,
 });
 let stopping = false;
-const stopCamera = async () => {
+const stopEverything = async () => {
   if (stopping) return;
   stopping = true;
+  await stopAllModes();
   await camera.stop();
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
     log(`${signal}: stopping`);
-    void stopCamera().finally(() => process.exit(130));
+    void stopEverything().finally(() => process.exit(130));
   });
 const watchdog = setTimeout(() => {
   log(`gave up after ${budgetSeconds} s`);
-  void stopCamera().finally(() => process.exit(1));
+  void stopEverything().finally(() => process.exit(1));
 }, budgetSeconds * 1000);
 
 const outcomes: ModeOutcome[] = [];
@@ -107,7 +108,7 @@ try {
   log(`failed: ${(error as Error).stack ?? error}`);
 } finally {
   clearTimeout(watchdog);
-  await stopCamera();
+  await stopEverything();
 }
 if (failed) process.exit(1);
 

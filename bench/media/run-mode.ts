@@ -89,10 +89,24 @@ async function stopAgent(run: RunningCli): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Every started mode's clean-ups, so that a signal or the time budget can stop everything at once. */
+const running = new Set<(() => Promise<unknown>)[]>();
+
+async function cleanUp(cleanups: (() => Promise<unknown>)[]): Promise<void> {
+  running.delete(cleanups);
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
+/** Stops the relay, agent and browser of every mode still running (signals, the time budget). */
+export async function stopAllModes(): Promise<void> {
+  await Promise.all([...running].map(cleanUp));
+}
+
 /** One mode: relay + agent (one RTSP camera in that mode) + Chromium, measured over fixed windows. */
 export async function runMode(options: ModeOptions): Promise<ModeResult> {
   const { log } = options;
   const cleanups: (() => Promise<unknown>)[] = [];
+  running.add(cleanups);
   try {
     const relay = await launchRelay({
       env: {
@@ -219,7 +233,7 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       clipBytesRatio: clip.seconds > 0 && clipCameraBytes > 0 ? round(clip.bytes / clipCameraBytes) : null,
     };
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await cleanUp(cleanups);
   }
 }
 

@@ -24,6 +24,9 @@ export interface CameraCounters {
   readonly keyframes: number;
   readonly audioBytes: number;
   readonly clients: number;
+  /** The camera's own delay (its clock drawn → encoded frame out), summed over encodeLagFrames. */
+  readonly encodeLagMsSum: number;
+  readonly encodeLagFrames: number;
   readonly atMs: number;
 }
 

@@ -17,6 +17,7 @@ const ROWS: [string, Figure, string][] = [
   ['clip bytes ÷ camera bytes (clipBytesRatio)', (r) => r.clipBytesRatio, '≤ 1.05'],
   ['camera: Mbit/s (video + audio)', (r) => r.cameraMbps, ''],
   ['camera: fps delivered', (r) => r.cameraFps, ''],
+  ['camera: clock drawn → encoded, ms (mean; inside glass-to-glass)', (r) => r.cameraEncodeLagMs, ''],
 ];
 
 const show = (value: number | null | undefined) =>

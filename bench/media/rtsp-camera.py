@@ -15,6 +15,7 @@ is {"url": ...} once the server listens. The server exits at --max-seconds, or w
 """
 
 import argparse
+import collections
 import json
 import math
 import os
@@ -35,7 +36,19 @@ BLOCK_H = 16
 CLOCK_X = 16
 CLOCK_Y = 8
 
-counters = {'videoBytes': 0, 'videoFrames': 0, 'keyframes': 0, 'audioBytes': 0, 'clients': 0}
+counters = {
+    'videoBytes': 0,
+    'videoFrames': 0,
+    'keyframes': 0,
+    'audioBytes': 0,
+    'clients': 0,
+    # The camera's own delay, clock drawn -> encoded frame out, summed over the frames (matched in order).
+    'encodeLagMsSum': 0.0,
+    'encodeLagFrames': 0,
+}
+# Draw times of the frames the encoder has not emitted yet, in order: without B-frames the encoder
+# emits frames in the order they were drawn (x264enc shifts their PTS, so PTS cannot match them).
+drawn_at = collections.deque(maxlen=300)
 
 
 def parse_args():
@@ -63,6 +76,7 @@ def make_draw(args, started):
     def draw(_overlay, context, _timestamp, _duration):
         now = time.time()
         ms = int(now * 1000)
+        drawn_at.append(ms)
         # A grey band behind the clock so that the blocks never blend with the test pattern.
         context.set_source_rgb(0.5, 0.5, 0.5)
         context.rectangle(0, 0, CLOCK_X * 2 + CLOCK_BITS * BLOCK_W, CLOCK_Y * 2 + BLOCK_H + 28)
@@ -114,6 +128,10 @@ def count_video(_pad, info):
     buffer = info.get_buffer()
     counters['videoBytes'] += buffer.get_size()
     counters['videoFrames'] += 1
+    if drawn_at:
+        drawn = drawn_at.popleft()
+        counters['encodeLagMsSum'] += time.time() * 1000 - drawn
+        counters['encodeLagFrames'] += 1
     if not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
         counters['keyframes'] += 1
     return Gst.PadProbeReturn.OK

@@ -34,6 +34,8 @@ export interface ModeResult {
   readonly windowSeconds: number;
   readonly cameraMbps: number | null;
   readonly cameraFps: number | null;
+  /** Mean delay inside the camera (clock drawn → encoder out): part of glassToGlassMs, not sealcam's. */
+  readonly cameraEncodeLagMs: number | null;
   readonly cameraBytes: { readonly video: number; readonly audio: number };
   readonly agentLiveBytes: number;
   readonly agentLiveFrames: number;
@@ -211,6 +213,11 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       windowSeconds: round(elapsed, 1)!,
       cameraMbps: round((windowCamera * 8) / elapsed / 1e6),
       cameraFps: round((camera1.videoFrames - camera0.videoFrames) / elapsed, 2),
+      cameraEncodeLagMs: round(
+        (camera1.encodeLagMsSum - camera0.encodeLagMsSum) /
+          (camera1.encodeLagFrames - camera0.encodeLagFrames),
+        1,
+      ),
       cameraBytes: {
         video: camera1.videoBytes - camera0.videoBytes,
         audio: camera1.audioBytes - camera0.audioBytes,

@@ -46,6 +46,7 @@ const mjpeg: ModeResult = {
   windowSeconds: 30,
   cameraMbps: 3,
   cameraFps: 15,
+  cameraEncodeLagMs: 16,
   cameraBytes: { video: 11_000_000, audio: 240_000 },
   agentLiveBytes: 50_000_000,
   agentLiveFrames: 450,

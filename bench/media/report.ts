@@ -1,0 +1,58 @@
+import type { MediaMode } from './capability.js';
+import type { ModeResult } from './run-mode.js';
+
+export type ModeOutcome =
+  | ({ readonly available: true; readonly note: string | null } & ModeResult)
+  | { readonly mode: MediaMode; readonly available: false; readonly reason: string };
+
+type Figure = (result: ModeResult) => number | null;
+
+const ROWS: [string, Figure, string][] = [
+  ['live bytes sent ÷ camera bytes (wireBytesRatio)', (r) => r.wireBytesRatio, '≤ 1.01'],
+  ['agent + ffmpeg CPU, % of a core (agentCpuPercentPerCamera)', (r) => r.agentCpuPercentPerCamera, '≤ 3'],
+  ['cameras per gateway core (camerasPerGatewayCore)', (r) => r.camerasPerGatewayCore, ''],
+  ['glass-to-glass p50, ms', (r) => r.glassToGlassMs.p50, '≤ 100'],
+  ['glass-to-glass p99, ms', (r) => r.glassToGlassMs.p99, '≤ 250'],
+  ['idle upload ÷ camera bytes (idleUploadRatio)', (r) => r.idleUploadRatio, '≤ 0.1'],
+  ['clip bytes ÷ camera bytes (clipBytesRatio)', (r) => r.clipBytesRatio, '≤ 1.05'],
+  ['camera: Mbit/s (video + audio)', (r) => r.cameraMbps, ''],
+  ['camera: fps delivered', (r) => r.cameraFps, ''],
+  ['camera: clock drawn → encoded, ms (mean; inside glass-to-glass)', (r) => r.cameraEncodeLagMs, ''],
+];
+
+const show = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : String(value);
+
+/** The human table: each passthrough figure next to the MJPEG figure of the same run, and their ratio. */
+export function formatTable(outcomes: readonly ModeOutcome[]): string {
+  const pass = outcomes.find((o) => o.mode === 'passthrough');
+  const mjpeg = outcomes.find((o) => o.mode === 'mjpeg');
+  const value = (outcome: ModeOutcome | undefined, figure: Figure) =>
+    outcome?.available ? figure(outcome) : null;
+  const lines = [
+    '| figure | passthrough | MJPEG (baseline, same run) | passthrough ÷ MJPEG | goal (issue #15) |',
+    '|---|---|---|---|---|',
+  ];
+  for (const [label, figure, goal] of ROWS) {
+    const a = value(pass, figure);
+    const b = value(mjpeg, figure);
+    const ratio = a !== null && b !== null && b !== 0 ? Number((a / b).toFixed(3)) : null;
+    lines.push(`| ${label} | ${show(a)} | ${show(b)} | ${show(ratio)} | ${goal} |`);
+  }
+  const notes: string[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome.available) notes.push(`${outcome.mode}: not measured: ${outcome.reason}`);
+    else {
+      if (outcome.note) notes.push(`${outcome.mode}: ${outcome.note}`);
+      const g = outcome.glassToGlassMs;
+      notes.push(
+        `${outcome.mode}: ${outcome.windowSeconds} s window; ${g.samples} frames read from the page's <${g.element}> (${g.unreadable} unreadable); ` +
+          `idle ${outcome.idle.seconds} s: ${outcome.idle.agentBytes} B sent for ${outcome.idle.cameraBytes} B from the camera; ` +
+          `clips: ${outcome.clip.events} events, ${outcome.clip.bytes} B over ${outcome.clip.seconds} s${outcome.clip.reason ? ` (${outcome.clip.reason})` : ''}`,
+      );
+    }
+  }
+  if (!pass) notes.push('passthrough: not requested (--mode mjpeg)');
+  if (!mjpeg) notes.push('mjpeg: not requested (--mode passthrough)');
+  return `${lines.join('\n')}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`;
+}

@@ -19,6 +19,7 @@ import { launchChromium, SCREENSHOTS } from './support/browser.js';
 import { objectDevice } from './support/provenance.js';
 
 requireProgram('chromium');
+requireProgram('ffmpeg');
 const here = dirname(fileURLToPath(import.meta.url));
 const START = resolve(here, '..', 'src', 'demo', 'start.js');
 const WEB_ROOT = resolve(here, '..', 'webapp');
@@ -27,14 +28,18 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
+/** Pictures a tile has shown: decoded H.264 drawn on its canvas, or JPEGs in its <img>. */
 async function framesShown(page: Page, streamId: string): Promise<number> {
-  const value = await page
-    .locator(`[data-testid="camera-tile"][data-stream-id="${streamId}"] [data-testid="live-image"]`)
-    .getAttribute('data-frames');
-  return Number(value ?? 0);
+  const tile = `[data-testid="camera-tile"][data-stream-id="${streamId}"]`;
+  let shown = 0;
+  for (const picture of ['live-canvas', 'live-image']) {
+    const element = page.locator(`${tile} [data-testid="${picture}"]`);
+    if ((await element.count()) > 0) shown += Number((await element.getAttribute('data-frames')) ?? 0);
+  }
+  return shown;
 }
 
-test('npm start: the printed link pairs the browser, both cameras play live, events appear with thumbnails', async () => {
+test('npm start: the printed link pairs the browser, both cameras play live H.264 (decoded with WebCodecs, sound muted until asked), events appear with thumbnails and play as MP4', async () => {
   const demo: ChildProcess = spawn(process.execPath, [START], {
     env: {
       ...process.env,
@@ -86,6 +91,16 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
   for (const stream of ['front-door', 'backyard'])
     await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
+  // The demo cameras are H.264 (ffmpeg is here): pictures on the WebCodecs canvas, not in an <img>.
+  assert.match(
+    (await tile.locator('[data-codec]').first().getAttribute('data-codec')) ?? '',
+    /^avc1\./,
+    'decoded as H.264',
+  );
+  assert.equal(await tile.locator('[data-testid="live-image"]').getAttribute('data-frames'), '0');
+  const sound = tile.locator('[data-testid="live-sound"]');
+  await sound.waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await sound.getAttribute('aria-pressed'), 'false', 'sound is off until asked for');
   const first = await tile.screenshot({ path: join(SCREENSHOTS, 'live-1.png') });
   // A later screenshot, once more frames were shown, differs (the clock on the picture moves).
   const shownAtFirst = await framesShown(page, 'front-door');
@@ -112,6 +127,20 @@ test('npm start: the printed link pairs the browser, both cameras play live, eve
     'the thumbnail decoded',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
+  // The event's clip is the camera's H.264 as an MP4: the browser's own <video> plays it.
+  await page.locator('[data-testid="event-row"] button.event-open').first().click();
+  const clip = page.locator('[data-testid="clip-video"]');
+  await clip.waitFor({ state: 'attached', timeout: 60_000 });
+  await until(
+    () =>
+      clip.evaluate((element) => {
+        const video = element as HTMLVideoElement;
+        return video.videoWidth > 0 && video.currentTime > 0;
+      }),
+    60_000,
+    'the MP4 clip playing',
+  );
+  assert.ok(await page.locator('[data-testid="clip-download"]').getAttribute('href'), 'Download MP4 offered');
   console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
 });
 

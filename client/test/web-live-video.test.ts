@@ -19,8 +19,10 @@ const TIMEOUT = 60_000;
 const BASE_US = 1_700_000_000_000_000;
 
 const PAGE_SCRIPT = `
-import { LiveVideo } from '/web/live-video.js';
-import { Mp4Clip } from '/web/mp4-clip.js';
+// The page's own modules, served from WEB_DIR under /web/ (a page URL, not a package import).
+const web = (name) => import('/' + 'web/' + name);
+const { LiveVideo } = await web('live-video.js');
+const { Mp4Clip } = await web('mp4-clip.js');
 const players = [];
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 window.sealcamTest = {

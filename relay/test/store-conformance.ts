@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DeviceId,
   type EventId,
@@ -609,6 +610,56 @@ export function runStoreConformance(name: string, open: OpenStore) {
           identities: 1,
           homes: 1,
         });
+      });
+    });
+
+    it('a device silent past the retention (its objects and their keys expired in real time): the next write gives its bytes back to its home, which stores again', async () => {
+      await withSmallStore(async (store) => {
+        const quick = (home: string): Retention => ({
+          ttlMs: 1000,
+          quotaBytes: Number.POSITIVE_INFINITY,
+          homeQuotaBytes: 3 * charged(CHUNK),
+          home,
+        });
+        const silent = device('m');
+        for (let i = 0; i < 3; i++)
+          assert.equal(
+            await store.putEventItem(
+              silent,
+              eventId(),
+              'chunk-0',
+              blob(CHUNK, i),
+              Date.now(),
+              quick('home-a'),
+            ),
+            'created',
+          );
+        await sleep(2500);
+        const writer = device('n');
+        assert.equal(
+          await store.putEventItem(writer, eventId(), 'chunk-0', blob(CHUNK, 9), Date.now(), quick('home-b')),
+          'created',
+        );
+        assert.deepEqual(await store.stats(), {
+          usedBytes: charged(CHUNK),
+          maxBytes: MAX,
+          identities: 1,
+          homes: 1,
+        });
+        const neighbour = device('o');
+        for (let i = 0; i < 3; i++)
+          assert.equal(
+            await store.putEventItem(
+              neighbour,
+              eventId(),
+              'chunk-0',
+              blob(CHUNK, i),
+              Date.now(),
+              quick('home-a'),
+            ),
+            'created',
+            'home-a holds nothing any more',
+          );
       });
     });
 

@@ -211,3 +211,27 @@ describe('a relay that trusts a list of proxy addresses (SEALCAM_TRUST_PROXY=127
     }
   });
 });
+
+describe('IPv6 homes: one subscriber allocation is one address for the address quota', () => {
+  let running: RunningRelay;
+  before(async () => {
+    running = await startInProcessRelay({ trustProxy: '127.0.0.1' });
+  });
+  after(async () => running?.stop());
+
+  /** The home a device token carries (its claims are plain base64url JSON; the relay signs them). */
+  const homeOf = async (forwarded: string) => {
+    const answer = await login(running.base, createIdentity(Role.Device), '127.0.0.1', forwarded);
+    assert.equal(answer.status, 200);
+    const claims = String(answer.json?.token).split('.')[1] ?? '';
+    return (JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as unknown[])[3];
+  };
+
+  it('two /64s of one /48 share a home (SEALCAM_IPV6_HOME_PREFIX 48); another /48 and an IPv4 address do not', async () => {
+    const first = await homeOf('2001:db8:0:ab01::5');
+    assert.equal(typeof first, 'string');
+    assert.equal(await homeOf('2001:db8:0:ab08::77'), first, 'same /48');
+    assert.notEqual(await homeOf('2001:db8:1:ab01::5'), first, 'another /48');
+    assert.notEqual(await homeOf('198.51.100.7'), first);
+  });
+});

@@ -145,11 +145,18 @@ const relayUrl = await new Promise<string>((resolveUrl, reject) => {
   });
 });
 
-// 2. The device agent with two synthetic cameras.
+// 2. The device agent with two synthetic cameras: H.264 (and a tone as AAC on the first) passed
+// through as real cameras are, when ffmpeg is there to encode the test picture; JPEG otherwise.
 mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-const camera = (id: string, name: string, motionEverySeconds: number) => ({
+const h264 = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+if (!h264)
+  say(
+    'ffmpeg was not found: the demo cameras send JPEG pictures. Install ffmpeg (e.g. apt-get install ffmpeg) to see the path real cameras take: their own H.264 and AAC, sealed without re-encoding.',
+  );
+const camera = (id: string, name: string, motionEverySeconds: number, audio: boolean) => ({
   id,
   source: 'synthetic',
+  ...(h264 ? { codec: 'h264', audio } : {}),
   name,
   width: 960,
   height: 540,
@@ -162,7 +169,10 @@ const camera = (id: string, name: string, motionEverySeconds: number) => ({
 writeFileSync(
   join(stateDir, 'config.json'),
   JSON.stringify(
-    { relayUrl, cameras: [camera('front-door', 'FRONT DOOR', 15), camera('backyard', 'BACKYARD', 22)] },
+    {
+      relayUrl,
+      cameras: [camera('front-door', 'FRONT DOOR', 15, true), camera('backyard', 'BACKYARD', 22, false)],
+    },
     null,
     2,
   ),
@@ -176,7 +186,7 @@ if (!existsSync(join(stateDir, 'identity.key'))) {
     await stopAll(1);
   }
 }
-say('starting the device agent with two synthetic cameras…');
+say(`starting the device agent with two synthetic cameras (${h264 ? 'H.264 + AAC' : 'JPEG'})…`);
 const agent = start('device agent', agentArgs(['run']), { SEALCAM_AGENT_LOG_LEVEL: 'warn' });
 lines(agent, (line) => {
   if (line.includes('"level":50') || line.includes('"level":60')) console.error(`agent: ${line}`);

@@ -255,6 +255,15 @@ export const OPTIONS = {
     maximum: 128,
     description: 'IPv6 clients count as one source per prefix of this length for every per-source limit.',
   },
+  ipv6HomePrefix: {
+    env: 'SEALCAM_IPV6_HOME_PREFIX',
+    type: 'integer',
+    default: 48,
+    minimum: 1,
+    maximum: 128,
+    description:
+      "IPv6 devices share one address quota (SEALCAM_ADDRESS_QUOTA_BYTES) per prefix of this length: a subscriber's whole allocation (often a /56 or a /48), not each of its /64s.",
+  },
   headersTimeoutSeconds: {
     env: 'SEALCAM_HEADERS_TIMEOUT_SECONDS',
     type: 'integer',

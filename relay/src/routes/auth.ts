@@ -13,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context.js';
 import { AUTH_BODY_BYTES } from '../http/body-limits.js';
 import { badRequest, tooMany, unauthorized, unavailable } from '../http/errors.js';
-import { sourceOfRequest } from '../http/source-address.js';
+import { sourceOf, sourceOfRequest } from '../http/source-address.js';
 import { objectReply, replies } from './replies.js';
 import { idSchema } from './schemas.js';
 
@@ -143,11 +143,11 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
         }
         await keepDeviceCard(context, identity.id, card.bytes);
       }
-      // A device's home: what it stores with this token is also charged to this address (fair-share.ts).
+      // A device's home: what it stores with this token is also charged to this address (fair-share.ts);
+      // for IPv6 the subscriber's allocation, not each of its /64s.
+      const home = () => context.sourceTag(sourceOf(request.ip, context.config.ipv6HomePrefix));
       const { token, session } = context.tokens.issue(
-        identity.role === 'device'
-          ? { ...identity, home: context.sourceTag(sourceOfRequest(request, context.config)) }
-          : identity,
+        identity.role === 'device' ? { ...identity, home: home() } : identity,
         context.now(),
       );
       return { token, id: session.id, role: session.role, expiresAt: session.expiresAt };

@@ -36,9 +36,11 @@
  *
  * Every mutation that spans several keys is one Lua script (EVALSHA, EVAL on NOSCRIPT), so a
  * relay process dying mid-request or two processes racing never leave half-stored events or
- * double charges. The per-device index keys get a TTL refreshed to the longest retention seen,
- * so the indexes of a device that went silent disappear with its blobs; what they were charged is
- * released by the next write of any device (the sweep over store:owners).
+ * double charges. The listing indexes of a device (streams, timeline, items) get a TTL refreshed
+ * to the longest retention seen, so those of a device that went silent disappear with its blobs.
+ * Its charge index (charges, charge-bytes, charge-homes) has no TTL: it is what releases, to the
+ * right device and home, the bytes of a device that went silent, at the next write of any device
+ * (the sweep over store:owners), and it empties (and so disappears) as its charges are released.
  *
  * The scripts build the per-event key names of a device from the prefix and the device id (they
  * cannot be declared up front: pruning discovers them), so they need a single Redis, not Cluster.
@@ -251,9 +253,6 @@ local function storeCharged(k, e, bytes, now, cutoff, ttl, quota, max)
   redis.call('HINCRBY', CB, e, size)
   redis.call('HSETNX', CHH, e, home)
   charge(D, home, size)
-  touch(CH, ttl)
-  touch(CB, ttl)
-  touch(CHH, ttl)
   reindex(D)
   return 0
 end
@@ -330,9 +329,6 @@ redis.call('ZADD', CH, ARGV[5], member)
 redis.call('HSET', CB, member, size)
 redis.call('HSET', CHH, member, home)
 charge(D, home, size)
-touch(CH, ttl)
-touch(CB, ttl)
-touch(CHH, ttl)
 reindex(D)
 return 0
 `);
@@ -410,8 +406,8 @@ return out
 `);
 
 /**
- * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3..5] its charges,
- * charge bytes and charge homes; ARGV[1] card bytes, [2] ttl. An authentication renews both records,
+ * KEYS[1] card, KEYS[2] access list of the same id (absent for viewers), KEYS[3] its charges;
+ * ARGV[1] card bytes, [2] ttl. An authentication renews both records,
  * so a device that keeps authenticating keeps them; the access list's charge "a" moves with its
  * expiry.
  */
@@ -423,10 +419,6 @@ if left ~= -2 and left < ttl then
   redis.call('PEXPIRE', KEYS[2], ttl)
   if redis.call('ZSCORE', KEYS[3], 'a') then
     redis.call('ZINCRBY', KEYS[3], ttl - math.max(left, 0), 'a')
-    for k = 3, 5 do
-      local kl = redis.call('PTTL', KEYS[k])
-      if kl ~= -2 and kl < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
-    end
   end
 end
 return 1
@@ -469,9 +461,6 @@ redis.call('ZADD', CH, tonumber(ARGV[7]) + ttl - tonumber(ARGV[9]), 'a')
 redis.call('HSET', CB, 'a', size)
 redis.call('HSET', CHH, 'a', home)
 charge(D, home, size)
-touch(CH, ttl)
-touch(CB, ttl)
-touch(CHH, ttl)
 reindex(D)
 return 1
 `);
@@ -875,8 +864,6 @@ export class RedisStore implements Store {
         this.k(key.card(id)),
         this.k(key.accessList(id)),
         this.k(key.charges(id)),
-        this.k(key.chargeBytes(id)),
-        this.k(key.chargeHomes(id)),
       ],
       [bytesArg(card), ttlArg(ttlMs)],
     );

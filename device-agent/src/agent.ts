@@ -10,6 +10,7 @@ import {
   ready,
 } from '@sealcam/protocol';
 import { type LiveClose, RelaySession } from '@sealcam/relay-client';
+import { CameraError, type CameraErrorReason } from './camera/camera-error.js';
 import { createCameraSource } from './camera/create-source.js';
 import type { CameraFrame, CameraSource } from './camera/frame.js';
 import type { AgentConfig, CameraConfig } from './config.js';
@@ -48,6 +49,8 @@ interface CameraRuntime {
   events: number;
   errors: number;
   lastError: string | null;
+  /** Why, when the source said (camera-error.ts): auth-failed, unreachable, stream-changed, … */
+  lastErrorReason: CameraErrorReason | null;
 }
 
 const KEYS_TICK_MS = 1000;
@@ -171,6 +174,7 @@ export class Agent {
         events: 0,
         errors: 0,
         lastError: null,
+        lastErrorReason: null,
       };
       this.cameras.push(runtime);
     }
@@ -200,6 +204,7 @@ export class Agent {
   private cameraError(camera: CameraRuntime, error: Error): void {
     camera.errors++;
     camera.lastError = error.message;
+    camera.lastErrorReason = error instanceof CameraError ? error.reason : null;
     this.log.warn({ camera: camera.config.id, reason: error.message }, 'camera error');
   }
 
@@ -479,6 +484,7 @@ export class Agent {
         events: camera.events,
         errors: camera.errors,
         lastError: camera.lastError,
+        lastErrorReason: camera.lastErrorReason,
       })),
     };
   }

@@ -211,7 +211,7 @@ program
     for (const camera of status.cameras) {
       const last = camera.lastFrameAt ? `, last frame ${time(camera.lastFrameAt)}` : ', no frame yet';
       console.log(
-        `camera ${camera.id} (${camera.source}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${camera.lastError ? `, last error: ${camera.lastError}` : ''}`,
+        `camera ${camera.id} (${camera.source}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${camera.lastError ? `, last error${camera.lastErrorReason ? ` (${camera.lastErrorReason})` : ''}: ${camera.lastError}` : ''}`,
       );
     }
   });

@@ -36,6 +36,8 @@ export interface AgentStatus {
     readonly events: number;
     readonly errors: number;
     readonly lastError: string | null;
+    /** The camera source's reason for the last error (auth-failed, unreachable, …), if it gave one. */
+    readonly lastErrorReason?: string | null;
   }[];
 }
 

@@ -860,11 +860,7 @@ export class RedisStore implements Store {
   async putCard(id: DeviceId | ViewerId, card: Uint8Array, ttlMs: number): Promise<void> {
     await this.run(
       PUT_CARD,
-      [
-        this.k(key.card(id)),
-        this.k(key.accessList(id)),
-        this.k(key.charges(id)),
-      ],
+      [this.k(key.card(id)), this.k(key.accessList(id)), this.k(key.charges(id))],
       [bytesArg(card), ttlArg(ttlMs)],
     );
   }

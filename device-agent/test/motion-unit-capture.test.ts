@@ -201,6 +201,33 @@ describe('UnitCapture + muxMp4Clip: passthrough motion events as fragmented MP4'
     assert.ok(videoFlags[0]!.startsWith('K'), 'the first video sample is a keyframe');
   });
 
+  it('stills that arrive after later units, and audio interleaved loosely with video, are not a clock step: the event is found', async () => {
+    const take = await passthroughTake({
+      seconds: 6,
+      gop: 15,
+      fps: 15,
+      moving: (ms) => ms >= 2500 && ms < 3500,
+    });
+    // As real sources deliver them: each still (decoded beside the units) some units later, and each
+    // audio unit after the video unit that follows it in time.
+    const late: Parameters<UnitCapture['push']>[0][] = [];
+    const held: { item: Parameters<UnitCapture['push']>[0]; until: number }[] = [];
+    take.frames.forEach((frame, index) => {
+      if (frame.kind === 'still') held.push({ item: frame, until: index + 6 });
+      else if (frame.kind === 'aac') held.push({ item: frame, until: index + 2 });
+      else late.push(frame);
+      while (held.length > 0 && held[0]!.until <= index) late.push(held.shift()!.item);
+    });
+    late.push(...held.map((entry) => entry.item));
+    assert.ok(
+      late.some((frame, index) => index > 0 && frame.capturedAt < late[index - 1]!.capturedAt),
+      'the delivery order is not the capture order',
+    );
+    const events = await capture(late, { preRollSeconds: 1, postRollSeconds: 1 });
+    assert.equal(events.length, 1, 'one event, not cut by a clock step');
+    assert.notEqual(events[0]!.closedBy, 'clock-step');
+  });
+
   it('a camera without audio gives an MP4 clip with a video track only', async () => {
     const take = await passthroughTake({
       seconds: 5,

@@ -425,7 +425,7 @@ describe('redis store', () => {
     }
   });
 
-  it('sets Redis TTLs on blobs and removes pruned events with all their keys', async () => {
+  it('sets Redis TTLs on blobs, none on the charge index (it releases them), and removes pruned events with all their keys', async () => {
     const store = await open('prune:');
     try {
       const device = deviceIdOf(10, 'g');
@@ -443,12 +443,14 @@ describe('redis store', () => {
         `items:${device}:${old}`,
         `manifest:${device}:cam-1:1`,
         `timeline:${device}`,
-        `charges:${device}`,
-        `charge-bytes:${device}`,
       ]) {
         const left = await raw.pTTL(`prune:${name}`);
         assert.ok(left > 50_000 && left <= 60_000, `${name} expires with the retention (${left})`);
       }
+      // The charge index outlives the objects: the sweep uses it to release each charge to its device
+      // and home (a silent device's keys expiring first would strand its home's bytes).
+      for (const name of [`charges:${device}`, `charge-bytes:${device}`, `charge-homes:${device}`])
+        assert.equal(await raw.pTTL(`prune:${name}`), -1, `${name} has no TTL`);
       const keyframeLeft = await raw.pTTL(`prune:keyframe:${device}:cam-1`);
       assert.ok(keyframeLeft > 50_000 && keyframeLeft <= 60_000, 'the keyframe expires with the retention');
 

@@ -79,7 +79,12 @@ export class UnitCapture {
   private running = false;
   private worker: Promise<void> = Promise.resolve();
   private closed = false;
-  private lastAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The last capture time per kind (video units, audio units, stills): each kind is in order, but
+   * the kinds interleave loosely (stills come from a decoder, audio and video from separate outputs),
+   * so only a kind going back in time is a clock step.
+   */
+  private readonly lastAt = new Map<Item['kind'], number>();
   private event: OpenEvent | undefined;
   private continuationPending = false;
   /** Stills in the queue: the backlog that counts (units cost nothing to process). */
@@ -151,10 +156,10 @@ export class UnitCapture {
               this.report(error);
             }
           }
-          this.checkClock(item.capturedAt);
+          this.checkClock(item.kind, item.capturedAt);
           if (luma) this.onStill(item, this.detector.push(luma, item.capturedAt));
         } else {
-          this.checkClock(item.capturedAt);
+          this.checkClock(item.kind, item.capturedAt);
           this.onUnit(item);
         }
       } catch (error) {
@@ -164,14 +169,14 @@ export class UnitCapture {
     this.running = false;
   }
 
-  private checkClock(at: number): void {
-    if (at < this.lastAt) {
+  private checkClock(kind: Item['kind'], at: number): void {
+    if (at < (this.lastAt.get(kind) ?? Number.NEGATIVE_INFINITY)) {
       if (this.event) this.closeEvent('clock-step');
       this.continuationPending = false;
       this.preRoll.clear();
       this.detector.reset();
     }
-    this.lastAt = at;
+    this.lastAt.set(kind, at);
   }
 
   private onStill(still: StillPicture, update: MotionUpdate): void {

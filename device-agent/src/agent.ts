@@ -102,6 +102,7 @@ export class Agent {
       session,
       {
         onOpen: (send) => this.onConnected(send),
+        onConnecting: () => this.demand.connected(),
         onControl: (message) => this.onControl(message),
         onClose: (close) => this.onClosed(close),
       },
@@ -367,7 +368,6 @@ export class Agent {
   }
 
   private onConnected(send: (bytes: Uint8Array) => void): void {
-    this.demand.connected();
     // The relay caches keyframes only for streams whose manifest came first on this connection.
     for (const camera of this.cameras) {
       const manifest = camera.sealer.currentManifestMessage;

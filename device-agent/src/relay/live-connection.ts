@@ -26,8 +26,13 @@ export type LiveState = 'connecting' | 'connected' | 'stopped';
 export interface LiveConnectionEvents {
   /** The socket is open: send each stream's current manifest first (relay rule). */
   onOpen(send: (bytes: Uint8Array) => void): void;
-  /** A control message from the relay (`mailbox`, `keyframe`), decoded by the protocol's decoder. */
+  /**
+   * A control message from the relay (`mailbox`, `keyframe`, `demand`), decoded by the protocol's
+   * decoder. Messages the relay sends right after the upgrade may come before onOpen.
+   */
   onControl(message: RelayToDevice): void;
+  /** A new connection is being made: what the relay said on the previous one no longer holds. */
+  onConnecting?(): void;
   onStateChange?(state: LiveState): void;
   /** The relay closed the connection (before the reconnect), with its parsed reason. */
   onClose?(close: LiveClose): void;
@@ -162,12 +167,16 @@ export class LiveConnection {
 
   private async connectOnce(): Promise<WebSocket> {
     const protocols = await liveProtocols(this.session);
+    this.events.onConnecting?.();
     return new Promise<WebSocket>((resolve, reject) => {
       const socket = new WebSocket(liveUrl(this.session.relayUrl), protocols, {
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_INCOMING_BYTES,
       });
+      // At once, not when serving starts: the relay may speak in the same packet as the upgrade's
+      // answer, before the promise below resolves (a message without a listener is lost).
+      socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
       socket.once('unexpected-response', (_request, response) => {
         // The refusal's JSON body names the reason; read a little of it, then give up the socket.
         const chunks: Buffer[] = [];
@@ -206,22 +215,23 @@ export class LiveConnection {
     });
   }
 
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) return;
+    let message: RelayToDevice;
+    try {
+      message = decodeRelayToDevice(String(data));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
+      return;
+    }
+    this.events.onControl(message);
+  }
+
   private serve(socket: WebSocket): Promise<{ code: number; text: string }> {
     return new Promise((resolve) => {
       this.socket = socket;
       socket.on('error', (error) => {
         this.lastError = error.message;
-      });
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) return;
-        let message: RelayToDevice;
-        try {
-          message = decodeRelayToDevice(String(data));
-        } catch (error) {
-          this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
-          return;
-        }
-        this.events.onControl(message);
       });
       socket.once('close', (code, reason) => {
         this.socket = null;

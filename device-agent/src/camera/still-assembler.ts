@@ -1,9 +1,13 @@
 import sharp from 'sharp';
+import { DEFAULT_LUMA_SIZE } from '../motion/luma.js';
 import type { LumaImage } from './frame.js';
 import { JpegSplitter } from './jpeg-splitter.js';
 
-/** Width of a still's greyscale copy for motion detection. */
-export const STILL_LUMA_WIDTH = 160;
+/**
+ * A still's greyscale copy is made at the motion detector's own size (64×36 by default, any aspect
+ * stretched to it), so the detector uses it as it is and never decodes the still's JPEG again.
+ */
+export const STILL_LUMA_SIZE = DEFAULT_LUMA_SIZE;
 
 export interface AssembledStill {
   /** Presentation time of the decoded picture, seconds, on ffmpeg's (copyts) timeline. */
@@ -19,7 +23,7 @@ const SHOWINFO = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[\d.]
 /**
  * The decoded-stills output of a passthrough ffmpeg: JPEGs on a pipe (image2pipe) and, for each, a
  * `showinfo` line on stderr with its presentation time, paired in order. Each still gets a
- * `STILL_LUMA_WIDTH`-wide greyscale copy (sharp); stills are handed over in order, one at a time.
+ * STILL_LUMA_SIZE greyscale copy (sharp); stills are handed over in order, one at a time.
  */
 export class StillAssembler {
   private readonly splitter: JpegSplitter;
@@ -75,7 +79,7 @@ export class StillAssembler {
         try {
           const { data, info } = await sharp(image.jpeg)
             .greyscale()
-            .resize({ width: STILL_LUMA_WIDTH })
+            .resize(STILL_LUMA_SIZE.width, STILL_LUMA_SIZE.height, { fit: 'fill' })
             .raw()
             .toBuffer({ resolveWithObject: true });
           if (generation !== this.generation) return;

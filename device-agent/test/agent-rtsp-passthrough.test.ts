@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codec, decodeMediaPayload, ready } from '@sealcam/protocol';
 import { agentDir, pairViewer, startCli } from '@sealcam/testkit/agent';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
+import { decodeH264 } from './support/h264-check.js';
 import { RtspTestCamera } from './support/rtsp-camera.js';
 import { TestViewer } from './support/test-viewer.js';
 
@@ -24,36 +21,6 @@ after(async () => {
   await camera?.stop();
   await relay?.stop();
 });
-
-/** Frames ffmpeg decodes from an Annex B stream (the units concatenated, as a decoder receives them). */
-function decodedFrames(units: readonly Uint8Array[]): number {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-passthrough-'));
-  try {
-    const file = join(dir, 'live.h264');
-    writeFileSync(file, Buffer.concat(units));
-    const probe = spawnSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-count_frames',
-        '-show_entries',
-        'stream=nb_read_frames,width,height',
-        '-of',
-        'json',
-        file,
-      ],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    assert.equal(probe.status, 0, probe.stderr);
-    const stream = (JSON.parse(probe.stdout) as { streams: { nb_read_frames: string; width: number }[] })
-      .streams[0]!;
-    assert.equal(stream.width, 320);
-    return Number(stream.nb_read_frames);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test("an H.264 RTSP camera through the agent and a real relay: the viewer gets the camera's own access units (codec 2) from a keyframe, decodable, and its AAC (codec 5); a late joiner starts at the relay's cached keyframe", async () => {
   const dir = agentDir(relay.base, {
@@ -79,7 +46,9 @@ test("an H.264 RTSP camera through the agent and a real relay: the viewer gets t
     const units = video.map((f) => decodeMediaPayload(f.payload));
     for (let i = 1; i < units.length; i++)
       assert.ok(units[i]!.capturedAtUs > units[i - 1]!.capturedAtUs, 'capture times increase');
-    assert.equal(decodedFrames(units.map((u) => u.unit)), units.length, 'every unit decodes');
+    const decoded = decodeH264(Buffer.concat(units.map((u) => u.unit)));
+    assert.equal(decoded.width, 320);
+    assert.equal(decoded.frames, units.length, 'every unit decodes');
     assert.ok(
       live.opened.every((f) => f.codec !== Codec.Jpeg),
       'nothing is re-encoded to JPEG',

@@ -1,36 +1,15 @@
 import assert from 'node:assert/strict';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createIdentity, Role, ready } from '@sealcam/protocol';
 import type WebSocket from 'ws';
 import { FromAddress } from './support/from-address.js';
+import { requestOn } from './support/raw-request.js';
 import { authenticate } from './support/relay-client.js';
 import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 import { idOf } from './support/world.js';
 
 await ready();
-
-/**
- * A keep-alive socket from `localAddress` that sends one request and resolves with the status line
- * of its answer (or '' if the relay closed it without one); the socket stays open.
- */
-function requestOn(
-  port: number,
-  localAddress: string,
-  head: string,
-): Promise<{ status: string; socket: Socket }> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port, localAddress }, () => socket.write(head));
-    let text = '';
-    socket.on('data', (data) => {
-      text += String(data);
-      if (text.includes('\r\n\r\n')) resolve({ status: text.split(' ')[1] ?? '', socket });
-    });
-    socket.on('error', () => resolve({ status: '', socket }));
-    socket.on('close', () => resolve({ status: text.split(' ')[1] ?? '', socket }));
-    socket.setTimeout(60_000, () => socket.destroy());
-  });
-}
 
 describe('caps per source address that tokens do not lift', () => {
   let running: RunningRelay;

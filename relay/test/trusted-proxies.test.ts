@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createAuthProof, createIdentity, type Identity, Role, ready } from '@sealcam/protocol';
 import { fromBase64Url, toBase64Url } from '@sealcam/protocol/relay-safe';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { send } from '../bench/abuse/net.js';
+import { tryUpgrade } from './support/from-address.js';
+import { requestOn } from './support/raw-request.js';
 import { authenticate } from './support/relay-client.js';
 import { type RunningRelay, startInProcessRelay } from './support/relay-process.js';
 
@@ -25,35 +27,6 @@ async function login(base: string, identity: Identity, localAddress: string, for
     method: 'POST',
     timeoutMs: 60_000,
     body: { challenge: value, proof: toBase64Url(proof) },
-  });
-}
-
-/** A live WebSocket attempt carrying `forwarded` as X-Forwarded-For: 101 (left open) or the refusal's status. */
-function upgrade(
-  wsBase: string,
-  token: string,
-  forwarded: string,
-): Promise<{ status: number; ws: WebSocket }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`${wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`], {
-      headers: { 'x-forwarded-for': forwarded },
-    });
-    ws.on('error', () => {});
-    const timer = setTimeout(() => resolve({ status: -1, ws }), 60_000);
-    ws.once('open', () => {
-      clearTimeout(timer);
-      resolve({ status: 101, ws });
-    });
-    ws.once('unexpected-response', (_request, response) => {
-      clearTimeout(timer);
-      response.resume();
-      resolve({ status: response.statusCode ?? 0, ws });
-      response.socket.destroy();
-    });
-    ws.once('close', () => {
-      clearTimeout(timer);
-      resolve({ status: 0, ws });
-    });
   });
 }
 
@@ -96,13 +69,17 @@ describe('a relay behind one appending proxy (SEALCAM_TRUST_PROXY=1)', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
         const token = await authenticate(running.base, createIdentity(Role.Viewer));
-        const { status, ws } = await upgrade(running.wsBase, token, `198.51.100.${i + 1}, 203.0.113.20`);
+        const { status, ws } = await tryUpgrade(running.wsBase, token, {
+          headers: { 'x-forwarded-for': `198.51.100.${i + 1}, 203.0.113.20` },
+        });
         statuses.push(status);
         open.push(ws);
       }
       assert.deepEqual(statuses, [101, 101, 503]);
       const token = await authenticate(running.base, createIdentity(Role.Viewer));
-      const other = await upgrade(running.wsBase, token, '203.0.113.20, 203.0.113.21');
+      const other = await tryUpgrade(running.wsBase, token, {
+        headers: { 'x-forwarded-for': '203.0.113.20, 203.0.113.21' },
+      });
       open.push(other.ws);
       assert.equal(other.status, 101);
       const { values } = await running.relay.context.metrics.admissionRejections.get();
@@ -129,28 +106,6 @@ describe('a relay behind one appending proxy (SEALCAM_TRUST_PROXY=1)', () => {
     assert.equal(plain.reason, 'too-many-new-devices');
   });
 });
-
-/**
- * A keep-alive socket from `localAddress` that sends one request and resolves with the status of
- * its answer ('' if the relay closed it without one); the socket stays open.
- */
-function requestOn(
-  port: number,
-  localAddress: string,
-  head: string,
-): Promise<{ status: string; socket: Socket }> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port, localAddress }, () => socket.write(head));
-    let text = '';
-    socket.on('data', (data) => {
-      text += String(data);
-      if (text.includes('\r\n\r\n')) resolve({ status: text.split(' ')[1] ?? '', socket });
-    });
-    socket.on('error', () => resolve({ status: '', socket }));
-    socket.on('close', () => resolve({ status: text.split(' ')[1] ?? '', socket }));
-    socket.setTimeout(60_000, () => socket.destroy());
-  });
-}
 
 describe('a relay that trusts a list of proxy addresses (SEALCAM_TRUST_PROXY=127.0.0.1)', () => {
   let running: RunningRelay;

@@ -154,7 +154,7 @@ export class LiveStreamSealer {
 
   sealFrame(jpeg: Uint8Array, now: number): Uint8Array | null {
     if (!this.sealer) return null;
-    const keyframe = this.keyframeRequested || now - this.lastKeyframeAt >= this.options.keyframeEveryMs;
+    const keyframe = this.keyframeDue(now);
     if (keyframe) {
       this.keyframeRequested = false;
       this.lastKeyframeAt = now;

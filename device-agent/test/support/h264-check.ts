@@ -3,59 +3,33 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Decodes an Annex B H.264 stream with a real ffmpeg: frames decoded and the decoder's complaints. */
-export function decodeH264(stream: Uint8Array): { frames: number; errors: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-h264-'));
+/** ffprobe (real) on `bytes` written to a temp file named `name`: its CSV stdout and stderr. */
+function probeBytes(bytes: Uint8Array, name: string, stream: string, entries: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sealcam-probe-'));
   try {
-    const file = join(dir, 'units.h264');
-    writeFileSync(file, stream);
-    const probe = spawnSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        file,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    return { frames: Number(probe.stdout.trim()), errors: probe.stderr.trim() };
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    // biome-ignore format: option pairs read best one per line
+    const probe = spawnSync('ffprobe', [
+      '-v', 'error', '-count_frames', '-select_streams', stream,
+      '-show_entries', `stream=${entries}`, '-of', 'csv=p=0', file,
+    ], { encoding: 'utf8', timeout: 60_000 });
+    return { out: probe.stdout.trim(), errors: probe.stderr.trim() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Decodes an Annex B H.264 stream with a real ffmpeg: frames decoded, picture width, the decoder's complaints. */
+export function decodeH264(stream: Uint8Array): { frames: number; width: number; errors: string } {
+  const { out, errors } = probeBytes(stream, 'units.h264', 'v:0', 'width,nb_read_frames');
+  const [width = '', frames = ''] = out.split(',');
+  return { frames: Number(frames), width: Number(width), errors };
+}
+
 /** Decodes an ADTS AAC stream with a real ffprobe: frames decoded. */
 export function decodeAac(stream: Uint8Array): { frames: number; codec: string; errors: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sealcam-aac-'));
-  try {
-    const file = join(dir, 'audio.aac');
-    writeFileSync(file, stream);
-    const probe = spawnSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'a:0',
-        '-show_entries',
-        'stream=codec_name,nb_read_frames',
-        '-of',
-        'csv=p=0',
-        file,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    const [codec = '', frames = ''] = probe.stdout.trim().split(',');
-    return { frames: Number(frames), codec, errors: probe.stderr.trim() };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { out, errors } = probeBytes(stream, 'audio.aac', 'a:0', 'codec_name,nb_read_frames');
+  const [codec = '', frames = ''] = out.split(',');
+  return { frames: Number(frames), codec, errors };
 }

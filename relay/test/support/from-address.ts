@@ -42,30 +42,37 @@ export class FromAddress {
 
   /** A live WebSocket attempt: 101 (the socket is returned open) or the refusal's status. */
   upgrade(wsBase: string, token: string): Promise<{ status: number; ws: WebSocket }> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(`${wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`], {
-        localAddress: this.address,
-      });
-      ws.on('error', () => {});
-      const timer = setTimeout(() => resolve({ status: -1, ws }), 60_000);
-      ws.once('open', () => {
-        clearTimeout(timer);
-        resolve({ status: 101, ws });
-      });
-      ws.once('unexpected-response', (_request, response) => {
-        clearTimeout(timer);
-        response.resume();
-        resolve({ status: response.statusCode ?? 0, ws });
-        response.socket.destroy();
-      });
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve({ status: 0, ws });
-      });
-    });
+    return tryUpgrade(wsBase, token, { localAddress: this.address });
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** A live WebSocket attempt with `options` (source address, headers): 101 (left open) or the refusal's status. */
+export function tryUpgrade(
+  wsBase: string,
+  token: string,
+  options: WebSocket.ClientOptions,
+): Promise<{ status: number; ws: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`], options);
+    ws.on('error', () => {});
+    const timer = setTimeout(() => resolve({ status: -1, ws }), 60_000);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve({ status: 101, ws });
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      clearTimeout(timer);
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, ws });
+      response.socket.destroy();
+    });
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve({ status: 0, ws });
+    });
+  });
 }

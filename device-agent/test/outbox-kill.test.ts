@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ID_TEXT_SOURCE } from '@sealcam/protocol';
@@ -58,8 +59,10 @@ function parseLine(line: string): Fact | 'ready' | 'done' {
 
 function runChild(dir: string, first: number, round: Round): Promise<ChildRun> {
   const child = spawn(process.execPath, [CHILD, dir, round.mode, String(first), String(MAX_BYTES)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // fd 3 carries the child's facts (see outbox-writer-child.ts).
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
+  const factsPipe = child.stdio[3] as Readable;
   const facts: Fact[] = [];
   let ready = false;
   let done = false;
@@ -86,7 +89,7 @@ function runChild(dir: string, first: number, round: Round): Promise<ChildRun> {
   child.stderr.on('data', (text: string) => {
     stderr += text;
   });
-  createInterface({ input: child.stdout }).on('line', (line) => {
+  createInterface({ input: factsPipe }).on('line', (line) => {
     const parsed = parseLine(line);
     if (parsed === 'ready') {
       ready = true;

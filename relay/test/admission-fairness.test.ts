@@ -19,7 +19,7 @@ describe('admission that one client cannot drain', () => {
   let running: RunningRelay;
 
   before(async () => {
-    // 60 attacker sources + 1 honest: a rate >= 2 x sources leaves every source a share of >= 1 per window.
+    // 60 attacker sources + 1 honest, fewer than rate / 2 - 1: a source asking once a second always finds a token.
     running = await startInProcessRelay({
       handshakeRate: 130,
       handshakeBurst: 1,
@@ -48,16 +48,17 @@ describe('admission that one client cannot drain', () => {
       // The flood is under way before the first honest challenge.
       const started = Date.now();
       while ((attackerStatuses.get(200) ?? 0) < 500 && Date.now() - started < 120_000) await sleep(50);
-      const honestStatuses: number[] = [];
+      const honestStatuses: string[] = [];
       for (let i = 0; i < 40; i++) {
-        honestStatuses.push((await honest.send(running.base, 'POST', '/v1/auth/challenge')).status);
+        const { status, error } = await honest.send(running.base, 'POST', '/v1/auth/challenge');
+        honestStatuses.push(error ? `${status} ${error}` : String(status));
         // More than a window apart: an honest client asks rarely.
         await sleep(1100);
       }
-      const ok = honestStatuses.filter((status) => status === 200).length;
+      const ok = honestStatuses.filter((status) => status === '200').length;
       assert.ok(
         ok >= Math.ceil(0.99 * honestStatuses.length),
-        `honest ${ok}/${honestStatuses.length}: ${honestStatuses.join(',')}; attackers ${JSON.stringify([...attackerStatuses])}`,
+        `honest ${ok}/${honestStatuses.length}: ${honestStatuses.join(',')}; attackers ${JSON.stringify([...attackerStatuses])}; relay-wide refusals ${await counted(running, 'handshake')}`,
       );
     } finally {
       flooding = false;

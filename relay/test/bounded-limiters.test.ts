@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { KeyedRateLimit } from '../src/http/admission.js';
 import { FairBucket } from '../src/http/fair-bucket.js';
 import { NewDeviceLimit } from '../src/http/new-devices.js';
@@ -39,20 +39,19 @@ describe('per-source limiters stay bounded in entries whoever asks', () => {
     assert.equal(counter.size, 10);
   });
 
-  it('FairBucket counts at most maxSources sources a window; beyond them, under pressure, new sources are refused fair-share', () => {
-    let now = 0;
-    // 1 token a second into 1000: once half is taken the bucket stays under pressure for the test.
-    const bucket = new FairBucket(1, 1000, () => now, 1000);
-    let refusedUncounted = 0;
+  it('FairBucket remembers only sources that took a token under pressure in the last two seconds: 200,000 sources leave at most 2 x (bucket + rate)', () => {
+    let now = 1_000_000;
+    mock.method(performance, 'now', () => now);
+    const bucket = new FairBucket(100, 100);
     for (let i = 0; i < DISTINCT; i++) {
-      const refused = bucket.take(address(i));
-      if (i >= 1000 && refused?.reason === 'fair-share') refusedUncounted += 1;
+      bucket.take(address(i));
+      if (i % 1000 === 999) now += 10;
     }
-    assert.equal(bucket.sources, 1000);
-    assert.ok(refusedUncounted > 100_000, `${refusedUncounted} uncounted sources refused fair-share`);
-    // A new window starts over.
-    now += 1000;
+    assert.ok(bucket.remembered <= 2 * (100 + 100), `${bucket.remembered} sources remembered`);
+    // Once nobody took for two seconds, nobody is remembered.
+    now += 2000;
     bucket.take('192.0.2.2');
-    assert.equal(bucket.sources, 1);
+    assert.ok(bucket.remembered <= 1);
+    mock.restoreAll();
   });
 });

@@ -9,8 +9,11 @@
  *   removed <id>          remove() resolved
  *   evicted <id>          the outbox evicted the event (printed from the change hook)
  *   done                  drain found the outbox empty
- * stdout is a pipe, which node writes synchronously on Linux, so a printed line is never lost.
+ * The lines go to fd 3 with writeSync, not to process.stdout: a pipe the parent reads slowly (a
+ * loaded machine) fills, process.stdout then queues lines in memory, and a SIGKILL loses them. fd 3
+ * is the child's own blocking end of the pipe, so a line is in the pipe when writeSync returns.
  */
+import { writeSync } from 'node:fs';
 import { silentLogger } from '../../src/log.js';
 import { formatEventId } from '../../src/outbox/event-file.js';
 import { Outbox } from '../../src/outbox/outbox.js';
@@ -20,7 +23,8 @@ const [dir, mode, first, max] = process.argv.slice(2);
 if (!dir || !mode || !first || !max)
   throw new Error('usage: outbox-writer-child <dir> <mode> <first> <maxBytes>');
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const FACTS_FD = 3;
+const say = (line: string) => writeSync(FACTS_FD, `${line}\n`);
 
 const outbox = await Outbox.open(dir, { maxBytes: Number(max), logger: silentLogger });
 outbox.onChange((change) => {

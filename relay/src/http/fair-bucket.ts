@@ -1,6 +1,7 @@
 import { TokenBucket } from 'limiter';
 
-const WINDOW_MS = 1000;
+/** Under pressure, a source takes at most one token in any span this long. */
+const SPACING_MS = 1000;
 
 export type FairRefusal = { readonly reason: 'fair-share' | 'capacity'; readonly msBeforeNext: number };
 
@@ -8,34 +9,27 @@ export type FairRefusal = { readonly reason: 'fair-share' | 'capacity'; readonly
  * A relay-wide token bucket (`limiter`'s TokenBucket: `rate` tokens a second, holding at most
  * max(rate, burst)) that many sources cannot drain between them.
  *
- * Every attempt counts against its source for the current 1 s window, refused ones too. While the
- * bucket is at least half full, anyone takes. Under pressure (less than half left) a source whose
- * attempts in this window exceed its share, rate / (2 x sources seen in this or the last window),
- * is refused before it takes a token; a source alone has nobody to share with. Under pressure the
- * sources together then take at most about rate / 2 a window while the bucket refills by `rate`,
- * so it does not run dry, and a low-rate source (one attempt a window, while fewer than rate / 2
- * sources ask) always finds a token.
+ * While the bucket is at least half full, anyone takes. Under pressure (less than half left) a
+ * source takes at most one token a second: one that took under pressure less than a second ago is
+ * refused before it touches the bucket. Why that is enough, whatever the timing (event-loop stalls
+ * included): from the last moment the bucket was half full, S sources together take at most
+ * S x (T + 1) tokens in T seconds while it refills by rate x T, so it never holds less than
+ * half - 1 - S. With fewer than rate / 2 - 1 sources asking, a source asking once a second always
+ * finds a token. A source alone loses nothing: the bucket refills above half within 1 / rate
+ * seconds and it takes freely again.
  *
- * Everything before the bucket is taken from runs synchronously, so concurrent attempts cannot
- * all pass the check before any of them takes a token.
- *
- * At most `maxSources` sources are counted in a window (memory bounded by count whoever asks). A
- * source beyond them is not counted: under pressure it is refused as over its share (its count is
- * unknown; with that many sources a share is 1 at any rate below 131,072 a second), otherwise it
- * takes from the bucket like anyone.
+ * Memory: only the sources that took a token under pressure in the last two generations (each at
+ * least a second long) are remembered; each took a token, so there are at most 2 x (bucket + rate)
+ * of them, whoever asks.
  */
 export class FairBucket {
   private readonly bucket: TokenBucket;
-  private attempts = new Map<string, number>();
-  private previousSources = 0;
-  private windowEnds = 0;
+  /** Source → when it last took under pressure, for takes in this generation and the one before. */
+  private recent = new Map<string, number>();
+  private older = new Map<string, number>();
+  private generationEnds = 0;
 
-  constructor(
-    private readonly rate: number,
-    burst: number,
-    private readonly now: () => number = Date.now,
-    private readonly maxSources: number = 65_536,
-  ) {
+  constructor(rate: number, burst: number) {
     this.bucket = new TokenBucket({
       bucketSize: Math.max(rate, burst),
       tokensPerInterval: rate,
@@ -46,34 +40,31 @@ export class FairBucket {
 
   /** null when a token was taken for `source`, else why not and for how long. */
   take(source: string): FairRefusal | null {
-    const now = this.now();
-    if (now >= this.windowEnds) {
-      // A new window: its shares are sized by the last window's crowd too (it is still knocking).
-      this.previousSources = this.attempts.size;
-      this.attempts = new Map();
-      this.windowEnds = now + WINDOW_MS;
+    // The bucket's own clock (limiter drips by performance.now()), so both see the same time.
+    const now = performance.now();
+    if (now >= this.generationEnds) {
+      // A take older than both generations is more than SPACING_MS old: forget it.
+      this.older = now - this.generationEnds < SPACING_MS ? this.recent : new Map();
+      this.recent = new Map();
+      this.generationEnds = now + SPACING_MS;
     }
-    const known = this.attempts.get(source);
-    const counted = known !== undefined || this.attempts.size < this.maxSources;
-    const attempts = (known ?? 0) + 1;
-    if (counted) this.attempts.set(source, attempts);
     this.bucket.drip();
     const pressure = this.bucket.content * 2 < this.bucket.bucketSize;
-    if (pressure && (!counted || attempts > this.share())) {
-      return { reason: 'fair-share', msBeforeNext: Math.max(1, this.windowEnds - now) };
+    if (pressure) {
+      const last = this.recent.get(source) ?? this.older.get(source);
+      if (last !== undefined && now - last < SPACING_MS) {
+        return { reason: 'fair-share', msBeforeNext: Math.max(1, SPACING_MS - (now - last)) };
+      }
     }
-    if (this.bucket.tryRemoveTokens(1)) return null;
-    return { reason: 'capacity', msBeforeNext: Math.ceil(this.bucket.getWaitTime(1)) };
+    if (!this.bucket.tryRemoveTokens(1)) {
+      return { reason: 'capacity', msBeforeNext: Math.ceil(this.bucket.getWaitTime(1)) };
+    }
+    if (pressure) this.recent.set(source, now);
+    return null;
   }
 
-  private share(): number {
-    const sources = Math.max(this.previousSources, this.attempts.size);
-    if (sources <= 1) return Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.floor(this.rate / (2 * sources)));
-  }
-
-  /** Sources counted in the current window (for tests and metrics). */
-  get sources(): number {
-    return this.attempts.size;
+  /** Sources remembered now (for tests): bounded by the tokens taken in the last two generations. */
+  get remembered(): number {
+    return this.recent.size + this.older.size;
   }
 }

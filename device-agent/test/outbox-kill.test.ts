@@ -85,8 +85,9 @@ function runChild(dir: string, first: number, round: Round): Promise<ChildRun> {
     timed = true;
     killTimer = setTimeout(killForRound, round.delayMs);
   };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
+  const stderrPipe = child.stdio[2] as Readable;
+  stderrPipe.setEncoding('utf8');
+  stderrPipe.on('data', (text: string) => {
     stderr += text;
   });
   createInterface({ input: factsPipe }).on('line', (line) => {

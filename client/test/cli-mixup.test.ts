@@ -3,14 +3,22 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fromBase64Url, ID_TEXT_SOURCE, importIdentity, parseCard, ready } from '@sealcam/protocol';
-import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { ready } from '@sealcam/protocol';
 import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
-import { LiveTruth, objectDevice, type TruthHome } from './support/provenance.js';
-import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
+import {
+  type CliHome,
+  cliHomes,
+  closeHomes,
+  foreignServedSince,
+  type GetOutcomes,
+  listedEventIds,
+  liveRejectedReasons,
+  refusedGet,
+} from './support/mixup-homes.js';
+import { LiveTruth } from './support/provenance.js';
 import { runViewerCli } from './support/viewer-cli.js';
 
 /**
@@ -26,29 +34,7 @@ import { runViewerCli } from './support/viewer-cli.js';
 const cli = (state: string, args: string[]) => runViewerCli(state, args, 180_000);
 const COLOURS: Record<string, Rgb> = { 'cam-a': CAMERA_COLOURS[0]!, 'cam-b': CAMERA_COLOURS[1]! };
 
-interface Home {
-  readonly agent: TestAgent;
-  readonly stream: string;
-  /** The viewer's state, its camera reached through `front`. */
-  state: string;
-  deviceId: string;
-  front: RelayFront;
-  truth: TruthHome;
-}
-
-/** The objects `home` was served since `mark` (an index into its front's record) that another camera made. */
-function foreignServedSince(home: Home, mark: number): string[] {
-  return home.front.served
-    .slice(mark)
-    .filter((object) => object.status === 200)
-    .filter((object) => {
-      const maker = objectDevice(object.bytes);
-      return maker !== null && maker !== home.deviceId;
-    })
-    .map((object) => object.path);
-}
-
-async function assertOwnPicture(home: Home, file: string): Promise<void> {
+async function assertOwnPicture(home: CliHome, file: string): Promise<void> {
   const jpeg = readFileSync(file);
   assert.ok(isJpeg(jpeg), file);
   assert.equal(await whosePicture(jpeg, COLOURS), home.stream, `${home.stream}: ${file} is another camera's`);
@@ -56,67 +42,33 @@ async function assertOwnPicture(home: Home, file: string): Promise<void> {
 
 let relay: TestRelay;
 let dir: string;
-const homes: Home[] = [];
+let homes: CliHome[] = [];
 
 before(async () => {
   await ready();
   relay = await startRelay({ SEALCAM_FAULT_INJECTION: 'mixup', SEALCAM_FAULT_RATE: '1' });
   dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-mixup-'));
-  for (const [stream, colour] of Object.entries(COLOURS)) {
-    const agent = createAgent(relay.base, [await colouredCamera(stream, colour)]);
-    const paired_state = join(dir, `${stream}.json`);
-    const { code, done } = await agent.pairingCode();
-    const paired = await cli(paired_state, ['pair', code]);
-    assert.equal(paired.status, 0, paired.stderr);
-    assert.equal(await done, 0);
-    const deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
-    await agent.run();
-    const state = JSON.parse(readFileSync(paired_state, 'utf8')) as {
-      identity: string;
-      cameras: { card: string }[];
-    };
-    const viewer = importIdentity(fromBase64Url(state.identity));
-    const front = await startRelayFront(relay.base, viewer);
-    homes.push({
-      agent,
-      stream,
-      state: redirectedViewerState(paired_state, front.base),
-      deviceId,
-      front,
-      truth: { deviceId, streamId: stream, viewer, device: parseCard(fromBase64Url(state.cameras[0]!.card)) },
-    });
-  }
+  homes = await cliHomes(
+    relay.base,
+    dir,
+    await Promise.all(Object.entries(COLOURS).map(([stream, colour]) => colouredCamera(stream, colour))),
+  );
 });
 after(async () => {
-  for (const home of homes) {
-    await home.front.close();
-    await home.agent.stop();
-  }
+  await closeHomes(homes);
   await relay?.stop();
 });
-
-/** Event ids as the (misrouting) relay lists them: each home's own and the other's, mixed. */
-async function listedEventIds(): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const home of homes) {
-    const run = await cli(home.state, ['events', home.deviceId, '--json']);
-    if (run.status !== 0) continue;
-    for (const event of (JSON.parse(run.stdout) as { events: { eventId: string }[] }).events)
-      ids.add(event.eventId);
-  }
-  return [...ids];
-}
 
 test('get on a mixed-up relay: own verified content, or REJECTED with nothing written — never a foreign image', async () => {
   const ids = await until(
     async () => {
-      const listed = await listedEventIds();
+      const listed = await listedEventIds(homes);
       return listed.length >= 3 ? listed : null;
     },
     120_000,
     'events from both homes',
   );
-  const outcomes = { verified: 0, rejected: new Map<string, number>(), refused: 0, foreignServed: 0 };
+  const outcomes: GetOutcomes = { verified: 0, rejected: new Map(), refused: 0, foreignServed: 0 };
   let index = 0;
   for (let round = 0; round < 2; round++) {
     for (const home of homes) {
@@ -151,19 +103,7 @@ test('get on a mixed-up relay: own verified content, or REJECTED with nothing wr
           outcomes.verified++;
           continue;
         }
-        assert.ok(!existsSync(out), `nothing written after exit ${run.status}: ${run.stderr}`);
-        assert.equal(run.stdout, '', 'no record printed');
-        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-        if (run.status === 3) {
-          const reason = /^REJECTED: .+ \(([A-Z_]+)\)$/.exec(run.stderr.trim())?.[1];
-          assert.ok(reason, run.stderr);
-          outcomes.rejected.set(reason, (outcomes.rejected.get(reason) ?? 0) + 1);
-        } else {
-          // A misrouted "not found" (the seam hands over another lookup's empty answer): the relay's refusal.
-          assert.equal(run.status, 2, run.stderr);
-          assert.equal(run.stderr.trim(), 'viewer: The relay refused the request.');
-          outcomes.refused++;
-        }
+        refusedGet(run, out, outcomes);
       }
     }
   }
@@ -242,12 +182,7 @@ test('live on a mixed-up relay: the other camera frames were served and rejected
       const foreign = bySealer.get(other.deviceId) ?? 0;
       foreignFrames[i]! += foreign;
       ownFrames[i]! += bySealer.get(home.deviceId) ?? 0;
-      const reasons = [...run.stderr.matchAll(/^REJECTED (\d+)x: .+ \(([A-Z_]+)\)$/gm)];
-      for (const [, , reason] of reasons)
-        assert.ok(
-          !['NO_GRANT', 'REVOKED', 'RELAY_ERROR', 'UNREACHABLE', 'NOT_PAIRED'].includes(reason!),
-          reason,
-        );
+      const reasons = liveRejectedReasons(run.stderr);
       if (foreign > 0) {
         assert.equal(run.status, 3, `${home.stream}: ${run.stdout} ${run.stderr}`);
         assert.ok(reasons.length > 0, run.stderr);

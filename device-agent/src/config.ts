@@ -92,6 +92,12 @@ const cameraSchemas = {
     motionEverySeconds: { type: 'number', exclusiveMinimum: 0 },
     motionSeconds: { type: 'number', minimum: 0 },
     name: { type: 'string', maxLength: 64 },
+    colour: {
+      type: 'array',
+      items: { type: 'integer', minimum: 0, maximum: 255 },
+      minItems: 3,
+      maxItems: 3,
+    },
     codec: { enum: ['jpeg', 'h264'] },
     audio: { type: 'boolean' },
     stillEveryMs: { type: 'number', minimum: 50, maximum: 60_000 },

@@ -33,7 +33,15 @@ describe('camera source configuration', () => {
         motion: { threshold: 30 },
       },
       { id: 'yard', source: 'rtsp', url: 'rtsp://cam/1', mode: 'mjpeg', fps: 5, width: 640 },
-      { id: 'syn', source: 'synthetic', codec: 'h264', audio: true, stillEveryMs: 1000, keyframeSeconds: 2 },
+      {
+        id: 'syn',
+        source: 'synthetic',
+        codec: 'h264',
+        audio: true,
+        stillEveryMs: 1000,
+        keyframeSeconds: 2,
+        colour: [200, 40, 40],
+      },
     ]);
     assert.equal(config.cameras.length, 3);
     assert.deepEqual(config.cameras[0]!.motion, { threshold: 30 }, 'motion stays the detector settings');
@@ -45,6 +53,8 @@ describe('camera source configuration', () => {
       { id: 'a', source: 'rtsp', url: 'rtsp://cam/1', stills: 'always' },
       { id: 'a', source: 'rtsp', url: 'rtsp://cam/1', substream: 'http://cam/2' },
       { id: 'a', source: 'synthetic', codec: 'h265' },
+      { id: 'a', source: 'synthetic', colour: [0, 0, 300] },
+      { id: 'a', source: 'synthetic', colour: [0, 0] },
     ]) {
       assert.throws(() => load([camera]), /configuration file .*cameras\/0/, JSON.stringify(camera));
     }

@@ -187,6 +187,25 @@ describe('synthetic camera', () => {
     assert.equal(changedPixelsIn(alpha.rgb, bravo.rgb, scene.width, outside), 0);
   });
 
+  it('colour: the top band is that flat colour beside the clock panel; the bars, steps and motion are unchanged', () => {
+    const red = renderSyntheticFrame({ ...scene, colour: [200, 40, 40] }, t0, 1000);
+    const plain = renderSyntheticFrame(scene, t0, 1000);
+    const { panel } = new SyntheticRenderer(scene).textAreas;
+    const bandEnd = Math.round(scene.height * 0.45);
+    for (const [x, y] of [
+      [scene.width - 1, 0],
+      [panel.x + panel.width + 10, 5],
+      [scene.width / 2, bandEnd - 1],
+    ] as const) {
+      const at = (y * scene.width + x) * 3;
+      assert.deepEqual([...red.rgb.subarray(at, at + 3)], [200, 40, 40], `pixel ${x},${y}`);
+    }
+    const below: Rect = { x: 0, y: bandEnd, width: scene.width, height: scene.height - bandEnd };
+    assert.equal(changedPixelsIn(red.rgb, plain.rgb, scene.width, below), 0);
+    const motion = new SyntheticCamera({ cameraId: 'x', colour: [200, 40, 40] }).scene;
+    assert.deepEqual(motion.colour, [200, 40, 40]);
+  });
+
   it('stops delivering when stopped', async () => {
     const camera = new SyntheticCamera({ cameraId: 'stopper', width: 320, height: 180, fps: 20 });
     let frames = 0;
@@ -208,5 +227,7 @@ describe('synthetic camera', () => {
     assert.throws(() => new SyntheticCamera({ cameraId: 'x', width: 10 }), /width/);
     assert.throws(() => new SyntheticCamera({ cameraId: 'x', quality: 0 }), /quality/);
     assert.throws(() => new SyntheticCamera({ cameraId: 'x', fps: 0 }), /fps/);
+    assert.throws(() => new SyntheticCamera({ cameraId: 'x', colour: [0, 256, 0] }), /colour/);
+    assert.throws(() => new SyntheticCamera({ cameraId: 'x', colour: [0, 0] as never }), /colour/);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { testCamera } from './agent.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -56,14 +57,36 @@ export function colouredCamera(id: string, colour: Rgb, overrides: Record<string
   }));
 }
 
-/** The mean colour of a picture's top eighth (decoded; any size). */
-export async function pictureColour(jpeg: Uint8Array): Promise<Rgb> {
-  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+/**
+ * A synthetic H.264 camera (device-agent's `source: 'synthetic', codec: 'h264'`, libx264 via ffmpeg)
+ * with its AAC tone, whose top band is one flat colour (the option `colour`) instead of the scrolling
+ * hues: every picture's top eighth right of the clock panel is that colour, so `pictureColour` of any
+ * decoded picture tells whose camera took it. Motion (so events and clips) as testCamera; a keyframe
+ * every second. Returns the camera's configuration entry.
+ */
+export function colouredH264Camera(id: string, colour: Rgb, overrides: Record<string, unknown> = {}) {
+  return testCamera(id, {
+    codec: 'h264',
+    audio: true,
+    keyframeSeconds: 1,
+    colour: [...colour],
+    ...overrides,
+  });
+}
+
+/**
+ * The mean colour of a picture's top eighth, right half (decoded; any image format sharp reads, any
+ * size): a coloured camera's colour in both kinds (the synthetic camera's clock panel is top left).
+ */
+export async function pictureColour(picture: Uint8Array): Promise<Rgb> {
+  const { data, info } = await sharp(picture).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const rows = Math.max(1, Math.floor(info.height / 8));
+  const from = Math.floor(info.width / 2);
   const sum = [0, 0, 0];
-  for (let i = 0; i < rows * info.width; i++)
-    for (let c = 0; c < 3; c++) sum[c]! += data[i * info.channels + c]!;
-  const n = rows * info.width;
+  for (let y = 0; y < rows; y++)
+    for (let x = from; x < info.width; x++)
+      for (let c = 0; c < 3; c++) sum[c]! += data[(y * info.width + x) * info.channels + c]!;
+  const n = rows * (info.width - from);
   return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
 }
 
@@ -72,13 +95,13 @@ export async function pictureColour(jpeg: Uint8Array): Promise<Rgb> {
  * a flat colour by a few units); null for a picture of none of them.
  */
 export async function whosePicture(
-  jpeg: Uint8Array,
+  picture: Uint8Array,
   cameras: Readonly<Record<string, Rgb>>,
 ): Promise<string | null> {
-  return whoseColour(await pictureColour(jpeg), cameras);
+  return whoseColour(await pictureColour(picture), cameras);
 }
 
-/** Like whosePicture, from a picture's top-eighth mean colour measured elsewhere (e.g. in a browser). */
+/** Like whosePicture, from a picture's top-band mean colour measured elsewhere (e.g. in a browser). */
 export function whoseColour(seen: Rgb, cameras: Readonly<Record<string, Rgb>>): string | null {
   let best: string | null = null;
   let bestDistance = 60;

@@ -72,6 +72,84 @@ export function decodeFromPipe(bytes: Uint8Array, format?: string): Promise<numb
   });
 }
 
+/**
+ * The first picture ffmpeg decodes from a media file (a path) or from bytes given on its standard
+ * input (e.g. one Annex B access unit, `format` 'h264'), as a PNG (real ffmpeg).
+ */
+export function firstPicture(input: string | Uint8Array, format?: string): Promise<Buffer> {
+  requireProgram('ffmpeg');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        ...(format ? ['-f', format] : []),
+        '-i',
+        typeof input === 'string' ? input : 'pipe:0',
+        '-frames:v',
+        '1',
+        '-f',
+        'image2pipe',
+        '-c:v',
+        'png',
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (data: Buffer) => out.push(data));
+    child.stderr.on('data', (data: Buffer) => {
+      err += data.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const png = Buffer.concat(out);
+      if (code !== 0 || png.length === 0) reject(new Error(`ffmpeg decoded no picture (${code}): ${err}`));
+      else resolve(png);
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(typeof input === 'string' ? undefined : Buffer.from(input));
+  });
+}
+
+/** Every video picture ffmpeg decodes from a media file, as packed RGB of the stream's size (real ffmpeg). */
+export function decodedPictures(path: string): { width: number; height: number; pictures: Buffer[] } {
+  const video = probe(path).streams.find((stream) => stream.codec_type === 'video');
+  const { width, height } = video ?? {};
+  if (!width || !height) throw new Error(`${path}: no video stream`);
+  const result = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      path,
+      '-map',
+      '0:v:0',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    { timeout: 120_000, maxBuffer: 512 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`ffmpeg failed (${result.status}): ${result.stderr}`);
+  const size = width * height * 3;
+  const pictures: Buffer[] = [];
+  for (let at = 0; at + size <= result.stdout.length; at += size)
+    pictures.push(result.stdout.subarray(at, at + size));
+  return { width, height, pictures };
+}
+
 /** A file as the WritableStream the MP4 writer's target takes. */
 export function fileStream(path: string): WritableStream<Uint8Array> {
   return Writable.toWeb(createWriteStream(path)) as WritableStream<Uint8Array>;

@@ -5,6 +5,7 @@ import {
   type Identity,
   type IdentityCard,
   Kind,
+  type OpenedFrame,
   openManifest,
   parseEventEnvelope,
   parseItemHeader,
@@ -42,6 +43,13 @@ export interface TruthHome {
   readonly device: IdentityCard;
 }
 
+/** A live frame as served: the camera that sealed it (null: no known key opens it), its public codec, its opened content. */
+export interface ServedFrame {
+  readonly sealer: string | null;
+  readonly codec: number;
+  readonly opened: OpenedFrame | null;
+}
+
 interface EpochKey {
   readonly epoch: number;
   readonly epochKey: Uint8Array;
@@ -57,6 +65,7 @@ interface EpochKey {
  */
 export class LiveTruth {
   private readonly keys = new Map<string, EpochKey[]>();
+  private readonly opened = new WeakMap<Uint8Array, ServedFrame>();
 
   constructor(private readonly homes: readonly TruthHome[]) {}
 
@@ -87,13 +96,18 @@ export class LiveTruth {
 
   /** The device id of the camera that sealed a live frame payload, or null if no known key opens it. */
   sealedBy(payload: Uint8Array): string | null {
+    return this.open(payload)?.sealer ?? null;
+  }
+
+  /** A live frame payload opened with the key of the camera that sealed it, or null if no known key opens it. */
+  open(payload: Uint8Array): { sealer: string; frame: OpenedFrame } | null {
     for (const home of this.homes) {
       for (const key of this.keys.get(home.deviceId) ?? []) {
         const opener = new FrameOpener({ deviceId: home.device.id, streamId: home.streamId });
         try {
           opener.addEpoch(key);
-          opener.open(payload, Math.min(Math.max(Date.now(), key.notBefore), key.notAfter));
-          return home.deviceId;
+          const frame = opener.open(payload, Math.min(Math.max(Date.now(), key.notBefore), key.notAfter));
+          return { sealer: home.deviceId, frame };
         } catch {
           // not sealed under this key
         } finally {
@@ -107,12 +121,29 @@ export class LiveTruth {
   /** The frames among `messages` (live messages served to one viewer), by the camera that sealed them. */
   framesBySealer(messages: readonly Uint8Array[]): Map<string | null, number> {
     const counts = new Map<string | null, number>();
-    for (const bytes of messages) {
-      const message = decodeLiveMessage(bytes);
-      if (message.type !== WireType.LiveFrame) continue;
-      const sealer = this.sealedBy(message.payload);
-      counts.set(sealer, (counts.get(sealer) ?? 0) + 1);
-    }
+    for (const { sealer } of this.frames(messages)) counts.set(sealer, (counts.get(sealer) ?? 0) + 1);
     return counts;
+  }
+
+  /**
+   * Every frame among `messages`, in order: the camera that sealed it (null if no known key opens it),
+   * its codec from its public header (§6.1), and, if opened, its payload.
+   */
+  frames(messages: readonly Uint8Array[]): ServedFrame[] {
+    return messages.flatMap((bytes) => {
+      const known = this.opened.get(bytes);
+      if (known) return [known];
+      const message = decodeLiveMessage(bytes);
+      if (message.type !== WireType.LiveFrame) return [];
+      const opened = this.open(message.payload);
+      const frame = {
+        sealer: opened?.sealer ?? null,
+        codec: message.payload[1]! >> 4,
+        opened: opened?.frame ?? null,
+      };
+      // Remembered once opened (a frame whose key is not known yet is tried again next time).
+      if (opened) this.opened.set(bytes, frame);
+      return [frame];
+    });
   }
 }

@@ -16,6 +16,11 @@ export interface SyntheticCameraOptions {
   readonly now?: () => number;
   /** Burned into the picture under the clock; default the camera id. */
   readonly name?: string;
+  /**
+   * A flat RGB colour in place of the scrolling hue band (the top 45 %): tests tell cameras apart by
+   * it. Default none (the hue band).
+   */
+  readonly colour?: readonly [number, number, number];
 }
 
 /** What one picture shows; everything but `name` and the size is a function of time. */
@@ -26,6 +31,8 @@ export interface SyntheticScene {
   readonly motionEverySeconds: number;
   readonly motionSeconds: number;
   readonly name: string;
+  /** A flat colour for the top band instead of the scrolling hues; null: the hues. */
+  readonly colour?: readonly [number, number, number] | null;
 }
 
 export interface Rect {
@@ -87,7 +94,10 @@ export class SyntheticRenderer {
     this.barsEnd = Math.round(height * 0.8);
     // The scrolling row is two periods long so any offset within a period is a contiguous slice.
     this.hueRow = Buffer.alloc(width * 2 * 3);
-    for (let x = 0; x < width * 2; x++) equalLumaHue((x % width) / width, this.hueRow, x * 3);
+    for (let x = 0; x < width * 2; x++) {
+      if (scene.colour) this.hueRow.set(scene.colour, x * 3);
+      else equalLumaHue((x % width) / width, this.hueRow, x * 3);
+    }
     this.barsRow = Buffer.alloc(width * 3);
     this.stepsRow = Buffer.alloc(width * 3);
     for (let x = 0; x < width; x++) {
@@ -288,6 +298,12 @@ function checkedNumber(name: string, value: number, min: number, max: number, in
   return value;
 }
 
+function checkedColour(colour: readonly number[]): readonly [number, number, number] {
+  if (colour.length !== 3) throw new RangeError('synthetic camera: colour must be [red, green, blue]');
+  const [red, green, blue] = colour.map((value) => checkedNumber('colour', value, 0, 255, true));
+  return [red!, green!, blue!];
+}
+
 /**
  * A camera without hardware: renders the test pattern above at `fps`, encodes it to JPEG with sharp
  * and hands over the 64×36 luma it computed from its own pixels. Frames are scheduled on absolute
@@ -319,6 +335,7 @@ export class SyntheticCamera implements CameraSource {
       ),
       motionSeconds: checkedNumber('motionSeconds', options.motionSeconds ?? 3, 0, 86_400, false),
       name: options.name ?? options.cameraId,
+      colour: options.colour ? checkedColour(options.colour) : null,
     };
     this.quality = checkedNumber('quality', options.quality ?? 70, 1, 100, true);
     this.now = options.now ?? Date.now;

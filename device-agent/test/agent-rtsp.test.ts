@@ -4,8 +4,8 @@ import { ready } from '@sealcam/protocol';
 import { agentDir, pairViewer, startCli } from '@sealcam/testkit/agent';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
+import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import sharp from 'sharp';
-import { RtspTestCamera } from './support/rtsp-camera.js';
 import { TestViewer } from './support/test-viewer.js';
 
 requireProgram('ffmpeg');

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
+import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import type { AudioUnit, VideoUnit } from '../src/camera/frame.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
 import { record } from './support/camera-recording.js';
 import { decodeAac, decodeH264 } from './support/h264-check.js';
-import { RtspTestCamera } from './support/rtsp-camera.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
+import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import sharp from 'sharp';
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
 import { CameraError } from '../src/camera/camera-error.js';
@@ -9,7 +10,6 @@ import type { StillPicture, VideoUnit } from '../src/camera/frame.js';
 import { RtspPassthroughCamera, type RtspPassthroughOptions } from '../src/camera/rtsp-passthrough.js';
 import { type Recording, record } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
-import { RtspTestCamera } from './support/rtsp-camera.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');

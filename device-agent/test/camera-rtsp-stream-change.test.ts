@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
+import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import { CameraError } from '../src/camera/camera-error.js';
 import { createCameraSource } from '../src/camera/create-source.js';
 import type { VideoUnit } from '../src/camera/frame.js';
@@ -9,7 +10,6 @@ import { RtspCamera } from '../src/camera/rtsp.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
 import { record } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
-import { RtspTestCamera } from './support/rtsp-camera.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
+import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import sharp from 'sharp';
 import { ffmpegArguments, RtspCamera, type RtspCameraOptions } from '../src/camera/rtsp.js';
 import { type Recording, record } from './support/camera-recording.js';
-import { RtspTestCamera } from './support/rtsp-camera.js';
 
 requireProgram('ffmpeg');
 

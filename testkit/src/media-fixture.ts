@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { beepAudioSource, flashVideoSource } from './av-sync.js';
 import { requireProgram } from './programs.js';
 
 /**
@@ -44,15 +45,21 @@ export interface MediaFixtureOptions {
   readonly gop?: number;
   /** A 440 Hz tone as AAC (default true). */
   readonly audio?: boolean;
+  /**
+   * 'testsrc2' (default): a test pattern with a frame counter (and the tone). 'flash-beep': a picture
+   * that flashes white and a beep at the same instants (./av-sync), to measure A/V sync.
+   */
+  readonly pattern?: 'testsrc2' | 'flash-beep';
 }
 
 const cache = new Map<string, MediaFixture>();
 
 /** Makes (once per set of options, per process) a test pattern with a frame counter. */
 export function mediaFixture(options: MediaFixtureOptions = {}): MediaFixture {
-  const { width = 320, height = 240, fps = 15, seconds = 3, audio = true } = options;
+  const { width = 320, height = 240, fps = 15, seconds = 3, audio = true, pattern = 'testsrc2' } = options;
   const gop = options.gop ?? fps;
-  const key = JSON.stringify({ width, height, fps, seconds, gop, audio });
+  const key = JSON.stringify({ width, height, fps, seconds, gop, audio, pattern });
+  const flash = pattern === 'flash-beep';
   const cached = cache.get(key);
   if (cached) return cached;
   requireProgram('ffmpeg');
@@ -67,8 +74,8 @@ export function mediaFixture(options: MediaFixtureOptions = {}): MediaFixture {
     const sound = audio ? ['-map', '1:a', '-c:a', 'aac', '-b:a', '64k'] : [];
     // biome-ignore format: option pairs read best one per line
     const inputs = [
-      '-f', 'lavfi', '-t', String(seconds), '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
-      ...(audio ? ['-f', 'lavfi', '-t', String(seconds), '-i', 'sine=frequency=440:sample_rate=48000'] : []),
+      '-f', 'lavfi', '-t', String(seconds), '-i', flash ? flashVideoSource(width, height, fps) : `testsrc2=size=${width}x${height}:rate=${fps}`,
+      ...(audio ? ['-f', 'lavfi', '-t', String(seconds), '-i', flash ? beepAudioSource(48000) : 'sine=frequency=440:sample_rate=48000'] : []),
     ];
     run([
       ...inputs,

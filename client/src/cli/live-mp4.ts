@@ -16,12 +16,19 @@ export type TimedFrame = Pick<LiveFrame, 'codec' | 'data' | 'keyframe' | 'captur
 
 export interface LiveMp4Options {
   /**
-   * How much video (capture time, µs) to hold after the first keyframe while waiting for a first
-   * audio frame: the MP4's tracks are fixed when it starts. Audio that starts later is left out.
+   * How much video (capture time, µs, from the frame after the first keyframe) to hold while waiting
+   * for a first audio frame: the MP4's tracks are fixed when it starts. Audio that starts later is
+   * left out.
    */
   readonly audioWaitUs?: number;
   /** Shortest fragment, seconds: a reader sees new pictures at most this late (default 1). */
   readonly fragmentSeconds?: number;
+  /**
+   * Called when the camera's stream changed at a keyframe (new SPS/PPS: resolution, profile; or a
+   * new audio sample rate or channel count) and the frames go on in a new file, `segment` (2, 3, …),
+   * before that file is opened.
+   */
+  readonly onSegment?: (segment: number, change: string) => void;
 }
 
 export interface LiveMp4Summary {
@@ -33,6 +40,8 @@ export interface LiveMp4Summary {
   readonly audioLeftOut: number;
   /** Whether anything was written (false: no keyframe came, no file was opened). */
   readonly started: boolean;
+  /** Files opened: 1, or more when the camera's stream changed (each change starts a new file). */
+  readonly segments: number;
 }
 
 interface Pending {
@@ -48,8 +57,15 @@ const AAC_FRAME_SAMPLES = 1024;
  * Writes verified live frames of an H.264 camera (with its AAC audio, if any) as a fragmented MP4,
  * as they arrive: mediabunny's muxer, Annex B and ADTS in, a moov first and then a fragment per
  * keyframe after at least `fragmentSeconds`, so players read the file while it grows. Starts at the
- * first keyframe; times are the capture times, relative to it. Each frame is written one frame late,
- * when the next gives its duration. `open` is called once, when the first keyframe is known.
+ * first keyframe; times are the capture times, relative to it, on one timeline for both tracks (audio
+ * and video of the same capture instant land at the same time). Each frame is written one frame late,
+ * when the next gives its duration. `open(1)` is called when the first keyframe is known.
+ *
+ * An MP4 track's parameters (the avcC's SPS/PPS and picture size; the audio's sample rate and
+ * channels) are fixed when the file starts. When a keyframe brings other SPS/PPS (the camera's
+ * resolution or profile changed) or an audio frame another configuration, this file is finished
+ * and the stream goes on in a new one, `open(2)`, `open(3)`…, each starting at that keyframe at time
+ * 0: no frame is ever written into a track whose parameters do not describe it.
  */
 export class LiveMp4Writer {
   private state: 'waiting' | 'buffering' | 'running' | 'closed' = 'waiting';
@@ -66,11 +82,17 @@ export class LiveMp4Writer {
   private videoConfigured = false;
   private audioConfigured = false;
   private counts = { videoFrames: 0, audioFrames: 0, skippedBeforeKeyframe: 0, audioLeftOut: 0 };
+  /** The current file's video parameter sets and audio configuration, once known. */
+  private videoParameters: Uint8Array | undefined;
+  private audioParameters: string | undefined;
+  private segment = 0;
+  /** What changed since the current file began (said when the next file starts). */
+  private readonly changes: string[] = [];
   private queue: Promise<void> = Promise.resolve();
   private failure: LiveOutputError | undefined;
 
   constructor(
-    private readonly open: () => WritableStream<Uint8Array>,
+    private readonly open: (segment: number) => WritableStream<Uint8Array>,
     private readonly options: LiveMp4Options = {},
   ) {}
 
@@ -79,7 +101,11 @@ export class LiveMp4Writer {
    * a JPEG camera, another codec, a muxer or write failure.
    */
   add(frame: TimedFrame): Promise<void> {
-    const copy: TimedFrame = { ...frame, data: new Uint8Array(frame.data) };
+    const data =
+      frame.codec === Codec.H264AnnexB && frame.keyframe
+        ? withoutReplacedParameterSets(frame.data)
+        : frame.data;
+    const copy: TimedFrame = { ...frame, data: data === frame.data ? new Uint8Array(data) : data };
     this.queue = this.queue.then(() => this.guarded(() => this.take(copy)));
     return this.queue;
   }
@@ -88,7 +114,7 @@ export class LiveMp4Writer {
   close(): Promise<LiveMp4Summary> {
     const closing = this.queue.then(() => this.guarded(() => this.finish()));
     this.queue = closing.catch(() => undefined);
-    return closing.then(() => ({ ...this.counts, started: this.output !== undefined }));
+    return closing.then(() => ({ ...this.counts, started: this.segment > 0, segments: this.segment }));
   }
 
   private async guarded(step: () => Promise<void>): Promise<void> {
@@ -121,6 +147,14 @@ export class LiveMp4Writer {
     if (frame.capturedAtUs === null)
       throw new LiveOutputError('NO_CAPTURE_TIME', 'a timed frame came without its capture time');
     const audio = frame.codec === Codec.AacAdts;
+    if (this.state !== 'waiting') {
+      const change = audio
+        ? this.audioChange(frame.data)
+        : frame.keyframe
+          ? this.videoChange(frame.data)
+          : null;
+      if (change !== null) await this.nextSegment(change, frame);
+    }
     if (this.state === 'waiting') {
       if (audio) this.sawAudio = true;
       if (audio || !frame.keyframe) {
@@ -128,6 +162,7 @@ export class LiveMp4Writer {
         return;
       }
       this.baseUs = frame.capturedAtUs;
+      this.videoParameters = parameterSets(frame.data);
       this.state = 'buffering';
     }
     const time = (frame.capturedAtUs - this.baseUs) / 1_000_000;
@@ -139,22 +174,62 @@ export class LiveMp4Writer {
     if (this.state === 'buffering') {
       this.pending.push(unit);
       if (audio) this.sawAudio = true;
-      const waited = frame.capturedAtUs - this.baseUs >= (this.options.audioWaitUs ?? 1_000_000);
+      // Counted from the frame after the keyframe: the relay's cached keyframe may be seconds older
+      // than the live frames that follow it (live on demand), and the wait is for those.
+      const waitFromUs = this.pending[1]?.frame.capturedAtUs ?? frame.capturedAtUs;
+      const waited = frame.capturedAtUs - waitFromUs >= (this.options.audioWaitUs ?? 1_000_000);
       if (this.sawAudio || waited) await this.start();
       return;
     }
     await this.write(unit);
   }
 
+  /** What changed if this keyframe's SPS/PPS are not the current file's, else null. */
+  private videoChange(keyframe: Uint8Array): string | null {
+    const sets = parameterSets(keyframe);
+    const current = this.videoParameters;
+    if (sets.length === 0 || !current || sameBytes(sets, current)) return null;
+    return 'new H.264 parameters (SPS/PPS)';
+  }
+
+  /** What changed if this audio frame's configuration is not the current file's audio track's, else null. */
+  private audioChange(frame: Uint8Array): string | null {
+    const config = adtsKey(frame);
+    if (this.audioParameters === undefined || config === null || config === this.audioParameters) return null;
+    return `new audio configuration (${config}, was ${this.audioParameters})`;
+  }
+
+  /** Finishes the current file and makes `frame` (a keyframe, or audio) wait for the next one. */
+  private async nextSegment(change: string, frame: TimedFrame): Promise<void> {
+    await this.finishSegment();
+    this.state = 'waiting';
+    this.sawAudio = frame.codec === Codec.AacAdts;
+    this.output = undefined;
+    this.video = undefined;
+    this.audio = undefined;
+    this.videoConfigured = false;
+    this.audioConfigured = false;
+    this.videoParameters = undefined;
+    this.audioParameters = undefined;
+    this.lastVideoDuration = DEFAULT_VIDEO_FRAME;
+    this.changes.push(change);
+  }
+
   private async start(): Promise<void> {
     const first = this.pending[0];
     if (!first) return;
+    this.segment++;
+    if (this.segment > 1) {
+      const config = await h264DecoderConfig(first.frame.data);
+      const picture = `now ${config.codedWidth}x${config.codedHeight} ${config.codec}`;
+      this.options.onSegment?.(this.segment, [...this.changes.splice(0), picture].join('; '));
+    }
     const output = new Output({
       format: new Mp4OutputFormat({
         fastStart: 'fragmented',
         minimumFragmentDuration: this.options.fragmentSeconds ?? 1,
       }),
-      target: new AppendOnlyStreamTarget(this.open()),
+      target: new AppendOnlyStreamTarget(this.open(this.segment)),
     });
     this.video = new EncodedVideoPacketSource('avc');
     output.addVideoTrack(this.video);
@@ -210,6 +285,7 @@ export class LiveMp4Writer {
     if (!this.audioConfigured) {
       this.audioConfigured = true;
       const decoderConfig = await aacDecoderConfig(unit.frame.data);
+      this.audioParameters = adtsKey(unit.frame.data) ?? undefined;
       this.audioFrameSeconds = AAC_FRAME_SAMPLES / decoderConfig.sampleRate;
       await audio.add(this.audioPacket(unit, duration), { decoderConfig });
     } else await audio.add(this.audioPacket(unit, duration));
@@ -227,6 +303,12 @@ export class LiveMp4Writer {
 
   private async finish(): Promise<void> {
     if (this.state === 'closed') return;
+    await this.finishSegment();
+    this.state = 'closed';
+  }
+
+  /** Writes what is held and finalizes the current file (one that is still buffering is started first). */
+  private async finishSegment(): Promise<void> {
     if (this.state === 'buffering') await this.start();
     if (this.state === 'running') {
       if (this.heldVideo) await this.writeVideo(this.heldVideo, this.lastVideoDuration);
@@ -235,6 +317,79 @@ export class LiveMp4Writer {
       this.heldAudio = undefined;
       await this.output!.finalize();
     }
-    this.state = 'closed';
   }
+}
+
+const NAL_SPS = 7;
+const NAL_PPS = 8;
+
+/** The NAL units of an Annex B access unit: where each starts (its start code) and its type. */
+function nalUnits(unit: Uint8Array): { at: number; payload: number; end: number; type: number }[] {
+  const starts: { at: number; payload: number }[] = [];
+  for (let i = 0; i + 3 < unit.length; i++) {
+    if (unit[i] === 0 && unit[i + 1] === 0 && unit[i + 2] === 1) {
+      starts.push({ at: i > 0 && unit[i - 1] === 0 ? i - 1 : i, payload: i + 3 });
+      i += 2;
+    }
+  }
+  return starts.map((start, index) => ({
+    ...start,
+    end: starts[index + 1]?.at ?? unit.length,
+    type: (unit[start.payload] ?? 0) & 0x1f,
+  }));
+}
+
+/**
+ * The parameter sets in effect for an access unit's pictures: its last SPS and last PPS (a later one
+ * replaces an earlier one, e.g. the session's stale SDP sets that the agent's ffmpeg puts in band
+ * before the camera's own new ones), concatenated; empty when it has none.
+ */
+export function parameterSets(unit: Uint8Array): Uint8Array {
+  const nals = nalUnits(unit);
+  const last = [NAL_SPS, NAL_PPS].flatMap((type) => nals.filter((nal) => nal.type === type).slice(-1));
+  const parts = last.map((nal) => unit.subarray(nal.payload, nal.end));
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * The access unit without the SPS/PPS that a later SPS/PPS in it replaces: the same pictures for a
+ * decoder, and the muxer's avcC (built from a keyframe's parameter sets) then describes them alone.
+ */
+export function withoutReplacedParameterSets(unit: Uint8Array): Uint8Array {
+  const nals = nalUnits(unit);
+  const lastOf = (type: number) => nals.filter((nal) => nal.type === type).at(-1);
+  const keep = new Set([lastOf(NAL_SPS), lastOf(NAL_PPS)]);
+  const dropped = nals.filter((nal) => (nal.type === NAL_SPS || nal.type === NAL_PPS) && !keep.has(nal));
+  if (dropped.length === 0) return unit;
+  const out = new Uint8Array(unit.length - dropped.reduce((sum, nal) => sum + nal.end - nal.at, 0));
+  let offset = 0;
+  let from = 0;
+  for (const nal of dropped) {
+    out.set(unit.subarray(from, nal.at), offset);
+    offset += nal.at - from;
+    from = nal.end;
+  }
+  out.set(unit.subarray(from), offset);
+  return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** "48000 Hz, 1 ch" (and the AAC object type) from an ADTS header; null when it is not one. */
+function adtsKey(frame: Uint8Array): string | null {
+  if (frame.length < 7 || frame[0] !== 0xff || ((frame[1] ?? 0) & 0xf6) !== 0xf0) return null;
+  const profile = ((frame[2] ?? 0) >> 6) + 1;
+  const rate = ADTS_RATES[((frame[2] ?? 0) >> 2) & 0x0f];
+  const channels = (((frame[2] ?? 0) & 1) << 2) | ((frame[3] ?? 0) >> 6);
+  return `${rate ?? '?'} Hz, ${channels} ch, AAC object type ${profile}`;
 }

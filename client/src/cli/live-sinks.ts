@@ -78,14 +78,34 @@ function directorySink(directory: string, fail: SinkFailure): FrameSink {
   };
 }
 
-/** A fragmented MP4 written as the frames come (H.264 cameras; audio too if the camera sends it). */
+/** The file of MP4 segment `n`: out.mp4, then out-2.mp4, out-3.mp4… after each stream change. */
+export function segmentPath(path: string, segment: number): string {
+  return segment <= 1 ? path : path.replace(/(\.mp4)$/i, `-${segment}$1`);
+}
+
+/**
+ * A fragmented MP4 written as the frames come (H.264 cameras; audio too if the camera sends it).
+ * When the camera's stream changes (new resolution or codec parameters), the file is finished and the
+ * stream goes on in out-2.mp4 (and so on), said on stderr.
+ */
 function mp4Sink(path: string, fail: SinkFailure): FrameSink {
-  const writer = new LiveMp4Writer(() => {
-    mkdirSync(dirname(path), { recursive: true });
-    const file = createWriteStream(path);
-    file.on('error', (error) => fail(new LiveOutputError('WRITE', `cannot write ${path}: ${error.message}`)));
-    return Writable.toWeb(file) as WritableStream<Uint8Array>;
-  });
+  const writer = new LiveMp4Writer(
+    (segment) => {
+      const target = segmentPath(path, segment);
+      mkdirSync(dirname(target), { recursive: true });
+      const file = createWriteStream(target);
+      file.on('error', (error) =>
+        fail(new LiveOutputError('WRITE', `cannot write ${target}: ${error.message}`)),
+      );
+      return Writable.toWeb(file) as WritableStream<Uint8Array>;
+    },
+    {
+      onSegment: (segment, change) =>
+        console.error(
+          `viewer: the camera's stream changed (${change}): ${segmentPath(path, segment - 1)} is finished, continuing in ${segmentPath(path, segment)}`,
+        ),
+    },
+  );
   return {
     add(frame) {
       writer.add(frame).catch(fail);
@@ -99,7 +119,11 @@ function mp4Sink(path: string, fail: SinkFailure): FrameSink {
       if (summary.skippedBeforeKeyframe > 0)
         parts.push(`${summary.skippedBeforeKeyframe} before the first keyframe left out`);
       if (summary.audioLeftOut > 0) parts.push(`${summary.audioLeftOut} late-starting audio left out`);
-      return `${verified} verified frames (${parts.join(', ')}) written to ${path}`;
+      const files =
+        summary.segments > 1
+          ? `${path} … ${segmentPath(path, summary.segments)} (${summary.segments} files)`
+          : path;
+      return `${verified} verified frames (${parts.join(', ')}) written to ${files}`;
     },
   };
 }

@@ -3,7 +3,9 @@
  * `AudioDecoder` ('mp4a.40.2' without a description, i.e. ADTS) and played through Web Audio.
  * Silent until `unmute()` (called from a click: browsers start audio only on a user gesture); while
  * muted nothing is decoded. Each decoded block is scheduled at the time the video clock gives for
- * its capture time, so sound and picture of the same instant play together.
+ * its capture time (the last drawn picture's capture time ↔ when it was drawn, LiveVideo), so sound
+ * and picture of the same instant play together; a bounded jitter buffer (audioStartTime) joins
+ * blocks without clicks and drops a block that would play too late for its picture or too far ahead.
  */
 
 const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
@@ -18,7 +20,47 @@ export function adtsConfig(frame: Uint8Array): { sampleRate: number; numberOfCha
 }
 
 /** Blocks closer than this to the end of the previous one join it (no click, no gap). */
-const JOIN_SECONDS = 0.04;
+export const JOIN_SECONDS = 0.04;
+/**
+ * A block may start at most this much after the time its picture is shown (sound late behind the
+ * picture; within what viewers do not notice, ITU-R BT.1359's 125 ms). A later one is dropped, so
+ * the sound catches up with the picture instead of staying behind it.
+ */
+export const MAX_LATE_SECONDS = 0.12;
+/** The jitter buffer's bound: a block is scheduled at most this far ahead, else dropped. */
+export const MAX_AHEAD_SECONDS = 1;
+
+export interface AudioSlot {
+  /** The audio clock now (AudioContext.currentTime), seconds. */
+  readonly now: number;
+  /** Where the previous block ends on the audio clock. */
+  readonly nextStart: number;
+  /**
+   * When this block should start on the audio clock (its capture time on the video's presentation
+   * clock, less the output latency); undefined when no picture was shown yet.
+   */
+  readonly target: number | undefined;
+}
+
+/**
+ * When to start a decoded block (audio clock, seconds), or null to drop it. Without a picture the
+ * sound plays as it comes (joined to the previous block). With one: at its target, joined to the
+ * previous block when that is within JOIN_SECONDS (no click); never in the past nor over the sound
+ * already scheduled; dropped when it would
+ * start more than MAX_LATE_SECONDS after its target or MAX_AHEAD_SECONDS ahead of now.
+ */
+export function audioStartTime(slot: AudioSlot): number | null {
+  const { now, nextStart, target } = slot;
+  if (target === undefined) {
+    const start = Math.max(now, nextStart);
+    return start - now > MAX_AHEAD_SECONDS ? null : start;
+  }
+  if (target - now > MAX_AHEAD_SECONDS) return null;
+  const joined = Math.abs(target - nextStart) < JOIN_SECONDS ? nextStart : target;
+  // Never in the past, never over the sound already scheduled.
+  const start = Math.max(joined, now, nextStart);
+  return start - target > MAX_LATE_SECONDS ? null : start;
+}
 
 export class LiveAudio {
   private context: AudioContext | undefined;
@@ -26,8 +68,10 @@ export class LiveAudio {
   private configured: string | undefined;
   private nextStart = 0;
   private muted = true;
-  /** AAC frames decoded and scheduled since the last unmute (for tests and diagnostics). */
+  /** AAC frames decoded since the last unmute, played or dropped (for tests and diagnostics). */
   decoded = 0;
+  /** Of those, the blocks dropped: too late for their picture, or too far ahead (audioStartTime). */
+  dropped = 0;
 
   /**
    * @param clock performance.now() time at which a capture time (µs) is shown, from the video;
@@ -35,7 +79,7 @@ export class LiveAudio {
    */
   constructor(
     private readonly clock: (capturedAtUs: number) => number | undefined,
-    private readonly onPlayed: () => void = () => undefined,
+    private readonly onDecoded: () => void = () => undefined,
   ) {}
 
   get isMuted(): boolean {
@@ -46,6 +90,7 @@ export class LiveAudio {
   unmute(): void {
     this.muted = false;
     this.decoded = 0;
+    this.dropped = 0;
     this.context ??= new AudioContext({ latencyHint: 'interactive' });
     void this.context.resume();
   }
@@ -98,20 +143,24 @@ export class LiveAudio {
         buffer.copyToChannel(samples, channel);
       }
       const shownAt = this.clock(data.timestamp);
+      const now = context.currentTime;
       const target =
         shownAt === undefined
-          ? context.currentTime
-          : context.currentTime + (shownAt - performance.now()) / 1000 - (context.outputLatency || 0);
-      // Contiguous when close to the previous block's end; never in the past.
-      let start = Math.abs(target - this.nextStart) < JOIN_SECONDS ? this.nextStart : target;
-      if (start < context.currentTime) start = Math.max(context.currentTime, this.nextStart);
+          ? undefined
+          : now + (shownAt - performance.now()) / 1000 - (context.outputLatency || 0);
+      const start = audioStartTime({ now, nextStart: this.nextStart, target });
+      this.decoded += 1;
+      if (start === null) {
+        this.dropped += 1;
+        this.onDecoded();
+        return;
+      }
       const source = context.createBufferSource();
       source.buffer = buffer;
       source.connect(context.destination);
       source.start(start);
       this.nextStart = start + buffer.duration;
-      this.decoded += 1;
-      this.onPlayed();
+      this.onDecoded();
     } finally {
       data.close();
     }

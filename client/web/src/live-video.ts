@@ -104,6 +104,7 @@ export class LiveVideo {
         this.shown ? this.shown.at + (capturedAtUs - this.shown.capturedAtUs) / 1000 : undefined,
       () => {
         this.soundButton.dataset.decoded = String(this.audio.decoded);
+        this.soundButton.dataset.dropped = String(this.audio.dropped);
       },
     );
     this.element = h(

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { beepAudioSource, flashVideoSource } from './av-sync.js';
 
 export interface RtspTestCameraOptions {
   readonly width?: number;
@@ -15,6 +16,11 @@ export interface RtspTestCameraOptions {
   readonly credentials?: { readonly user: string; readonly password: string };
   /** A 440 Hz tone as a second track: AAC (48 kHz) or G.711 µ-law (PCMU, 8 kHz). Default none. */
   readonly audio?: 'aac' | 'pcmu';
+  /**
+   * 'testsrc' (default): a test pattern and a steady tone. 'flash-beep': a picture that flashes white
+   * and a beep at the same instants, to measure A/V sync (@sealcam/testkit/av-sync).
+   */
+  readonly pattern?: 'testsrc' | 'flash-beep';
 }
 
 /** One RTP track's sockets and the rewriting that keeps it one continuous stream across encoder restarts. */
@@ -29,6 +35,8 @@ interface Track {
   lastTimestamp: number;
   offset: number;
   generation: number;
+  /** The first encoder's latest RTCP sender report (its NTP ↔ RTP timestamp mapping). */
+  lastReport: Buffer | null;
 }
 
 /**
@@ -83,6 +91,12 @@ export class RtspTestCamera {
         lastTimestamp: 0,
         offset: 0,
         generation: 0,
+        lastReport: null,
+      });
+      const track = tracks.at(-1)!;
+      // Kept from the start: ffmpeg sends its first report with its first packet, before any PLAY.
+      rtcp.on('message', (packet: Buffer) => {
+        if (track.generation === 0 && packet.length >= 8 && packet[1] === 200) track.lastReport = packet;
       });
     }
     const server = createServer();
@@ -279,6 +293,13 @@ export class RtspTestCamera {
         this.plays++;
         reply('200 OK', { Session: session, Range: 'npt=0.000-' });
         this.playing.add(socket);
+        // As camera servers do (live555 among them), a sender report per track at once, before the
+        // media: the client can put audio and video on one timeline from the first packet (RFC 3550
+        // §6.4.1). The mapping stays valid while the first encoder runs (its clocks are linear).
+        if (this.generation === 0)
+          this.tracks.forEach((track, index) => {
+            if (track.lastReport) this.forward(index * 2 + 1, track.lastReport);
+          });
         return;
       case 'TEARDOWN':
         this.playing.delete(socket);
@@ -305,15 +326,17 @@ function spawnEncoder(
   first: boolean,
 ): { ffmpeg: ChildProcess; stderr: () => string } {
   const { width, height, fps } = options;
+  const flash = options.pattern === 'flash-beep';
+  const rate = options.audio === 'aac' ? 48000 : 8000;
   const target = (track: Track) =>
     `rtp://127.0.0.1:${track.rtp.address().port}?rtcpport=${track.rtcp.address().port}&pkt_size=1200`;
   // biome-ignore format: one option per line pair reads best
   const args = [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     // -t: bounded even if the test process dies without stopping it (nothing else would end it).
-    '-re', '-f', 'lavfi', '-t', '300', '-i', `testsrc=size=${width}x${height}:rate=${fps}`,
+    '-re', '-f', 'lavfi', '-t', '300', '-i', flash ? flashVideoSource(width, height, fps) : `testsrc=size=${width}x${height}:rate=${fps}`,
     ...(options.audio
-      ? ['-re', '-f', 'lavfi', '-t', '300', '-i', `sine=frequency=440:sample_rate=${options.audio === 'aac' ? 48000 : 8000}`]
+      ? ['-re', '-f', 'lavfi', '-t', '300', '-i', flash ? beepAudioSource(rate) : `sine=frequency=440:sample_rate=${rate}`]
       : []),
     '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1',
     '-g', String(fps), '-pix_fmt', 'yuv420p',

@@ -3,7 +3,7 @@
  * the same run against one real RTSP camera (GStreamer's RTSP server, bench/media/rtsp-camera.py:
  * 1920×1080, 15 fps, H.264 ~3 Mbit/s, AAC tone, burned-in block clock), a relay, a device agent and
  * Chromium showing the web viewer, all on loopback. See bench/README.md.
- * Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|mjpeg|both]
+ * Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|full-decode|mjpeg|all]
  */
 import { parseArgs } from 'node:util';
 import { startCameraServer } from './camera-server.js';
@@ -12,11 +12,12 @@ import { formatTable, type ModeOutcome } from './report.js';
 import { runMode, stopAllModes } from './run-mode.js';
 
 const USAGE =
-  'Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|mjpeg|both]\n' +
+  'Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|full-decode|mjpeg|all]\n' +
   '                              [--warmup N] [--idle-seconds N]\n\n' +
   'Live upload, agent CPU, glass-to-glass latency, idle upload and clip size of one RTSP camera\n' +
   '(GStreamer RTSP server, 1080p15 H.264 ~3 Mbit/s) through the agent, a relay and Chromium, for\n' +
-  'H.264 passthrough and the MJPEG re-encode in the same run. --seconds: the measured window with a\n' +
+  'H.264 passthrough (stills from keyframes; full-decode: from every frame) and the MJPEG re-encode in\n' +
+  'the same run. --seconds: the measured window with a\n' +
   'viewer (default 30); --json: one JSON object on stdout. Needs python3-gi, gir1.2-gst-rtsp-server-1.0,\n' +
   'GStreamer plugins (base, good, ugly, libav), ffmpeg and chromium (bench/README.md).\n';
 
@@ -27,7 +28,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '10' },
     'idle-seconds': { type: 'string', default: '20' },
-    mode: { type: 'string', default: 'both' },
+    mode: { type: 'string', default: 'all' },
   },
 });
 if (values.help) {
@@ -45,11 +46,12 @@ const bounded = (text: string, name: string, min: number, max: number) => {
 const seconds = bounded(values.seconds, 'seconds', 5, 600);
 const warmupSeconds = bounded(values.warmup, 'warmup', 2, 120);
 const idleSeconds = bounded(values['idle-seconds'], 'idle-seconds', 5, 300);
-if (!['passthrough', 'mjpeg', 'both'].includes(values.mode)) {
-  process.stderr.write(`bench:media: --mode must be passthrough, mjpeg or both\n${USAGE}`);
+const ALL_MODES: MediaMode[] = ['passthrough', 'full-decode', 'mjpeg'];
+if (values.mode !== 'all' && !ALL_MODES.includes(values.mode as MediaMode)) {
+  process.stderr.write(`bench:media: --mode must be passthrough, full-decode, mjpeg or all\n${USAGE}`);
   process.exit(2);
 }
-const modes: MediaMode[] = values.mode === 'both' ? ['passthrough', 'mjpeg'] : [values.mode as MediaMode];
+const modes: MediaMode[] = values.mode === 'all' ? ALL_MODES : [values.mode as MediaMode];
 const FPS = 15;
 const KBPS = 3000;
 /** Per mode: start-up (pairing, first picture) + warm-up + window + lease expiry + idle + clips/stop. */

@@ -29,12 +29,18 @@ function readStat(pid: number): Stat | null {
   return { ppid: field(4), own: field(14) + field(15), reaped: field(16) + field(17) };
 }
 
+/** CPU ticks of a process tree: the root's own, and its descendants' (live or exited and reaped). */
+export interface TreeTicks {
+  readonly root: number;
+  readonly descendants: number;
+}
+
 /**
  * CPU time (ticks) used so far by a process and all its descendants, live or exited-and-reaped
  * (e.g. an ffmpeg the agent restarted). Exact for reaped children; live ones are found by walking
  * /proc's parent links.
  */
-export function treeTicks(root: number): number {
+export function treeTicks(root: number): TreeTicks {
   const stats = new Map<number, Stat>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -43,7 +49,7 @@ export function treeTicks(root: number): number {
   }
   const rootStat = stats.get(root);
   if (!rootStat) throw new Error(`process ${root} is gone`);
-  let total = rootStat.own + rootStat.reaped;
+  let descendants = rootStat.reaped;
   const queue = [root];
   const seen = new Set(queue);
   for (let i = 0; i < queue.length && i < 10_000; i++) {
@@ -51,8 +57,8 @@ export function treeTicks(root: number): number {
       if (stat.ppid !== queue[i] || seen.has(pid)) continue;
       seen.add(pid);
       queue.push(pid);
-      total += stat.own;
+      descendants += stat.own;
     }
   }
-  return total;
+  return { root: rootStat.own, descendants };
 }

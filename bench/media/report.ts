@@ -45,6 +45,10 @@ export function formatTable(outcomes: readonly ModeOutcome[]): string {
     else {
       if (outcome.note) notes.push(`${outcome.mode}: ${outcome.note}`);
       const g = outcome.glassToGlassMs;
+      const split = outcome.agentCpuSplit;
+      notes.push(
+        `${outcome.mode}: agent + ffmpeg CPU ${show(outcome.agentCpuPercentPerCamera)}% of a core (node ${show(split.nodePercent)}%, ffmpeg ${show(split.ffmpegPercent)}%)`,
+      );
       notes.push(
         `${outcome.mode}: ${outcome.windowSeconds} s window; ${g.samples} frames read from the page's <${g.element}> (${g.unreadable} unreadable); ` +
           `idle ${outcome.idle.seconds} s: ${outcome.idle.agentBytes} B sent for ${outcome.idle.cameraBytes} B from the camera; ` +

@@ -41,6 +41,8 @@ export interface ModeResult {
   readonly agentLiveFrames: number;
   readonly wireBytesRatio: number | null;
   readonly agentCpuPercentPerCamera: number | null;
+  /** The same CPU time split: the agent's node process, and its ffmpeg children. */
+  readonly agentCpuSplit: { readonly nodePercent: number | null; readonly ffmpegPercent: number | null };
   readonly camerasPerGatewayCore: number | null;
   readonly glassToGlassMs: {
     readonly p50: number | null;
@@ -198,7 +200,10 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
 
     const windowCamera = cameraBytes(camera0, camera1);
     const agentLiveBytes = relay1.frameBytes - relay0.frameBytes;
-    const cpuPercent = ((cpu1 - cpu0) / ticksPerSecond / elapsed) * 100;
+    const percent = (ticks: number) => (ticks / ticksPerSecond / elapsed) * 100;
+    const agentPercent = percent(cpu1.root - cpu0.root);
+    const ffmpegPercent = percent(cpu1.descendants - cpu0.descendants);
+    const cpuPercent = agentPercent + ffmpegPercent;
     const idleCamera = cameraBytes(idleCamera0, idleCamera1);
     const idleAgent = idleRelay1.frameBytes - idleRelay0.frameBytes;
     const cameraBytesPerSecond = windowCamera / elapsed;
@@ -226,6 +231,7 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       agentLiveFrames: relay1.frames - relay0.frames,
       wireBytesRatio: windowCamera > 0 ? round(agentLiveBytes / windowCamera) : null,
       agentCpuPercentPerCamera: round(cpuPercent, 1),
+      agentCpuSplit: { nodePercent: round(agentPercent, 2), ffmpegPercent: round(ffmpegPercent, 2) },
       camerasPerGatewayCore: cpuPercent > 0 ? round(100 / cpuPercent, 2) : null,
       glassToGlassMs: {
         p50: quantile(clock.latencies, 0.5),

@@ -28,7 +28,7 @@ export interface RtspPassthroughOptions {
   readonly substream?: string;
   /** Stills per second with 'decode' or a substream. Default 2. */
   readonly stillFps?: number;
-  /** Stills are at most this wide (JPEG and thumbnail). Default 1280. */
+  /** Stills are at most this wide (JPEG and thumbnail). Default 640 (thumbnails are 320 wide). */
   readonly stillWidth?: number;
   /** ffmpeg's MJPEG -q:v for stills, 2 (best) … 31. Default 4. */
   readonly stillQuality?: number;
@@ -178,7 +178,7 @@ export class RtspPassthroughCamera implements CameraSource {
       stills: this.options.stills ?? 'keyframes',
       substream: this.options.substream,
       stillFps: this.options.stillFps ?? 2,
-      stillWidth: this.options.stillWidth ?? 1280,
+      stillWidth: this.options.stillWidth ?? 640,
       stillQuality: this.options.stillQuality ?? 4,
       audio: this.audioPlan,
     });
@@ -321,7 +321,11 @@ export class RtspPassthroughCamera implements CameraSource {
   }
 
   private armStallTimer(): void {
-    if (this.stallTimer) clearTimeout(this.stallTimer);
+    // Called for every unit: refreshing the same timer allocates nothing.
+    if (this.stallTimer) {
+      this.stallTimer.refresh();
+      return;
+    }
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
       if (this.running && this.child)

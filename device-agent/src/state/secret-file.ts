@@ -1,4 +1,4 @@
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 
 /** Creates the state directory (and parents) readable by the agent's user only. */
@@ -9,14 +9,34 @@ export async function ensurePrivateDir(path: string): Promise<void> {
 
 /**
  * Replaces a file atomically and durably (temporary file, fsync, rename, fsync of the directory),
- * mode 0600: a kill -9 or power loss leaves either the old or the new contents, never a mix.
+ * mode 0600: a kill -9 or power loss leaves either the old or the new contents, never a mix. With
+ * `durable: false` (a file rewritten every few seconds that nothing depends on after a crash, such
+ * as the status file) it is still replaced atomically, without the two fsyncs.
  */
-export async function writePrivateFile(path: string, data: Uint8Array | string): Promise<void> {
+export async function writePrivateFile(
+  path: string,
+  data: Uint8Array | string,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
   await writeFileAtomic(path, typeof data === 'string' ? data : Buffer.from(data), {
     mode: 0o600,
-    fsync: true,
+    fsync: durable,
   });
-  await fsyncDirectoryOf(path);
+  if (durable) await fsyncDirectoryOf(path);
+}
+
+/**
+ * What identifies one version of a file that is only ever replaced by rename (writePrivateFile):
+ * its inode, size and modification time; undefined when it does not exist.
+ */
+export async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    const stats = await stat(path, { bigint: true });
+    return `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 export async function fsyncDirectoryOf(path: string): Promise<void> {

@@ -42,7 +42,8 @@ export interface AgentStatus {
 }
 
 export async function writeStatus(paths: StatePaths, status: AgentStatus): Promise<void> {
-  await writePrivateFile(paths.status, `${JSON.stringify(status, null, 2)}\n`);
+  // Rewritten every few seconds and read by `status`: atomic, but not worth two fsyncs each time.
+  await writePrivateFile(paths.status, `${JSON.stringify(status, null, 2)}\n`, { durable: false });
 }
 
 export async function readStatus(paths: StatePaths): Promise<AgentStatus | undefined> {

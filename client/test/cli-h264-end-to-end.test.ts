@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, type TestAgent, testCamera } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { probe } from './support/media-probe.js';
+import { pairCliViewer } from './support/paired-viewer.js';
 import { runViewerCli } from './support/viewer-cli.js';
 
 /** The viewer CLI against a real relay and a device agent whose camera sends H.264 + AAC (issue #15). */
@@ -22,15 +21,7 @@ let deviceId: string;
 before(async () => {
   relay = await startRelay();
   agent = createAgent(relay.base, [testCamera('cam-1', { codec: 'h264', audio: true })]);
-  dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-h264-'));
-  state = join(dir, 'viewer.json');
-  const { code, done } = await agent.pairingCode();
-  const paired = await runViewerCli(state, ['pair', code, '--name', 'h264 test']);
-  assert.equal(paired.status, 0, paired.stderr);
-  assert.equal(await done, 0);
-  deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})\n`).exec(paired.stdout)?.[1] ?? '';
-  assert.ok(deviceId, paired.stdout);
-  await agent.run();
+  ({ dir, state, deviceId } = await pairCliViewer(agent, 'h264 test', 'sealcam-cli-h264-'));
 });
 after(async () => {
   await agent?.stop();

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
-import { measureAvSync } from '@sealcam/testkit/av-sync';
+import { assertAvSync } from '@sealcam/testkit/av-sync';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import { probe } from './support/media-probe.js';
+import { pairCliViewer } from './support/paired-viewer.js';
 import { launchViewerCli, runViewerCli } from './support/viewer-cli.js';
 
 /**
@@ -42,15 +41,7 @@ before(async () => {
     pattern: 'flash-beep',
   });
   agent = createAgent(relay.base, [{ id: 'door', source: 'rtsp', url: camera.url(), mode: 'passthrough' }]);
-  dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-sync-'));
-  state = join(dir, 'viewer.json');
-  const { code, done } = await agent.pairingCode();
-  const paired = await runViewerCli(state, ['pair', code, '--name', 'sync test']);
-  assert.equal(paired.status, 0, paired.stderr);
-  assert.equal(await done, 0);
-  deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})\n`).exec(paired.stdout)?.[1] ?? '';
-  assert.ok(deviceId, paired.stdout);
-  await agent.run();
+  ({ dir, state, deviceId } = await pairCliViewer(agent, 'sync test', 'sealcam-cli-sync-'));
 });
 after(async () => {
   await agent?.stop();
@@ -66,17 +57,7 @@ test('live --out file.mp4 from an RTSP camera through agent and relay: every fla
     240_000,
   );
   assert.equal(run.status, 0, run.stderr);
-  const sync = measureAvSync(file);
-  console.log(
-    `live --out A/V offsets (beep − flash, ms): ${sync.offsetsMs.join(' ')}; bound ±${BOUND_MS.toFixed(0)}`,
-  );
-  assert.ok(sync.flashes.length >= 5, `flashes seen: ${JSON.stringify(sync)}`);
-  assert.equal(sync.offsetsMs.length, sync.flashes.length, `a beep for every flash: ${JSON.stringify(sync)}`);
-  for (const offset of sync.offsetsMs)
-    assert.ok(
-      Math.abs(offset) <= BOUND_MS,
-      `offset ${offset} ms within ±${BOUND_MS} ms: ${JSON.stringify(sync)}`,
-    );
+  assertAvSync(file, { minFlashes: 5, boundMs: BOUND_MS, label: 'live --out' });
 });
 
 test('live --out file.mp4 across a camera resolution change: file.mp4 keeps 160x120, the rest goes to file-2.mp4 at 320x240, said on stderr, both read by ffprobe', async () => {

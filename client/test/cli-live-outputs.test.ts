@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { decodeFromPipe } from './support/media-probe.js';
+import { pairCliViewer } from './support/paired-viewer.js';
 import { runViewerCli, VIEWER_CLI } from './support/viewer-cli.js';
 
 /**
@@ -25,15 +24,7 @@ let deviceId: string;
 before(async () => {
   relay = await startRelay();
   agent = createAgent(relay.base);
-  dir = mkdtempSync(join(tmpdir(), 'sealcam-cli-live-outputs-'));
-  state = join(dir, 'viewer.json');
-  const { code, done } = await agent.pairingCode();
-  const paired = await runViewerCli(state, ['pair', code, '--name', 'outputs test']);
-  assert.equal(paired.status, 0, paired.stderr);
-  assert.equal(await done, 0);
-  deviceId = new RegExp(String.raw`camera id: +(${ID_TEXT_SOURCE})\n`).exec(paired.stdout)?.[1] ?? '';
-  assert.ok(deviceId, paired.stdout);
-  await agent.run();
+  ({ dir, state, deviceId } = await pairCliViewer(agent, 'outputs test', 'sealcam-cli-live-outputs-'));
 });
 after(async () => {
   await agent?.stop();

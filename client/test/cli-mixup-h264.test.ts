@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ready } from '@sealcam/protocol';
 import { CAMERA_COLOURS, colouredH264Camera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
-import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import sharp from 'sharp';
@@ -15,11 +14,8 @@ import {
   type CliHome,
   cliHomes,
   closeHomes,
-  foreignServedSince,
-  type GetOutcomes,
-  listedEventIds,
+  getListedEvents,
   liveRejectedReasons,
-  refusedGet,
 } from './support/mixup-homes.js';
 import { LiveTruth } from './support/provenance.js';
 import { runViewerCli } from './support/viewer-cli.js';
@@ -143,60 +139,24 @@ test('live --out file.mp4 on a mixed-up relay with H.264 + AAC cameras: the othe
 });
 
 test('get --clip out.mp4 on a mixed-up relay with H.264 cameras: the own MP4 clip and thumbnail, or REJECTED with nothing written', async () => {
-  const ids = await until(
-    async () => {
-      const listed = await listedEventIds(homes);
-      return listed.length >= 3 ? listed : null;
-    },
-    180_000,
-    'events from both homes',
-  );
-  const outcomes: GetOutcomes = { verified: 0, rejected: new Map(), refused: 0, foreignServed: 0 };
-  let index = 0;
   // Two rounds, and on (a bounded number) until a clip was written and another camera's object was
   // served and refused: the seam misroutes at random.
-  const enough = () => outcomes.verified > 0 && outcomes.foreignServed > 0 && outcomes.rejected.size > 0;
-  for (let round = 0; round < 2 || (round < 12 && !enough()); round++) {
-    for (const home of homes) {
-      for (const eventId of ids.slice(0, 3)) {
-        const out = join(dir, `get-${index++}`);
-        const mark = home.front.served.length;
-        const run = await cli(home.state, [
-          'get',
-          home.deviceId,
-          eventId,
-          '--thumbnail',
-          join(out, 'thumbnail.jpg'),
-          '--clip',
-          join(out, 'clip.mp4'),
-          '--record',
-        ]);
-        const foreign = foreignServedSince(home, mark);
-        outcomes.foreignServed += foreign.length;
-        if (run.status !== 0) {
-          refusedGet(run, out, outcomes);
-          continue;
-        }
-        assert.deepEqual(foreign, [], 'written although another camera object was served in that run');
-        const view = JSON.parse(run.stdout) as {
-          eventId: string;
-          record: { streamId: string; clip: { type: string } };
-        };
-        assert.equal(view.eventId, eventId);
-        assert.equal(view.record.streamId, home.stream, 'a written event is always from the own camera');
-        assert.equal(view.record.clip.type, 'video/mp4');
-        const thumbnail = readFileSync(join(out, 'thumbnail.jpg'));
-        assert.ok(isJpeg(thumbnail));
-        await assertOwnPicture(home, thumbnail, 'the thumbnail');
-        assert.equal(
-          probe(join(out, 'clip.mp4')).streams.find((s) => s.codec_type === 'video')?.codec_name,
-          'h264',
-        );
-        await assertOwnPicture(home, await firstPicture(join(out, 'clip.mp4')), "the clip's first picture");
-        outcomes.verified++;
-      }
-    }
-  }
+  const outcomes = await getListedEvents(homes, dir, {
+    listMs: 180_000,
+    clip: 'clip.mp4',
+    more: (got) => !(got.verified > 0 && got.foreignServed > 0 && got.rejected.size > 0),
+    written: async (home, out, view) => {
+      assert.equal(view.record.clip?.type, 'video/mp4');
+      const thumbnail = readFileSync(join(out, 'thumbnail.jpg'));
+      assert.ok(isJpeg(thumbnail));
+      await assertOwnPicture(home, thumbnail, 'the thumbnail');
+      assert.equal(
+        probe(join(out, 'clip.mp4')).streams.find((s) => s.codec_type === 'video')?.codec_name,
+        'h264',
+      );
+      await assertOwnPicture(home, await firstPicture(join(out, 'clip.mp4')), "the clip's first picture");
+    },
+  });
   console.log(
     `mixup get h264: ${JSON.stringify({ ...outcomes, rejected: Object.fromEntries(outcomes.rejected) })}`,
   );

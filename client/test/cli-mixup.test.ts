@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ready } from '@sealcam/protocol';
 import { CAMERA_COLOURS, colouredCamera, type Rgb, whosePicture } from '@sealcam/testkit/coloured-camera';
-import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
 import {
@@ -13,10 +12,8 @@ import {
   cliHomes,
   closeHomes,
   foreignServedSince,
-  type GetOutcomes,
-  listedEventIds,
+  getListedEvents,
   liveRejectedReasons,
-  refusedGet,
 } from './support/mixup-homes.js';
 import { LiveTruth } from './support/provenance.js';
 import { runViewerCli } from './support/viewer-cli.js';
@@ -60,53 +57,16 @@ after(async () => {
 });
 
 test('get on a mixed-up relay: own verified content, or REJECTED with nothing written — never a foreign image', async () => {
-  const ids = await until(
-    async () => {
-      const listed = await listedEventIds(homes);
-      return listed.length >= 3 ? listed : null;
+  const outcomes = await getListedEvents(homes, dir, {
+    listMs: 120_000,
+    clip: 'clip',
+    written: async (home, out) => {
+      await assertOwnPicture(home, join(out, 'thumbnail.jpg'));
+      const frames = readdirSync(join(out, 'clip'));
+      assert.ok(frames.length > 0);
+      for (const frame of frames) await assertOwnPicture(home, join(out, 'clip', frame));
     },
-    120_000,
-    'events from both homes',
-  );
-  const outcomes: GetOutcomes = { verified: 0, rejected: new Map(), refused: 0, foreignServed: 0 };
-  let index = 0;
-  for (let round = 0; round < 2; round++) {
-    for (const home of homes) {
-      for (const eventId of ids.slice(0, 3)) {
-        const out = join(dir, `get-${index++}`);
-        const mark = home.front.served.length;
-        const run = await cli(home.state, [
-          'get',
-          home.deviceId,
-          eventId,
-          '--thumbnail',
-          join(out, 'thumbnail.jpg'),
-          '--clip',
-          join(out, 'clip'),
-          '--record',
-        ]);
-        const foreign = foreignServedSince(home, mark);
-        outcomes.foreignServed += foreign.length;
-        if (run.status === 0) {
-          assert.deepEqual(foreign, [], 'written although another camera object was served in that run');
-          const view = JSON.parse(run.stdout) as {
-            eventId: string;
-            streamId: string;
-            record: { streamId: string };
-          };
-          assert.equal(view.eventId, eventId);
-          assert.equal(view.record.streamId, home.stream, 'a written event is always from the own camera');
-          await assertOwnPicture(home, join(out, 'thumbnail.jpg'));
-          const frames = readdirSync(join(out, 'clip'));
-          assert.ok(frames.length > 0);
-          for (const frame of frames) await assertOwnPicture(home, join(out, 'clip', frame));
-          outcomes.verified++;
-          continue;
-        }
-        refusedGet(run, out, outcomes);
-      }
-    }
-  }
+  });
   console.log(
     `mixup get: ${JSON.stringify({ ...outcomes, rejected: Object.fromEntries(outcomes.rejected) })}`,
   );

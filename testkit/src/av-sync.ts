@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { requireProgram } from './programs.js';
 
@@ -50,6 +51,31 @@ export function measureAvSync(path: string): AvSync {
     if (best !== undefined && Math.abs(best - flash) < 0.5) offsetsMs.push(Math.round((best - flash) * 1000));
   }
   return { flashes, beeps, offsetsMs };
+}
+
+/**
+ * Measures `path` (see measureAvSync) and asserts that at least `minFlashes` flashes were seen, that
+ * every flash has its beep, and that every offset is within ±`boundMs`. With a `label`, prints the
+ * offsets first (`<label> A/V offsets …`). Returns the measurement.
+ */
+export function assertAvSync(
+  path: string,
+  options: { readonly minFlashes: number; readonly boundMs: number; readonly label?: string },
+): AvSync {
+  const { minFlashes, boundMs, label } = options;
+  const sync = measureAvSync(path);
+  if (label !== undefined)
+    console.log(
+      `${label} A/V offsets (beep − flash, ms): ${sync.offsetsMs.join(' ')}; bound ±${boundMs.toFixed(0)}`,
+    );
+  assert.ok(sync.flashes.length >= minFlashes, `flashes seen: ${JSON.stringify(sync)}`);
+  assert.equal(sync.offsetsMs.length, sync.flashes.length, `a beep for every flash: ${JSON.stringify(sync)}`);
+  for (const offset of sync.offsetsMs)
+    assert.ok(
+      Math.abs(offset) <= boundMs,
+      `offset ${offset} ms within ±${boundMs} ms: ${JSON.stringify(sync)}`,
+    );
+  return sync;
 }
 
 /**

@@ -32,51 +32,16 @@ export function probe(path: string): Probe {
   return JSON.parse(result.stdout) as Probe;
 }
 
-/** Decodes a stream given on ffmpeg's standard input (as `| ffplay -` would read it); frames decoded. */
-export function decodeFromPipe(bytes: Uint8Array, format?: string): Promise<number> {
-  requireProgram('ffmpeg');
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        ...(format ? ['-f', format] : []),
-        '-i',
-        'pipe:0',
-        '-f',
-        'framemd5',
-        'pipe:1',
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (data: Buffer) => {
-      out += data.toString();
-    });
-    child.stderr.on('data', (data: Buffer) => {
-      err += data.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`ffmpeg failed (${code}): ${err}`));
-      else resolve(out.split('\n').filter((line) => line.length > 0 && !line.startsWith('#')).length);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(Buffer.from(bytes));
-  });
-}
-
 /**
- * The first picture ffmpeg decodes from a media file (a path) or from bytes given on its standard
- * input (e.g. one Annex B access unit, `format` 'h264'), as a PNG (real ffmpeg).
+ * Runs a real ffmpeg (`-hide_banner -nostdin -loglevel error`, then `-f format` if given, `-i input`,
+ * then `output`), a string input being a path and bytes given on its standard input; killed after
+ * 120 s. What it wrote to its standard output and error, and its exit code.
  */
-export function firstPicture(input: string | Uint8Array, format?: string): Promise<Buffer> {
+function runFfmpeg(
+  input: string | Uint8Array,
+  format: string | undefined,
+  output: string[],
+): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   requireProgram('ffmpeg');
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -89,13 +54,7 @@ export function firstPicture(input: string | Uint8Array, format?: string): Promi
         ...(format ? ['-f', format] : []),
         '-i',
         typeof input === 'string' ? input : 'pipe:0',
-        '-frames:v',
-        '1',
-        '-f',
-        'image2pipe',
-        '-c:v',
-        'png',
-        'pipe:1',
+        ...output,
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -109,13 +68,39 @@ export function firstPicture(input: string | Uint8Array, format?: string): Promi
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const png = Buffer.concat(out);
-      if (code !== 0 || png.length === 0) reject(new Error(`ffmpeg decoded no picture (${code}): ${err}`));
-      else resolve(png);
+      resolve({ code, stdout: Buffer.concat(out), stderr: err });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(typeof input === 'string' ? undefined : Buffer.from(input));
   });
+}
+
+/** Decodes a stream given on ffmpeg's standard input (as `| ffplay -` would read it); frames decoded. */
+export async function decodeFromPipe(bytes: Uint8Array, format?: string): Promise<number> {
+  const { code, stdout, stderr } = await runFfmpeg(bytes, format, ['-f', 'framemd5', 'pipe:1']);
+  if (code !== 0) throw new Error(`ffmpeg failed (${code}): ${stderr}`);
+  return stdout
+    .toString()
+    .split('\n')
+    .filter((line) => line.length > 0 && !line.startsWith('#')).length;
+}
+
+/**
+ * The first picture ffmpeg decodes from a media file (a path) or from bytes given on its standard
+ * input (e.g. one Annex B access unit, `format` 'h264'), as a PNG (real ffmpeg).
+ */
+export async function firstPicture(input: string | Uint8Array, format?: string): Promise<Buffer> {
+  const { code, stdout, stderr } = await runFfmpeg(input, format, [
+    '-frames:v',
+    '1',
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'png',
+    'pipe:1',
+  ]);
+  if (code !== 0 || stdout.length === 0) throw new Error(`ffmpeg decoded no picture (${code}): ${stderr}`);
+  return stdout;
 }
 
 /** Every video picture ffmpeg decodes from a media file, as packed RGB of the stream's size (real ffmpeg). */

@@ -235,6 +235,77 @@ export function refusedGet(run: CliRun, out: string, outcomes: GetOutcomes): voi
   }
 }
 
+/** What a `get` that wrote printed with `--record` (the parts the mix-up tests check). */
+export interface GetView {
+  readonly eventId: string;
+  readonly record: { readonly streamId: string; readonly clip?: { readonly type: string } };
+}
+
+/**
+ * Waits (up to `listMs`) until the homes list at least three events between them, then runs `get`
+ * of those three by every home, writing each run's thumbnail.jpg and `clip` (a directory or a file
+ * name) into a new directory under `dir`: two rounds, and on while `more(outcomes)` holds (at most
+ * 12 rounds in all). Objects served during a run are the run's. A run that wrote was served nothing
+ * of another camera's and printed the event asked for, from the own camera; `written` checks what it
+ * wrote. A run that did not write is counted by `refusedGet`. Returns what the runs came to.
+ */
+export async function getListedEvents(
+  homes: readonly CliHome[],
+  dir: string,
+  options: {
+    readonly listMs: number;
+    readonly clip: string;
+    readonly written: (home: CliHome, out: string, view: GetView) => Promise<void>;
+    readonly more?: (outcomes: GetOutcomes) => boolean;
+  },
+): Promise<GetOutcomes> {
+  const ids = await until(
+    async () => {
+      const listed = await listedEventIds(homes);
+      return listed.length >= 3 ? listed : null;
+    },
+    options.listMs,
+    'events from both homes',
+  );
+  const outcomes: GetOutcomes = { verified: 0, rejected: new Map(), refused: 0, foreignServed: 0 };
+  let index = 0;
+  for (let round = 0; round < 2 || (round < 12 && (options.more?.(outcomes) ?? false)); round++) {
+    for (const home of homes) {
+      for (const eventId of ids.slice(0, 3)) {
+        const out = join(dir, `get-${index++}`);
+        const mark = home.front.served.length;
+        const run = await runViewerCli(
+          home.state,
+          [
+            'get',
+            home.deviceId,
+            eventId,
+            '--thumbnail',
+            join(out, 'thumbnail.jpg'),
+            '--clip',
+            join(out, options.clip),
+            '--record',
+          ],
+          180_000,
+        );
+        const foreign = foreignServedSince(home, mark);
+        outcomes.foreignServed += foreign.length;
+        if (run.status !== 0) {
+          refusedGet(run, out, outcomes);
+          continue;
+        }
+        assert.deepEqual(foreign, [], 'written although another camera object was served in that run');
+        const view = JSON.parse(run.stdout) as GetView;
+        assert.equal(view.eventId, eventId);
+        assert.equal(view.record.streamId, home.stream, 'a written event is always from the own camera');
+        await options.written(home, out, view);
+        outcomes.verified++;
+      }
+    }
+  }
+  return outcomes;
+}
+
 /**
  * The reasons of a `live` run's `REJECTED <n>x: ... (<REASON>)` lines; none is an access or relay
  * failure (a frame of another camera is refused by what opening it found, not by the relay).

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { seededRandom } from '@sealcam/testkit/seeded';
 import { FairBucket } from '../src/http/fair-bucket.js';
-
-/** A seeded generator (mulberry32), so that a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A shuffled copy of `items` (Fisher-Yates). */
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -35,7 +24,7 @@ describe('FairBucket: many sources cannot drain the relay-wide bucket', () => {
 
   it('60 hammering sources, stalls of up to 2 s and bursts at second boundaries never refuse a source asking once a second (rate 130)', () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const bucket = new FairBucket(130, 1);
       const attackers = Array.from({ length: 60 }, (_, i) => `10.0.0.${i}`);
       let nextHonest = now;

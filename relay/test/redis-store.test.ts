@@ -11,6 +11,7 @@ import {
 import { until, within } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
+import { seededRandom } from '@sealcam/testkit/seeded';
 import { createClient } from 'redis';
 import { OBJECT_OVERHEAD_BYTES as OVERHEAD } from '../src/store/fair-share.js';
 import { MemoryStore } from '../src/store/memory-store.js';
@@ -76,18 +77,6 @@ async function rejectsWithin(promise: Promise<unknown>, what: string): Promise<v
     what,
   );
   assert.equal(outcome, 'rejected', `${what} rejects`);
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function allPages(store: Store, deviceId: DeviceId, query: ListQuery): Promise<EventListing[]> {
@@ -393,7 +382,7 @@ describe('redis store', () => {
     const store = await open('differential:');
     const memory = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
     try {
-      const next = random(42);
+      const next = seededRandom(42);
       const device = deviceIdOf(9, 'f');
       for (let i = 0; i < 300; i++) {
         const eventId = eventIdOf(Math.floor(next() * 1_000_000));

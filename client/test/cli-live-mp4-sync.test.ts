@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Codec } from '@sealcam/protocol';
+import { Codec, withoutReplacedParameterSets } from '@sealcam/protocol';
 import { assertAvSync } from '@sealcam/testkit/av-sync';
 import { mediaFixture } from '@sealcam/testkit/media-fixture';
 import { h264DecoderConfig } from '../src/cli/decoder-config.js';
-import { LiveMp4Writer, parameterSets, withoutReplacedParameterSets } from '../src/cli/live-mp4.js';
+import { LiveMp4Writer, parameterSets } from '../src/cli/live-mp4.js';
 import { segmentPath } from '../src/cli/live-sinks.js';
 import { fileStream, liveFrames, probe } from './support/media-probe.js';
 

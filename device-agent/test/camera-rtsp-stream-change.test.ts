@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
+import { NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
 import { CameraError } from '../src/camera/camera-error.js';
 import { createCameraSource } from '../src/camera/create-source.js';
 import type { VideoUnit } from '../src/camera/frame.js';
@@ -21,7 +22,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 }
 
 describe('RTSP passthrough camera, stream changes', () => {
-  it('restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling', async () => {
+  it('restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling; new keyframes carry the new SPS/PPS alone', async () => {
     const server = await RtspTestCamera.start({ width: 320, height: 240, fps: 10 });
     const camera = new RtspPassthroughCamera({
       cameraId: 'resize',
@@ -60,6 +61,16 @@ describe('RTSP passthrough camera, stream changes', () => {
       );
       const decoded = decodeH264(Buffer.concat(after.map((unit) => unit.data)));
       assert.equal(decoded.frames, after.length, `the new stream decodes on its own (${decoded.errors})`);
+      // The session's parameter sets that ffmpeg puts in front of every keyframe (dump_extra) may be
+      // the old ones: only the camera's own are left, so a clip's avcC describes the new size.
+      for (const unit of after.filter((u) => u.keyframe)) {
+        const types = nalUnits(unit.data).map((nal) => nal.type);
+        assert.deepEqual(
+          [types.filter((t) => t === NAL_SPS).length, types.filter((t) => t === NAL_PPS).length],
+          [1, 1],
+          'one SPS and one PPS per keyframe',
+        );
+      }
     } finally {
       await camera.stop();
       await server.stop();

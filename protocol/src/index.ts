@@ -1,4 +1,5 @@
 export { createAccessList } from './access-list.js';
+export { NAL_PPS, NAL_SPS, type NalPosition, nalPositions, withoutReplacedParameterSets } from './annex-b.js';
 export { createAuthProof } from './auth.js';
 export { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
 export {

@@ -1,4 +1,11 @@
-import { Codec } from '@sealcam/protocol';
+import {
+  Codec,
+  equalBytes,
+  NAL_PPS,
+  NAL_SPS,
+  nalPositions,
+  withoutReplacedParameterSets,
+} from '@sealcam/protocol';
 import {
   AppendOnlyStreamTarget,
   EncodedAudioPacketSource,
@@ -188,7 +195,7 @@ export class LiveMp4Writer {
   private videoChange(keyframe: Uint8Array): string | null {
     const sets = parameterSets(keyframe);
     const current = this.videoParameters;
-    if (sets.length === 0 || !current || sameBytes(sets, current)) return null;
+    if (sets.length === 0 || !current || equalBytes(sets, current)) return null;
     return 'new H.264 parameters (SPS/PPS)';
   }
 
@@ -320,32 +327,13 @@ export class LiveMp4Writer {
   }
 }
 
-const NAL_SPS = 7;
-const NAL_PPS = 8;
-
-/** The NAL units of an Annex B access unit: where each starts (its start code) and its type. */
-function nalUnits(unit: Uint8Array): { at: number; payload: number; end: number; type: number }[] {
-  const starts: { at: number; payload: number }[] = [];
-  for (let i = 0; i + 3 < unit.length; i++) {
-    if (unit[i] === 0 && unit[i + 1] === 0 && unit[i + 2] === 1) {
-      starts.push({ at: i > 0 && unit[i - 1] === 0 ? i - 1 : i, payload: i + 3 });
-      i += 2;
-    }
-  }
-  return starts.map((start, index) => ({
-    ...start,
-    end: starts[index + 1]?.at ?? unit.length,
-    type: (unit[start.payload] ?? 0) & 0x1f,
-  }));
-}
-
 /**
  * The parameter sets in effect for an access unit's pictures: its last SPS and last PPS (a later one
  * replaces an earlier one, e.g. the session's stale SDP sets that the agent's ffmpeg puts in band
  * before the camera's own new ones), concatenated; empty when it has none.
  */
 export function parameterSets(unit: Uint8Array): Uint8Array {
-  const nals = nalUnits(unit);
+  const nals = nalPositions(unit);
   const last = [NAL_SPS, NAL_PPS].flatMap((type) => nals.filter((nal) => nal.type === type).slice(-1));
   const parts = last.map((nal) => unit.subarray(nal.payload, nal.end));
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -355,32 +343,6 @@ export function parameterSets(unit: Uint8Array): Uint8Array {
     offset += part.length;
   }
   return out;
-}
-
-/**
- * The access unit without the SPS/PPS that a later SPS/PPS in it replaces: the same pictures for a
- * decoder, and the muxer's avcC (built from a keyframe's parameter sets) then describes them alone.
- */
-export function withoutReplacedParameterSets(unit: Uint8Array): Uint8Array {
-  const nals = nalUnits(unit);
-  const lastOf = (type: number) => nals.filter((nal) => nal.type === type).at(-1);
-  const keep = new Set([lastOf(NAL_SPS), lastOf(NAL_PPS)]);
-  const dropped = nals.filter((nal) => (nal.type === NAL_SPS || nal.type === NAL_PPS) && !keep.has(nal));
-  if (dropped.length === 0) return unit;
-  const out = new Uint8Array(unit.length - dropped.reduce((sum, nal) => sum + nal.end - nal.at, 0));
-  let offset = 0;
-  let from = 0;
-  for (const nal of dropped) {
-    out.set(unit.subarray(from, nal.at), offset);
-    offset += nal.at - from;
-    from = nal.end;
-  }
-  out.set(unit.subarray(from), offset);
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
 const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];

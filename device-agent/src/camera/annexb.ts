@@ -1,7 +1,8 @@
+import { nalPositions } from '@sealcam/protocol';
+
 /** NAL unit types (H.264 Table 7-1) that the passthrough path looks at. */
 export const NAL_IDR = 5;
-export const NAL_SPS = 7;
-export const NAL_PPS = 8;
+export { NAL_PPS, NAL_SPS } from '@sealcam/protocol';
 export const NAL_AUD = 9;
 
 export interface NalUnit {
@@ -12,16 +13,7 @@ export interface NalUnit {
 
 /** The NAL units of an Annex B byte string (3- or 4-byte start codes). */
 export function nalUnits(bytes: Uint8Array): NalUnit[] {
-  const starts: { at: number; payload: number }[] = [];
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
-      const at = i > 0 && bytes[i - 1] === 0 ? i - 1 : i;
-      starts.push({ at, payload: i + 3 });
-      i += 2;
-    }
-  }
-  return starts.map(({ payload }, k) => {
-    const end = k + 1 < starts.length ? starts[k + 1]!.at : bytes.length;
+  return nalPositions(bytes).map(({ payload, end }) => {
     const data = bytes.subarray(payload, end);
     return { type: (data[0] ?? 0) & 0x1f, data };
   });

@@ -1,5 +1,14 @@
+import { withoutReplacedParameterSets } from '@sealcam/protocol';
 import { type AdtsFrame, AdtsSplitter } from './adts.js';
-import { avcCodecString, NAL_IDR, NAL_SPS, nalUnits, sameBytes, startsWithStartCode } from './annexb.js';
+import {
+  avcCodecString,
+  NAL_IDR,
+  NAL_PPS,
+  NAL_SPS,
+  nalUnits,
+  sameBytes,
+  startsWithStartCode,
+} from './annexb.js';
 import { formatDuration } from './backoff.js';
 import { CameraError, type CameraErrorReason } from './camera-error.js';
 import { FfmpegChild, type FfmpegExit } from './ffmpeg-child.js';
@@ -221,7 +230,8 @@ export class RtspPassthroughCamera implements CameraSource {
     this.pairer.pushPacket(packet);
   }
 
-  private videoPacket(packet: FramecrcPacket, data: Uint8Array): void {
+  private videoPacket(packet: FramecrcPacket, unit: Uint8Array): void {
+    let data = unit;
     if (this.fault || !this.running) return;
     if (!startsWithStartCode(data)) {
       this.fail('bad-stream', 'an access unit does not start with a start code (outputs out of step)');
@@ -231,8 +241,14 @@ export class RtspPassthroughCamera implements CameraSource {
       this.fail('bad-stream', `an access unit of ${data.length} bytes exceeds ${this.maxUnitBytes}`);
       return;
     }
-    const nals = nalUnits(data);
+    let nals = nalUnits(data);
     const keyframe = nals.some((nal) => nal.type === NAL_IDR);
+    if (keyframe && nals.filter((nal) => nal.type === NAL_SPS || nal.type === NAL_PPS).length > 2) {
+      // Stale session parameters in front of the camera's own (dump_extra after a change): a clip's
+      // avcC and a viewer's decoder configuration must describe the new ones alone.
+      data = withoutReplacedParameterSets(data);
+      nals = nalUnits(data);
+    }
     if (!this.baseline && !keyframe) return; // a decoder cannot start before the first IDR
     const stream = this.crc.streams.get(0) ?? {};
     if (keyframe) {

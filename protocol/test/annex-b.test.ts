@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NAL_PPS, NAL_SPS, nalPositions, withoutReplacedParameterSets } from '../src/annex-b.js';
+
+const START = [0, 0, 0, 1];
+// SPS: header 0x67, profile 66, constraints, level 30, then ue(v) seq_parameter_set_id (1 = "0", 010 = "1").
+const sps = (id: 0 | 1, marker: number) => [...START, 0x67, 66, 0xc0, 30, id === 0 ? 0x80 : 0x40, marker];
+// PPS: header 0x68, then ue(v) pic_parameter_set_id.
+const pps = (id: 0 | 1, marker: number) => [...START, 0x68, id === 0 ? 0x80 : 0x40, marker];
+const idr = [...START, 0x65, 0x88, 0x84, 0x00, 0x33];
+const unit = (...parts: number[][]) => Uint8Array.from(parts.flat());
+
+describe('Annex B parameter sets', () => {
+  it('finds each NAL unit, its start code and its type (3- and 4-byte start codes)', () => {
+    const bytes = unit(sps(0, 1), [0, 0, 1, 0x68, 0x80, 2], idr);
+    const found = nalPositions(bytes);
+    assert.deepEqual(
+      found.map((nal) => nal.type),
+      [NAL_SPS, NAL_PPS, 5],
+    );
+    assert.deepEqual([found[1]!.at, found[1]!.payload], [10, 13]);
+    assert.equal(found[2]!.end, bytes.length);
+  });
+
+  it('drops an SPS and a PPS that later ones with the same ids replace, and keeps the rest byte for byte', () => {
+    const stale = unit(sps(0, 1), pps(0, 1), sps(0, 2), pps(0, 2), idr);
+    assert.deepEqual(withoutReplacedParameterSets(stale), unit(sps(0, 2), pps(0, 2), idr));
+  });
+
+  it('keeps parameter sets with different ids, and returns the same array when nothing is replaced', () => {
+    const two = unit(sps(0, 1), pps(0, 1), pps(1, 1), idr);
+    assert.equal(withoutReplacedParameterSets(two), two);
+    const plain = unit(sps(0, 1), pps(0, 1), idr);
+    assert.equal(withoutReplacedParameterSets(plain), plain);
+  });
+});

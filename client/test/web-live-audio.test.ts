@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { audioStartTime, JOIN_SECONDS, MAX_AHEAD_SECONDS, MAX_LATE_SECONDS } from '../web/src/live-audio.js';
+import {
+  audioStartTime,
+  JOIN_SECONDS,
+  MAX_AHEAD_SECONDS,
+  MAX_LATE_SECONDS,
+  MAX_LATE_SILENCE_SECONDS,
+} from '../web/src/live-audio.js';
 
 /** The live sound's scheduling against the video's presentation clock (web/src/live-audio.ts). */
 
@@ -53,4 +59,16 @@ test('audio start: a steady stream of 21 ms blocks with jittered targets plays b
     nextStart = start! + block;
     now += block;
   }
+});
+
+test('audio start: sound that stays later than MAX_LATE_SECONDS plays late once MAX_LATE_SILENCE_SECONDS of it were dropped, never silent for good', () => {
+  const late = { now: 10, nextStart: 0, target: 10 - 2 * MAX_LATE_SECONDS };
+  assert.equal(audioStartTime({ ...late, lateSilence: 0 }), null);
+  assert.equal(audioStartTime({ ...late, lateSilence: MAX_LATE_SILENCE_SECONDS / 2 }), null);
+  assert.equal(audioStartTime({ ...late, lateSilence: MAX_LATE_SILENCE_SECONDS }), 10);
+  // Too far ahead stays dropped whatever was dropped before.
+  assert.equal(
+    audioStartTime({ now: 10, nextStart: 0, target: 10 + MAX_AHEAD_SECONDS + 0.1, lateSilence: 5 }),
+    null,
+  );
 });

@@ -32,7 +32,7 @@ import { processInbox, viewerSetKey } from './sharing/inbox.js';
 import { loadDeviceIdentity } from './state/identity-store.js';
 import { type StatePaths, statePaths } from './state/paths.js';
 import { acquireRunLock } from './state/run-lock.js';
-import { fileStamp } from './state/secret-file.js';
+import { fileVersion } from './state/secret-file.js';
 import { type AgentStatus, writeStatus } from './state/status-file.js';
 import { loadStreamManifests, saveStreamManifests } from './state/streams-store.js';
 import { loadViewerState, type ViewerState } from './state/viewers-store.js';
@@ -75,7 +75,7 @@ export class Agent {
   private readonly demand = new LiveDemand();
   private viewers!: ViewerState;
   private viewersKey = '';
-  /** The viewers file's version last read (fileStamp; undefined: there was none), null before the first read. */
+  /** The viewers file's version last read (fileVersion's stamp; undefined: there was none); null: read it next time. */
   private viewersStamp: string | undefined | null = null;
   private recipients: IdentityCard[] = [];
   private readonly startedAt = Date.now();
@@ -361,11 +361,12 @@ export class Agent {
   }
 
   private async reloadViewers(): Promise<boolean> {
-    // Every second: read and parse the file only when it was replaced (by this agent or the CLI).
-    const stamp = await fileStamp(this.paths.viewers);
-    if (this.viewersStamp === null || stamp !== this.viewersStamp) {
+    // Every second: read and parse the file only when it was replaced (by this agent or the CLI),
+    // or when it changed so recently that its stamp cannot tell the next version from it.
+    const version = await fileVersion(this.paths.viewers);
+    if (this.viewersStamp === null || version?.stamp !== this.viewersStamp) {
       this.viewers = await loadViewerState(this.paths, this.identity.card.id);
-      this.viewersStamp = stamp;
+      this.viewersStamp = version?.racy ? null : version?.stamp;
     }
     this.recipients = currentRecipients(this.viewers.list, Date.now());
     const key = viewerSetKey(this.viewers.list.viewers);

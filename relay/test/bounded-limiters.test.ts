@@ -42,16 +42,19 @@ describe('per-source limiters stay bounded in entries whoever asks', () => {
   it('FairBucket remembers only sources that took a token under pressure in the last two seconds: 200,000 sources leave at most 2 x (bucket + rate)', () => {
     let now = 1_000_000;
     mock.method(performance, 'now', () => now);
-    const bucket = new FairBucket(100, 100);
-    for (let i = 0; i < DISTINCT; i++) {
-      bucket.take(address(i));
-      if (i % 1000 === 999) now += 10;
+    try {
+      const bucket = new FairBucket(100, 100);
+      for (let i = 0; i < DISTINCT; i++) {
+        bucket.take(address(i));
+        if (i % 1000 === 999) now += 10;
+      }
+      assert.ok(bucket.remembered <= 2 * (100 + 100), `${bucket.remembered} sources remembered`);
+      // Once nobody took for two seconds, nobody is remembered.
+      now += 2000;
+      bucket.take('192.0.2.2');
+      assert.ok(bucket.remembered <= 1);
+    } finally {
+      mock.restoreAll();
     }
-    assert.ok(bucket.remembered <= 2 * (100 + 100), `${bucket.remembered} sources remembered`);
-    // Once nobody took for two seconds, nobody is remembered.
-    now += 2000;
-    bucket.take('192.0.2.2');
-    assert.ok(bucket.remembered <= 1);
-    mock.restoreAll();
   });
 });

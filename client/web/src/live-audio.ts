@@ -29,6 +29,12 @@ export const JOIN_SECONDS = 0.04;
 export const MAX_LATE_SECONDS = 0.12;
 /** The jitter buffer's bound: a block is scheduled at most this far ahead, else dropped. */
 export const MAX_AHEAD_SECONDS = 1;
+/**
+ * Sound dropped as late, in a row, after which late blocks play late instead: when the sound is
+ * always that far behind (a Bluetooth output's latency, a camera whose audio lags its video) late
+ * sound beats no sound.
+ */
+export const MAX_LATE_SILENCE_SECONDS = 1;
 
 export interface AudioSlot {
   /** The audio clock now (AudioContext.currentTime), seconds. */
@@ -40,17 +46,20 @@ export interface AudioSlot {
    * clock, less the output latency); undefined when no picture was shown yet.
    */
   readonly target: number | undefined;
+  /** Seconds of sound dropped as late since the last block that played (0 when none). */
+  readonly lateSilence?: number;
 }
 
 /**
  * When to start a decoded block (audio clock, seconds), or null to drop it. Without a picture the
  * sound plays as it comes (joined to the previous block). With one: at its target, joined to the
  * previous block when that is within JOIN_SECONDS (no click); never in the past nor over the sound
- * already scheduled; dropped when it would
- * start more than MAX_LATE_SECONDS after its target or MAX_AHEAD_SECONDS ahead of now.
+ * already scheduled; dropped when it would start more than MAX_AHEAD_SECONDS ahead of now, or more
+ * than MAX_LATE_SECONDS after its target (unless MAX_LATE_SILENCE_SECONDS of sound were just dropped
+ * so: then it plays late).
  */
 export function audioStartTime(slot: AudioSlot): number | null {
-  const { now, nextStart, target } = slot;
+  const { now, nextStart, target, lateSilence = 0 } = slot;
   if (target === undefined) {
     const start = Math.max(now, nextStart);
     return start - now > MAX_AHEAD_SECONDS ? null : start;
@@ -59,7 +68,7 @@ export function audioStartTime(slot: AudioSlot): number | null {
   const joined = Math.abs(target - nextStart) < JOIN_SECONDS ? nextStart : target;
   // Never in the past, never over the sound already scheduled.
   const start = Math.max(joined, now, nextStart);
-  return start - target > MAX_LATE_SECONDS ? null : start;
+  return start - target > MAX_LATE_SECONDS && lateSilence < MAX_LATE_SILENCE_SECONDS ? null : start;
 }
 
 export class LiveAudio {
@@ -72,6 +81,8 @@ export class LiveAudio {
   decoded = 0;
   /** Of those, the blocks dropped: too late for their picture, or too far ahead (audioStartTime). */
   dropped = 0;
+  /** Seconds of sound dropped as late since a block last played. */
+  private lateSilence = 0;
 
   /**
    * @param clock performance.now() time at which a capture time (µs) is shown, from the video;
@@ -148,13 +159,15 @@ export class LiveAudio {
         shownAt === undefined
           ? undefined
           : now + (shownAt - performance.now()) / 1000 - (context.outputLatency || 0);
-      const start = audioStartTime({ now, nextStart: this.nextStart, target });
+      const start = audioStartTime({ now, nextStart: this.nextStart, target, lateSilence: this.lateSilence });
       this.decoded += 1;
       if (start === null) {
         this.dropped += 1;
+        if (target !== undefined && target < now) this.lateSilence += buffer.duration;
         this.onDecoded();
         return;
       }
+      this.lateSilence = 0;
       const source = context.createBufferSource();
       source.buffer = buffer;
       source.connect(context.destination);

@@ -25,14 +25,23 @@ export async function writePrivateFile(
   if (durable) await fsyncDirectoryOf(path);
 }
 
+/** Within this long of a file's modification, its stamp cannot be trusted (see fileVersion). */
+const RACY_MS = 2000;
+
 /**
- * What identifies one version of a file that is only ever replaced by rename (writePrivateFile):
- * its inode, size and modification time; undefined when it does not exist.
+ * What identifies one version of a file that is only ever replaced by rename (writePrivateFile): its
+ * inode, size and modification time; undefined when it does not exist. `racy`: the file changed
+ * within the last 2 s, so a next version may get the same stamp (many kernels and filesystems keep
+ * modification times in coarse ticks, and inode numbers are reused at once): read it again later
+ * (git's "racy index" rule).
  */
-export async function fileStamp(path: string): Promise<string | undefined> {
+export async function fileVersion(path: string): Promise<{ stamp: string; racy: boolean } | undefined> {
   try {
     const stats = await stat(path, { bigint: true });
-    return `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+    return {
+      stamp: `${stats.ino}:${stats.size}:${stats.mtimeNs}`,
+      racy: Date.now() - Number(stats.mtimeMs) < RACY_MS,
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

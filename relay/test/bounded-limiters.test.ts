@@ -39,16 +39,17 @@ describe('per-source limiters stay bounded in entries whoever asks', () => {
     assert.equal(counter.size, 10);
   });
 
-  it('FairBucket remembers only sources that took a token under pressure in the last two seconds: 200,000 sources leave at most 2 x (bucket + rate)', () => {
+  it('FairBucket remembers the takes of at most 2 x (bucket + rate) sources and counts at most maxAskers askers: 200,000 sources', () => {
     let now = 1_000_000;
     mock.method(performance, 'now', () => now);
     try {
-      const bucket = new FairBucket(100, 100);
+      const bucket = new FairBucket(100, 100, 1000);
       for (let i = 0; i < DISTINCT; i++) {
         bucket.take(address(i));
         if (i % 1000 === 999) now += 10;
       }
       assert.ok(bucket.remembered <= 2 * (100 + 100), `${bucket.remembered} sources remembered`);
+      assert.ok(bucket.askers <= 1000, `${bucket.askers} askers counted`);
       // Once nobody took for two seconds, nobody is remembered.
       now += 2000;
       bucket.take('192.0.2.2');

@@ -56,6 +56,11 @@ export interface RtspPassthroughOptions {
   readonly now?: () => number;
 }
 
+/** Deliveries held while the capture clock settles, at most (a clock that never settles drops the rest). */
+const MAX_HELD = 2000;
+/** Keyframe times kept for their stills (a still comes after its keyframe's decode). */
+const KEYFRAME_TIMES = 16;
+
 interface StreamBaseline {
   readonly sps: Uint8Array;
   readonly codecString: string;
@@ -91,6 +96,10 @@ export class RtspPassthroughCamera implements CameraSource {
   private fault: CameraError | null = null;
   private baseline: StreamBaseline | null = null;
   private audioTimes: number[] = [];
+  /** Deliveries waiting for the capture clock to settle (ffmpeg's start-up burst), in arrival order. */
+  private held: (() => void)[] = [];
+  /** The latest keyframes' timestamps and capture times: a still of one gets its time exactly. */
+  private keyframeTimes: { ptsUs: number; capturedAtUs: number }[] = [];
   private audioFrames: AdtsFrame[] = [];
   private lastAudioUs = 0;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -181,6 +190,8 @@ export class RtspPassthroughCamera implements CameraSource {
     this.baseline = null;
     this.audioTimes = [];
     this.audioFrames = [];
+    this.held = [];
+    this.keyframeTimes = [];
     const args = passthroughArguments({
       url: this.url,
       transport: this.options.transport ?? 'tcp',
@@ -277,40 +288,59 @@ export class RtspPassthroughCamera implements CameraSource {
       }
     }
     const baseline = this.baseline!;
-    const capturedAtUs = this.clock.wallUs(toMicros(packet.pts, stream.timeBase));
+    const ptsUs = toMicros(packet.pts, stream.timeBase);
+    this.clock.observe(ptsUs);
     this.failures = 0;
     this.lastError = null;
     this.armStallTimer();
-    this.onFrame({
-      kind: 'h264',
-      cameraId: this.cameraId,
-      capturedAtUs,
-      capturedAt: Math.floor(capturedAtUs / 1000),
-      data,
-      keyframe,
-      width: baseline.width,
-      height: baseline.height,
-      codecString: baseline.codecString,
+    this.whenTimed(() => {
+      const capturedAtUs = this.clock.wallUs(ptsUs);
+      if (keyframe) {
+        this.keyframeTimes.push({ ptsUs, capturedAtUs });
+        if (this.keyframeTimes.length > KEYFRAME_TIMES) this.keyframeTimes.shift();
+      }
+      this.onFrame({
+        kind: 'h264',
+        cameraId: this.cameraId,
+        capturedAtUs,
+        capturedAt: Math.floor(capturedAtUs / 1000),
+        data,
+        keyframe,
+        width: baseline.width,
+        height: baseline.height,
+        codecString: baseline.codecString,
+      });
     });
+  }
+
+  /** Delivers now once the capture clock has settled, else when it does (in arrival order). */
+  private whenTimed(deliver: () => void): void {
+    if (!this.clock.settled && this.held.length >= MAX_HELD) return;
+    this.held.push(deliver);
+    if (!this.clock.settled) return;
+    const due = this.held;
+    this.held = [];
+    for (const run of due) if (this.running) run();
   }
 
   private pairAudio(): void {
     while (this.audioTimes.length > 0 && this.audioFrames.length > 0) {
       const ptsUs = this.audioTimes.shift()!;
       const frame = this.audioFrames.shift()!;
-      const mapped = this.clock.peekUs(ptsUs);
-      // Before the first video unit there is no anchor: dropped (a viewer starts at a keyframe anyway).
-      if (mapped === null || !this.running) continue;
-      const capturedAtUs = Math.max(mapped, this.lastAudioUs + 1);
-      this.lastAudioUs = capturedAtUs;
-      this.onFrame({
-        kind: 'aac',
-        cameraId: this.cameraId,
-        capturedAtUs,
-        capturedAt: Math.floor(capturedAtUs / 1000),
-        data: frame.data,
-        sampleRate: frame.sampleRate,
-        channels: frame.channels,
+      // Before the first video unit there is no clock: dropped (a viewer starts at a keyframe anyway).
+      if (!this.clock.started || !this.running) continue;
+      this.whenTimed(() => {
+        const capturedAtUs = Math.max(this.clock.peekUs(ptsUs)!, this.lastAudioUs + 1);
+        this.lastAudioUs = capturedAtUs;
+        this.onFrame({
+          kind: 'aac',
+          cameraId: this.cameraId,
+          capturedAtUs,
+          capturedAt: Math.floor(capturedAtUs / 1000),
+          data: frame.data,
+          sampleRate: frame.sampleRate,
+          channels: frame.channels,
+        });
       });
     }
     // One side far ahead of the other means the two audio outputs disagree.
@@ -321,10 +351,21 @@ export class RtspPassthroughCamera implements CameraSource {
   private still(still: AssembledStill): void {
     if (!this.running) return;
     const ptsUs = still.ptsSeconds * 1_000_000;
-    // A substream has its own timeline: anchored to the wall clock at its first still.
-    const us =
-      this.options.substream !== undefined ? this.substreamClock.wallUs(ptsUs) : this.clock.peekUs(ptsUs);
-    if (us === null) return;
+    if (this.options.substream !== undefined) {
+      // A substream has its own timeline and clock (stills only: nothing to hold them for).
+      this.substreamClock.observe(ptsUs);
+      this.deliverStill(still, this.substreamClock.wallUs(ptsUs));
+      return;
+    }
+    if (!this.clock.started) return;
+    this.whenTimed(() => {
+      // A keyframe's still carries that keyframe's capture time exactly (showinfo's time is rounded).
+      const keyframe = this.keyframeTimes.find((known) => Math.abs(known.ptsUs - ptsUs) < 1000);
+      this.deliverStill(still, keyframe?.capturedAtUs ?? this.clock.peekUs(ptsUs)!);
+    });
+  }
+
+  private deliverStill(still: AssembledStill, us: number): void {
     this.onFrame({
       kind: 'still',
       cameraId: this.cameraId,

@@ -6,15 +6,18 @@ export interface Recording {
   readonly frames: JpegFrame[];
   /** Everything delivered, in order (a passthrough source's units and stills too). */
   readonly all: CameraFrame[];
+  /** Date.now() when each of `all` was delivered. */
+  readonly deliveredAt: number[];
   readonly errors: Error[];
 }
 
 /** Starts the camera, collecting its frames and errors as they come (the caller stops it). */
 export function record(camera: CameraSource): Recording {
-  const recording: Recording = { frames: [], all: [], errors: [] };
+  const recording: Recording = { frames: [], all: [], deliveredAt: [], errors: [] };
   camera.start(
     (frame) => {
       recording.all.push(frame);
+      recording.deliveredAt.push(Date.now());
       if (frame.kind === undefined || frame.kind === 'jpeg') recording.frames.push(frame);
     },
     (error) => recording.errors.push(error),

@@ -88,7 +88,10 @@ describe('FairBucket: many sources cannot drain the relay-wide bucket', () => {
     assert.equal(bucket.take('192.0.2.9'), null);
     now += 300;
     assert.deepEqual(bucket.take('192.0.2.9'), { reason: 'fair-share', msBeforeNext: 700 });
-    now += 700;
+    // A whole second, not less: still refused 999 ms after its take.
+    now += 699;
+    assert.deepEqual(bucket.take('192.0.2.9'), { reason: 'fair-share', msBeforeNext: 1 });
+    now += 1;
     assert.equal(bucket.take('192.0.2.9'), null);
   });
 });

@@ -57,6 +57,12 @@ export class RtspTestCamera {
   paused = false;
   private readonly sessions = new Set<Socket>();
   private readonly playing = new Set<Socket>();
+  /**
+   * Clients that PLAYed before the first encoder's sender report of some track existed (a slow
+   * machine): they get no RTP until they have every track's report, so their first packets are
+   * already on one timeline (without it ffmpeg aligns the tracks by their first packets).
+   */
+  private readonly awaitingReports = new Map<Socket, Set<number>>();
   private generation = 0;
 
   private constructor(
@@ -194,13 +200,20 @@ export class RtspTestCamera {
 
   /** RTCP (sender reports) only from the first encoder: later ones describe another SSRC and clock. */
   private forwardRtcp(index: number, packet: Buffer): void {
-    if (this.generation === 0) this.forward(index * 2 + 1, packet);
+    if (this.generation !== 0) return;
+    this.forward(index * 2 + 1, packet);
+    for (const [socket, missing] of this.awaitingReports) {
+      missing.delete(index);
+      if (missing.size === 0) this.awaitingReports.delete(socket);
+    }
   }
 
   private forward(channel: number, packet: Buffer): void {
     if (this.playing.size === 0 || this.paused) return;
     const header = Buffer.from([0x24, channel, packet.length >> 8, packet.length & 0xff]);
+    const rtp = channel % 2 === 0;
     for (const socket of this.playing) {
+      if (rtp && this.awaitingReports.has(socket)) continue;
       if (socket.writableLength > 1024 * 1024) continue; // a stalled client loses packets, as with UDP
       socket.write(header);
       socket.write(packet);
@@ -237,6 +250,7 @@ export class RtspTestCamera {
     socket.on('close', () => {
       this.sessions.delete(socket);
       this.playing.delete(socket);
+      this.awaitingReports.delete(socket);
     });
   }
 
@@ -296,13 +310,18 @@ export class RtspTestCamera {
         // As camera servers do (live555 among them), a sender report per track at once, before the
         // media: the client can put audio and video on one timeline from the first packet (RFC 3550
         // §6.4.1). The mapping stays valid while the first encoder runs (its clocks are linear).
-        if (this.generation === 0)
+        if (this.generation === 0) {
+          const missing = new Set<number>();
           this.tracks.forEach((track, index) => {
             if (track.lastReport) this.forward(index * 2 + 1, track.lastReport);
+            else missing.add(index);
           });
+          if (missing.size > 0) this.awaitingReports.set(socket, missing);
+        }
         return;
       case 'TEARDOWN':
         this.playing.delete(socket);
+        this.awaitingReports.delete(socket);
         reply('200 OK', { Session: session });
         return;
       case 'GET_PARAMETER':

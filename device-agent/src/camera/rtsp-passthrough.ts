@@ -315,6 +315,11 @@ export class RtspPassthroughCamera implements CameraSource {
 
   /** Delivers now once the capture clock has settled, else when it does (in arrival order). */
   private whenTimed(deliver: () => void): void {
+    if (this.clock.settled && this.held.length === 0) {
+      // The per-unit path once settled: nothing held, nothing allocated.
+      if (this.running) deliver();
+      return;
+    }
     if (!this.clock.settled && this.held.length >= MAX_HELD) return;
     this.held.push(deliver);
     if (!this.clock.settled) return;

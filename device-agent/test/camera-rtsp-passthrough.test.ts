@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
@@ -91,6 +94,49 @@ describe('RTSP passthrough camera', { concurrency: true }, () => {
     }
     const decoded = decodeH264(Buffer.concat(got.map((unit) => unit.data)));
     assert.equal(decoded.frames, got.length, `every unit decodes (${decoded.errors})`);
+  });
+
+  it("times a session's first unit from the second when ffmpeg stamps it 0, seconds before the camera's own timestamps", async () => {
+    // Real ffmpeg behind a wrapper that does to the copied video what ffmpeg's RTSP client was seen
+    // doing under load: the first packet stamped 0, the camera's timestamps ~2 s later for the rest.
+    const dir = mkdtempSync(join(tmpdir(), 'sealcam-ffmpeg-first-zero-'));
+    const wrapper = join(dir, 'ffmpeg');
+    const shift = 'setts=pts=if(eq(N\\,0)\\,0\\,PTS+180000):dts=if(eq(N\\,0)\\,0\\,DTS+180000)';
+    writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'for arg do',
+        '  shift',
+        `  [ "$arg" = "dump_extra=freq=keyframe" ] && arg="dump_extra=freq=keyframe,${shift}"`,
+        '  set -- "$@" "$arg"',
+        'done',
+        'exec ffmpeg "$@"',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    try {
+      const run = start({ cameraId: 'first-zero', url: server.url(), stills: 'off', ffmpegPath: wrapper });
+      await waitUntil(() => units(run).length >= 12, 60_000, '12 units');
+      await run.camera.stop();
+      assert.deepEqual(run.errors, []);
+      const got = units(run);
+      assert.equal(got[0]!.keyframe, true);
+      const apart = (index: number) => (got[index]!.capturedAtUs - got[0]!.capturedAtUs) / 1e6;
+      assert.ok(
+        Math.abs(apart(1) - 0.1) < 0.05,
+        `the first two units one frame step (0.1 s) apart, got ${apart(1)} s`,
+      );
+      const next = got.findIndex((unit, index) => index > 0 && unit.keyframe);
+      assert.equal(next, 10, 'the next keyframe a GOP later');
+      assert.ok(
+        Math.abs(apart(next) - 1) < 0.05,
+        `keyframes 1 s apart on the camera's clock, got ${apart(next)} s`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("decodes only keyframes for stills: each a JPEG with a luma of the motion detector's size (64×36), timed like its keyframe", async () => {

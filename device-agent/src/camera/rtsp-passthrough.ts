@@ -60,6 +60,19 @@ export interface RtspPassthroughOptions {
 const MAX_HELD = 2000;
 /** Keyframe times kept for their stills (a still comes after its keyframe's decode). */
 const KEYFRAME_TIMES = 16;
+/** A session's first unit this many frame steps before the second has a made-up timestamp. */
+const LEADING_GAP_STEPS = 3;
+/** The frame step assumed when ffmpeg gives a unit no duration (10 fps). */
+const DEFAULT_STEP_US = 100_000;
+
+/** A unit on its way to delivery: `labelUs` is ffmpeg's timestamp for it (stills carry the same). */
+interface TimedUnit {
+  ptsUs: number;
+  readonly labelUs: number;
+  readonly data: Uint8Array;
+  readonly keyframe: boolean;
+  readonly baseline: StreamBaseline;
+}
 
 interface StreamBaseline {
   readonly sps: Uint8Array;
@@ -98,8 +111,12 @@ export class RtspPassthroughCamera implements CameraSource {
   private audioTimes: number[] = [];
   /** Deliveries waiting for the capture clock to settle (ffmpeg's start-up burst), in arrival order. */
   private held: (() => void)[] = [];
-  /** The latest keyframes' timestamps and capture times: a still of one gets its time exactly. */
-  private keyframeTimes: { ptsUs: number; capturedAtUs: number }[] = [];
+  /** The latest keyframes' timestamps (as ffmpeg labels them) and capture times: a still of one gets its time exactly. */
+  private keyframeTimes: { labelUs: number; capturedAtUs: number }[] = [];
+  /** The session's first unit, kept until the second shows whether its timestamp is the camera's. */
+  private leading: TimedUnit | null = null;
+  /** Whether this session's first unit has been timed. */
+  private led = false;
   private audioFrames: AdtsFrame[] = [];
   private lastAudioUs = 0;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -192,6 +209,8 @@ export class RtspPassthroughCamera implements CameraSource {
     this.audioFrames = [];
     this.held = [];
     this.keyframeTimes = [];
+    this.leading = null;
+    this.led = false;
     const args = passthroughArguments({
       url: this.url,
       transport: this.options.transport ?? 'tcp',
@@ -241,8 +260,8 @@ export class RtspPassthroughCamera implements CameraSource {
     this.pairer.pushPacket(packet);
   }
 
-  private videoPacket(packet: FramecrcPacket, unit: Uint8Array): void {
-    let data = unit;
+  private videoPacket(packet: FramecrcPacket, bytes: Uint8Array): void {
+    let data = bytes;
     if (this.fault || !this.running) return;
     if (!startsWithStartCode(data)) {
       this.fail('bad-stream', 'an access unit does not start with a start code (outputs out of step)');
@@ -287,16 +306,34 @@ export class RtspPassthroughCamera implements CameraSource {
         return;
       }
     }
-    const baseline = this.baseline!;
     const ptsUs = toMicros(packet.pts, stream.timeBase);
-    this.clock.observe(ptsUs);
+    const unit: TimedUnit = { ptsUs, labelUs: ptsUs, data, keyframe, baseline: this.baseline! };
     this.failures = 0;
     this.lastError = null;
     this.armStallTimer();
+    if (!this.led) {
+      this.led = true;
+      this.leading = unit;
+      return;
+    }
+    const leading = this.leading;
+    if (leading) {
+      this.leading = null;
+      // ffmpeg sometimes stamps a session's first unit 0 (seen under load: 2 s before the camera's
+      // own timestamps that follow); a capture time from it would freeze a clip's first picture.
+      const step = packet.duration > 0 ? toMicros(packet.duration, stream.timeBase) : DEFAULT_STEP_US;
+      if (ptsUs - leading.ptsUs > LEADING_GAP_STEPS * step) leading.ptsUs = ptsUs - step;
+      this.timed(leading);
+    }
+    this.timed(unit);
+  }
+
+  private timed(unit: TimedUnit): void {
+    this.clock.observe(unit.ptsUs);
     this.whenTimed(() => {
-      const capturedAtUs = this.clock.wallUs(ptsUs);
-      if (keyframe) {
-        this.keyframeTimes.push({ ptsUs, capturedAtUs });
+      const capturedAtUs = this.clock.wallUs(unit.ptsUs);
+      if (unit.keyframe) {
+        this.keyframeTimes.push({ labelUs: unit.labelUs, capturedAtUs });
         if (this.keyframeTimes.length > KEYFRAME_TIMES) this.keyframeTimes.shift();
       }
       this.onFrame({
@@ -304,11 +341,11 @@ export class RtspPassthroughCamera implements CameraSource {
         cameraId: this.cameraId,
         capturedAtUs,
         capturedAt: Math.floor(capturedAtUs / 1000),
-        data,
-        keyframe,
-        width: baseline.width,
-        height: baseline.height,
-        codecString: baseline.codecString,
+        data: unit.data,
+        keyframe: unit.keyframe,
+        width: unit.baseline.width,
+        height: unit.baseline.height,
+        codecString: unit.baseline.codecString,
       });
     });
   }
@@ -365,7 +402,7 @@ export class RtspPassthroughCamera implements CameraSource {
     if (!this.clock.started) return;
     this.whenTimed(() => {
       // A keyframe's still carries that keyframe's capture time exactly (showinfo's time is rounded).
-      const keyframe = this.keyframeTimes.find((known) => Math.abs(known.ptsUs - ptsUs) < 1000);
+      const keyframe = this.keyframeTimes.find((known) => Math.abs(known.labelUs - ptsUs) < 1000);
       this.deliverStill(still, keyframe?.capturedAtUs ?? this.clock.peekUs(ptsUs)!);
     });
   }

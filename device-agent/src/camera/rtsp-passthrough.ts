@@ -60,8 +60,11 @@ export interface RtspPassthroughOptions {
 const MAX_HELD = 2000;
 /** Keyframe times kept for their stills (a still comes after its keyframe's decode). */
 const KEYFRAME_TIMES = 16;
-/** A session's first unit this many frame steps before the second has a made-up timestamp. */
-const LEADING_GAP_STEPS = 3;
+/**
+ * A session's first unit this many frame steps before the second has a made-up timestamp (B-frames
+ * put a keyframe's successor in decode order a few steps later, never this many).
+ */
+const LEADING_GAP_STEPS = 8;
 /** The frame step assumed when ffmpeg gives a unit no duration (10 fps). */
 const DEFAULT_STEP_US = 100_000;
 

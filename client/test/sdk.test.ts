@@ -150,6 +150,84 @@ test('events: paging, record, thumbnail and clip verified; new-event notices', a
   }
 });
 
+test("a misdelivered record, thumbnail or clip chunk (another event's, or cut short) is asked for again and opens; one always misdelivered is refused after 4 requests", async () => {
+  const listed = await until(
+    async () => {
+      const page = await viewer.events(deviceId, { limit: 2 });
+      return page.events.length === 2 ? page.events : null;
+    },
+    60_000,
+    'two events',
+  );
+  const objectPath = /^\/v1\/devices\/[^/]+\/events\/[^/]+(\/thumbnail|\/chunks\/\d+)?$/;
+  const kindOf = (path: string) => objectPath.exec(path)?.[1]?.replace(/\d+$/, '') ?? 'record';
+  // Each object's first answer is the previous answer of its kind (another event's), or, for the
+  // first of a kind, its own bytes cut short: a relay whose cache mixed up one lookup.
+  const asked = new Set<string>();
+  const previous = new Map<string, Uint8Array>();
+  const front = await startRelayFront(relay.base, viewer.identity, {
+    answer: (path, bytes) => {
+      if (!objectPath.test(path)) return undefined;
+      const kind = kindOf(path);
+      const other = previous.get(kind);
+      previous.set(kind, bytes);
+      if (asked.has(path)) return undefined;
+      asked.add(path);
+      return other ?? bytes.subarray(0, bytes.length >> 1);
+    },
+  });
+  const viaFront = await openNodeViewer(redirectedViewerState(viewerPath, front.base));
+  try {
+    for (const { eventId } of listed) {
+      const view = await viaFront.openEvent(deviceId, eventId);
+      assert.equal(view.eventId, eventId);
+      assert.ok(isJpeg(await viaFront.thumbnail(deviceId, eventId)));
+      const clip = await viaFront.clip(deviceId, eventId);
+      assert.equal(clip.length, view.record.clip?.frames);
+    }
+    const requests = (suffix: RegExp) => front.served.filter((answer) => suffix.test(answer.path)).length;
+    const [first, second] = listed.map((event) => event.eventId);
+    // Every object path was asked for at least twice: once misdelivered, then rightly.
+    for (const path of asked)
+      assert.ok(front.served.filter((answer) => answer.path === path).length >= 2, path);
+    assert.ok(requests(new RegExp(`/events/${second}/thumbnail$`)) === 2, 'the thumbnail asked for twice');
+    assert.ok(requests(new RegExp(`/events/${first}$`)) >= 2);
+  } finally {
+    viaFront.close();
+    await front.close();
+  }
+
+  // A relay that always answers with another event's thumbnail: refused, after exactly 4 requests.
+  const kept = listed[0]!.eventId;
+  const other = listed[1]!.eventId;
+  const otherThumbnail = await (async () => {
+    const tap = await startRelayFront(relay.base, viewer.identity);
+    const tapped = await openNodeViewer(redirectedViewerState(viewerPath, tap.base));
+    try {
+      await tapped.thumbnail(deviceId, other);
+      return tap.served.find((answer) => answer.path.endsWith(`/${other}/thumbnail`))!.bytes;
+    } finally {
+      tapped.close();
+      await tap.close();
+    }
+  })();
+  const hostile = await startRelayFront(relay.base, viewer.identity, {
+    answer: (path) => (path.endsWith(`/${kept}/thumbnail`) ? otherThumbnail : undefined),
+  });
+  const viaHostile = await openNodeViewer(redirectedViewerState(viewerPath, hostile.base));
+  try {
+    await assert.rejects(viaHostile.thumbnail(deviceId, kept), (error: unknown) => {
+      assert.ok(error instanceof ViewerError);
+      assert.equal(error.reason, 'WRONG_EVENT', error.message);
+      return true;
+    });
+    assert.equal(hostile.served.filter((answer) => answer.path.endsWith(`/${kept}/thumbnail`)).length, 4);
+  } finally {
+    viaHostile.close();
+    await hostile.close();
+  }
+});
+
 test('sharing: an invited viewer sees the camera; after revocation the relay refuses it, and the new epoch manifest and a new event, served to it anyway, do not open for it (NOT_RECIPIENT)', async () => {
   const guestPath = join(mkdtempSync(join(tmpdir(), 'sealcam-sdk-guest-')), 'viewer.json');
   const guest = await openNodeViewer(guestPath);

@@ -16,6 +16,8 @@ export interface RetryOptions {
   readonly onRetry?: (error: unknown, attempt: number) => void;
   /** Retry every failure, not only transient ones (for loops that must never give up). */
   readonly retryAll?: boolean;
+  /** Retry exactly the failures this accepts (instead of the transient relay errors). */
+  readonly retryIf?: (error: unknown) => boolean;
 }
 
 export class AbortedError extends Error {
@@ -77,7 +79,8 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
       delayFirstAttempt: options.delayFirstAttempt ?? false,
       retry: async (error, attemptNumber) => {
         if (signal.aborted || error instanceof AbortedError) return false;
-        if (!options.retryAll && !isRetryable(error)) return false;
+        const wanted = options.retryIf ? options.retryIf(error) : options.retryAll || isRetryable(error);
+        if (!wanted) return false;
         options.onRetry?.(error, attemptNumber);
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {

@@ -13,12 +13,14 @@ export { RELAY_NODE_FLAGS };
 /**
  * Per-source limits raised for a fleet on one loopback address (tests, the drill, benchmarks):
  * there, thousands of identities log in, connect and upload from 127.0.0.1, which the defaults
- * rightly treat as one stranger. Never for a relay that faces a network.
+ * rightly treat as one stranger. Never for a relay that faces a network. Every per-source limit is
+ * here but the challenge rate, which each user sets to what it measures.
  */
 export const LOOPBACK_FLEET_LIMITS: Readonly<Record<string, string>> = {
   SEALCAM_NEW_DEVICES_PER_SOURCE_PER_HOUR: '1000000',
   SEALCAM_SOCKETS_PER_SOURCE: '1000000',
   SEALCAM_CONNECTIONS_PER_SOURCE: '1000000',
+  SEALCAM_UNAUTHENTICATED_SOCKETS_PER_SOURCE: '1000000',
   SEALCAM_UPLOAD_BYTES_IN_FLIGHT_PER_SOURCE: '1073741824',
 };
 

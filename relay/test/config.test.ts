@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deviceQuotaOf, loadConfig, type RelayConfig } from '../src/config/config.js';
 import { OPTIONS } from '../src/config/options.js';
+import { LOOPBACK_FLEET_LIMITS } from '../src/launcher.js';
 import { startInProcessRelay } from './support/relay-process.js';
 
 describe('relay configuration', () => {
@@ -26,6 +27,16 @@ describe('relay configuration', () => {
     assert.throws(() => loadConfig({}, { store: 'postgres' as never }), /SEALCAM_STORE/);
     assert.throws(() => loadConfig({}, { viewerQueueBytes: 10 }), /SEALCAM_VIEWER_QUEUE_BYTES/);
     assert.throws(() => loadConfig({}, { nonsense: 1 } as never), /unknown option "nonsense"/);
+  });
+
+  it('the loopback fleet limits raise every per-source limit but the challenge rate (the drill at 500 homes pairs 128 at once)', () => {
+    const perSource = Object.values(OPTIONS)
+      .map((spec) => spec.env)
+      .filter((env) => /_PER_SOURCE/.test(env) && env !== 'SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE');
+    assert.ok(perSource.length >= 5);
+    assert.deepEqual(Object.keys(LOOPBACK_FLEET_LIMITS).sort(), perSource.sort());
+    const raised = loadConfig({ ...LOOPBACK_FLEET_LIMITS });
+    assert.ok(raised.unauthenticatedSocketsPerSource >= 100_000);
   });
 
   it('the device quota defaults to a sixteenth of storeMaxBytes and may not exceed half of it', () => {

@@ -48,6 +48,14 @@ export interface DrillReport {
   readonly relayFaultMisroutes: number;
   readonly eventsListed: number;
   readonly eventsOpened: number;
+  /** Listing entries served to a viewer that are truly its own camera's events (ground truth). */
+  readonly ownEventsListed: number;
+  /** Events whose record opened ÷ own events listed: how complete the rightful owner's view is. */
+  readonly ownEventsOpenedShare: number;
+  /** The same with record, thumbnail and clip all opened. */
+  readonly ownEventsCompleteShare: number;
+  /** Viewers that saw at least one live picture ÷ viewers. */
+  readonly liveShare: number;
   readonly ownPicturesShown: number;
   readonly liveFramesShown: number;
   readonly viewersWithoutLive: number;
@@ -78,6 +86,7 @@ export function joinTallies(
   const servedByKind = byKind();
   const misdeliveredByKind = byKind();
   let unknownServed = 0;
+  let ownEventsListed = 0;
   let acceptedForeignBytes = 0;
   const rejected: Record<string, number> = {};
   const sum = (field: keyof WorkerTally) =>
@@ -91,7 +100,10 @@ export function joinTallies(
         unknownServed++;
         continue;
       }
-      if (origin === viewerHome) continue;
+      if (origin === viewerHome) {
+        if (kind === 'listing') ownEventsListed++;
+        continue;
+      }
       misdeliveredByKind[kind]++;
       if (accepted) acceptedForeignBytes++;
     }
@@ -99,13 +111,14 @@ export function joinTallies(
       rejected[reason] = (rejected[reason] ?? 0) + count;
   }
   const total = (counts: Record<ObjectKind, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const viewers = options.devices * options.viewersPerDevice;
   return {
     mode: options.plaintextBaseline ? 'plaintext-baseline' : 'sealed',
     store: options.store,
     fault: options.fault,
     mixupRate: options.fault === 'mixup' ? options.mixupRate : 0,
     devices: options.devices,
-    viewers: options.devices * options.viewersPerDevice,
+    viewers,
     objectsServed: total(servedByKind),
     misdelivered: total(misdeliveredByKind),
     openedByWrongViewer: sum('openedByWrongViewer'),
@@ -124,11 +137,20 @@ export function joinTallies(
     relayFaultMisroutes: measured.relayFaultMisroutes,
     eventsListed: sum('eventsListed'),
     eventsOpened: sum('eventsOpened'),
+    ownEventsListed,
+    ownEventsOpenedShare: share(sum('eventsOpened'), ownEventsListed),
+    ownEventsCompleteShare: share(sum('eventsComplete'), ownEventsListed),
+    liveShare: share(viewers - sum('viewersWithoutLive'), viewers),
     ownPicturesShown: sum('ownPicturesShown'),
     liveFramesShown: sum('liveFramesShown'),
     viewersWithoutLive: sum('viewersWithoutLive'),
     phaseSeconds: Object.fromEntries(Object.entries(measured.phaseSeconds).map(([k, v]) => [k, round(v, 1)])),
   };
+}
+
+/** part ÷ whole to 4 digits (0 when there is no whole). */
+function share(part: number, whole: number): number {
+  return whole > 0 ? round(part / whole, 4) : 0;
 }
 
 function round(value: number, digits: number): number {
@@ -162,6 +184,11 @@ export function formatReport(report: DrillReport): string {
     ['relay fault misroutes', report.relayFaultMisroutes],
     ['unknown objects served', report.unknownServed],
     ['events listed / opened', `${report.eventsListed} / ${report.eventsOpened}`],
+    [
+      'own events listed / opened share / complete share',
+      `${report.ownEventsListed} / ${report.ownEventsOpenedShare} / ${report.ownEventsCompleteShare}`,
+    ],
+    ['viewers that saw live (share)', report.liveShare],
     ['own pictures shown', report.ownPicturesShown],
     ['live frames shown', report.liveFramesShown],
     ['viewers without live', report.viewersWithoutLive],

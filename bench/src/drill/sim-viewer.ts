@@ -69,9 +69,13 @@ export class SealedViewer implements DrillViewer {
     return this.paired;
   }
 
-  /** Records what the relay served during one SDK call, marked accepted when the call succeeded. */
+  /**
+   * Records what the relay served during one SDK call, marked accepted when the call succeeded: only
+   * the last answer for each path, since the SDK asks again for an object it refused (misdelivered).
+   */
   private record(served: ServedResponse[], accepted: boolean): void {
-    for (const response of served) {
+    const lastForPath = new Map(served.map((response, index) => [response.path, index]));
+    for (const [index, response] of served.entries()) {
       const kind = kindOfPath(response.path);
       if (kind === null) continue;
       if (kind === 'listing') {
@@ -79,7 +83,14 @@ export class SealedViewer implements DrillViewer {
           events: { eventId: string }[];
         };
         for (const entry of listing.events) serve(this.tally, this.home, 'listing', entry.eventId, false);
-      } else serve(this.tally, this.home, kind, digest(response.bytes), accepted);
+      } else
+        serve(
+          this.tally,
+          this.home,
+          kind,
+          digest(response.bytes),
+          accepted && lastForPath.get(response.path) === index,
+        );
     }
   }
 
@@ -129,6 +140,7 @@ export class SealedViewer implements DrillViewer {
       this.record(clip.served, clip.ok);
       if (clip.ok) for (const frame of clip.value) this.shown(frame.image);
       else this.refused(clip.error);
+      if (record.ok && thumbnail.ok && clip.ok) this.tally.eventsComplete++;
     }
   }
 

@@ -21,7 +21,10 @@ export interface WorkerTally {
   liveFramesShown: number;
   viewersWithoutLive: number;
   eventsListed: number;
+  /** Listed events whose record opened. */
   eventsOpened: number;
+  /** Listed events whose record, thumbnail and clip all opened. */
+  eventsComplete: number;
 }
 
 export function emptyTally(): WorkerTally {
@@ -36,6 +39,7 @@ export function emptyTally(): WorkerTally {
     viewersWithoutLive: 0,
     eventsListed: 0,
     eventsOpened: 0,
+    eventsComplete: 0,
   };
 }
 

@@ -43,6 +43,7 @@ import {
   viewerIdOf,
 } from '@sealcam/protocol';
 import { ViewerError, verifying } from './errors.js';
+import { fetchVerified } from './fetch-verified.js';
 import { type LiveHandlers, LiveView } from './live-view.js';
 import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
@@ -301,9 +302,10 @@ export class Viewer {
     eventId: EventId,
   ): Promise<{ event: OpenedEvent; relay: RelayConnection }> {
     const { card, relay } = this.camera(deviceId);
-    const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}`)).bytes;
-    const event = verifying('event', () =>
-      openEvent(bytes, { viewer: this.identity, device: card, eventId: parseId(eventId) }),
+    const event = await fetchVerified(relay, `/v1/devices/${deviceId}/events/${eventId}`, (bytes) =>
+      verifying('event', () =>
+        openEvent(bytes, { viewer: this.identity, device: card, eventId: parseId(eventId) }),
+      ),
     );
     return { event, relay };
   }
@@ -323,9 +325,9 @@ export class Viewer {
     try {
       if (!event.record.thumbnail)
         throw new ViewerError('MALFORMED', 'thumbnail', 'this event has no thumbnail');
-      const sealed = (await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}/thumbnail`))
-        .bytes;
-      return verifying('thumbnail', () => openThumbnail(sealed, event));
+      return await fetchVerified(relay, `/v1/devices/${deviceId}/events/${eventId}/thumbnail`, (sealed) =>
+        verifying('thumbnail', () => openThumbnail(sealed, event)),
+      );
     } finally {
       closeEvent(event);
     }
@@ -347,11 +349,16 @@ export class Viewer {
         throw new ViewerError('UNSUPPORTED_MEDIA', 'clip', `clip type ${JSON.stringify(clip.type)}`);
       let total = 0;
       for (let index = 0; index < count; index++) {
-        const sealed = (
-          await relay.request('GET', `/v1/devices/${deviceId}/events/${eventId}/chunks/${index}`)
-        ).bytes;
-        const data = verifying('clip', () => openClipChunk(sealed, event, index).data);
-        if (mp4) verifying('clip', () => checkMp4ClipChunk(data, index === 0));
+        const data = await fetchVerified(
+          relay,
+          `/v1/devices/${deviceId}/events/${eventId}/chunks/${index}`,
+          (sealed) =>
+            verifying('clip', () => {
+              const opened = openClipChunk(sealed, event, index).data;
+              if (mp4) checkMp4ClipChunk(opened, index === 0);
+              return opened;
+            }),
+        );
         total += data.length;
         if (index === count - 1 && total !== clip.bytes)
           throw new ViewerError('MALFORMED', 'clip', 'clip size differs from the signed record');

@@ -47,7 +47,23 @@ export interface RelayFront {
  *    the genuine current manifests, envelopes and frames — and only the cryptography can refuse it.
  * Loopback only; the relay itself is unchanged.
  */
-export async function startRelayFront(relayBase: string, session: Identity): Promise<RelayFront> {
+export interface RelayFrontOptions {
+  /**
+   * What to hand over instead of the relay's answer to an HTTP request (undefined: the answer as
+   * is), as a relay whose cache mixed up lookups would: `served` holds what was handed over before.
+   */
+  readonly answer?: (
+    path: string,
+    bytes: Uint8Array,
+    served: readonly ServedObject[],
+  ) => Uint8Array | undefined;
+}
+
+export async function startRelayFront(
+  relayBase: string,
+  session: Identity,
+  options: RelayFrontOptions = {},
+): Promise<RelayFront> {
   const served: ServedObject[] = [];
   const live: Uint8Array[] = [];
   const upstreamSession = new RelaySession(relayBase, session, { maxResponseBytes: 64 * 1024 * 1024 });
@@ -83,7 +99,8 @@ export async function startRelayFront(relayBase: string, session: Identity): Pro
         body: body.length > 0 ? body : null,
         contentType: request.headers['content-type'],
       });
-      const bytes = new Uint8Array(await upstream.arrayBuffer());
+      const answered = new Uint8Array(await upstream.arrayBuffer());
+      const bytes = options.answer?.(path, answered, served) ?? answered;
       served.push({ method: request.method ?? 'GET', path, status: upstream.status, bytes });
       reply(upstream.status, bytes, upstream.headers.get('content-type') ?? 'application/octet-stream');
     } catch (error) {

@@ -299,6 +299,25 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
   assert.ok(envelope, 'the front handed the friend the envelope');
   const card = parseCard(fromBase64Url(JSON.parse(readFileSync(friend, 'utf8')).cameras[0].card));
   assert.equal(formatId(verifyEventEnvelope(envelope.bytes, card).eventId), eventId, 'the genuine new event');
+  // Listed with --open, the events not sealed for it (this one, and those before its invitation) are
+  // one line, not failures: they are the camera's own, authentic, just not shared with it.
+  const friendList = await cli(friendViaFront, ['events', deviceId, '--open', '--all', '--json']);
+  assert.equal(friendList.status, 0, friendList.stderr);
+  const friendRows = (JSON.parse(friendList.stdout) as { events: { eventId: string; status: string }[] })
+    .events;
+  assert.equal(friendRows.find((row) => row.eventId === eventId)?.status, 'not-shared');
+  assert.ok(friendRows.every((row) => row.status === 'ok' || row.status === 'not-shared'));
+  const friendText = await cli(friendViaFront, ['events', deviceId, '--open', '--all']);
+  assert.equal(friendText.status, 0, friendText.stderr);
+  const notShared = friendRows.filter((row) => row.status === 'not-shared').length;
+  assert.match(
+    friendText.stdout,
+    new RegExp(
+      `^${notShared} events? (is|are) not shared with you \\(recorded before your access began, or after it ended\\)$`,
+      'm',
+    ),
+  );
+  assert.doesNotMatch(friendText.stdout, /NOT_RECIPIENT|REJECTED/);
   console.log(
     `revoked friend via the front: epochs ${epochBefore} -> ${epochAfter}, live: ${servedLive.stderr.trim()} | get: ${friendGet.stderr.trim()}`,
   );

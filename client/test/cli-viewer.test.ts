@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ID_TEXT_SOURCE } from '@sealcam/protocol';
+import { formatId, fromBase64Url, ID_TEXT_SOURCE, importIdentity } from '@sealcam/protocol';
 import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
 import { assertNoPrivateKey } from './support/private-key.js';
+import { redirectedViewerState, startRelayFront } from './support/relay-front.js';
 import { type CliRun, launchViewerCli, runViewerCli } from './support/viewer-cli.js';
 
 /** The viewer CLI as its owner uses it, against a real relay and a real device agent (child processes). */
@@ -229,6 +230,63 @@ test('events: listing with cursor and time range, --open verifies each record', 
       row,
       / {2}OK {2}\S+ \S+ UTC to \S+ \S+ UTC {2}score \d\.\d\d {2}thumbnail [\d.]+ KiB {2}clip \d+ frames [\d.]+ KiB$/,
     );
+});
+
+test('events --open: OK rows carry the sealed record time and stream, not the relay listing; an event the relay invented is UNAVAILABLE, exit 3', async () => {
+  const viewerState = JSON.parse(readFileSync(state, 'utf8')) as { identity: string };
+  const invented = formatId(new Uint8Array(16).fill(7));
+  // The relay lies in its listing: another stream name and time for a real event, and an event that
+  // does not exist.
+  const front = await startRelayFront(relay.base, importIdentity(fromBase64Url(viewerState.identity)), {
+    answer: (path, bytes) => {
+      if (!/\/events(\?|$)/.test(path)) return undefined;
+      const listing = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+        events: { eventId: string; streamId: string; time: number; bytes: number }[];
+      };
+      const [first] = listing.events;
+      if (first) Object.assign(first, { streamId: 'relay-lie', time: 1000 });
+      listing.events.push({ eventId: invented, streamId: 'cam-1', time: Date.now(), bytes: 100 });
+      return Buffer.from(JSON.stringify(listing));
+    },
+  });
+  try {
+    const lied = redirectedViewerState(state, front.base);
+    const json = await cli(lied, ['events', deviceId, '--open', '--json']);
+    assert.equal(json.status, 3, json.stderr);
+    type Row = {
+      eventId: string;
+      status: string;
+      streamId?: string;
+      time?: number;
+      reason?: string;
+      listed: { streamId: string; time: number };
+    };
+    const rows = (JSON.parse(json.stdout) as { events: Row[] }).events;
+    const first = rows[0]!;
+    assert.equal(first.status, 'ok');
+    assert.equal(first.streamId, 'cam-1', 'the stream the camera sealed, not the listing');
+    assert.ok(first.time! > 1000, 'the time the camera sealed');
+    assert.deepEqual([first.listed.streamId, first.listed.time], ['relay-lie', 1000]);
+    const fake = rows.find((row) => row.eventId === invented)!;
+    assert.deepEqual(
+      [fake.status, fake.reason, fake.streamId, fake.time],
+      ['unavailable', 'RELAY_ERROR', undefined, undefined],
+    );
+
+    const text = await cli(lied, ['events', deviceId, '--open']);
+    assert.equal(text.status, 3);
+    assert.doesNotMatch(text.stdout, /relay-lie {2}/, 'the lie is never a row heading');
+    assert.match(text.stdout, new RegExp(`^\\S+ \\S+ UTC {2}cam-1 {2}${first.eventId} {2}OK `, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^${invented} {2}UNAVAILABLE: .+ \\(RELAY_ERROR\\); listed by the relay as .+, not verified$`,
+        'm',
+      ),
+    );
+  } finally {
+    await front.close();
+  }
 });
 
 test('get: verified thumbnail JPEG and clip frames written, record printed; unknown event writes nothing', async () => {

@@ -35,6 +35,7 @@ import {
 } from './format.js';
 import { runLive } from './live.js';
 import { isMp4Path, type LiveOutput } from './live-sinks.js';
+import { openedRow, printOpenedRows } from './opened-events.js';
 
 interface GlobalOptions {
   state?: string;
@@ -221,7 +222,10 @@ program
   .description(
     "List a camera's events, oldest first as the relay lists them (time, stream, event id), then the " +
       'cursor for the next page. The listing itself is not verified (the relay could list anything); ' +
-      '--open opens and verifies each record and marks it OK or REJECTED with the reason (exit code 3 if any is rejected).',
+      '--open opens and verifies each record: an OK row shows the time and stream the camera sealed (never the ' +
+      "relay's); one that does not verify is REJECTED (or UNAVAILABLE when the relay serves nothing) with the " +
+      "relay's claims marked as not verified, and the exit code is 3; events not shared with you (recorded " +
+      'before your access began or after it ended) are counted on one line and are not a failure.',
   )
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
   .option('--from <time>', 'from this time (ISO 8601 or Unix ms)', parseTime)
@@ -237,7 +241,10 @@ program
     },
   )
   .option('--all', `follow the cursor to the end (at most ${MAX_PAGES} pages)`)
-  .option('--open', 'open and verify each record: start, end, score, sizes; OK or REJECTED with the reason')
+  .option(
+    '--open',
+    'open and verify each record: start, end, stream, score, sizes; OK, REJECTED or UNAVAILABLE',
+  )
   .option('--json', 'print JSON')
   .action(async (device: string, options: EventsOptions) => {
     if (options.from !== undefined && options.to !== undefined && options.to < options.from)
@@ -257,67 +264,29 @@ program
         next = result.next;
         if (!next) break;
       }
-      let rejected = 0;
-      const rows = [];
-      for (const event of listed) {
-        if (!options.open) {
-          rows.push({ ...event });
-          continue;
+      if (!options.open) {
+        // The relay's listing as it is: times and streams it claims (`--open` verifies each).
+        if (options.json)
+          console.log(JSON.stringify({ deviceId: camera.deviceId, events: listed, next }, null, 2));
+        else {
+          if (listed.length === 0) console.log('no events');
+          for (const event of listed) console.log(`${time(event.time)}  ${event.streamId}  ${event.eventId}`);
+          console.log(`next: ${next ?? 'none (end of the list)'}`);
         }
-        try {
-          const view = await viewer.openEvent(camera.deviceId, event.eventId);
-          const { record } = view;
-          rows.push({
-            ...event,
-            status: 'ok' as const,
-            record: {
-              kind: record.kind,
-              streamId: record.streamId,
-              start: record.start,
-              end: record.end,
-              score: record.score,
-              labels: record.labels,
-              thumbnailBytes: record.thumbnail?.bytes ?? null,
-              clipBytes: record.clip?.bytes ?? null,
-              clipFrames: record.clip?.frames ?? null,
-            },
-          });
-        } catch (error) {
-          if (!(error instanceof ViewerError)) throw error;
-          if (error.verificationFailure) rejected++;
-          rows.push({
-            ...event,
-            status: error.verificationFailure ? ('rejected' as const) : ('unavailable' as const),
-            reason: error.reason,
-            message: error.userMessage,
-          });
-        }
+        return;
       }
+      const rows = [];
+      for (const event of listed) rows.push(await openedRow(viewer, camera.deviceId, event));
+      const unverified = rows.filter(
+        (row) => row.status === 'rejected' || row.status === 'unavailable',
+      ).length;
       if (options.json) {
         console.log(JSON.stringify({ deviceId: camera.deviceId, events: rows, next }, null, 2));
       } else {
-        if (rows.length === 0) console.log('no events');
-        for (const row of rows) {
-          let line = `${time(row.time)}  ${row.streamId}  ${row.eventId}`;
-          if ('status' in row) {
-            if (row.status === 'ok') {
-              const r = row.record!;
-              const clip =
-                r.clipBytes === null ? 'no clip' : `clip ${r.clipFrames} frames ${bytesText(r.clipBytes)}`;
-              const thumbnail =
-                r.thumbnailBytes === null ? 'no thumbnail' : `thumbnail ${bytesText(r.thumbnailBytes)}`;
-              line += `  OK  ${time(r.start)} to ${time(r.end)}  score ${r.score.toFixed(2)}  ${thumbnail}  ${clip}`;
-            } else if (row.status === 'rejected') {
-              line += `  REJECTED: ${row.message} (${row.reason})`;
-            } else {
-              line += `  UNAVAILABLE: ${row.message} (${row.reason})`;
-            }
-          }
-          console.log(line);
-        }
+        printOpenedRows(rows);
         console.log(`next: ${next ?? 'none (end of the list)'}`);
       }
-      if (rejected > 0) process.exitCode = EXIT.rejected;
+      if (unverified > 0) process.exitCode = EXIT.rejected;
     });
   });
 

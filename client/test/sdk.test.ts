@@ -228,13 +228,25 @@ test("a misdelivered record, thumbnail or clip chunk (another event's, or cut sh
   }
 });
 
-test('sharing: an invited viewer sees the camera; after revocation the relay refuses it, and the new epoch manifest and a new event, served to it anyway, do not open for it (NOT_RECIPIENT)', async () => {
+test('sharing: an invited viewer sees the camera; a stale access list from before it was added is refused (ROLLBACK); after revocation the relay refuses it, and the new epoch manifest and a new event, served to it anyway, do not open for it (NOT_RECIPIENT)', async () => {
   const guestPath = join(mkdtempSync(join(tmpdir(), 'sealcam-sdk-guest-')), 'viewer.json');
   const guest = await openNodeViewer(guestPath);
   let guestViaFront: Viewer | undefined;
   let ownerViaFront: Viewer | undefined;
   let front: RelayFront | undefined;
   try {
+    // The camera's signed access list before the guest is added (the owner alone): kept to be served
+    // later as a stale copy.
+    const tap = await startRelayFront(relay.base, viewer.identity);
+    const tapped = await openNodeViewer(redirectedViewerState(viewerPath, tap.base));
+    const ownerOnly = await tapped.viewersOf(deviceId).finally(() => tapped.close());
+    const staleList = tap.served.find((answer) => answer.path.endsWith('/access-list'))!.bytes;
+    await tap.close();
+    assert.deepEqual(
+      ownerOnly.map((entry) => entry.access),
+      ['owner'],
+    );
+
     const invite = await viewer.grant(deviceId, guest.shareCode());
     const shared = await guest.acceptInvite(invite, { timeoutMs: 60_000 });
     assert.equal(shared.deviceId, deviceId);
@@ -251,6 +263,22 @@ test('sharing: an invited viewer sees the camera; after revocation the relay ref
     const epochBefore = Math.max(...seen.frames.map((frame) => frame.epoch));
     const viewers = await viewer.viewersOf(deviceId);
     assert.ok(viewers.some((entry) => entry.viewerId === guest.id && entry.access === 'viewer'));
+    // A relay that serves the older list (without the guest) is caught: the owner has seen a newer
+    // version, remembered in its state file (this copy is read from it afresh).
+    const stale = await startRelayFront(relay.base, viewer.identity, {
+      answer: (path) => (path.endsWith('/access-list') ? staleList : undefined),
+    });
+    const viaStale = await openNodeViewer(redirectedViewerState(viewerPath, stale.base));
+    try {
+      await assert.rejects(viaStale.viewersOf(deviceId), (error: unknown) => {
+        assert.ok(error instanceof ViewerError);
+        assert.equal(error.reason, 'ROLLBACK', error.message);
+        return true;
+      });
+    } finally {
+      viaStale.close();
+      await stale.close();
+    }
 
     await viewer.revoke(deviceId, guest.id);
 

@@ -15,7 +15,8 @@ export type ViewerReason =
   | 'INVALID_CODE'
   | 'TIMEOUT'
   | 'NO_KEY_YET'
-  | 'UNSUPPORTED_MEDIA';
+  | 'UNSUPPORTED_MEDIA'
+  | 'ROLLBACK';
 
 const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
 
@@ -45,6 +46,8 @@ const messages: Record<ViewerReason, (what: string) => string> = {
   TIMEOUT: () => 'The camera did not answer in time: is its agent running "pair"?',
   NO_KEY_YET: () => "Waiting for this stream's key: no valid key manifest has arrived yet.",
   UNSUPPORTED_MEDIA: (what) => `This ${what} is in a format this viewer cannot play.`,
+  ROLLBACK: () =>
+    "This is an older list of the camera's viewers than one already seen: the relay is serving a stale copy.",
 };
 
 const NOT_VERIFICATION: readonly ViewerReason[] = [

@@ -19,6 +19,8 @@ export interface StoredCamera {
   readonly pairedAt: number;
   /** Last accepted manifest per stream (rollback and fork protection across sessions). */
   readonly streams: Readonly<Record<string, { readonly epoch: number; readonly hash: string }>>;
+  /** The highest access-list version this viewer verified for the camera (an older one is a rollback). */
+  readonly accessListVersion?: number;
 }
 
 export interface KeyStore {

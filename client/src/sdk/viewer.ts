@@ -446,6 +446,17 @@ export class Viewer {
     };
   }
 
+  private async rememberAccessListVersion(deviceId: DeviceId, version: number): Promise<void> {
+    await this.update((state) => ({
+      ...state,
+      cameras: state.cameras.map((c) =>
+        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId && version > (c.accessListVersion ?? 0)
+          ? { ...c, accessListVersion: version }
+          : c,
+      ),
+    }));
+  }
+
   private async rememberChain(
     deviceId: DeviceId,
     streamId: StreamId,
@@ -533,10 +544,23 @@ export class Viewer {
   }
 
   /** Who the device says may see it (its signed access list, as registered with the relay). */
+  /**
+   * Who the camera lists as its viewers, from its signed access list. A list older than one this viewer
+   * already verified (a relay serving a stale list, e.g. from before a viewer was added or removed) is
+   * refused with ROLLBACK; the highest version seen is remembered across sessions.
+   */
   async viewersOf(deviceId: DeviceId): Promise<{ viewerId: ViewerId; access: 'owner' | 'viewer' }[]> {
-    const { card, relay } = this.camera(deviceId);
+    const { stored, card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
     const list = verifying('share', () => verifyAccessList(bytes, card));
+    const seen = stored.accessListVersion ?? 0;
+    if (list.version < seen)
+      throw new ViewerError(
+        'ROLLBACK',
+        'share',
+        `access list version ${list.version}, older than version ${seen} already seen`,
+      );
+    if (list.version > seen) await this.rememberAccessListVersion(deviceId, list.version);
     return list.entries.map((entry) => ({
       viewerId: viewerIdOf(entry.viewerId),
       access: entry.access === Access.Owner ? 'owner' : 'viewer',

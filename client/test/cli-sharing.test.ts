@@ -180,9 +180,45 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
   const running = launch(friend, ['live', deviceId, 'cam-1', '--seconds', '300'], 320_000);
   await until(() => /[1-9]\d* frames\/s/.test(running.stdout()), 60_000, 'frames before the revocation');
 
+  // A relay that drops the revocation: the owner is told it is pending, not done (exit 4), and the
+  // friend is still on the camera's list.
+  const ownerIdentity = importIdentity(fromBase64Url(JSON.parse(readFileSync(owner, 'utf8')).identity));
+  const dropping = await startRelayFront(relay.base, ownerIdentity, {
+    drop: (method, path) => method === 'POST' && path.endsWith('/inbox'),
+  });
+  try {
+    const dropped = await cli(redirectedViewerState(owner, dropping.base), [
+      'revoke',
+      deviceId,
+      friendId,
+      '--wait',
+      '4',
+    ]);
+    assert.equal(dropped.status, 4, dropped.stderr);
+    assert.match(
+      dropped.stdout,
+      new RegExp(
+        `^revocation of ${friendId} pending for .+: sent, not confirmed by the camera within 4 s$`,
+        'm',
+      ),
+    );
+  } finally {
+    await dropping.close();
+  }
+  assert.ok(
+    (await listedViewers(owner)).some((entry) => entry.viewerId === friendId),
+    'still on the list',
+  );
+
   const revoke = await cli(owner, ['revoke', deviceId, friendId]);
   assert.equal(revoke.status, 0, revoke.stderr);
-  assert.match(revoke.stdout, new RegExp(`revocation of ${friendId} sent`));
+  assert.match(
+    revoke.stdout,
+    new RegExp(
+      `^revocation of ${friendId} done for .+: the camera signed access list version \\d+ without it$`,
+      'm',
+    ),
+  );
   const revokedAt = Date.now();
 
   const ended = await running.done;
@@ -244,7 +280,6 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
   // The cryptographic refusal (first line). The same friend (a copy of its state file: identity, keys,
   // remembered manifest chain) reaches the relay through a front that forwards under the owner's
   // session, so the relay's access check no longer stands in the way.
-  const ownerIdentity = importIdentity(fromBase64Url(JSON.parse(readFileSync(owner, 'utf8')).identity));
   front = await startRelayFront(relay.base, ownerIdentity);
   const friendViaFront = redirectedViewerState(friend, front.base);
   const frontOut = join(dir, 'front-live');

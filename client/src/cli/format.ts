@@ -13,7 +13,8 @@ export class CliError extends Error {
 }
 
 /** Exit codes: 0 done, 1 usage (commander), 2 refused or unavailable, 3 content failed verification. */
-export const EXIT = { refused: 2, rejected: 3 } as const;
+/** Exit codes: 2 refused or failed, 3 content rejected, 4 sent but not yet confirmed by the camera. */
+export const EXIT = { refused: 2, rejected: 3, pending: 4 } as const;
 
 /** "2024-05-01 10:00:00.123 UTC": unambiguous, sortable, no locale. */
 export function time(ms: number): string {

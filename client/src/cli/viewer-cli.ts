@@ -6,6 +6,7 @@ import {
   CLIP_CONTAINER_TYPE,
   CLIP_MP4_TYPE,
   Codec,
+  type DeviceId,
   type EventId,
   formatId,
   ID_TEXT_SOURCE,
@@ -512,7 +513,13 @@ program
   .description('owner only: remove a viewer; the camera rotates its live keys and seals nothing new for it')
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
   .argument('<viewerId>', 'the viewer\'s id ("sealcam-viewer viewers <deviceId>" lists them)')
-  .action(async (device: string, viewerId: string) => {
+  .option(
+    '--wait <seconds>',
+    "wait this long for the camera's confirmation (a newer signed access list without that viewer); 0: do not wait",
+    integerIn(0, 3600),
+    60,
+  )
+  .action(async (device: string, viewerId: string, options: { wait: number }) => {
     let id: ViewerId;
     try {
       parseId(viewerId);
@@ -525,13 +532,48 @@ program
       ownerOnly(camera, 'revoke viewers');
       if (id === viewer.id)
         throw new CliError('this is your own viewer id: an owner cannot revoke itself here');
-      await viewer.revoke(camera.deviceId, id);
-      console.log(`revocation of ${id} sent for "${camera.name}"`);
-      console.error(
-        'the camera applies it when it is online: its live keys rotate and new events are no longer sealed for that viewer.',
+      const { accessListVersion } = await viewer.revoke(camera.deviceId, id);
+      const confirmed = await waitForRevocation(viewer, camera.deviceId, id, accessListVersion, options.wait);
+      if (confirmed !== null) {
+        console.log(
+          `revocation of ${id} done for "${camera.name}": the camera signed access list version ${confirmed} without it`,
+        );
+        return;
+      }
+      console.log(
+        `revocation of ${id} pending for "${camera.name}": sent, not confirmed by the camera${options.wait > 0 ? ` within ${options.wait} s` : ''}`,
       );
+      console.error(
+        `the camera applies it when it is online (its live keys rotate, new events are no longer sealed for that viewer); "sealcam-viewer viewers ${camera.deviceId}" shows when it has`,
+      );
+      process.exitCode = EXIT.pending;
     });
   });
+
+/**
+ * Polls (every 2 s, bounded by `seconds`) until the camera has signed an access list newer than
+ * `since` without the viewer; resolves with its version, or null when it did not come in time.
+ */
+async function waitForRevocation(
+  viewer: Viewer,
+  deviceId: DeviceId,
+  viewerId: ViewerId,
+  since: number,
+  seconds: number,
+): Promise<number | null> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      const state = await viewer.revocationState(deviceId, viewerId, since);
+      if (state.done) return state.version;
+    } catch (error) {
+      if (!(error instanceof ViewerError)) throw error;
+      // A relay that cannot answer, or serves a stale list, is no confirmation: keep waiting.
+    }
+    if (Date.now() + 2000 > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
 
 program
   .command('viewers')

@@ -497,8 +497,22 @@ export class Viewer {
   }
 
   /** Owner only: the device drops the viewer and starts a new key epoch without it. */
-  async revoke(deviceId: DeviceId, viewerId: ViewerId): Promise<void> {
-    const { card, relay } = this.camera(deviceId);
+  /**
+   * Sends the owner's signed revocation to the camera (through its relay inbox). The revocation is
+   * pending until the camera has signed an access list newer than the one returned here that no
+   * longer lists the viewer: ask `revocationState` (a relay that drops the revocation, or serves an
+   * old list without that viewer, cannot make it look done).
+   */
+  async revoke(deviceId: DeviceId, viewerId: ViewerId): Promise<{ accessListVersion: number }> {
+    const { stored, card, relay } = this.camera(deviceId);
+    let since = stored.accessListVersion ?? 0;
+    try {
+      since = (await this.accessList(deviceId)).version;
+    } catch (error) {
+      // The list could not be read or did not verify (a stale copy): the revocation still goes out,
+      // and is measured against the last version seen.
+      if (!(error instanceof ViewerError)) throw error;
+    }
     const revocation = createRevocation({
       owner: this.identity,
       deviceId: card.id,
@@ -506,6 +520,22 @@ export class Viewer {
       issuedAt: Date.now(),
     });
     await relay.request('POST', `/v1/devices/${deviceId}/inbox`, revocation);
+    return { accessListVersion: since };
+  }
+
+  /**
+   * `done` once the camera has signed an access list newer than `since` (what `revoke` returned)
+   * without `viewerId`; else pending (the camera has not applied it yet, or never got it). `version`
+   * is the version of the list read.
+   */
+  async revocationState(
+    deviceId: DeviceId,
+    viewerId: ViewerId,
+    since: number,
+  ): Promise<{ done: boolean; version: number }> {
+    const list = await this.accessList(deviceId);
+    const listed = list.entries.some((entry) => entry.viewerId === viewerId);
+    return { done: list.version > since && !listed, version: list.version };
   }
 
   /**
@@ -550,6 +580,14 @@ export class Viewer {
    * refused with ROLLBACK; the highest version seen is remembered across sessions.
    */
   async viewersOf(deviceId: DeviceId): Promise<{ viewerId: ViewerId; access: 'owner' | 'viewer' }[]> {
+    return (await this.accessList(deviceId)).entries;
+  }
+
+  /** The camera's signed access list, verified, never older than one already seen (ROLLBACK). */
+  private async accessList(deviceId: DeviceId): Promise<{
+    version: number;
+    entries: { viewerId: ViewerId; access: 'owner' | 'viewer' }[];
+  }> {
     const { stored, card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
     const list = verifying('share', () => verifyAccessList(bytes, card));
@@ -561,10 +599,13 @@ export class Viewer {
         `access list version ${list.version}, older than version ${seen} already seen`,
       );
     if (list.version > seen) await this.rememberAccessListVersion(deviceId, list.version);
-    return list.entries.map((entry) => ({
-      viewerId: viewerIdOf(entry.viewerId),
-      access: entry.access === Access.Owner ? 'owner' : 'viewer',
-    }));
+    return {
+      version: list.version,
+      entries: list.entries.map((entry) => ({
+        viewerId: viewerIdOf(entry.viewerId),
+        access: entry.access === Access.Owner ? ('owner' as const) : ('viewer' as const),
+      })),
+    };
   }
 
   safetyNumber(deviceId: DeviceId): string {

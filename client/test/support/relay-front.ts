@@ -57,6 +57,8 @@ export interface RelayFrontOptions {
     bytes: Uint8Array,
     served: readonly ServedObject[],
   ) => Uint8Array | undefined;
+  /** Requests answered 202 here and never forwarded (a relay that drops them: a revocation, say). */
+  readonly drop?: (method: string, path: string) => boolean;
 }
 
 export async function startRelayFront(
@@ -94,6 +96,7 @@ export async function startRelayFront(
         }),
         'application/json',
       );
+    if (options.drop?.(request.method ?? 'GET', path)) return reply(202, '{}', 'application/json');
     try {
       const upstream = await upstreamSession.fetch(request.method ?? 'GET', path, {
         body: body.length > 0 ? body : null,

@@ -127,8 +127,9 @@ export class SharePanel {
     confirm.disabled = true;
     cancel.disabled = true;
     setStatus(status, 'Revoking…');
+    let since: number;
     try {
-      await this.viewer.revoke(this.camera.deviceId, viewerId);
+      since = (await this.viewer.revoke(this.camera.deviceId, viewerId)).accessListVersion;
     } catch (error) {
       setStatus(status, `Not revoked. ${describeError(error).message}`, 'error');
       confirm.disabled = false;
@@ -136,25 +137,34 @@ export class SharePanel {
       return;
     }
     row.dataset.state = 'revoking';
-    setStatus(status, 'Sent.', 'ok');
+    setStatus(status, 'Pending: sent, waiting for the camera to confirm.', 'ok');
     setStatus(
       this.listStatus,
-      'Revocation sent. The camera applies it and switches to new keys without that viewer…',
+      'Revocation pending. The camera applies it and switches to new keys without that viewer…',
       'ok',
     );
+    // Done only on the camera's word: a newer signed access list without that viewer (a relay that
+    // drops the revocation, or serves an older list, cannot make it look done).
     const deadline = Date.now() + REVOKE_WAIT_MS;
     while (!this.closed && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, REVOKE_POLL_MS));
-      const ids = await this.refresh(true);
-      if (ids && !ids.includes(viewerId)) {
-        setStatus(this.listStatus, 'Revoked: the camera no longer seals anything for that viewer.', 'ok');
+      const state = await this.viewer
+        .revocationState(this.camera.deviceId, viewerId, since)
+        .catch(() => ({ done: false }));
+      if (state.done) {
+        await this.refresh(true);
+        setStatus(
+          this.listStatus,
+          'Revoked: the camera confirmed it and no longer seals anything for that viewer.',
+          'ok',
+        );
         return;
       }
     }
     if (!this.closed)
       setStatus(
         this.listStatus,
-        'Sent, but the camera has not applied it yet (is it online?). It will when it next connects.',
+        'Still pending: the camera has not confirmed the revocation (is it online?). It applies it when it next connects; until then that viewer keeps access.',
         'warn',
       );
   }

@@ -1,3 +1,4 @@
+import type { EventRecord } from '@sealcam/protocol';
 import { ViewerError } from '../sdk/errors.js';
 import type { DeviceId, EventListing, Viewer } from '../sdk/index.js';
 import { bytesText, time } from './format.js';
@@ -20,13 +21,7 @@ export type OpenedRow =
       readonly time: number;
       readonly streamId: string;
       readonly listed: Listed;
-      readonly record: {
-        readonly kind: string;
-        readonly streamId: string;
-        readonly start: number;
-        readonly end: number;
-        readonly score: number;
-        readonly labels: readonly string[];
+      readonly record: Pick<EventRecord, 'kind' | 'streamId' | 'start' | 'end' | 'score' | 'labels'> & {
         readonly thumbnailBytes: number | null;
         readonly clipBytes: number | null;
         readonly clipFrames: number | null;

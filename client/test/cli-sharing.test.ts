@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -46,6 +46,8 @@ let friend: string;
 let deviceId: string;
 let friendId: string;
 let ownerId: string;
+/** The camera's signed access list from before the friend was added (the owner alone). */
+let listBeforeFriend: Uint8Array;
 
 before(async () => {
   await ready();
@@ -83,6 +85,8 @@ function deviceSideViewers(): Map<string, string> {
   return viewers;
 }
 
+const ownerIdentity = () => importIdentity(fromBase64Url(JSON.parse(readFileSync(owner, 'utf8')).identity));
+
 const listedViewers = async (state: string) =>
   JSON.parse((await cli(state, ['viewers', deviceId, '--json'])).stdout) as {
     viewerId: string;
@@ -101,6 +105,15 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   const own = await cli(owner, ['share', deviceId, (await cli(owner, ['share-code'])).stdout.trim()]);
   assert.equal(own.status, 2);
   assert.equal(own.stderr.trim(), "viewer: that is this viewer's own share code");
+
+  // Kept to be served later as a stale copy (the owner's viewers through a tap).
+  const tap = await startRelayFront(relay.base, ownerIdentity());
+  try {
+    assert.equal((await cli(redirectedViewerState(owner, tap.base), ['viewers', deviceId])).status, 0);
+    listBeforeFriend = tap.served.find((answer) => answer.path.endsWith('/access-list'))!.bytes;
+  } finally {
+    await tap.close();
+  }
 
   const expires = new Date(Date.now() + 86_400_000).toISOString();
   const share = await cli(owner, ['share', deviceId, shareCode, '--expires', expires]);
@@ -181,10 +194,14 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
   await until(() => /[1-9]\d* frames\/s/.test(running.stdout()), 60_000, 'frames before the revocation');
 
   // A relay that drops the revocation: the owner is told it is pending, not done (exit 4), and the
-  // friend is still on the camera's list.
-  const ownerIdentity = importIdentity(fromBase64Url(JSON.parse(readFileSync(owner, 'utf8')).identity));
-  const dropping = await startRelayFront(relay.base, ownerIdentity, {
+  // friend is still on the camera's list. The same relay serving, besides, the list from before the
+  // friend was added to an owner state that never saw a newer one: still pending, never done.
+  const dropping = await startRelayFront(relay.base, ownerIdentity(), {
     drop: (method, path) => method === 'POST' && path.endsWith('/inbox'),
+  });
+  const stale = await startRelayFront(relay.base, ownerIdentity(), {
+    drop: (method, path) => method === 'POST' && path.endsWith('/inbox'),
+    answer: (path) => (path.endsWith('/access-list') ? listBeforeFriend : undefined),
   });
   try {
     const dropped = await cli(redirectedViewerState(owner, dropping.base), [
@@ -202,8 +219,16 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
         'm',
       ),
     );
+    const fresh = redirectedViewerState(owner, stale.base);
+    const state = JSON.parse(readFileSync(fresh, 'utf8')) as { cameras: { accessListVersion?: number }[] };
+    for (const camera of state.cameras) delete camera.accessListVersion;
+    writeFileSync(fresh, JSON.stringify(state), { mode: 0o600 });
+    const fooled = await cli(fresh, ['revoke', deviceId, friendId, '--wait', '4']);
+    assert.equal(fooled.status, 4, fooled.stderr);
+    assert.match(fooled.stdout, /pending for .+: sent, but it cannot be confirmed/);
   } finally {
     await dropping.close();
+    await stale.close();
   }
   assert.ok(
     (await listedViewers(owner)).some((entry) => entry.viewerId === friendId),
@@ -280,7 +305,7 @@ test('revoke: the revoked viewer live view ends on the revocation; the relay the
   // The cryptographic refusal (first line). The same friend (a copy of its state file: identity, keys,
   // remembered manifest chain) reaches the relay through a front that forwards under the owner's
   // session, so the relay's access check no longer stands in the way.
-  front = await startRelayFront(relay.base, ownerIdentity);
+  front = await startRelayFront(relay.base, ownerIdentity());
   const friendViaFront = redirectedViewerState(friend, front.base);
   const frontOut = join(dir, 'front-live');
   let servedLive: CliRun | undefined;

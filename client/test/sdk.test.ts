@@ -356,12 +356,16 @@ test('sharing: an invited viewer sees the camera; a stale access list from befor
     // Through the same front the owner's own state opens it too: the front itself spoils nothing.
     ownerViaFront = await openNodeViewer(redirectedViewerState(viewerPath, front.base));
     assert.equal((await ownerViaFront.openEvent(deviceId, newEvent.eventId)).eventId, newEvent.eventId);
+    const eventPath = `/v1/devices/${deviceId}/events/${newEvent.eventId}`;
+    const askedBefore = front.served.filter((object) => object.path === eventPath).length;
     await assert.rejects(guestViaFront.openEvent(deviceId, newEvent.eventId), (error: unknown) => {
       assert.ok(error instanceof ViewerError, String(error));
       assert.equal(error.subject, 'event');
       assert.equal(error.reason, 'NOT_RECIPIENT', error.message);
       return true;
     });
+    // Authentic, just not sealed for it: asked for once, not again as if misdelivered.
+    assert.equal(front.served.filter((object) => object.path === eventPath).length, askedBefore + 1);
     const envelope = front.served.find(
       (object) =>
         object.path === `/v1/devices/${deviceId}/events/${newEvent.eventId}` && object.status === 200,

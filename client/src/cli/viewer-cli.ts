@@ -6,7 +6,6 @@ import {
   CLIP_CONTAINER_TYPE,
   CLIP_MP4_TYPE,
   Codec,
-  type DeviceId,
   type EventId,
   formatId,
   ID_TEXT_SOURCE,
@@ -21,7 +20,7 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_VIEWER_STATE, openNodeViewer } from '../node/index.js';
 import { ViewerError } from '../sdk/errors.js';
-import { type Camera, parseViewerCardCode, type Viewer } from '../sdk/index.js';
+import { type Camera, parseViewerCardCode, type RevocationTicket, type Viewer } from '../sdk/index.js';
 import {
   bytesText,
   CliError,
@@ -532,8 +531,8 @@ program
       ownerOnly(camera, 'revoke viewers');
       if (id === viewer.id)
         throw new CliError('this is your own viewer id: an owner cannot revoke itself here');
-      const { accessListVersion } = await viewer.revoke(camera.deviceId, id);
-      const confirmed = await waitForRevocation(viewer, camera.deviceId, id, accessListVersion, options.wait);
+      const ticket = await viewer.revoke(camera.deviceId, id);
+      const confirmed = ticket.since === null ? null : await waitForRevocation(viewer, ticket, options.wait);
       if (confirmed !== null) {
         console.log(
           `revocation of ${id} done for "${camera.name}": the camera signed access list version ${confirmed} without it`,
@@ -541,7 +540,9 @@ program
         return;
       }
       console.log(
-        `revocation of ${id} pending for "${camera.name}": sent, not confirmed by the camera${options.wait > 0 ? ` within ${options.wait} s` : ''}`,
+        ticket.since === null
+          ? `revocation of ${id} pending for "${camera.name}": sent, but it cannot be confirmed: the camera's access list the relay serves does not list that viewer (an older copy, or it was already removed)`
+          : `revocation of ${id} pending for "${camera.name}": sent, not confirmed by the camera${options.wait > 0 ? ` within ${options.wait} s` : ''}`,
       );
       console.error(
         `the camera applies it when it is online (its live keys rotate, new events are no longer sealed for that viewer); "sealcam-viewer viewers ${camera.deviceId}" shows when it has`,
@@ -551,20 +552,18 @@ program
   });
 
 /**
- * Polls (every 2 s, bounded by `seconds`) until the camera has signed an access list newer than
- * `since` without the viewer; resolves with its version, or null when it did not come in time.
+ * Polls (every 2 s, bounded by `seconds`) until the camera has confirmed the revocation (a signed
+ * access list, see Viewer.revoke); resolves with its version, or null when it did not come in time.
  */
 async function waitForRevocation(
   viewer: Viewer,
-  deviceId: DeviceId,
-  viewerId: ViewerId,
-  since: number,
+  ticket: RevocationTicket,
   seconds: number,
 ): Promise<number | null> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     try {
-      const state = await viewer.revocationState(deviceId, viewerId, since);
+      const state = await viewer.revocationState(ticket);
       if (state.done) return state.version;
     } catch (error) {
       if (!(error instanceof ViewerError)) throw error;

@@ -25,6 +25,7 @@ export {
   type ClipFile,
   type EventListing,
   type EventView,
+  type RevocationTicket,
   type Subscription,
   Viewer,
   type ViewerOptions,

@@ -40,3 +40,25 @@ export class MemoryKeyStore implements KeyStore {
     this.state = state;
   }
 }
+
+/**
+ * `mine` with the rollback floors of `stored` where they are higher: per camera (same card), the
+ * access-list version and each stream's manifest chain (the higher epoch). Cameras are `mine`'s.
+ */
+export function keepingRollbackFloors(mine: ViewerState, stored: ViewerState): ViewerState {
+  const storedByCard = new Map(stored.cameras.map((camera) => [camera.card, camera]));
+  return {
+    ...mine,
+    cameras: mine.cameras.map((camera) => {
+      const other = storedByCard.get(camera.card);
+      if (!other) return camera;
+      const streams = { ...camera.streams };
+      for (const [streamId, chain] of Object.entries(other.streams ?? {})) {
+        const own = streams[streamId];
+        if (!own || chain.epoch > own.epoch) streams[streamId] = chain;
+      }
+      const version = Math.max(camera.accessListVersion ?? 0, other.accessListVersion ?? 0);
+      return { ...camera, streams, ...(version > 0 ? { accessListVersion: version } : {}) };
+    }),
+  };
+}

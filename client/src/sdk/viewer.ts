@@ -2,6 +2,7 @@ import {
   Access,
   CLIP_CONTAINER_TYPE,
   CLIP_MP4_TYPE,
+  CLOCK_SKEW_MS,
   checkMp4ClipChunk,
   closeEvent,
   concat,
@@ -47,7 +48,7 @@ import { fetchVerified } from './fetch-verified.js';
 import { type LiveHandlers, LiveView } from './live-view.js';
 import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
-import type { KeyStore, StoredCamera, ViewerState } from './viewer-state.js';
+import { type KeyStore, keepingRollbackFloors, type StoredCamera, type ViewerState } from './viewer-state.js';
 
 /** One verified chunk of an event's clip (Viewer.clipChunks). */
 export interface ClipChunk {
@@ -99,6 +100,16 @@ export interface EventView {
   readonly eventId: EventId;
   readonly streamId: StreamId;
   readonly record: EventRecord;
+}
+
+/** A revocation sent, to ask the camera's confirmation of (`Viewer.revocationState`). */
+export interface RevocationTicket {
+  readonly deviceId: DeviceId;
+  readonly viewerId: ViewerId;
+  /** The newest verified access-list version that still listed the viewer, or null when none was read. */
+  readonly since: number | null;
+  /** When the revocation was signed (this viewer's clock, ms). */
+  readonly issuedAt: number;
 }
 
 export interface Subscription {
@@ -174,8 +185,13 @@ export class Viewer {
 
   private async update(change: (state: ViewerState) => ViewerState): Promise<void> {
     this.state = change(this.state);
-    const state = this.state;
-    this.saving = this.saving.then(() => this.options.store.save(state));
+    this.saving = this.saving.then(async () => {
+      // Another process (a CLI run, a browser tab) may have saved newer rollback floors meanwhile:
+      // they are kept, never lowered back to this process's older view.
+      const stored = await this.options.store.load();
+      if (stored) this.state = keepingRollbackFloors(this.state, stored);
+      await this.options.store.save(this.state);
+    });
     await this.saving;
   }
 
@@ -498,44 +514,46 @@ export class Viewer {
 
   /** Owner only: the device drops the viewer and starts a new key epoch without it. */
   /**
-   * Sends the owner's signed revocation to the camera (through its relay inbox). The revocation is
-   * pending until the camera has signed an access list newer than the one returned here that no
-   * longer lists the viewer: ask `revocationState` (a relay that drops the revocation, or serves an
-   * old list without that viewer, cannot make it look done).
+   * Sends the owner's signed revocation to the camera (through its relay inbox). It is pending until
+   * the camera confirms it (`revocationState`): a signed access list newer than the last one that
+   * listed the viewer, issued after the revocation (within the clock skew), without the viewer. When
+   * no verified list listing the viewer could be read now (the relay serves an older list, or none),
+   * the confirmation cannot be told apart from a stale list: `since` is null and it stays pending.
    */
-  async revoke(deviceId: DeviceId, viewerId: ViewerId): Promise<{ accessListVersion: number }> {
-    const { stored, card, relay } = this.camera(deviceId);
-    let since = stored.accessListVersion ?? 0;
+  async revoke(deviceId: DeviceId, viewerId: ViewerId): Promise<RevocationTicket> {
+    const { card, relay } = this.camera(deviceId);
+    let since: number | null = null;
     try {
-      since = (await this.accessList(deviceId)).version;
+      const list = await this.accessList(deviceId);
+      if (list.entries.some((entry) => entry.viewerId === viewerId)) since = list.version;
     } catch (error) {
-      // The list could not be read or did not verify (a stale copy): the revocation still goes out,
-      // and is measured against the last version seen.
+      // Unreadable or stale (ROLLBACK): the revocation still goes out; it cannot be confirmed.
       if (!(error instanceof ViewerError)) throw error;
     }
+    const issuedAt = Date.now();
     const revocation = createRevocation({
       owner: this.identity,
       deviceId: card.id,
       viewerId: parseId(viewerId),
-      issuedAt: Date.now(),
+      issuedAt,
     });
     await relay.request('POST', `/v1/devices/${deviceId}/inbox`, revocation);
-    return { accessListVersion: since };
+    return { deviceId, viewerId, since, issuedAt };
   }
 
   /**
-   * `done` once the camera has signed an access list newer than `since` (what `revoke` returned)
-   * without `viewerId`; else pending (the camera has not applied it yet, or never got it). `version`
-   * is the version of the list read.
+   * `done` once the camera has signed an access list that confirms the revocation (see `revoke`);
+   * else pending: not applied yet, never received, or not confirmable. `version` is the list's.
    */
-  async revocationState(
-    deviceId: DeviceId,
-    viewerId: ViewerId,
-    since: number,
-  ): Promise<{ done: boolean; version: number }> {
-    const list = await this.accessList(deviceId);
-    const listed = list.entries.some((entry) => entry.viewerId === viewerId);
-    return { done: list.version > since && !listed, version: list.version };
+  async revocationState(ticket: RevocationTicket): Promise<{ done: boolean; version: number }> {
+    const list = await this.accessList(ticket.deviceId);
+    const listed = list.entries.some((entry) => entry.viewerId === ticket.viewerId);
+    const done =
+      ticket.since !== null &&
+      list.version > ticket.since &&
+      list.issuedAt >= ticket.issuedAt - CLOCK_SKEW_MS &&
+      !listed;
+    return { done, version: list.version };
   }
 
   /**
@@ -586,12 +604,14 @@ export class Viewer {
   /** The camera's signed access list, verified, never older than one already seen (ROLLBACK). */
   private async accessList(deviceId: DeviceId): Promise<{
     version: number;
+    issuedAt: number;
     entries: { viewerId: ViewerId; access: 'owner' | 'viewer' }[];
   }> {
-    const { stored, card, relay } = this.camera(deviceId);
+    const { card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
     const list = verifying('share', () => verifyAccessList(bytes, card));
-    const seen = stored.accessListVersion ?? 0;
+    // Read after the request: a call that overlapped this one may have seen a newer list meanwhile.
+    const seen = this.camera(deviceId).stored.accessListVersion ?? 0;
     if (list.version < seen)
       throw new ViewerError(
         'ROLLBACK',
@@ -601,6 +621,7 @@ export class Viewer {
     if (list.version > seen) await this.rememberAccessListVersion(deviceId, list.version);
     return {
       version: list.version,
+      issuedAt: list.issuedAt,
       entries: list.entries.map((entry) => ({
         viewerId: viewerIdOf(entry.viewerId),
         access: entry.access === Access.Owner ? ('owner' as const) : ('viewer' as const),

@@ -1,4 +1,4 @@
-import type { Camera, Viewer, ViewerId } from '../../src/sdk/index.js';
+import type { Camera, RevocationTicket, Viewer, ViewerId } from '../../src/sdk/index.js';
 import { recogniseCode } from './codes.js';
 import { copyButton } from './copy-button.js';
 import { h, replace, setStatus, statusLine, uid } from './dom.js';
@@ -127,9 +127,9 @@ export class SharePanel {
     confirm.disabled = true;
     cancel.disabled = true;
     setStatus(status, 'Revoking…');
-    let since: number;
+    let ticket: RevocationTicket;
     try {
-      since = (await this.viewer.revoke(this.camera.deviceId, viewerId)).accessListVersion;
+      ticket = await this.viewer.revoke(this.camera.deviceId, viewerId);
     } catch (error) {
       setStatus(status, `Not revoked. ${describeError(error).message}`, 'error');
       confirm.disabled = false;
@@ -148,9 +148,7 @@ export class SharePanel {
     const deadline = Date.now() + REVOKE_WAIT_MS;
     while (!this.closed && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, REVOKE_POLL_MS));
-      const state = await this.viewer
-        .revocationState(this.camera.deviceId, viewerId, since)
-        .catch(() => ({ done: false }));
+      const state = await this.viewer.revocationState(ticket).catch(() => ({ done: false }));
       if (state.done) {
         await this.refresh(true);
         setStatus(

@@ -37,6 +37,27 @@ interface Track {
   generation: number;
   /** The first encoder's latest RTCP sender report (its NTP ↔ RTP timestamp mapping). */
   lastReport: Buffer | null;
+  /** The RTP timestamp of this track's first sample (its encoder's first report names it). */
+  rtpBase: number | null;
+}
+
+/** Seconds between the NTP epoch (1900) and the Unix epoch. */
+const NTP_UNIX_SECONDS = 2_208_988_800;
+
+/**
+ * Rewrites a sender report's NTP time (in place) to when its RTP timestamp was sampled, every track
+ * from the same instant `anchorMs` for its first sample, as a camera does: the tracks' inputs start
+ * together. ffmpeg's RTP muxer instead stamps each track's first report with the wall time its first
+ * packet was written, so a slow encoder start (x264 under load: 220 ms measured) put the tracks that
+ * far apart for a client that aligns them by these reports.
+ */
+function sampledReport(packet: Buffer, track: Track, anchorMs: number): void {
+  if (packet.length < 20 || packet[1] !== 200 || track.rtpBase === null) return;
+  const ticks = (packet.readUInt32BE(16) - track.rtpBase) | 0;
+  const ms = anchorMs + (ticks * 1000) / track.clockRate;
+  const seconds = Math.floor(ms / 1000);
+  packet.writeUInt32BE((seconds + NTP_UNIX_SECONDS) >>> 0, 8);
+  packet.writeUInt32BE(Math.floor(((ms - seconds * 1000) / 1000) * 2 ** 32) >>> 0, 12);
 }
 
 /**
@@ -80,6 +101,8 @@ export class RtspTestCamera {
     const sdpPath = join(dir, 'stream.sdp');
     const tracks: Track[] = [];
     const rates = [90_000, ...(options.audio ? [options.audio === 'aac' ? 48_000 : 8000] : [])];
+    /** When every track's first sample was taken (set by the first report of any track). */
+    const anchor: { ms: number | null } = { ms: null };
     for (const clockRate of rates) {
       const rtp = createSocket('udp4');
       const rtcp = createSocket('udp4');
@@ -98,11 +121,17 @@ export class RtspTestCamera {
         offset: 0,
         generation: 0,
         lastReport: null,
+        rtpBase: null,
       });
       const track = tracks.at(-1)!;
       // Kept from the start: ffmpeg sends its first report with its first packet, before any PLAY.
+      // Registered before the forwarding listener, so what is forwarded is the rewritten report.
       rtcp.on('message', (packet: Buffer) => {
-        if (track.generation === 0 && packet.length >= 8 && packet[1] === 200) track.lastReport = packet;
+        if (track.generation !== 0 || packet.length < 20 || packet[1] !== 200) return;
+        track.rtpBase ??= packet.readUInt32BE(16);
+        anchor.ms ??= Date.now();
+        sampledReport(packet, track, anchor.ms);
+        track.lastReport = packet;
       });
     }
     const server = createServer();

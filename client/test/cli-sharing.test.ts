@@ -187,7 +187,7 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
 /** The key epoch in a frame file's name as the CLI writes it (frame-NNNNNN-e<epoch>-c<counter>.jpg). */
 const epochOfFile = (name: string) => Number(/-e(\d+)-c\d+\./.exec(name)?.[1]);
 
-test('revoke: the revoked viewer live view ends on the revocation; the relay then refuses it; the new epoch manifest and a new event, served to it anyway, are REJECTED (NOT_RECIPIENT)', async () => {
+test('revoke: a revocation the relay drops, or that a stale access list cannot confirm, is pending (exit 4); confirmed, the revoked viewer live view ends on it; the relay then refuses it; the new epoch manifest and a new event, served to it anyway, are REJECTED (NOT_RECIPIENT)', async () => {
   const epochBefore = Math.max(...readdirSync(join(dir, 'friend-live')).map(epochOfFile));
   assert.ok(epochBefore >= 0, 'the friend saw an epoch before');
   const running = launch(friend, ['live', deviceId, 'cam-1', '--seconds', '300'], 320_000);

@@ -512,9 +512,9 @@ export class Viewer {
     return inviteCode(card.id, stored.relayUrl);
   }
 
-  /** Owner only: the device drops the viewer and starts a new key epoch without it. */
   /**
-   * Sends the owner's signed revocation to the camera (through its relay inbox). It is pending until
+   * Owner only: the device drops the viewer and starts a new key epoch without it. Sends the owner's
+   * signed revocation to the camera (through its relay inbox). It is pending until
    * the camera confirms it (`revocationState`): a signed access list newer than the last one that
    * listed the viewer, issued after the revocation (within the clock skew), without the viewer. When
    * no verified list listing the viewer could be read now (the relay serves an older list, or none),

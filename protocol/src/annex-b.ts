@@ -17,11 +17,12 @@ export interface NalPosition {
 /** The NAL units of an Annex B byte string (3- or 4-byte start codes), in order. */
 export function nalPositions(bytes: Uint8Array): NalPosition[] {
   const starts: { at: number; payload: number }[] = [];
-  for (let i = 0; i + 2 < bytes.length; i++) {
-    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
-      starts.push({ at: i > 0 && bytes[i - 1] === 0 ? i - 1 : i, payload: i + 3 });
-      i += 2;
-    }
+  // Runs on every access unit: the native indexOf finds each 0x01, and only those are looked behind
+  // (a start code's zeros cannot overlap the previous one, which ends in 0x01).
+  for (let one = bytes.indexOf(1, 2); one !== -1; one = bytes.indexOf(1, one + 1)) {
+    if (bytes[one - 1] !== 0 || bytes[one - 2] !== 0) continue;
+    const code = one - 2;
+    starts.push({ at: code > 0 && bytes[code - 1] === 0 ? code - 1 : code, payload: one + 1 });
   }
   return starts.map((start, index) => ({
     ...start,

@@ -33,4 +33,34 @@ describe('Annex B parameter sets', () => {
     const plain = unit(sps(0, 1), pps(0, 1), idr);
     assert.equal(withoutReplacedParameterSets(plain), plain);
   });
+
+  it('finds exactly the start codes a byte-by-byte scan finds, in 2,000 random strings dense in 0x00 and 0x01', () => {
+    // The byte-by-byte scan nalPositions used before it jumped from 0x01 to 0x01.
+    const byteByByte = (bytes: Uint8Array) => {
+      const starts: { at: number; payload: number }[] = [];
+      for (let i = 0; i + 2 < bytes.length; i++) {
+        if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
+          starts.push({ at: i > 0 && bytes[i - 1] === 0 ? i - 1 : i, payload: i + 3 });
+          i += 2;
+        }
+      }
+      return starts;
+    };
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state >>> 16;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const bytes = Uint8Array.from(
+        { length: next() % 64 },
+        () => [0, 0, 0, 1, 0x65, next() & 0xff][next() % 6]!,
+      );
+      assert.deepEqual(
+        nalPositions(bytes).map(({ at, payload }) => ({ at, payload })),
+        byteByByte(bytes),
+        `round ${round}: ${Array.from(bytes).join(' ')}`,
+      );
+    }
+  });
 });

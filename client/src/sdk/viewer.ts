@@ -230,10 +230,18 @@ export class Viewer {
 
   async rename(deviceId: DeviceId, name: string): Promise<void> {
     this.camera(deviceId);
+    await this.updateCamera(deviceId, (c) => ({ ...c, name }));
+  }
+
+  /** Saves a change to one paired camera's stored record. */
+  private async updateCamera(
+    deviceId: DeviceId,
+    change: (camera: StoredCamera) => StoredCamera,
+  ): Promise<void> {
     await this.update((state) => ({
       ...state,
       cameras: state.cameras.map((c) =>
-        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId ? { ...c, name } : c,
+        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId ? change(c) : c,
       ),
     }));
   }
@@ -463,14 +471,9 @@ export class Viewer {
   }
 
   private async rememberAccessListVersion(deviceId: DeviceId, version: number): Promise<void> {
-    await this.update((state) => ({
-      ...state,
-      cameras: state.cameras.map((c) =>
-        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId && version > (c.accessListVersion ?? 0)
-          ? { ...c, accessListVersion: version }
-          : c,
-      ),
-    }));
+    await this.updateCamera(deviceId, (c) =>
+      version > (c.accessListVersion ?? 0) ? { ...c, accessListVersion: version } : c,
+    );
   }
 
   private async rememberChain(
@@ -479,13 +482,9 @@ export class Viewer {
     epoch: number,
     hash: string,
   ): Promise<void> {
-    await this.update((state) => ({
-      ...state,
-      cameras: state.cameras.map((c) =>
-        formatId(parseCard(fromBase64Url(c.card)).id) === deviceId
-          ? { ...c, streams: { ...c.streams, [streamId]: { epoch, hash } } }
-          : c,
-      ),
+    await this.updateCamera(deviceId, (c) => ({
+      ...c,
+      streams: { ...c.streams, [streamId]: { epoch, hash } },
     }));
   }
 

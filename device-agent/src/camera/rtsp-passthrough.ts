@@ -333,36 +333,45 @@ export class RtspPassthroughCamera implements CameraSource {
 
   private timed(unit: TimedUnit): void {
     this.clock.observe(unit.ptsUs);
-    this.whenTimed(() => {
-      const capturedAtUs = this.clock.wallUs(unit.ptsUs);
-      if (unit.keyframe) {
-        this.keyframeTimes.push({ labelUs: unit.labelUs, capturedAtUs });
-        if (this.keyframeTimes.length > KEYFRAME_TIMES) this.keyframeTimes.shift();
-      }
-      this.onFrame({
-        kind: 'h264',
-        cameraId: this.cameraId,
-        capturedAtUs,
-        capturedAt: Math.floor(capturedAtUs / 1000),
-        data: unit.data,
-        keyframe: unit.keyframe,
-        width: unit.baseline.width,
-        height: unit.baseline.height,
-        codecString: unit.baseline.codecString,
-      });
+    if (this.direct()) this.deliverUnit(unit);
+    else this.hold(() => this.deliverUnit(unit));
+  }
+
+  private deliverUnit(unit: TimedUnit): void {
+    const capturedAtUs = this.clock.wallUs(unit.ptsUs);
+    if (unit.keyframe) {
+      this.keyframeTimes.push({ labelUs: unit.labelUs, capturedAtUs });
+      if (this.keyframeTimes.length > KEYFRAME_TIMES) this.keyframeTimes.shift();
+    }
+    this.onFrame({
+      kind: 'h264',
+      cameraId: this.cameraId,
+      capturedAtUs,
+      capturedAt: Math.floor(capturedAtUs / 1000),
+      data: unit.data,
+      keyframe: unit.keyframe,
+      width: unit.baseline.width,
+      height: unit.baseline.height,
+      codecString: unit.baseline.codecString,
     });
   }
 
-  /** Delivers now once the capture clock has settled, else when it does (in arrival order). */
-  private whenTimed(deliver: () => void): void {
-    if (this.clock.settled && this.held.length === 0) {
-      // The per-unit path once settled: nothing held, nothing allocated.
-      if (this.running) deliver();
-      return;
-    }
-    if (!this.clock.settled && this.held.length >= MAX_HELD) return;
+  /**
+   * Whether a delivery goes out now: the capture clock has settled and nothing is held before it.
+   * The per-unit path once settled, which allocates no closure (see `hold`).
+   */
+  private direct(): boolean {
+    if (this.clock.settled && this.held.length > 0) this.release();
+    return this.clock.settled && this.running;
+  }
+
+  /** Keeps a delivery until the capture clock settles (in arrival order; at most MAX_HELD). */
+  private hold(deliver: () => void): void {
+    if (!this.running || (!this.clock.settled && this.held.length >= MAX_HELD)) return;
     this.held.push(deliver);
-    if (!this.clock.settled) return;
+  }
+
+  private release(): void {
     const due = this.held;
     this.held = [];
     for (const run of due) if (this.running) run();
@@ -374,23 +383,26 @@ export class RtspPassthroughCamera implements CameraSource {
       const frame = this.audioFrames.shift()!;
       // Before the first video unit there is no clock: dropped (a viewer starts at a keyframe anyway).
       if (!this.clock.started || !this.running) continue;
-      this.whenTimed(() => {
-        const capturedAtUs = Math.max(this.clock.peekUs(ptsUs)!, this.lastAudioUs + 1);
-        this.lastAudioUs = capturedAtUs;
-        this.onFrame({
-          kind: 'aac',
-          cameraId: this.cameraId,
-          capturedAtUs,
-          capturedAt: Math.floor(capturedAtUs / 1000),
-          data: frame.data,
-          sampleRate: frame.sampleRate,
-          channels: frame.channels,
-        });
-      });
+      if (this.direct()) this.deliverAudio(ptsUs, frame);
+      else this.hold(() => this.deliverAudio(ptsUs, frame));
     }
     // One side far ahead of the other means the two audio outputs disagree.
     if (this.audioFrames.length > 500 || this.audioTimes.length > 500)
       this.fail('bad-stream', 'the audio stream and its packet list disagree');
+  }
+
+  private deliverAudio(ptsUs: number, frame: AdtsFrame): void {
+    const capturedAtUs = Math.max(this.clock.peekUs(ptsUs)!, this.lastAudioUs + 1);
+    this.lastAudioUs = capturedAtUs;
+    this.onFrame({
+      kind: 'aac',
+      cameraId: this.cameraId,
+      capturedAtUs,
+      capturedAt: Math.floor(capturedAtUs / 1000),
+      data: frame.data,
+      sampleRate: frame.sampleRate,
+      channels: frame.channels,
+    });
   }
 
   private still(still: AssembledStill): void {
@@ -403,11 +415,13 @@ export class RtspPassthroughCamera implements CameraSource {
       return;
     }
     if (!this.clock.started) return;
-    this.whenTimed(() => {
+    const deliver = () => {
       // A keyframe's still carries that keyframe's capture time exactly (showinfo's time is rounded).
       const keyframe = this.keyframeTimes.find((known) => Math.abs(known.labelUs - ptsUs) < 1000);
       this.deliverStill(still, keyframe?.capturedAtUs ?? this.clock.peekUs(ptsUs)!);
-    });
+    };
+    if (this.direct()) deliver();
+    else this.hold(deliver);
   }
 
   private deliverStill(still: AssembledStill, us: number): void {

@@ -3,6 +3,15 @@ import { TokenBucket } from 'limiter';
 /** Allowances are per sliding second; generations of state are at least this long. */
 const SECOND_MS = 1000;
 
+const NONE: readonly number[] = [];
+
+/** How many of `times` (ascending) are later than `since`. */
+function takenAfter(times: readonly number[], since: number): number {
+  let count = 0;
+  for (let i = times.length - 1; i >= 0 && times[i]! > since; i--) count++;
+  return count;
+}
+
 export type FairRefusal = { readonly reason: 'fair-share' | 'capacity'; readonly msBeforeNext: number };
 
 /**
@@ -68,12 +77,19 @@ export class FairBucket {
       const askers = Math.max(this.recentAskers.size, this.olderAskers.size);
       if (askers > 1) {
         const allowance = Math.max(1, Math.floor(this.rate / (4 * askers)));
-        const taken = [
-          ...(this.olderTakes.get(source) ?? []),
-          ...(this.recentTakes.get(source) ?? []),
-        ].filter((at) => now - at < SECOND_MS);
-        if (taken.length >= allowance) {
-          const frees = taken[taken.length - allowance]!;
+        // Every ask under pressure comes here (an attack's path): counted in place, nothing copied.
+        const older = this.olderTakes.get(source) ?? NONE;
+        const recent = this.recentTakes.get(source) ?? NONE;
+        const since = now - SECOND_MS;
+        const olderInside = takenAfter(older, since);
+        const taken = olderInside + takenAfter(recent, since);
+        if (taken >= allowance) {
+          // The take whose second ends first once `allowance` remain: oldest first, older generation first.
+          const nth = taken - allowance;
+          const frees =
+            nth < olderInside
+              ? older[older.length - olderInside + nth]!
+              : recent[recent.length - (taken - olderInside) + (nth - olderInside)]!;
           return { reason: 'fair-share', msBeforeNext: Math.max(1, Math.ceil(SECOND_MS - (now - frees))) };
         }
       }

@@ -91,6 +91,12 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   for (const stream of ['front-door', 'backyard'])
     await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
+  // "Live" only once the camera answered the page's clock question and the picture is fresh (§6.8).
+  await until(
+    async () => (await tile.getAttribute('data-status')) === 'live',
+    60_000,
+    'the tile shown as live',
+  );
   // The demo cameras are H.264 (ffmpeg is here): pictures on the WebCodecs canvas, not in an <img>.
   assert.match(
     (await tile.locator('[data-codec]').first().getAttribute('data-codec')) ?? '',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import {
+  createClockProof,
   createIdentity,
   type DeviceId,
   decodeLiveMessage,
@@ -11,6 +12,7 @@ import {
   encodeLiveMessage,
   encodeMediaPayload,
   FrameSealer,
+  fromHex,
   parseStreamId,
   Role,
   ready,
@@ -62,13 +64,39 @@ function sealingCamera(units: ReturnType<typeof liveFrames>) {
       epoch: 1,
       epochKey: manifest.epochKey,
     });
-    const view = new LiveView(viewer, device.card, streamId, handlers, undefined, () => undefined);
+    let next = 0;
+    // The camera's clock is the fixture's: it answers a clock question with the next unit's capture time.
+    const answerClock = (nonce: string) =>
+      deliver(
+        WireType.LiveClock,
+        createClockProof({
+          device,
+          time: Math.floor((units[Math.min(next, units.length - 1)]!.capturedAtUs ?? 0) / 1000),
+          nonces: [fromHex(nonce)],
+        }),
+      );
+    const view = new LiveView(
+      viewer,
+      device.card,
+      streamId,
+      handlers,
+      undefined,
+      () => undefined,
+      () => undefined,
+      answerClock,
+    );
     const deliver = (type: WireType, payload: Uint8Array) =>
       view.handle(
         decodeLiveMessage(encodeLiveMessage({ type, deviceId: device.card.id, streamId, payload })),
       );
     deliver(WireType.LiveManifest, manifest.bytes);
-    let next = 0;
+    view.control({
+      op: 'subscribed',
+      deviceId: deviceIdOf(device.card.id),
+      streamId,
+      manifest: true,
+      keyframe: false,
+    });
     const timer = setInterval(() => {
       const unit = units[next++];
       if (!unit) {

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   Codec,
+  createClockProof,
   createIdentity,
   decodeLiveMessage,
+  deviceIdOf,
   encodeLiveMessage,
+  encodeMediaPayload,
   FrameSealer,
+  fromHex,
+  type Identity,
+  manifestHash,
   parseStreamId,
   Role,
   ready,
@@ -13,16 +19,18 @@ import {
   utf8,
   WireType,
 } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
 import type { ViewerError } from '../src/sdk/errors.js';
-import { LiveView } from '../src/sdk/live-view.js';
+import { type LiveFrame, LiveView, type StreamResume } from '../src/sdk/live-view.js';
 
 before(async () => {
   await ready();
 });
 
-test('live view: the relay re-sending a keyframe already shown is dropped quietly; a real replay is refused', () => {
-  const device = createIdentity(Role.Device);
-  const viewer = createIdentity(Role.Viewer);
+/** A device with one epoch of stream "cam", and a viewer's LiveView of it whose clock questions the test answers. */
+function world(options: { previous?: StreamResume; device?: Identity; viewer?: Identity } = {}) {
+  const device = options.device ?? createIdentity(Role.Device);
+  const viewer = options.viewer ?? createIdentity(Role.Viewer);
   const now = Date.now();
   const manifest = sealManifest({
     device,
@@ -41,28 +49,196 @@ test('live view: the relay re-sending a keyframe already shown is dropped quietl
   });
   const message = (type: WireType, payload: Uint8Array) =>
     decodeLiveMessage(encodeLiveMessage({ type, deviceId: device.card.id, streamId: 'cam', payload }));
-  const shown: number[] = [];
+  const shown: LiveFrame[] = [];
   const rejected: ViewerError[] = [];
+  const questions: string[] = [];
+  const counters: [number, number][] = [];
   const view = new LiveView(
     viewer,
     device.card,
     parseStreamId('cam'),
-    { onFrame: (frame) => shown.push(frame.counter), onRejected: (error) => rejected.push(error) },
-    undefined,
+    { onFrame: (frame) => shown.push(frame), onRejected: (error) => rejected.push(error) },
+    options.previous,
     () => undefined,
+    () => undefined,
+    (nonce) => questions.push(nonce),
+    (epoch, counter) => counters.push([epoch, counter]),
   );
-  view.handle(message(WireType.LiveManifest, manifest.bytes));
-  const keyframe = sealer.seal(utf8('key'), { keyframe: true, codec: Codec.Jpeg });
-  const delta = sealer.seal(utf8('delta'), { keyframe: false, codec: Codec.Jpeg });
-  view.handle(message(WireType.LiveFrame, keyframe));
-  view.handle(message(WireType.LiveFrame, delta));
-  view.handle(message(WireType.LiveFrame, keyframe)); // the relay's cached copy after a resubscribe
-  assert.deepEqual(shown, [0, 1]);
-  assert.equal(rejected.length, 0, 'a re-sent keyframe is not an alarm');
-  view.handle(message(WireType.LiveFrame, delta)); // a replayed non-keyframe
+  const subscribed = () =>
+    view.control({
+      op: 'subscribed',
+      deviceId: deviceIdOf(device.card.id),
+      streamId: parseStreamId('cam'),
+      manifest: true,
+      keyframe: true,
+    });
+  /** The device's answer to the last question, signed at `time` (its clock), by `signer`. */
+  const answer = (time = Date.now(), signer = device) =>
+    view.handle(
+      message(
+        WireType.LiveClock,
+        createClockProof({ device: signer, time, nonces: [fromHex(questions.at(-1)!)] }),
+      ),
+    );
+  const timed = (text: string, capturedAt: number, keyframe = false) =>
+    sealer.seal(encodeMediaPayload({ capturedAtUs: capturedAt * 1000, unit: utf8(text) }), {
+      keyframe,
+      codec: Codec.JpegTimed,
+    });
+  return {
+    device,
+    viewer,
+    manifest,
+    sealer,
+    message,
+    shown,
+    rejected,
+    questions,
+    counters,
+    view,
+    subscribed,
+    answer,
+    timed,
+  };
+}
+
+test('live view: the relay re-sending a keyframe already shown is dropped quietly; a real replay is refused', () => {
+  const w = world();
+  w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+  w.subscribed();
+  w.answer();
+  const keyframe = w.sealer.seal(utf8('key'), { keyframe: true, codec: Codec.Jpeg });
+  const delta = w.sealer.seal(utf8('delta'), { keyframe: false, codec: Codec.Jpeg });
+  w.view.handle(w.message(WireType.LiveFrame, keyframe));
+  w.view.handle(w.message(WireType.LiveFrame, delta));
+  w.view.handle(w.message(WireType.LiveFrame, keyframe)); // the relay's cached copy after a resubscribe
   assert.deepEqual(
-    rejected.map((error) => error.reason),
+    w.shown.map((frame) => frame.counter),
+    [0, 1],
+  );
+  assert.equal(w.rejected.length, 0, 'a re-sent keyframe is not an alarm');
+  w.view.handle(w.message(WireType.LiveFrame, delta)); // a replayed non-keyframe
+  assert.deepEqual(
+    w.rejected.map((error) => error.reason),
     ['REPLAYED'],
   );
-  assert.deepEqual(shown, [0, 1], 'nothing replayed is shown');
+  assert.equal(w.shown.length, 2, 'nothing replayed is shown');
+  w.view.close();
+});
+
+describe('live means now (PROTOCOL.md §6.8)', () => {
+  test('a frame captured just now is live; frames recorded 47 s earlier and served in a new session are delayed, with their age', () => {
+    const w = world();
+    w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+    w.subscribed();
+    assert.equal(w.questions.length, 1, 'the view asked the device the time when the subscription began');
+    w.answer();
+    const now = Date.now();
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('old 1', now - 47_000, true)));
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('old 2', now - 46_900)));
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('now', now - 20)));
+    const states = w.shown.map((frame) => frame.freshness);
+    assert.equal(states[0]!.state, 'delayed');
+    assert.ok(states[0]!.state === 'delayed' && states[0]!.ageMs >= 47_000 && states[0]!.ageMs < 60_000);
+    assert.equal(states[1]!.state, 'delayed');
+    assert.equal(states[2]!.state, 'live');
+    assert.equal(w.shown[2]!.codec, Codec.Jpeg, 'a timed JPEG is handed on as a JPEG with its capture time');
+    assert.equal(w.shown[2]!.capturedAtUs, (now - 20) * 1000);
+    assert.equal(w.rejected.length, 0);
+    w.view.close();
+  });
+
+  test('the device clock is measured, not assumed: a device whose clock is an hour ahead still shows live video as live', () => {
+    const w = world();
+    const hour = 3_600_000;
+    w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+    w.subscribed();
+    w.answer(Date.now() + hour);
+    w.view.handle(
+      w.message(WireType.LiveFrame, w.timed('now, on a clock an hour ahead', Date.now() + hour - 30, true)),
+    );
+    w.view.handle(
+      w.message(WireType.LiveFrame, w.timed('a minute ago on that clock', Date.now() + hour - 60_000)),
+    );
+    assert.deepEqual(
+      w.shown.map((frame) => frame.freshness.state),
+      ['live', 'delayed'],
+    );
+    w.view.close();
+  });
+
+  test("frames wait for the first clock answer, then all get a verdict; another viewer's answer is ignored, a forged one refused", () => {
+    const w = world();
+    w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+    w.subscribed();
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('cached keyframe', Date.now() - 8000, true)));
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('live', Date.now() - 10)));
+    assert.equal(w.shown.length, 0, 'held until the device answered');
+    // An answer to another viewer's question (on the same stream) is not ours: ignored, no alarm.
+    w.view.handle(
+      w.message(
+        WireType.LiveClock,
+        createClockProof({ device: w.device, time: Date.now(), nonces: [new Uint8Array(16)] }),
+      ),
+    );
+    assert.equal(w.shown.length, 0);
+    assert.equal(w.rejected.length, 0);
+    // Our nonce, signed by someone else: refused, still held.
+    w.answer(Date.now(), createIdentity(Role.Device));
+    assert.deepEqual(
+      w.rejected.map((error) => [error.reason, error.subject]),
+      [['WRONG_DEVICE', 'clock']],
+    );
+    assert.equal(w.shown.length, 0);
+    w.answer();
+    assert.deepEqual(
+      w.shown.map((frame) => frame.freshness.state),
+      ['delayed', 'live'],
+    );
+    w.view.close();
+  });
+
+  test('without any clock answer, held frames are shown after a short wait, unconfirmed, never live', async () => {
+    const w = world();
+    w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+    w.subscribed();
+    w.view.handle(w.message(WireType.LiveFrame, w.timed('a', Date.now(), true)));
+    w.view.handle(
+      w.message(WireType.LiveFrame, w.sealer.seal(utf8('bare jpeg'), { keyframe: false, codec: Codec.Jpeg })),
+    );
+    await until(() => w.shown.length === 2, 30_000, 'the held frames');
+    assert.deepEqual(
+      w.shown.map((frame) => frame.freshness),
+      [
+        { state: 'unconfirmed', why: 'no-clock' },
+        { state: 'unconfirmed', why: 'no-capture-time' },
+      ],
+    );
+    w.view.close();
+  });
+
+  test('a new session resumes the saved counter: frames the viewer already opened are not shown again, newer ones are', () => {
+    const first = world();
+    first.view.handle(first.message(WireType.LiveManifest, first.manifest.bytes));
+    first.subscribed();
+    first.answer();
+    const frames = Array.from({ length: 6 }, (_, i) => first.timed(`frame ${i}`, Date.now(), i === 0));
+    for (const frame of frames.slice(0, 5)) first.view.handle(first.message(WireType.LiveFrame, frame));
+    first.view.close();
+    assert.deepEqual(first.counters.at(-1), [1, 4], 'closing saved the highest counter opened');
+
+    // The same viewer and device, a new session: the relay serves the old frames again, then a new one.
+    const resumed: StreamResume = { epoch: 1, hash: manifestHash(first.manifest.bytes), counter: 4 };
+    const second = world({ device: first.device, viewer: first.viewer, previous: resumed });
+    second.view.handle(second.message(WireType.LiveManifest, first.manifest.bytes));
+    second.subscribed();
+    second.answer();
+    for (const frame of frames) second.view.handle(second.message(WireType.LiveFrame, frame));
+    assert.deepEqual(
+      second.shown.map((frame) => frame.counter),
+      [5],
+    );
+    assert.equal(second.rejected.length, 0, 'frames this viewer already saw are dropped quietly');
+    second.view.close();
+  });
 });

@@ -8,8 +8,19 @@ import { WarningLog } from '../web/src/warning-log.js';
 test('live status of a tile', () => {
   assert.equal(liveStatus({ subscribed: false }, 0), 'connecting');
   assert.equal(liveStatus({ subscribed: true }, 0), 'waiting');
-  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000 }, 1000 + LIVE_WINDOW_MS - 1), 'live');
-  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000 }, 1000 + LIVE_WINDOW_MS), 'idle');
+  const recent = 1000 + LIVE_WINDOW_MS - 1;
+  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'live' }, recent), 'live');
+  // Only a picture the SDK placed in time as live is called live (PROTOCOL.md §6.8).
+  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'delayed' }, recent), 'delayed');
+  assert.equal(
+    liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'unconfirmed' }, recent),
+    'unconfirmed',
+  );
+  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000 }, recent), 'unconfirmed');
+  assert.equal(
+    liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'live' }, 1000 + LIVE_WINDOW_MS),
+    'idle',
+  );
   assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, unavailable: true }, 1000), 'unavailable');
 });
 

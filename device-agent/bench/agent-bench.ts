@@ -76,7 +76,7 @@ async function phase(sealed: boolean, seconds: number): Promise<PhaseResult> {
       const rawStart = process.hrtime.bigint();
       sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(frame.jpeg, rawAad, null, rawNonce, rawKey);
       const start = process.hrtime.bigint();
-      sealer.sealFrame(frame.jpeg, Date.now());
+      sealer.sealFrame(frame.jpeg, frame.capturedAt, Date.now());
       const end = process.hrtime.bigint();
       rawNanos += start - rawStart;
       sealNanos += end - start;

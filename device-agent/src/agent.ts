@@ -22,6 +22,7 @@ import { muxMp4Clip } from './motion/mp4-clip.js';
 import { makeThumbnail } from './motion/thumbnail.js';
 import { type CapturedUnitEvent, UnitCapture } from './motion/unit-capture.js';
 import { Outbox } from './outbox/outbox.js';
+import { ClockAnswers } from './relay/clock-answers.js';
 import { LiveConnection } from './relay/live-connection.js';
 import { LiveDemand } from './relay/live-demand.js';
 import { sealRecordedEvent } from './seal/event-sealing.js';
@@ -113,10 +114,12 @@ export class Agent {
       backoff,
     );
     this.uploader = new Uploader(session, outbox, log, backoff);
+    this.clockAnswers = new ClockAnswers(identity, (message) => this.live.send(message, 'manifest'));
   }
 
   readonly live: LiveConnection;
   readonly uploader: Uploader;
+  private readonly clockAnswers: ClockAnswers;
 
   static async start(config: AgentConfig, log: Logger, options: AgentStartOptions = {}): Promise<Agent> {
     await ready();
@@ -244,7 +247,7 @@ export class Agent {
       wanted: camera.sealer.keyframeWanted,
     };
     if (this.demand.shouldSend(camera.config.id, jpeg, now)) {
-      const message = camera.sealer.sealFrame(frame.jpeg, now);
+      const message = camera.sealer.sealFrame(frame.jpeg, frame.capturedAt, now);
       if (message && this.live.send(message)) camera.framesSent++;
     }
     camera.capture?.push(frame);
@@ -396,6 +399,9 @@ export class Agent {
       void this.pollInbox();
     } else if (message.op === 'demand') {
       this.demand.handle(message, Date.now());
+    } else if (message.op === 'clock') {
+      if (this.cameras.some((c) => c.config.id === message.streamId))
+        this.clockAnswers.ask(message.streamId, message.nonce);
     }
   }
 
@@ -517,6 +523,7 @@ export class Agent {
     await this.eventChain;
     await this.uploader.stop();
     await this.live.stop();
+    this.clockAnswers.stop();
     for (const camera of this.cameras) camera.sealer.retire();
     await this.writeStatus().catch(() => undefined);
     await this.outbox.close();

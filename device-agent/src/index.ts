@@ -12,6 +12,7 @@ export {
   type PairedViewer,
   type PairingInvitation,
 } from './pairing/device-pairing.js';
+export { ClockAnswers } from './relay/clock-answers.js';
 export { LiveConnection, type LiveConnectionEvents, type LiveState } from './relay/live-connection.js';
 export { type RecordedEvent, type SealedEvent, sealRecordedEvent } from './seal/event-sealing.js';
 export {

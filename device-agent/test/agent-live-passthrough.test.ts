@@ -106,14 +106,17 @@ describe('live sealing of passthrough units (H.264 codec 2, AAC codec 5)', () =>
     }
   });
 
-  it('JPEG frames keep their path: codec 1, the image as the payload, the first one a keyframe', () => {
+  it('JPEG frames go as codec 6: the capture time, then the image unchanged; the first one a keyframe', () => {
     const { sealer, manifest } = sealerFor('cam-1');
     const opener = openerFor('cam-1', manifest);
     const jpeg = new Uint8Array([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
-    const opened = opener.open(framePayload(sealer.sealFrame(jpeg, Date.now())!), Date.now());
-    assert.equal(opened.codec, Codec.Jpeg);
+    const capturedAt = Date.now() - 40;
+    const opened = opener.open(framePayload(sealer.sealFrame(jpeg, capturedAt, Date.now())!), Date.now());
+    assert.equal(opened.codec, Codec.JpegTimed);
     assert.equal(opened.keyframe, true);
-    assert.deepEqual(Buffer.from(opened.payload), Buffer.from(jpeg));
+    const media = decodeMediaPayload(opened.payload);
+    assert.equal(media.capturedAtUs, capturedAt * 1000);
+    assert.deepEqual(Buffer.from(media.unit), Buffer.from(jpeg));
   });
 
   it('nothing is sealed while no epoch is active (no viewers)', () => {

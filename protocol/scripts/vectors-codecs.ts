@@ -97,7 +97,7 @@ export function liveVectors(input: { deviceId: Uint8Array; frame: Uint8Array; ma
     ],
     reject: [
       { name: 'empty message', check: 'live', bytes: '', expect: 'TRUNCATED' },
-      { name: 'unknown type 0x03', check: 'live', bytes: hexPatch(liveFrame, 0, 3), expect: 'MALFORMED' },
+      { name: 'unknown type 0x04', check: 'live', bytes: hexPatch(liveFrame, 0, 4), expect: 'MALFORMED' },
       { name: 'type 0x00', check: 'live', bytes: hexPatch(liveFrame, 0, 0), expect: 'MALFORMED' },
       { name: 'device id cut short', check: 'live', bytes: liveFrame.slice(0, 2 * 10), expect: 'TRUNCATED' },
       { name: 'no stream id length', check: 'live', bytes: liveFrame.slice(0, 2 * 17), expect: 'TRUNCATED' },

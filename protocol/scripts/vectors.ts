@@ -38,6 +38,7 @@ import {
   utf8,
 } from '../src/index.js';
 import { hexPatch } from './vector-hex.js';
+import { clockVectors } from './vectors-clock.js';
 import {
   clipContainerVectors,
   liveVectors,
@@ -50,7 +51,7 @@ import {
 export const VECTOR_NOW = 1_767_225_600_000;
 const TEN_MINUTES = 600_000;
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export interface RejectCase {
   readonly name: string;
@@ -596,6 +597,7 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     'clip-container.json': clipContainerVectors(),
     'media.json': mediaVectors(),
     'record.json': recordVectors(eventRecord),
+    'clock.json': clockVectors(device, VECTOR_NOW),
     'codes.json': shareCodeVectors({ owner: owner.card, friend: friend.card, deviceId: device.card.id }),
   };
 }

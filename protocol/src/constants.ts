@@ -13,6 +13,7 @@ export const Kind = {
   EventRecord: 0x04,
   KeyManifest: 0x05,
   EventEnvelope: 0x06,
+  ClockProof: 0x07,
   IdentityCard: 0x10,
   Grant: 0x11,
   Revocation: 0x12,
@@ -32,10 +33,12 @@ export const Access = { Owner: 1, Viewer: 2 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
 /**
- * What a live frame or a clip carries. 2, 3 and 5 are timed codecs: their live payload is a
- * MediaPayload (media-payload.ts); a clip of codec 2 or 3 is a fragmented MP4 (clip-mp4.ts).
+ * What a live frame or a clip carries. 2, 3, 5 and 6 are timed codecs: their live payload is a
+ * MediaPayload (media-payload.ts); a clip of codec 2 or 3 is a fragmented MP4 (clip-mp4.ts). 6 is a
+ * JPEG picture with its capture time (live only; the agent's JPEG cameras send it so that viewers
+ * can tell live from delayed, §6.8); 1 is a bare JPEG picture (clips, older agents).
  */
-export const Codec = { Jpeg: 1, H264AnnexB: 2, H265AnnexB: 3, Raw: 4, AacAdts: 5 } as const;
+export const Codec = { Jpeg: 1, H264AnnexB: 2, H265AnnexB: 3, Raw: 4, AacAdts: 5, JpegTimed: 6 } as const;
 export type Codec = (typeof Codec)[keyof typeof Codec];
 
 export const ID_BYTES = 16;
@@ -71,6 +74,8 @@ export const LIMITS = {
   urlBytes: 255,
   nameBytes: 64,
   accessListEntries: 1024,
+  /** Nonces answered by one clock proof (§6.8). */
+  clockNonces: 32,
 } as const;
 
 /** Domain-separation labels. Each is ASCII and appears in docs/PROTOCOL.md. */

@@ -149,7 +149,18 @@ export class FrameOpener {
     encodeStreamId(options.streamId);
   }
 
-  addEpoch(input: { epoch: number; epochKey: Uint8Array; notBefore: number; notAfter: number }): void {
+  /**
+   * `openedThrough`: when resuming an epoch a previous session already watched (§6.8), the highest
+   * counter that session opened: frames up to it are refused as REPLAYED. Ignored for an epoch
+   * already held.
+   */
+  addEpoch(input: {
+    epoch: number;
+    epochKey: Uint8Array;
+    notBefore: number;
+    notAfter: number;
+    openedThrough?: number;
+  }): void {
     const held = this.epochs.get(input.epoch);
     if (held) {
       const keys = deriveEpochFrameKeys(
@@ -174,7 +185,7 @@ export class FrameOpener {
       notBefore: input.notBefore,
       notAfter: input.notAfter,
       keys,
-      lastCounter: -1,
+      lastCounter: Number.isSafeInteger(input.openedThrough) ? Math.max(-1, input.openedThrough!) : -1,
     });
     const retain = this.options.retainEpochs ?? 2;
     const ordered = [...this.epochs.keys()].sort((a, b) => b - a);

@@ -12,6 +12,15 @@ export {
 export { CLIP_MP4_TYPE, checkMp4ClipChunk } from './clip-mp4.js';
 export { CLOCK_SKEW_MS } from './clock.js';
 export {
+  CLOCK_NONCE_BYTES,
+  CLOCK_PROOF_MAX_BYTES,
+  type ClockProof,
+  clockProofBytes,
+  createClockProof,
+  openClockProof,
+  parseClockProof,
+} from './clock-proof.js';
+export {
   closeEvent,
   type EventExpectation,
   EventSealer,
@@ -26,6 +35,15 @@ export {
 export { itemHash } from './event-format.js';
 export { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 export { FrameOpener, FrameSealer, type OpenedFrame } from './frame.js';
+export {
+  type ClockSample,
+  type Freshness,
+  frameAgeBoundMs,
+  freshnessOf,
+  LIVE_FRESHNESS_MS,
+  MAX_CLOCK_ROUND_TRIP_MS,
+  usableSample,
+} from './freshness.js';
 export {
   createGrant,
   createRevocation,

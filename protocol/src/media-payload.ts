@@ -10,8 +10,8 @@ import { fail } from './errors.js';
  *
  * codec 2 (H.264) / 3 (H.265): one access unit in Annex B form (start codes), with its parameter
  * sets in band before every IDR, so a late joiner decodes from the keyframe on its own; codec 5
- * (AAC): one ADTS frame (its 7- or 9-byte header says the sample rate and channels). A JPEG frame
- * (codec 1) has no such prefix: its payload is the image.
+ * (AAC): one ADTS frame (its 7- or 9-byte header says the sample rate and channels); codec 6: one
+ * JPEG picture. A bare JPEG frame (codec 1) has no such prefix: its payload is the image.
  */
 export interface MediaPayload {
   /** When the unit was captured: Unix microseconds (the camera's timestamps mapped to wall time). */
@@ -24,7 +24,12 @@ export const MEDIA_PAYLOAD_HEADER_BYTES = 8;
 
 /** Codecs whose live frame payload is a MediaPayload. */
 export function isTimedCodec(codec: number): boolean {
-  return codec === Codec.H264AnnexB || codec === Codec.H265AnnexB || codec === Codec.AacAdts;
+  return (
+    codec === Codec.H264AnnexB ||
+    codec === Codec.H265AnnexB ||
+    codec === Codec.AacAdts ||
+    codec === Codec.JpegTimed
+  );
 }
 
 const MAX_UNIT_BYTES = LIMITS.framePayloadBytes - MEDIA_PAYLOAD_HEADER_BYTES;

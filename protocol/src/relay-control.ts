@@ -30,7 +30,18 @@ export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 export type ViewerControl =
   | { readonly op: 'ping' }
   | { readonly op: 'subscribe' | 'unsubscribe'; readonly deviceId: DeviceId; readonly streamId: StreamId }
-  | { readonly op: 'watch' | 'unwatch'; readonly deviceId: DeviceId };
+  | { readonly op: 'watch' | 'unwatch'; readonly deviceId: DeviceId }
+  /**
+   * A clock question for the device of a stream this connection is subscribed to (PROTOCOL.md §6.8):
+   * `nonce` is 16 random bytes in lowercase hex. The device answers with a signed clock proof
+   * (a LiveClock message) to the stream's viewers.
+   */
+  | {
+      readonly op: 'clock';
+      readonly deviceId: DeviceId;
+      readonly streamId: StreamId;
+      readonly nonce: string;
+    };
 
 /** A committed event, announced to viewers watching its device (its public listing fields). */
 export interface EventNotice {
@@ -77,7 +88,9 @@ export type RelayToDevice =
    * relay grants leases, so a stream without one need not be uploaded live (only its keyframes now
    * and then, for late joiners).
    */
-  | { readonly op: 'demand'; readonly streamId?: StreamId; readonly seconds: number };
+  | { readonly op: 'demand'; readonly streamId?: StreamId; readonly seconds: number }
+  /** A viewer of the stream asks for a clock proof answering `nonce` (§6.8). */
+  | { readonly op: 'clock'; readonly streamId: StreamId; readonly nonce: string };
 
 export type ControlMessage = ViewerControl | RelayToViewer | RelayToDevice;
 
@@ -92,6 +105,8 @@ const isBoolean: Check = (value) => typeof value === 'boolean';
 const isTime: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isSeconds: Check = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 86_400;
+/** 16 bytes in lowercase hex (CLOCK_NONCE_BYTES). */
+const isNonce: Check = (value) => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
 const isMessageText: Check = (value) => typeof value === 'string' && value.length <= 300;
 
 /** Per op: required fields and optional fields, each with its check. */
@@ -106,6 +121,7 @@ const VIEWER_CONTROL: Readonly<Record<string, Shape>> = {
   unsubscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
   watch: { required: { deviceId: isDeviceId } },
   unwatch: { required: { deviceId: isDeviceId } },
+  clock: { required: { deviceId: isDeviceId, streamId: isStreamId, nonce: isNonce } },
 };
 
 const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
@@ -131,6 +147,7 @@ const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
     },
     optional: { streamId: isStreamId },
   },
+  clock: { required: { streamId: isStreamId, nonce: isNonce } },
 };
 
 function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {

@@ -11,12 +11,14 @@ import { decodeStreamId, encodeStreamId } from './stream-id.js';
  *
  *   0x01 ‖ device id (16) ‖ u8 len ‖ stream id ‖ sealed frame      (LiveFrame)
  *   0x02 ‖ device id (16) ‖ u8 len ‖ stream id ‖ key manifest      (LiveManifest)
+ *   0x03 ‖ device id (16) ‖ u8 len ‖ stream id ‖ clock proof       (LiveClock)
  *
  * The relay accepts a message from a device only if its device id is the authenticated one.
  */
 export const WireType = {
   LiveFrame: 0x01,
   LiveManifest: 0x02,
+  LiveClock: 0x03,
 } as const;
 export type WireType = (typeof WireType)[keyof typeof WireType];
 
@@ -47,7 +49,7 @@ export function encodeLiveMessage(message: LiveMessageInput): Uint8Array {
 export function decodeLiveMessage(bytes: Uint8Array): LiveMessage {
   const reader = new Reader(bytes);
   const type = reader.u8('message type');
-  if (type !== WireType.LiveFrame && type !== WireType.LiveManifest)
+  if (type !== WireType.LiveFrame && type !== WireType.LiveManifest && type !== WireType.LiveClock)
     fail('MALFORMED', 'unknown message type');
   const deviceId = reader.bytes(ID_BYTES, 'device id');
   const streamId = decodeStreamId(reader.shortBytes('stream id'));

@@ -72,6 +72,7 @@ describe('relay contract: control messages', () => {
     { op: 'unsubscribe', deviceId: DEVICE, streamId: 'cam1' },
     { op: 'watch', deviceId: DEVICE },
     { op: 'unwatch', deviceId: DEVICE },
+    { op: 'clock', deviceId: DEVICE, streamId: 'cam1', nonce: '00112233445566778899aabbccddeeff' },
   ];
   const relayMessages = [
     { op: 'hello', id: VIEWER, role: 'viewer' },
@@ -95,6 +96,7 @@ describe('relay contract: control messages', () => {
     { op: 'mailbox', box: 'pairing' },
     { op: 'demand', seconds: 30 },
     { op: 'demand', streamId: 'cam1', seconds: 600 },
+    { op: 'clock', streamId: 'cam1', nonce: 'ffeeddccbbaa99887766554433221100' },
   ];
 
   it('every message of each direction round-trips through its one decoder, as text and as bytes', () => {
@@ -135,6 +137,9 @@ describe('relay contract: control messages', () => {
       `{"op":"watch","deviceId":"${DEVICE.toUpperCase()}"}`,
       `{"op":"watch","deviceId":"${DEVICE}","streamId":"cam1"}`,
       `{"op":"ping","pad":"${'x'.repeat(5000)}"}`,
+      `{"op":"clock","deviceId":"${DEVICE}","streamId":"cam1","nonce":"00112233445566778899AABBCCDDEEFF"}`,
+      `{"op":"clock","deviceId":"${DEVICE}","streamId":"cam1","nonce":"0011"}`,
+      `{"op":"clock","deviceId":"${DEVICE}","streamId":"cam1"}`,
     ];
     for (const text of bad) throwsCode(() => decodeViewerControl(text), 'MALFORMED');
     throwsCode(() => decodeViewerControl(new Uint8Array([0x7b, 0xff, 0x7d])), 'MALFORMED');

@@ -15,6 +15,7 @@ import {
   encodeLiveMessage,
   encodeMediaPayload,
   FrameOpener,
+  freshnessOf,
   fromHex,
   fromUtf8,
   type Identity,
@@ -23,6 +24,7 @@ import {
   isTimedCodec,
   openClip,
   openClipChunk,
+  openClockProof,
   openEvent,
   openManifest,
   openPairRequest,
@@ -41,6 +43,7 @@ import {
   verifyGrant,
   verifyRevocation,
   viewerCode,
+  WireType,
 } from '../src/index.js';
 import { throwsCode } from './fixtures.js';
 
@@ -67,6 +70,7 @@ const relayVectors = load('relay.json');
 const pairingVectors = load('pairing.json');
 const paddingVectors = load('padding.json');
 const liveVectors = load('live.json');
+const clockVectors = load('clock.json');
 const clipContainerVectors = load('clip-container.json');
 const mediaVectors = load('media.json');
 const recordVectors = load('record.json');
@@ -129,6 +133,8 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
       return unpad(bytes, a as 'block64' | undefined);
     case 'live':
       return decodeLiveMessage(bytes);
+    case 'clock':
+      return openClockProof(bytes, { device: device.card, nonce: fromHex(a!) });
     case 'clip-container':
       return decodeClipChunk(bytes);
     case 'media':
@@ -240,6 +246,23 @@ describe('test vectors', () => {
     assert.equal(liveVectors.messages[1].payload, manifestVectors.manifests[0].bytes);
   });
 
+  it('the clock proof opens to the listed time for each listed nonce; freshness verdicts match', () => {
+    for (const nonce of clockVectors.nonces)
+      assert.equal(
+        openClockProof(fromHex(clockVectors.proof), { device: device.card, nonce: fromHex(nonce) }),
+        clockVectors.time,
+      );
+    const message = decodeLiveMessage(fromHex(clockVectors.message));
+    assert.equal(message.type, WireType.LiveClock);
+    assert.equal(toHex(message.payload), clockVectors.proof);
+    for (const row of clockVectors.freshness)
+      assert.deepEqual(freshnessOf(clockVectors.sample, row.capturedAtUs, row.at), row.freshness);
+    assert.deepEqual(
+      clockVectors.freshness.map((row: { freshness: { state: string } }) => row.freshness.state),
+      ['live', 'live', 'delayed', 'delayed', 'live'],
+    );
+  });
+
   it('clip containers decode to the listed frames and encode back to the same bytes', () => {
     for (const chunk of clipContainerVectors.chunks) {
       const frames = decodeClipChunk(fromHex(chunk.bytes));
@@ -303,6 +326,7 @@ describe('test vectors', () => {
     pairingVectors,
     paddingVectors,
     liveVectors,
+    clockVectors,
     clipContainerVectors,
     mediaVectors,
     recordVectors,

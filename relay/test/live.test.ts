@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { Access, encodeLiveMessage, ready, WireType } from '@sealcam/protocol';
+import { Access, createClockProof, encodeLiveMessage, fromHex, ready, WireType } from '@sealcam/protocol';
 import { parseViewerId } from '@sealcam/protocol/relay-safe';
 import { until, within } from '@sealcam/testkit/poll';
 import WebSocket from 'ws';
@@ -68,6 +68,55 @@ describe('live relay (memory store)', () => {
     await viewer.waitControl((m) => m.op === 'subscribed' && m.streamId === 'cam-7');
     const lease = await device.waitControl((m) => m.op === 'demand' && m.streamId === 'cam-7');
     assert.equal(lease.seconds, 30);
+    await viewer.close();
+  });
+
+  it('clock questions reach the device only for a joined stream, at most one a second; its clock proof reaches the stream viewers unchanged', async () => {
+    const nonce = (fill: string) => fill.repeat(32);
+    const questions = () => device.control.filter((m) => m.op === 'clock' && m.streamId === 'cam-9');
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    // Not joined yet: dropped, never passed on.
+    viewer.send({ op: 'clock', deviceId: idOf(p.device), streamId: 'cam-9', nonce: nonce('0') });
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-9' });
+    await viewer.waitControl((m) => m.op === 'subscribed' && m.streamId === 'cam-9');
+    viewer.send({ op: 'clock', deviceId: idOf(p.device), streamId: 'cam-9', nonce: nonce('a') });
+    viewer.send({ op: 'clock', deviceId: idOf(p.device), streamId: 'cam-9', nonce: nonce('b') });
+    const asked = await device.waitControl((m) => m.op === 'clock' && m.streamId === 'cam-9');
+    assert.deepEqual(asked, { op: 'clock', streamId: 'cam-9', nonce: nonce('a') });
+    // A lease for another stream goes to the device after the second question was handled: once the
+    // device has it, the second question would have come before it (one socket, in order).
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-10' });
+    await device.waitControl((m) => m.op === 'demand' && m.streamId === 'cam-10');
+    assert.deepEqual(
+      questions().map((m) => m.nonce),
+      [nonce('a')],
+    );
+    const proof = createClockProof({ device: p.device, time: Date.now(), nonces: [fromHex(nonce('a'))] });
+    const wire = encodeLiveMessage({
+      type: WireType.LiveClock,
+      deviceId: p.device.card.id,
+      streamId: 'cam-9',
+      payload: proof,
+    });
+    const before = viewer.binary.length;
+    device.send(wire);
+    await viewer.waitBinary(before + 1);
+    assert.deepEqual(Buffer.from(viewer.binary[before]!), Buffer.from(wire));
+    // A device that floods proofs gets at most 20 a second (in a burst) through to its viewers. Its
+    // frame sent after the flood reaches the viewer after every proof that was forwarded.
+    viewer.send({ op: 'subscribe', deviceId: idOf(p.device), streamId: 'cam-1' });
+    await viewer.waitControl((m) => m.op === 'subscribed' && m.streamId === 'cam-1');
+    const flooded = viewer.binary.length;
+    for (let i = 0; i < 60; i++) device.send(wire);
+    device.send(frame('after the flood', true));
+    await until(
+      () => viewer.binary.slice(flooded).some((bytes) => bytes[0] === WireType.LiveFrame),
+      30_000,
+      'the frame after the flood',
+    );
+    const proofs = viewer.binary.slice(flooded).filter((bytes) => bytes[0] === WireType.LiveClock).length;
+    // 20 per one-second window; 40 only if handling the flood straddled a window's end.
+    assert.ok(proofs >= 1 && proofs <= 40, `${proofs} of 60 clock proofs forwarded`);
     await viewer.close();
   });
 
@@ -272,6 +321,23 @@ describe('live relay (memory store)', () => {
       }),
     );
     assert.deepEqual(await garbled.closed, { code: 4400, reason: 'invalid-frame' });
+
+    // A clock proof must parse and name the connection's device inside.
+    for (const payload of [
+      new Uint8Array([1, 7, 0]),
+      createClockProof({ device: p.device, time: Date.now(), nonces: [new Uint8Array(16)] }),
+    ]) {
+      const clock = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
+      clock.send(
+        encodeLiveMessage({
+          type: WireType.LiveClock,
+          deviceId: p.otherDevice.card.id,
+          streamId: 'cam-1',
+          payload,
+        }),
+      );
+      assert.deepEqual(await clock.closed, { code: 4400, reason: 'bad-message' });
+    }
 
     // A device may only publish under its own id: the relay forwards the bytes it checked.
     const impostor = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));

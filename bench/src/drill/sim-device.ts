@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ClockAnswers,
   completePairing,
   createInvitation,
   LiveConnection,
@@ -222,6 +223,8 @@ export class SimDevice {
           },
           onControl: (message) => {
             if (message.op === 'keyframe') this.sealer.requestKeyframe();
+            if (message.op === 'clock' && message.streamId === STREAM_ID)
+              this.clockAnswers.ask(message.streamId, message.nonce);
           },
           onStateChange: (state) => {
             if (state === 'connected') resolve(performance.now() - started);
@@ -235,6 +238,12 @@ export class SimDevice {
     });
   }
 
+  /** Answers viewers' clock questions as the agent does, so that the drill's live frames are placed in time. */
+  private readonly clockAnswers = new ClockAnswers(
+    this.identity,
+    (message) => this.live?.send(message, 'manifest') ?? false,
+  );
+
   async disconnect(): Promise<void> {
     const live = this.live;
     this.live = null;
@@ -244,7 +253,8 @@ export class SimDevice {
   /** Seals and publishes one live picture (keyframe on request and every second). */
   sendFrame(): boolean {
     const picture = this.picture(`frame${this.frames++}`);
-    let message = this.sealer.sealFrame(picture, Date.now());
+    const now = Date.now();
+    let message = this.sealer.sealFrame(picture, now, now);
     if (!message) return false;
     const live = decodeLiveMessage(message);
     let payload = live.payload;
@@ -259,6 +269,7 @@ export class SimDevice {
   async close(): Promise<void> {
     await this.disconnect();
     await this.uploader.stop();
+    this.clockAnswers.stop();
     this.sealer.retire();
   }
 }

@@ -165,7 +165,8 @@ export class SealedViewer implements DrillViewer {
     let key = '';
     try {
       const message = decodeLiveMessage(bytes);
-      kind = message.type === WireType.LiveManifest ? 'manifest' : 'frame';
+      if (message.type !== WireType.LiveClock)
+        kind = message.type === WireType.LiveManifest ? 'manifest' : 'frame';
       key = digest(message.payload);
     } catch {
       // not a live message: the SDK drops it, nothing to record

@@ -1,4 +1,4 @@
-import { Codec, type DeviceId, type StreamId } from '@sealcam/protocol';
+import { Codec, type DeviceId, LIVE_FRESHNESS_MS, type StreamId } from '@sealcam/protocol';
 import type { ViewerError } from '../sdk/errors.js';
 import type { Viewer } from '../sdk/index.js';
 import { bytesText, describeError, EXIT } from './format.js';
@@ -21,7 +21,8 @@ type StopReason = 'time' | 'frames' | 'interrupted' | 'refused' | 'reader-gone';
  * them, and counts, by reason, what does not. Ends after `seconds`, after `frames`, on Ctrl-C, when
  * the reader of --stdout goes away, or at once when the relay refuses the subscription or the output
  * fails; the output is then closed (an MP4 is finished). Returns the exit code: 3 if anything was
- * rejected, 2 if refused or the output failed, else 0. With --stdout, messages go to stderr only.
+ * rejected or if no frame was live (§6.8: all delayed or unconfirmed), 2 if refused or the output
+ * failed, else 0. With --stdout, messages go to stderr only.
  */
 export async function runLive(
   viewer: Pick<Viewer, 'watch'>,
@@ -37,6 +38,7 @@ export async function runLive(
   let epoch: number | undefined;
   let lastSecondFrames = 0;
   const rejections = new Map<string, { count: number; error: ViewerError }>();
+  const freshness = { live: 0, delayed: 0, unconfirmed: 0, oldestMs: 0 };
   let refusal: ViewerError | undefined;
   let outputError: Error | undefined;
   let done = false;
@@ -64,6 +66,9 @@ export async function runLive(
       if (frame.codec !== Codec.AacAdts) videoFrames++;
       bytes += frame.data.length;
       epoch = frame.epoch;
+      freshness[frame.freshness.state]++;
+      if (frame.freshness.state === 'delayed')
+        freshness.oldestMs = Math.max(freshness.oldestMs, frame.freshness.ageMs);
       sink?.add(frame);
       if (options.frames !== undefined && videoFrames >= options.frames) stop('frames');
     },
@@ -122,6 +127,8 @@ export async function runLive(
         ? ', the reader of stdout has gone'
         : '';
   say(`${counted} in ${seconds} s (${bytesText(bytes)}, epoch ${epoch ?? '-'}), ${rejectedText()}${ending}`);
+  const timing = freshnessText(freshness);
+  if (timing) say(timing);
   for (const [reasonCode, entry] of rejections)
     console.error(
       `REJECTED ${entry.count}x: ${entry.error.userMessage} (${reasonCode})${options.verbose && entry.error.detail ? `: ${entry.error.detail}` : ''}`,
@@ -139,5 +146,34 @@ export async function runLive(
     console.error(`viewer: no verified frame arrived in ${seconds} s (is the camera online?)`);
     return EXIT.refused;
   }
+  if (freshness.live === 0) {
+    console.error(
+      freshness.delayed > 0
+        ? `viewer: NOT LIVE: every verified frame was older than ${LIVE_FRESHNESS_MS / 1000} s (up to ${(freshness.oldestMs / 1000).toFixed(1)} s): recorded video, not now`
+        : "viewer: NOT LIVE: the camera's clock could not be confirmed (it did not answer a clock question): no frame is known to be live",
+    );
+    return EXIT.rejected;
+  }
   return 0;
+}
+
+/**
+ * How many frames were live (PROTOCOL.md §6.8), and how many were not: empty when all were. A
+ * delayed frame is typically the relay's cached keyframe of an unwatched camera; many of them, or
+ * none live, mean recorded video served as live.
+ */
+function freshnessText(counts: {
+  live: number;
+  delayed: number;
+  unconfirmed: number;
+  oldestMs: number;
+}): string {
+  if (counts.delayed === 0 && counts.unconfirmed === 0) return '';
+  const parts = [`live ${counts.live}`];
+  if (counts.delayed > 0)
+    parts.push(
+      `delayed ${counts.delayed} (older than ${LIVE_FRESHNESS_MS / 1000} s, up to ${(counts.oldestMs / 1000).toFixed(1)} s)`,
+    );
+  if (counts.unconfirmed > 0) parts.push(`unconfirmed ${counts.unconfirmed} (not placed in time)`);
+  return `freshness: ${parts.join(', ')}`;
 }

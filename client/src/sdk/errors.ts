@@ -2,7 +2,16 @@ import { type ErrorCode, type RelayReason, SealError } from '@sealcam/protocol';
 import { RelayError } from '@sealcam/relay-client';
 
 /** What was being opened or done when something was refused. */
-export type Subject = 'frame' | 'manifest' | 'event' | 'thumbnail' | 'clip' | 'pairing' | 'share' | 'relay';
+export type Subject =
+  | 'frame'
+  | 'manifest'
+  | 'clock'
+  | 'event'
+  | 'thumbnail'
+  | 'clip'
+  | 'pairing'
+  | 'share'
+  | 'relay';
 
 /** Why: the protocol's reason codes, plus the relay's refusals and local conditions. */
 export type ViewerReason =

@@ -1,10 +1,13 @@
 import {
+  Codec,
   type DeviceId,
   decodeMediaPayload,
   deviceIdOf,
   FrameOpener,
+  type Freshness,
   formatId,
   frameKeyframeAt,
+  freshnessOf,
   type Identity,
   type IdentityCard,
   isTimedCodec,
@@ -16,17 +19,25 @@ import {
   toHex,
   WireType,
 } from '@sealcam/protocol';
+import { DeviceClock, monotonicMs, unrefTimer } from './device-clock.js';
 import { ViewerError, verifying, viewerReasonOf } from './errors.js';
 
 export interface LiveFrame {
   /**
    * The verified, decrypted content: for codec 1 a JPEG picture; for a timed codec (2 H.264, 3 H.265,
    * 5 AAC) the camera's unit, unchanged (an Annex B access unit, an ADTS frame; PROTOCOL.md §6.7).
+   * A JPEG sealed with its capture time (codec 6) is reported as codec 1 with `capturedAtUs`.
    */
   readonly data: Uint8Array;
   readonly codec: number;
-  /** Timed codecs: the capture time sealed with the unit, Unix microseconds. JPEG: null. */
+  /** The capture time sealed with the unit, Unix microseconds (device clock); null for a bare JPEG. */
   readonly capturedAtUs: number | null;
+  /**
+   * Whether this frame is live (§6.8): its age bounded against the device's clock, measured with a
+   * signed clock proof. Only `live` frames may be presented as live; `delayed` ones are verified
+   * video of an earlier moment (show their age); `unconfirmed` ones could not be placed in time.
+   */
+  readonly freshness: Freshness;
   readonly keyframe: boolean;
   readonly epoch: number;
   readonly counter: number;
@@ -40,33 +51,60 @@ export interface LiveHandlers {
   onSubscribed?(info: { manifest: boolean; keyframe: boolean }): void;
 }
 
+/** Where this view resumes a stream: the last accepted manifest and the highest counter opened under it. */
+export interface StreamResume {
+  readonly epoch: number;
+  readonly hash: Uint8Array;
+  readonly counter?: number;
+}
+
+/** Until the first clock answer, frames wait (at most this long, and this many) so they get a verdict. */
+export const CLOCK_HOLD_MS = 1500;
+const CLOCK_HOLD_FRAMES = 256;
+/** The highest opened counter is saved at most this often (and when the view closes). */
+const COUNTER_SAVE_MS = 5000;
+
+type Verified = Omit<LiveFrame, 'freshness'>;
+
 /**
  * One camera stream for one viewer: manifests give epoch keys only after verification with the
- * card of the device this viewer paired with, frames open only under those keys. The routing ids
- * around each message are not trusted: a frame of another camera fails to open.
+ * card of the device this viewer paired with, frames open only under those keys, and each frame is
+ * placed in time against the device's clock (§6.8). The routing ids around each message are not
+ * trusted: a frame of another camera fails to open.
  */
 export class LiveView {
   private readonly opener: FrameOpener;
-  private previous: { epoch: number; hash: Uint8Array } | undefined;
+  private previous: StreamResume | undefined;
   private keyed = false;
   /** The last keyframe shown: the relay sends its cached copy again after a (re)subscribe. */
   private lastKeyframe: { epoch: number; counter: number } | null = null;
   private lastResync = 0;
   private readonly deviceId: DeviceId;
+  private readonly clock: DeviceClock;
+  /** Frames waiting for the first clock answer; null once it came or the wait ended. */
+  private held: Verified[] | null = [];
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  private opened: { epoch: number; counter: number } | null = null;
+  private savedAt = 0;
 
   constructor(
     private readonly viewer: Identity,
     private readonly device: IdentityCard,
     readonly streamId: StreamId,
     private readonly handlers: LiveHandlers,
-    previous: { epoch: number; hash: Uint8Array } | undefined,
+    previous: StreamResume | undefined,
     private readonly onManifestAccepted: (epoch: number, hash: string) => void,
     /** Asks the relay again for the cached manifest (after a bad one, frames cannot open). */
     private readonly resync: () => void = () => undefined,
+    /** Sends a clock question (a nonce in hex) for this stream to the relay. */
+    askClock: (nonceHex: string) => void = () => undefined,
+    /** Saves the highest counter opened in an epoch (replay protection across sessions). */
+    private readonly onCounter: (epoch: number, counter: number) => void = () => undefined,
   ) {
     this.opener = new FrameOpener({ deviceId: device.id, streamId });
     this.deviceId = deviceIdOf(device.id);
     this.previous = previous;
+    this.clock = new DeviceClock(device, askClock, () => this.release());
   }
 
   /** Whether a live message is addressed (by its unauthenticated routing ids) to this view. */
@@ -76,50 +114,10 @@ export class LiveView {
 
   handle(message: LiveMessage): void {
     try {
-      if (message.type === WireType.LiveManifest) {
-        const opened = verifying('manifest', () =>
-          openManifest(message.payload, {
-            viewer: this.viewer,
-            device: this.device,
-            streamId: this.streamId,
-            now: Date.now(),
-            previous: this.previous,
-          }),
-        );
-        const { epoch, notBefore, notAfter } = opened.manifest;
-        verifying('manifest', () =>
-          this.opener.addEpoch({ epoch, epochKey: opened.epochKey, notBefore, notAfter }),
-        );
-        opened.epochKey.fill(0);
-        this.previous = { epoch, hash: opened.hash };
-        this.keyed = true;
-        this.onManifestAccepted(epoch, toHex(opened.hash));
-        return;
-      }
-      const { payload } = message;
-      // The relay's cached copy of a keyframe already shown is not a replay attack. Only keyframes
-      // need the full header: the per-frame path reads the flags without allocating.
-      if (this.lastKeyframe && verifying('frame', () => frameKeyframeAt(payload, 0))) {
-        const header = parseFrameHeader(payload);
-        if (
-          this.lastKeyframe.counter === header.counter &&
-          (this.lastKeyframe.epoch & 0xffff) === header.keyId
-        )
-          return;
-      }
-      const frame = verifying('frame', () => this.opener.open(payload, Date.now()));
-      const media = isTimedCodec(frame.codec)
-        ? verifying('frame', () => decodeMediaPayload(frame.payload))
-        : null;
-      if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
-      this.handlers.onFrame({
-        data: media ? media.unit : frame.payload,
-        capturedAtUs: media ? media.capturedAtUs : null,
-        codec: frame.codec,
-        keyframe: frame.keyframe,
-        epoch: frame.epoch,
-        counter: frame.counter,
-      });
+      if (message.type === WireType.LiveManifest) this.onManifest(message.payload);
+      else if (message.type === WireType.LiveClock)
+        verifying('clock', () => this.clock.handleProof(message.payload));
+      else this.onFrame(message.payload);
     } catch (error) {
       if (!(error instanceof ViewerError)) throw error;
       if (message.type === WireType.LiveFrame && error.reason === 'NOT_RECIPIENT' && !this.keyed) {
@@ -137,9 +135,115 @@ export class LiveView {
     }
   }
 
+  private onManifest(payload: Uint8Array): void {
+    const opened = verifying('manifest', () =>
+      openManifest(payload, {
+        viewer: this.viewer,
+        device: this.device,
+        streamId: this.streamId,
+        now: Date.now(),
+        previous: this.previous,
+      }),
+    );
+    const { epoch, notBefore, notAfter } = opened.manifest;
+    const resumed = this.previous?.epoch === epoch ? this.previous.counter : undefined;
+    verifying('manifest', () =>
+      this.opener.addEpoch({
+        epoch,
+        epochKey: opened.epochKey,
+        notBefore,
+        notAfter,
+        ...(resumed !== undefined ? { openedThrough: resumed } : {}),
+      }),
+    );
+    opened.epochKey.fill(0);
+    this.previous = { epoch, hash: opened.hash, ...(resumed !== undefined ? { counter: resumed } : {}) };
+    this.keyed = true;
+    this.onManifestAccepted(epoch, toHex(opened.hash));
+  }
+
+  private onFrame(payload: Uint8Array): void {
+    // The relay's cached copy of a keyframe already shown is not a replay attack. Only keyframes
+    // need the full header: the per-frame path reads the flags without allocating.
+    if (this.lastKeyframe && verifying('frame', () => frameKeyframeAt(payload, 0))) {
+      const header = parseFrameHeader(payload);
+      if (this.lastKeyframe.counter === header.counter && (this.lastKeyframe.epoch & 0xffff) === header.keyId)
+        return;
+    }
+    const frame = this.open(payload);
+    if (!frame) return;
+    const media = isTimedCodec(frame.codec)
+      ? verifying('frame', () => decodeMediaPayload(frame.payload))
+      : null;
+    if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
+    this.noteOpened(frame.epoch, frame.counter);
+    const verified: Verified = {
+      data: media ? media.unit : frame.payload,
+      capturedAtUs: media ? media.capturedAtUs : null,
+      codec: frame.codec === Codec.JpegTimed ? Codec.Jpeg : frame.codec,
+      keyframe: frame.keyframe,
+      epoch: frame.epoch,
+      counter: frame.counter,
+    };
+    if (!this.held) {
+      this.deliver(verified);
+      return;
+    }
+    this.held.push(verified);
+    if (this.held.length >= CLOCK_HOLD_FRAMES) this.release();
+    else if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => this.release(), CLOCK_HOLD_MS);
+      unrefTimer(this.holdTimer);
+    }
+  }
+
+  /**
+   * Opens a frame; null for one an earlier session of this viewer already opened (at or below the
+   * saved counter of the resumed epoch: typically the relay's cached keyframe), which is not shown
+   * again and not reported either.
+   */
+  private open(payload: Uint8Array): ReturnType<FrameOpener['open']> | null {
+    try {
+      return verifying('frame', () => this.opener.open(payload, Date.now()));
+    } catch (error) {
+      const resumed = this.previous?.counter;
+      if (!(error instanceof ViewerError) || error.reason !== 'REPLAYED' || resumed === undefined)
+        throw error;
+      const header = parseFrameHeader(payload);
+      if (header.counter <= resumed && (this.previous!.epoch & 0xffff) === header.keyId) return null;
+      throw error;
+    }
+  }
+
+  /** Delivers with the freshness at the moment of delivery (what the viewer is shown, when). */
+  private deliver(frame: Verified): void {
+    this.handlers.onFrame({
+      ...frame,
+      freshness: freshnessOf(this.clock.current, frame.capturedAtUs, monotonicMs()),
+    });
+  }
+
+  /** The first clock answer came, or the wait for it ended: held frames go, later ones at once. */
+  private release(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    const held = this.held;
+    this.held = null;
+    for (const frame of held ?? []) this.deliver(frame);
+  }
+
+  private noteOpened(epoch: number, counter: number): void {
+    this.opened = { epoch, counter };
+    const now = Date.now();
+    if (now - this.savedAt < COUNTER_SAVE_MS) return;
+    this.savedAt = now;
+    this.onCounter(epoch, counter);
+  }
+
   control(message: RelayToViewer): void {
     if (message.op === 'subscribed') {
       if (message.deviceId !== this.deviceId || message.streamId !== this.streamId) return;
+      this.clock.ask();
       this.handlers.onSubscribed?.({ manifest: message.manifest, keyframe: message.keyframe });
     } else if (message.op === 'error') {
       if (message.deviceId !== this.deviceId) return;
@@ -151,6 +255,11 @@ export class LiveView {
   }
 
   close(): void {
+    if (this.opened) this.onCounter(this.opened.epoch, this.opened.counter);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.held = null;
+    this.clock.close();
     this.opener.destroy();
   }
 }

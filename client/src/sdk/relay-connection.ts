@@ -96,6 +96,11 @@ export class RelayConnection {
     if (this.wanted.size === 0) this.socket?.close(1000, 'no subscriptions');
   }
 
+  /** Sends a control message once if connected (a clock question); dropped otherwise. */
+  sendNow(message: ViewerControl): void {
+    if (this.socket?.readyState === SOCKET_OPEN) this.socket.send(encodeControl(message));
+  }
+
   /** Sends `undo` then `message` again (e.g. unsubscribe + subscribe to get the cached manifest). */
   resend(message: ViewerControl, undo: ViewerControl): void {
     if (this.socket?.readyState !== SOCKET_OPEN) return;

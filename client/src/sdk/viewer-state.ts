@@ -17,8 +17,13 @@ export interface StoredCamera {
   /** 1 owner, 2 viewer. */
   readonly access: number;
   readonly pairedAt: number;
-  /** Last accepted manifest per stream (rollback and fork protection across sessions). */
-  readonly streams: Readonly<Record<string, { readonly epoch: number; readonly hash: string }>>;
+  /**
+   * Last accepted manifest per stream (rollback and fork protection across sessions), and the
+   * highest frame counter opened under it (replay protection across sessions, saved every few seconds).
+   */
+  readonly streams: Readonly<
+    Record<string, { readonly epoch: number; readonly hash: string; readonly counter?: number }>
+  >;
   /** The highest access-list version this viewer verified for the camera (an older one is a rollback). */
   readonly accessListVersion?: number;
 }
@@ -56,6 +61,8 @@ export function keepingRollbackFloors(mine: ViewerState, stored: ViewerState): V
       for (const [streamId, chain] of Object.entries(other.streams ?? {})) {
         const own = streams[streamId];
         if (!own || chain.epoch > own.epoch) streams[streamId] = chain;
+        else if (chain.epoch === own.epoch && (chain.counter ?? -1) > (own.counter ?? -1))
+          streams[streamId] = { ...own, counter: chain.counter! };
       }
       const version = Math.max(camera.accessListVersion ?? 0, other.accessListVersion ?? 0);
       return { ...camera, streams, ...(version > 0 ? { accessListVersion: version } : {}) };

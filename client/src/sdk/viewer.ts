@@ -427,9 +427,17 @@ export class Viewer {
       card,
       streamId,
       handlers,
-      chain ? { epoch: chain.epoch, hash: fromHex(chain.hash) } : undefined,
+      chain
+        ? {
+            epoch: chain.epoch,
+            hash: fromHex(chain.hash),
+            ...(chain.counter !== undefined ? { counter: chain.counter } : {}),
+          }
+        : undefined,
       (epoch, hash) => void this.rememberChain(deviceId, streamId, epoch, hash),
       () => relay.resend(subscribe, unsubscribe),
+      (nonce) => relay.sendNow({ op: 'clock', deviceId, streamId, nonce }),
+      (epoch, counter) => void this.rememberCounter(deviceId, streamId, epoch, counter),
     );
     const remove = relay.addHandler({
       onBinary: (message) => {
@@ -482,10 +490,26 @@ export class Viewer {
     epoch: number,
     hash: string,
   ): Promise<void> {
-    await this.updateCamera(deviceId, (c) => ({
-      ...c,
-      streams: { ...c.streams, [streamId]: { epoch, hash } },
-    }));
+    await this.updateCamera(deviceId, (c) => {
+      const same = c.streams[streamId];
+      // The same manifest again (a resubscription) keeps the counter saved under it.
+      if (same?.epoch === epoch && same.hash === hash) return c;
+      return { ...c, streams: { ...c.streams, [streamId]: { epoch, hash } } };
+    });
+  }
+
+  /** The highest counter opened in the stream's current epoch (only for the epoch of its stored chain). */
+  private async rememberCounter(
+    deviceId: DeviceId,
+    streamId: StreamId,
+    epoch: number,
+    counter: number,
+  ): Promise<void> {
+    await this.updateCamera(deviceId, (c) => {
+      const chain = c.streams[streamId];
+      if (!chain || chain.epoch !== epoch || (chain.counter ?? -1) >= counter) return c;
+      return { ...c, streams: { ...c.streams, [streamId]: { ...chain, counter } } };
+    });
   }
 
   /** This viewer's public card as a code, for an owner to share a camera with it. */

@@ -34,6 +34,17 @@ export interface RelayFront {
   readonly live: Uint8Array[];
   /** Epochs of the key manifests among `live` (public fields, parsed without opening anything). */
   manifestEpochs(): number[];
+  /**
+   * Records a stream's live frames for `ms` as this front's session (no viewer involved): what a
+   * relay keeps to replay later.
+   */
+  recordLive(deviceId: string, streamId: string, ms: number): Promise<Uint8Array[]>;
+  /**
+   * From now on (null: no more), viewers' live connections get these frames, one every 66 ms,
+   * instead of the relay's own frames; manifests and clock proofs still pass. A relay replaying
+   * old video as live.
+   */
+  replayLive(frames: Uint8Array[] | null): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +70,8 @@ export interface RelayFrontOptions {
   ) => Uint8Array | undefined;
   /** Requests answered 202 here and never forwarded (a relay that drops them: a revocation, say). */
   readonly drop?: (method: string, path: string) => boolean;
+  /** Viewer control messages (JSON text) never forwarded to the relay (clock questions, say). */
+  readonly dropControl?: (message: { op: string }) => boolean;
 }
 
 export async function startRelayFront(
@@ -68,6 +81,7 @@ export async function startRelayFront(
 ): Promise<RelayFront> {
   const served: ServedObject[] = [];
   const live: Uint8Array[] = [];
+  let replay: Uint8Array[] | null = null;
   const upstreamSession = new RelaySession(relayBase, session, { maxResponseBytes: 64 * 1024 * 1024 });
 
   const server = createServer(async (request, response) => {
@@ -127,9 +141,21 @@ export async function startRelayFront(
       downstream.on('message', (data, isBinary) => {
         if (isBinary) return; // viewers send only JSON control messages
         const text = String(data);
+        if (options.dropControl?.(JSON.parse(text) as { op: string })) return;
         if (upstream?.readyState === WebSocket.OPEN) upstream.send(text);
         else pending.push(text);
       });
+      const frames = replay;
+      let replayTimer: NodeJS.Timeout | undefined;
+      if (frames) {
+        let next = 0;
+        replayTimer = setInterval(() => {
+          const frame = frames[next++];
+          if (!frame) clearInterval(replayTimer);
+          else if (downstream.readyState === WebSocket.OPEN) downstream.send(frame, { binary: true });
+        }, 66);
+      }
+      downstream.on('close', () => clearInterval(replayTimer));
       downstream.on('close', closeBoth);
       downstream.on('error', closeBoth);
       void liveProtocols(upstreamSession).then((protocols) => {
@@ -141,6 +167,7 @@ export async function startRelayFront(
         upstream.on('message', (data, isBinary) => {
           if (isBinary) {
             const bytes = new Uint8Array(data as Buffer);
+            if (frames && bytes[0] === WireType.LiveFrame) return; // the replay stands in for them
             live.push(bytes);
             downstream.send(bytes, { binary: true });
           } else downstream.send(String(data));
@@ -162,6 +189,24 @@ export async function startRelayFront(
         const message = decodeLiveMessage(bytes);
         return message.type === WireType.LiveManifest ? [parseManifest(message.payload).epoch] : [];
       });
+    },
+    async recordLive(deviceId, streamId, ms) {
+      const recorded: Uint8Array[] = [];
+      const socket = new WebSocket(liveUrl(relayBase), await liveProtocols(upstreamSession), {
+        perMessageDeflate: false,
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary && (data as Buffer)[0] === WireType.LiveFrame)
+          recorded.push(new Uint8Array(data as Buffer));
+      });
+      await once(socket, 'open');
+      socket.send(JSON.stringify({ op: 'subscribe', deviceId, streamId }));
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      socket.close();
+      return recorded;
+    },
+    replayLive(frames) {
+      replay = frames;
     },
     async close() {
       for (const client of sockets.clients) client.terminate();

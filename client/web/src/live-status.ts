@@ -1,8 +1,17 @@
 /**
- * What a live tile says about its stream: connecting, waiting for a first picture, live, idle (no
- * verified frame lately) or unavailable (the relay refused: no grant, revoked). Pure (no DOM).
+ * What a live tile says about its stream: connecting, waiting for a first picture, live, delayed
+ * (verified pictures, but older than the live bound: PROTOCOL.md §6.8), unconfirmed (pictures that
+ * could not be placed in time: the camera did not answer the clock question), idle (no verified
+ * frame lately) or unavailable (the relay refused: no grant, revoked). Pure (no DOM).
  */
-export type LiveStatus = 'connecting' | 'waiting' | 'live' | 'idle' | 'unavailable';
+export type LiveStatus =
+  | 'connecting'
+  | 'waiting'
+  | 'live'
+  | 'delayed'
+  | 'unconfirmed'
+  | 'idle'
+  | 'unavailable';
 
 /** A stream with no verified frame for this long is shown as idle. */
 export const LIVE_WINDOW_MS = 5000;
@@ -11,12 +20,15 @@ export interface LiveState {
   readonly subscribed: boolean;
   /** When the last verified frame arrived (ms), if any. */
   readonly lastFrameAt?: number | undefined;
+  /** The freshness verdict of the last picture (the SDK's: only a `live` one is shown as live). */
+  readonly freshness?: 'live' | 'delayed' | 'unconfirmed' | undefined;
   readonly unavailable?: boolean;
 }
 
 export function liveStatus(state: LiveState, now: number): LiveStatus {
   if (state.unavailable) return 'unavailable';
-  if (state.lastFrameAt !== undefined) return now - state.lastFrameAt < LIVE_WINDOW_MS ? 'live' : 'idle';
+  if (state.lastFrameAt !== undefined)
+    return now - state.lastFrameAt < LIVE_WINDOW_MS ? (state.freshness ?? 'unconfirmed') : 'idle';
   return state.subscribed ? 'waiting' : 'connecting';
 }
 
@@ -24,6 +36,8 @@ export const STATUS_LABELS: Readonly<Record<LiveStatus, string>> = {
   connecting: 'Connecting',
   waiting: 'Waiting for picture',
   live: 'Live',
+  delayed: 'Delayed',
+  unconfirmed: 'Not confirmed live',
   idle: 'Idle',
   unavailable: 'Unavailable',
 };

@@ -1,6 +1,7 @@
 import type { DeviceId, StreamId } from '../../src/sdk/index.js';
 import {
   Codec,
+  type Freshness,
   type LiveFrame,
   type Subscription,
   type Viewer,
@@ -66,6 +67,8 @@ export class LiveTile {
   private notShared = false;
   private quietlyRefused = 0;
   private status: LiveStatus | undefined;
+  /** The SDK's verdict on the newest picture: live, delayed (with its age) or unconfirmed. */
+  private freshness: Freshness | undefined;
   private closed = false;
 
   constructor(
@@ -165,7 +168,11 @@ export class LiveTile {
     if (this.closed) return;
     const now = Date.now();
     this.lastFrameAt = now;
-    if (frame.codec !== Codec.AacAdts) this.rate.add(now); // fps counts pictures, not sound frames
+    if (frame.codec !== Codec.AacAdts) {
+      this.rate.add(now); // fps counts pictures, not sound frames
+      this.freshness = frame.freshness;
+      if (frame.freshness.state !== this.status) this.tick(now);
+    }
     if (this.unavailable) this.setUnavailable(undefined);
     this.notShared = false;
     if (
@@ -294,6 +301,7 @@ export class LiveTile {
       {
         subscribed: this.subscribed,
         lastFrameAt: this.lastFrameAt,
+        freshness: this.freshness?.state,
         unavailable: this.unavailable !== undefined,
       },
       now,
@@ -310,7 +318,12 @@ export class LiveTile {
       : this.lastFrameAt === undefined
         ? undefined
         : now - this.lastFrameAt;
-    this.age.textContent = age === undefined ? 'no picture yet' : `last frame ${formatAge(age)}`;
+    this.age.textContent =
+      age === undefined
+        ? 'no picture yet'
+        : this.freshness?.state === 'delayed'
+          ? `recorded ${formatAge(this.freshness.ageMs + (now - (this.lastFrameAt ?? now)))}, not live`
+          : `last frame ${formatAge(age)}`;
     const rate = this.rate.rate(now);
     this.fps.textContent = status === 'live' && rate > 0 ? `${rate.toFixed(rate < 10 ? 1 : 0)} fps` : '';
   }

@@ -137,7 +137,6 @@ export class LiveStreamSealer {
     return prepared ? this.activate(prepared) : null;
   }
 
-  /** Seals one JPEG as a live message, or returns null when no epoch is active (no viewers). */
   /**
    * A keyframe is wanted now: a new epoch began (the relay's cached keyframe is of the old one), the
    * connection is new, or a viewer asked. Until one is sealed, even an unwatched stream sends its
@@ -152,18 +151,23 @@ export class LiveStreamSealer {
     return this.keyframeRequested || now - this.lastKeyframeAt >= this.options.keyframeEveryMs;
   }
 
-  sealFrame(jpeg: Uint8Array, now: number): Uint8Array | null {
+  /**
+   * Seals one JPEG behind its capture time (codec 6, PROTOCOL.md §6.7), so that viewers can tell a
+   * live picture from a replayed one (§6.8). Returns null when no epoch is active (no viewers).
+   */
+  sealFrame(jpeg: Uint8Array, capturedAt: number, now: number): Uint8Array | null {
     if (!this.sealer) return null;
     const keyframe = this.keyframeDue(now);
     if (keyframe) {
       this.keyframeRequested = false;
       this.lastKeyframeAt = now;
     }
+    const payload = encodeMediaPayload({ capturedAtUs: capturedAt * 1000, unit: jpeg });
     return encodeLiveMessage({
       type: WireType.LiveFrame,
       deviceId: this.options.device.card.id,
       streamId: this.options.streamId,
-      payload: this.sealer.seal(jpeg, { keyframe, codec: Codec.Jpeg }),
+      payload: this.sealer.seal(payload, { keyframe, codec: Codec.JpegTimed }),
     });
   }
 

@@ -136,8 +136,9 @@ export class BusBridge {
       if (kind === BusKind.Wire) {
         const wire = decodeLiveMessage(payload);
         const streamKey = streamKeyOf(deviceIdOf(wire.deviceId), wire.streamId);
-        if (wire.type === WireType.LiveManifest) this.deps.sink.deliverManifest(streamKey, payload);
-        else this.deps.sink.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
+        if (wire.type === WireType.LiveFrame)
+          this.deps.sink.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
+        else this.deps.sink.deliverSigned(streamKey, payload);
       } else if (kind === BusKind.EventNotice) {
         const message = decodeRelayToViewer(payload);
         if (message.op !== 'event') throw new Error('not an event notice');

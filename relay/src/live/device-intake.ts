@@ -1,10 +1,12 @@
 import {
+  CLOCK_PROOF_MAX_BYTES,
   type DeviceId,
   decodeLiveMessage,
   encodeControl,
   frameKeyframeAt,
   fromBase32,
   type IdentityCard,
+  parseClockProof,
   type RelayToDevice,
   verifyManifest,
   WireType,
@@ -21,6 +23,12 @@ import { errorText } from './error-text.js';
 import type { FrameSink } from './fan-out.js';
 import { MessageRate } from './message-rate.js';
 import { type KnownStream, STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
+
+/**
+ * Clock proofs a device connection may have forwarded per second (twice that in a burst); more are
+ * dropped and counted. The agent signs at most 10 a second (PROTOCOL.md §6.8).
+ */
+export const CLOCK_PROOFS_PER_SECOND = 10;
 
 export interface DeviceIntakeDependencies {
   readonly config: RelayConfig;
@@ -42,6 +50,8 @@ interface DeviceConnection {
   readonly idBytes: Buffer;
   readonly card: Promise<IdentityCard>;
   readonly rate: MessageRate;
+  /** Clock proofs forwarded (they reach every viewer of the stream, unstored: capped apart). */
+  readonly clockRate: MessageRate;
   /** Set while a message (a manifest) is being handled asynchronously. */
   pending: Promise<void> | null;
   readonly streams: StreamCache;
@@ -86,6 +96,7 @@ export class DeviceIntake {
       idBytes: Buffer.from(fromBase32(deviceId)),
       card: this.deps.deviceCard(deviceId),
       rate: new MessageRate(this.deps.config.wsMessagesPerSecond),
+      clockRate: new MessageRate(CLOCK_PROOFS_PER_SECOND),
       pending: null,
       streams: new StreamCache(deviceId),
       retention: this.deps.retention(session),
@@ -156,6 +167,7 @@ export class DeviceIntake {
     const stream = device.streams.remember(message.streamId);
     if (!stream) return this.refuse(device, 'too-many-streams');
     if (message.type === WireType.LiveManifest) return this.onManifest(device, stream, message.payload, data);
+    if (message.type === WireType.LiveClock) return this.onClock(device, stream, message.payload, data);
     this.onFrame(device, stream, data, data.length - message.payload.length);
   }
 
@@ -243,8 +255,28 @@ export class DeviceIntake {
     }
     if (result === 'conflict') return this.refuse(device, 'conflict');
     stream.manifest = true;
-    this.deps.sink.deliverManifest(stream.streamKey, wire);
+    this.deps.sink.deliverSigned(stream.streamKey, wire);
     this.deps.bus.publishLive(deviceId, wire, true);
+  }
+
+  /**
+   * A clock proof (PROTOCOL.md §6.8) goes to the stream's viewers as it came. The relay checks its
+   * layout and signer id only: viewers verify the signature, and a proof answers only their nonces.
+   */
+  private onClock(device: DeviceConnection, stream: KnownStream, payload: Uint8Array, wire: Buffer): void {
+    try {
+      if (payload.length > CLOCK_PROOF_MAX_BYTES) throw new Error('clock proof too long');
+      if (!device.idBytes.equals(parseClockProof(payload).deviceId)) throw new Error('another device');
+    } catch {
+      this.refuse(device, 'bad-message');
+      return;
+    }
+    if (!device.clockRate.allow(Date.now())) {
+      this.deps.metrics.admissionRejections.inc({ kind: 'clock-proof' });
+      return;
+    }
+    this.deps.sink.deliverSigned(stream.streamKey, wire);
+    this.deps.bus.publishLive(device.deviceId, wire, true);
   }
 
   /** Graceful shutdown. */

@@ -4,7 +4,8 @@ import type { ViewerConnection } from './viewer-connection.js';
 /** Where live messages of a stream go: this process's viewers (and, under test, a fault wrapper). */
 export interface FrameSink {
   deliverFrame(streamKey: string, wire: Uint8Array, keyframe: boolean): void;
-  deliverManifest(streamKey: string, wire: Uint8Array): void;
+  /** A manifest or a clock proof: device-signed, never dropped for a slow viewer. */
+  deliverSigned(streamKey: string, wire: Uint8Array): void;
 }
 
 /** A stream's key in the fan-out: `<deviceId>/<streamId>`. */
@@ -44,7 +45,7 @@ export class FanOut implements FrameSink {
     if (viewers) for (const viewer of viewers) viewer.sendFrame(streamKey, wire, keyframe);
   }
 
-  deliverManifest(streamKey: string, wire: Uint8Array): void {
+  deliverSigned(streamKey: string, wire: Uint8Array): void {
     const viewers = this.streamViewers.get(streamKey);
     if (viewers) for (const viewer of viewers) if (!viewer.joining.has(streamKey)) viewer.send(wire);
   }

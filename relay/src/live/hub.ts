@@ -81,6 +81,7 @@ export class LiveHub implements Notifier {
       fanOut: this.fanOut,
       interestChanged: (deviceId) => this.refreshInterest(deviceId),
       requestKeyframe: (deviceId, streamId) => this.notifyDevice(deviceId, { op: 'keyframe', streamId }),
+      askClock: (deviceId, streamId, nonce) => this.notifyDevice(deviceId, { op: 'clock', streamId, nonce }),
       streamWatched: (deviceId, streamId) => this.demand.watched(deviceId, streamId),
     });
     this.heartbeat = setInterval(() => this.beat(), 30_000);

@@ -28,6 +28,6 @@ export function misroutingSink(
       fanOut.deliverFrame(streamKey, wire, keyframe);
       if (random() < rate) misroute(streamKey, wire, keyframe);
     },
-    deliverManifest: (streamKey, wire) => fanOut.deliverManifest(streamKey, wire),
+    deliverSigned: (streamKey, wire) => fanOut.deliverSigned(streamKey, wire),
   };
 }

@@ -26,6 +26,8 @@ export class ViewerConnection {
   private readonly awaitingKeyframe = new Set<string>();
   /** Streams still being joined: nothing live is sent until the manifest went out. */
   readonly joining = new Set<string>();
+  /** When each joined stream's last clock question went to its device (one per CLOCK_QUESTION_MS). */
+  readonly clockAskedAt = new Map<string, number>();
   readonly rate: MessageRate;
   closed = false;
   /** While a batch builds up (the socket corked): the backlog when it began; null otherwise. */
@@ -70,6 +72,7 @@ export class ViewerConnection {
     this.registered.delete(streamKey);
     this.joining.delete(streamKey);
     this.awaitingKeyframe.delete(streamKey);
+    this.clockAskedAt.delete(streamKey);
   }
 
   /** Sends a live frame under the backpressure policy. */

@@ -34,7 +34,12 @@ export interface ViewerControlDependencies {
   readonly requestKeyframe: (deviceId: DeviceId, streamId: StreamId) => void;
   /** A viewer started watching the stream (its device is asked to upload it live). */
   readonly streamWatched: (deviceId: DeviceId, streamId: StreamId) => void;
+  /** Passes a viewer's clock question to the device (wherever it is connected). */
+  readonly askClock: (deviceId: DeviceId, streamId: StreamId, nonce: string) => void;
 }
+
+/** A viewer may put one clock question per joined stream through to the device this often (§6.8). */
+export const CLOCK_QUESTION_MS = 1000;
 
 /**
  * Viewers' control messages (one decoder: the protocol's `decodeViewerControl`): subscribe to a
@@ -105,6 +110,8 @@ export class ViewerControl {
         return this.watch(viewer, message.deviceId);
       case 'unwatch':
         return this.unwatch(viewer, message.deviceId);
+      case 'clock':
+        return this.askClock(viewer, message.deviceId, message.streamId, message.nonce);
     }
   }
 
@@ -185,6 +192,26 @@ export class ViewerControl {
       manifest: Boolean(manifest),
       keyframe: Boolean(keyframe),
     });
+  }
+
+  /**
+   * Only for a stream this connection has joined, at most once per CLOCK_QUESTION_MS per stream: a
+   * viewer's questions cost the device a signature (which it also caps, and batches). Others are
+   * dropped unanswered and counted; the viewer asks again when no answer comes.
+   */
+  private askClock(viewer: ViewerConnection, deviceId: DeviceId, streamId: StreamId, nonce: string): void {
+    const streamKey = streamKeyOf(deviceId, streamId);
+    const now = Date.now();
+    if (
+      !viewer.registered.has(streamKey) ||
+      viewer.joining.has(streamKey) ||
+      now - (viewer.clockAskedAt.get(streamKey) ?? Number.NEGATIVE_INFINITY) < CLOCK_QUESTION_MS
+    ) {
+      this.deps.metrics.admissionRejections.inc({ kind: 'clock-question' });
+      return;
+    }
+    viewer.clockAskedAt.set(streamKey, now);
+    this.deps.askClock(deviceId, streamId, nonce);
   }
 
   /** At most one keyframe request per stream per second reaches the device. */

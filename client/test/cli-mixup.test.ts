@@ -116,8 +116,9 @@ test('events --open on a mixed-up relay: OK rows are the own camera, others REJE
   assert.ok(rejected > 0, 'misrouted records were listed and rejected');
 });
 
-test('live on a mixed-up relay: the other camera frames were served and rejected by reason, only own frames written', async () => {
+test('live on a mixed-up relay: the other camera frames were served and rejected by reason (WRONG_STREAM among them), only own frames written', async () => {
   const truth = new LiveTruth(homes.map((home) => home.truth));
+  const allReasons = new Set<string>();
   const foreignFrames = homes.map(() => 0);
   const ownFrames = homes.map(() => 0);
   // Both homes at once (the fan-out hands one stream's frames to the other's viewer); a bounded
@@ -146,6 +147,7 @@ test('live on a mixed-up relay: the other camera frames were served and rejected
       foreignFrames[i]! += foreign;
       ownFrames[i]! += bySealer.get(home.deviceId) ?? 0;
       const reasons = liveRejectedReasons(run.stderr);
+      for (const reason of reasons) allReasons.add(reason);
       if (foreign > 0) {
         assert.equal(run.status, 3, `${home.stream}: ${run.stdout} ${run.stderr}`);
         assert.ok(reasons.length > 0, run.stderr);
@@ -168,4 +170,6 @@ test('live on a mixed-up relay: the other camera frames were served and rejected
     foreignFrames.every((n) => n > 0),
     `the other camera frames served to each home: ${foreignFrames} (own ${ownFrames})`,
   );
+  // A frame of the other camera is named as such by its key id, not "no longer a recipient".
+  assert.ok(allReasons.has('WRONG_STREAM'), `reasons given: ${[...allReasons]}`);
 });

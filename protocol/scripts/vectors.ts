@@ -22,6 +22,7 @@ import {
   FrameSealer,
   fingerprint,
   formatId,
+  frameKeyId,
   fromHex,
   type Identity,
   manifestHash,
@@ -52,6 +53,11 @@ export const VECTOR_NOW = 1_767_225_600_000;
 const TEN_MINUTES = 600_000;
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A sealed frame (hex) with its key id (bytes 2…3) replaced. */
+function withKeyIdHex(frame: string, keyId: number): string {
+  return hexPatch(hexPatch(frame, 2, keyId >>> 8), 3, keyId & 0xff);
+}
 
 export interface RejectCase {
   readonly name: string;
@@ -283,6 +289,7 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
       derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1)),
     ),
     aadPrefix,
+    keyId: frameKeyId(device.card.id, 'cam-1', 1),
     perFrame: frames.map((f) => ({
       nonce:
         toHex(derive(manifest1.epochKey, 20, Label.frameNonce, device.card.id, streamBytes, u32be(1))) +
@@ -303,10 +310,16 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     derived: frameDerived,
     reject: [
       {
-        name: 'key id relabelled to epoch 2',
+        name: 'key id relabelled to epoch 2 (a later epoch of the stream)',
         check: 'frame:cam-1',
-        bytes: hexPatch(f0, 3, 2),
+        bytes: withKeyIdHex(f0, frameKeyId(device.card.id, 'cam-1', 2)),
         expect: 'NOT_RECIPIENT',
+      },
+      {
+        name: 'key id relabelled to epoch 0 (an earlier epoch of the stream)',
+        check: 'frame:cam-1',
+        bytes: withKeyIdHex(f0, frameKeyId(device.card.id, 'cam-1', 0)),
+        expect: 'STALE',
       },
       { name: 'counter changed', check: 'frame:cam-1', bytes: hexPatch(f0, 7, 5), expect: 'DECRYPT_FAILED' },
       {
@@ -316,7 +329,13 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
         expect: 'DECRYPT_FAILED',
       },
       { name: 'reserved flag set', check: 'frame:cam-1', bytes: hexPatch(f0, 1, 0x13), expect: 'MALFORMED' },
-      { name: 'replayed into stream cam-2', check: 'frame:cam-2', bytes: f0, expect: 'DECRYPT_FAILED' },
+      { name: 'replayed into stream cam-2', check: 'frame:cam-2', bytes: f0, expect: 'WRONG_STREAM' },
+      {
+        name: 'replayed into stream cam-2 with its key id relabelled',
+        check: 'frame:cam-2',
+        bytes: withKeyIdHex(f0, frameKeyId(device.card.id, 'cam-2', 1)),
+        expect: 'DECRYPT_FAILED',
+      },
       {
         name: 'shorter than header and tag',
         check: 'frame:cam-1',

@@ -85,6 +85,7 @@ export const Label = {
   wrap: 'sealcam/v1/wrap',
   frameKey: 'sealcam/v1/frame-key',
   frameNonce: 'sealcam/v1/frame-nonce',
+  keyId: 'sealcam/v1/key-id',
   eventKey: 'sealcam/v1/event-key',
   manifestHash: 'sealcam/v1/manifest-hash',
   objectHash: 'sealcam/v1/object-hash',

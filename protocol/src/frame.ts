@@ -11,8 +11,8 @@ import {
   NONCE_BYTES,
 } from './constants.js';
 import { fail } from './errors.js';
-import { parseFrameHeader, writeFrameHeader } from './frame-format.js';
-import { derive, u32be } from './hash.js';
+import { type FrameHeader, parseFrameHeader, writeFrameHeader } from './frame-format.js';
+import { derive, hash, u32be } from './hash.js';
 import { sodium } from './sodium.js';
 import { encodeStreamId } from './stream-id.js';
 
@@ -50,6 +50,18 @@ function deriveEpochFrameKeys(
   return { key, nonce, aad };
 }
 
+/**
+ * A frame's key id (§6.2): 16 bits of a public hash of (device, stream, epoch), so that a viewer can
+ * tell a frame of its own stream's other epochs from a frame of another camera or stream.
+ */
+export function frameKeyId(deviceId: Uint8Array, streamId: string, epoch: number): number {
+  const digest = hash(2, Label.keyId, deviceId, encodeStreamId(streamId), u32be(epoch));
+  return (digest[0]! << 8) | digest[1]!;
+}
+
+/** Epochs around the newest held one whose key ids a viewer recognises (STALE behind, NOT_RECIPIENT ahead). */
+const RECOGNISED_EPOCHS = 16;
+
 function setCounter(nonce: Uint8Array, counter: number): void {
   nonce[20] = (counter >>> 24) & 0xff;
   nonce[21] = (counter >>> 16) & 0xff;
@@ -79,7 +91,7 @@ export class FrameSealer {
     if (!Number.isInteger(options.epoch) || options.epoch < 0 || options.epoch > 0xffffffff)
       fail('MALFORMED', 'epoch');
     this.epoch = options.epoch;
-    this.keyId = options.epoch & 0xffff;
+    this.keyId = frameKeyId(options.deviceId, options.streamId, options.epoch);
     this.keys = deriveEpochFrameKeys(options.epochKey, options.deviceId, options.streamId, options.epoch);
   }
 
@@ -121,6 +133,7 @@ export interface OpenedFrame {
 
 interface EpochState {
   readonly epoch: number;
+  readonly keyId: number;
   readonly notBefore: number;
   readonly notAfter: number;
   readonly keys: EpochFrameKeys;
@@ -143,6 +156,8 @@ export interface FrameOpenerOptions {
 export class FrameOpener {
   private readonly epochs = new Map<number, EpochState>();
   private newestOpenedEpoch = -1;
+  /** Key ids of the epochs around the newest held one (computed once per newest epoch). */
+  private recognised: { newest: number; ids: Map<number, 'STALE' | 'NOT_RECIPIENT'> } | null = null;
 
   constructor(private readonly options: FrameOpenerOptions) {
     if (options.deviceId.length !== ID_BYTES) fail('MALFORMED', 'device id must be 16 bytes');
@@ -182,6 +197,7 @@ export class FrameOpener {
     );
     this.epochs.set(input.epoch, {
       epoch: input.epoch,
+      keyId: frameKeyId(this.options.deviceId, this.options.streamId, input.epoch),
       notBefore: input.notBefore,
       notAfter: input.notAfter,
       keys,
@@ -202,16 +218,49 @@ export class FrameOpener {
   open(frame: Uint8Array, now: number): OpenedFrame {
     const header = parseFrameHeader(frame);
     if (frame.length > LIMITS.framePayloadBytes + 64) fail('MALFORMED', 'frame too large');
-    let state: EpochState | undefined;
-    for (const candidate of this.epochs.values()) {
-      if ((candidate.epoch & 0xffff) === header.keyId) state = candidate;
+    // The newest held epoch with this key id. Two held epochs share one once in 65 536 pairs: then
+    // the other is tried too, and the newest one's refusal stands if both fail.
+    let newest: EpochState | undefined;
+    let other: EpochState | undefined;
+    for (const state of this.epochs.values()) {
+      if (state.keyId !== header.keyId) continue;
+      if (!newest || state.epoch > newest.epoch) [newest, other] = [state, newest];
+      else other = state;
     }
-    if (!state) {
-      const newest = Math.max(-1, ...this.epochs.keys());
-      const behind = newest >= 0 && ((newest - header.keyId) & 0xffff) < 0x8000;
-      if (behind) fail('STALE', 'frame from an epoch whose key is no longer held');
-      fail('NOT_RECIPIENT', 'no key for this frame epoch (its manifest was not opened)');
+    if (!newest) return fail(this.unknownKeyId(header.keyId), "no held epoch has this frame's key id");
+    if (!other) return this.openIn(newest, frame, header, now);
+    try {
+      return this.openIn(newest, frame, header, now);
+    } catch (error) {
+      try {
+        return this.openIn(other, frame, header, now);
+      } catch {
+        throw error;
+      }
     }
+  }
+
+  /**
+   * Why no held epoch has this key id: an epoch of this stream behind the newest held one (STALE),
+   * one ahead whose manifest this viewer did not open (NOT_RECIPIENT; also when none is held yet),
+   * or none of this stream's recent epochs: a frame of another camera or stream (WRONG_STREAM).
+   */
+  private unknownKeyId(keyId: number): 'STALE' | 'NOT_RECIPIENT' | 'WRONG_STREAM' {
+    if (this.epochs.size === 0) return 'NOT_RECIPIENT';
+    const newest = Math.max(...this.epochs.keys());
+    if (this.recognised?.newest !== newest) {
+      const ids = new Map<number, 'STALE' | 'NOT_RECIPIENT'>();
+      const { deviceId, streamId } = this.options;
+      for (let epoch = Math.max(0, newest - RECOGNISED_EPOCHS); epoch < newest; epoch++)
+        ids.set(frameKeyId(deviceId, streamId, epoch), 'STALE');
+      for (let epoch = newest + 1; epoch <= Math.min(0xffffffff, newest + RECOGNISED_EPOCHS); epoch++)
+        ids.set(frameKeyId(deviceId, streamId, epoch), 'NOT_RECIPIENT');
+      this.recognised = { newest, ids };
+    }
+    return this.recognised.ids.get(keyId) ?? 'WRONG_STREAM';
+  }
+
+  private openIn(state: EpochState, frame: Uint8Array, header: FrameHeader, now: number): OpenedFrame {
     if (state.epoch < this.newestOpenedEpoch) fail('STALE', 'frame replayed from an older epoch');
     if (!withinWindow(now, state.notBefore, state.notAfter, this.options.clockSkewMs ?? CLOCK_SKEW_MS)) {
       fail('STALE', 'frame epoch outside its validity window');

@@ -34,7 +34,7 @@ export {
 } from './event.js';
 export { itemHash } from './event-format.js';
 export { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
-export { FrameOpener, FrameSealer, type OpenedFrame } from './frame.js';
+export { FrameOpener, FrameSealer, frameKeyId, type OpenedFrame } from './frame.js';
 export {
   type ClockSample,
   type Freshness,

@@ -5,6 +5,7 @@ import {
   FRAME_OVERHEAD_BYTES,
   FrameOpener,
   FrameSealer,
+  frameKeyId,
   openManifest,
   parseFrameHeader,
   sealManifest,
@@ -38,6 +39,14 @@ function stream(label = 'frames', streamId = 'cam-1') {
   return { ...w, manifest, sealer, opener };
 }
 
+/** The frame with its key id bytes (2…3) replaced, as a relay could. */
+function withKeyId(frame: Uint8Array, keyId: number): Uint8Array {
+  const copy = frame.slice();
+  copy[2] = keyId >>> 8;
+  copy[3] = keyId & 0xff;
+  return copy;
+}
+
 describe('live frames', () => {
   it(`overhead is exactly ${FRAME_OVERHEAD_BYTES} bytes (8-byte header + 16-byte tag)`, () => {
     const { sealer } = stream();
@@ -48,13 +57,14 @@ describe('live frames', () => {
   });
 
   it('round-trips payload, keyframe flag, codec, epoch and counter', () => {
-    const { sealer, opener } = stream();
+    const { sealer, opener, device } = stream();
+    const KEY_DEVICE = device.card.id;
     for (let i = 0; i < 50; i++) {
       const payload = bytes(100 + i, i);
       const sealed = sealer.seal(payload, { keyframe: i % 10 === 0, codec: Codec.H264AnnexB });
       const header = parseFrameHeader(sealed);
       assert.equal(header.counter, i);
-      assert.equal(header.keyId, 7);
+      assert.equal(header.keyId, frameKeyId(KEY_DEVICE, 'cam-1', 7));
       const frame = opener.open(sealed, NOW + i);
       assert.deepEqual(frame.payload, payload);
       assert.equal(frame.keyframe, i % 10 === 0);
@@ -121,7 +131,12 @@ describe('live frames', () => {
     );
     const bOpener = new FrameOpener({ deviceId: b.otherDevice.card.id, streamId: 'cam-1' });
     bOpener.addEpoch({ epoch: 7, epochKey: bManifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
-    throwsCode(() => bOpener.open(frame, NOW), 'DECRYPT_FAILED');
+    // Its key id is of no epoch of B's stream: named as what it is.
+    throwsCode(() => bOpener.open(frame, NOW), 'WRONG_STREAM');
+    throwsCode(
+      () => bOpener.open(withKeyId(frame, frameKeyId(b.otherDevice.card.id, 'cam-1', 7)), NOW),
+      'DECRYPT_FAILED',
+    );
     // Even an opener that knows A's epoch key but expects device B refuses it (AAD binds the device).
     const confused = new FrameOpener({ deviceId: b.otherDevice.card.id, streamId: 'cam-1' });
     confused.addEpoch({
@@ -130,7 +145,11 @@ describe('live frames', () => {
       notBefore: NOW,
       notAfter: NOW + TEN_MINUTES,
     });
-    throwsCode(() => confused.open(frame, NOW), 'DECRYPT_FAILED');
+    throwsCode(() => confused.open(frame, NOW), 'WRONG_STREAM');
+    throwsCode(
+      () => confused.open(withKeyId(frame, frameKeyId(b.otherDevice.card.id, 'cam-1', 7)), NOW),
+      'DECRYPT_FAILED',
+    );
   });
 
   it('invariant 4: a frame replayed into another stream of the same device is refused', () => {
@@ -138,7 +157,11 @@ describe('live frames', () => {
     const frame = sealer.seal(bytes(32), { keyframe: true, codec: 1 });
     const other = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-2' });
     other.addEpoch({ epoch: 7, epochKey: manifest.epochKey, notBefore: NOW, notAfter: NOW + TEN_MINUTES });
-    throwsCode(() => other.open(frame, NOW), 'DECRYPT_FAILED');
+    throwsCode(() => other.open(frame, NOW), 'WRONG_STREAM');
+    throwsCode(
+      () => other.open(withKeyId(frame, frameKeyId(device.card.id, 'cam-2', 7)), NOW),
+      'DECRYPT_FAILED',
+    );
   });
 
   it('invariant 4: a frame replayed out of its epoch is refused', () => {
@@ -164,21 +187,60 @@ describe('live frames', () => {
       epochKey: next.epochKey,
     });
     // Relabelled as epoch 8: the key id no longer matches the AAD and key.
-    const relabelled = old.slice();
-    relabelled[3] = 8;
+    const relabelled = withKeyId(old, frameKeyId(device.card.id, 'cam-1', 8));
     throwsCode(() => opener.open(relabelled, NOW), 'DECRYPT_FAILED');
     opener.open(nextSealer.seal(bytes(32), { keyframe: true, codec: 1 }), NOW);
     // The genuine epoch-7 frame after epoch 8 was shown.
     throwsCode(() => opener.open(old, NOW), 'STALE');
   });
 
-  it('frames outside the epoch validity window are stale; unknown epochs are not openable', () => {
-    const { sealer, opener } = stream();
+  it('frames outside the epoch validity window are stale; a later epoch of the stream is NOT_RECIPIENT, an earlier one STALE, any other key id WRONG_STREAM', () => {
+    const { sealer, opener, device } = stream();
     const frame = sealer.seal(bytes(8), { keyframe: true, codec: 1 });
     throwsCode(() => opener.open(frame, NOW + 2 * TEN_MINUTES), 'STALE');
-    const future = frame.slice();
-    future[3] = 9;
-    throwsCode(() => opener.open(future, NOW), 'NOT_RECIPIENT');
+    throwsCode(
+      () => opener.open(withKeyId(frame, frameKeyId(device.card.id, 'cam-1', 9)), NOW),
+      'NOT_RECIPIENT',
+    );
+    throwsCode(() => opener.open(withKeyId(frame, frameKeyId(device.card.id, 'cam-1', 3)), NOW), 'STALE');
+    const strangers = [0, 1, 2, 3].map((epoch) => frameKeyId(device.card.id, 'cam-9', epoch));
+    for (const keyId of strangers)
+      throwsCode(() => opener.open(withKeyId(frame, keyId), NOW), 'WRONG_STREAM');
+    // Before any manifest opened, nothing is known of the stream's key ids: not (yet) a recipient.
+    const fresh = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-1' });
+    throwsCode(() => fresh.open(frame, NOW), 'NOT_RECIPIENT');
+  });
+
+  it('two held epochs that share a key id: each is tried, and each frame opens under its own', () => {
+    const { device } = stream();
+    // Two epochs of cam-1 with one key id: a birthday search over 16 bits takes a few hundred.
+    const seen = new Map<number, number>();
+    let pair: [number, number] | undefined;
+    for (let epoch = 0; !pair && epoch < 100_000; epoch++) {
+      const keyId = frameKeyId(device.card.id, 'cam-1', epoch);
+      const earlier = seen.get(keyId);
+      if (earlier !== undefined) pair = [earlier, epoch];
+      seen.set(keyId, epoch);
+    }
+    assert.ok(pair, 'two epochs share a key id');
+    const [older, newer] = pair;
+    const opener = new FrameOpener({ deviceId: device.card.id, streamId: 'cam-1' });
+    const sealers = [older, newer].map((epoch) => {
+      opener.addEpoch({
+        epoch,
+        epochKey: bytes(32, epoch % 251),
+        notBefore: NOW,
+        notAfter: NOW + TEN_MINUTES,
+      });
+      return new FrameSealer({
+        deviceId: device.card.id,
+        streamId: 'cam-1',
+        epoch,
+        epochKey: bytes(32, epoch % 251),
+      });
+    });
+    assert.equal(opener.open(sealers[0]!.seal(bytes(4, 1), { keyframe: true, codec: 1 }), NOW).epoch, older);
+    assert.equal(opener.open(sealers[1]!.seal(bytes(4, 2), { keyframe: true, codec: 1 }), NOW).epoch, newer);
   });
 
   it('refuses a second, different key for an epoch it already holds', () => {

@@ -15,6 +15,7 @@ import {
   encodeLiveMessage,
   encodeMediaPayload,
   FrameOpener,
+  frameKeyId,
   freshnessOf,
   fromHex,
   fromUtf8,
@@ -195,7 +196,9 @@ describe('test vectors', () => {
       assert.equal(opened.counter, f.counter);
       assert.equal(opened.keyframe, f.keyframe);
       assert.equal(opened.codec, f.codec);
+      assert.equal(parseInt(f.sealed.slice(4, 8), 16), frameVectors.derived.keyId, 'header key id');
     }
+    assert.equal(frameKeyId(device.card.id, 'cam-1', 1), frameVectors.derived.keyId);
   });
 
   it('the event opens to the listed thumbnail and clip', () => {

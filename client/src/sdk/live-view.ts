@@ -7,6 +7,7 @@ import {
   type Freshness,
   formatId,
   frameKeyframeAt,
+  frameKeyId,
   freshnessOf,
   type Identity,
   type IdentityCard,
@@ -77,7 +78,7 @@ export class LiveView {
   private previous: StreamResume | undefined;
   private keyed = false;
   /** The last keyframe shown: the relay sends its cached copy again after a (re)subscribe. */
-  private lastKeyframe: { epoch: number; counter: number } | null = null;
+  private lastKeyframe: { keyId: number; counter: number } | null = null;
   private lastResync = 0;
   private readonly deviceId: DeviceId;
   private readonly clock: DeviceClock;
@@ -86,6 +87,7 @@ export class LiveView {
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private opened: { epoch: number; counter: number } | null = null;
   private savedAt = 0;
+  private keyIdCache: { epoch: number; keyId: number } | null = null;
 
   constructor(
     private readonly viewer: Identity,
@@ -167,15 +169,14 @@ export class LiveView {
     // need the full header: the per-frame path reads the flags without allocating.
     if (this.lastKeyframe && verifying('frame', () => frameKeyframeAt(payload, 0))) {
       const header = parseFrameHeader(payload);
-      if (this.lastKeyframe.counter === header.counter && (this.lastKeyframe.epoch & 0xffff) === header.keyId)
-        return;
+      if (this.lastKeyframe.counter === header.counter && this.lastKeyframe.keyId === header.keyId) return;
     }
     const frame = this.open(payload);
     if (!frame) return;
     const media = isTimedCodec(frame.codec)
       ? verifying('frame', () => decodeMediaPayload(frame.payload))
       : null;
-    if (frame.keyframe) this.lastKeyframe = { epoch: frame.epoch, counter: frame.counter };
+    if (frame.keyframe) this.lastKeyframe = { keyId: this.keyIdOf(frame.epoch), counter: frame.counter };
     this.noteOpened(frame.epoch, frame.counter);
     const verified: Verified = {
       data: media ? media.unit : frame.payload,
@@ -210,9 +211,16 @@ export class LiveView {
       if (!(error instanceof ViewerError) || error.reason !== 'REPLAYED' || resumed === undefined)
         throw error;
       const header = parseFrameHeader(payload);
-      if (header.counter <= resumed && (this.previous!.epoch & 0xffff) === header.keyId) return null;
+      if (header.counter <= resumed && this.keyIdOf(this.previous!.epoch) === header.keyId) return null;
       throw error;
     }
+  }
+
+  /** The key id of an epoch of this stream (§6.2), computed once per epoch. */
+  private keyIdOf(epoch: number): number {
+    if (this.keyIdCache?.epoch !== epoch)
+      this.keyIdCache = { epoch, keyId: frameKeyId(this.device.id, this.streamId, epoch) };
+    return this.keyIdCache.keyId;
   }
 
   /** Delivers with the freshness at the moment of delivery (what the viewer is shown, when). */

@@ -13,7 +13,8 @@ import { launchViewerCli } from './support/viewer-cli.js';
 /**
  * Live means now (PROTOCOL.md §6.8), end to end: a real agent and relay, the viewer CLI, and a
  * hostile relay front that replays video it recorded earlier into a new `live` session, or drops the
- * viewer's clock questions. Nothing here depends on speed: recorded frames only get older.
+ * viewer's clock questions. Recorded frames only get older; whether the first clock answer comes
+ * before the held frames are released (delayed) or after (unconfirmed), none of them is live.
  */
 const children = new Set<ChildProcess>();
 const cli = (state: string, args: string[]) => {
@@ -66,11 +67,15 @@ test('a relay replaying video it recorded seconds earlier into a new live sessio
   const replayed = await cli(state, ['live', deviceId, 'cam-1', '--frames', '5', '--seconds', '120']);
   assert.equal(replayed.status, 3, replayed.stderr);
   assert.match(replayed.stdout, /^5 verified frames/m, 'the recorded frames are genuine: they verify');
-  assert.match(replayed.stdout, /freshness: live 0, delayed 5 \(older than 3 s, up to \d+\.\d s\)/);
-  assert.match(replayed.stderr, /NOT LIVE: every verified frame was older than 3 s/);
+  assert.match(replayed.stdout, /freshness: live 0, /);
+  assert.match(replayed.stderr, /NOT LIVE/);
+  const oldest = /delayed \d+ \(older than 3 s, up to (\d+\.\d) s\)/.exec(replayed.stdout)?.[1];
+  if (oldest !== undefined) assert.ok(Number(oldest) >= 4, `the replayed frames were ${oldest} s old`);
+  else assert.match(replayed.stdout, /unconfirmed 5/);
 
   replaying.replayLive(null);
-  const honest = await cli(state, ['live', deviceId, 'cam-1', '--frames', '10', '--seconds', '120']);
+  // Enough frames that some reach the viewer after its first clock answer, whatever the load.
+  const honest = await cli(state, ['live', deviceId, 'cam-1', '--frames', '60', '--seconds', '180']);
   assert.equal(honest.status, 0, honest.stderr);
   assert.doesNotMatch(honest.stderr, /NOT LIVE/);
 

@@ -183,11 +183,21 @@ describe('live means now (PROTOCOL.md §6.8)', () => {
     );
     assert.equal(w.shown.length, 0);
     assert.equal(w.rejected.length, 0);
-    // Our nonce, signed by someone else: refused, still held.
+    // Our nonce, signed by someone else, or our camera's proof with its time changed: refused, still held.
     w.answer(Date.now(), createIdentity(Role.Device));
+    const altered = createClockProof({
+      device: w.device,
+      time: Date.now(),
+      nonces: [fromHex(w.questions.at(-1)!)],
+    });
+    altered[25]! ^= 0x01;
+    w.view.handle(w.message(WireType.LiveClock, altered));
     assert.deepEqual(
       w.rejected.map((error) => [error.reason, error.subject]),
-      [['WRONG_DEVICE', 'clock']],
+      [
+        ['WRONG_DEVICE', 'clock'],
+        ['BAD_SIGNATURE', 'clock'],
+      ],
     );
     assert.equal(w.shown.length, 0);
     w.answer();

@@ -9,7 +9,10 @@ test('live status of a tile', () => {
   assert.equal(liveStatus({ subscribed: false }, 0), 'connecting');
   assert.equal(liveStatus({ subscribed: true }, 0), 'waiting');
   const recent = 1000 + LIVE_WINDOW_MS - 1;
-  assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'live' }, recent), 'live');
+  const live = { subscribed: true, lastFrameAt: 1000, freshness: 'live', ageAtArrivalMs: 100 } as const;
+  assert.equal(liveStatus(live, 1000 + 2900), 'live');
+  // A live picture stops being live as it ages: nothing newer came within the live bound (3 s).
+  assert.equal(liveStatus(live, 1000 + 2901), 'delayed');
   // Only a picture the SDK placed in time as live is called live (PROTOCOL.md §6.8).
   assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, freshness: 'delayed' }, recent), 'delayed');
   assert.equal(

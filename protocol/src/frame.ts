@@ -251,10 +251,11 @@ export class FrameOpener {
     if (this.recognised?.newest !== newest) {
       const ids = new Map<number, 'STALE' | 'NOT_RECIPIENT'>();
       const { deviceId, streamId } = this.options;
-      for (let epoch = Math.max(0, newest - RECOGNISED_EPOCHS); epoch < newest; epoch++)
-        ids.set(frameKeyId(deviceId, streamId, epoch), 'STALE');
+      // Later epochs first, so that an id both behind and ahead counts as behind (STALE), as §6.5 orders.
       for (let epoch = newest + 1; epoch <= Math.min(0xffffffff, newest + RECOGNISED_EPOCHS); epoch++)
         ids.set(frameKeyId(deviceId, streamId, epoch), 'NOT_RECIPIENT');
+      for (let epoch = Math.max(0, newest - RECOGNISED_EPOCHS); epoch < newest; epoch++)
+        ids.set(frameKeyId(deviceId, streamId, epoch), 'STALE');
       this.recognised = { newest, ids };
     }
     return this.recognised.ids.get(keyId) ?? 'WRONG_STREAM';

@@ -36,11 +36,13 @@ export { itemHash } from './event-format.js';
 export { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 export { FrameOpener, FrameSealer, frameKeyId, type OpenedFrame } from './frame.js';
 export {
+  CLOCK_CONTRADICTION_MS,
   type ClockSample,
   type Freshness,
   frameAgeBoundMs,
   freshnessOf,
   LIVE_FRESHNESS_MS,
+  MAX_CLOCK_DRIFT,
   MAX_CLOCK_ROUND_TRIP_MS,
   usableSample,
 } from './freshness.js';

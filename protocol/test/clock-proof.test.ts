@@ -38,6 +38,11 @@ describe('clock proofs (§6.8)', () => {
     const later = proof.slice();
     later[25]! ^= 0x10; // the time's last byte: 16 ms later
     throwsCode(() => openClockProof(later, { device: w.device.card, nonce: nonce(1) }), 'BAD_SIGNATURE');
+    // Another nonce put in the list (the relay answering a question the device never saw).
+    const two = createClockProof({ device: w.device, time: NOW, nonces: [nonce(1), nonce(2)] });
+    const swapped = two.slice();
+    swapped.set(nonce(5), 27 + 16);
+    throwsCode(() => openClockProof(swapped, { device: w.device.card, nonce: nonce(5) }), 'BAD_SIGNATURE');
     const forged = createClockProof({ device: w.otherDevice, time: NOW, nonces: [nonce(1)] });
     forged.set(w.device.card.id, 2);
     throwsCode(() => openClockProof(forged, { device: w.device.card, nonce: nonce(1) }), 'BAD_SIGNATURE');

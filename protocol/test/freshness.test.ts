@@ -15,7 +15,7 @@ describe('freshness of live frames (§6.8)', () => {
     assert.deepEqual(fresh, { state: 'live', ageMs: 190 });
   });
 
-  it('frames recorded 47 s earlier are delayed by 47 s, whatever the viewer wall clock says', () => {
+  it('frames recorded 47 s earlier are delayed by 47 s (only device time and viewer monotonic time enter)', () => {
     const replayed = freshnessOf(sample, (DEVICE_NOW - 47_000) * 1000, SENT + 40);
     assert.equal(replayed.state, 'delayed');
     assert.equal(replayed.state === 'delayed' && replayed.ageMs, 47_040);
@@ -39,9 +39,36 @@ describe('freshness of live frames (§6.8)', () => {
   });
 
   it('a relay that delays the answer cannot make old frames look fresh: the delay only adds age', () => {
-    // The relay holds the answer 1.9 s and then delivers frames that were 1.9 s old as they came.
-    const held = { deviceTime: DEVICE_NOW, sentAt: SENT, receivedAt: SENT + 1900 };
-    const oldFrame = freshnessOf(held, (DEVICE_NOW - 1900) * 1000, SENT + 1900);
-    assert.equal(oldFrame.state, 'delayed');
+    const frame = (DEVICE_NOW - 1900) * 1000;
+    // Answered at once, a frame 1.9 s old is live with an age bound of about 1.9 s.
+    const prompt = freshnessOf(
+      { deviceTime: DEVICE_NOW, sentAt: SENT, receivedAt: SENT + 5 },
+      frame,
+      SENT + 5,
+    );
+    assert.equal(prompt.state, 'live');
+    // The relay held the question 1.9 s before the device saw it (the device signed later): the
+    // same frame's bound grows by the 1.9 s held, over the live bound.
+    const held = { deviceTime: DEVICE_NOW, sentAt: SENT - 1900, receivedAt: SENT + 5 };
+    const late = freshnessOf(held, frame, SENT + 5);
+    assert.equal(late.state, 'delayed');
+    assert.ok(late.state === 'delayed' && prompt.state === 'live' && late.ageMs - prompt.ageMs >= 1900);
+  });
+
+  it('the bound allows for drift between the clocks (500 ppm), so it never understates an age', () => {
+    const captured = (DEVICE_NOW + 100_000) * 1000;
+    const at = SENT + 100_000;
+    const fresh = freshnessOf(sample, captured, at);
+    assert.deepEqual(fresh, { state: 'live', ageMs: 50 }, '100 s after the question: 50 ms of allowance');
+  });
+
+  it('a frame younger than the sample allows means the sample no longer holds: unconfirmed, clock-changed', () => {
+    // Captured 10 s "after" what the device clock can read at this instant: the viewer slept, or a clock stepped.
+    assert.deepEqual(freshnessOf(sample, (DEVICE_NOW + 10_000) * 1000, SENT + 40), {
+      state: 'unconfirmed',
+      why: 'clock-changed',
+    });
+    // Within the contradiction margin (a device clock a little ahead of the bound): live.
+    assert.equal(freshnessOf(sample, (DEVICE_NOW + 500) * 1000, SENT + 40).state, 'live');
   });
 });

@@ -87,7 +87,7 @@ async function withViewer<T>(use: (viewer: Viewer) => Promise<T>): Promise<T> {
   try {
     return await use(viewer);
   } finally {
-    viewer.close();
+    await viewer.close();
   }
 }
 

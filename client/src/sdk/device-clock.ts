@@ -14,6 +14,14 @@ export const CLOCK_REFRESH_MS = 120_000;
 export const CLOCK_RETRY_MS = 2000;
 /** Questions kept waiting for their answer (an answer to an older one still counts). */
 const OPEN_QUESTIONS = 4;
+/**
+ * A sample is dropped when the viewer's wall clock and monotonic clock disagree by more than this
+ * on the time since it arrived: the monotonic clock stops while the computer sleeps (Linux
+ * CLOCK_MONOTONIC, some browsers), which would make every frame after a sleep look younger.
+ */
+export const MAX_CLOCK_DISAGREEMENT_MS = 1000;
+/** A sample is not used past this age (refreshes every CLOCK_REFRESH_MS; a relay dropping them ends it). */
+export const CLOCK_SAMPLE_MAX_AGE_MS = 2 * CLOCK_REFRESH_MS;
 
 /** In Node, a timer that does not keep the process alive on its own (browsers have no such notion). */
 export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
@@ -30,6 +38,8 @@ export const monotonicMs = (): number => performance.now();
  */
 export class DeviceClock {
   private sample: ClockSample | null = null;
+  /** The viewer's wall clock when the sample arrived (only to notice a sleep or a clock step). */
+  private sampleWall = 0;
   private readonly questions: { nonce: Uint8Array; sentAt: number }[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private retryMs = CLOCK_RETRY_MS;
@@ -42,11 +52,26 @@ export class DeviceClock {
     /** Called when a new usable sample arrived. */
     private readonly onSample: () => void,
     private readonly now: () => number = monotonicMs,
+    private readonly wallNow: () => number = Date.now,
   ) {}
 
-  /** The newest usable sample, or null. */
+  /** The newest usable sample, or null (then a new question is on its way). */
   get current(): ClockSample | null {
-    return this.sample;
+    const sample = this.sample;
+    if (!sample) return null;
+    const monotonic = this.now() - sample.receivedAt;
+    const wall = this.wallNow() - this.sampleWall;
+    if (Math.abs(wall - monotonic) <= MAX_CLOCK_DISAGREEMENT_MS && monotonic <= CLOCK_SAMPLE_MAX_AGE_MS)
+      return sample;
+    this.invalidate();
+    return null;
+  }
+
+  /** The sample no longer holds (too old, a sleep, or a frame that contradicts it): ask again now. */
+  invalidate(): void {
+    this.sample = null;
+    this.retryMs = CLOCK_RETRY_MS;
+    this.ask();
   }
 
   /** Asks now (after a (re)subscription), and keeps asking on the timer. */
@@ -76,7 +101,9 @@ export class DeviceClock {
    */
   handleProof(bytes: Uint8Array): boolean {
     const receivedAt = this.now();
-    for (const [index, question] of this.questions.entries()) {
+    // Newest question first: a proof answering several is bounded by the latest of them.
+    for (let index = this.questions.length - 1; index >= 0; index--) {
+      const question = this.questions[index]!;
       let deviceTime: number;
       try {
         deviceTime = openClockProof(bytes, { device: this.device, nonce: question.nonce });
@@ -86,8 +113,13 @@ export class DeviceClock {
       }
       this.questions.splice(0, index + 1);
       const sample = usableSample({ deviceTime, sentAt: question.sentAt, receivedAt });
-      if (!sample) return true; // too slow an answer: the retry timer asks again
+      if (!sample) {
+        // Too slow an answer to bound anything: ask again soon.
+        if (!this.sample) this.schedule(CLOCK_RETRY_MS);
+        return true;
+      }
       this.sample = sample;
+      this.sampleWall = this.wallNow();
       this.retryMs = CLOCK_RETRY_MS;
       this.schedule(CLOCK_REFRESH_MS);
       this.onSample();

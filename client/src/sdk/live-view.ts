@@ -225,10 +225,9 @@ export class LiveView {
 
   /** Delivers with the freshness at the moment of delivery (what the viewer is shown, when). */
   private deliver(frame: Verified): void {
-    this.handlers.onFrame({
-      ...frame,
-      freshness: freshnessOf(this.clock.current, frame.capturedAtUs, monotonicMs()),
-    });
+    const freshness = freshnessOf(this.clock.current, frame.capturedAtUs, monotonicMs());
+    if (freshness.state === 'unconfirmed' && freshness.why === 'clock-changed') this.clock.invalidate();
+    this.handlers.onFrame({ ...frame, freshness });
   }
 
   /** The first clock answer came, or the wait for it ended: held frames go, later ones at once. */

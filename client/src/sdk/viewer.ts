@@ -656,8 +656,13 @@ export class Viewer {
     return safetyNumber(this.camera(deviceId).card, this.identity.card);
   }
 
-  close(): void {
+  /**
+   * Closes the relay connections; resolves once the state saves already begun are written (the
+   * counters a closing live view saves among them: a later session must not show those frames again).
+   */
+  async close(): Promise<void> {
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
+    await this.saving.catch(() => undefined);
   }
 }

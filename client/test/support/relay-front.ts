@@ -147,14 +147,16 @@ export async function startRelayFront(
       });
       const frames = replay;
       let replayTimer: NodeJS.Timeout | undefined;
-      if (frames) {
+      // The replay starts once the viewer has a manifest to open the frames with.
+      const startReplay = () => {
+        if (!frames || replayTimer) return;
         let next = 0;
         replayTimer = setInterval(() => {
           const frame = frames[next++];
           if (!frame) clearInterval(replayTimer);
           else if (downstream.readyState === WebSocket.OPEN) downstream.send(frame, { binary: true });
         }, 66);
-      }
+      };
       downstream.on('close', () => clearInterval(replayTimer));
       downstream.on('close', closeBoth);
       downstream.on('error', closeBoth);
@@ -170,6 +172,7 @@ export async function startRelayFront(
             if (frames && bytes[0] === WireType.LiveFrame) return; // the replay stands in for them
             live.push(bytes);
             downstream.send(bytes, { binary: true });
+            if (bytes[0] === WireType.LiveManifest) startReplay();
           } else downstream.send(String(data));
         });
         upstream.on('close', closeBoth);

@@ -70,7 +70,7 @@ export class App {
       document.getElementById('add')?.scrollIntoView();
       void this.forms.submitPair(code);
     }
-    window.addEventListener('pagehide', () => this.viewer.close());
+    window.addEventListener('pagehide', () => void this.viewer.close());
   }
 
   /** Brings the views in line with the cameras the viewer holds. */

@@ -1,3 +1,5 @@
+import { LIVE_FRESHNESS_MS } from '../../src/sdk/index.js';
+
 /**
  * What a live tile says about its stream: connecting, waiting for a first picture, live, delayed
  * (verified pictures, but older than the live bound: PROTOCOL.md §6.8), unconfirmed (pictures that
@@ -22,14 +24,18 @@ export interface LiveState {
   readonly lastFrameAt?: number | undefined;
   /** The freshness verdict of the last picture (the SDK's: only a `live` one is shown as live). */
   readonly freshness?: 'live' | 'delayed' | 'unconfirmed' | undefined;
+  /** The last picture's age bound when it arrived (ms): a live picture stops being live as it ages. */
+  readonly ageAtArrivalMs?: number | undefined;
   readonly unavailable?: boolean;
 }
 
 export function liveStatus(state: LiveState, now: number): LiveStatus {
   if (state.unavailable) return 'unavailable';
-  if (state.lastFrameAt !== undefined)
-    return now - state.lastFrameAt < LIVE_WINDOW_MS ? (state.freshness ?? 'unconfirmed') : 'idle';
-  return state.subscribed ? 'waiting' : 'connecting';
+  if (state.lastFrameAt === undefined) return state.subscribed ? 'waiting' : 'connecting';
+  const since = now - state.lastFrameAt;
+  if (since >= LIVE_WINDOW_MS) return 'idle';
+  if (state.freshness !== 'live') return state.freshness ?? 'unconfirmed';
+  return (state.ageAtArrivalMs ?? 0) + since <= LIVE_FRESHNESS_MS ? 'live' : 'delayed';
 }
 
 export const STATUS_LABELS: Readonly<Record<LiveStatus, string>> = {

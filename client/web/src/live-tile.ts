@@ -271,7 +271,7 @@ export class LiveTile {
     this.element.dataset.refused = String(this.rejected);
     this.refused.hidden = false;
     this.refused.dataset.tone = 'alarm';
-    this.refused.textContent = `${this.rejected} ${error.subject === 'manifest' ? 'item' : 'frame'}${
+    this.refused.textContent = `${this.rejected} ${error.subject === 'frame' ? 'frame' : 'item'}${
       this.rejected === 1 ? '' : 's'
     } refused (not verified, not shown)`;
     this.warnings.report(`${this.cameraName} · live stream ${this.streamId}`, error);
@@ -302,6 +302,7 @@ export class LiveTile {
         subscribed: this.subscribed,
         lastFrameAt: this.lastFrameAt,
         freshness: this.freshness?.state,
+        ageAtArrivalMs: this.freshness?.state === 'live' ? this.freshness.ageMs : undefined,
         unavailable: this.unavailable !== undefined,
       },
       now,

@@ -25,7 +25,7 @@ const PENDING_PER_STREAM = LIMITS.clockNonces;
 export class ClockAnswers {
   private readonly pending = new Map<StreamId, Uint8Array[]>();
   private timer: NodeJS.Timeout | null = null;
-  private windowStart = 0;
+  private windowStart = Number.NEGATIVE_INFINITY;
   private windowProofs = 0;
   /** Questions dropped (queue full), for status. */
   dropped = 0;
@@ -34,6 +34,7 @@ export class ClockAnswers {
     private readonly device: Identity,
     /** Sends a live message; false when not connected (the proof is lost: viewers ask again). */
     private readonly send: (message: Uint8Array) => boolean,
+    /** The device's clock, signed into proofs (the same wall clock capture times are taken on). */
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -64,7 +65,8 @@ export class ClockAnswers {
 
   private flush(): void {
     for (const [streamId, nonces] of this.pending) {
-      const now = this.now();
+      // Rate windows on the monotonic clock: a wall clock stepped back must not stop the answers.
+      const now = performance.now();
       if (now - this.windowStart >= 1000) {
         this.windowStart = now;
         this.windowProofs = 0;

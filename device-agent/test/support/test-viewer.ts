@@ -1,9 +1,11 @@
 import {
   CLIP_MP4_TYPE,
+  Codec,
   createIdentity,
   createPairRequest,
   decodeClipChunk,
   decodeLiveMessage,
+  decodeMediaPayload,
   deviceIdOf,
   encodeControl,
   FrameOpener,
@@ -28,7 +30,10 @@ import WebSocket from 'ws';
 
 /** What a viewer opened of a live stream so far. */
 export interface LiveWatch {
-  /** The opened frames' payloads (JPEGs; media payloads for timed codecs), in arrival order. */
+  /**
+   * The opened frames' payloads, in arrival order: JPEGs (a timed JPEG, codec 6, without its capture
+   * time); media payloads for the other timed codecs.
+   */
   frames: Uint8Array[];
   /** The same frames with their sealed codec and keyframe flag. */
   opened: { codec: number; keyframe: boolean; payload: Uint8Array }[];
@@ -218,9 +223,11 @@ export class TestViewer {
           result.epochKeys.push(opened.epochKey.slice());
           const { epoch, notBefore, notAfter } = opened.manifest;
           opener.addEpoch({ epoch, epochKey: opened.epochKey, notBefore, notAfter });
-        } else {
+        } else if (message.type === WireType.LiveFrame) {
           const frame = opener.open(message.payload, Date.now());
-          result.frames.push(frame.payload);
+          result.frames.push(
+            frame.codec === Codec.JpegTimed ? decodeMediaPayload(frame.payload).unit : frame.payload,
+          );
           result.opened.push({ codec: frame.codec, keyframe: frame.keyframe, payload: frame.payload });
           result.epochs.add(frame.epoch);
         }

@@ -25,8 +25,8 @@ import { MessageRate } from './message-rate.js';
 import { type KnownStream, STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
 
 /**
- * Clock proofs a device connection may have forwarded per second (twice that in a burst); more are
- * dropped and counted. The agent signs at most 10 a second (PROTOCOL.md §6.8).
+ * Clock proofs a device connection may have forwarded: MessageRate lets twice this through in each
+ * one-second window (20); more are dropped and counted. The agent signs at most 10 a second (§6.8).
  */
 export const CLOCK_PROOFS_PER_SECOND = 10;
 

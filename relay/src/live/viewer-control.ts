@@ -201,7 +201,7 @@ export class ViewerControl {
    */
   private askClock(viewer: ViewerConnection, deviceId: DeviceId, streamId: StreamId, nonce: string): void {
     const streamKey = streamKeyOf(deviceId, streamId);
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall clock stepped back must not mute a viewer
     if (
       !viewer.registered.has(streamKey) ||
       viewer.joining.has(streamKey) ||

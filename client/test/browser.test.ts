@@ -90,6 +90,21 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
 
   for (const stream of ['front-door', 'backyard'])
     await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
+  // The page may open WebSockets to its own relay only (CSP connect-src 'self'), never to another host.
+  const blocked = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        document.addEventListener('securitypolicyviolation', (event) => resolve(event.violatedDirective), {
+          once: true,
+        });
+        try {
+          new WebSocket('ws://127.0.0.2:9/v1/live');
+        } catch (error) {
+          resolve(`threw ${(error as Error).name}`);
+        }
+      }),
+  );
+  assert.match(blocked, /connect-src|SecurityError/, `a WebSocket to another host: ${blocked}`);
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
   // "Live" only once the camera answered the page's clock question and the picture is fresh (§6.8).
   await until(

@@ -17,7 +17,7 @@ test('serves the built web viewer at / and /pair with a strict CSP, and nothing 
       assert.match(await response.text(), /sealcam viewer/);
       const csp = response.headers.get('content-security-policy') ?? '';
       assert.match(csp, /default-src 'self'/);
-      assert.match(csp, /connect-src 'self'/);
+      assert.match(csp, /connect-src 'self';/, 'connections to this origin only: no other ws:/wss: host');
       assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/, 'WebAssembly yes, eval no');
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
     }

@@ -4,14 +4,16 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Serves the built web viewer as static files. The relay only hands out the files: keys and content
- * stay in the browser, which opens what it fetches. The CSP allows scripts and connections to this
- * origin only, so a page served here cannot send keys or pictures elsewhere. 'wasm-unsafe-eval'
+ * stay in the browser, which opens what it fetches. The CSP allows scripts and connections (HTTP and
+ * WebSocket: 'self' covers ws:/wss: of this host) to this origin only, so the page served here cannot
+ * send keys or pictures elsewhere. (The relay that serves the page could serve another page: see
+ * docs/THREAT-MODEL.md on the web app.) 'wasm-unsafe-eval'
  * lets the page compile its WebAssembly cryptography; JavaScript eval stays forbidden.
  */
 export async function webViewerRoutes(app: FastifyInstance, root: string): Promise<void> {
   const headers = {
     'content-security-policy':
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };

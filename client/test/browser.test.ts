@@ -309,3 +309,38 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   await page.screenshot({ path: join(SCREENSHOTS, 'verification-warning.png'), fullPage: true });
   console.log(`screenshot: ${join(SCREENSHOTS, 'verification-warning.png')}`);
 });
+
+test('a relay that holds live video back 6 s (while answering clock questions at once): the page shows it as delayed, with its age, and keeps it so', async () => {
+  const relay = await startRelay({
+    SEALCAM_WEB_ROOT: WEB_ROOT,
+    SEALCAM_FAULT_INJECTION: 'delay-live',
+    SEALCAM_FAULT_DELAY_MS: '6000',
+  });
+  cleanups.push(relay.stop);
+  const home = createAgent(relay.base);
+  cleanups.push(home.stop);
+  const pairing = await home.pairingCode();
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(pairing.link);
+  await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
+  await home.run();
+  const tile = page.locator('[data-testid="camera-tile"][data-stream-id="cam-1"]');
+  await until(async () => (await framesShown(page, 'cam-1')) > 3, 90_000, 'pictures on the tile');
+  // The relay's cached keyframe may be fresh; every picture after it is 6 s old.
+  await until(
+    async () => (await tile.getAttribute('data-status')) === 'delayed',
+    60_000,
+    'the tile shown as delayed',
+  );
+  const seen = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    seen.add((await tile.getAttribute('data-status')) ?? '');
+  }
+  assert.deepEqual([...seen], ['delayed'], 'it stays delayed while frames keep coming 6 s late');
+  assert.match((await tile.locator('.live-indicator').textContent()) ?? '', /^Delayed$/);
+  assert.match((await tile.textContent()) ?? '', /recorded \d+ s ago, not live/);
+  await tile.screenshot({ path: join(SCREENSHOTS, 'live-delayed.png') });
+});

@@ -18,7 +18,11 @@ if (missing.length > 0) {
   );
 }
 if (config.faultInjection !== 'off') {
-  process.stderr.write(`\n!!! ${FAULT_WARNING} (rate ${config.faultRate}) !!!\n\n`);
+  const detail =
+    config.faultInjection === 'mixup'
+      ? `mixup, rate ${config.faultRate}`
+      : `delay-live, ${config.faultDelayMs} ms`;
+  process.stderr.write(`\n!!! ${FAULT_WARNING} (${detail}) !!!\n\n`);
 }
 const relay = await createRelay(config);
 const { origin, adminOrigin } = await relay.start().catch(async (error: unknown) => {

@@ -157,7 +157,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (!/^(127\.|::1$|localhost$)/.test(config.host)) {
       throw new Error('SEALCAM_FAULT_INJECTION is refused unless SEALCAM_HOST is a loopback address');
     }
-    app.log.warn({ faultRate }, FAULT_WARNING);
+    app.log.warn({ fault: config.faultInjection, faultRate }, FAULT_WARNING);
   }
   const { key, generated } = tokenKey(config.tokenSecret);
   if (generated && config.store === 'redis') {
@@ -189,6 +189,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     deviceCard: (deviceId) => deviceCard(context, deviceId),
     retention: retentionFor,
     faultRate,
+    liveDelayMs: config.faultInjection === 'delay-live' ? config.faultDelayMs : 0,
     random,
   });
   const tokens = new TokenIssuer(key, config.tokenTtlSeconds * 1000);

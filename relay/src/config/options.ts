@@ -374,9 +374,17 @@ export const OPTIONS = {
     env: 'SEALCAM_FAULT_INJECTION',
     type: 'string',
     default: 'off',
-    enum: ['off', 'mixup'],
+    enum: ['off', 'mixup', 'delay-live'],
     description:
-      'TEST ONLY. "mixup" makes the store and fan-out misroute results (see "Fault seam"). Logged loudly and shown in the admin /healthz.',
+      'TEST ONLY. "mixup" makes the store and fan-out misroute results; "delay-live" holds every live frame back by SEALCAM_FAULT_DELAY_MS (see "Fault seam"). Logged loudly and shown in the admin /healthz.',
+  },
+  faultDelayMs: {
+    env: 'SEALCAM_FAULT_DELAY_MS',
+    type: 'integer',
+    default: 5000,
+    minimum: 0,
+    maximum: 600_000,
+    description: 'TEST ONLY. How long each live frame is held back when faultInjection = delay-live.',
   },
   faultRate: {
     env: 'SEALCAM_FAULT_RATE',

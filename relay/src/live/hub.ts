@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
 import { BusBridge } from './bus-bridge.js';
 import { closeWith } from './close.js';
+import { delayingSink } from './delaying-sink.js';
 import { DemandLeases } from './demand.js';
 import { DeviceIntake } from './device-intake.js';
 import { FanOut, type FrameSink } from './fan-out.js';
@@ -28,6 +29,8 @@ export interface HubDependencies {
   readonly retention: (session?: Session) => Retention;
   /** TEST ONLY: probability that a frame is also delivered to a subscriber of another stream. */
   readonly faultRate: number;
+  /** TEST ONLY: live frames held back this long (the delay-live seam); 0 when it is off. */
+  readonly liveDelayMs: number;
   readonly random: () => number;
 }
 
@@ -55,7 +58,9 @@ export class LiveHub implements Notifier {
     const sink: FrameSink =
       deps.faultRate > 0
         ? misroutingSink(this.fanOut, deps.faultRate, deps.random, deps.metrics)
-        : this.fanOut;
+        : deps.liveDelayMs > 0
+          ? delayingSink(this.fanOut, deps.liveDelayMs)
+          : this.fanOut;
     this.frameSink = sink;
     this.bus = new BusBridge({
       bus: deps.bus,

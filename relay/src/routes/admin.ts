@@ -19,8 +19,9 @@ const health = objectReply(
     bus: { type: 'string', enum: ['local', 'redis'] },
     connections: { type: 'integer', minimum: 0, description: 'Open WebSocket connections' },
     faultInjection: objectReply('TEST ONLY: present when the fault seam is on', {
-      mode: { type: 'string', enum: ['mixup'] },
+      mode: { type: 'string', enum: ['mixup', 'delay-live'] },
       rate: { type: 'number' },
+      delayMs: { type: 'integer', minimum: 0 },
       warning: { type: 'string' },
     }),
   },
@@ -35,7 +36,12 @@ export const adminRoutes: FastifyPluginAsync<{ context: RelayContext; draining: 
   const fault =
     context.config.faultInjection === 'off'
       ? null
-      : { mode: context.config.faultInjection, rate: context.config.faultRate, warning: FAULT_WARNING };
+      : {
+          mode: context.config.faultInjection,
+          rate: context.config.faultRate,
+          delayMs: context.config.faultDelayMs,
+          warning: FAULT_WARNING,
+        };
 
   app.get(
     '/healthz',

@@ -3,7 +3,7 @@ import type { RelayContext } from '../context.js';
 import { errorReplies, objectReply, retryAfterHeader } from './replies.js';
 
 export const FAULT_WARNING =
-  'FAULT INJECTION IS ON: this relay deliberately misroutes stored objects and live frames (test only)';
+  'FAULT INJECTION IS ON: this relay deliberately misroutes or holds back what it serves (test only)';
 
 const readiness = (description: string) => objectReply(description, { ready: { type: 'boolean' } });
 

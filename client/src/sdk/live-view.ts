@@ -60,7 +60,7 @@ export interface StreamResume {
 }
 
 /** Until the first clock answer, frames wait (at most this long, and this many) so they get a verdict. */
-export const CLOCK_HOLD_MS = 1500;
+export const CLOCK_HOLD_MS = 3000;
 const CLOCK_HOLD_FRAMES = 256;
 /** The highest opened counter is saved at most this often (and when the view closes). */
 const COUNTER_SAVE_MS = 5000;

@@ -163,7 +163,8 @@ test('live --out: writes exactly --frames verified JPEGs; without --out: stats e
   try {
     // A few frames in (and so some live ones: Ctrl-C with none live would be exit 3, NOT LIVE).
     await until(
-      () => Number([...running.stdout().matchAll(/ (\d+) frames +[\d.]+ (B|KiB|MiB)/g)].at(-1)?.[1] ?? 0) >= 5,
+      () =>
+        Number([...running.stdout().matchAll(/ (\d+) frames +[\d.]+ (B|KiB|MiB)/g)].at(-1)?.[1] ?? 0) >= 5,
       60_000,
       'a stats line with five frames',
     );

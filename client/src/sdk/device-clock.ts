@@ -56,7 +56,7 @@ export class DeviceClock {
   ) {}
 
   /** The newest usable sample, or null (then a new question is on its way). */
-  get current(): ClockSample | null {
+  usableSample(): ClockSample | null {
     const sample = this.sample;
     if (!sample) return null;
     const monotonic = this.now() - sample.receivedAt;

@@ -65,7 +65,9 @@ const CLOCK_HOLD_FRAMES = 256;
 /** The highest opened counter is saved at most this often (and when the view closes). */
 const COUNTER_SAVE_MS = 5000;
 
-type Verified = Omit<LiveFrame, 'freshness'>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** A held frame's freshness until it is delivered (never handed out). */
+const NOT_YET_PLACED: Freshness = { state: 'unconfirmed', why: 'no-clock' };
 
 /**
  * One camera stream for one viewer: manifests give epoch keys only after verification with the
@@ -83,7 +85,7 @@ export class LiveView {
   private readonly deviceId: DeviceId;
   private readonly clock: DeviceClock;
   /** Frames waiting for the first clock answer; null once it came or the wait ended. */
-  private held: Verified[] | null = [];
+  private held: Mutable<LiveFrame>[] | null = [];
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private opened: { epoch: number; counter: number } | null = null;
   private savedAt = 0;
@@ -165,23 +167,19 @@ export class LiveView {
   }
 
   private onFrame(payload: Uint8Array): void {
-    // The relay's cached copy of a keyframe already shown is not a replay attack. Only keyframes
-    // need the full header: the per-frame path reads the flags without allocating.
-    if (this.lastKeyframe && verifying('frame', () => frameKeyframeAt(payload, 0))) {
-      const header = parseFrameHeader(payload);
-      if (this.lastKeyframe.counter === header.counter && this.lastKeyframe.keyId === header.keyId) return;
-    }
-    const frame = this.open(payload);
-    if (!frame) return;
+    if (this.alreadyShown(payload)) return;
+    const frame = verifying('frame', () => this.opener.open(payload, Date.now()));
     const media = isTimedCodec(frame.codec)
       ? verifying('frame', () => decodeMediaPayload(frame.payload))
       : null;
     if (frame.keyframe) this.lastKeyframe = { keyId: this.keyIdOf(frame.epoch), counter: frame.counter };
     this.noteOpened(frame.epoch, frame.counter);
-    const verified: Verified = {
+    // One object per frame: its freshness is filled in when it is delivered.
+    const verified: Mutable<LiveFrame> = {
       data: media ? media.unit : frame.payload,
       capturedAtUs: media ? media.capturedAtUs : null,
       codec: frame.codec === Codec.JpegTimed ? Codec.Jpeg : frame.codec,
+      freshness: NOT_YET_PLACED,
       keyframe: frame.keyframe,
       epoch: frame.epoch,
       counter: frame.counter,
@@ -199,21 +197,24 @@ export class LiveView {
   }
 
   /**
-   * Opens a frame; null for one an earlier session of this viewer already opened (at or below the
-   * saved counter of the resumed epoch: typically the relay's cached keyframe), which is not shown
-   * again and not reported either.
+   * A frame this viewer has shown already, which the relay sends again without any attack: its cached
+   * keyframe after a (re)subscription, or, before this view opened anything, a frame at or below the
+   * counter an earlier session saved for the resumed epoch. Dropped quietly (nothing is shown, and
+   * the opener would refuse it as REPLAYED anyway). Only the clear header is read: on the per-frame
+   * path just the flags, without allocating.
    */
-  private open(payload: Uint8Array): ReturnType<FrameOpener['open']> | null {
-    try {
-      return verifying('frame', () => this.opener.open(payload, Date.now()));
-    } catch (error) {
-      const resumed = this.previous?.counter;
-      if (!(error instanceof ViewerError) || error.reason !== 'REPLAYED' || resumed === undefined)
-        throw error;
-      const header = parseFrameHeader(payload);
-      if (header.counter <= resumed && this.keyIdOf(this.previous!.epoch) === header.keyId) return null;
-      throw error;
-    }
+  private alreadyShown(payload: Uint8Array): boolean {
+    const resumed = this.opened === null ? this.previous?.counter : undefined;
+    if (resumed === undefined && !this.lastKeyframe) return false;
+    if (resumed === undefined && !verifying('frame', () => frameKeyframeAt(payload, 0))) return false;
+    const header = verifying('frame', () => parseFrameHeader(payload));
+    if (this.lastKeyframe?.counter === header.counter && this.lastKeyframe.keyId === header.keyId)
+      return true;
+    return (
+      resumed !== undefined &&
+      header.counter <= resumed &&
+      this.keyIdOf(this.previous!.epoch) === header.keyId
+    );
   }
 
   /** The key id of an epoch of this stream (§6.2), computed once per epoch. */
@@ -224,10 +225,11 @@ export class LiveView {
   }
 
   /** Delivers with the freshness at the moment of delivery (what the viewer is shown, when). */
-  private deliver(frame: Verified): void {
-    const freshness = freshnessOf(this.clock.current, frame.capturedAtUs, monotonicMs());
+  private deliver(frame: Mutable<LiveFrame>): void {
+    const freshness = freshnessOf(this.clock.usableSample(), frame.capturedAtUs, monotonicMs());
     if (freshness.state === 'unconfirmed' && freshness.why === 'clock-changed') this.clock.invalidate();
-    this.handlers.onFrame({ ...frame, freshness });
+    frame.freshness = freshness;
+    this.handlers.onFrame(frame);
   }
 
   /** The first clock answer came, or the wait for it ended: held frames go, later ones at once. */

@@ -16,19 +16,19 @@ export interface NalPosition {
 
 /** The NAL units of an Annex B byte string (3- or 4-byte start codes), in order. */
 export function nalPositions(bytes: Uint8Array): NalPosition[] {
-  const starts: { at: number; payload: number }[] = [];
+  const positions: { at: number; payload: number; end: number; type: number }[] = [];
   // Runs on every access unit: the native indexOf finds each 0x01, and only those are looked behind
-  // (a start code's zeros cannot overlap the previous one, which ends in 0x01).
+  // (a start code's zeros cannot overlap the previous one, which ends in 0x01). One object per NAL:
+  // each start code also ends the unit before it.
   for (let one = bytes.indexOf(1, 2); one !== -1; one = bytes.indexOf(1, one + 1)) {
     if (bytes[one - 1] !== 0 || bytes[one - 2] !== 0) continue;
     const code = one - 2;
-    starts.push({ at: code > 0 && bytes[code - 1] === 0 ? code - 1 : code, payload: one + 1 });
+    const at = code > 0 && bytes[code - 1] === 0 ? code - 1 : code;
+    const previous = positions.at(-1);
+    if (previous) previous.end = at;
+    positions.push({ at, payload: one + 1, end: bytes.length, type: (bytes[one + 1] ?? 0) & 0x1f });
   }
-  return starts.map((start, index) => ({
-    ...start,
-    end: starts[index + 1]?.at ?? bytes.length,
-    type: (bytes[start.payload] ?? 0) & 0x1f,
-  }));
+  return positions;
 }
 
 /**

@@ -105,6 +105,36 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
       }),
   );
   assert.match(blocked, /connect-src|SecurityError/, `a WebSocket to another host: ${blocked}`);
+  // The private keys are non-extractable WebCrypto keys in IndexedDB: the page uses them, no code exports them.
+  assert.equal(await page.locator('[data-testid="keys-held"]').getAttribute('data-keys-held-by'), 'platform');
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('sealcam-viewer');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const state = await new Promise<{ identity: { signKey: CryptoKey; boxKey: CryptoKey } }>(
+      (resolve, reject) => {
+        const request = db.transaction('state').objectStore('state').get('viewer');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      },
+    );
+    db.close();
+    const exports: string[] = [];
+    for (const key of [state.identity.signKey, state.identity.boxKey])
+      exports.push(
+        await crypto.subtle.exportKey('pkcs8', key).then(
+          () => 'exported',
+          (error: Error) => error.name,
+        ),
+      );
+    return { extractable: [state.identity.signKey.extractable, state.identity.boxKey.extractable], exports };
+  });
+  assert.deepEqual(stored, {
+    extractable: [false, false],
+    exports: ['InvalidAccessError', 'InvalidAccessError'],
+  });
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
   // "Live" only once the camera answered the page's clock question and the picture is fresh (§6.8).
   await until(

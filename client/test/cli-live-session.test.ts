@@ -13,6 +13,7 @@ import {
   encodeMediaPayload,
   FrameSealer,
   fromHex,
+  memoryKeyHolder,
   parseStreamId,
   Role,
   ready,
@@ -76,7 +77,7 @@ function sealingCamera(units: ReturnType<typeof liveFrames>) {
         }),
       );
     const view = new LiveView(
-      viewer,
+      memoryKeyHolder(viewer),
       device.card,
       streamId,
       handlers,

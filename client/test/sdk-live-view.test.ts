@@ -8,27 +8,34 @@ import {
   deviceIdOf,
   encodeLiveMessage,
   encodeMediaPayload,
+  exportIdentity,
   FrameSealer,
   fromHex,
   type Identity,
+  type KeyHolder,
   manifestHash,
+  memoryKeyHolder,
   parseStreamId,
   Role,
   ready,
   sealManifest,
+  toBase64Url,
   utf8,
   WireType,
 } from '@sealcam/protocol';
 import { until } from '@sealcam/testkit/poll';
 import type { ViewerError } from '../src/sdk/errors.js';
 import { type LiveFrame, LiveView, type StreamResume } from '../src/sdk/live-view.js';
+import { importPlatformKeys, platformKeyHolder } from '../src/sdk/platform-keys.js';
 
 before(async () => {
   await ready();
 });
 
 /** A device with one epoch of stream "cam", and a viewer's LiveView of it whose clock questions the test answers. */
-function world(options: { previous?: StreamResume; device?: Identity; viewer?: Identity } = {}) {
+function world(
+  options: { previous?: StreamResume; device?: Identity; viewer?: Identity; keys?: KeyHolder } = {},
+) {
   const device = options.device ?? createIdentity(Role.Device);
   const viewer = options.viewer ?? createIdentity(Role.Viewer);
   const now = Date.now();
@@ -54,7 +61,7 @@ function world(options: { previous?: StreamResume; device?: Identity; viewer?: I
   const questions: string[] = [];
   const counters: [number, number][] = [];
   const view = new LiveView(
-    viewer,
+    options.keys ?? memoryKeyHolder(viewer),
     device.card,
     parseStreamId('cam'),
     { onFrame: (frame) => shown.push(frame), onRejected: (error) => rejected.push(error) },
@@ -101,6 +108,37 @@ function world(options: { previous?: StreamResume; device?: Identity; viewer?: I
     timed,
   };
 }
+
+test('live view with keys held by WebCrypto (non-extractable): the frames right behind a manifest wait for its key and open in order', async () => {
+  const viewer = createIdentity(Role.Viewer);
+  const held = await importPlatformKeys(toBase64Url(exportIdentity(viewer)));
+  assert.equal(held.boxKey.extractable, false);
+  const w = world({ viewer, keys: platformKeyHolder(held) });
+  w.subscribed();
+  w.answer();
+  // The manifest and three frames arrive in one burst: the key agreement is asynchronous.
+  w.view.handle(w.message(WireType.LiveManifest, w.manifest.bytes));
+  for (const text of ['a', 'b', 'c'])
+    w.view.handle(w.message(WireType.LiveFrame, w.timed(text, Date.now(), text === 'a')));
+  assert.equal(w.shown.length, 0, 'nothing opens before its key is agreed');
+  await until(() => w.shown.length === 3, 10_000, 'the three frames');
+  assert.deepEqual(
+    w.shown.map((frame) => [frame.counter, new TextDecoder().decode(frame.data)]),
+    [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ],
+  );
+  assert.deepEqual(w.rejected, []);
+  // Closed while a manifest's key is being agreed: what waits is dropped, nothing opens after close.
+  const late = world({ viewer, keys: platformKeyHolder(held) });
+  late.view.handle(late.message(WireType.LiveManifest, late.manifest.bytes));
+  late.view.handle(late.message(WireType.LiveFrame, late.timed('x', Date.now(), true)));
+  late.view.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(late.shown.length, 0);
+});
 
 test('live view: the relay re-sending a keyframe already shown is dropped quietly; a real replay is refused', () => {
   const w = world();

@@ -165,7 +165,7 @@ test("a misdelivered record, thumbnail or clip chunk (another event's, or cut sh
   // first of a kind, its own bytes cut short: a relay whose cache mixed up one lookup.
   const asked = new Set<string>();
   const previous = new Map<string, Uint8Array>();
-  const front = await startRelayFront(relay.base, viewer.identity, {
+  const front = await startRelayFront(relay.base, viewer.keys.inMemory!, {
     answer: (path, bytes) => {
       if (!objectPath.test(path)) return undefined;
       const kind = kindOf(path);
@@ -201,7 +201,7 @@ test("a misdelivered record, thumbnail or clip chunk (another event's, or cut sh
   const kept = listed[0]!.eventId;
   const other = listed[1]!.eventId;
   const otherThumbnail = await (async () => {
-    const tap = await startRelayFront(relay.base, viewer.identity);
+    const tap = await startRelayFront(relay.base, viewer.keys.inMemory!);
     const tapped = await openNodeViewer(redirectedViewerState(viewerPath, tap.base));
     try {
       await tapped.thumbnail(deviceId, other);
@@ -211,7 +211,7 @@ test("a misdelivered record, thumbnail or clip chunk (another event's, or cut sh
       await tap.close();
     }
   })();
-  const hostile = await startRelayFront(relay.base, viewer.identity, {
+  const hostile = await startRelayFront(relay.base, viewer.keys.inMemory!, {
     answer: (path) => (path.endsWith(`/${kept}/thumbnail`) ? otherThumbnail : undefined),
   });
   const viaHostile = await openNodeViewer(redirectedViewerState(viewerPath, hostile.base));
@@ -237,7 +237,7 @@ test('sharing: an invited viewer sees the camera; a stale access list from befor
   try {
     // The camera's signed access list before the guest is added (the owner alone): kept to be served
     // later as a stale copy.
-    const tap = await startRelayFront(relay.base, viewer.identity);
+    const tap = await startRelayFront(relay.base, viewer.keys.inMemory!);
     const tapped = await openNodeViewer(redirectedViewerState(viewerPath, tap.base));
     const ownerOnly = await tapped.viewersOf(deviceId).finally(() => tapped.close());
     const staleList = tap.served.find((answer) => answer.path.endsWith('/access-list'))!.bytes;
@@ -265,7 +265,7 @@ test('sharing: an invited viewer sees the camera; a stale access list from befor
     assert.ok(viewers.some((entry) => entry.viewerId === guest.id && entry.access === 'viewer'));
     // A relay that serves the older list (without the guest) is caught: the owner has seen a newer
     // version, remembered in its state file (this copy is read from it afresh).
-    const stale = await startRelayFront(relay.base, viewer.identity, {
+    const stale = await startRelayFront(relay.base, viewer.keys.inMemory!, {
       answer: (path) => (path.endsWith('/access-list') ? staleList : undefined),
     });
     const viaStale = await openNodeViewer(redirectedViewerState(viewerPath, stale.base));
@@ -325,7 +325,7 @@ test('sharing: an invited viewer sees the camera; a stale access list from befor
     // relay through a front that forwards under the owner's session: the relay's access check no
     // longer stands in the way, it is served what the owner is served.
     guest.close();
-    front = await startRelayFront(relay.base, viewer.identity);
+    front = await startRelayFront(relay.base, viewer.keys.inMemory!);
     guestViaFront = await openNodeViewer(redirectedViewerState(guestPath, front.base));
     assert.equal(guestViaFront.id, guest.id);
 

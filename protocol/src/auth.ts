@@ -1,4 +1,4 @@
-import { equalBytes, fromUtf8, Reader, utf8, Writer } from './bytes.js';
+import { concat, equalBytes, fromUtf8, Reader, utf8, Writer } from './bytes.js';
 import { CHALLENGE_BYTES, Kind, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
 import { fail } from './errors.js';
 import { readHeader } from './header.js';
@@ -10,15 +10,20 @@ import { signBody, verifyBody } from './signature.js';
  * identity card and a signature over (relay origin, challenge). The id is self-certifying.
  */
 export function createAuthProof(identity: Identity, origin: string, challenge: Uint8Array): Uint8Array {
+  const body = authProofBody(identity.card, origin, challenge);
+  return concat(body, signBody(identity.signSecretKey, body));
+}
+
+/** The signed part of an auth proof, for a signer that holds its key elsewhere (signedWith). */
+export function authProofBody(card: IdentityCard, origin: string, challenge: Uint8Array): Uint8Array {
   if (challenge.length !== CHALLENGE_BYTES) fail('MALFORMED', 'challenge length');
-  const body = new Writer()
+  return new Writer()
     .u8(PROTOCOL_VERSION)
     .u8(Kind.AuthProof)
-    .bytes(identity.card.bytes)
+    .bytes(card.bytes)
     .shortBytes(utf8(origin))
     .bytes(challenge)
     .finish();
-  return new Writer().bytes(body).bytes(signBody(identity.signSecretKey, body)).finish();
 }
 
 export function verifyAuthProof(

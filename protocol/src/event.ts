@@ -14,6 +14,7 @@ import {
 import { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 import { derive } from './hash.js';
 import type { Identity, IdentityCard } from './identity.js';
+import type { AgreedKey } from './key-holder.js';
 import { type Padding, pad, unpad } from './padding.js';
 import { type Rng, systemRng } from './random.js';
 import { signBody } from './signature.js';
@@ -209,7 +210,8 @@ export interface OpenedEvent {
 }
 
 export interface EventExpectation {
-  readonly viewer: Identity;
+  /** The viewer's identity, or its key agreed ahead with this structure's ephemeral key (agreeAhead). */
+  readonly viewer: Identity | AgreedKey;
   readonly device: IdentityCard;
   /** When the viewer asked for a specific event or stream, the answer must be that one. */
   readonly eventId?: Uint8Array;

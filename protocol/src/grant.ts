@@ -1,4 +1,4 @@
-import { equalBytes, Reader, Writer } from './bytes.js';
+import { concat, equalBytes, Reader, Writer } from './bytes.js';
 import { CLOCK_SKEW_MS } from './clock.js';
 import { Access, ID_BYTES, Kind, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
 import { fail } from './errors.js';
@@ -26,41 +26,53 @@ export interface Revocation {
   readonly bytes: Uint8Array;
 }
 
-export function createGrant(input: {
-  owner: Identity;
+export interface GrantInput {
   deviceId: Uint8Array;
   grantee: IdentityCard;
   issuedAt: number;
   expiresAt?: number;
-}): Uint8Array {
-  const body = new Writer()
+}
+
+export interface RevocationInput {
+  deviceId: Uint8Array;
+  viewerId: Uint8Array;
+  issuedAt: number;
+}
+
+export function createGrant(input: GrantInput & { owner: Identity }): Uint8Array {
+  const body = grantBody(input.owner.card, input);
+  return concat(body, signBody(input.owner.signSecretKey, body));
+}
+
+/** The signed part of a grant, for an owner that holds its key elsewhere (signedWith). */
+export function grantBody(owner: IdentityCard, input: GrantInput): Uint8Array {
+  return new Writer()
     .u8(PROTOCOL_VERSION)
     .u8(Kind.Grant)
     .bytes(input.deviceId)
-    .bytes(input.owner.card.id)
+    .bytes(owner.id)
     .u8(Access.Viewer)
     .u64(input.issuedAt)
     .u64(input.expiresAt ?? 0)
     .bytes(input.grantee.bytes)
     .finish();
-  return new Writer().bytes(body).bytes(signBody(input.owner.signSecretKey, body)).finish();
 }
 
-export function createRevocation(input: {
-  owner: Identity;
-  deviceId: Uint8Array;
-  viewerId: Uint8Array;
-  issuedAt: number;
-}): Uint8Array {
-  const body = new Writer()
+export function createRevocation(input: RevocationInput & { owner: Identity }): Uint8Array {
+  const body = revocationBody(input.owner.card, input);
+  return concat(body, signBody(input.owner.signSecretKey, body));
+}
+
+/** The signed part of a revocation, for an owner that holds its key elsewhere (signedWith). */
+export function revocationBody(owner: IdentityCard, input: RevocationInput): Uint8Array {
+  return new Writer()
     .u8(PROTOCOL_VERSION)
     .u8(Kind.Revocation)
     .bytes(input.deviceId)
-    .bytes(input.owner.card.id)
+    .bytes(owner.id)
     .bytes(input.viewerId)
     .u64(input.issuedAt)
     .finish();
-  return new Writer().bytes(body).bytes(signBody(input.owner.signSecretKey, body)).finish();
 }
 
 export interface OwnerCheck {

@@ -51,7 +51,12 @@ export function fingerprint(id: Uint8Array): string {
     .join(' ');
 }
 
-function cardBody(role: Role, signPublicKey: Uint8Array, boxPublicKey: Uint8Array): Uint8Array {
+/** The self-signed part of an identity card (a card is this body and its Ed25519 signature). */
+export function identityCardBody(
+  role: Role,
+  signPublicKey: Uint8Array,
+  boxPublicKey: Uint8Array,
+): Uint8Array {
   return new Writer()
     .u8(PROTOCOL_VERSION)
     .u8(Kind.IdentityCard)
@@ -66,7 +71,7 @@ function fromKeys(role: Role, signSeed: Uint8Array, boxSecretKey: Uint8Array): I
   if (signSeed.length !== KEY_BYTES || boxSecretKey.length !== KEY_BYTES) fail('MALFORMED', 'key length');
   const sign = sodium.crypto_sign_seed_keypair(signSeed);
   const boxPublicKey = sodium.crypto_scalarmult_base(boxSecretKey);
-  const body = cardBody(role, sign.publicKey, boxPublicKey);
+  const body = identityCardBody(role, sign.publicKey, boxPublicKey);
   const bytes = new Writer().bytes(body).bytes(signBody(sign.privateKey, body)).finish();
   return {
     card: { role, signPublicKey: sign.publicKey, boxPublicKey, id: idFromSignKey(sign.publicKey), bytes },

@@ -1,6 +1,6 @@
 export { createAccessList } from './access-list.js';
 export { NAL_PPS, NAL_SPS, type NalPosition, nalPositions, withoutReplacedParameterSets } from './annex-b.js';
-export { createAuthProof } from './auth.js';
+export { authProofBody, createAuthProof } from './auth.js';
 export { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
 export {
   CLIP_CONTAINER_TYPE,
@@ -32,7 +32,7 @@ export {
   openEvent,
   openThumbnail,
 } from './event.js';
-export { itemHash } from './event-format.js';
+export { itemHash, verifyEventEnvelope } from './event-format.js';
 export { decodeEventRecord, type EventRecord, encodeEventRecord } from './event-record.js';
 export { FrameOpener, FrameSealer, frameKeyId, type OpenedFrame } from './frame.js';
 export {
@@ -50,7 +50,11 @@ export {
   createGrant,
   createRevocation,
   type Grant,
+  type GrantInput,
+  grantBody,
   type Revocation,
+  type RevocationInput,
+  revocationBody,
   verifyGrant,
   verifyRevocation,
 } from './grant.js';
@@ -59,9 +63,11 @@ export {
   createIdentity,
   exportIdentity,
   type Identity,
+  identityCardBody,
   importIdentity,
   safetyNumber,
 } from './identity.js';
+export { type AgreedKey, type KeyHolder, memoryKeyHolder, signedWith, viewerFor } from './key-holder.js';
 export {
   type ManifestExpectation,
   type ManifestPrevious,
@@ -70,6 +76,7 @@ export {
   type SealedManifest,
   sealManifest,
 } from './manifest.js';
+export { verifyManifest } from './manifest-format.js';
 export {
   decodeMediaPayload,
   encodeMediaPayload,
@@ -102,6 +109,7 @@ export {
   VIEWER_CODE_PREFIX,
   viewerCode,
 } from './share-codes.js';
+export { signatureInput } from './signature.js';
 export {
   type AuthorisedViewer,
   addPairedViewer,

@@ -3,6 +3,7 @@ import { CLOCK_SKEW_MS, withinWindow } from './clock.js';
 import { HASH_BYTES, KEY_BYTES } from './constants.js';
 import { fail } from './errors.js';
 import type { Identity, IdentityCard } from './identity.js';
+import type { AgreedKey } from './key-holder.js';
 import {
   encodeManifestBody,
   manifestHash,
@@ -71,7 +72,8 @@ export interface ManifestPrevious {
 }
 
 export interface ManifestExpectation {
-  readonly viewer: Identity;
+  /** The viewer's identity, or its key agreed ahead with this structure's ephemeral key (agreeAhead). */
+  readonly viewer: Identity | AgreedKey;
   /** The card of the device this viewer paired with. */
   readonly device: IdentityCard;
   readonly streamId: string;

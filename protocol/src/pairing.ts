@@ -192,7 +192,7 @@ function readPeerCard(reader: Reader, what: string): IdentityCard {
 
 /** Viewer → device: the viewer's card (and a display name), sealed under a key from the secret. */
 export function createPairRequest(
-  input: { viewer: Identity; offer: PairingOffer; name: string; now: number },
+  input: { viewer: { readonly card: IdentityCard }; offer: PairingOffer; name: string; now: number },
   rng: Rng = systemRng,
 ): Uint8Array {
   checkExpiry(input.offer, input.now);
@@ -249,7 +249,7 @@ export interface PairingResult {
 /** Viewer side: the device key must hash to the id from the code and must have signed our own card. */
 export function openPairResponse(
   bytes: Uint8Array,
-  input: { viewer: Identity; offer: PairingOffer; now: number },
+  input: { viewer: { readonly card: IdentityCard }; offer: PairingOffer; now: number },
 ): PairingResult {
   checkExpiry(input.offer, input.now);
   const reader = new Reader(open(Kind.PairResponse, responseKey(input.offer), input.offer, bytes));

@@ -3,6 +3,7 @@ import { ID_BYTES, KEY_BYTES, Label, NONCE_BYTES, TAG_BYTES } from './constants.
 import { fail } from './errors.js';
 import { derive } from './hash.js';
 import type { Identity } from './identity.js';
+import type { AgreedKey } from './key-holder.js';
 import type { Rng } from './random.js';
 import { sodium } from './sodium.js';
 
@@ -85,7 +86,7 @@ export function wrapContentKey(
 
 /** Finds this viewer's stanza and unwraps the content key; NOT_RECIPIENT if there is none. */
 export function unwrapContentKey(
-  viewer: Identity,
+  viewer: Identity | AgreedKey,
   ephemeralPublicKey: Uint8Array,
   stanzas: readonly Stanza[],
   context: Uint8Array,
@@ -93,10 +94,16 @@ export function unwrapContentKey(
   const stanza = stanzas.find((candidate) => equalBytes(candidate.viewerId, viewer.card.id));
   if (!stanza) fail('NOT_RECIPIENT');
   let shared: Uint8Array;
-  try {
-    shared = sodium.crypto_scalarmult(viewer.boxSecretKey, ephemeralPublicKey);
-  } catch {
-    return fail('DECRYPT_FAILED', 'ephemeral key is a low-order point');
+  if ('shared' in viewer) {
+    if (!equalBytes(viewer.ephemeralPublicKey, ephemeralPublicKey))
+      fail('DECRYPT_FAILED', 'the key was agreed for another ephemeral key');
+    shared = viewer.shared.slice();
+  } else {
+    try {
+      shared = sodium.crypto_scalarmult(viewer.boxSecretKey, ephemeralPublicKey);
+    } catch {
+      return fail('DECRYPT_FAILED', 'ephemeral key is a low-order point');
+    }
   }
   const key = wrapKey(shared, ephemeralPublicKey, viewer.card, context);
   sodium.memzero(shared);

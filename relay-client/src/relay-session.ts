@@ -1,13 +1,16 @@
 import {
-  createAuthProof,
+  authProofBody,
   type DeviceId,
   formatId,
   fromBase64Url,
   type Identity,
+  type KeyHolder,
+  memoryKeyHolder,
   parseDeviceId,
   parseErrorBody,
   parseViewerId,
   Role,
+  signedWith,
   toBase64Url,
   type ViewerId,
 } from '@sealcam/protocol';
@@ -60,12 +63,14 @@ export class RelaySession {
   private readonly maxResponseBytes: number;
   private readonly refreshMarginMs: number;
   private readonly now: () => number;
+  private readonly keys: KeyHolder;
 
   constructor(
     readonly relayUrl: string,
-    private readonly identity: Identity,
+    identity: Identity | KeyHolder,
     options: RelaySessionOptions = {},
   ) {
+    this.keys = 'signBody' in identity ? identity : memoryKeyHolder(identity);
     const id = formatId(identity.card.id);
     this.id = identity.card.role === Role.Device ? parseDeviceId(id) : parseViewerId(id);
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -91,7 +96,7 @@ export class RelaySession {
   private async authenticate(): Promise<string> {
     const challenge = await this.send('POST', '/v1/auth/challenge', undefined, null);
     const value = field(challenge.json<Record<string, unknown>>(), 'challenge', 'string');
-    const proof = createAuthProof(this.identity, this.relayUrl, fromBase64Url(value));
+    const proof = await signedWith(this.keys, authProofBody(this.keys.card, this.relayUrl, fromBase64Url(value)));
     const reply = (
       await this.send('POST', '/v1/auth/token', { challenge: value, proof: toBase64Url(proof) }, null)
     ).json<Record<string, unknown>>();

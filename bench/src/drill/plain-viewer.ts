@@ -38,7 +38,7 @@ export class PlainViewer implements DrillViewer {
   static async create(home: number, relayUrl: string, tally: WorkerTally): Promise<PlainViewer> {
     const plain = new PlainViewer(home, relayUrl, tally);
     plain.viewer = await Viewer.open({ store: new MemoryKeyStore() });
-    plain.session = new RelaySession(relayUrl, plain.viewer.identity);
+    plain.session = new RelaySession(relayUrl, plain.viewer.keys);
     return plain;
   }
 

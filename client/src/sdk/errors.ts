@@ -110,6 +110,16 @@ export function verifying<T>(subject: Subject, open: () => T): T {
   }
 }
 
+/** verifying, for an asynchronous open. */
+export async function verifyingAsync<T>(subject: Subject, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof SealError) throw new ViewerError(error.code, subject, error.message);
+    throw error;
+  }
+}
+
 /** The SDK's reason for a relay's refusal, by its registered reason. */
 export function viewerReasonOf(relayReason: RelayReason | null): ViewerReason {
   if (relayReason === 'no-grant') return 'NO_GRANT';

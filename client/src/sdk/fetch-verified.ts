@@ -43,9 +43,9 @@ export const FETCH_ATTEMPTS = 4;
 export function fetchVerified<T>(
   relay: RelayConnection,
   path: string,
-  open: (bytes: Uint8Array) => T,
+  open: (bytes: Uint8Array) => T | Promise<T>,
 ): Promise<T> {
-  return retryWithBackoff(async () => open((await relay.request('GET', path)).bytes), {
+  return retryWithBackoff(async () => await open((await relay.request('GET', path)).bytes), {
     signal: new AbortController().signal,
     startingDelayMs: 100,
     maxDelayMs: 400,

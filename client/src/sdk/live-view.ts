@@ -1,4 +1,5 @@
 import {
+  type AgreedKey,
   Codec,
   type DeviceId,
   decodeMediaPayload,
@@ -12,12 +13,15 @@ import {
   type Identity,
   type IdentityCard,
   isTimedCodec,
+  type KeyHolder,
   type LiveMessage,
   openManifest,
   parseFrameHeader,
   type RelayToViewer,
   type StreamId,
   toHex,
+  verifyManifest,
+  viewerFor,
   WireType,
 } from '@sealcam/protocol';
 import { DeviceClock, monotonicMs, unrefTimer } from './device-clock.js';
@@ -62,6 +66,8 @@ export interface StreamResume {
 /** Until the first clock answer, frames wait (at most this long, and this many) so they get a verdict. */
 export const CLOCK_HOLD_MS = 3000;
 const CLOCK_HOLD_FRAMES = 256;
+/** Messages kept while a manifest's key is agreed (platform-held keys: well under a millisecond). */
+const MAX_WAITING_MESSAGES = 512;
 /** The highest opened counter is saved at most this often (and when the view closes). */
 const COUNTER_SAVE_MS = 5000;
 
@@ -91,8 +97,12 @@ export class LiveView {
   private savedAt = 0;
   private keyIdCache: { epoch: number; keyId: number } | null = null;
 
+  /** Messages that came while a manifest's key agreement was under way; null when none is. */
+  private waiting: LiveMessage[] | null = null;
+  private closed = false;
+
   constructor(
-    private readonly viewer: Identity,
+    private readonly keys: KeyHolder,
     private readonly device: IdentityCard,
     readonly streamId: StreamId,
     private readonly handlers: LiveHandlers,
@@ -117,11 +127,23 @@ export class LiveView {
   }
 
   handle(message: LiveMessage): void {
-    try {
-      if (message.type === WireType.LiveManifest) this.onManifest(message.payload);
+    if (this.closed) return;
+    if (this.waiting) {
+      if (this.waiting.length < MAX_WAITING_MESSAGES) this.waiting.push(message);
+      return;
+    }
+    this.guarded(message, () => {
+      if (message.type === WireType.LiveManifest) this.onManifest(message);
       else if (message.type === WireType.LiveClock)
         verifying('clock', () => this.clock.handleProof(message.payload));
       else this.onFrame(message.payload);
+    });
+  }
+
+  /** Runs one message's step; a refusal goes to the handlers, anything else is thrown. */
+  private guarded(message: LiveMessage, step: () => void): void {
+    try {
+      step();
     } catch (error) {
       if (!(error instanceof ViewerError)) throw error;
       if (message.type === WireType.LiveFrame && error.reason === 'NOT_RECIPIENT' && !this.keyed) {
@@ -139,10 +161,46 @@ export class LiveView {
     }
   }
 
-  private onManifest(payload: Uint8Array): void {
+  /**
+   * Keys in memory open the manifest at once. Keys held by the platform agree the key asynchronously:
+   * until then the messages that follow wait, in order, so that none is opened before its key.
+   */
+  private onManifest(message: LiveMessage): void {
+    const payload = message.payload;
+    if (this.keys.inMemory) {
+      this.acceptManifest(payload, this.keys.inMemory);
+      return;
+    }
+    const ephemeral = verifying('manifest', () => verifyManifest(payload, this.device).ephemeralPublicKey);
+    this.waiting = [];
+    const resume = (step: () => void) => {
+      const waiting = this.waiting ?? [];
+      this.waiting = null;
+      if (this.closed) return;
+      this.guarded(message, step);
+      for (let i = 0; i < waiting.length; i++) {
+        if (this.waiting) {
+          (this.waiting as LiveMessage[]).push(...waiting.slice(i));
+          return;
+        }
+        this.handle(waiting[i]!);
+      }
+    };
+    viewerFor(this.keys, ephemeral).then(
+      (viewer) => resume(() => this.acceptManifest(payload, viewer)),
+      (error: unknown) =>
+        resume(() =>
+          verifying('manifest', () => {
+            throw error;
+          }),
+        ),
+    );
+  }
+
+  private acceptManifest(payload: Uint8Array, viewer: Identity | AgreedKey): void {
     const opened = verifying('manifest', () =>
       openManifest(payload, {
-        viewer: this.viewer,
+        viewer,
         device: this.device,
         streamId: this.streamId,
         now: Date.now(),
@@ -264,6 +322,8 @@ export class LiveView {
   }
 
   close(): void {
+    this.closed = true;
+    this.waiting = null;
     if (this.opened) this.onCounter(this.opened.epoch, this.opened.counter);
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;

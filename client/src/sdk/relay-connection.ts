@@ -3,6 +3,7 @@ import {
   decodeRelayToViewer,
   encodeControl,
   type Identity,
+  type KeyHolder,
   type RelayToViewer,
   type ViewerControl,
 } from '@sealcam/protocol';
@@ -47,7 +48,7 @@ export class RelayConnection {
 
   constructor(
     readonly relayUrl: string,
-    identity: Identity,
+    identity: Identity | KeyHolder,
     private readonly WebSocketImpl: WebSocketFactory | undefined,
   ) {
     this.session = new RelaySession(relayUrl, identity, { maxResponseBytes: MAX_RESPONSE_BYTES });

@@ -1,11 +1,16 @@
+import type { PlatformKeys } from './platform-keys.js';
+
 /**
  * Everything a viewer keeps: its identity (private keys) and the cameras it paired with. Stored by a
  * KeyStore: IndexedDB in the browser, a 0600 file in Node. Never sent anywhere.
  */
 export interface ViewerState {
   readonly v: 1;
-  /** exportIdentity() bytes, base64url. */
-  readonly identity: string;
+  /**
+   * The private keys: exportIdentity() bytes, base64url (Node: a 0600 file), or keys held inside the
+   * platform that no code can export (the browser: non-extractable WebCrypto keys in IndexedDB).
+   */
+  readonly identity: string | PlatformKeys;
   readonly cameras: readonly StoredCamera[];
 }
 
@@ -31,6 +36,8 @@ export interface StoredCamera {
 export interface KeyStore {
   load(): Promise<ViewerState | null>;
   save(state: ViewerState): Promise<void>;
+  /** A new identity held by the platform, or null to use one held in memory (the default). */
+  createIdentity?(): Promise<PlatformKeys | null>;
 }
 
 /** Keeps the state in memory only (tests, throwaway viewers). */

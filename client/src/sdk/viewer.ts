@@ -6,10 +6,8 @@ import {
   checkMp4ClipChunk,
   closeEvent,
   concat,
-  createGrant,
   createIdentity,
   createPairRequest,
-  createRevocation,
   type DeviceId,
   decodeClipChunk,
   deviceIdOf,
@@ -20,9 +18,11 @@ import {
   formatId,
   fromBase64Url,
   fromHex,
-  type Identity,
+  grantBody,
   type IdentityCard,
   importIdentity,
+  type KeyHolder,
+  memoryKeyHolder,
   type OpenedEvent,
   openClipChunk,
   openEvent,
@@ -36,16 +36,21 @@ import {
   parseStreamId,
   Role,
   ready,
+  revocationBody,
   type StreamId,
   safetyNumber,
+  signedWith,
   toBase64Url,
   type ViewerId,
   verifyAccessList,
+  verifyEventEnvelope,
+  viewerFor,
   viewerIdOf,
 } from '@sealcam/protocol';
-import { ViewerError, verifying } from './errors.js';
+import { ViewerError, verifying, verifyingAsync } from './errors.js';
 import { fetchVerified } from './fetch-verified.js';
 import { type LiveHandlers, LiveView } from './live-view.js';
+import { isPlatformKeys, platformKeyHolder } from './platform-keys.js';
 import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 import { type KeyStore, keepingRollbackFloors, type StoredCamera, type ViewerState } from './viewer-state.js';
@@ -126,7 +131,8 @@ export class Viewer {
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly identity: Identity,
+    /** The viewer's private-key operations (its keys in memory, or held by the platform). */
+    readonly keys: KeyHolder,
     private state: ViewerState,
     private readonly options: ViewerOptions,
   ) {}
@@ -135,18 +141,28 @@ export class Viewer {
     await ready();
     let state = await options.store.load();
     if (!state) {
-      state = { v: 1, identity: toBase64Url(exportIdentity(createIdentity(Role.Viewer))), cameras: [] };
+      const held = (await options.store.createIdentity?.()) ?? null;
+      const identity = held ?? toBase64Url(exportIdentity(createIdentity(Role.Viewer)));
+      state = { v: 1, identity, cameras: [] };
       await options.store.save(state);
     }
-    return new Viewer(importIdentity(fromBase64Url(state.identity)), state, options);
+    const keys = isPlatformKeys(state.identity)
+      ? platformKeyHolder(state.identity)
+      : memoryKeyHolder(importIdentity(fromBase64Url(state.identity)));
+    return new Viewer(keys, state, options);
+  }
+
+  /** Where the private keys are: `platform` (non-extractable, WebCrypto) or `memory` (libsodium). */
+  get keysHeldBy(): 'platform' | 'memory' {
+    return this.keys.inMemory ? 'memory' : 'platform';
   }
 
   get id(): ViewerId {
-    return viewerIdOf(this.identity.card.id);
+    return viewerIdOf(this.keys.card.id);
   }
 
   get fingerprint(): string {
-    return fingerprint(this.identity.card.id);
+    return fingerprint(this.keys.card.id);
   }
 
   cameras(): Camera[] {
@@ -161,7 +177,7 @@ export class Viewer {
       relayUrl: camera.relayUrl,
       access: camera.access === Access.Owner ? 'owner' : 'viewer',
       pairedAt: camera.pairedAt,
-      safetyNumber: safetyNumber(card, this.identity.card),
+      safetyNumber: safetyNumber(card, this.keys.card),
       fingerprint: fingerprint(card.id),
     };
   }
@@ -177,7 +193,7 @@ export class Viewer {
     if (!connection) {
       const WebSocketImpl =
         this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket ?? undefined;
-      connection = new RelayConnection(relayUrl, this.identity, WebSocketImpl);
+      connection = new RelayConnection(relayUrl, this.keys, WebSocketImpl);
       this.connections.set(relayUrl, connection);
     }
     return connection;
@@ -263,7 +279,7 @@ export class Viewer {
     }
     const relay = this.relay(offer.relayUrl);
     const request = verifying('pairing', () =>
-      createPairRequest({ viewer: this.identity, offer, name: options.name ?? 'viewer', now: Date.now() }),
+      createPairRequest({ viewer: this.keys, offer, name: options.name ?? 'viewer', now: Date.now() }),
     );
     const base = `/v1/pairing/${formatId(offer.deviceId)}/${formatId(pairingId(offer.secret))}`;
     await relay.request('POST', `${base}/request`, request);
@@ -272,7 +288,7 @@ export class Viewer {
       const response = await relay.request('GET', `${base}/response`);
       if (response.status === 200) {
         const result = verifying('pairing', () =>
-          openPairResponse(response.bytes, { viewer: this.identity, offer, now: Date.now() }),
+          openPairResponse(response.bytes, { viewer: this.keys, offer, now: Date.now() }),
         );
         return this.addCamera(
           result.device,
@@ -326,11 +342,11 @@ export class Viewer {
     eventId: EventId,
   ): Promise<{ event: OpenedEvent; relay: RelayConnection }> {
     const { card, relay } = this.camera(deviceId);
-    const event = await fetchVerified(relay, `/v1/devices/${deviceId}/events/${eventId}`, (bytes) =>
-      verifying('event', () =>
-        openEvent(bytes, { viewer: this.identity, device: card, eventId: parseId(eventId) }),
-      ),
-    );
+    const event = await fetchVerified(relay, `/v1/devices/${deviceId}/events/${eventId}`, async (bytes) => {
+      const ephemeral = verifying('event', () => verifyEventEnvelope(bytes, card).ephemeralPublicKey);
+      const viewer = await verifyingAsync('event', () => viewerFor(this.keys, ephemeral));
+      return verifying('event', () => openEvent(bytes, { viewer, device: card, eventId: parseId(eventId) }));
+    });
     return { event, relay };
   }
 
@@ -423,7 +439,7 @@ export class Viewer {
     const subscribe = { op: 'subscribe', deviceId, streamId } as const;
     const unsubscribe = { op: 'unsubscribe', deviceId, streamId } as const;
     const view = new LiveView(
-      this.identity,
+      this.keys,
       card,
       streamId,
       handlers,
@@ -514,7 +530,7 @@ export class Viewer {
 
   /** This viewer's public card as a code, for an owner to share a camera with it. */
   shareCode(): string {
-    return viewerCardCode(this.identity.card);
+    return viewerCardCode(this.keys.card);
   }
 
   /**
@@ -524,13 +540,15 @@ export class Viewer {
   async grant(deviceId: DeviceId, shareCode: string, options: { expiresAt?: number } = {}): Promise<string> {
     const { stored, card, relay } = this.camera(deviceId);
     const grantee = parseViewerCardCode(shareCode);
-    const grant = createGrant({
-      owner: this.identity,
-      deviceId: card.id,
-      grantee,
-      issuedAt: Date.now(),
-      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
-    });
+    const grant = await signedWith(
+      this.keys,
+      grantBody(this.keys.card, {
+        deviceId: card.id,
+        grantee,
+        issuedAt: Date.now(),
+        ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+      }),
+    );
     await relay.request('POST', `/v1/devices/${deviceId}/inbox`, grant);
     return inviteCode(card.id, stored.relayUrl);
   }
@@ -554,12 +572,10 @@ export class Viewer {
       if (!(error instanceof ViewerError)) throw error;
     }
     const issuedAt = Date.now();
-    const revocation = createRevocation({
-      owner: this.identity,
-      deviceId: card.id,
-      viewerId: parseId(viewerId),
-      issuedAt,
-    });
+    const revocation = await signedWith(
+      this.keys,
+      revocationBody(this.keys.card, { deviceId: card.id, viewerId: parseId(viewerId), issuedAt }),
+    );
     await relay.request('POST', `/v1/devices/${deviceId}/inbox`, revocation);
     return { deviceId, viewerId, since, issuedAt };
   }
@@ -653,7 +669,7 @@ export class Viewer {
   }
 
   safetyNumber(deviceId: DeviceId): string {
-    return safetyNumber(this.camera(deviceId).card, this.identity.card);
+    return safetyNumber(this.camera(deviceId).card, this.keys.card);
   }
 
   /**

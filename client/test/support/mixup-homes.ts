@@ -58,14 +58,14 @@ export async function sdkHomes(
     await agent.run();
     // The same viewer state, its camera reached through a recording front under its own session.
     const state = (await store.load())!;
-    const front = await startRelayFront(relayBase, importIdentity(fromBase64Url(state.identity)));
+    const front = await startRelayFront(relayBase, importIdentity(fromBase64Url(state.identity as string)));
     const redirected = new MemoryKeyStore();
     await redirected.save({ ...state, cameras: state.cameras.map((c) => ({ ...c, relayUrl: front.base })) });
     const viewer = await Viewer.open({ store: redirected, WebSocket: nodeWebSocket });
     const truth: TruthHome = {
       deviceId: camera.deviceId,
       streamId: stream,
-      viewer: viewer.identity,
+      viewer: viewer.keys.inMemory!,
       device: parseCard(fromBase64Url(state.cameras[0]!.card)),
     };
     homes.push({ agent, stream, deviceId: camera.deviceId, viewer, front, truth });

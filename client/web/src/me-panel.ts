@@ -29,9 +29,13 @@ export function mePanel(viewer: Viewer): HTMLElement {
     ),
     h(
       'p',
-      { class: 'help' },
-      'Your private keys are kept in this browser (IndexedDB) and never leave it. Clearing this site’s ' +
-        'data removes them, and with them every camera paired here.',
+      { class: 'help', 'data-testid': 'keys-held', 'data-keys-held-by': viewer.keysHeldBy },
+      viewer.keysHeldBy === 'platform'
+        ? 'Your private keys are held by this browser’s WebCrypto as keys that cannot be exported: ' +
+            'this page uses them but cannot read them, and neither could a changed page. '
+        : 'This browser cannot hold keys that cannot be exported (WebCrypto Ed25519/X25519): your private ' +
+            'keys are kept as bytes in this browser’s storage, readable by any page of this site. ',
+      'Clearing this site’s data removes them, and with them every camera paired here.',
     ),
   );
 }

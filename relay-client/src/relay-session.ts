@@ -96,7 +96,10 @@ export class RelaySession {
   private async authenticate(): Promise<string> {
     const challenge = await this.send('POST', '/v1/auth/challenge', undefined, null);
     const value = field(challenge.json<Record<string, unknown>>(), 'challenge', 'string');
-    const proof = await signedWith(this.keys, authProofBody(this.keys.card, this.relayUrl, fromBase64Url(value)));
+    const proof = await signedWith(
+      this.keys,
+      authProofBody(this.keys.card, this.relayUrl, fromBase64Url(value)),
+    );
     const reply = (
       await this.send('POST', '/v1/auth/token', { challenge: value, proof: toBase64Url(proof) }, null)
     ).json<Record<string, unknown>>();

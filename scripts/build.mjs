@@ -25,6 +25,7 @@ function run(what, command, args) {
   const started = performance.now();
   const result = spawnSync(join(root, 'node_modules', '.bin', command), args, {
     cwd: root,
+    env: process.env,
     stdio: ['ignore', 2, 2],
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -55,11 +56,24 @@ const what = projects.length > 0 ? 'the programs' : 'everything';
 log(`compiling TypeScript, ${what} (tsc -b)${firstBuild ? '; the first build takes a while' : ''}…`);
 log(`TypeScript done in ${run('TypeScript', 'tsc', ['-b', ...projects])} s`);
 
-if (!process.argv.includes('--force') && webUpToDate()) {
+// The web app is a signed release: built with the release public key inside, then release.json (its
+// files' hashes) signed with the release key. A local key is made on first build (a distribution signs
+// with the project's own key: SEALCAM_RELEASE_KEY names its file).
+const { loadReleaseKey, readSignedRelease, signRelease } = await import('@sealcam/client/node');
+const keyPath = process.env.SEALCAM_RELEASE_KEY || join(root, '.release-key.pem');
+const releaseKey = loadReleaseKey(keyPath, { create: !process.env.SEALCAM_RELEASE_KEY });
+if (!process.argv.includes('--force') && webUpToDate() && readSignedRelease(webapp, releaseKey.publicKey)) {
   log('web viewer up to date (its sources did not change)');
 } else {
   log('bundling the web viewer (Vite)…');
+  const version = Date.now();
+  process.env.SEALCAM_RELEASE_PUBLIC_KEY = releaseKey.publicKey;
+  process.env.SEALCAM_RELEASE_VERSION = String(version);
+  const vite = (config) => ['build', '--logLevel', 'warn', '--config', config];
+  const app = run('web viewer', 'vite', vite('client/web/vite.config.ts'));
+  const worker = run('service worker', 'vite', vite('client/web/vite.sw.config.ts'));
+  const release = signRelease(webapp, releaseKey, version);
   log(
-    `web viewer done in ${run('web viewer', 'vite', ['build', '--logLevel', 'warn', '--config', 'client/web/vite.config.ts'])} s`,
+    `web viewer done in ${app} s (+${worker} s service worker); release ${version}, ${Object.keys(release.files).length} files signed`,
   );
 }

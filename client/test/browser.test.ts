@@ -15,7 +15,7 @@ import { startRelay } from '@sealcam/testkit/relay';
 import type { Locator, Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer } from '../src/sdk/index.js';
-import { launchChromium, SCREENSHOTS } from './support/browser.js';
+import { launchChromium, SCREENSHOTS, storedKeys } from './support/browser.js';
 import { objectDevice } from './support/provenance.js';
 
 requireProgram('chromium');
@@ -67,6 +67,15 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the pairing link',
   );
 
+  // The web viewer has an origin of its own: the relay serves no app, only the API (SEALCAM_APP_ORIGINS).
+  const relayUrl = await until(
+    () => /relay \(only an API\): (\S+);/.exec(output)?.[1],
+    30_000,
+    'the relay URL',
+  );
+  assert.notEqual(new URL(relayUrl).origin, new URL(link).origin, 'app and relay on different origins');
+  assert.equal((await fetch(`${relayUrl}/`)).status, 404, 'the relay serves no web app');
+
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
@@ -107,33 +116,9 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   assert.match(blocked, /connect-src|SecurityError/, `a WebSocket to another host: ${blocked}`);
   // The private keys are non-extractable WebCrypto keys in IndexedDB: the page uses them, no code exports them.
   assert.equal(await page.locator('[data-testid="keys-held"]').getAttribute('data-keys-held-by'), 'platform');
-  const stored = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('sealcam-viewer');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const state = await new Promise<{ identity: { signKey: CryptoKey; boxKey: CryptoKey } }>(
-      (resolve, reject) => {
-        const request = db.transaction('state').objectStore('state').get('viewer');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      },
-    );
-    db.close();
-    const exports: string[] = [];
-    for (const key of [state.identity.signKey, state.identity.boxKey])
-      exports.push(
-        await crypto.subtle.exportKey('pkcs8', key).then(
-          () => 'exported',
-          (error: Error) => error.name,
-        ),
-      );
-    return { extractable: [state.identity.signKey.extractable, state.identity.boxKey.extractable], exports };
-  });
-  assert.deepEqual(stored, {
+  assert.deepEqual(await storedKeys(page), {
     extractable: [false, false],
-    exports: ['InvalidAccessError', 'InvalidAccessError'],
+    exports: Array(4).fill('InvalidAccessError'),
   });
   const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
   // "Live" only once the camera answered the page's clock question and the picture is fresh (§6.8).

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { recordBuildInputs } from './build-inputs.js';
+import { releaseDefines } from './release-defines.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(root, '../..');
@@ -10,10 +11,14 @@ const outDir = resolve(root, '../dist/webapp');
 export default defineConfig({
   root,
   base: '/',
+  define: releaseDefines(),
   plugins: [
     recordBuildInputs(repoRoot, outDir, [
       resolve(root, 'vite.config.ts'),
       resolve(root, 'build-inputs.ts'),
+      resolve(root, 'release-defines.ts'),
+      resolve(root, 'vite.sw.config.ts'),
+      resolve(root, 'sw/sw.ts'),
       resolve(repoRoot, 'package-lock.json'),
     ]),
   ],

@@ -85,7 +85,7 @@ program
     const session = new RelaySession(cfg.relayUrl, device);
     // Authenticating first registers the device's card, without which the relay takes no pair request.
     await session.bearer();
-    const invitation = createInvitation(device, cfg.relayUrl, options.ttl * 1000);
+    const invitation = createInvitation(device, cfg.relayUrl, options.ttl * 1000, cfg.appUrl);
     if (options.qr) console.log(await QRCode.toString(invitation.link, { type: 'terminal', small: true }));
     console.log(`pairing link: ${invitation.link}`);
     console.log(`pairing code: ${invitation.code}`);

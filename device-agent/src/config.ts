@@ -17,6 +17,11 @@ export type CameraConfig = CameraSourceConfig & {
 
 export interface AgentConfig {
   readonly relayUrl: string;
+  /**
+   * Where viewers open the web app, for pairing links (<appUrl>/pair#<code>): the app's own origin
+   * when it is not served by the relay (docs/THREAT-MODEL.md, the web app). Default: relayUrl.
+   */
+  readonly appUrl: string;
   readonly stateDir: string;
   /** Live keys rotate this often; they also rotate at once when the viewer set changes. */
   readonly rotateKeysSeconds: number;
@@ -48,6 +53,7 @@ export const ENVIRONMENT = {
   SEALCAM_AGENT_CONFIG: 'path of the JSON configuration file (default: <stateDir>/config.json)',
   SEALCAM_AGENT_STATE_DIR: `state directory (default: ${DEFAULT_STATE_DIR})`,
   SEALCAM_RELAY_URL: `relay URL, http(s)://host[:port] (default: ${DEFAULTS.relayUrl})`,
+  SEALCAM_APP_URL: 'web app URL for pairing links, http(s)://host[:port] (default: the relay URL)',
   SEALCAM_AGENT_LOG_LEVEL: 'pino log level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 
@@ -143,6 +149,7 @@ const schema = {
   properties: {
     $schema: { type: 'string' },
     relayUrl: { type: 'string', pattern: '^https?://[^\\s#/]+(/[^\\s#]*[^\\s#/])?$' },
+    appUrl: { type: 'string', pattern: '^https?://[^\\s#/]+(/[^\\s#]*[^\\s#/])?$' },
     stateDir: { type: 'string', minLength: 1 },
     rotateKeysSeconds: { type: 'number', minimum: 10, maximum: 86_400 },
     keyframeIntervalSeconds: { type: 'number', minimum: 0.1, maximum: 600 },
@@ -215,6 +222,12 @@ export function loadConfig(inputs: ConfigInputs = {}): AgentConfig & { readonly 
       'BAD_CONFIG',
       `relay URL "${relayUrl}" must be http(s)://host[:port] without a trailing slash`,
     );
+  const appUrl = env.SEALCAM_APP_URL ?? (file.appUrl as string | undefined) ?? relayUrl;
+  if (!/^https?:\/\/[^\s#/]+(\/[^\s#]*[^\s#/])?$/.test(appUrl))
+    throw new AgentError(
+      'BAD_CONFIG',
+      `app URL "${appUrl}" must be http(s)://host[:port] without a trailing slash`,
+    );
   const stateDir = resolve(
     inputs.stateDir ?? env.SEALCAM_AGENT_STATE_DIR ?? (file.stateDir as string | undefined) ?? guessedState,
   );
@@ -223,5 +236,5 @@ export function loadConfig(inputs: ConfigInputs = {}): AgentConfig & { readonly 
     if (ids.has(camera.id)) throw new AgentError('BAD_CONFIG', `camera id "${camera.id}" is used twice`);
     ids.add(camera.id);
   }
-  return { ...merged, relayUrl, stateDir, configPath };
+  return { ...merged, relayUrl, appUrl, stateDir, configPath };
 }

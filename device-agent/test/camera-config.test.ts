@@ -60,3 +60,25 @@ describe('camera source configuration', () => {
     }
   });
 });
+
+describe('web app URL for pairing links', () => {
+  it('is the relay URL unless set (file or SEALCAM_APP_URL); a URL with a trailing slash or a fragment is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealcam-app-url-'));
+    try {
+      const configPath = join(dir, 'config.json');
+      writeFileSync(configPath, JSON.stringify({ relayUrl: 'http://127.0.0.1:9000' }));
+      assert.equal(loadConfig({ configPath, stateDir: dir, env: {} }).appUrl, 'http://127.0.0.1:9000');
+      const env = { SEALCAM_APP_URL: 'https://app.example' };
+      assert.equal(loadConfig({ configPath, stateDir: dir, env }).appUrl, 'https://app.example');
+      writeFileSync(configPath, JSON.stringify({ appUrl: 'http://127.0.0.1:9001' }));
+      assert.equal(loadConfig({ configPath, stateDir: dir, env: {} }).appUrl, 'http://127.0.0.1:9001');
+      for (const bad of ['https://app.example/', 'https://app.example/#x'])
+        assert.throws(
+          () => loadConfig({ configPath, stateDir: dir, env: { SEALCAM_APP_URL: bad } }),
+          /app URL/,
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -81,8 +81,9 @@ export function pairingCode(offer: PairingOffer): string {
 }
 
 /** A link whose payload (and so the secret) sits in the URL fragment, which browsers never send. */
-export function pairingLink(offer: PairingOffer): string {
-  return `${offer.relayUrl}/pair#${pairingCode(offer)}`;
+/** <app>/pair#<code>: the web app (by default the relay's) opened on the code, kept in the fragment. */
+export function pairingLink(offer: PairingOffer, appUrl = offer.relayUrl): string {
+  return `${appUrl}/pair#${pairingCode(offer)}`;
 }
 
 /** Accepts a pairing code or link (case, spaces and line breaks ignored in the code). */

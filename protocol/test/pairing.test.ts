@@ -52,6 +52,10 @@ describe('pairing', () => {
     const [beforeFragment, fragment] = link.split('#');
     assert.equal(beforeFragment, `${RELAY}/pair`);
     assert.ok(fragment?.startsWith('SCP1-'));
+    // A link to a web app served from its own origin: the code inside still names the relay.
+    const appLink = pairingLink(offer, 'https://app.example');
+    assert.ok(appLink.startsWith('https://app.example/pair#SCP1-'));
+    assert.equal(parsePairing(appLink).relayUrl, RELAY);
     assert.match(pairingCode(offer), /^[A-Z0-9-]+$/);
     const typed = pairingCode(offer)
       .toLowerCase()

@@ -14,6 +14,7 @@ import { addressQuotaOf, deviceQuotaOf, originOf, type RelayConfig } from './con
 import type { RelayContext } from './context.js';
 import { assertAdminExposure, createAdminListener } from './http/admin-listener.js';
 import { Admission, KeyedRateLimit } from './http/admission.js';
+import { appOriginRoutes, parseAppOrigins } from './http/app-origins.js';
 import { DEFAULT_BODY_BYTES } from './http/body-limits.js';
 import { guardDeclaredStatuses } from './http/declared-statuses.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -239,6 +240,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (request.session) guard.authenticated(request.raw.socket);
   });
   guardDeclaredStatuses(app, metrics);
+  if (config.appOrigins) await appOriginRoutes(app, parseAppOrigins(config.appOrigins));
   await registerOpenApi(app);
   await app.register(authRoutes, { context });
   await app.register(deviceUploadRoutes, { context });

@@ -18,7 +18,7 @@ import {
   type ViewerId,
 } from '@sealcam/protocol';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_VIEWER_STATE, openNodeViewer } from '../node/index.js';
+import { DEFAULT_VIEWER_STATE, openNodeViewer, startAppHost } from '../node/index.js';
 import { ViewerError } from '../sdk/errors.js';
 import { type Camera, parseViewerCardCode, type RevocationTicket, type Viewer } from '../sdk/index.js';
 import {
@@ -627,6 +627,39 @@ program
       }
       if (cameras.length === 0) console.log('\nno cameras yet');
     });
+  });
+
+program
+  .command('web')
+  .summary('serve the web app from its own origin on this machine; relays stay only an API')
+  .description(
+    'Serve the signed web app (client/dist/webapp) on 127.0.0.1 from an origin of its own, so that no relay ' +
+      'serves the code that holds your keys. Each relay must allow this origin: SEALCAM_APP_ORIGINS=<the URL printed>. ' +
+      'Runs until Ctrl-C.',
+  )
+  .requiredOption('--relay <url...>', 'relay URL(s) the app may reach (its CSP names exactly these)')
+  .option(
+    '--port <port>',
+    'port on 127.0.0.1, 0 = any free one',
+    (value) => {
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InvalidArgumentError('a TCP port, 0–65535');
+      return port;
+    },
+    8090,
+  )
+  .action(async (options: { relay: string[]; port: number }) => {
+    const host = await startAppHost({ relays: options.relay, port: options.port }).catch((error: Error) => {
+      throw new CliError(error.message, EXIT.refused);
+    });
+    console.log(`web app: ${host.url}/`);
+    console.log(`each relay must allow it: SEALCAM_APP_ORIGINS=${host.url}`);
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', resolveStop);
+      process.once('SIGTERM', resolveStop);
+    });
+    await host.close();
   });
 
 function fail(message: string, code: number): never {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole system on this machine — a relay (in-memory store) serving the web viewer,
- * a device agent with two synthetic cameras, and a pairing link that pairs the first browser that
- * opens it. Ctrl-C stops everything. State (the demo device's identity) is kept in .sealcam-demo/.
+ * `npm start`: the whole system on this machine — a relay (in-memory store, only an API), the web
+ * viewer served from an origin of its own (port + 1), a device agent with two synthetic cameras,
+ * and a pairing link that pairs the first browser that opens it. Ctrl-C stops everything. State (the demo device's identity) is kept in .sealcam-demo/.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_PROGRAM } from '@sealcam/device-agent/program';
 import { relayProgramArgs } from '@sealcam/relay/launcher';
 import { Command, InvalidArgumentError } from 'commander';
+import { startAppHost } from '../node/app-host.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webRoot = resolve(here, '..', '..', 'webapp');
@@ -26,8 +27,9 @@ function portNumber(value: string): number {
 
 const options = new Command('npm start --')
   .description(
-    'The whole sealcam system on this machine: a relay (in-memory store, 127.0.0.1) serving the web viewer, a ' +
-      'device agent with two synthetic cameras, and a pairing link for a browser. Ctrl-C stops everything.',
+    'The whole sealcam system on this machine: a relay (in-memory store, 127.0.0.1), the web viewer on its own ' +
+      'origin (the next port), a device agent with two synthetic cameras, and a pairing link for a browser. ' +
+      'Ctrl-C stops everything.',
   )
   .option(
     '--port <port>',
@@ -44,6 +46,8 @@ const options = new Command('npm start --')
   .opts<{ port: number; state: string }>();
 const stateDir = resolve(options.state);
 const port = options.port;
+/** The web app's own origin, apart from the relay's: the relay cannot replace the app. */
+const appPort = port === 0 ? 0 : port === 65535 ? 65534 : port + 1;
 const say = (line: string) => console.log(`demo: ${line}`);
 /** sealcam-relay's exit status when it cannot listen (relay/src/usage.ts). */
 const RELAY_EXIT_LISTEN = 3;
@@ -98,20 +102,20 @@ async function stopAll(code: number): Promise<never> {
 }
 
 /** Resolves when nothing listens on 127.0.0.1:port; else says which option moves the demo, and exits. */
-async function ensurePortFree(): Promise<void> {
+async function ensurePortFree(port: number): Promise<void> {
   if (port === 0) return;
   const probe = createServer();
   const error = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
     probe.once('error', done);
     probe.listen(port, '127.0.0.1', () => probe.close(() => done(undefined)));
   });
-  if (error?.code === 'EADDRINUSE') portInUse();
+  if (error?.code === 'EADDRINUSE') portInUse(port);
   if (error) throw error;
 }
 
-function portInUse(): never {
+function portInUse(taken = port): never {
   console.error(
-    `demo: port ${port} on 127.0.0.1 is already in use (another sealcam, or another program); start on another port: npm start -- --port ${port === 65535 ? 8081 : port + 1}`,
+    `demo: port ${taken} on 127.0.0.1 is already in use (another sealcam, or another program); start on other ports: npm start -- --port ${port >= 65534 ? 8082 : port + 2}`,
   );
   process.exit(1);
 }
@@ -121,9 +125,12 @@ if (!existsSync(join(webRoot, 'index.html'))) {
   process.exit(2);
 }
 
-await ensurePortFree();
+await ensurePortFree(port);
+await ensurePortFree(appPort);
 
-// 1. The relay, serving the web viewer.
+// 1. The web viewer, from an origin of its own; then the relay, only an API that allows that origin.
+const appHost = await startAppHost({ root: webRoot, port: appPort, relays: [] });
+const appUrl = appHost.url;
 // Run as operators run it: the relay's own heap flags and import condition (@sealcam/relay/launcher).
 say(`starting the relay on 127.0.0.1:${port}…`);
 const relay = start('relay', relayProgramArgs(), {
@@ -131,7 +138,7 @@ const relay = start('relay', relayProgramArgs(), {
   SEALCAM_PORT: String(port),
   // The admin listener (metrics) on any free loopback port: 9090 may be taken on a desktop.
   SEALCAM_ADMIN_PORT: '0',
-  SEALCAM_WEB_ROOT: webRoot,
+  SEALCAM_APP_ORIGINS: appUrl,
   SEALCAM_LOG_LEVEL: 'warn',
 });
 const relayUrl = await new Promise<string>((resolveUrl, reject) => {
@@ -144,6 +151,8 @@ const relayUrl = await new Promise<string>((resolveUrl, reject) => {
     } else if (line.trim() && !line.includes('already in use')) console.error(`relay: ${line}`);
   });
 });
+appHost.setRelays([relayUrl]);
+say(`relay (only an API): ${relayUrl}; web viewer (its own origin): ${appUrl}`);
 
 // 2. The device agent with two synthetic cameras: H.264 (and a tone as AAC on the first) passed
 // through as real cameras are, when ffmpeg is there to encode the test picture; JPEG otherwise.
@@ -171,6 +180,7 @@ writeFileSync(
   JSON.stringify(
     {
       relayUrl,
+      appUrl,
       cameras: [camera('front-door', 'FRONT DOOR', 15, true), camera('backyard', 'BACKYARD', 22, false)],
     },
     null,
@@ -208,7 +218,7 @@ function offerPairing(): void {
       console.log('');
       console.log(`    ${link}`);
       console.log('');
-      console.log(`  Already paired browsers: ${relayUrl}/   ·   Ctrl-C stops everything.`);
+      console.log(`  Already paired browsers: ${appUrl}/   ·   Ctrl-C stops everything.`);
     }
     const safety = /safety number: (.+)/.exec(line)?.[1];
     if (safety) console.log(`  paired a viewer; safety number ${safety} (the viewer shows the same)`);

@@ -15,3 +15,11 @@ export function openNodeViewer(path = DEFAULT_VIEWER_STATE): Promise<Viewer> {
 }
 
 export const nodeWebSocket = WebSocket as unknown as WebSocketFactory;
+export { type AppHost, type AppHostOptions, appCsp, BUILT_WEB_APP, startAppHost } from './app-host.js';
+export {
+  loadReleaseKey,
+  type ReleaseKey,
+  readSignedRelease,
+  signRelease,
+  type WebRelease,
+} from './web-release.js';

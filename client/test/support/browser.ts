@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -24,5 +24,38 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--no-first-run',
       '--disable-sync',
     ],
+  });
+}
+
+/**
+ * What the page's IndexedDB holds as the viewer's private keys: whether each is extractable, and what
+ * exporting it (pkcs8, jwk) gives: an error's name, as for non-extractable keys.
+ */
+export async function storedKeys(page: Page): Promise<{ extractable: boolean[]; exports: string[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('sealcam-viewer');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const state = await new Promise<{ identity: { signKey: CryptoKey; boxKey: CryptoKey } }>(
+      (resolve, reject) => {
+        const request = db.transaction('state').objectStore('state').get('viewer');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      },
+    );
+    db.close();
+    const keys = [state.identity.signKey, state.identity.boxKey];
+    const exports: string[] = [];
+    for (const key of keys)
+      for (const format of ['pkcs8', 'jwk'] as const)
+        exports.push(
+          await crypto.subtle.exportKey(format, key).then(
+            () => 'exported',
+            (error: Error) => error.name,
+          ),
+        );
+    return { extractable: keys.map((key) => key.extractable), exports };
   });
 }

@@ -9,8 +9,10 @@ import type { WarningBanner } from './warning-banner.js';
 export interface AddFormsOptions {
   readonly viewer: Viewer;
   readonly warnings: WarningBanner;
-  /** This page's origin: the only relay it may talk to under its CSP. */
+  /** This page's origin (a pairing link opened elsewhere is for another app). */
   readonly origin: string;
+  /** The relays (origins) this page may talk to under its CSP: its own origin when a relay serves it. */
+  readonly relays: readonly string[];
   /** A camera was added: show it (and, after pairing, ask to compare the safety number). */
   onAdded(camera: Camera, how: 'paired' | 'invited'): void;
 }
@@ -139,7 +141,7 @@ export class AddForms {
     if (found.origin && !sameOrigin(found.origin, this.options.origin)) {
       setStatus(
         this.pairStatus,
-        `This link is for the relay at ${found.origin}, but this viewer belongs to ${this.options.origin}. Open the link itself to pair there.`,
+        `This link is for the viewer at ${found.origin}, but this viewer is ${this.options.origin}. Open the link itself to pair there.`,
         'error',
       );
       return;
@@ -184,10 +186,10 @@ export class AddForms {
       setStatus(this.inviteStatus, describeError(error).message, 'error');
       return;
     }
-    if (!sameOrigin(relayUrl, this.options.origin)) {
+    if (!this.options.relays.some((relay) => sameOrigin(relayUrl, relay))) {
       setStatus(
         this.inviteStatus,
-        `This invite is for the relay at ${relayUrl}; this viewer can only reach ${this.options.origin}. Open the viewer of that relay to accept it.`,
+        `This invite is for the relay at ${relayUrl}; this viewer can only reach ${this.options.relays.join(', ')}. Open the viewer of that relay to accept it.`,
         'error',
       );
       return;

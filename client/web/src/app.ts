@@ -38,7 +38,7 @@ export class App {
   constructor(
     private readonly viewer: Viewer,
     private readonly elements: AppElements,
-    origin: string,
+    where: { readonly origin: string; readonly relays: readonly string[] },
   ) {
     this.warnings = new WarningBanner(elements.alerts, elements.alertBadge);
     this.grid = new LiveGrid(elements.grid, elements.gridEmpty);
@@ -53,7 +53,8 @@ export class App {
     this.forms = new AddForms({
       viewer,
       warnings: this.warnings,
-      origin,
+      origin: where.origin,
+      relays: where.relays,
       onAdded: (camera, how) => this.added(camera, how),
     });
   }
@@ -71,6 +72,16 @@ export class App {
       void this.forms.submitPair(code);
     }
     window.addEventListener('pagehide', () => void this.viewer.close());
+  }
+
+  /** Stops every view and closes the viewer: nothing uses the keys after this. */
+  async stop(): Promise<void> {
+    for (const held of this.cameras.values()) {
+      held.panel.close();
+      held.streams.close();
+    }
+    this.cameras.clear();
+    await this.viewer.close();
   }
 
   /** Brings the views in line with the cameras the viewer holds. */

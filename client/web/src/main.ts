@@ -1,5 +1,7 @@
 import { IndexedDbKeyStore, Viewer } from '../../src/sdk/index.js';
 import { App } from './app.js';
+import { APP_RELEASE, guardAppRelease } from './app-release.js';
+import { IntegrityWarning } from './integrity-warning.js';
 
 function byId(id: string): HTMLElement {
   const element = document.getElementById(id);
@@ -23,11 +25,45 @@ function bootFailure(error: unknown): string {
 }
 
 /**
- * Opens the viewer (keys from IndexedDB, created on first use) and starts the app. The relay is this
- * page's origin; only the SDK talks to it, and it only ever receives ciphertext and public keys.
+ * The relays this page may reach: listed in /config.json by a host that serves the app on its own
+ * origin (its CSP names the same ones); else, served by a relay, that relay alone.
+ */
+async function reachableRelays(): Promise<string[]> {
+  try {
+    const response = await fetch('/config.json', { cache: 'no-store' });
+    if (response.ok) {
+      const { relays } = (await response.json()) as { relays?: unknown };
+      if (Array.isArray(relays) && relays.length > 0 && relays.every((relay) => typeof relay === 'string'))
+        return relays as string[];
+    }
+  } catch {
+    // No list: served by a relay.
+  }
+  return [location.origin];
+}
+
+/**
+ * Opens the viewer (keys from IndexedDB, created on first use) and starts the app. Only the SDK talks
+ * to relays (this page's origin, or those its host lists), and they only ever receive ciphertext and
+ * public keys.
  */
 async function boot(): Promise<void> {
   const status = byId('boot-status');
+  document.documentElement.dataset.release = String(APP_RELEASE.version);
+  // The site offering an app this one does not accept stops it: no keys used from then on.
+  const warning = new IntegrityWarning(document.body);
+  let locked = false;
+  let stop: () => void = () => undefined;
+  guardAppRelease({
+    onWarning: (reason) => {
+      warning.show(reason);
+      if (locked) return;
+      locked = true;
+      document.body.dataset.locked = 'true';
+      byId('main').hidden = true;
+      stop();
+    },
+  }).catch((error: unknown) => console.error('sealcam: the app could not pin its release', error));
   let viewer: Viewer;
   try {
     viewer = await Viewer.open({ store: new IndexedDbKeyStore() });
@@ -48,9 +84,14 @@ async function boot(): Promise<void> {
       addForms: byId('add-forms'),
       me: byId('me-panel'),
     },
-    location.origin,
+    { origin: location.origin, relays: await reachableRelays() },
   );
   status.remove();
+  stop = () => void app.stop();
+  if (locked) {
+    await viewer.close();
+    return;
+  }
   app.start(location, history);
 }
 

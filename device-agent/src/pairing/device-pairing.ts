@@ -27,7 +27,7 @@ export interface PairingInvitation {
   readonly offer: PairingOffer;
   /** Typed form: SCP1-… */
   readonly code: string;
-  /** Link form: <relay>/pair#<code>; the part after # never reaches a server. */
+  /** Link form: <app>/pair#<code> (the app is the relay's by default); the part after # never reaches a server. */
   readonly link: string;
 }
 
@@ -38,9 +38,14 @@ export interface PairedViewer {
   readonly safetyNumber: string;
 }
 
-export function createInvitation(device: Identity, relayUrl: string, ttlMs: number): PairingInvitation {
+export function createInvitation(
+  device: Identity,
+  relayUrl: string,
+  ttlMs: number,
+  appUrl = relayUrl,
+): PairingInvitation {
   const offer = createPairingOffer({ deviceId: device.card.id, relayUrl, now: Date.now(), ttlMs });
-  return { offer, code: pairingCode(offer), link: pairingLink(offer) };
+  return { offer, code: pairingCode(offer), link: pairingLink(offer, appUrl) };
 }
 
 /**

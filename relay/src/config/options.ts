@@ -370,6 +370,13 @@ export const OPTIONS = {
     description:
       'Directory of the built web viewer (client/dist/webapp) to serve at / and /pair; static files only, with a strict CSP. Off when unset.',
   },
+  appOrigins: {
+    env: 'SEALCAM_APP_ORIGINS',
+    type: 'string',
+    default: null,
+    description:
+      'Origins of web apps served elsewhere (comma-separated, e.g. https://app.example) allowed to call the API from a browser (CORS). The relay is then only an API, and whoever runs it cannot replace the app (docs/THREAT-MODEL.md). Off when unset.',
+  },
   faultInjection: {
     env: 'SEALCAM_FAULT_INJECTION',
     type: 'string',

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { until } from '@sealcam/testkit/poll';
+import { BUILT_WEB_APP, startAppHost } from '../src/node/app-host.js';
+import { VIEWER_CLI } from './support/viewer-cli.js';
+
+test('app host: the signed app from its own origin; its CSP connects only to itself and the named relays; hashed assets immutable', async () => {
+  const host = await startAppHost({ relays: ['http://127.0.0.1:8080'] });
+  try {
+    assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const path of ['/', '/pair']) {
+      const page = await fetch(`${host.url}${path}`);
+      assert.equal(page.status, 200, path);
+      assert.match(await page.text(), /<script type="module"/);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:8080 ws:\/\/127\.0\.0\.1:8080;/);
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+      assert.equal(page.headers.get('cache-control'), 'no-cache');
+    }
+    const release = await fetch(`${host.url}/release.json`);
+    const { files } = JSON.parse(
+      Buffer.from(((await release.json()) as { release: string }).release, 'base64url').toString(),
+    ) as {
+      files: Record<string, string>;
+    };
+    const asset = Object.keys(files).find((path) => path.startsWith('/assets/'))!;
+    assert.match((await fetch(`${host.url}${asset}`)).headers.get('cache-control') ?? '', /immutable/);
+    assert.deepEqual(await (await fetch(`${host.url}/config.json`)).json(), {
+      relays: ['http://127.0.0.1:8080'],
+    });
+    host.setRelays(['https://relay.example']);
+    assert.match(
+      (await fetch(`${host.url}/`)).headers.get('content-security-policy') ?? '',
+      /connect-src 'self' https:\/\/relay\.example wss:\/\/relay\.example;/,
+    );
+    assert.equal((await fetch(`${host.url}/..%2fpackage.json`)).status, 404);
+  } finally {
+    await host.close();
+  }
+  await assert.rejects(
+    startAppHost({ root: mkdtempSync(join(tmpdir(), 'sealcam-empty-')), relays: [] }),
+    /npm run build/,
+  );
+  assert.match(BUILT_WEB_APP, /webapp$/);
+});
+
+test('sealcam-viewer web: serves the app on loopback for the relays named, says which origin they must allow, stops on Ctrl-C', async () => {
+  const cli = spawn(
+    process.execPath,
+    [VIEWER_CLI, 'web', '--relay', 'http://127.0.0.1:8080', '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  cli.stdout.on('data', (data) => {
+    output += String(data);
+  });
+  cli.stderr.on('data', (data) => {
+    output += String(data);
+  });
+  try {
+    const url = await until(
+      () => /web app: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1],
+      30_000,
+      'the app URL',
+    );
+    assert.match(output, new RegExp(`SEALCAM_APP_ORIGINS=${url}`));
+    assert.equal((await fetch(`${url}/`)).status, 200);
+  } finally {
+    cli.kill('SIGINT');
+    const [code] = await once(cli, 'exit');
+    assert.equal(code, 0, output);
+  }
+});

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createIdentity, exportIdentity, formatId, Role, ready, toBase64Url } from '@sealcam/protocol';
+import { until } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { startRelay } from '@sealcam/testkit/relay';
+import type { Page } from 'playwright-core';
+import { loadReleaseKey } from '../src/node/web-release.js';
+import { launchChromium, SCREENSHOTS, storedKeys } from './support/browser.js';
+import {
+  buildReleaseKeyPath,
+  copyApp,
+  nextRelease,
+  serveApp,
+  strangerReleaseKey,
+} from './support/web-release.js';
+
+requireProgram('chromium');
+const here = dirname(fileURLToPath(import.meta.url));
+const BUILT_APP = resolve(here, '..', 'webapp');
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+/** A worker that takes the site at once, as whoever serves sw.js may ship one. */
+const ATTACKER_WORKER = `self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+`;
+/** The attacker's app: reads the stored keys and tries every way out, then shows what it got. */
+const ATTACKER_APP = `const db = await new Promise((ok, no) => { const r = indexedDB.open('sealcam-viewer'); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+const state = await new Promise((ok, no) => { const r = db.transaction('state').objectStore('state').get('viewer'); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+const keys = [state.identity.signKey, state.identity.boxKey];
+const exports = [];
+for (const key of keys) for (const format of ['pkcs8', 'jwk', 'raw']) exports.push(await crypto.subtle.exportKey(format, key).then((k) => 'EXPORTED ' + JSON.stringify(k instanceof ArrayBuffer ? Array.from(new Uint8Array(k)) : k), (e) => e.name));
+const loot = document.createElement('pre');
+loot.id = 'loot';
+loot.textContent = JSON.stringify({ extractable: keys.map((k) => k.extractable), exports, serialized: JSON.stringify(state.identity) });
+document.body.append(loot);
+`;
+
+/** The workers of the page's registration, for a failure's message. */
+const workers = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    const state = (worker: ServiceWorker | null | undefined) => (worker ? worker.state : 'none');
+    return `controller ${state(navigator.serviceWorker.controller)}, active ${state(registration?.active)}, waiting ${state(registration?.waiting)}, installing ${state(registration?.installing)}, reasons ${document.querySelector('[data-testid="app-integrity-warning"]')?.getAttribute('data-reasons')}`;
+  });
+
+const release = (page: Page) => page.evaluate(() => document.documentElement.dataset.release ?? null);
+const askForUpdate = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    await registration?.update();
+  });
+
+test('the installed web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
+  await ready();
+  const key = loadReleaseKey(buildReleaseKeyPath());
+  const installed = copyApp(BUILT_APP, key.publicKey);
+  const site = mkdtempSync(join(tmpdir(), 'sealcam-site-'));
+  serveApp(site, installed.dir);
+  const relay = await startRelay({ SEALCAM_WEB_ROOT: site });
+  cleanups.push(() => relay.stop());
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+
+  // An identity an older app kept as bytes: the app moves it into WebCrypto on load.
+  const earlier = createIdentity(Role.Viewer);
+  await page.goto(`${relay.base}/release.json`);
+  await page.evaluate(
+    async (identity) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('sealcam-viewer', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('state');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise((resolve, reject) => {
+        const transaction = db.transaction('state', 'readwrite');
+        transaction.objectStore('state').put({ v: 1, identity, cameras: [] }, 'viewer');
+        transaction.oncomplete = resolve;
+        transaction.onerror = () => reject(transaction.error);
+      });
+      db.close();
+    },
+    toBase64Url(exportIdentity(earlier)),
+  );
+  await page.goto(`${relay.base}/`);
+  const viewerId = page.locator('[data-testid="viewer-id"]');
+  await viewerId.waitFor({ timeout: 60_000 });
+  assert.equal(await viewerId.getAttribute('data-viewer-id'), formatId(earlier.card.id), 'the same identity');
+  assert.deepEqual(await storedKeys(page), {
+    extractable: [false, false],
+    exports: Array(4).fill('InvalidAccessError'),
+  });
+  assert.equal(await release(page), String(installed.release.version));
+  await until(
+    () => page.evaluate(() => navigator.serviceWorker.controller !== null),
+    60_000,
+    'the page served by the worker that pins the release',
+  );
+
+  // 1. The site offers a newer release signed with the release key: taken, the page reloads into it.
+  const signed = copyApp(installed.dir, key.publicKey);
+  const update = nextRelease(signed.dir, signed.release, installed.release.version + 1, key, (dir) => {
+    const index = join(dir, 'index.html');
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8').replace(
+        '<title>',
+        '<meta name="sealcam-update" content="1" />\n    <title>',
+      ),
+    );
+  });
+  serveApp(site, signed.dir);
+  await askForUpdate(page);
+  await until(
+    async () => (await release(page)) === String(update.version),
+    60_000,
+    'the signed update running',
+  );
+  await viewerId.waitFor({ timeout: 60_000 });
+  assert.equal(
+    await viewerId.getAttribute('data-viewer-id'),
+    formatId(earlier.card.id),
+    'same keys after the update',
+  );
+  assert.equal(await page.locator('meta[name="sealcam-update"]').count(), 1, 'the updated index.html');
+  assert.equal(await page.locator('[data-testid="app-integrity-warning"]').isVisible(), false);
+
+  // 2. The site swaps in its own app and worker, "signed" with another key: refused, the user warned,
+  //    the running app stops using the keys.
+  const swapped = copyApp(signed.dir, key.publicKey);
+  const entry = Object.keys(swapped.release.files).find((path) => /^\/assets\/index-.*\.js$/.test(path))!;
+  nextRelease(swapped.dir, swapped.release, update.version + 1, strangerReleaseKey(), (dir) => {
+    writeFileSync(join(dir, 'sw.js'), ATTACKER_WORKER);
+    writeFileSync(join(dir, entry), ATTACKER_APP);
+  });
+  serveApp(site, swapped.dir);
+  await askForUpdate(page);
+  const warning = page.locator('[data-testid="app-integrity-warning"]');
+  await until(
+    async () => ((await warning.getAttribute('data-reasons')) ?? '').split(' ').includes('unsigned'),
+    60_000,
+    'the warning that the offered app is not signed',
+  );
+  await page.screenshot({ path: join(SCREENSHOTS, 'app-swap-warning.png'), fullPage: true });
+  assert.match((await warning.textContent()) ?? '', /not signed with the sealcam release key/);
+  assert.equal(await page.evaluate(() => document.body.dataset.locked), 'true', 'the app stopped');
+  assert.equal(await page.locator('#main').isVisible(), false, 'no cameras shown under the warning');
+  // Its worker takes the site anyway, at once or once no tab of the app is open: a page cannot veto it.
+  // (While this page stays open and the worker takes control, the app also reports 'took-over'.)
+  await page.close();
+
+  // 3. Opened again, the swapped app runs with the keys in reach, and cannot take them out.
+  const again = await browser.newPage();
+  const text = await until(
+    async () => {
+      await again.goto(`${relay.base}/`);
+      return again
+        .locator('#loot')
+        .textContent({ timeout: 5_000 })
+        .catch(() => null);
+    },
+    60_000,
+    'the attacker app running',
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message} (${await workers(again)})`);
+  });
+  const loot = JSON.parse(text) as { extractable: boolean[]; exports: string[]; serialized: string };
+  assert.deepEqual(loot.extractable, [false, false]);
+  assert.deepEqual(loot.exports, Array(6).fill('InvalidAccessError'), 'no format exports a key');
+  assert.deepEqual(
+    JSON.parse(loot.serialized),
+    { card: toBase64Url(earlier.card.bytes), signKey: {}, boxKey: {} },
+    'the stored identity serializes to its public card; its keys to nothing',
+  );
+});
+
+test('the installed web app refuses a rollback: an older release, though signed with the release key, is reported as older and not taken', async () => {
+  const key = loadReleaseKey(buildReleaseKeyPath());
+  const installed = copyApp(BUILT_APP, key.publicKey);
+  const site = mkdtempSync(join(tmpdir(), 'sealcam-site-'));
+  serveApp(site, installed.dir);
+  const relay = await startRelay({ SEALCAM_WEB_ROOT: site });
+  cleanups.push(() => relay.stop());
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${relay.base}/`);
+  await page.locator('[data-testid="viewer-id"]').waitFor({ timeout: 60_000 });
+  await until(
+    () => page.evaluate(() => navigator.serviceWorker.controller !== null),
+    60_000,
+    'the pinning worker',
+  );
+
+  const older = copyApp(installed.dir, key.publicKey);
+  nextRelease(older.dir, older.release, installed.release.version - 1, key);
+  serveApp(site, older.dir);
+  await askForUpdate(page);
+  const warning = page.locator('[data-testid="app-integrity-warning"]');
+  await until(
+    async () => (await warning.getAttribute('data-reasons')) === 'older',
+    60_000,
+    'the rollback warning',
+  );
+  assert.equal(await release(page), String(installed.release.version), 'the running release stays');
+  await until(
+    () =>
+      page.evaluate(
+        async () => (await navigator.serviceWorker.getRegistration())?.waiting?.state === 'installed',
+      ),
+    60_000,
+    'the older worker installed and waiting, never asked to take over',
+  );
+  assert.equal(await release(page), String(installed.release.version), 'the running release still');
+  assert.equal(await warning.getAttribute('data-reasons'), 'older', 'no worker took over');
+});

@@ -30,7 +30,7 @@ test('npm start on a busy port: one line naming --port, exit 1, nothing started 
     assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
     assert.match(
       result.stderr,
-      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*npm start -- --port ${port + 1}`),
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*npm start -- --port ${port + 2}`),
     );
     assert.doesNotMatch(result.stdout, /pair#/, 'no pairing link');
     assert.equal(existsSync(state), false, 'the demo wrote its state before giving up');

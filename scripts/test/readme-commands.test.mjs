@@ -91,6 +91,9 @@ test('every command line in every README works on a fresh clone, offline, as wri
   for (const pkg of PACKAGES) {
     cpSync(join(root, pkg, 'dist'), join(clone, pkg, 'dist'), { recursive: true, preserveTimestamps: true });
   }
+  // The key the copied web app was signed with (made by the first build, gitignored), or it is rebuilt.
+  const releaseKey = process.env.SEALCAM_RELEASE_KEY || join(root, '.release-key.pem');
+  cpSync(releaseKey, join(clone, '.release-key.pem'));
 
   const seen = new Set();
   for (const { readme, line, cwd, argv } of commands) {

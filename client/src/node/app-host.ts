@@ -43,6 +43,7 @@ export function appCsp(relays: readonly string[]): string {
     "media-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "object-src 'none'",
+    "form-action 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join('; ');

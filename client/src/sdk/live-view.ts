@@ -99,6 +99,7 @@ export class LiveView {
 
   /** Messages that came while a manifest's key agreement was under way; null when none is. */
   private waiting: LiveMessage[] | null = null;
+  private droppedWhileWaiting = 0;
   private closed = false;
 
   constructor(
@@ -130,6 +131,7 @@ export class LiveView {
     if (this.closed) return;
     if (this.waiting) {
       if (this.waiting.length < MAX_WAITING_MESSAGES) this.waiting.push(message);
+      else this.droppedWhileWaiting++;
       return;
     }
     this.guarded(message, () => {
@@ -177,14 +179,29 @@ export class LiveView {
       const waiting = this.waiting ?? [];
       this.waiting = null;
       if (this.closed) return;
-      this.guarded(message, step);
+      if (this.droppedWhileWaiting > 0) {
+        const detail = `${this.droppedWhileWaiting} live messages dropped while the key was agreed`;
+        this.droppedWhileWaiting = 0;
+        this.handlers.onRejected?.(new ViewerError('NO_KEY_YET', 'frame', detail));
+      }
+      // The waiting messages are handled even if one of them throws (a bug, not a refusal): rethrown after.
+      let failure: unknown = null;
+      const run = (next: () => void) => {
+        try {
+          next();
+        } catch (error) {
+          failure ??= error;
+        }
+      };
+      run(() => this.guarded(message, step));
       for (let i = 0; i < waiting.length; i++) {
         if (this.waiting) {
           (this.waiting as LiveMessage[]).push(...waiting.slice(i));
-          return;
+          break;
         }
-        this.handle(waiting[i]!);
+        run(() => this.handle(waiting[i]!));
       }
+      if (failure) throw failure;
     };
     viewerFor(this.keys, ephemeral).then(
       (viewer) => resume(() => this.acceptManifest(payload, viewer)),

@@ -2,11 +2,12 @@ import type { AppIntegrityWarning } from './app-release.js';
 import { h } from './dom.js';
 
 const WHY: Record<AppIntegrityWarning, string> = {
-  unsigned: 'it is not signed with the sealcam release key this app was installed with',
-  older: 'it is an older release than the one you run (a rollback)',
-  mismatch: 'its files differ from its own signed list',
-  unreadable: 'its release description could not be read',
-  'took-over': 'a new app took control of this site without this app accepting it',
+  unsigned:
+    'The site offered an app that is not signed with the sealcam release key this app was installed with; it was refused.',
+  older: 'The site offered an older release than the one you run (a rollback); it was refused.',
+  mismatch: 'The site offered a release whose files differ from its own signed list; it was refused.',
+  'worker-changed': 'The site serves another service worker, which no sealcam release does.',
+  'took-over': 'A new service worker took control of this site.',
 };
 
 /**
@@ -33,13 +34,7 @@ export class IntegrityWarning {
     this.element.dataset.reasons = [...this.reasons].join(' ');
     this.element.replaceChildren(
       h('h2', {}, 'This site tried to replace the sealcam app'),
-      h(
-        'ul',
-        {},
-        ...[...this.reasons].map((why) =>
-          h('li', { 'data-reason': why }, `The offered app was refused: ${WHY[why]}.`),
-        ),
-      ),
+      h('ul', {}, ...[...this.reasons].map((why) => h('li', { 'data-reason': why }, WHY[why]))),
       h(
         'p',
         {},

@@ -1,6 +1,6 @@
 import { IndexedDbKeyStore, Viewer } from '../../src/sdk/index.js';
 import { App } from './app.js';
-import { APP_RELEASE, guardAppRelease } from './app-release.js';
+import { APP_RELEASE_VERSION, guardAppRelease, type PinState } from './app-release.js';
 import { IntegrityWarning } from './integrity-warning.js';
 
 function byId(id: string): HTMLElement {
@@ -22,6 +22,25 @@ function bootFailure(error: unknown): string {
     'This browser cannot keep the viewer’s keys (IndexedDB is unavailable, e.g. in a private window). ' +
     `Open the viewer in a normal window. (${message})`
   );
+}
+
+/** Under "This viewer": whether this app runs a pinned, signed release (data-pin-state for tests). */
+function showPinState(state: PinState, detail: string): void {
+  const panel = document.getElementById('me-panel');
+  if (!panel) return;
+  let line = document.getElementById('app-pin-state');
+  if (!line) {
+    line = document.createElement('p');
+    line.id = 'app-pin-state';
+    line.className = 'help';
+    line.dataset.testid = 'app-pin-state';
+    panel.append(line);
+  }
+  line.dataset.pinState = state;
+  line.textContent =
+    state === 'pinned'
+      ? `This app is pinned to a signed release (${detail}): the site cannot change it without a warning here.`
+      : `This app is not pinned (${detail}): it runs whatever the site serves, unchecked.`;
 }
 
 /**
@@ -49,11 +68,12 @@ async function reachableRelays(): Promise<string[]> {
  */
 async function boot(): Promise<void> {
   const status = byId('boot-status');
-  document.documentElement.dataset.release = String(APP_RELEASE.version);
+  document.documentElement.dataset.release = String(APP_RELEASE_VERSION);
   // The site offering an app this one does not accept stops it: no keys used from then on.
   const warning = new IntegrityWarning(document.body);
   let locked = false;
   let stop: () => void = () => undefined;
+  let pin = null as { state: PinState; detail: string } | null;
   guardAppRelease({
     onWarning: (reason) => {
       warning.show(reason);
@@ -63,7 +83,11 @@ async function boot(): Promise<void> {
       byId('main').hidden = true;
       stop();
     },
-  }).catch((error: unknown) => console.error('sealcam: the app could not pin its release', error));
+    onPinState: (state, detail) => {
+      pin = { state, detail };
+      showPinState(state, detail);
+    },
+  });
   let viewer: Viewer;
   try {
     viewer = await Viewer.open({ store: new IndexedDbKeyStore() });
@@ -88,6 +112,7 @@ async function boot(): Promise<void> {
   );
   status.remove();
   stop = () => void app.stop();
+  if (pin) showPinState(pin.state, pin.detail);
   if (locked) {
     await viewer.close();
     return;

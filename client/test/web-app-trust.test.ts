@@ -67,8 +67,8 @@ const reasons = async (page: Page) =>
     ' ',
   );
 
-test('the installed web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
-  await ready();
+/** The built app on a relay's web root (a site that can swap it), and a browser page, not yet opened. */
+async function installedSite() {
   const key = loadReleaseKey(buildReleaseKeyPath());
   const installed = copyApp(BUILT_APP, key.publicKey);
   const site = mkdtempSync(join(tmpdir(), 'sealcam-site-'));
@@ -77,7 +77,21 @@ test('the installed web app takes a signed update, refuses and reports a swapped
   cleanups.push(() => relay.stop());
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
-  const page = await browser.newPage();
+  return { key, installed, site, relay, browser, page: await browser.newPage() };
+}
+
+/** Until the page says it runs a release its worker pinned. */
+const pinned = (page: Page) =>
+  until(
+    async () =>
+      (await page.locator('[data-testid="app-pin-state"]').getAttribute('data-pin-state')) === 'pinned',
+    60_000,
+    'the app pinned by its worker',
+  );
+
+test('the installed web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
+  await ready();
+  const { key, installed, site, relay, browser, page } = await installedSite();
 
   // An identity an older app kept as bytes: the app moves it into WebCrypto on load.
   const earlier = createIdentity(Role.Viewer);
@@ -109,12 +123,7 @@ test('the installed web app takes a signed update, refuses and reports a swapped
     exports: Array(4).fill('InvalidAccessError'),
   });
   assert.equal(await release(page), String(installed.release.version));
-  await until(
-    async () =>
-      (await page.locator('[data-testid="app-pin-state"]').getAttribute('data-pin-state')) === 'pinned',
-    60_000,
-    'the app pinned by its worker',
-  );
+  await pinned(page);
 
   // 1. The site offers a newer release signed with the release key: taken, the page reloads into it.
   const signed = copyApp(installed.dir, key.publicKey);
@@ -196,23 +205,10 @@ test('the installed web app takes a signed update, refuses and reports a swapped
 });
 
 test('the installed web app refuses a rollback: an older release, though signed with the release key, is reported as older and not taken', async () => {
-  const key = loadReleaseKey(buildReleaseKeyPath());
-  const installed = copyApp(BUILT_APP, key.publicKey);
-  const site = mkdtempSync(join(tmpdir(), 'sealcam-site-'));
-  serveApp(site, installed.dir);
-  const relay = await startRelay({ SEALCAM_WEB_ROOT: site });
-  cleanups.push(() => relay.stop());
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const page = await browser.newPage();
+  const { key, installed, site, relay, browser, page } = await installedSite();
   await page.goto(`${relay.base}/`);
   await page.locator('[data-testid="viewer-id"]').waitFor({ timeout: 60_000 });
-  await until(
-    async () =>
-      (await page.locator('[data-testid="app-pin-state"]').getAttribute('data-pin-state')) === 'pinned',
-    60_000,
-    'the app pinned by its worker',
-  );
+  await pinned(page);
 
   const older = copyApp(installed.dir, key.publicKey);
   nextRelease(older.dir, older.release, installed.release.version - 1, key);

@@ -89,7 +89,7 @@ const pinned = (page: Page) =>
     'the app pinned by its worker',
   );
 
-test('the installed web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
+test('the installed (installable) web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
   await ready();
   const { key, installed, site, relay, browser, page } = await installedSite();
 
@@ -124,6 +124,13 @@ test('the installed web app takes a signed update, refuses and reports a swapped
   });
   assert.equal(await release(page), String(installed.release.version));
   await pinned(page);
+  // Installable (a manifest with icons, a worker that serves the start page): Chromium lists no reason not to.
+  const devtools = await page.context().newCDPSession(page);
+  const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as {
+    installabilityErrors: { errorId: string }[];
+  };
+  assert.deepEqual(installabilityErrors, [], 'installable');
+  await devtools.detach();
 
   // 1. The site offers a newer release signed with the release key: taken, the page reloads into it.
   const signed = copyApp(installed.dir, key.publicKey);

@@ -19,6 +19,10 @@ export default defineConfig({
       resolve(root, 'release-defines.ts'),
       resolve(root, 'vite.sw.config.ts'),
       resolve(root, 'sw/sw.ts'),
+      // Copied as they are (public/): part of the signed release, not modules Vite reads.
+      resolve(root, 'public/manifest.webmanifest'),
+      resolve(root, 'public/icon-192.png'),
+      resolve(root, 'public/icon-512.png'),
       resolve(repoRoot, 'package-lock.json'),
     ]),
   ],

@@ -76,4 +76,6 @@ if (!process.argv.includes('--force') && webUpToDate() && readSignedRelease(weba
   log(
     `web viewer done in ${app} s (+${worker} s service worker); release ${version}, ${Object.keys(release.files).length} files signed`,
   );
+  // Installed apps report any change of the worker's bytes as a swap: a release must keep them.
+  log(`service worker sha256 ${release.files['/sw.js']} (must stay the same across releases)`);
 }

@@ -78,6 +78,19 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
+  // Notifications allowed, and each one the page makes recorded as it is made (the real one is shown too).
+  await browser.grantPermissions(['notifications']);
+  await browser.addInitScript(() => {
+    const Real = window.Notification;
+    const made: { title: string; body: string; tag: string }[] = [];
+    (window as unknown as { sealcamNotifications: typeof made }).sealcamNotifications = made;
+    window.Notification = class extends Real {
+      constructor(title: string, options: NotificationOptions = {}) {
+        super(title, options);
+        made.push({ title, body: options.body ?? '', tag: options.tag ?? '' });
+      }
+    } as typeof Notification;
+  });
   const page = await browser.newPage();
   await page.goto(link);
   await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
@@ -163,6 +176,28 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the thumbnail decoded',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
+  // Notifications, once turned on: the next event that arrives live, after its record verified.
+  const toggle = page.locator('[data-testid="notify-toggle"]');
+  await toggle.click();
+  await until(async () => (await toggle.textContent()) === 'Stop notifications', 30_000, 'notifications on');
+  const notified = await until(
+    () =>
+      page.evaluate(
+        () =>
+          (window as unknown as { sealcamNotifications: { title: string; tag: string }[] })
+            .sealcamNotifications[0],
+      ),
+    120_000,
+    'a notification of a new event',
+  );
+  assert.match(notified.title, /: motion$/, notified.title);
+  assert.equal(
+    await page
+      .locator(`[data-testid="event-row"][data-event-id="${notified.tag}"]`)
+      .getAttribute('data-state'),
+    'verified',
+    'announced only once its record verified',
+  );
   // The event's clip is the camera's H.264 as an MP4: the browser's own <video> plays it.
   await page.locator('[data-testid="event-row"] button.event-open').first().click();
   const clip = page.locator('[data-testid="clip-video"]');

@@ -89,7 +89,7 @@ const pinned = (page: Page) =>
     'the app pinned by its worker',
   );
 
-test('the installed (installable) web app takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
+test('the installed (installable) web app answers every navigation and file from its verified release, takes a signed update, refuses and reports a swapped app and worker, and the swapped app cannot get the keys out', async () => {
   await ready();
   const { key, installed, site, relay, browser, page } = await installedSite();
 
@@ -131,6 +131,44 @@ test('the installed (installable) web app takes a signed update, refuses and rep
   };
   assert.deepEqual(installabilityErrors, [], 'installable');
   await devtools.detach();
+
+  // The pinned copy answers every navigation: a POST from another site (a form) gets the app, not the site.
+  await page.goto('about:blank');
+  await page.setContent(
+    `<form method="post" action="${relay.base}/elsewhere"><input name="x" value="1"></form>`,
+  );
+  await Promise.all([
+    page.waitForURL(`${relay.base}/elsewhere`),
+    page.locator('form').evaluate((form) => (form as HTMLFormElement).submit()),
+  ]);
+  await until(
+    async () => (await release(page)) === String(installed.release.version),
+    60_000,
+    'the pinned app after a POST',
+  );
+  // A cache written by code of the origin is not a release: checked (signature, every hash) when the
+  // worker starts, and dropped.
+  const forged = 'sealcam-app-9007199254740990';
+  await page.evaluate(async (name) => {
+    const cache = await caches.open(name);
+    await cache.put(
+      '/index.html',
+      new Response('<p id="forged">forged</p>', { headers: { 'content-type': 'text/html' } }),
+    );
+    await cache.put('/.sealcam-release', new Response('{"release":"e30","signature":"AAAA"}'));
+  }, forged);
+  const workersControl = await page.context().newCDPSession(page);
+  await workersControl.send('ServiceWorker.enable');
+  await workersControl.send('ServiceWorker.stopAllWorkers');
+  await workersControl.detach();
+  await page.goto(`${relay.base}/`);
+  await until(
+    async () => (await release(page)) === String(installed.release.version),
+    60_000,
+    'the pinned app after a restart',
+  );
+  assert.equal(await page.locator('#forged').count(), 0, 'the forged page is not served');
+  assert.equal(await page.evaluate((name) => caches.has(name), forged), false, 'the forged cache is dropped');
 
   // 1. The site offers a newer release signed with the release key: taken, the page reloads into it.
   const signed = copyApp(installed.dir, key.publicKey);
@@ -211,7 +249,7 @@ test('the installed (installable) web app takes a signed update, refuses and rep
   );
 });
 
-test('the installed web app refuses a rollback: an older release, though signed with the release key, is reported as older and not taken', async () => {
+test('the installed web app refuses a rollback (an older release, though signed with the release key, is reported as older and not taken) and reports a worker registered for part of the site', async () => {
   const { key, installed, site, relay, browser, page } = await installedSite();
   await page.goto(`${relay.base}/`);
   await page.locator('[data-testid="viewer-id"]').waitFor({ timeout: 60_000 });
@@ -238,5 +276,13 @@ test('the installed web app refuses a rollback: an older release, though signed 
     await release(again),
     String(installed.release.version),
     'the pinned release, after reopening',
+  );
+  // Another worker registered for a part of the site would take the paths under it: reported.
+  await again.evaluate(() => navigator.serviceWorker.register('/sw.js', { scope: '/pair/' }));
+  await again.reload();
+  await until(
+    async () => (await reasons(again)).includes('worker-changed'),
+    60_000,
+    'the worker at another scope reported',
   );
 });

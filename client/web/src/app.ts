@@ -5,6 +5,7 @@ import { CameraStreams } from './camera-streams.js';
 import { ClipPlayer } from './clip-player.js';
 import { pairingCodeFromHash } from './codes.js';
 import type { AppContext } from './context.js';
+import { EventNotifications } from './event-notifications.js';
 import { LiveGrid } from './live-grid.js';
 import { mePanel } from './me-panel.js';
 import { TaskQueue } from './task-queue.js';
@@ -33,6 +34,7 @@ export class App {
   private readonly player: ClipPlayer;
   private readonly context: AppContext;
   private readonly forms: AddForms;
+  private readonly notifications: EventNotifications;
   private readonly cameras = new Map<string, CameraViews>();
 
   constructor(
@@ -43,12 +45,15 @@ export class App {
     this.warnings = new WarningBanner(elements.alerts, elements.alertBadge);
     this.grid = new LiveGrid(elements.grid, elements.gridEmpty);
     this.player = new ClipPlayer(viewer, this.warnings);
+    const cameraName = (deviceId: string) => this.cameras.get(deviceId)?.camera.name ?? 'Camera';
+    this.notifications = new EventNotifications(cameraName);
     this.context = {
       viewer,
       warnings: this.warnings,
       queue: new TaskQueue(4),
-      cameraName: (deviceId) => this.cameras.get(deviceId)?.camera.name ?? 'Camera',
+      cameraName,
       playClip: (event: EventView) => void this.player.open(event, this.context.cameraName(event.deviceId)),
+      liveEventVerified: (event: EventView) => this.notifications.verified(event),
     };
     this.forms = new AddForms({
       viewer,
@@ -61,7 +66,7 @@ export class App {
 
   start(location: Location, history: History): void {
     this.elements.addForms.append(this.forms.element);
-    this.elements.me.append(mePanel(this.viewer));
+    this.elements.me.append(mePanel(this.viewer), this.notifications.element);
     this.sync();
     // The pairing link is /pair#SCP1-…: the code (and its one-time secret) stays in the fragment,
     // which browsers never send. Take it out of the address bar and history at once, then pair.

@@ -12,4 +12,6 @@ export interface AppContext {
   cameraName(deviceId: string): string;
   /** Plays the clip of a verified event. */
   playClip(event: EventView): void;
+  /** An event that arrived live has verified (it may be announced). */
+  liveEventVerified(event: EventView): void;
 }

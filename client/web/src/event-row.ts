@@ -23,6 +23,8 @@ export class EventRow {
     private readonly context: AppContext,
     readonly deviceId: DeviceId,
     readonly listing: EventListing,
+    /** Called once the record verified (not for a refused or unavailable one). */
+    private readonly onVerified: (view: EventView) => void = () => undefined,
   ) {
     this.thumb = h('span', { class: 'thumb thumb-placeholder', 'aria-hidden': 'true' });
     this.meta = h('span', { class: 'event-meta' }, h('span', { class: 'event-pending' }, 'Verifying event…'));
@@ -74,6 +76,7 @@ export class EventRow {
     }
     this.view = view;
     this.renderRecord(view);
+    this.onVerified(view);
     if (!view.record.thumbnail) {
       replace(this.thumb, 'No picture');
       this.thumb.className = 'thumb thumb-none';

@@ -57,7 +57,10 @@ export class EventTimeline {
     void this.loadMore();
     try {
       this.watch = this.context.viewer.watchEvents(this.deviceId, (notice) =>
-        this.insert([{ eventId: notice.eventId, streamId: notice.streamId, time: notice.time, bytes: 0 }]),
+        this.insert(
+          [{ eventId: notice.eventId, streamId: notice.streamId, time: notice.time, bytes: 0 }],
+          true,
+        ),
       );
     } catch (error) {
       setStatus(this.status, describeError(error).message, 'warn');
@@ -124,18 +127,24 @@ export class EventTimeline {
     }
   }
 
-  private insert(events: readonly EventListing[]): void {
-    this.addRows(this.pager.insert(events));
+  /** `live`: notices of new events (announced once verified), not a catch-up of the listing. */
+  private insert(events: readonly EventListing[], live = false): void {
+    this.addRows(this.pager.insert(events), live);
     this.empty.hidden = this.pager.size > 0 || !this.pager.done;
   }
 
   /** Adds rows for new events at their place (newest first), without moving existing rows. */
-  private addRows(fresh: readonly EventListing[]): void {
+  private addRows(fresh: readonly EventListing[], live = false): void {
     if (fresh.length === 0) return;
     const order = this.pager.list();
     const position = new Map(order.map((listing, index) => [listing.eventId, index]));
     for (const listing of fresh) {
-      const row = new EventRow(this.context, this.deviceId, listing);
+      const row = new EventRow(
+        this.context,
+        this.deviceId,
+        listing,
+        live ? (view) => this.context.liveEventVerified(view) : undefined,
+      );
       this.rows.set(listing.eventId, row);
       const index = position.get(listing.eventId) ?? order.length;
       let before: Element | null = null;

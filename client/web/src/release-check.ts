@@ -90,20 +90,45 @@ export async function verifyRelease(text: string, publicKey: string): Promise<We
   return parseRelease(new TextDecoder().decode(release));
 }
 
-/** Fetches and verifies the release the site offers now, bypassing every cache. */
-export async function fetchRelease(publicKey: string): Promise<WebRelease> {
-  const response = await fetch(RELEASE_FILE, { cache: 'no-store' });
-  if (!response.ok) throw new ReleaseError('unreadable', `release.json: HTTP ${response.status}`);
-  return verifyRelease(await response.text(), publicKey);
+/** Fetches and verifies the release the site offers now, bypassing every cache; returns it and its text. */
+export async function fetchRelease(publicKey: string): Promise<{ release: WebRelease; text: string }> {
+  const response = await fetch(RELEASE_FILE, { cache: 'no-store', redirect: 'error' });
+  if (response.status !== 200) throw new ReleaseError('unreadable', `release.json: HTTP ${response.status}`);
+  const text = await response.text();
+  return { release: await verifyRelease(text, publicKey), text };
 }
 
-/** The file's bytes, fetched past every cache, checked against the release's list. */
-export async function fetchListed(release: WebRelease, path: string): Promise<Response> {
+/** The type a file of the app is served with, by its extension (never the site's say). */
+export function contentTypeOf(path: string): string {
+  const extension = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  const types: Record<string, string> = {
+    html: 'text/html; charset=utf-8',
+    js: 'text/javascript; charset=utf-8',
+    css: 'text/css; charset=utf-8',
+    json: 'application/json',
+    webmanifest: 'application/manifest+json',
+    png: 'image/png',
+    svg: 'image/svg+xml',
+    wasm: 'application/wasm',
+  };
+  return types[extension] ?? 'application/octet-stream';
+}
+
+/**
+ * The file's bytes, fetched past every cache and checked against the release's list. Not an answer
+ * (a redirect, an error status: a host mid-deploy) is `unreadable`; other bytes are `mismatch`.
+ */
+export async function fetchListed(
+  release: WebRelease,
+  path: string,
+): Promise<{ bytes: ArrayBuffer; headers: Headers }> {
   const expected = release.files[path];
   if (!expected) throw new ReleaseError('mismatch', `${path} is not in the release`);
-  const response = await fetch(path, { cache: 'no-store' });
-  const bytes = await response.clone().arrayBuffer();
-  if (!response.ok || (await sha256Hex(bytes)) !== expected)
+  const response = await fetch(path, { cache: 'no-store', redirect: 'error' });
+  if (response.status !== 200 || response.type !== 'basic')
+    throw new ReleaseError('unreadable', `${path}: HTTP ${response.status}`);
+  const bytes = await response.arrayBuffer();
+  if ((await sha256Hex(bytes)) !== expected)
     throw new ReleaseError('mismatch', `${path} differs from the signed release`);
-  return response;
+  return { bytes, headers: response.headers };
 }

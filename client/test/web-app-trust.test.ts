@@ -131,6 +131,12 @@ test('the installed (installable) web app answers every navigation and file from
   };
   assert.deepEqual(installabilityErrors, [], 'installable');
   await devtools.detach();
+  // Offline, the app still opens (its shell and files come from the pinned release).
+  await page.context().setOffline(true);
+  await page.reload();
+  await viewerId.waitFor({ timeout: 60_000 });
+  assert.equal(await release(page), String(installed.release.version), 'the pinned app, offline');
+  await page.context().setOffline(false);
 
   // The pinned copy answers every navigation: a POST from another site (a form) gets the app, not the site.
   await page.goto('about:blank');

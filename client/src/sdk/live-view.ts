@@ -204,7 +204,14 @@ export class LiveView {
       if (failure) throw failure;
     };
     viewerFor(this.keys, ephemeral).then(
-      (viewer) => resume(() => this.acceptManifest(payload, viewer)),
+      (viewer) =>
+        resume(() => {
+          try {
+            this.acceptManifest(payload, viewer);
+          } finally {
+            if ('shared' in viewer) viewer.shared.fill(0);
+          }
+        }),
       (error: unknown) =>
         resume(() =>
           verifying('manifest', () => {

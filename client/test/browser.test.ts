@@ -176,6 +176,11 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the thumbnail decoded',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
+  // The relay's retention, as it states it, under the camera's events.
+  assert.match(
+    (await page.locator('[data-testid="retention"]').first().textContent()) ?? '',
+    /keeps this camera's events for 7 days/,
+  );
   // Notifications, once turned on: the next event that arrives live, after its record verified.
   const toggle = page.locator('[data-testid="notify-toggle"]');
   await toggle.click();
@@ -212,6 +217,17 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the MP4 clip playing',
   );
   assert.ok(await page.locator('[data-testid="clip-download"]').getAttribute('href'), 'Download MP4 offered');
+  // The owner deletes an event (two steps): the row goes, and the relay no longer lists it after a reload.
+  await page.locator('[data-testid="clip-close"]').click();
+  const doomed = page.locator('[data-testid="event-row"][data-state="verified"]').last();
+  const doomedId = (await doomed.getAttribute('data-event-id')) ?? '';
+  await doomed.locator('[data-testid="event-delete"]').click();
+  await doomed.locator('[data-testid="event-delete"]').click();
+  const gone = page.locator(`[data-testid="event-row"][data-event-id="${doomedId}"]`);
+  await until(async () => (await gone.count()) === 0, 60_000, 'the deleted row gone');
+  await page.reload();
+  await page.locator('[data-testid="event-row"][data-state="verified"]').first().waitFor({ timeout: 60_000 });
+  assert.equal(await gone.count(), 0, 'the relay no longer lists the deleted event');
   console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
 });
 

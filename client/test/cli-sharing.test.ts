@@ -165,6 +165,9 @@ test('share-code, share, accept: the second viewer sees the camera, the access l
   const notOwnerRevoke = await cli(friend, ['revoke', deviceId, ownerId]);
   assert.equal(notOwnerRevoke.status, 2);
   assert.match(notOwnerRevoke.stderr, /^viewer: only the camera's owner can revoke viewers/);
+  const notOwnerDelete = await cli(friend, ['delete', deviceId, '--before', '2100-01-01', '--yes']);
+  assert.equal(notOwnerDelete.status, 2);
+  assert.match(notOwnerDelete.stderr, /^viewer: only the camera's owner can delete its events/);
 
   const out = join(dir, 'friend-live');
   const live = await cli(friend, [

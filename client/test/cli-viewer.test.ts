@@ -371,6 +371,48 @@ test('get: verified thumbnail JPEG and clip frames written, record printed; unkn
   assert.ok(!existsSync(missing), 'nothing written');
 });
 
+test('delete: the owner deletes an event by id (then it is not found), and with --before and --yes every older event; the listing keeps the rest', async () => {
+  type Listing = { events: { eventId: string; time: number }[] };
+  const listed = async () =>
+    (JSON.parse((await cli(state, ['events', deviceId, '--all', '--json'])).stdout) as Listing).events;
+  const events = await until(
+    async () => ((await listed()).length >= 3 ? listed() : null),
+    120_000,
+    'three events',
+  );
+  const [first, second, third] = events;
+  assert.ok(first && second && third);
+
+  const one = await cli(state, ['delete', deviceId, first.eventId]);
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(one.stdout.trim(), `deleted    ${first.eventId}`);
+  assert.ok(!(await listed()).some((event) => event.eventId === first.eventId), 'gone from the listing');
+  const again = await cli(state, ['delete', deviceId, first.eventId]);
+  assert.match(again.stdout, /^not found {2}\S+ \(deleted already, or expired\)$/m);
+
+  const unconfirmed = await cli(state, ['delete', deviceId, '--before', String(third.time)]);
+  assert.equal(unconfirmed.status, 1);
+  assert.match(unconfirmed.stderr, /add --yes to confirm/);
+  assert.equal(
+    (await cli(state, ['delete', deviceId, first.eventId, '--before', '1'])).status,
+    1,
+    'ids or --before',
+  );
+
+  const older = await cli(state, ['delete', deviceId, '--before', String(third.time), '--yes']);
+  assert.equal(older.status, 0, older.stderr);
+  assert.match(older.stdout, /^deleted [1-9]\d* events before /);
+  const left = await listed();
+  assert.ok(
+    left.every((event) => event.time >= third.time),
+    'nothing older is left',
+  );
+  assert.ok(
+    left.some((event) => event.eventId === third.eventId),
+    'the later event stays',
+  );
+});
+
 test('no output of any command holds the private key', async () => {
   assert.ok(outputs.length > 10);
   await assertNoPrivateKey(

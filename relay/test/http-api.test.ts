@@ -141,6 +141,8 @@ describe('relay HTTP API (memory store)', () => {
       const list = await http(running.base, 'GET', `${device()}/events`, { token: tokens.owner });
       const events = (list.json as { events: { eventId: string }[] }).events;
       assert.equal(events.filter((e) => e.eventId === stored.eventId).length, 1);
+      // The listing states the relay's retention (the default, 7 days), so viewers can show it.
+      assert.equal((list.json as { retentionMs: number }).retentionMs, 7 * 86_400_000);
     });
 
     it("refuses uploads that are not this device's, or whose header disagrees with the URL", async () => {

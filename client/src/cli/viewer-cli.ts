@@ -291,6 +291,45 @@ program
   });
 
 program
+  .command('delete')
+  .summary('owner: delete events of a camera from its relay (by id, or all before a time)')
+  .description(
+    'Ask the relay to delete events and everything stored with them (record, thumbnail, clip). Only the ' +
+      "camera's owner may; the relay refuses anyone else. Deleting is a request: nothing can prove that a " +
+      'relay forgot. --before deletes every event the relay lists before that time and needs --yes.',
+  )
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('[eventIds...]', 'event ids, as `events` lists them')
+  .option('--before <time>', 'every event before this time (ISO 8601 or Unix ms)', parseTime)
+  .option('--yes', 'confirm --before (there is no undo)')
+  .action(async (device: string, eventIds: string[], options: { before?: number; yes?: boolean }) => {
+    if (eventIds.length > 0 === (options.before !== undefined))
+      throw new InvalidArgumentError('give event ids or --before <time>, not both and not neither');
+    if (options.before !== undefined && !options.yes)
+      throw new InvalidArgumentError('--before deletes every event before that time: add --yes to confirm');
+    const ids = eventIds.map(eventId);
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      ownerOnly(camera, 'delete its events');
+      if (options.before !== undefined) {
+        const { deleted, more } = await viewer.deleteEventsBefore(camera.deviceId, options.before);
+        console.log(
+          `deleted ${deleted} events before ${time(options.before)}${more ? '; more remain: run it again' : ''}`,
+        );
+        return;
+      }
+      for (const eventId of ids) {
+        const result = await viewer.deleteEvent(camera.deviceId, eventId);
+        console.log(
+          result === 'deleted'
+            ? `deleted    ${eventId}`
+            : `not found  ${eventId} (deleted already, or expired)`,
+        );
+      }
+    });
+  });
+
+program
   .command('get')
   .summary('open one event: write its verified thumbnail and clip, print its record')
   .description(

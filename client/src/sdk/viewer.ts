@@ -317,7 +317,7 @@ export class Viewer {
   async events(
     deviceId: DeviceId,
     query: { from?: number; to?: number; limit?: number; after?: string } = {},
-  ): Promise<{ events: EventListing[]; next: string | null }> {
+  ): Promise<{ events: EventListing[]; next: string | null; retentionMs: number | null }> {
     const { relay } = this.camera(deviceId);
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
@@ -325,6 +325,7 @@ export class Viewer {
     const listing = await relay.json<{
       events: { eventId: unknown; streamId: unknown; time: number; bytes: number }[];
       next: string | null;
+      retentionMs?: unknown;
     }>(`/v1/devices/${deviceId}/events${suffix}`);
     return {
       events: listing.events.map((event) => ({
@@ -334,6 +335,13 @@ export class Viewer {
         bytes: event.bytes,
       })),
       next: listing.next,
+      // The relay's word (unverified, and only about the relay): how long it keeps an event.
+      retentionMs:
+        typeof listing.retentionMs === 'number' &&
+        Number.isSafeInteger(listing.retentionMs) &&
+        listing.retentionMs >= 0
+          ? listing.retentionMs
+          : null,
     };
   }
 
@@ -536,6 +544,52 @@ export class Viewer {
       if (!chain || chain.epoch !== epoch || (chain.counter ?? -1) >= counter) return c;
       return { ...c, streams: { ...c.streams, [streamId]: { ...chain, counter } } };
     });
+  }
+
+  /**
+   * Owner only: asks the relay to delete an event and its items. `gone` when the relay has no such
+   * event (deleted already, or expired). A refusal is a ViewerError (RELAY_ERROR `not-owner` for a
+   * viewer that is not the owner). Deleting is a request to the relay: nothing can prove a relay forgot.
+   */
+  async deleteEvent(deviceId: DeviceId, eventId: EventId): Promise<'deleted' | 'gone'> {
+    const { relay } = this.camera(deviceId);
+    try {
+      await relay.request('DELETE', `/v1/devices/${deviceId}/events/${eventId}`);
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof ViewerError && error.relayReason === 'not-found') return 'gone';
+      throw error;
+    }
+  }
+
+  /**
+   * Owner only: deletes every event the relay lists before `time` (Unix ms), oldest first, at most
+   * `max` of them; `more` when some are left.
+   */
+  async deleteEventsBefore(
+    deviceId: DeviceId,
+    time: number,
+    max = 10_000,
+  ): Promise<{ deleted: number; more: boolean }> {
+    let deleted = 0;
+    let asked = 0;
+    while (asked < max) {
+      // Deleting shifts the pages: always the first page before `time`.
+      const { events } = await this.events(deviceId, { to: time - 1, limit: Math.min(500, max - asked) });
+      if (events.length === 0) return { deleted, more: false };
+      let progress = false;
+      for (const event of events) {
+        asked++;
+        if ((await this.deleteEvent(deviceId, event.eventId)) === 'deleted') {
+          deleted++;
+          progress = true;
+        }
+      }
+      // A relay that lists events it then says it does not have would make this loop forever.
+      if (!progress) break;
+    }
+    const { events } = await this.events(deviceId, { to: time - 1, limit: 1 });
+    return { deleted, more: events.length > 0 };
   }
 
   /** This viewer's public card as a code, for an owner to share a camera with it. */

@@ -52,6 +52,7 @@ export class App {
       warnings: this.warnings,
       queue: new TaskQueue(4),
       cameraName,
+      isOwner: (deviceId) => this.cameras.get(deviceId)?.camera.access === 'owner',
       playClip: (event: EventView) => void this.player.open(event, this.context.cameraName(event.deviceId)),
       liveEventVerified: (event: EventView) => this.notifications.verified(event),
     };

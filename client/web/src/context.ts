@@ -10,6 +10,8 @@ export interface AppContext {
   readonly queue: TaskQueue;
   /** The camera's current name (it can be renamed while views are open). */
   cameraName(deviceId: string): string;
+  /** Whether this viewer owns the camera (may delete its events). */
+  isOwner(deviceId: string): boolean;
   /** Plays the clip of a verified event. */
   playClip(event: EventView): void;
   /** An event that arrived live has verified (it may be announced). */

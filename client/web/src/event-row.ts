@@ -47,6 +47,41 @@ export class EventRow {
       },
       this.button,
     );
+    if (context.isOwner(deviceId)) this.element.append(this.deleteButton());
+  }
+
+  /** Owner: "Delete", then "Confirm delete" (two steps); the row goes once the relay deleted it. */
+  private deleteButton(): HTMLButtonElement {
+    const button = h(
+      'button',
+      { type: 'button', class: 'button small secondary event-delete', 'data-testid': 'event-delete' },
+      'Delete',
+    );
+    button.setAttribute('aria-label', 'Delete this event from the relay');
+    button.addEventListener('click', () => {
+      if (button.dataset.confirm !== 'true') {
+        button.dataset.confirm = 'true';
+        button.textContent = 'Confirm delete';
+        return;
+      }
+      button.disabled = true;
+      this.context.viewer.deleteEvent(this.deviceId, this.listing.eventId).then(
+        () => {
+          this.element.dataset.state = 'deleted';
+          this.close();
+        },
+        (error: unknown) => {
+          button.disabled = false;
+          button.dataset.confirm = 'false';
+          button.textContent = 'Delete';
+          replace(
+            this.meta,
+            h('span', { class: 'availability-notice' }, `Not deleted. ${describeError(error).message}`),
+          );
+        },
+      );
+    });
+    return button;
   }
 
   /** Opens the record, then the thumbnail (a few rows at a time). */

@@ -26,6 +26,7 @@ export class EventTimeline {
   private readonly more: HTMLButtonElement;
   private readonly status: HTMLParagraphElement;
   private readonly empty: HTMLParagraphElement;
+  private readonly retention: HTMLParagraphElement;
   private watch: Subscription | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
@@ -44,12 +45,14 @@ export class EventTimeline {
     this.more.addEventListener('click', () => void this.loadMore());
     this.status = statusLine();
     this.empty = h('p', { class: 'empty', hidden: true }, 'No events yet.');
+    this.retention = h('p', { class: 'help', 'data-testid': 'retention', hidden: true });
     this.element = h(
       'div',
       { class: 'timeline' },
       this.list,
       this.empty,
       h('div', { class: 'timeline-actions' }, this.more, this.status),
+      this.retention,
     );
   }
 
@@ -87,6 +90,7 @@ export class EventTimeline {
         if (!query) break;
         const page = await this.context.viewer.events(this.deviceId, query);
         if (this.closed) return;
+        this.showRetention(page.retentionMs);
         const fresh = this.pager.accept(page);
         added += fresh.length;
         this.addRows(fresh);
@@ -109,6 +113,21 @@ export class EventTimeline {
       this.more.hidden = this.pager.done;
       this.empty.hidden = this.pager.size > 0 || !this.pager.done;
     }
+  }
+
+  /** The relay's retention, as it states it (its word, about itself). */
+  private showRetention(ms: number | null): void {
+    if (ms === null || ms <= 0) return;
+    const round = (value: number) => Math.round(value * 10) / 10;
+    const span =
+      ms >= 86_400_000
+        ? `${round(ms / 86_400_000)} days`
+        : ms >= 3_600_000
+          ? `${round(ms / 3_600_000)} hours`
+          : `${Math.max(1, Math.round(ms / 60_000))} minutes`;
+    this.retention.textContent = `The relay keeps this camera's events for ${span} after they are recorded, then deletes them.`;
+    this.retention.dataset.retentionMs = String(ms);
+    this.retention.hidden = false;
   }
 
   private async refreshHead(): Promise<void> {

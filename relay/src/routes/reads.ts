@@ -36,6 +36,12 @@ const eventPage = objectReply("One page of the device's events, by time, oldest 
     anyOf: [{ type: 'string', pattern: CURSOR }, { type: 'null' }],
     description: 'Pass as `after` for the next page; null on the last page',
   },
+  retentionMs: {
+    type: 'integer',
+    minimum: 0,
+    description:
+      'How long the relay keeps what a device uploads (ms): an event is deleted that long after its upload',
+  },
 });
 
 /**
@@ -188,7 +194,13 @@ export const readRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
       const from = query.from ?? 0;
       const to = query.to ?? Number.MAX_SAFE_INTEGER;
       if (to < from) throw badRequest('range', '"to" is before "from"');
-      return context.store.listEvents(deviceId, { from, to, limit: query.limit ?? 100, after: query.after });
+      const page = await context.store.listEvents(deviceId, {
+        from,
+        to,
+        limit: query.limit ?? 100,
+        after: query.after,
+      });
+      return { ...page, retentionMs: context.retention().ttlMs };
     },
   );
 

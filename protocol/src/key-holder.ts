@@ -3,7 +3,7 @@ import { KEY_BYTES } from './constants.js';
 import { fail } from './errors.js';
 import type { Identity, IdentityCard } from './identity.js';
 import { signBody } from './signature.js';
-import { sodium } from './sodium.js';
+import { agreeWith } from './wrap.js';
 
 /**
  * A viewer's private-key operations, wherever its keys are held: in this process's memory
@@ -37,11 +37,7 @@ export function memoryKeyHolder(identity: Identity): KeyHolder {
     signBody: async (body) => signBody(identity.signSecretKey, body),
     agree: async (publicKey) => {
       if (publicKey.length !== KEY_BYTES) fail('MALFORMED', 'public key length');
-      try {
-        return sodium.crypto_scalarmult(identity.boxSecretKey, publicKey);
-      } catch {
-        return fail('DECRYPT_FAILED', 'ephemeral key is a low-order point');
-      }
+      return agreeWith(identity.boxSecretKey, publicKey);
     },
   };
 }

@@ -40,6 +40,15 @@ function wrapKey(
   );
 }
 
+/** X25519 of a secret key with a peer's ephemeral public key; DECRYPT_FAILED for a low-order point. */
+export function agreeWith(secretKey: Uint8Array, ephemeralPublicKey: Uint8Array): Uint8Array {
+  try {
+    return sodium.crypto_scalarmult(secretKey, ephemeralPublicKey);
+  } catch {
+    return fail('DECRYPT_FAILED', 'ephemeral key is a low-order point');
+  }
+}
+
 /**
  * Ephemeral-static X25519 wrapping: one fresh ephemeral key per structure, one stanza per recipient.
  * The wrap key is unique per (ephemeral key, recipient), so the all-zero nonce is never reused.
@@ -99,11 +108,7 @@ export function unwrapContentKey(
       fail('DECRYPT_FAILED', 'the key was agreed for another ephemeral key');
     shared = viewer.shared.slice();
   } else {
-    try {
-      shared = sodium.crypto_scalarmult(viewer.boxSecretKey, ephemeralPublicKey);
-    } catch {
-      return fail('DECRYPT_FAILED', 'ephemeral key is a low-order point');
-    }
+    shared = agreeWith(viewer.boxSecretKey, ephemeralPublicKey);
   }
   const key = wrapKey(shared, ephemeralPublicKey, viewer.card, context);
   sodium.memzero(shared);

@@ -59,9 +59,10 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
   if (!existsSync(join(root, 'index.html')) || !existsSync(join(root, 'release.json')))
     throw new Error(`no built, signed web app in ${root}: run "npm run build"`);
   let relays = options.relays.map(originOf);
+  let csp = appCsp(relays);
   const app = Fastify({ logger: false });
   app.addHook('onSend', async (request, reply) => {
-    reply.header('content-security-policy', appCsp(relays));
+    reply.header('content-security-policy', csp);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header(
@@ -77,6 +78,7 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     url,
     setRelays: (next) => {
       relays = next.map(originOf);
+      csp = appCsp(relays);
     },
     close: () => app.close(),
   };

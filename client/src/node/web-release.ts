@@ -61,13 +61,14 @@ function appFiles(dir: string): string[] {
   return found.sort();
 }
 
+function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /** Lists and hashes the app in `dir`, signs the list, writes dir/release.json; returns the release. */
 export function signRelease(dir: string, key: ReleaseKey, version: number): WebRelease {
   const files: Record<string, string> = {};
-  for (const path of appFiles(dir))
-    files[path] = createHash('sha256')
-      .update(readFileSync(join(dir, path)))
-      .digest('hex');
+  for (const path of appFiles(dir)) files[path] = sha256Of(join(dir, path));
   const release = Buffer.from(JSON.stringify({ v: 1, version, files }));
   const signature = sign(null, signedBytes(release), key.privateKey);
   writeFileSync(
@@ -94,13 +95,7 @@ export function readSignedRelease(dir: string, publicKey: string): WebRelease | 
     const listed = Object.keys(parsed.files).sort();
     const present = appFiles(dir);
     if (listed.join('\n') !== present.join('\n')) return null;
-    for (const path of listed)
-      if (
-        createHash('sha256')
-          .update(readFileSync(join(dir, path)))
-          .digest('hex') !== parsed.files[path]
-      )
-        return null;
+    for (const path of listed) if (sha256Of(join(dir, path)) !== parsed.files[path]) return null;
     return { version: parsed.version, files: parsed.files };
   } catch {
     return null;

@@ -105,8 +105,7 @@ export function verifying<T>(subject: Subject, open: () => T): T {
   try {
     return open();
   } catch (error) {
-    if (error instanceof SealError) throw new ViewerError(error.code, subject, error.message);
-    throw error;
+    throw aboutSubject(error, subject);
   }
 }
 
@@ -115,9 +114,13 @@ export async function verifyingAsync<T>(subject: Subject, open: () => Promise<T>
   try {
     return await open();
   } catch (error) {
-    if (error instanceof SealError) throw new ViewerError(error.code, subject, error.message);
-    throw error;
+    throw aboutSubject(error, subject);
   }
+}
+
+/** A SealError as a ViewerError about `subject`; anything else as it is. */
+function aboutSubject(error: unknown, subject: Subject): unknown {
+  return error instanceof SealError ? new ViewerError(error.code, subject, error.message) : error;
 }
 
 /** The SDK's reason for a relay's refusal, by its registered reason. */

@@ -134,18 +134,21 @@ export class LiveView {
       else this.droppedWhileWaiting++;
       return;
     }
-    this.guarded(message, () => {
-      if (message.type === WireType.LiveManifest) this.onManifest(message);
-      else if (message.type === WireType.LiveClock)
-        verifying('clock', () => this.clock.handleProof(message.payload));
-      else this.onFrame(message.payload);
-    });
+    this.guarded(message, this.dispatch);
   }
 
+  /** One message, by its type (a method bound once: nothing is allocated per frame). */
+  private readonly dispatch = (message: LiveMessage): void => {
+    if (message.type === WireType.LiveManifest) this.onManifest(message);
+    else if (message.type === WireType.LiveClock)
+      verifying('clock', () => this.clock.handleProof(message.payload));
+    else this.onFrame(message.payload);
+  };
+
   /** Runs one message's step; a refusal goes to the handlers, anything else is thrown. */
-  private guarded(message: LiveMessage, step: () => void): void {
+  private guarded(message: LiveMessage, step: (message: LiveMessage) => void): void {
     try {
-      step();
+      step(message);
     } catch (error) {
       if (!(error instanceof ViewerError)) throw error;
       if (message.type === WireType.LiveFrame && error.reason === 'NOT_RECIPIENT' && !this.keyed) {

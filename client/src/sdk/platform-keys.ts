@@ -1,4 +1,5 @@
 import {
+  concat,
   fromBase64Url,
   identityCardBody,
   importIdentity,
@@ -52,10 +53,7 @@ async function card(signKey: CryptoKey, signPublic: CryptoKey, boxPublic: Crypto
     new Uint8Array(await subtle().exportKey('raw', boxPublic)),
   );
   const signature = new Uint8Array(await subtle().sign(ED25519, signKey, owned(signatureInput(body))));
-  const bytes = new Uint8Array(body.length + signature.length);
-  bytes.set(body);
-  bytes.set(signature, body.length);
-  return toBase64Url(parseCard(bytes).bytes);
+  return toBase64Url(parseCard(concat(body, signature)).bytes);
 }
 
 /** A new viewer identity, generated inside WebCrypto; throws where it lacks Ed25519 or X25519. */

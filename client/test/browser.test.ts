@@ -177,9 +177,13 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
   // The relay's retention, as it states it, under the camera's events.
-  assert.match(
-    (await page.locator('[data-testid="retention"]').first().textContent()) ?? '',
-    /keeps this camera's events for 7 days/,
+  await until(
+    async () =>
+      /keeps this camera's events for 7 days/.test(
+        (await page.locator('[data-testid="retention"]').first().textContent()) ?? '',
+      ),
+    60_000,
+    'the retention line',
   );
   // Notifications, once turned on: the next event that arrives live, after its record verified.
   const toggle = page.locator('[data-testid="notify-toggle"]');

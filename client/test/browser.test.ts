@@ -29,8 +29,9 @@ after(async () => {
 });
 
 /** Pictures a tile has shown: decoded H.264 drawn on its canvas, or JPEGs in its <img>. */
-async function framesShown(page: Page, streamId: string): Promise<number> {
-  const tile = `[data-testid="camera-tile"][data-stream-id="${streamId}"]`;
+/** Pictures shown so far on the tile of the camera the device names `camera` (its sealed profile). */
+async function framesShown(page: Page, camera: string): Promise<number> {
+  const tile = `[data-testid="camera-tile"][data-camera-name="${camera}"]`;
   let shown = 0;
   for (const picture of ['live-canvas', 'live-image']) {
     const element = page.locator(`${tile} [data-testid="${picture}"]`);
@@ -110,7 +111,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the browser shows the safety number the agent printed',
   );
 
-  for (const stream of ['front-door', 'backyard'])
+  for (const stream of ['Front door', 'Backyard'])
     await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
   // The page may open WebSockets to its own relay only (CSP connect-src 'self'), never to another host.
   const blocked = await page.evaluate(
@@ -133,7 +134,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     extractable: [false, false],
     exports: Array(4).fill('InvalidAccessError'),
   });
-  const tile = page.locator('[data-testid="camera-tile"][data-stream-id="front-door"]');
+  const tile = page.locator('[data-testid="camera-tile"][data-camera-name="Front door"]');
   // "Live" only once the camera answered the page's clock question and the picture is fresh (§6.8).
   await until(
     async () => (await tile.getAttribute('data-status')) === 'live',
@@ -152,10 +153,10 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   assert.equal(await sound.getAttribute('aria-pressed'), 'false', 'sound is off until asked for');
   const first = await tile.screenshot({ path: join(SCREENSHOTS, 'live-1.png') });
   // A later screenshot, once more frames were shown, differs (the clock on the picture moves).
-  const shownAtFirst = await framesShown(page, 'front-door');
+  const shownAtFirst = await framesShown(page, 'Front door');
   await until(
     async () => {
-      if ((await framesShown(page, 'front-door')) < shownAtFirst + 10) return false;
+      if ((await framesShown(page, 'Front door')) < shownAtFirst + 10) return false;
       const second = await tile.screenshot({ path: join(SCREENSHOTS, 'live-2.png') });
       return !first.equals(second);
     },
@@ -176,6 +177,21 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the thumbnail decoded',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
+  // Names are content (invariant 13): the tiles carry the names the device sealed in its profile, never
+  // its stream ids; the owner renames a camera here, the device applies it and signs a new profile,
+  // and the tile follows.
+  const titles = await page.locator('[data-testid="camera-tile"] .tile-title').allTextContents();
+  assert.deepEqual(titles.sort(), ['Backyard', 'Front door']);
+  assert.equal(
+    await page.locator('[data-testid="camera-panel"] .camera-name').first().textContent(),
+    'Demo home',
+  );
+  const backyard = page.locator('[data-testid="camera-names"] li[data-camera-name="Backyard"]');
+  await backyard.getByRole('button', { name: 'Rename Backyard' }).click();
+  await backyard.locator('input').fill('Garden');
+  await backyard.getByRole('button', { name: 'Save' }).click();
+  await page.locator('[data-testid="camera-tile"][data-camera-name="Garden"]').waitFor({ timeout: 90_000 });
+  assert.equal(await page.locator('[data-testid="camera-tile"][data-camera-name="Backyard"]').count(), 0);
   // The relay's retention, as it states it, under the camera's events.
   await until(
     async () =>
@@ -199,7 +215,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     120_000,
     'a notification of a new event',
   );
-  assert.match(notified.title, /: motion$/, notified.title);
+  assert.match(notified.title, /^(Front door|Garden): motion$/, 'named by the camera the device sealed');
   assert.equal(
     await page
       .locator(`[data-testid="event-row"][data-event-id="${notified.tag}"]`)
@@ -362,7 +378,9 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   }
   assert.ok(thumbnailsShown > 0, 'own thumbnails shown');
   // The live picture too, sampled as it changes (the seam also hands it home B's frames).
-  const live = page.locator('[data-testid="camera-tile"][data-stream-id="cam-a"] [data-testid="live-image"]');
+  const live = page.locator(
+    '[data-testid="camera-tile"][data-camera-name="cam-a"] [data-testid="live-image"]',
+  );
   await until(async () => (await framesShown(page, 'cam-a')) > 3, 60_000, 'live frames of cam-a');
   const samples: (string | null)[] = [];
   for (let sample = 0; sample < 5; sample++) {
@@ -396,7 +414,7 @@ test('a relay that holds live video back 6 s (while answering clock questions at
   await page.goto(pairing.link);
   await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
   await home.run();
-  const tile = page.locator('[data-testid="camera-tile"][data-stream-id="cam-1"]');
+  const tile = page.locator('[data-testid="camera-tile"][data-camera-name="cam-1"]');
   await until(async () => (await framesShown(page, 'cam-1')) > 3, 90_000, 'pictures on the tile');
   // The relay's cached keyframe may be fresh; every picture after it is 6 s old.
   await until(

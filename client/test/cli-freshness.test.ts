@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fromBase64Url, ID_TEXT_SOURCE, importIdentity, ready } from '@sealcam/protocol';
-import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { createAgent, streamIdOf, type TestAgent } from '@sealcam/testkit/agent';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { type RelayFront, redirectedViewerState, startRelayFront } from './support/relay-front.js';
 import { launchViewerCli } from './support/viewer-cli.js';
@@ -59,7 +59,7 @@ async function front(options: Parameters<typeof startRelayFront>[2] = {}) {
 
 test('a relay replaying video it recorded seconds earlier into a new live session: every frame verifies, none is shown as live, exit 3; the same viewer then sees live video, and a second replay of frames it has seen opens nothing', async () => {
   const { front: replaying, state } = await front();
-  const recorded = await replaying.recordLive(deviceId, 'cam-1', 2000);
+  const recorded = await replaying.recordLive(deviceId, await streamIdOf(agent.stateDir, 'cam-1'), 2000);
   assert.ok(recorded.length >= 5, `the front recorded ${recorded.length} frames`);
   // Older than the live bound (3 s) by the time they are served: waiting only makes them older.
   await new Promise((resolve) => setTimeout(resolve, 4000));

@@ -55,8 +55,8 @@ after(async () => {
 async function assertOwnPicture(home: CliHome, picture: Uint8Array, what: string): Promise<void> {
   assert.equal(
     await whosePicture(picture, COLOURS),
-    home.stream,
-    `${home.stream}: ${what} is another camera's`,
+    home.camera,
+    `${home.camera}: ${what} is another camera's`,
   );
 }
 

@@ -35,7 +35,7 @@ const COLOURS: Record<string, Rgb> = { 'cam-a': CAMERA_COLOURS[0]!, 'cam-b': CAM
 async function assertOwnPicture(home: CliHome, file: string): Promise<void> {
   const jpeg = readFileSync(file);
   assert.ok(isJpeg(jpeg), file);
-  assert.equal(await whosePicture(jpeg, COLOURS), home.stream, `${home.stream}: ${file} is another camera's`);
+  assert.equal(await whosePicture(jpeg, COLOURS), home.camera, `${home.camera}: ${file} is another camera's`);
 }
 
 let relay: TestRelay;

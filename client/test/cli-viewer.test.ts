@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatId, fromBase64Url, ID_TEXT_SOURCE, importIdentity } from '@sealcam/protocol';
-import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { createAgent, streamIdOf, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { isJpeg } from './support/jpeg.js';
@@ -76,7 +76,8 @@ test('cameras and verify: the paired camera, its relay, the safety number groupe
   assert.equal(table.status, 0, table.stderr);
   const [header, row, ...rest] = table.stdout.trim().split('\n');
   assert.match(header ?? '', /^CAMERA ID +NAME +ACCESS +RELAY +PAIRED$/);
-  assert.deepEqual(rest, []);
+  // Under the gateway, its one camera: its opaque stream id and the name the device sealed for it.
+  assert.deepEqual(rest, [`  ${await streamIdOf(agent.stateDir, 'cam-1')}    cam-1`]);
   assert.match(
     row ?? '',
     new RegExp(`^${deviceId} +Front door +owner +${relay.base} +\\d{4}-\\d\\d-\\d\\d \\S+ UTC$`),
@@ -179,10 +180,13 @@ test('live --out: writes exactly --frames verified JPEGs; without --out: stats e
     child.kill('SIGKILL');
   }
 
+  // A camera the device does not name: refused before subscribing, with what to do.
   const wrongStream = await cli(state, ['live', deviceId, 'no-such-stream', '--seconds', '2']);
   assert.equal(wrongStream.status, 2);
-  assert.match(wrongStream.stdout, /^0 verified frames in [\d.]+ s/m);
-  assert.match(wrongStream.stderr, /no verified frame arrived/);
+  assert.match(
+    wrongStream.stderr,
+    /no camera called "no-such-stream" on \S+ \(see "sealcam-viewer cameras"\)/,
+  );
 });
 
 test('events: listing with cursor and time range, --open verifies each record', async () => {
@@ -198,12 +202,13 @@ test('events: listing with cursor and time range, --open verifies each record', 
   );
   const [first, second] = listing.events;
   assert.ok(first && second);
-  assert.equal(first.streamId, 'cam-1');
+  const stream = await streamIdOf(agent.stateDir, 'cam-1');
+  assert.equal(first.streamId, stream, 'the relay lists the opaque stream id');
 
   const page = await cli(state, ['events', deviceId, '--limit', '1']);
   assert.equal(page.status, 0, page.stderr);
   const [line, next] = page.stdout.trim().split('\n');
-  assert.match(line ?? '', new RegExp(`^\\d{4}-\\S+ \\S+ UTC  cam-1  ${first.eventId}$`));
+  assert.match(line ?? '', new RegExp(`^\\d{4}-\\S+ \\S+ UTC  ${stream}  ${first.eventId}$`));
   const cursor = /^next: (\S+)$/.exec(next ?? '')?.[1];
   assert.ok(cursor, page.stdout);
   const following = await cli(state, ['events', deviceId, '--limit', '1', '--after', cursor, '--json']);
@@ -241,7 +246,9 @@ test('events: listing with cursor and time range, --open verifies each record', 
   for (const row of rows.slice(0, -1))
     assert.match(
       row,
-      / {2}OK {2}\S+ \S+ UTC to \S+ \S+ UTC {2}score \d\.\d\d {2}thumbnail [\d.]+ KiB {2}clip \d+ frames [\d.]+ KiB$/,
+      new RegExp(
+        ` {2}cam-1 {2}${ID_TEXT_SOURCE} {2}OK {2}\\S+ \\S+ UTC to \\S+ \\S+ UTC {2}score \\d\\.\\d\\d {2}thumbnail [\\d.]+ KiB {2}clip \\d+ frames [\\d.]+ KiB$`,
+      ),
     );
 });
 
@@ -277,7 +284,11 @@ test('events --open: OK rows carry the sealed record time and stream, not the re
     const rows = (JSON.parse(json.stdout) as { events: Row[] }).events;
     const first = rows[0]!;
     assert.equal(first.status, 'ok');
-    assert.equal(first.streamId, 'cam-1', 'the stream the camera sealed, not the listing');
+    assert.equal(
+      first.streamId,
+      await streamIdOf(agent.stateDir, 'cam-1'),
+      'the stream the camera sealed, not the listing',
+    );
     assert.equal(
       first.time,
       (first as Row & { record: { start: number } }).record.start,
@@ -330,7 +341,7 @@ test('get: verified thumbnail JPEG and clip frames written, record printed; unkn
     record: { start: number; end: number; thumbnail: { bytes: number }; clip: { frames: number } };
   };
   assert.equal(view.eventId, eventId);
-  assert.equal(view.streamId, 'cam-1');
+  assert.equal(view.streamId, await streamIdOf(agent.stateDir, 'cam-1'));
   const image = readFileSync(thumbnail);
   assert.ok(isJpeg(image), 'the thumbnail is a JPEG');
   assert.equal(image.length, view.record.thumbnail.bytes);
@@ -411,6 +422,26 @@ test('delete: the owner deletes an event by id (then it is not found), and with 
     left.some((event) => event.eventId === third.eventId),
     'the later event stays',
   );
+});
+
+test('rename: the owner renames a camera and the gateway on the device; the CLI then finds the camera by its new name', async () => {
+  const camera = await cli(state, ['rename', deviceId, 'Porch', '--camera', 'cam-1']);
+  assert.equal(camera.status, 0, camera.stderr);
+  assert.match(camera.stdout, new RegExp(`^renamed: the device now names ${ID_TEXT_SOURCE} "Porch"$`, 'm'));
+  const gateway = await cli(state, ['rename', deviceId, 'Lake house']);
+  assert.equal(gateway.status, 0, gateway.stderr);
+  const [listed] = JSON.parse((await cli(state, ['cameras', '--json'])).stdout) as {
+    gatewayName: string;
+    cameras: { streamId: string; name: string }[];
+  }[];
+  assert.equal(listed?.gatewayName, 'Lake house');
+  assert.deepEqual(listed?.cameras, [{ streamId: await streamIdOf(agent.stateDir, 'cam-1'), name: 'Porch' }]);
+  const live = await cli(state, ['live', deviceId, 'porch', '--frames', '10', '--seconds', '120']);
+  assert.equal(live.status, 0, `found by its new name, case aside: ${live.stderr}`);
+  const bad = await cli(state, ['rename', deviceId, 'tab\there', '--camera', 'Porch']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /That name cannot be used/);
+  outputs.push(camera, gateway, live);
 });
 
 test('no output of any command holds the private key', async () => {

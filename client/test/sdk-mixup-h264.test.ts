@@ -60,8 +60,8 @@ test('a mixed-up relay with H.264 + AAC cameras: the other camera objects, video
   async function assertOwnPicture(home: SdkHome, picture: Uint8Array, what: string) {
     assert.equal(
       await whosePicture(picture, COLOURS),
-      home.stream,
-      `${home.stream}: ${what} of another camera`,
+      home.camera,
+      `${home.camera}: ${what} of another camera`,
     );
     counts.picturesDecoded++;
   }

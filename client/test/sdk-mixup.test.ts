@@ -38,7 +38,7 @@ test('a mixed-up relay: the other camera objects and frames were served and refu
   const counts = { records: 0, thumbnails: 0, clips: 0, picturesChecked: 0 };
   async function assertOwnPicture(home: SdkHome, jpeg: Uint8Array, what: string) {
     assert.ok(isJpeg(jpeg), what);
-    assert.equal(await whosePicture(jpeg, COLOURS), home.stream, `${home.stream}: ${what} of another camera`);
+    assert.equal(await whosePicture(jpeg, COLOURS), home.camera, `${home.camera}: ${what} of another camera`);
     counts.picturesChecked++;
   }
 

@@ -8,14 +8,7 @@ import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { openNodeViewer } from '../src/node/index.js';
-import {
-  type DeviceId,
-  type LiveFrame,
-  parseDeviceId,
-  parseStreamId,
-  type Viewer,
-  ViewerError,
-} from '../src/sdk/index.js';
+import { type DeviceId, type LiveFrame, parseDeviceId, type Viewer, ViewerError } from '../src/sdk/index.js';
 import { isJpeg } from './support/jpeg.js';
 import {
   assertOnlyNewEpochsServed,
@@ -48,16 +41,18 @@ after(async () => {
 });
 
 /**
- * Watches a stream until `enough` holds for what arrived (checked on every frame and rejection) or
- * `timeoutMs` passed, whichever is first; then unsubscribes and returns what arrived.
+ * Watches the camera the device names `camera` (its sealed profile; the name defaults to the configured
+ * id) until `enough` holds for what arrived (checked on every frame and rejection) or `timeoutMs`
+ * passed, whichever is first; then unsubscribes and returns what arrived.
  */
-function collectLive(
+async function collectLive(
   v: Viewer,
   device: DeviceId,
-  stream: string,
+  camera: string,
   timeoutMs: number,
   enough: (live: { frames: LiveFrame[]; rejected: ViewerError[] }) => boolean = () => false,
 ) {
+  const stream = await v.streamNamed(device, camera);
   const live = { frames: [] as LiveFrame[], rejected: [] as ViewerError[] };
   return new Promise<typeof live>((resolve) => {
     let subscription: { close(): void } | undefined;
@@ -73,7 +68,7 @@ function collectLive(
       if (enough(live)) finish();
     };
     const timer = setTimeout(finish, timeoutMs);
-    subscription = v.watch(device, parseStreamId(stream), {
+    subscription = v.watch(device, stream, {
       onFrame: (frame) => {
         if (done) return;
         live.frames.push(frame);
@@ -113,7 +108,14 @@ test('live: verified frames from the cached keyframe on; every frame a JPEG', as
     60_000,
     'a stream',
   );
-  assert.equal(streams[0]?.streamId, 'cam-1');
+  const profile = await viewer.profile(deviceId);
+  assert.deepEqual(
+    profile.cameras.map((c) => c.name),
+    ['cam-1'],
+    'the device names its camera (by default its configured id) in its sealed profile',
+  );
+  assert.equal(streams[0]?.streamId, profile.cameras[0]?.streamId, 'listed by its opaque stream id');
+  assert.notEqual(streams[0]?.streamId, 'cam-1');
   // Until ten frames arrived (two seconds' worth at 10 fps), however slow the machine is today.
   const live = await collectLive(viewer, deviceId, 'cam-1', 60_000, ({ frames }) => frames.length >= 10);
   assert.deepEqual(live.rejected, []);
@@ -139,7 +141,7 @@ test('events: paging, record, thumbnail and clip verified; new-event notices', a
     const eventId = listed.events[0]!.eventId;
     const view = await viewer.openEvent(deviceId, eventId);
     assert.equal(view.record.kind, 'motion');
-    assert.equal(view.streamId, 'cam-1');
+    assert.equal(view.streamId, await viewer.streamNamed(deviceId, 'cam-1'));
     assert.ok(isJpeg(await viewer.thumbnail(deviceId, eventId)));
     const clip = await viewer.clip(deviceId, eventId);
     assert.equal(clip.length, view.record.clip?.frames);
@@ -352,7 +354,7 @@ test('sharing: an invited viewer sees the camera; a stale access list from befor
       'an event after the new epoch',
     );
     const ownerView = await viewer.openEvent(deviceId, newEvent.eventId);
-    assert.equal(ownerView.streamId, 'cam-1');
+    assert.equal(ownerView.streamId, await viewer.streamNamed(deviceId, 'cam-1'));
     // Through the same front the owner's own state opens it too: the front itself spoils nothing.
     ownerViaFront = await openNodeViewer(redirectedViewerState(viewerPath, front.base));
     assert.equal((await ownerViaFront.openEvent(deviceId, newEvent.eventId)).eventId, newEvent.eventId);

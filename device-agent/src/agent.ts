@@ -5,9 +5,10 @@ import {
   formatId,
   type Identity,
   type IdentityCard,
-  parseStreamId,
+  opaqueStreamId,
   type RelayToDevice,
   ready,
+  type StreamId,
 } from '@sealcam/protocol';
 import { type LiveClose, RelaySession } from '@sealcam/relay-client';
 import { CameraError, type CameraErrorReason } from './camera/camera-error.js';
@@ -29,6 +30,7 @@ import { sealRecordedEvent } from './seal/event-sealing.js';
 import type { PreparedEpoch } from './seal/live-stream-sealer.js';
 import { LiveStreamSealer } from './seal/live-stream-sealer.js';
 import { registerAccessList } from './sharing/access-list.js';
+import { type ProfileDefaults, profileDefaults, renameTargets } from './sharing/device-profile.js';
 import { processInbox, viewerSetKey } from './sharing/inbox.js';
 import { loadDeviceIdentity } from './state/identity-store.js';
 import { type StatePaths, statePaths } from './state/paths.js';
@@ -40,6 +42,8 @@ import { loadViewerState, type ViewerState } from './state/viewers-store.js';
 
 interface CameraRuntime {
   readonly config: CameraConfig;
+  /** What the relay sees of this camera: opaque (opaqueStreamId), never its configured id or name. */
+  readonly streamId: StreamId;
   readonly source: CameraSource;
   readonly sealer: LiveStreamSealer;
   readonly capture: EventCapture | null;
@@ -72,6 +76,10 @@ export interface AgentStartOptions {
  */
 export class Agent {
   private readonly cameras: CameraRuntime[] = [];
+  /** The names this device seals for its viewers, before the owner's renames (sharing/device-profile.ts). */
+  private readonly profile: ProfileDefaults;
+  /** Owner renames applied so far: a registration that began before one must run again. */
+  private renames = 0;
   /** Which streams someone watches (the relay's leases): the others upload only a keyframe now and then. */
   private readonly demand = new LiveDemand();
   private viewers!: ViewerState;
@@ -102,6 +110,7 @@ export class Agent {
     private readonly options: AgentStartOptions = {},
   ) {
     const backoff = { startingDelayMs: 1000, maxDelayMs: config.retryMaxDelaySeconds * 1000 };
+    this.profile = profileDefaults(config, identity);
     this.live = new LiveConnection(
       session,
       {
@@ -146,14 +155,18 @@ export class Agent {
     await this.reloadViewers();
     const manifests = await loadStreamManifests(this.paths);
     for (const config of this.config.cameras) {
-      const { events, motion, clip, ...sourceConfig } = config;
+      const { events, motion, clip, displayName: _name, ...sourceConfig } = config;
+      const streamId = opaqueStreamId(this.identity, config.id);
       const runtime: CameraRuntime = {
         config,
-        source: this.options.createSource?.(config) ?? createCameraSource(sourceConfig),
+        streamId,
+        // The source knows the camera by its stream id only: its errors and frames never carry the
+        // configured id (a name, in effect) into logs or status.
+        source: this.options.createSource?.(config) ?? createCameraSource({ ...sourceConfig, id: streamId }),
         sealer: new LiveStreamSealer({
           device: this.identity,
-          streamId: parseStreamId(config.id),
-          previousManifest: manifests.get(config.id) ?? null,
+          streamId,
+          previousManifest: manifests.get(streamId) ?? null,
           rotateEveryMs: this.config.rotateKeysSeconds * 1000,
           keyframeEveryMs: this.config.keyframeIntervalSeconds * 1000,
         }),
@@ -161,7 +174,7 @@ export class Agent {
           events === false
             ? null
             : new EventCapture({
-                cameraId: config.id,
+                cameraId: streamId,
                 options: { ...(clip ?? {}), motion: motion ?? {} },
                 onEvent: (event) => this.onEvent(event),
                 onError: (error) => this.cameraError(runtime, error),
@@ -170,7 +183,7 @@ export class Agent {
           events === false
             ? null
             : new UnitCapture({
-                cameraId: config.id,
+                cameraId: streamId,
                 options: { ...(clip ?? {}), motion: motion ?? {} },
                 onEvent: (event) => this.onEvent(event),
                 onError: (error) => this.cameraError(runtime, error),
@@ -212,7 +225,7 @@ export class Agent {
     camera.errors++;
     camera.lastError = error.message;
     camera.lastErrorReason = error instanceof CameraError ? error.reason : null;
-    this.log.warn({ camera: camera.config.id, reason: error.message }, 'camera error');
+    this.log.warn({ camera: camera.streamId, reason: error.message }, 'camera error');
   }
 
   private onFrame(camera: CameraRuntime, frame: CameraFrame): void {
@@ -232,7 +245,7 @@ export class Agent {
       const keyframe = frame.kind === 'h264' && frame.keyframe;
       const dependent = frame.kind === 'h264' && !frame.keyframe;
       const wanted = camera.sealer.keyframeWanted;
-      if (this.demand.shouldSend(camera.config.id, { keyframe, dependent, wanted }, now)) {
+      if (this.demand.shouldSend(camera.streamId, { keyframe, dependent, wanted }, now)) {
         const message = camera.sealer.sealUnit(frame);
         if (message && this.live.send(message) && frame.kind === 'h264') camera.framesSent++;
       }
@@ -246,7 +259,7 @@ export class Agent {
       dependent: false,
       wanted: camera.sealer.keyframeWanted,
     };
-    if (this.demand.shouldSend(camera.config.id, jpeg, now)) {
+    if (this.demand.shouldSend(camera.streamId, jpeg, now)) {
       const message = camera.sealer.sealFrame(frame.jpeg, frame.capturedAt, now);
       if (message && this.live.send(message)) camera.framesSent++;
     }
@@ -254,7 +267,7 @@ export class Agent {
   }
 
   private onEvent(event: CapturedEvent | CapturedUnitEvent): void {
-    const camera = this.cameras.find((c) => c.config.id === event.cameraId);
+    const camera = this.cameras.find((c) => c.streamId === event.cameraId);
     if (camera) camera.events++;
     // Events are sealed and stored one at a time, in the order they closed.
     this.eventChain = this.eventChain
@@ -343,7 +356,7 @@ export class Agent {
     const manifests = new Map<string, Uint8Array>();
     for (const camera of this.cameras) {
       const manifest = prepared.find(([c]) => c === camera)?.[1].manifest ?? camera.sealer.lastManifest;
-      if (manifest) manifests.set(camera.config.id, manifest);
+      if (manifest) manifests.set(camera.streamId, manifest);
     }
     try {
       await saveStreamManifests(this.paths, manifests);
@@ -372,7 +385,8 @@ export class Agent {
       this.viewersStamp = version?.racy ? null : version?.stamp;
     }
     this.recipients = currentRecipients(this.viewers.list, Date.now());
-    const key = viewerSetKey(this.viewers.list.viewers);
+    // Who may see the device now: a grant that expired changes it as a revocation does.
+    const key = viewerSetKey(this.recipients.map((card) => ({ card })));
     const changed = key !== this.viewersKey;
     this.viewersKey = key;
     if (changed) this.accessListPending = true;
@@ -394,13 +408,13 @@ export class Agent {
 
   private onControl(message: RelayToDevice): void {
     if (message.op === 'keyframe') {
-      this.cameras.find((c) => c.config.id === message.streamId)?.sealer.requestKeyframe();
+      this.cameras.find((c) => c.streamId === message.streamId)?.sealer.requestKeyframe();
     } else if (message.op === 'mailbox' && message.box === 'inbox') {
       void this.pollInbox();
     } else if (message.op === 'demand') {
       this.demand.handle(message, Date.now());
     } else if (message.op === 'clock') {
-      if (this.cameras.some((c) => c.config.id === message.streamId))
+      if (this.cameras.some((c) => c.streamId === message.streamId))
         this.clockAnswers.ask(message.streamId, message.nonce);
     }
   }
@@ -421,7 +435,18 @@ export class Agent {
     if (this.inboxRunning || this.stopped) return;
     this.inboxRunning = true;
     try {
-      const result = await processInbox(this.session, this.paths, this.identity.card.id, this.log);
+      const result = await processInbox(
+        this.session,
+        this.paths,
+        this.identity,
+        renameTargets(this.profile),
+        this.log,
+      );
+      if (result.renamed > 0) {
+        this.renames++;
+        this.accessListPending = true;
+        void this.relayTick();
+      }
       if (result.applied > 0) await this.keysTick();
     } catch (error) {
       this.log.warn({ reason: (error as Error).message }, 'inbox not fetched');
@@ -452,9 +477,9 @@ export class Agent {
     try {
       if (this.accessListPending && this.live.state === 'connected') {
         try {
-          const registeredFor = this.viewersKey;
-          await registerAccessList(this.session, this.identity, this.paths);
-          if (registeredFor === this.viewersKey) this.accessListPending = false;
+          const registeredFor = `${this.viewersKey}/${this.renames}`;
+          await registerAccessList(this.session, this.identity, this.paths, this.profile, this.log);
+          if (registeredFor === `${this.viewersKey}/${this.renames}`) this.accessListPending = false;
         } catch (error) {
           this.log.warn({ reason: (error as Error).message }, 'access list not registered yet');
         }
@@ -490,10 +515,11 @@ export class Agent {
       viewers: this.recipients.length,
       cameras: this.cameras.map((camera) => ({
         id: camera.config.id,
+        streamId: camera.streamId,
         source: camera.config.source,
         frames: camera.frames,
         framesSent: camera.framesSent,
-        watched: this.demand.watched(camera.config.id, Date.now()),
+        watched: this.demand.watched(camera.streamId, Date.now()),
         lastFrameAt: camera.lastFrameAt,
         epoch: camera.sealer.epoch,
         events: camera.events,

@@ -9,6 +9,7 @@ import { AgentError } from './errors.js';
 import { createLogger } from './log.js';
 import { accessName, completePairing, createInvitation } from './pairing/device-pairing.js';
 import { registerAccessList } from './sharing/access-list.js';
+import { profileDefaults } from './sharing/device-profile.js';
 import { revokeLocally } from './sharing/local-revoke.js';
 import { createDeviceIdentity, loadDeviceIdentity } from './state/identity-store.js';
 import { statePaths } from './state/paths.js';
@@ -98,7 +99,7 @@ program
     console.log(`viewer id:     ${formatId(paired.viewer.id)}`);
     console.log(`safety number: ${paired.safetyNumber}`);
     console.log('compare the safety number with the one the viewer shows; they must be equal');
-    await registerAccessList(session, device, paths).catch((error: Error) =>
+    await registerAccessList(session, device, paths, profileDefaults(cfg, device)).catch((error: Error) =>
       console.warn(`the relay's access list is not updated yet (${error.message}); "run" will retry`),
     );
   });
@@ -144,7 +145,12 @@ viewers
       console.log(`the running agent (pid ${running}) rotates its live keys within a second`);
       return;
     }
-    await registerAccessList(new RelaySession(cfg.relayUrl, device), device, paths).catch((error: Error) =>
+    await registerAccessList(
+      new RelaySession(cfg.relayUrl, device),
+      device,
+      paths,
+      profileDefaults(cfg, device),
+    ).catch((error: Error) =>
       console.warn(`the relay's access list is not updated yet (${error.message}); "run" will retry`),
     );
   });
@@ -211,7 +217,7 @@ program
     for (const camera of status.cameras) {
       const last = camera.lastFrameAt ? `, last frame ${time(camera.lastFrameAt)}` : ', no frame yet';
       console.log(
-        `camera ${camera.id} (${camera.source}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${camera.lastError ? `, last error${camera.lastErrorReason ? ` (${camera.lastErrorReason})` : ''}: ${camera.lastError}` : ''}`,
+        `camera ${camera.id} (${camera.source}, stream ${camera.streamId ?? '-'}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${camera.lastError ? `, last error${camera.lastErrorReason ? ` (${camera.lastErrorReason})` : ''}: ${camera.lastError}` : ''}`,
       );
     }
   });

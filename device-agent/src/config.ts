@@ -7,8 +7,11 @@ import type { CameraSourceConfig } from './camera/create-source.js';
 import { AgentError } from './errors.js';
 import type { CaptureOptions } from './motion/capture-options.js';
 import type { MotionDetectorOptions } from './motion/detector.js';
+import { checkConfiguredNames } from './sharing/device-profile.js';
 
 export type CameraConfig = CameraSourceConfig & {
+  /** The name viewers see (sealed, PROTOCOL.md §9.3); default: the camera's id. The owner can rename it. */
+  readonly displayName?: string;
   /** Record motion events for this camera (default true). */
   readonly events?: boolean;
   readonly motion?: Partial<MotionDetectorOptions>;
@@ -34,6 +37,8 @@ export interface AgentConfig {
   /** Longest wait between two attempts to reach the relay (exponential backoff with full jitter). */
   readonly retryMaxDelaySeconds: number;
   readonly cameras: readonly CameraConfig[];
+  /** The gateway's name viewers see (sealed); unset: each viewer keeps its own label. */
+  readonly gatewayName?: string;
 }
 
 export const DEFAULT_STATE_DIR = join(homedir(), '.sealcam-agent');
@@ -80,8 +85,10 @@ const clipSchema = {
     maxEventBytes: { type: 'integer', minimum: 1, maximum: 1024 * 1024 * 1024 },
   },
 };
+const displayName = { type: 'string', minLength: 1, maxLength: 64 };
 const common = {
   id: streamId,
+  displayName,
   events: { type: 'boolean' },
   motion: motionSchema,
   clip: clipSchema,
@@ -156,6 +163,7 @@ const schema = {
     outboxMaxBytes: { type: 'integer', minimum: 1024 * 1024 },
     inboxPollSeconds: { type: 'number', minimum: 1, maximum: 3600 },
     retryMaxDelaySeconds: { type: 'number', minimum: 1, maximum: 3600 },
+    gatewayName: displayName,
     cameras: {
       type: 'array',
       minItems: 1,
@@ -235,6 +243,11 @@ export function loadConfig(inputs: ConfigInputs = {}): AgentConfig & { readonly 
   for (const camera of merged.cameras) {
     if (ids.has(camera.id)) throw new AgentError('BAD_CONFIG', `camera id "${camera.id}" is used twice`);
     ids.add(camera.id);
+  }
+  try {
+    checkConfiguredNames(merged);
+  } catch (error) {
+    throw new AgentError('BAD_CONFIG', `configuration file ${configPath}: ${(error as Error).message}`);
   }
   return { ...merged, relayUrl, appUrl, stateDir, configPath };
 }

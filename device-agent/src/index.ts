@@ -21,5 +21,6 @@ export {
   type PreparedEpoch,
 } from './seal/live-stream-sealer.js';
 export { registerAccessList } from './sharing/access-list.js';
+export { loadDeviceIdentity } from './state/identity-store.js';
 export { type StatePaths, statePaths } from './state/paths.js';
 export { loadViewerState, type ViewerState } from './state/viewers-store.js';

@@ -84,7 +84,11 @@ test('kill -9 at random moments while recording and uploading, then restart: eve
   assert.ok(ids.length - queued.size <= 6, `unlogged extra events: ${ids.length - queued.size}`);
   for (const id of ids) {
     const opened = await viewer.openEvent(id);
-    assert.equal(opened.record.streamId, 'cam-1', 'every delivered event opens completely');
+    assert.equal(
+      opened.record.streamId,
+      await viewer.streamOf('cam-1'),
+      'every delivered event opens completely',
+    );
   }
 });
 

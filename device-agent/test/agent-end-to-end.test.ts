@@ -50,7 +50,7 @@ test('init, pair, run: the paired viewer opens live frames and motion events; st
     );
     const opened = await viewer.openEvent(events[0]!.eventId);
     assert.equal(opened.record.kind, 'motion');
-    assert.equal(opened.record.streamId, 'cam-1');
+    assert.equal(opened.record.streamId, await viewer.streamOf('cam-1'));
     assert.ok(opened.record.end >= opened.record.start);
     assert.ok(opened.record.score > 0 && opened.record.score <= 1);
     assert.equal((await sharp(opened.thumbnail!).metadata()).format, 'jpeg');
@@ -71,7 +71,11 @@ test('init, pair, run: the paired viewer opens live frames and motion events; st
     assert.match(text.stdout, /agent: +running/);
     assert.match(text.stdout, /connection: +connected/);
     assert.match(text.stdout, /outbox: +\d+ events waiting/);
-    assert.match(text.stdout, /camera cam-1 \(synthetic\)/);
+    // The local id for the owner at the gateway, and the opaque stream id the relay knows it by.
+    assert.match(
+      text.stdout,
+      new RegExp(`camera cam-1 \\(synthetic, stream ${await viewer.streamOf('cam-1')}\\)`),
+    );
   } finally {
     assert.equal(
       await run.stop(),

@@ -152,9 +152,9 @@ test('an owner revocation taken from the inbox survives a failure to apply it, a
   const session = new RelaySession(relay.base, device);
   const good = readFileSync(paths.viewers, 'utf8');
   writeFileSync(paths.viewers, '{ broken');
-  await assert.rejects(processInbox(session, paths, device.card.id, silentLogger), /unreadable/);
+  await assert.rejects(processInbox(session, paths, device, new Set(), silentLogger), /unreadable/);
   writeFileSync(paths.viewers, good);
-  const result = await processInbox(session, paths, device.card.id, silentLogger);
+  const result = await processInbox(session, paths, device, new Set(), silentLogger);
   assert.equal(result.applied, 1, 'the revocation taken before the failure is applied');
   const state = await loadViewerState(paths, device.card.id);
   assert.deepEqual(

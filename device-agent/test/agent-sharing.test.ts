@@ -7,11 +7,13 @@ import {
   formatId,
   openEvent,
   openManifest,
+  openProfile,
   parseEventEnvelope,
   parseManifest,
   Role,
   ready,
   SealError,
+  verifyAccessList,
 } from '@sealcam/protocol';
 import { agentDir, agentStatus, pairViewer, startCli } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
@@ -63,7 +65,7 @@ function liveUntilFrames(viewer: TestViewer, what: string) {
   );
 }
 
-test('revocation: a new epoch without the viewer; its manifest and a new event envelope, handed to the revoked viewer, do not open (NOT_RECIPIENT); the owner is unaffected', async () => {
+test('revocation: a new epoch without the viewer; its manifest, a new event envelope and the next sealed profile (the camera names), handed to the revoked viewer, do not open (NOT_RECIPIENT); the owner is unaffected', async () => {
   const dir = agentDir(relay.base);
   assert.equal(dir.cli(['init']).status, 0);
   const owner = new TestViewer(relay.base);
@@ -89,13 +91,14 @@ test('revocation: a new epoch without the viewer; its manifest and a new event e
     assert.deepEqual(before.rejected, [], 'the guest sees the camera before');
     const epochBefore = await until(() => epochOf(dir), 60_000, 'an epoch');
     // Before the revocation the guest opens the epoch's manifest and an event: its keys work.
-    const manifestBefore = await ownerFetch(`/streams/cam-1/manifests/${epochBefore}`);
+    const stream = await owner.streamOf('cam-1');
+    const manifestBefore = await ownerFetch(`/streams/${stream}/manifests/${epochBefore}`);
     const openFor = (viewer: TestViewer, bytes: Uint8Array) =>
-      openManifest(bytes, { viewer: viewer.identity, device, streamId: 'cam-1', now: Date.now() });
+      openManifest(bytes, { viewer: viewer.identity, device, streamId: stream, now: Date.now() });
     assert.equal(openFor(guest, manifestBefore).manifest.epoch, epochBefore);
     const eventBefore = await newEventAfter(owner, 0);
     const envelopeBefore = await ownerFetch(`/events/${eventBefore.eventId}`);
-    assert.equal(openEvent(envelopeBefore, { viewer: guest.identity, device }).streamId, 'cam-1');
+    assert.equal(openEvent(envelopeBefore, { viewer: guest.identity, device }).streamId, stream);
 
     const revoke = dir.cli(['viewers', 'revoke', guest.id]);
     assert.equal(revoke.status, 0, revoke.stderr);
@@ -121,12 +124,31 @@ test('revocation: a new epoch without the viewer; its manifest and a new event e
     assert.deepEqual([...ownerAfter.epochs], [epochAfter]);
 
     // The new epoch's manifest, fetched whole with the owner's session and handed to the guest.
-    const manifestAfter = await ownerFetch(`/streams/cam-1/manifests/${epochAfter}`);
+    const manifestAfter = await ownerFetch(`/streams/${stream}/manifests/${epochAfter}`);
     assert.equal(parseManifest(manifestAfter).epoch, epochAfter, 'the genuine manifest of the new epoch');
     assert.ok(epochAfter > epochBefore);
     assert.equal(openFor(owner, manifestAfter).manifest.epoch, epochAfter, 'the owner opens it');
     assert.equal(
       refusal(() => openFor(guest, manifestAfter)),
+      'NOT_RECIPIENT',
+    );
+
+    // The device's names: the access list it registered after the revocation seals them for the owner
+    // only; handed to the guest, its profile does not open.
+    const listAfter = await until(
+      async () => {
+        const list = verifyAccessList(await ownerFetch('/access-list'), device);
+        return list.entries.length === 1 ? list : null;
+      },
+      60_000,
+      'the access list without the guest',
+    );
+    assert.equal(
+      openProfile(listAfter.profile!, owner.identity, device.id, listAfter.version).cameras[0]?.name,
+      'cam-1',
+    );
+    assert.equal(
+      refusal(() => openProfile(listAfter.profile!, guest.identity, device.id, listAfter.version)),
       'NOT_RECIPIENT',
     );
 
@@ -141,7 +163,7 @@ test('revocation: a new epoch without the viewer; its manifest and a new event e
     // An event recorded after the new epoch began: the owner opens it; its envelope, handed to the
     // guest, does not open.
     const eventAfter = await newEventAfter(owner, newEpochAt);
-    assert.equal((await owner.openEvent(eventAfter.eventId)).record.streamId, 'cam-1');
+    assert.equal((await owner.openEvent(eventAfter.eventId)).record.streamId, stream);
     const envelopeAfter = await ownerFetch(`/events/${eventAfter.eventId}`);
     const parsed = parseEventEnvelope(envelopeAfter);
     assert.equal(formatId(parsed.eventId), eventAfter.eventId, 'the genuine envelope of the new event');

@@ -30,7 +30,6 @@ import {
   pairingCode,
   pairingId,
   pairingLink,
-  type Rng,
   Role,
   safetyNumber,
   sealManifest,
@@ -38,7 +37,8 @@ import {
   toHex,
   utf8,
 } from '../src/index.js';
-import { hexPatch } from './vector-hex.js';
+import { recorder } from './vector-draws.js';
+import { flipHex, hexPatch } from './vector-hex.js';
 import { clockVectors } from './vectors-clock.js';
 import {
   clipContainerVectors,
@@ -48,6 +48,7 @@ import {
   recordVectors,
   shareCodeVectors,
 } from './vectors-codecs.js';
+import { profileVectors } from './vectors-profile.js';
 
 export const VECTOR_NOW = 1_767_225_600_000;
 const TEN_MINUTES = 600_000;
@@ -65,26 +66,6 @@ export interface RejectCase {
   readonly check: string;
   readonly bytes: string;
   readonly expect: string;
-}
-
-function recorder(rng: Rng): { rng: Rng; take: () => string[] } {
-  let draws: string[] = [];
-  return {
-    rng: (length) => {
-      const out = rng(length);
-      draws.push(toHex(out));
-      return out;
-    },
-    take: () => {
-      const taken = draws;
-      draws = [];
-      return taken;
-    },
-  };
-}
-
-function flipHex(hex: string, byteIndex: number): string {
-  return hexPatch(hex, byteIndex, Number.parseInt(hex.slice(byteIndex * 2, byteIndex * 2 + 2), 16) ^ 0x01);
 }
 
 function rngDraw(draws: readonly string[], index: number): Uint8Array {
@@ -618,5 +599,6 @@ export function buildVectors(): Record<string, { [key: string]: Json }> {
     'record.json': recordVectors(eventRecord),
     'clock.json': clockVectors(device, VECTOR_NOW),
     'codes.json': shareCodeVectors({ owner: owner.card, friend: friend.card, deviceId: device.card.id }),
+    'profile.json': profileVectors({ device, owner, friend }, VECTOR_NOW),
   };
 }

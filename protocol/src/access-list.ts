@@ -1,9 +1,11 @@
 import { equalBytes, Reader, toHex, Writer } from './bytes.js';
-import { Access, ID_BYTES, Kind, LIMITS, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
+import { Access, ID_BYTES, KEY_BYTES, Kind, LIMITS, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
+import { readSealedProfile, type SealedProfile, writeSealedProfile } from './device-profile.js';
 import { fail } from './errors.js';
 import { readHeader } from './header.js';
 import type { Identity, IdentityCard } from './identity.js';
 import { signBody, verifyBody } from './signature.js';
+import { STANZA_BYTES } from './wrap.js';
 
 /**
  * Device-signed list of viewer ids the relay may serve this device's objects to. This is the
@@ -15,6 +17,8 @@ export interface AccessList {
   readonly version: number;
   readonly issuedAt: number;
   readonly entries: readonly { readonly viewerId: Uint8Array; readonly access: Access }[];
+  /** The device's names, sealed for the listed viewers (§9.3); null in a list without one. */
+  readonly profile: SealedProfile | null;
   readonly bytes: Uint8Array;
 }
 
@@ -23,6 +27,8 @@ export function createAccessList(input: {
   version: number;
   issuedAt: number;
   entries: readonly { viewerId: Uint8Array; access: Access }[];
+  /** Sealed with sealProfile for the same device and version (device-profile.ts). */
+  profile?: SealedProfile;
 }): Uint8Array {
   if (input.entries.length > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
   const seen = new Set<string>();
@@ -39,6 +45,7 @@ export function createAccessList(input: {
     .u64(input.issuedAt)
     .u16(input.entries.length);
   for (const entry of input.entries) writer.bytes(entry.viewerId).u8(entry.access);
+  if (input.profile) writeSealedProfile(writer, input.profile);
   const body = writer.finish();
   return new Writer().bytes(body).bytes(signBody(input.device.signSecretKey, body)).finish();
 }
@@ -61,13 +68,29 @@ export function verifyAccessList(bytes: Uint8Array, device: IdentityCard): Acces
     seen.add(toHex(viewerId));
     entries.push({ viewerId, access });
   }
+  const profile = reader.remaining > SIG_BYTES ? readSealedProfile(reader) : null;
   const signedLength = reader.position;
   const signature = reader.bytes(SIG_BYTES, 'signature');
   reader.end('access list');
   if (!equalBytes(deviceId, device.id)) fail('WRONG_DEVICE', 'access list');
   if (!verifyBody(device.signPublicKey, bytes.subarray(0, signedLength), signature))
     fail('BAD_SIGNATURE', 'access list');
-  return { deviceId, version, issuedAt, entries, bytes: bytes.slice() };
+  return { deviceId, version, issuedAt, entries, profile, bytes: bytes.slice() };
+}
+
+/**
+ * The length of the sealed profile between the entries and the signature, from its layout alone
+ * (§9.3): 0 when the list ends after its entries.
+ */
+function profileLength(bytes: Uint8Array, count: number): number {
+  const start = LIST_HEAD_BYTES + count * ENTRY_BYTES;
+  if (bytes.length <= start + SIG_BYTES) return 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < start + KEY_BYTES + 2) fail('TRUNCATED', 'access list profile');
+  const stanzas = view.getUint16(start + KEY_BYTES);
+  const lengthAt = start + KEY_BYTES + 2 + stanzas * STANZA_BYTES;
+  if (bytes.length < lengthAt + 4) fail('TRUNCATED', 'access list profile');
+  return KEY_BYTES + 2 + stanzas * STANZA_BYTES + 4 + view.getUint32(lengthAt);
 }
 
 /** version, kind, device id, version (u64), issued-at (u64), entry count (u16). */
@@ -87,7 +110,7 @@ export function accessEntryOf(bytes: Uint8Array, viewerId: Uint8Array): Access |
   if (bytes.length < LIST_HEAD_BYTES) fail('TRUNCATED', 'missing access list head');
   const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(LIST_HEAD_BYTES - 2);
   if (count > LIMITS.accessListEntries) fail('MALFORMED', 'too many access entries');
-  if (bytes.length !== LIST_HEAD_BYTES + count * ENTRY_BYTES + SIG_BYTES)
+  if (bytes.length !== LIST_HEAD_BYTES + count * ENTRY_BYTES + SIG_BYTES + profileLength(bytes, count))
     fail('MALFORMED', 'access list length');
   for (let offset = LIST_HEAD_BYTES; offset < LIST_HEAD_BYTES + count * ENTRY_BYTES; offset += ENTRY_BYTES) {
     let same = true;

@@ -18,6 +18,7 @@ export const Kind = {
   Grant: 0x11,
   Revocation: 0x12,
   AccessList: 0x13,
+  CameraName: 0x14,
   PairingPayload: 0x20,
   PairRequest: 0x21,
   PairResponse: 0x22,
@@ -74,6 +75,9 @@ export const LIMITS = {
   urlBytes: 255,
   nameBytes: 64,
   accessListEntries: 1024,
+  /** Cameras named in one device profile, and its padded plaintext: that of 64 cameras (§9.3). */
+  profileCameras: 64,
+  profileBytes: 8448,
   /** Nonces answered by one clock proof (§6.8). */
   clockNonces: 32,
 } as const;
@@ -96,4 +100,6 @@ export const Label = {
   pairRequestKey: 'sealcam/v1/pair-request-key',
   pairResponseKey: 'sealcam/v1/pair-response-key',
   pairTranscript: 'sealcam/v1/pair-transcript',
+  streamId: 'sealcam/v1/stream-id',
+  cameraName: 'sealcam/v1/camera-name',
 } as const;

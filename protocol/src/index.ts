@@ -3,6 +3,13 @@ export { NAL_PPS, NAL_SPS, type NalPosition, nalPositions, withoutReplacedParame
 export { authProofBody, createAuthProof } from './auth.js';
 export { concat, equalBytes, fromUtf8, utf8 } from './bytes.js';
 export {
+  type CameraNameChange,
+  type CameraNameInput,
+  cameraNameBody,
+  createCameraName,
+  openCameraName,
+} from './camera-name.js';
+export {
   CLIP_CONTAINER_TYPE,
   type ClipFrame,
   clipChunkSize,
@@ -20,6 +27,13 @@ export {
   openClockProof,
   parseClockProof,
 } from './clock-proof.js';
+export {
+  checkName,
+  type DeviceProfile,
+  openProfile,
+  type SealedProfile,
+  sealProfile,
+} from './device-profile.js';
 export {
   closeEvent,
   type EventExpectation,
@@ -110,6 +124,7 @@ export {
   viewerCode,
 } from './share-codes.js';
 export { signatureInput } from './signature.js';
+export { opaqueStreamId } from './stream-id.js';
 export {
   type AuthorisedViewer,
   addPairedViewer,

@@ -79,7 +79,11 @@ export const RELAY_REASONS = {
     retry: false,
     doc: 'the pairing message does not parse, or its routing ids differ from the URL',
   },
-  'invalid-statement': { http: [400], retry: false, doc: 'the inbox takes grants and revocations only' },
+  'invalid-statement': {
+    http: [400],
+    retry: false,
+    doc: 'the inbox takes grants, revocations and name changes only',
+  },
   'bad-message': {
     close: RelayClose.BadMessage,
     retry: false,

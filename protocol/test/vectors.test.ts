@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildVectors, type RejectCase } from '../scripts/vectors.js';
 import {
+  Access,
+  accessEntryOf,
   checkMp4ClipChunk,
   decodeClipChunk,
   decodeEventRecord,
@@ -23,6 +25,8 @@ import {
   importIdentity,
   inviteCode,
   isTimedCodec,
+  opaqueStreamId,
+  openCameraName,
   openClip,
   openClipChunk,
   openClockProof,
@@ -30,6 +34,7 @@ import {
   openManifest,
   openPairRequest,
   openPairResponse,
+  openProfile,
   openThumbnail,
   pad,
   paddedLength,
@@ -76,6 +81,7 @@ const clipContainerVectors = load('clip-container.json');
 const mediaVectors = load('media.json');
 const recordVectors = load('record.json');
 const codeVectors = load('codes.json');
+const profileVectors = load('profile.json');
 const offer = parsePairing(pairingVectors.offer.code);
 const event = openEvent(fromHex(eventVectors.envelope), { viewer: owner, device: device.card });
 
@@ -119,6 +125,14 @@ function runCheck(check: string, bytes: Uint8Array): unknown {
       return verifyRevocation(bytes, { deviceId: device.card.id, owner: owner.card, now: NOW });
     case 'access-list':
       return verifyAccessList(bytes, device.card);
+    case 'access-entry':
+      return accessEntryOf(bytes, parties[a!]!.card.id);
+    case 'profile': {
+      const list = verifyAccessList(bytes, device.card);
+      return openProfile(list.profile!, parties[a!]!, device.card.id, list.version);
+    }
+    case 'camera-name':
+      return openCameraName(bytes, { device, owner: owner.card, now: NOW });
     case 'auth':
       return verifyAuthProof(bytes, {
         origin: relayVectors.auth.origin,
@@ -249,6 +263,37 @@ describe('test vectors', () => {
     assert.equal(liveVectors.messages[1].payload, manifestVectors.manifests[0].bytes);
   });
 
+  it('names (§9.3, §9.4, §8.5): stream ids derive from local ids; the profile opens for owner and friend; the name change opens for the device', () => {
+    for (const stream of profileVectors.streams)
+      assert.equal(opaqueStreamId(device, stream.localId), stream.streamId);
+    const list = verifyAccessList(fromHex(profileVectors.accessList.bytes), device.card);
+    assert.equal(list.version, profileVectors.accessList.version);
+    for (const party of ['owner', 'friend'])
+      assert.deepEqual(
+        openProfile(list.profile!, parties[party]!, device.card.id, list.version),
+        profileVectors.profile,
+      );
+    assert.equal(
+      accessEntryOf(list.bytes, owner.card.id),
+      Access.Owner,
+      'the relay reads the entries past a profile',
+    );
+    assert.equal(accessEntryOf(list.bytes, parties.stranger!.card.id), null);
+    const change = openCameraName(fromHex(profileVectors.nameChange.bytes), {
+      device,
+      owner: owner.card,
+      now: NOW,
+    });
+    assert.deepEqual(
+      { streamId: change.streamId, name: change.name, issuedAt: change.issuedAt },
+      {
+        streamId: profileVectors.nameChange.streamId,
+        name: profileVectors.nameChange.name,
+        issuedAt: profileVectors.nameChange.issuedAt,
+      },
+    );
+  });
+
   it('the clock proof opens to the listed time for each listed nonce; freshness verdicts match', () => {
     for (const nonce of clockVectors.nonces)
       assert.equal(
@@ -334,6 +379,7 @@ describe('test vectors', () => {
     mediaVectors,
     recordVectors,
     codeVectors,
+    profileVectors,
   ].flatMap((file) => file.reject as RejectCase[]);
   for (const rejectCase of all) {
     it(`reject vector "${rejectCase.name}" fails with ${rejectCase.expect}`, () => {

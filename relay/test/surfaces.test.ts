@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Access, createAccessList, ready } from '@sealcam/protocol';
+import { Access, createAccessList, LIMITS, ready, verifyAccessList } from '@sealcam/protocol';
 import { loadConfig } from '../src/config/config.js';
 import { ADMIN_TOKEN_MIN_LENGTH } from '../src/http/admin-listener.js';
 import { ACCESS_LIST_BODY_BYTES, AUTH_BODY_BYTES, DEFAULT_BODY_BYTES } from '../src/http/body-limits.js';
@@ -70,7 +70,7 @@ describe('unauthenticated surfaces are small', () => {
   });
   after(async () => running?.stop());
 
-  it('body limits: auth routes 1 KiB, the default 16 KiB, the access list exactly its largest valid size', () => {
+  it('body limits: auth routes 1 KiB, the default 16 KiB, the access list exactly its largest valid size (with the largest sealed profile)', () => {
     assert.equal(AUTH_BODY_BYTES, 1024);
     assert.equal(DEFAULT_BODY_BYTES, 16 * 1024);
     const device = people().device;
@@ -79,8 +79,18 @@ describe('unauthenticated surfaces are small', () => {
       version: 1,
       issuedAt: Date.now(),
       entries: Array.from({ length: 1024 }, () => ({ viewerId: randomBytes(16), access: Access.Viewer })),
+      // The largest profile a parser accepts: LIMITS.recipients stanzas, the largest ciphertext.
+      profile: {
+        ephemeralPublicKey: randomBytes(32),
+        stanzas: Array.from({ length: LIMITS.recipients }, () => ({
+          viewerId: randomBytes(16),
+          wrapped: randomBytes(48),
+        })),
+        ciphertext: randomBytes(LIMITS.profileBytes + 16),
+      },
     });
     assert.equal(largest.length, ACCESS_LIST_BODY_BYTES);
+    assert.equal(verifyAccessList(largest, device.card).profile?.stanzas.length, LIMITS.recipients);
   });
 
   it('8 MiB of nested JSON on each auth route and an unknown path is refused with 413 too-large', async () => {

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDeviceIdentity, statePaths } from '@sealcam/device-agent';
 import { AGENT_PROGRAM } from '@sealcam/device-agent/program';
+import { opaqueStreamId, type StreamId } from '@sealcam/protocol';
 
 /** The `sealcam-agent` command's module: tests run it as `node <CLI> --state <dir> <command>`. */
 export const CLI = AGENT_PROGRAM;
@@ -244,4 +246,13 @@ export function createAgent(
       );
     },
   };
+}
+
+/**
+ * The opaque stream id the agent whose state is in `stateDir` publishes for the camera configured as
+ * `cameraId` (PROTOCOL.md §9.4), for tests that watch the relay from outside (a viewer learns it from
+ * the device's sealed profile instead). The agent's identity must exist (after `init` or pairing).
+ */
+export async function streamIdOf(stateDir: string, cameraId: string): Promise<StreamId> {
+  return opaqueStreamId(await loadDeviceIdentity(statePaths(stateDir)), cameraId);
 }

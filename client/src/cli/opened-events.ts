@@ -71,10 +71,14 @@ export async function openedRow(viewer: Viewer, deviceId: DeviceId, event: Event
 }
 
 /**
- * Verified rows with the record's own time and stream; rows that did not verify with the relay's
- * claims marked as such; events not shared with this viewer as one line.
+ * Verified rows with the record's own time and camera (named by `nameOf`, from the device's sealed
+ * profile); rows that did not verify with the relay's claims marked as such; events not shared with
+ * this viewer as one line.
  */
-export function printOpenedRows(rows: readonly OpenedRow[]): void {
+export function printOpenedRows(
+  rows: readonly OpenedRow[],
+  nameOf: (streamId: string) => string = (streamId) => streamId,
+): void {
   const notShared = rows.filter((row) => row.status === 'not-shared').length;
   if (rows.length === 0) console.log('no events');
   for (const row of rows) {
@@ -84,7 +88,7 @@ export function printOpenedRows(rows: readonly OpenedRow[]): void {
       const thumbnail =
         r.thumbnailBytes === null ? 'no thumbnail' : `thumbnail ${bytesText(r.thumbnailBytes)}`;
       console.log(
-        `${time(r.start)}  ${r.streamId}  ${row.eventId}  OK  ${time(r.start)} to ${time(r.end)}  score ${r.score.toFixed(2)}  ${thumbnail}  ${clip}`,
+        `${time(r.start)}  ${nameOf(r.streamId)}  ${row.eventId}  OK  ${time(r.start)} to ${time(r.end)}  score ${r.score.toFixed(2)}  ${thumbnail}  ${clip}`,
       );
     } else if (row.status !== 'not-shared') {
       const verdict = row.status === 'rejected' ? 'REJECTED' : 'UNAVAILABLE';

@@ -9,7 +9,6 @@ import {
   type EventId,
   formatId,
   ID_TEXT_SOURCE,
-  isStreamId,
   parseEventId,
   parseId,
   parseViewerId,
@@ -20,7 +19,13 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_VIEWER_STATE, openNodeViewer, startAppHost } from '../node/index.js';
 import { ViewerError } from '../sdk/errors.js';
-import { type Camera, parseViewerCardCode, type RevocationTicket, type Viewer } from '../sdk/index.js';
+import {
+  type Camera,
+  type CameraProfile,
+  parseViewerCardCode,
+  type RevocationTicket,
+  type Viewer,
+} from '../sdk/index.js';
 import {
   bytesText,
   CliError,
@@ -171,10 +176,19 @@ program
 
 program
   .command('cameras')
-  .description('the cameras paired with (or shared with) this viewer')
+  .description(
+    'the cameras paired with (or shared with) this viewer, with the names each device gives its cameras ' +
+      '(opened from its sealed profile; the names last opened when the relay cannot be reached)',
+  )
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
     await withViewer(async (viewer) => {
+      for (const camera of viewer.cameras())
+        await viewer.profile(camera.deviceId).catch((error: unknown) => {
+          // The names last opened are shown; a relay serving an older list is said, not hidden.
+          if (error instanceof ViewerError && error.reason === 'ROLLBACK')
+            console.error(`warning: ${camera.deviceId}: ${describeError(error, globals().verbose === true)}`);
+        });
       const cameras = viewer.cameras();
       if (options.json) {
         console.log(
@@ -182,6 +196,8 @@ program
             cameras.map((c) => ({
               deviceId: c.deviceId,
               name: c.name,
+              gatewayName: c.gatewayName,
+              cameras: c.cameras,
               access: c.access,
               relayUrl: c.relayUrl,
               pairedAt: c.pairedAt,
@@ -200,9 +216,47 @@ program
         );
         return;
       }
-      const rows = cameras.map((c) => [c.deviceId, c.name, c.access, c.relayUrl, time(c.pairedAt)]);
+      const rows = cameras.flatMap((c) => [
+        [c.deviceId, c.gatewayName ?? c.name, c.access, c.relayUrl, time(c.pairedAt)],
+        ...c.cameras.map((stream) => [`  ${stream.streamId}`, `  ${stream.name}`, '', '', '']),
+      ]);
       for (const line of table([['CAMERA ID', 'NAME', 'ACCESS', 'RELAY', 'PAIRED'], ...rows]))
         console.log(line);
+    });
+  });
+
+program
+  .command('rename')
+  .description(
+    'owner only: rename the gateway, or with --camera one of its cameras, for every viewer. The name is ' +
+      'sealed to the device and signed by you; the relay carries it without reading it. Waits until the ' +
+      "device's sealed profile shows it (exit 0), else says it is pending (exit 2)",
+  )
+  .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
+  .argument('<name>', 'the new name: 1 to 64 bytes, no control characters')
+  .option('--camera <camera>', 'which camera of the device: its current name or stream id')
+  .option('--wait <seconds>', 'how long to wait for the device to apply it', integerIn(0, 3600), 30)
+  .action(async (device: string, name: string, options: { camera?: string; wait: number }) => {
+    await withViewer(async (viewer) => {
+      const camera = findCamera(viewer, device);
+      const streamId = options.camera ? await viewer.streamNamed(camera.deviceId, options.camera) : null;
+      await viewer.renameCamera(camera.deviceId, streamId, name);
+      const applied = (profile: CameraProfile) =>
+        streamId === null
+          ? profile.gatewayName === name
+          : profile.cameras.some((c) => c.streamId === streamId && c.name === name);
+      const deadline = Date.now() + options.wait * 1000;
+      for (;;) {
+        const profile = await viewer.profile(camera.deviceId).catch(() => null);
+        if (profile && applied(profile)) {
+          console.log(`renamed: the device now names ${streamId ?? 'the gateway'} "${name}"`);
+          return;
+        }
+        if (Date.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      console.log('sent: the device has not applied it yet (it does when it is online)');
+      process.exitCode = 2;
     });
   });
 
@@ -283,7 +337,9 @@ program
       if (options.json) {
         console.log(JSON.stringify({ deviceId: camera.deviceId, events: rows, next }, null, 2));
       } else {
-        printOpenedRows(rows);
+        const cameras = (await viewer.profile(camera.deviceId).catch(() => camera)).cameras;
+        const names = new Map<string, string>(cameras.map((c) => [c.streamId, c.name]));
+        printOpenedRows(rows, (streamId) => names.get(streamId) ?? streamId);
         console.log(`next: ${next ?? 'none (end of the list)'}`);
       }
       if (unverified > 0) process.exitCode = EXIT.rejected;
@@ -435,14 +491,14 @@ program
       'cameras: .h264 access units and .aac audio frames). --out <file.mp4>: H.264 cameras only, a ' +
       'fragmented MP4 (video from the first keyframe, plus the audio if the camera sends it) written as ' +
       'the frames arrive, readable while it grows, finished on exit. --stdout: the raw video for a player ' +
-      '(sealcam-viewer live <camera> <stream> --stdout | ffplay -): H.264 from the first keyframe without ' +
+      '(sealcam-viewer live <gateway> <camera> --stdout | ffplay -): H.264 from the first keyframe without ' +
       'audio, or the JPEGs back to back (MJPEG); messages go to stderr. Without an output, stats every ' +
       'second (frames/s, bytes, key epoch, rejections by reason). Stops after --seconds, --frames or ' +
       'Ctrl-C. Exits with code 3 if anything was rejected (the reasons are printed), 2 if the relay ' +
       'refused the subscription, no frame arrived or the output could not be written.',
   )
   .argument('<deviceId>', 'camera id (or its name, or a unique id prefix)')
-  .argument('<streamId>', 'stream id (the camera id in the device configuration, e.g. cam-1)')
+  .argument('<camera>', "the camera's name as the device gives it (see `cameras`), or its stream id")
   .option(
     '--out <dir|file.mp4>',
     'a path ending in .mp4: one MP4 file (H.264 cameras); else a directory of frames',
@@ -457,7 +513,7 @@ program
   .action(
     async (
       device: string,
-      streamId: string,
+      cameraName: string,
       options: { out?: string; stdout?: boolean; seconds: number; frames?: number },
     ) => {
       if (options.out && options.stdout) throw new CliError('give --out or --stdout, not both');
@@ -470,8 +526,11 @@ program
           : { kind: 'stats' };
       await withViewer(async (viewer) => {
         const camera = findCamera(viewer, device);
-        if (!isStreamId(streamId))
-          throw new CliError(`"${streamId}" is not a stream id (1 to 64 of A-Z a-z 0-9 . _ -)`);
+        const streamId = await viewer.streamNamed(camera.deviceId, cameraName).catch(() => {
+          throw new CliError(
+            `no camera called "${cameraName}" on ${camera.deviceId} (see "sealcam-viewer cameras")`,
+          );
+        });
         const frames = options.frames ?? (output.kind === 'directory' ? 100 : undefined);
         process.exitCode = await runLive(viewer, camera.deviceId, streamId, {
           output,

@@ -164,6 +164,8 @@ if (!h264)
   );
 const camera = (id: string, name: string, motionEverySeconds: number, audio: boolean) => ({
   id,
+  // What viewers see (sealed in the device's profile); `name` is the text drawn on the picture.
+  displayName: name[0] + name.slice(1).toLowerCase(),
   source: 'synthetic',
   ...(h264 ? { codec: 'h264', audio } : {}),
   name,
@@ -181,6 +183,7 @@ writeFileSync(
     {
       relayUrl,
       appUrl,
+      gatewayName: 'Demo home',
       cameras: [camera('front-door', 'FRONT DOOR', 15, true), camera('backyard', 'BACKYARD', 22, false)],
     },
     null,

@@ -25,7 +25,9 @@ export type ViewerReason =
   | 'TIMEOUT'
   | 'NO_KEY_YET'
   | 'UNSUPPORTED_MEDIA'
-  | 'ROLLBACK';
+  | 'ROLLBACK'
+  | 'INVALID_NAME'
+  | 'NO_SUCH_CAMERA';
 
 const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
 
@@ -57,6 +59,9 @@ const messages: Record<ViewerReason, (what: string) => string> = {
   UNSUPPORTED_MEDIA: (what) => `This ${what} is in a format this viewer cannot play.`,
   ROLLBACK: () =>
     "This is an older list of the camera's viewers than one already seen: the relay is serving a stale copy.",
+  INVALID_NAME: () =>
+    'That name cannot be used: 1 to 64 bytes, no control characters, no space at either end.',
+  NO_SUCH_CAMERA: () => 'The device names no such camera.',
 };
 
 const NOT_VERIFICATION: readonly ViewerReason[] = [
@@ -69,6 +74,8 @@ const NOT_VERIFICATION: readonly ViewerReason[] = [
   'TIMEOUT',
   'NO_KEY_YET',
   'UNSUPPORTED_MEDIA',
+  'INVALID_NAME',
+  'NO_SUCH_CAMERA',
 ];
 
 /**

@@ -23,6 +23,8 @@ export type { WebSocketFactory, WebSocketLike } from './relay-connection.js';
 export { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 export {
   type Camera,
+  type CameraName,
+  type CameraProfile,
   type ClipChunk,
   type ClipFile,
   type EventListing,

@@ -31,6 +31,15 @@ export interface StoredCamera {
   >;
   /** The highest access-list version this viewer verified for the camera (an older one is a rollback). */
   readonly accessListVersion?: number;
+  /** The device's names as last opened from its sealed profile (PROTOCOL.md §9.3), at that list version. */
+  readonly profile?: StoredProfile;
+}
+
+export interface StoredProfile {
+  readonly version: number;
+  /** '' when the device gives none. */
+  readonly gatewayName: string;
+  readonly cameras: readonly { readonly streamId: string; readonly name: string }[];
 }
 
 export interface KeyStore {
@@ -72,7 +81,16 @@ export function keepingRollbackFloors(mine: ViewerState, stored: ViewerState): V
           streams[streamId] = { ...own, counter: chain.counter! };
       }
       const version = Math.max(camera.accessListVersion ?? 0, other.accessListVersion ?? 0);
-      return { ...camera, streams, ...(version > 0 ? { accessListVersion: version } : {}) };
+      const profile =
+        other.profile && other.profile.version > (camera.profile?.version ?? -1)
+          ? other.profile
+          : camera.profile;
+      return {
+        ...camera,
+        streams,
+        ...(version > 0 ? { accessListVersion: version } : {}),
+        ...(profile ? { profile } : {}),
+      };
     }),
   };
 }

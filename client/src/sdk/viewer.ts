@@ -3,7 +3,9 @@ import {
   CLIP_CONTAINER_TYPE,
   CLIP_MP4_TYPE,
   CLOCK_SKEW_MS,
+  cameraNameBody,
   checkMp4ClipChunk,
+  checkName,
   closeEvent,
   concat,
   createIdentity,
@@ -21,12 +23,14 @@ import {
   grantBody,
   type IdentityCard,
   importIdentity,
+  isStreamId,
   type KeyHolder,
   memoryKeyHolder,
   type OpenedEvent,
   openClipChunk,
   openEvent,
   openPairResponse,
+  openProfile,
   openThumbnail,
   pairingId,
   parseCard,
@@ -37,9 +41,11 @@ import {
   Role,
   ready,
   revocationBody,
+  type SealedProfile,
   type StreamId,
   safetyNumber,
   signedWith,
+  systemRng,
   toBase64Url,
   type ViewerId,
   verifyAccessList,
@@ -53,7 +59,13 @@ import { type LiveHandlers, LiveView } from './live-view.js';
 import { isPlatformKeys, platformKeyHolder } from './platform-keys.js';
 import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
-import { type KeyStore, keepingRollbackFloors, type StoredCamera, type ViewerState } from './viewer-state.js';
+import {
+  type KeyStore,
+  keepingRollbackFloors,
+  type StoredCamera,
+  type StoredProfile,
+  type ViewerState,
+} from './viewer-state.js';
 
 /** One verified chunk of an event's clip (Viewer.clipChunks). */
 export interface ClipChunk {
@@ -82,13 +94,32 @@ export interface ViewerOptions {
 
 export interface Camera {
   readonly deviceId: DeviceId;
+  /** This viewer's own label for the gateway. */
   readonly name: string;
+  /** The gateway's name the device gives, from its sealed profile as last opened; null: none yet. */
+  readonly gatewayName: string | null;
+  /** The device's cameras by stream id with the names it gives them (sealed profile, last opened). */
+  readonly cameras: readonly CameraName[];
   readonly relayUrl: string;
   readonly access: 'owner' | 'viewer';
   readonly pairedAt: number;
   /** Compare with the one the device shows: equal means nobody substituted a key. */
   readonly safetyNumber: string;
   readonly fingerprint: string;
+}
+
+/** A camera of a device as its sealed profile names it (PROTOCOL.md §9.3). */
+export interface CameraName {
+  readonly streamId: StreamId;
+  readonly name: string;
+}
+
+/** The device's sealed profile, opened: what only its viewers learn (names are content, invariant 13). */
+export interface CameraProfile {
+  /** The access-list version it came with: a higher one replaces it, a lower one is a ROLLBACK. */
+  readonly version: number;
+  readonly gatewayName: string | null;
+  readonly cameras: readonly CameraName[];
 }
 
 export interface EventListing {
@@ -174,6 +205,11 @@ export class Viewer {
     return {
       deviceId: deviceIdOf(card.id),
       name: camera.name,
+      gatewayName: camera.profile?.gatewayName || null,
+      cameras: (camera.profile?.cameras ?? []).map((c) => ({
+        streamId: c.streamId as StreamId,
+        name: c.name,
+      })),
       relayUrl: camera.relayUrl,
       access: camera.access === Access.Owner ? 'owner' : 'viewer',
       pairedAt: camera.pairedAt,
@@ -709,6 +745,7 @@ export class Viewer {
     version: number;
     issuedAt: number;
     entries: { viewerId: ViewerId; access: 'owner' | 'viewer' }[];
+    profile: SealedProfile | null;
   }> {
     const { card, relay } = this.camera(deviceId);
     const bytes = (await relay.request('GET', `/v1/devices/${deviceId}/access-list`)).bytes;
@@ -725,11 +762,82 @@ export class Viewer {
     return {
       version: list.version,
       issuedAt: list.issuedAt,
+      profile: list.profile,
       entries: list.entries.map((entry) => ({
         viewerId: viewerIdOf(entry.viewerId),
         access: entry.access === Access.Owner ? ('owner' as const) : ('viewer' as const),
       })),
     };
+  }
+
+  /**
+   * The device's names (gateway, and each camera by stream id), opened from the sealed profile in its
+   * signed access list: verified, never older than a list already seen (ROLLBACK), sealed for this
+   * viewer (NOT_RECIPIENT once revoked). Remembered, so `cameras()` shows them offline. A device
+   * whose list carries no profile (an older agent) gives the last one remembered, or none.
+   */
+  async profile(deviceId: DeviceId): Promise<CameraProfile> {
+    const list = await this.accessList(deviceId);
+    const known = this.camera(deviceId).stored.profile;
+    if (!list.profile) return profileView(known ?? { version: list.version, gatewayName: '', cameras: [] });
+    // Opened already (a poll that finds the same list costs no key agreement).
+    if (known && known.version === list.version) return profileView(known);
+    const sealed = list.profile;
+    const opened = await verifyingAsync('share', async () =>
+      openProfile(
+        sealed,
+        await viewerFor(this.keys, sealed.ephemeralPublicKey),
+        parseId(deviceId),
+        list.version,
+      ),
+    );
+    const profile: StoredProfile = { version: list.version, ...opened };
+    if (!known || profile.version > known.version)
+      await this.updateCamera(deviceId, (c) =>
+        !c.profile || profile.version > c.profile.version ? { ...c, profile } : c,
+      );
+    return profileView(profile);
+  }
+
+  /**
+   * The stream id of the camera called `nameOrId` in the device's profile (exactly, or ignoring case
+   * when that is unambiguous), or `nameOrId` itself when it is one of the profile's stream ids, or any
+   * stream id when the device names no camera. NO_SUCH_CAMERA when it names none of them.
+   */
+  async streamNamed(deviceId: DeviceId, nameOrId: string): Promise<StreamId> {
+    let cameras = this.describe(this.camera(deviceId).stored).cameras;
+    try {
+      cameras = (await this.profile(deviceId)).cameras;
+    } catch (error) {
+      // Offline or refused: the names last opened still resolve.
+      if (!(error instanceof ViewerError)) throw error;
+    }
+    const exact = cameras.filter((c) => c.name === nameOrId);
+    const loose = cameras.filter((c) => c.name.toLowerCase() === nameOrId.toLowerCase());
+    const found = exact.length === 1 ? exact[0] : loose.length === 1 ? loose[0] : undefined;
+    if (found) return found.streamId;
+    if (cameras.some((c) => c.streamId === nameOrId)) return nameOrId as StreamId;
+    // A device that names no camera (an older agent, or none opened yet): its stream ids are all there is.
+    if (cameras.length === 0 && isStreamId(nameOrId)) return nameOrId;
+    throw new ViewerError('NO_SUCH_CAMERA', 'relay', `no camera called "${nameOrId}" on ${deviceId}`);
+  }
+
+  /**
+   * Owner only: asks the device to call one of its cameras (or, with `streamId` null, the gateway)
+   * `name`. The name is sealed to the device's key and signed by the owner; the relay carries it
+   * blind. It is applied when the device's next profile names it (`profile`).
+   */
+  async renameCamera(deviceId: DeviceId, streamId: StreamId | null, name: string): Promise<void> {
+    const { card, relay } = this.camera(deviceId);
+    try {
+      checkName(name, 'name');
+    } catch (error) {
+      throw new ViewerError('INVALID_NAME', 'share', (error as Error).message);
+    }
+    const body = verifying('share', () =>
+      cameraNameBody(this.keys.card, { device: card, streamId, name, issuedAt: Date.now() }, systemRng),
+    );
+    await relay.request('POST', `/v1/devices/${deviceId}/inbox`, await signedWith(this.keys, body));
   }
 
   safetyNumber(deviceId: DeviceId): string {
@@ -745,4 +853,12 @@ export class Viewer {
     this.connections.clear();
     await this.saving.catch(() => undefined);
   }
+}
+
+function profileView(profile: StoredProfile): CameraProfile {
+  return {
+    version: profile.version,
+    gatewayName: profile.gatewayName || null,
+    cameras: profile.cameras.map((c) => ({ streamId: c.streamId as StreamId, name: c.name })),
+  };
 }

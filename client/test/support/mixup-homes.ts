@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromBase64Url, ID_TEXT_SOURCE, importIdentity, parseCard } from '@sealcam/protocol';
-import { createAgent, type TestAgent } from '@sealcam/testkit/agent';
+import { fromBase64Url, ID_TEXT_SOURCE, importIdentity, parseCard, type StreamId } from '@sealcam/protocol';
+import { createAgent, streamIdOf, type TestAgent } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { nodeWebSocket } from '../../src/node/index.js';
-import {
-  type DeviceId,
-  type LiveFrame,
-  MemoryKeyStore,
-  parseStreamId,
-  Viewer,
-  ViewerError,
-} from '../../src/sdk/index.js';
+import { type DeviceId, type LiveFrame, MemoryKeyStore, Viewer, ViewerError } from '../../src/sdk/index.js';
 import { LiveTruth, objectDevice, type TruthHome } from './provenance.js';
 import { type RelayFront, redirectedViewerState, type ServedObject, startRelayFront } from './relay-front.js';
 import { type CliRun, runViewerCli } from './viewer-cli.js';
@@ -25,7 +18,10 @@ import { type CliRun, runViewerCli } from './viewer-cli.js';
  */
 interface HomeBase {
   readonly agent: TestAgent;
-  readonly stream: string;
+  /** The camera's configured id, which is also its name in the device's profile ('cam-a'). */
+  readonly camera: string;
+  /** Its opaque stream id on the wire (PROTOCOL.md §9.4). */
+  readonly stream: StreamId;
   readonly deviceId: string;
   readonly front: RelayFront;
   readonly truth: TruthHome;
@@ -41,21 +37,22 @@ export interface CliHome extends HomeBase {
   readonly state: string;
 }
 
-/** One home per camera configuration (its `id` is the stream), paired with an SDK viewer. */
+/** One home per camera configuration, paired with an SDK viewer. */
 export async function sdkHomes(
   relayBase: string,
   cameras: readonly Record<string, unknown>[],
 ): Promise<SdkHome[]> {
   const homes: SdkHome[] = [];
   for (const config of cameras) {
-    const stream = String(config.id);
+    const camera = String(config.id);
     const agent = createAgent(relayBase, [config]);
     const store = new MemoryKeyStore();
     const pairing = await Viewer.open({ store, WebSocket: nodeWebSocket });
     const { code } = await agent.pairingCode();
-    const camera = await pairing.pair(code);
+    const { deviceId } = await pairing.pair(code);
     pairing.close();
     await agent.run();
+    const stream = await streamIdOf(agent.stateDir, camera);
     // The same viewer state, its camera reached through a recording front under its own session.
     const state = (await store.load())!;
     const front = await startRelayFront(relayBase, importIdentity(fromBase64Url(state.identity as string)));
@@ -63,12 +60,12 @@ export async function sdkHomes(
     await redirected.save({ ...state, cameras: state.cameras.map((c) => ({ ...c, relayUrl: front.base })) });
     const viewer = await Viewer.open({ store: redirected, WebSocket: nodeWebSocket });
     const truth: TruthHome = {
-      deviceId: camera.deviceId,
+      deviceId,
       streamId: stream,
       viewer: viewer.keys.inMemory!,
       device: parseCard(fromBase64Url(state.cameras[0]!.card)),
     };
-    homes.push({ agent, stream, deviceId: camera.deviceId, viewer, front, truth });
+    homes.push({ agent, camera, stream, deviceId, viewer, front, truth });
   }
   return homes;
 }
@@ -81,15 +78,16 @@ export async function cliHomes(
 ): Promise<CliHome[]> {
   const homes: CliHome[] = [];
   for (const config of cameras) {
-    const stream = String(config.id);
+    const camera = String(config.id);
     const agent = createAgent(relayBase, [config]);
-    const pairedState = join(dir, `${stream}.json`);
+    const pairedState = join(dir, `${camera}.json`);
     const { code, done } = await agent.pairingCode();
     const paired = await runViewerCli(pairedState, ['pair', code], 180_000);
     assert.equal(paired.status, 0, paired.stderr);
     assert.equal(await done, 0);
     const deviceId = new RegExp(`camera id: +(${ID_TEXT_SOURCE})`).exec(paired.stdout)?.[1] ?? '';
     await agent.run();
+    const stream = await streamIdOf(agent.stateDir, camera);
     const state = JSON.parse(readFileSync(pairedState, 'utf8')) as {
       identity: string;
       cameras: { card: string }[];
@@ -98,6 +96,7 @@ export async function cliHomes(
     const front = await startRelayFront(relayBase, viewer);
     homes.push({
       agent,
+      camera,
       stream,
       state: redirectedViewerState(pairedState, front.base),
       deviceId,
@@ -193,7 +192,7 @@ export async function watchMixedUp(
   const truth = new LiveTruth(homes.map((home) => home.truth));
   const shown = new Map<SdkHome, LiveFrame[]>(homes.map((home) => [home, []]));
   const subscriptions = homes.map((home) =>
-    home.viewer.watch(home.deviceId, parseStreamId(home.stream), {
+    home.viewer.watch(home.deviceId, home.stream, {
       onFrame: (frame) => shown.get(home)!.push(frame),
       onRejected: calls.reject,
     }),

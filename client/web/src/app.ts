@@ -45,7 +45,12 @@ export class App {
     this.warnings = new WarningBanner(elements.alerts, elements.alertBadge);
     this.grid = new LiveGrid(elements.grid, elements.gridEmpty);
     this.player = new ClipPlayer(viewer, this.warnings);
-    const cameraName = (deviceId: string) => this.cameras.get(deviceId)?.camera.name ?? 'Camera';
+    const cameraName = (deviceId: string, streamId?: string) => {
+      const camera = this.cameras.get(deviceId)?.camera;
+      const gateway = camera ? (camera.gatewayName ?? camera.name) : 'Camera';
+      const own = streamId ? camera?.cameras.find((c) => c.streamId === streamId)?.name : undefined;
+      return own ?? gateway;
+    };
     this.notifications = new EventNotifications(cameraName);
     this.context = {
       viewer,
@@ -53,7 +58,8 @@ export class App {
       queue: new TaskQueue(4),
       cameraName,
       isOwner: (deviceId) => this.cameras.get(deviceId)?.camera.access === 'owner',
-      playClip: (event: EventView) => void this.player.open(event, this.context.cameraName(event.deviceId)),
+      playClip: (event: EventView) =>
+        void this.player.open(event, this.context.cameraName(event.deviceId, event.streamId)),
       liveEventVerified: (event: EventView) => this.notifications.verified(event),
     };
     this.forms = new AddForms({
@@ -99,7 +105,7 @@ export class App {
       if (held && held.camera.access === camera.access && held.camera.safetyNumber === camera.safetyNumber) {
         held.camera = camera;
         held.panel.update(camera);
-        held.streams.setName(camera.name);
+        held.streams.setName(camera.gatewayName ?? camera.name);
         continue;
       }
       if (held) {
@@ -112,8 +118,9 @@ export class App {
         this.warnings,
         this.grid,
         camera.deviceId,
-        camera.name,
+        camera.gatewayName ?? camera.name,
         (message) => panel.setNotice(message),
+        () => this.sync(),
       );
       this.cameras.set(camera.deviceId, { camera, panel, streams });
       this.insertPanel(panel, cameras, camera);

@@ -1,13 +1,14 @@
 import type { Camera } from '../../src/sdk/index.js';
+import { CameraNames } from './camera-names.js';
 import type { AppContext } from './context.js';
-import { h, setStatus, statusLine } from './dom.js';
+import { h } from './dom.js';
 import { EventTimeline } from './event-timeline.js';
 import { KeyPanel } from './key-panel.js';
-import { describeError } from './notice.js';
+import { renameButton } from './rename-form.js';
 import { SharePanel } from './share-panel.js';
 
 /**
- * One camera's section: name (renameable), access, a notice line for availability, its events,
+ * One camera's section: name (renameable), access, its cameras' names, a notice line for availability, its events,
  * who may see it (and sharing), and its key verification.
  */
 export class CameraPanel {
@@ -17,6 +18,8 @@ export class CameraPanel {
   private readonly share: SharePanel;
   private readonly heading: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly names: CameraNames;
+  private renderRename: () => void = () => undefined;
 
   constructor(
     private readonly context: AppContext,
@@ -24,7 +27,8 @@ export class CameraPanel {
     private readonly onRenamed: () => void,
   ) {
     const headingId = `camera-title-${camera.deviceId}`;
-    this.heading = h('h3', { id: headingId, class: 'camera-name' }, camera.name);
+    this.heading = h('h3', { id: headingId, class: 'camera-name' }, camera.gatewayName ?? camera.name);
+    this.names = new CameraNames(context.viewer, camera, onRenamed);
     this.notice = h('p', { class: 'availability-notice', role: 'status', hidden: true });
     this.timeline = new EventTimeline(context, camera.deviceId);
     this.share = new SharePanel(context.viewer, camera);
@@ -46,6 +50,7 @@ export class CameraPanel {
         this.renameControl(),
       ),
       this.notice,
+      this.details('Cameras', this.names.element),
       this.details('Events', this.timeline.element),
       this.details('Who can see this camera', this.share.element),
       this.details('Verify keys', this.keys.element),
@@ -56,46 +61,33 @@ export class CameraPanel {
     return h('details', { class: 'panel', open: true }, h('summary', {}, title), body);
   }
 
+  /**
+   * The owner renames the gateway on the device, for every viewer (sealed, §8.5); a viewer it is
+   * shared with keeps its own label, which it can rename while the device gives no name.
+   */
   private renameControl(): HTMLElement {
-    const holder = h('span', { class: 'rename' });
-    const button = h('button', { type: 'button', class: 'button small secondary' }, 'Rename');
-    button.addEventListener('click', () => {
-      const inputId = `rename-${this.camera.deviceId}`;
-      const input = h('input', { id: inputId, value: this.camera.name, maxlength: '64', required: true });
-      const save = h('button', { type: 'submit', class: 'button small' }, 'Save');
-      const cancel = h('button', { type: 'button', class: 'button small secondary' }, 'Cancel');
-      const status = statusLine();
-      const form = h(
-        'form',
-        { class: 'rename-form' },
-        h('label', { for: inputId, class: 'visually-hidden' }, 'Camera name'),
-        input,
-        save,
-        cancel,
-        status,
+    const holder = h('span', {});
+    const render = () => {
+      const { camera } = this;
+      if (camera.access !== 'owner' && camera.gatewayName !== null) {
+        holder.replaceChildren();
+        return;
+      }
+      holder.replaceChildren(
+        renameButton({
+          id: `rename-${camera.deviceId}`,
+          label: 'Gateway name',
+          current: () => this.camera.gatewayName ?? this.camera.name,
+          save: async (name) => {
+            if (this.camera.access === 'owner') await this.names.rename(null, name);
+            else await this.context.viewer.rename(this.camera.deviceId, name);
+            this.onRenamed();
+          },
+        }),
       );
-      const restore = () => {
-        form.replaceWith(button);
-        button.focus();
-      };
-      cancel.addEventListener('click', restore);
-      form.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        const name = input.value.trim();
-        if (!name) return;
-        try {
-          await this.context.viewer.rename(this.camera.deviceId, name);
-          restore();
-          this.onRenamed();
-        } catch (error) {
-          setStatus(status, describeError(error).message, 'error');
-        }
-      });
-      button.replaceWith(form);
-      input.focus();
-      input.select();
-    });
-    holder.append(button);
+    };
+    this.renderRename = render;
+    render();
     return holder;
   }
 
@@ -106,7 +98,9 @@ export class CameraPanel {
 
   update(camera: Camera): void {
     this.camera = camera;
-    this.heading.textContent = camera.name;
+    this.heading.textContent = camera.gatewayName ?? camera.name;
+    this.names.update(camera);
+    this.renderRename();
   }
 
   /** An availability message for the camera (relay unreachable, no grant…), or undefined to clear it. */

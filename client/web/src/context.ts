@@ -8,8 +8,11 @@ export interface AppContext {
   readonly warnings: WarningBanner;
   /** Opens events and thumbnails a few at a time. */
   readonly queue: TaskQueue;
-  /** The camera's current name (it can be renamed while views are open). */
-  cameraName(deviceId: string): string;
+  /**
+   * The current name (it can be renamed while views are open): of the gateway, or with `streamId` of
+   * that camera, as the device's sealed profile gives them (else this viewer's own label).
+   */
+  cameraName(deviceId: string, streamId?: string): string;
   /** Whether this viewer owns the camera (may delete its events). */
   isOwner(deviceId: string): boolean;
   /** Plays the clip of a verified event. */

@@ -15,7 +15,7 @@ export class EventNotifications {
   private readonly toggle: HTMLButtonElement;
   private readonly status: HTMLParagraphElement;
 
-  constructor(private readonly cameraName: (deviceId: string) => string) {
+  constructor(private readonly cameraName: (deviceId: string, streamId?: string) => string) {
     this.toggle = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'notify-toggle' });
     this.toggle.addEventListener('click', () => void this.flip());
     this.status = statusLine();
@@ -67,7 +67,7 @@ export class EventNotifications {
   verified(view: EventView): void {
     if (!this.on) return;
     const { record } = view;
-    new Notification(`${this.cameraName(view.deviceId)}: ${record.kind}`, {
+    new Notification(`${this.cameraName(view.deviceId, view.streamId)}: ${record.kind}`, {
       body: `${view.streamId}, ${formatEventTime(record.start, Date.now())} (verified)`,
       tag: view.eventId,
       icon: '/icon-192.png',

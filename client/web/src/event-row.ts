@@ -156,7 +156,7 @@ export class EventRow {
       h(
         'span',
         { class: 'event-line event-details' },
-        h('span', { class: 'event-stream' }, view.streamId),
+        h('span', { class: 'event-stream' }, this.context.cameraName(this.deviceId, view.streamId)),
         h('span', { class: 'event-score' }, `score ${formatScore(record.score)}`),
         h('span', { class: 'event-duration' }, duration),
         record.clip ? h('span', { class: 'event-clip' }, '▶ clip') : h('span', {}, 'no clip'),
@@ -166,7 +166,7 @@ export class EventRow {
     this.button.disabled = !record.clip;
     this.button.setAttribute(
       'aria-label',
-      `${record.kind} at ${when}, stream ${view.streamId}, score ${formatScore(record.score)}, ${duration}${
+      `${record.kind} at ${when}, ${this.context.cameraName(this.deviceId, view.streamId)}, score ${formatScore(record.score)}, ${duration}${
         record.clip ? ': play clip' : ', no clip'
       }`,
     );

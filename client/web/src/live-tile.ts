@@ -45,6 +45,7 @@ export class LiveTile {
   private readonly throttle = new FrameThrottle<LiveFrame>();
   private readonly rate = new RateMeter();
   private readonly title: HTMLElement;
+  private readonly gateway: HTMLElement;
   private readonly indicator: HTMLElement;
   private readonly age: HTMLElement;
   private readonly fps: HTMLElement;
@@ -77,6 +78,7 @@ export class LiveTile {
     readonly deviceId: DeviceId,
     readonly streamId: StreamId,
     private cameraName: string,
+    private gatewayLabel: string,
   ) {
     const img = h('img', {
       class: 'live-image',
@@ -87,6 +89,7 @@ export class LiveTile {
     });
     this.image = new BlobImage(img);
     this.title = h('h3', { class: 'tile-title' }, cameraName);
+    this.gateway = h('span', { class: 'tile-stream' }, gatewayLabel);
     this.indicator = h('span', { class: 'live-indicator', 'data-status': 'connecting' }, 'Connecting');
     this.age = h('span', { class: 'frame-age' });
     this.fps = h('span', { class: 'frame-rate' });
@@ -98,7 +101,7 @@ export class LiveTile {
     if (document.fullscreenEnabled) {
       const full = h(
         'button',
-        { type: 'button', class: 'tile-fullscreen', 'aria-label': `Full screen: ${cameraName}, ${streamId}` },
+        { type: 'button', class: 'tile-fullscreen', 'aria-label': `Full screen: ${cameraName}` },
         fullscreenIcon(),
       );
       full.addEventListener('click', () => {
@@ -114,12 +117,13 @@ export class LiveTile {
         'data-testid': 'camera-tile',
         'data-device-id': deviceId,
         'data-stream-id': streamId,
+        'data-camera-name': cameraName,
       },
       media,
       h(
         'div',
         { class: 'tile-info' },
-        h('div', { class: 'tile-heading' }, this.title, h('span', { class: 'tile-stream' }, streamId)),
+        h('div', { class: 'tile-heading' }, this.title, this.gateway),
         h('div', { class: 'tile-meta' }, this.indicator, this.age, this.fps),
       ),
       this.notice,
@@ -153,15 +157,19 @@ export class LiveTile {
     }
   }
 
-  setName(name: string): void {
+  setName(name: string, gatewayLabel: string): void {
+    if (name === this.cameraName && gatewayLabel === this.gatewayLabel) return;
     this.cameraName = name;
+    this.gatewayLabel = gatewayLabel;
     this.title.textContent = name;
+    this.gateway.textContent = gatewayLabel;
+    this.element.dataset.cameraName = name;
     this.updateLabel();
   }
 
   private updateLabel(): void {
-    this.image.element.alt = `Live picture: ${this.cameraName}, stream ${this.streamId}`;
-    this.element.setAttribute('aria-label', `${this.cameraName}, stream ${this.streamId}`);
+    this.image.element.alt = `Live picture: ${this.cameraName}, ${this.gatewayLabel}`;
+    this.element.setAttribute('aria-label', `${this.cameraName}, ${this.gatewayLabel}`);
   }
 
   private onFrame(frame: LiveFrame): void {
@@ -198,7 +206,7 @@ export class LiveTile {
   private timedVideo(): LiveVideo {
     if (this.video) return this.video;
     const video = new LiveVideo({
-      label: `${this.cameraName}, stream ${this.streamId}`,
+      label: `${this.cameraName}, ${this.gatewayLabel}`,
       onChange: () => {
         // The first picture, or a codec this browser cannot play: either way no more "Connecting…".
         if (video.state !== 'waiting') this.placeholder.hidden = true;
@@ -274,7 +282,7 @@ export class LiveTile {
     this.refused.textContent = `${this.rejected} ${error.subject === 'frame' ? 'frame' : 'item'}${
       this.rejected === 1 ? '' : 's'
     } refused (not verified, not shown)`;
-    this.warnings.report(`${this.cameraName} · live stream ${this.streamId}`, error);
+    this.warnings.report(`${this.cameraName} · ${this.gatewayLabel} · live`, error);
   }
 
   private onSubscribed(info: { manifest: boolean; keyframe: boolean }): void {

@@ -4,8 +4,10 @@ import {
   applyRevocation,
   formatId,
   fromBase64Url,
+  type Identity,
   Kind,
   LIMITS,
+  openCameraName,
   SealError,
   toHex,
 } from '@sealcam/protocol';
@@ -16,23 +18,31 @@ import { readOptional, writePrivateFile } from '../state/secret-file.js';
 import { updateViewerState } from '../state/viewers-store.js';
 
 export interface InboxResult {
+  /** Grants and revocations applied (a new key epoch follows). */
   readonly applied: number;
+  /** Name changes applied (a new sealed profile follows). */
+  readonly renamed: number;
   /** Refused statements by protocol reason (BAD_SIGNATURE for a forged grant, REPLAYED, …). */
   readonly rejected: Record<string, number>;
 }
 
 /**
- * Takes the owner's grants and revocations the relay carried, verifies each against the owner key
- * the device learned at pairing (never a key the relay supplies) and applies the valid ones to the
- * local viewer list. The relay cannot add a viewer: a statement not signed by the owner is refused.
+ * Takes the owner's grants, revocations and name changes the relay carried, verifies each against the
+ * owner key the device learned at pairing (never a key the relay supplies) and applies the valid ones
+ * to the local viewer list and names. The relay cannot add a viewer: a statement not signed by the
+ * owner is refused. A name change opens with the device's own key; one no newer than the last applied
+ * to its target is refused as REPLAYED, one for a camera the device does not have as WRONG_STREAM.
+ * `renameTargets`: the gateway ('') and the configured cameras' stream ids.
  */
 export async function processInbox(
   session: RelaySession,
   paths: StatePaths,
-  deviceId: Uint8Array,
+  device: Identity,
+  renameTargets: ReadonlySet<string>,
   log: Logger,
   now = Date.now(),
 ): Promise<InboxResult> {
+  const deviceId = device.card.id;
   const pending = await loadPending(paths);
   const response = await session.request('GET', `/v1/devices/${session.id}/inbox`);
   const { messages } = response.json<{ messages?: unknown }>();
@@ -47,10 +57,12 @@ export async function processInbox(
     await writePrivateFile(paths.inboxPending, JSON.stringify(pending));
   }
   let applied = 0;
+  let renamed = 0;
   const rejected: Record<string, number> = {};
-  if (pending.length === 0) return { applied, rejected };
+  if (pending.length === 0) return { applied, renamed, rejected };
   await updateViewerState(paths, deviceId, (state) => {
     let list = state.list;
+    const nameChanges = { ...state.nameChanges };
     for (const text of pending) {
       try {
         const bytes = fromBase64Url(text);
@@ -64,8 +76,21 @@ export async function processInbox(
           const result = applyRevocation(list, bytes, now);
           list = result.list;
           log.info({ viewer: formatId(result.revocation.viewerId) }, 'owner revoked a viewer');
+        } else if (bytes[1] === Kind.CameraName) {
+          if (!list.owner) throw new SealError('NOT_AUTHORIZED', 'the device has no owner yet');
+          const change = openCameraName(bytes, { device, owner: list.owner, now });
+          const target = change.streamId ?? '';
+          if (!renameTargets.has(target))
+            throw new SealError('WRONG_STREAM', 'no such camera on this device');
+          if (change.issuedAt <= (nameChanges[target]?.issuedAt ?? 0))
+            throw new SealError('REPLAYED', 'an equal or newer name change was already applied');
+          nameChanges[target] = { name: change.name, issuedAt: change.issuedAt };
+          renamed++;
+          // The name itself is content: it is never logged.
+          log.info({ camera: change.streamId ?? 'gateway' }, 'owner renamed a camera');
+          continue;
         } else {
-          throw new SealError('WRONG_KIND', 'not a grant or revocation');
+          throw new SealError('WRONG_KIND', 'not a grant, revocation or name change');
         }
         applied++;
       } catch (error) {
@@ -74,10 +99,10 @@ export async function processInbox(
         log.warn({ reason, detail: (error as Error).message }, 'refused a statement from the inbox');
       }
     }
-    return { ...state, list };
+    return { ...state, list, nameChanges };
   });
   await rm(paths.inboxPending, { force: true });
-  return { applied, rejected };
+  return { applied, renamed, rejected };
 }
 
 async function loadPending(paths: StatePaths): Promise<string[]> {

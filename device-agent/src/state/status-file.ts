@@ -26,6 +26,8 @@ export interface AgentStatus {
   readonly viewers: number;
   readonly cameras: readonly {
     readonly id: string;
+    /** The opaque id the relay and viewers know it by (opaqueStreamId). */
+    readonly streamId: string;
     readonly source: string;
     readonly frames: number;
     readonly framesSent: number;

@@ -10,6 +10,7 @@ import {
 } from '@sealcam/protocol';
 import lockfile from 'proper-lockfile';
 import { AgentError } from '../errors.js';
+import type { NameChanges } from '../sharing/device-profile.js';
 import type { StatePaths } from './paths.js';
 import { readOptional, writePrivateFile } from './secret-file.js';
 
@@ -19,6 +20,8 @@ export interface ViewerState {
   readonly accessListVersion: number;
   /** Display names viewers gave when pairing (unverified text, shown by `viewers`), by hex id. */
   readonly names: Readonly<Record<string, string>>;
+  /** The owner's renames of the gateway ('') and cameras (by stream id), applied in the sealed profile. */
+  readonly nameChanges: NameChanges;
 }
 
 interface ViewerFile {
@@ -29,6 +32,7 @@ interface ViewerFile {
   lastChange: Record<string, number>;
   accessListVersion: number;
   names?: Record<string, string>;
+  nameChanges?: Record<string, { name: string; issuedAt: number }>;
 }
 
 export function encodeViewerState(state: ViewerState): string {
@@ -45,6 +49,7 @@ export function encodeViewerState(state: ViewerState): string {
     lastChange: { ...state.list.lastChange },
     accessListVersion: state.accessListVersion,
     names: { ...state.names },
+    nameChanges: { ...state.nameChanges },
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
@@ -68,6 +73,7 @@ export function decodeViewerState(text: string, deviceId: Uint8Array, where: str
       },
       accessListVersion: file.accessListVersion,
       names: file.names ?? {},
+      nameChanges: file.nameChanges ?? {},
     };
   } catch (error) {
     throw new AgentError('BAD_STATE', `${where} is unreadable (${(error as Error).message})`);
@@ -76,7 +82,7 @@ export function decodeViewerState(text: string, deviceId: Uint8Array, where: str
 
 export async function loadViewerState(paths: StatePaths, deviceId: Uint8Array): Promise<ViewerState> {
   const text = await readOptional(paths.viewers);
-  if (!text) return { list: emptyViewerList(deviceId), accessListVersion: 0, names: {} };
+  if (!text) return { list: emptyViewerList(deviceId), accessListVersion: 0, names: {}, nameChanges: {} };
   return decodeViewerState(text.toString('utf8'), deviceId, paths.viewers);
 }
 

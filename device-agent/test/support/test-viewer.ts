@@ -3,6 +3,7 @@ import {
   Codec,
   createIdentity,
   createPairRequest,
+  type DeviceProfile,
   decodeClipChunk,
   decodeLiveMessage,
   decodeMediaPayload,
@@ -17,11 +18,14 @@ import {
   openEvent,
   openManifest,
   openPairResponse,
+  openProfile,
   openThumbnail,
   pairingId,
   parsePairing,
   parseStreamId,
   Role,
+  type StreamId,
+  verifyAccessList,
   WireType,
 } from '@sealcam/protocol';
 import { liveProtocols, liveUrl, RelayError, RelaySession } from '@sealcam/relay-client';
@@ -51,6 +55,8 @@ export interface LiveWatch {
 export class TestViewer {
   readonly identity: Identity;
   device: IdentityCard | null = null;
+  /** Stream ids by camera name, once a profile named them. */
+  private readonly streamIds = new Map<string, StreamId>();
   /** The one relay client; requests return raw answers (RelaySession.fetch) for the tests. */
   private readonly session: RelaySession;
 
@@ -147,8 +153,37 @@ export class TestViewer {
    * Subscribes to a camera's live stream for a while and opens what arrives. Returns the opened
    * frames' JPEGs, the epochs seen and every rejection reason.
    */
-  async watchLive(streamId: string, durationMs: number, previous?: { epoch: number; hash: Uint8Array }) {
-    const watch = await this.subscribeLive(streamId, previous);
+  /**
+   * The opaque stream id of the camera the device names `camera` (by default its configured id), as a
+   * viewer learns it: from the sealed profile in the device's signed access list (PROTOCOL.md §9.3),
+   * waiting until the device has registered one that names it. Remembered once found.
+   */
+  async streamOf(camera: string, timeoutMs = 60_000): Promise<StreamId> {
+    const known = this.streamIds.get(camera);
+    if (known) return known;
+    const profile = await until(
+      async () => {
+        const profile = await this.profile().catch(() => null);
+        return profile?.cameras.some((c) => c.name === camera) ? profile : null;
+      },
+      timeoutMs,
+      `a profile naming camera ${camera}`,
+    );
+    for (const c of profile.cameras) this.streamIds.set(c.name, c.streamId);
+    return this.streamIds.get(camera)!;
+  }
+
+  /** The device's sealed profile, opened from its current access list (null: the list has none). */
+  async profile(): Promise<DeviceProfile | null> {
+    const list = verifyAccessList(
+      await this.bytes(`/v1/devices/${formatId(this.device!.id)}/access-list`),
+      this.device!,
+    );
+    return list.profile ? openProfile(list.profile, this.identity, list.deviceId, list.version) : null;
+  }
+
+  async watchLive(camera: string, durationMs: number, previous?: { epoch: number; hash: Uint8Array }) {
+    const watch = await this.subscribeLive(await this.streamOf(camera), previous);
     await new Promise((resolve) => setTimeout(resolve, durationMs));
     return watch.close();
   }
@@ -159,7 +194,7 @@ export class TestViewer {
    * busy machine is slow, not wrong) with what had arrived by then.
    */
   async watchLiveUntil(
-    streamId: string,
+    camera: string,
     done: (watch: LiveWatch) => boolean,
     what: string,
     options: {
@@ -168,6 +203,7 @@ export class TestViewer {
     } = {},
   ) {
     const timeoutMs = options.timeoutMs ?? 60_000;
+    const streamId = await this.streamOf(camera);
     const watch = await this.subscribeLive(streamId, options.previous);
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -212,9 +212,9 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       bodyLimit: PAIRING_MESSAGE_BYTES,
       config: { auth: 'viewer' },
       schema: {
-        summary: "The device's owner leaves a signed grant or revocation for the device",
+        summary: "The device's owner leaves a signed grant, revocation or sealed name change for the device",
         params: deviceParams,
-        body: binaryRequest('A signed grant or revocation (PROTOCOL.md), at most 4096 bytes'),
+        body: binaryRequest('A signed grant, revocation or name change (PROTOCOL.md §8), at most 4096 bytes'),
         response: replies(
           { 202: statusReply('Queued for the device', ['queued']) },
           [401, 403, 413, 415, 429, 507],
@@ -225,12 +225,15 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
       const session = sessionOf(request);
       const { deviceId } = request.params;
       if ((await context.access(session, deviceId)) !== 'owner') {
-        throw forbidden('not-owner', 'only the device owner sends grants and revocations');
+        throw forbidden('not-owner', 'only the device owner sends grants, revocations and name changes');
       }
       const bytes = binaryBody(request);
       const kind = bytes[1];
-      if (bytes[0] !== PROTOCOL_VERSION || (kind !== Kind.Grant && kind !== Kind.Revocation)) {
-        throw badRequest('invalid-statement', 'the inbox takes grants and revocations only');
+      if (
+        bytes[0] !== PROTOCOL_VERSION ||
+        (kind !== Kind.Grant && kind !== Kind.Revocation && kind !== Kind.CameraName)
+      ) {
+        throw badRequest('invalid-statement', 'the inbox takes grants, revocations and name changes only');
       }
       const bounds = inboxBounds({
         ownerId: session.id,
@@ -252,7 +255,7 @@ export const mailboxRoutes: FastifyPluginAsync<{ context: RelayContext }> = asyn
     {
       config: { auth: 'self' },
       schema: {
-        summary: 'The device takes the grants and revocations waiting in its inbox',
+        summary: 'The device takes the grants, revocations and name changes waiting in its inbox',
         params: deviceParams,
         response: messagesReply,
       },

@@ -25,6 +25,9 @@ test('live status of a tile', () => {
     'idle',
   );
   assert.equal(liveStatus({ subscribed: true, lastFrameAt: 1000, unavailable: true }, 1000), 'unavailable');
+  // The relay cannot be reached: offline, whatever the last picture was.
+  assert.equal(liveStatus({ ...live, offline: true }, 1000), 'offline');
+  assert.equal(liveStatus({ subscribed: true, unavailable: true, offline: true }, 1000), 'offline');
 });
 
 test('frame rate over a sliding window', () => {

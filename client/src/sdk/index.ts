@@ -19,7 +19,7 @@ export {
 export { type Subject, ViewerError, type ViewerReason } from './errors.js';
 export { IndexedDbKeyStore } from './indexeddb-key-store.js';
 export type { LiveFrame, LiveHandlers } from './live-view.js';
-export type { WebSocketFactory, WebSocketLike } from './relay-connection.js';
+export type { LiveState, WebSocketFactory, WebSocketLike } from './relay-connection.js';
 export { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 export {
   type Camera,

@@ -31,6 +31,8 @@ export interface LiveMessageHandler {
 /** Clip chunks and events are the largest answers a viewer reads. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+export type LiveState = 'idle' | 'online' | 'offline';
+
 /**
  * One relay, as this viewer sees it: the relay client's session (password-less authentication
  * signed for the relay URL the viewer paired with, never for one the relay names; token renewal),
@@ -45,6 +47,8 @@ export class RelayConnection {
   private failures = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private state: LiveState = 'idle';
+  private readonly stateListeners = new Set<(state: LiveState) => void>();
 
   constructor(
     readonly relayUrl: string,
@@ -77,6 +81,26 @@ export class RelayConnection {
   }
 
   // ---- live ----
+
+  /**
+   * The live connection as the views should show it: `online` (open), `offline` (it failed or
+   * dropped while something was subscribed, and is being retried), or `idle` (not needed yet).
+   */
+  get liveState(): LiveState {
+    return this.state;
+  }
+
+  /** Calls `listener` on every change of `liveState`; returns the function that stops it. */
+  onLiveState(listener: (state: LiveState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private setState(state: LiveState): void {
+    if (state === this.state) return;
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
 
   addHandler(handler: LiveMessageHandler): () => void {
     this.handlers.add(handler);
@@ -112,7 +136,10 @@ export class RelayConnection {
   private ensureLive(): void {
     if (this.closed || this.socket || this.connecting || this.reconnectTimer) return;
     this.connecting = this.openLive()
-      .catch(() => this.scheduleReconnect(null))
+      .catch(() => {
+        this.setState('offline');
+        this.scheduleReconnect(null);
+      })
       .finally(() => {
         this.connecting = null;
       });
@@ -127,13 +154,17 @@ export class RelayConnection {
     }
     this.socket = socket;
     this.failures = 0;
+    this.setState('online');
     socket.onerror = () => undefined;
     socket.onmessage = (event) => this.dispatch(event.data);
     socket.onclose = (event) => {
       this.socket = null;
       // Forgets the token when the relay asks for a new one (4401).
       const close = liveClosed(this.session, event.code, event.reason);
-      if (!this.closed && this.wanted.size > 0) this.scheduleReconnect(close.retryAfterMs);
+      if (!this.closed && this.wanted.size > 0) {
+        this.setState('offline');
+        this.scheduleReconnect(close.retryAfterMs);
+      } else this.setState('idle');
     };
     for (const text of this.wanted) socket.send(text);
   }

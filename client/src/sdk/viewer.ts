@@ -57,7 +57,7 @@ import { ViewerError, verifying, verifyingAsync } from './errors.js';
 import { fetchVerified } from './fetch-verified.js';
 import { type LiveHandlers, LiveView } from './live-view.js';
 import { isPlatformKeys, platformKeyHolder } from './platform-keys.js';
-import { RelayConnection, type WebSocketFactory } from './relay-connection.js';
+import { type LiveState, RelayConnection, type WebSocketFactory } from './relay-connection.js';
 import { inviteCode, parseInviteCode, parseViewerCardCode, viewerCardCode } from './share-codes.js';
 import {
   type KeyStore,
@@ -838,6 +838,19 @@ export class Viewer {
       cameraNameBody(this.keys.card, { device: card, streamId, name, issuedAt: Date.now() }, systemRng),
     );
     await relay.request('POST', `/v1/devices/${deviceId}/inbox`, await signedWith(this.keys, body));
+  }
+
+  /**
+   * Whether the live connection to this camera's relay is up: `offline` while it cannot be reached
+   * (every stream of every camera on that relay at once), `online` once it is back.
+   */
+  relayState(deviceId: DeviceId): LiveState {
+    return this.camera(deviceId).relay.liveState;
+  }
+
+  /** Calls `listener` with each change of `relayState(deviceId)`; returns the function that stops it. */
+  onRelayState(deviceId: DeviceId, listener: (state: LiveState) => void): () => void {
+    return this.camera(deviceId).relay.onLiveState(listener);
   }
 
   safetyNumber(deviceId: DeviceId): string {

@@ -100,6 +100,13 @@ export class App {
   private sync(): void {
     const cameras = this.viewer.cameras();
     this.grid.setCameraOrder(cameras.map((camera) => camera.deviceId));
+    // A camera this viewer no longer holds (removed): its views go.
+    for (const [deviceId, held] of this.cameras) {
+      if (cameras.some((camera) => camera.deviceId === deviceId)) continue;
+      held.panel.close();
+      held.streams.close();
+      this.cameras.delete(deviceId);
+    }
     for (const camera of cameras) {
       const held = this.cameras.get(camera.deviceId);
       if (held && held.camera.access === camera.access && held.camera.safetyNumber === camera.safetyNumber) {
@@ -112,14 +119,18 @@ export class App {
         held.panel.close();
         held.streams.close();
       }
-      const panel = new CameraPanel(this.context, camera, () => this.sync());
-      const streams = new CameraStreams(
+      const panel: CameraPanel = new CameraPanel(this.context, camera, () => this.sync(), {
+        // "They differ": nothing of this camera is shown or fetched any more.
+        onMismatch: () => streams.close(),
+        onRemoved: () => this.sync(),
+      });
+      const streams: CameraStreams = new CameraStreams(
         this.viewer,
         this.warnings,
         this.grid,
         camera.deviceId,
         camera.gatewayName ?? camera.name,
-        (message) => panel.setNotice(message),
+        (error) => panel.setAvailability(error),
         () => this.sync(),
       );
       this.cameras.set(camera.deviceId, { camera, panel, streams });

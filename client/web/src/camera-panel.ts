@@ -1,9 +1,10 @@
-import type { Camera } from '../../src/sdk/index.js';
+import { type Camera, ViewerError } from '../../src/sdk/index.js';
 import { CameraNames } from './camera-names.js';
 import type { AppContext } from './context.js';
-import { h } from './dom.js';
+import { h, setStatus, statusLine } from './dom.js';
 import { EventTimeline } from './event-timeline.js';
 import { KeyPanel } from './key-panel.js';
+import { describeError } from './notice.js';
 import { renameButton } from './rename-form.js';
 import { SharePanel } from './share-panel.js';
 
@@ -19,12 +20,19 @@ export class CameraPanel {
   private readonly heading: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly names: CameraNames;
+  private readonly removal: HTMLElement;
   private renderRename: () => void = () => undefined;
 
   constructor(
     private readonly context: AppContext,
     private camera: Camera,
     private readonly onRenamed: () => void,
+    private readonly hooks: {
+      /** The safety numbers differ: stop every view of this camera. */
+      readonly onMismatch: () => void;
+      /** The camera was removed from this viewer. */
+      readonly onRemoved: () => void;
+    },
   ) {
     const headingId = `camera-title-${camera.deviceId}`;
     this.heading = h('h3', { id: headingId, class: 'camera-name' }, camera.gatewayName ?? camera.name);
@@ -32,7 +40,20 @@ export class CameraPanel {
     this.notice = h('p', { class: 'availability-notice', role: 'status', hidden: true });
     this.timeline = new EventTimeline(context, camera.deviceId);
     this.share = new SharePanel(context.viewer, camera);
-    this.keys = new KeyPanel(camera, context.viewer.fingerprint);
+    this.keys = new KeyPanel(camera, context.viewer.fingerprint, () => {
+      this.timeline.close();
+      this.share.close();
+      this.hooks.onMismatch();
+      this.offerRemoval(
+        'Stopped: the safety numbers differ, so this viewer does not use this camera. Remove it, then pair again with a fresh code.',
+      );
+    });
+    this.removal = h('div', {
+      class: 'removal-offer',
+      role: 'alert',
+      'data-testid': 'removal-offer',
+      hidden: true,
+    });
     this.element = h(
       'section',
       {
@@ -50,10 +71,12 @@ export class CameraPanel {
         this.renameControl(),
       ),
       this.notice,
+      this.removal,
       this.details('Cameras', this.names.element),
       this.details('Events', this.timeline.element),
       this.details('Who can see this camera', this.share.element),
       this.details('Verify keys', this.keys.element),
+      h('div', { class: 'panel-actions' }, this.removeButton('Remove this camera from this viewer')),
     );
   }
 
@@ -103,10 +126,69 @@ export class CameraPanel {
     this.renderRename();
   }
 
-  /** An availability message for the camera (relay unreachable, no grant…), or undefined to clear it. */
-  setNotice(message: string | undefined): void {
+  /**
+   * The camera's availability: an error (relay unreachable, no grant…) or undefined once it answers
+   * again. A relay that no longer grants this viewer access (revoked) makes the panel say so and
+   * offer to remove the camera.
+   */
+  setAvailability(error: unknown): void {
+    const revoked =
+      error instanceof ViewerError && (error.reason === 'NO_GRANT' || error.reason === 'REVOKED');
+    const message = error === undefined || revoked ? undefined : describeError(error).message;
     this.notice.hidden = message === undefined;
     this.notice.textContent = message ?? '';
+    if (revoked)
+      this.offerRemoval(
+        this.camera.access === 'owner'
+          ? 'The relay no longer grants this viewer access to this camera.'
+          : 'This camera is no longer shared with you: its owner removed your access.',
+      );
+  }
+
+  /** Says why the camera cannot be used, with a button that removes it from this viewer. */
+  private offerRemoval(why: string): void {
+    if (!this.removal.hidden) return;
+    this.removal.replaceChildren(h('p', {}, why), this.removeButton('Remove this camera'));
+    this.removal.hidden = false;
+  }
+
+  /** Two steps: "Remove…" asks, "Remove now" forgets the camera and everything kept about it. */
+  private removeButton(label: string): HTMLElement {
+    const holder = h('span', { class: 'remove-camera' });
+    const ask = h(
+      'button',
+      { type: 'button', class: 'button small danger', 'data-testid': 'camera-remove' },
+      label,
+    );
+    const status = statusLine();
+    ask.addEventListener('click', () => {
+      const confirm = h(
+        'button',
+        { type: 'button', class: 'button small danger', 'data-testid': 'camera-remove-confirm' },
+        'Remove now',
+      );
+      const cancel = h('button', { type: 'button', class: 'button small secondary' }, 'Keep it');
+      cancel.addEventListener('click', () => holder.replaceChildren(ask, status));
+      confirm.addEventListener('click', async () => {
+        confirm.disabled = true;
+        try {
+          await this.context.viewer.forget(this.camera.deviceId);
+          this.hooks.onRemoved();
+        } catch (error) {
+          setStatus(status, describeError(error).message, 'error');
+          confirm.disabled = false;
+        }
+      });
+      holder.replaceChildren(
+        h('span', {}, 'Its keys and names are forgotten here; pairing again needs a new code. '),
+        confirm,
+        cancel,
+        status,
+      );
+      confirm.focus();
+    });
+    holder.append(ask, status);
+    return holder;
   }
 
   close(): void {

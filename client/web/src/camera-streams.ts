@@ -1,7 +1,6 @@
 import { type Camera, type DeviceId, type StreamId, type Viewer, ViewerError } from '../../src/sdk/index.js';
 import type { LiveGrid } from './live-grid.js';
 import { LiveTile } from './live-tile.js';
-import { describeError } from './notice.js';
 import { diffStreams } from './stream-diff.js';
 import type { WarningBanner } from './warning-banner.js';
 
@@ -27,8 +26,8 @@ export class CameraStreams {
     readonly deviceId: DeviceId,
     /** The gateway's label: the device's own name for it, else this viewer's. */
     private gatewayLabel: string,
-    /** Called with an availability message (or undefined when the relay answers again). */
-    private readonly onNotice: (message: string | undefined) => void,
+    /** Called with why the camera is unavailable (an error), or undefined when the relay answers again. */
+    private readonly onAvailability: (error: unknown) => void,
     /** Called when the device's sealed profile (its names) changed. */
     private readonly onProfile: () => void = () => undefined,
   ) {}
@@ -67,7 +66,7 @@ export class CameraStreams {
           this.onProfile();
         }
         this.failures = 0;
-        this.onNotice(undefined);
+        this.onAvailability(undefined);
         const { added, removed } = diffStreams(this.tiles.keys(), streams);
         this.renameTiles();
         for (const streamId of removed) {
@@ -92,7 +91,7 @@ export class CameraStreams {
       } catch (error) {
         if (this.closed) return;
         this.failures += 1;
-        this.onNotice(describeError(error).message);
+        this.onAvailability(error);
       }
     }
     // While the relay refuses or cannot be reached, ask less and less often (up to once a minute).

@@ -23,8 +23,12 @@ export class EventRow {
     private readonly context: AppContext,
     readonly deviceId: DeviceId,
     readonly listing: EventListing,
-    /** Called once the record verified (not for a refused or unavailable one). */
-    private readonly onVerified: (view: EventView) => void = () => undefined,
+    private readonly hooks: {
+      /** Called once the record verified (not for a refused or unavailable one). */
+      readonly onVerified?: (view: EventView) => void;
+      /** Called when the event is the camera's own but not sealed for this viewer. */
+      readonly onNotShared?: () => void;
+    } = {},
   ) {
     this.thumb = h('span', { class: 'thumb thumb-placeholder', 'aria-hidden': 'true' });
     this.meta = h('span', { class: 'event-meta' }, h('span', { class: 'event-pending' }, 'Verifying event…'));
@@ -111,7 +115,7 @@ export class EventRow {
     }
     this.view = view;
     this.renderRecord(view);
-    this.onVerified(view);
+    this.hooks.onVerified?.(view);
     if (!view.record.thumbnail) {
       replace(this.thumb, 'No picture');
       this.thumb.className = 'thumb thumb-none';
@@ -190,6 +194,7 @@ export class EventRow {
       );
       this.button.disabled = true;
       this.button.setAttribute('aria-label', 'Event not shared with you');
+      this.hooks.onNotShared?.();
       return;
     }
     if (isVerificationFailure(error)) {

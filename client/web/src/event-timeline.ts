@@ -1,4 +1,4 @@
-import type { DeviceId, EventListing, Subscription } from '../../src/sdk/index.js';
+import type { DeviceId, EventListing, EventView, Subscription } from '../../src/sdk/index.js';
 import type { AppContext } from './context.js';
 import { h, setStatus, statusLine } from './dom.js';
 import { EventPager } from './event-pager.js';
@@ -31,6 +31,8 @@ export class EventTimeline {
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
   private closed = false;
+  private notShared = 0;
+  private readonly notSharedLine: HTMLParagraphElement;
 
   constructor(
     private readonly context: AppContext,
@@ -46,10 +48,12 @@ export class EventTimeline {
     this.status = statusLine();
     this.empty = h('p', { class: 'empty', hidden: true }, 'No events yet.');
     this.retention = h('p', { class: 'help', 'data-testid': 'retention', hidden: true });
+    this.notSharedLine = h('p', { class: 'help', 'data-testid': 'not-shared-summary', hidden: true });
     this.element = h(
       'div',
       { class: 'timeline' },
       this.list,
+      this.notSharedLine,
       this.empty,
       h('div', { class: 'timeline-actions' }, this.more, this.status),
       this.retention,
@@ -158,12 +162,10 @@ export class EventTimeline {
     const order = this.pager.list();
     const position = new Map(order.map((listing, index) => [listing.eventId, index]));
     for (const listing of fresh) {
-      const row = new EventRow(
-        this.context,
-        this.deviceId,
-        listing,
-        live ? (view) => this.context.liveEventVerified(view) : undefined,
-      );
+      const row = new EventRow(this.context, this.deviceId, listing, {
+        ...(live ? { onVerified: (view: EventView) => this.context.liveEventVerified(view) } : {}),
+        onNotShared: () => this.collapseNotShared(row),
+      });
       this.rows.set(listing.eventId, row);
       const index = position.get(listing.eventId) ?? order.length;
       let before: Element | null = null;
@@ -177,6 +179,20 @@ export class EventTimeline {
       this.list.insertBefore(row.element, before);
       void row.load();
     }
+  }
+
+  /**
+   * An event the camera recorded while it was not shared with this viewer (authentic, not sealed for
+   * it): no row of its own, one line counts them all.
+   */
+  private collapseNotShared(row: EventRow): void {
+    row.element.hidden = true;
+    this.notShared += 1;
+    this.notSharedLine.hidden = false;
+    this.notSharedLine.textContent = `${this.notShared} ${
+      this.notShared === 1 ? 'event is' : 'events are'
+    } not shared with you (recorded before your access began, or after it ended)`;
+    this.empty.hidden = true;
   }
 
   close(): void {

@@ -12,7 +12,12 @@ export class KeyPanel {
   private readonly prompt: HTMLElement;
   private readonly number: HTMLElement;
 
-  constructor(camera: Camera, viewerFingerprint: string) {
+  constructor(
+    camera: Camera,
+    viewerFingerprint: string,
+    /** "They differ": the app stops using the camera and offers to remove it. */
+    private readonly onMismatch: () => void = () => undefined,
+  ) {
     const groups = safetyGroups(camera.safetyNumber);
     const digits: (Node | string)[] = [];
     groups.forEach((group, index) => {
@@ -106,6 +111,7 @@ export class KeyPanel {
             'ideally on another network, and compare again.',
         ),
       );
+      this.onMismatch();
     });
     this.prompt.hidden = false;
     this.element.closest('details')?.setAttribute('open', '');

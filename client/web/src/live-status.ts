@@ -4,7 +4,8 @@ import { LIVE_FRESHNESS_MS } from '../../src/sdk/index.js';
  * What a live tile says about its stream: connecting, waiting for a first picture, live, delayed
  * (verified pictures, but older than the live bound: PROTOCOL.md §6.8), unconfirmed (pictures that
  * could not be placed in time: the camera did not answer the clock question), idle (no verified
- * frame lately) or unavailable (the relay refused: no grant, revoked). Pure (no DOM).
+ * frame lately), unavailable (the relay refused: no grant, revoked) or offline (the relay cannot be
+ * reached: every tile of that relay says so at once). Pure (no DOM).
  */
 export type LiveStatus =
   | 'connecting'
@@ -13,7 +14,8 @@ export type LiveStatus =
   | 'delayed'
   | 'unconfirmed'
   | 'idle'
-  | 'unavailable';
+  | 'unavailable'
+  | 'offline';
 
 /** A stream with no verified frame for this long is shown as idle. */
 export const LIVE_WINDOW_MS = 5000;
@@ -27,9 +29,12 @@ export interface LiveState {
   /** The last picture's age bound when it arrived (ms): a live picture stops being live as it ages. */
   readonly ageAtArrivalMs?: number | undefined;
   readonly unavailable?: boolean;
+  /** The live connection to the relay is down (being retried). */
+  readonly offline?: boolean;
 }
 
 export function liveStatus(state: LiveState, now: number): LiveStatus {
+  if (state.offline) return 'offline';
   if (state.unavailable) return 'unavailable';
   if (state.lastFrameAt === undefined) return state.subscribed ? 'waiting' : 'connecting';
   const since = now - state.lastFrameAt;
@@ -46,9 +51,13 @@ export const STATUS_LABELS: Readonly<Record<LiveStatus, string>> = {
   unconfirmed: 'Not confirmed live',
   idle: 'Idle',
   unavailable: 'Unavailable',
+  offline: 'Offline',
 };
 
-/** Verified frames per second over a sliding window. */
+/**
+ * Verified frames per second over a sliding window. Fed with capture times (the camera's clock), it
+ * counts the camera's rate, not arrival bursts (frames held for a clock answer, or a reconnect).
+ */
 export class RateMeter {
   private readonly times: number[] = [];
 

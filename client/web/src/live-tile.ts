@@ -43,7 +43,12 @@ export class LiveTile {
   readonly element: HTMLElement;
   private readonly image: BlobImage;
   private readonly throttle = new FrameThrottle<LiveFrame>();
-  private readonly rate = new RateMeter();
+  private rate = new RateMeter();
+  /** The newest picture's capture time (ms; arrival time for pictures without one). */
+  private captureNow = 0;
+  /** The relay's live connection is down: every tile of that relay says so. */
+  private offline = false;
+  private stopRelayState: (() => void) | undefined;
   private readonly title: HTMLElement;
   private readonly gateway: HTMLElement;
   private readonly indicator: HTMLElement;
@@ -54,6 +59,7 @@ export class LiveTile {
   /** Timed codecs (H.264, H.265, AAC): created on the first such frame. */
   private video: LiveVideo | undefined;
   private readonly notice: HTMLElement;
+  private readonly offlineNotice: HTMLElement;
   private readonly refused: HTMLElement;
   private readonly observer: IntersectionObserver | undefined;
   private subscription: Subscription | undefined;
@@ -95,6 +101,16 @@ export class LiveTile {
     this.fps = h('span', { class: 'frame-rate' });
     this.placeholder = h('p', { class: 'tile-placeholder' }, 'Connecting…');
     this.notice = h('p', { class: 'tile-notice availability-notice', role: 'status', hidden: true });
+    this.offlineNotice = h(
+      'p',
+      {
+        class: 'tile-notice availability-notice',
+        role: 'status',
+        'data-testid': 'tile-offline',
+        hidden: true,
+      },
+      'The relay cannot be reached: reconnecting…',
+    );
     this.refused = h('p', { class: 'tile-refused', hidden: true });
     const media = h('div', { class: 'tile-media' }, img, this.placeholder);
     this.media = media;
@@ -127,6 +143,7 @@ export class LiveTile {
         h('div', { class: 'tile-meta' }, this.indicator, this.age, this.fps),
       ),
       this.notice,
+      this.offlineNotice,
       this.refused,
     );
     this.updateLabel();
@@ -146,6 +163,10 @@ export class LiveTile {
   }
 
   start(): void {
+    this.setOffline(this.viewer.relayState(this.deviceId) === 'offline');
+    this.stopRelayState = this.viewer.onRelayState(this.deviceId, (state) =>
+      this.setOffline(state === 'offline'),
+    );
     try {
       this.subscription = this.viewer.watch(this.deviceId, this.streamId, {
         onFrame: (frame) => this.onFrame(frame),
@@ -177,7 +198,10 @@ export class LiveTile {
     const now = Date.now();
     this.lastFrameAt = now;
     if (frame.codec !== Codec.AacAdts) {
-      this.rate.add(now); // fps counts pictures, not sound frames
+      // fps counts pictures (not sound frames) by their capture time, so a burst of arrivals is not a rate.
+      this.captureNow =
+        frame.capturedAtUs === null ? now : Math.max(this.captureNow, frame.capturedAtUs / 1000);
+      this.rate.add(frame.capturedAtUs === null ? now : frame.capturedAtUs / 1000);
       this.freshness = frame.freshness;
       if (frame.freshness.state !== this.status) this.tick(now);
     }
@@ -296,6 +320,16 @@ export class LiveTile {
     this.tick(Date.now());
   }
 
+  private setOffline(offline: boolean): void {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    // Back online: the rate starts again from the frames that come now.
+    if (!offline) this.rate = new RateMeter();
+    this.element.dataset.offline = String(offline);
+    this.offlineNotice.hidden = !offline;
+    this.tick(Date.now());
+  }
+
   private setUnavailable(message: string | undefined): void {
     this.unavailable = message;
     this.notice.hidden = message === undefined;
@@ -312,6 +346,7 @@ export class LiveTile {
         freshness: this.freshness?.state,
         ageAtArrivalMs: this.freshness?.state === 'live' ? this.freshness.ageMs : undefined,
         unavailable: this.unavailable !== undefined,
+        offline: this.offline,
       },
       now,
     );
@@ -333,7 +368,7 @@ export class LiveTile {
         : this.freshness?.state === 'delayed'
           ? `recorded ${formatAge(this.freshness.ageMs + (now - (this.lastFrameAt ?? now)))}, not live`
           : `last frame ${formatAge(age)}`;
-    const rate = this.rate.rate(now);
+    const rate = this.rate.rate(this.captureNow);
     this.fps.textContent = status === 'live' && rate > 0 ? `${rate.toFixed(rate < 10 ? 1 : 0)} fps` : '';
   }
 
@@ -342,6 +377,7 @@ export class LiveTile {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.subscription?.close();
     this.subscription = undefined;
+    this.stopRelayState?.();
     this.observer?.disconnect();
     this.throttle.reset();
     this.image.clear();

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { dirname, join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createAgent, testCamera } from '@sealcam/testkit/agent';
+import { until } from '@sealcam/testkit/poll';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
+import type { Page } from 'playwright-core';
+import { nodeWebSocket } from '../src/node/index.js';
+import { type DeviceId, MemoryKeyStore, Viewer, type ViewerId } from '../src/sdk/index.js';
+import { launchChromium, SCREENSHOTS } from './support/browser.js';
+
+requireProgram('chromium');
+const here = dirname(fileURLToPath(import.meta.url));
+const WEB_ROOT = resolve(here, '..', 'webapp');
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+/** Each live tile of the page: the camera it shows, its status and how many pictures it has shown. */
+function tiles(page: Page): Promise<{ camera: string; status: string; shown: number }[]> {
+  return page.locator('[data-testid="camera-tile"]').evaluateAll((elements) =>
+    elements.map((element) => ({
+      camera: element.getAttribute('data-camera-name') ?? '',
+      status: element.getAttribute('data-status') ?? '',
+      shown: Number(element.querySelector('[data-testid="live-image"]')?.getAttribute('data-frames') ?? 0),
+    })),
+  );
+}
+
+test('honest states: events from before an invite are one line; every tile says offline at once while the relay is down and plays again after; a revoked camera says so and is removed; "They differ" stops a camera', async () => {
+  let relay: TestRelay = await startRelay({ SEALCAM_WEB_ROOT: WEB_ROOT });
+  cleanups.push(() => relay.stop());
+  const home = createAgent(relay.base, [testCamera('cam-1'), testCamera('cam-2')]);
+  cleanups.push(home.stop);
+  const owner = await Viewer.open({ store: new MemoryKeyStore(), WebSocket: nodeWebSocket });
+  cleanups.push(async () => owner.close());
+  const pairing = await home.pairingCode();
+  const deviceId: DeviceId = (await owner.pair(pairing.code)).deviceId;
+  await home.run();
+  // Events recorded before the browser's viewer is invited: authentic, not sealed for it.
+  await until(async () => (await owner.events(deviceId)).events.length >= 2, 120_000, 'two events');
+
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${relay.base}/`);
+  const shareCode = (await page.locator('[data-testid="share-code"]').textContent())?.trim() ?? '';
+  const viewerId = (await page
+    .locator('[data-testid="viewer-id"]')
+    .getAttribute('data-viewer-id')) as ViewerId;
+  const invite = await owner.grant(deviceId, shareCode);
+  await page.locator('[data-testid="invite-input"]').fill(invite);
+  await page.locator('[data-testid="invite-submit"]').click();
+
+  // The earlier events: one collapsed line, no row each.
+  const summary = page.locator('[data-testid="not-shared-summary"]');
+  await summary.waitFor({ state: 'visible', timeout: 120_000 });
+  assert.match(
+    (await summary.textContent()) ?? '',
+    /^\d+ events? (is|are) not shared with you \(recorded before your access began, or after it ended\)$/,
+  );
+  assert.equal(await page.locator('[data-testid="event-row"][data-state="not-shared"]:visible').count(), 0);
+
+  // Both cameras play; then the relay goes away: every tile says offline at once.
+  await until(
+    async () => {
+      const shown = await tiles(page);
+      return shown.length === 2 && shown.every((tile) => tile.shown > 3);
+    },
+    120_000,
+    'both tiles playing',
+  );
+  const port = relay.port;
+  await relay.stop();
+  await until(
+    async () => (await tiles(page)).every((tile) => tile.status === 'offline'),
+    60_000,
+    'every tile offline',
+  );
+  assert.equal(await page.locator('[data-testid="tile-offline"]:visible').count(), 2);
+  await page.screenshot({ path: join(SCREENSHOTS, 'offline.png') });
+  // Back (a new relay process at the same address: the device registers itself again): frames resume
+  // and the offline state clears on every tile.
+  relay = await startRelay({ SEALCAM_WEB_ROOT: WEB_ROOT }, port);
+  const before = await tiles(page);
+  await until(
+    async () => {
+      const now = await tiles(page);
+      return now.every((tile, i) => tile.status !== 'offline' && tile.shown > (before[i]?.shown ?? 0) + 3);
+    },
+    180_000,
+    'every tile playing again',
+  );
+  assert.equal(await page.locator('[data-testid="tile-offline"]:visible').count(), 0);
+
+  // The owner revokes the browser's viewer: the camera says so and offers to remove it.
+  await owner.revoke(deviceId, viewerId);
+  const offer = page.locator('[data-testid="removal-offer"]');
+  await offer.waitFor({ state: 'visible', timeout: 120_000 });
+  assert.match((await offer.textContent()) ?? '', /no longer shared with you/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'revoked.png') });
+  await offer.locator('[data-testid="camera-remove"]').click();
+  await offer.locator('[data-testid="camera-remove-confirm"]').click();
+  await until(
+    async () => (await page.locator('[data-testid="camera-panel"]').count()) === 0,
+    30_000,
+    'the removed camera gone',
+  );
+  assert.equal((await tiles(page)).length, 0, 'no tile of the removed camera');
+
+  // A new pairing whose safety numbers the user says differ: the camera stops at once.
+  const other = createAgent(relay.base, [testCamera('cam-3')]);
+  cleanups.push(other.stop);
+  const otherPairing = await other.pairingCode();
+  await page.goto(otherPairing.link);
+  await other.run();
+  await until(async () => (await tiles(page)).length === 1, 120_000, 'the new camera tile');
+  await page.locator('[data-testid="safety-differ"]').click();
+  await until(async () => (await tiles(page)).length === 0, 30_000, 'its live view stopped');
+  assert.match(
+    (await page.locator('[data-testid="removal-offer"]').textContent()) ?? '',
+    /the safety numbers differ/,
+  );
+});

@@ -59,7 +59,7 @@ log(`TypeScript done in ${run('TypeScript', 'tsc', ['-b', ...projects])} s`);
 // The web app is a signed release: built with the release public key inside, then release.json (its
 // files' hashes) signed with the release key. A local key is made on first build (a distribution signs
 // with the project's own key: SEALCAM_RELEASE_KEY names its file).
-const { loadReleaseKey, readSignedRelease, signRelease } = await import('@sealcam/client/node');
+const { loadReleaseKey, precompress, readSignedRelease, signRelease } = await import('@sealcam/client/node');
 const keyPath = process.env.SEALCAM_RELEASE_KEY || join(root, '.release-key.pem');
 const releaseKey = loadReleaseKey(keyPath, { create: !process.env.SEALCAM_RELEASE_KEY });
 if (!process.argv.includes('--force') && webUpToDate() && readSignedRelease(webapp, releaseKey.publicKey)) {
@@ -73,8 +73,13 @@ if (!process.argv.includes('--force') && webUpToDate() && readSignedRelease(weba
   const app = run('web viewer', 'vite', vite('client/web/vite.config.ts'));
   const worker = run('service worker', 'vite', vite('client/web/vite.sw.config.ts'));
   const release = signRelease(webapp, releaseKey, version);
+  const sizes = precompress(webapp);
+  const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
   log(
     `web viewer done in ${app} s (+${worker} s service worker); release ${version}, ${Object.keys(release.files).length} files signed`,
+  );
+  log(
+    `web viewer text: ${kib(sizes.raw)}, gzip ${kib(sizes.gzip)}, brotli ${kib(sizes.brotli)} (served precompressed)`,
   );
   // Installed apps report any change of the worker's bytes as a swap: a release must keep them.
   log(`service worker sha256 ${release.files['/sw.js']} (must stay the same across releases)`);

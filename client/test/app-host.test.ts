@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { until } from '@sealcam/testkit/poll';
 import { BUILT_WEB_APP, startAppHost } from '../src/node/app-host.js';
 import { VIEWER_CLI } from './support/viewer-cli.js';
 
-test('app host: the signed app from its own origin; its CSP connects only to itself and the named relays; hashed assets immutable', async () => {
+test('app host: the signed app from its own origin; its CSP connects only to itself and the named relays; hashed assets immutable and served precompressed', async () => {
   const host = await startAppHost({ relays: ['http://127.0.0.1:8080'] });
   try {
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -28,8 +29,23 @@ test('app host: the signed app from its own origin; its CSP connects only to its
     ) as {
       files: Record<string, string>;
     };
-    const asset = Object.keys(files).find((path) => path.startsWith('/assets/'))!;
+    const asset = Object.keys(files).find((path) => path.startsWith('/assets/') && path.endsWith('.js'))!;
     assert.match((await fetch(`${host.url}${asset}`)).headers.get('cache-control') ?? '', /immutable/);
+    // The build's brotli and gzip copies, by what the browser accepts; the same bytes once decoded
+    // (the release's hash), and far fewer on the wire.
+    const plain = await fetch(`${host.url}${asset}`, { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(plain.headers.get('content-encoding'), null);
+    const body = Buffer.from(await plain.arrayBuffer());
+    assert.equal(createHash('sha256').update(body).digest('hex'), files[asset]);
+    for (const encoding of ['br', 'gzip']) {
+      const encoded = await fetch(`${host.url}${asset}`, { headers: { 'accept-encoding': encoding } });
+      assert.equal(encoded.headers.get('content-encoding'), encoding);
+      assert.match(encoded.headers.get('vary') ?? '', /accept-encoding/i);
+      assert.match(encoded.headers.get('cache-control') ?? '', /immutable/);
+      const sent = Number(encoded.headers.get('content-length'));
+      assert.ok(sent > 0 && sent < body.length / 2, `${encoding}: ${sent} of ${body.length} bytes`);
+      assert.ok(Buffer.from(await encoded.arrayBuffer()).equals(body), `${encoding} decodes to the file`);
+    }
     assert.deepEqual(await (await fetch(`${host.url}/config.json`)).json(), {
       relays: ['http://127.0.0.1:8080'],
     });

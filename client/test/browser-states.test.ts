@@ -30,7 +30,7 @@ function tiles(page: Page): Promise<{ camera: string; status: string; shown: num
   );
 }
 
-test('honest states: events from before an invite are one line; every tile says offline at once while the relay is down and plays again after; a revoked camera says so and is removed; "They differ" stops a camera', async () => {
+test('install offer and honest states: events from before an invite are one line; every tile says offline at once while the relay is down and plays again after; a revoked camera says so and is removed; "They differ" stops a camera', async () => {
   let relay: TestRelay = await startRelay({ SEALCAM_WEB_ROOT: WEB_ROOT });
   cleanups.push(() => relay.stop());
   const home = createAgent(relay.base, [testCamera('cam-1'), testCamera('cam-2')]);
@@ -47,6 +47,28 @@ test('honest states: events from before an invite are one line; every tile says 
   cleanups.push(() => browser.close());
   const page = await browser.newPage();
   await page.goto(`${relay.base}/`);
+  // The browser's offer to install (Chromium's beforeinstallprompt, made here as the browser makes it):
+  // the app shows "Install app", and a click asks the browser, once.
+  await page.locator('[data-testid="share-code"]').waitFor();
+  await page.evaluate(() => {
+    const offer = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+      prompt: async () => {
+        (window as unknown as { prompted: number }).prompted =
+          ((window as unknown as { prompted?: number }).prompted ?? 0) + 1;
+      },
+      userChoice: Promise.resolve({ outcome: 'accepted' }),
+    });
+    window.dispatchEvent(offer);
+  });
+  const install = page.locator('[data-testid="install-app"]');
+  await install.click();
+  await until(
+    async () => (await install.getAttribute('data-outcome')) === 'accepted',
+    30_000,
+    'the install asked',
+  );
+  assert.equal(await page.evaluate(() => (window as unknown as { prompted: number }).prompted), 1);
+  assert.equal(await install.isHidden(), true, 'the offer is used once');
   const shareCode = (await page.locator('[data-testid="share-code"]').textContent())?.trim() ?? '';
   const viewerId = (await page
     .locator('[data-testid="viewer-id"]')

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { precompress } from '../src/node/precompressed.js';
 import { loadReleaseKey, readSignedRelease, signRelease } from '../src/node/web-release.js';
 import { ReleaseError, verifyRelease } from '../web/src/release-check.js';
 import { strangerReleaseKey } from './support/web-release.js';
@@ -62,4 +64,25 @@ test('web release: signed in Node (build), verified by the app’s own check (We
   writeFileSync(join(dir, 'sw.js'), '// worker');
   writeFileSync(join(dir, 'extra.js'), '');
   assert.equal(readSignedRelease(dir, key.publicKey), null, 'a file not in the list');
+});
+
+test('precompressed copies: brotli and gzip next to each text file of 1 KiB or more, not release files themselves; a stale copy makes the build sign again', () => {
+  const dir = builtApp();
+  const script = `export const words = ${JSON.stringify('sealed camera relay '.repeat(200))};\n`;
+  writeFileSync(join(dir, 'assets', 'index-1.js'), script);
+  const key = loadReleaseKey(join(dir, '..', `release-key-${process.pid}-${Date.now()}-2.pem`), {
+    create: true,
+  });
+  const signed = signRelease(dir, key, 7);
+  const sizes = precompress(dir);
+  assert.ok(
+    existsSync(join(dir, 'assets', 'index-1.js.br')) && existsSync(join(dir, 'assets', 'index-1.js.gz')),
+  );
+  assert.ok(!existsSync(join(dir, 'index.html.br')), 'a file under 1 KiB is sent as it is');
+  assert.ok(sizes.brotli < sizes.raw / 4 && sizes.gzip < sizes.raw / 4, JSON.stringify(sizes));
+  assert.deepEqual(readSignedRelease(dir, key.publicKey), signed, 'the copies are not files of the release');
+  writeFileSync(join(dir, 'assets', 'index-1.js.gz'), gzipSync('console.log("another")'));
+  assert.equal(readSignedRelease(dir, key.publicKey), null, 'a copy that is not its file');
+  precompress(dir);
+  assert.deepEqual(readSignedRelease(dir, key.publicKey), signed, 'made again from the files');
 });

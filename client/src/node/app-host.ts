@@ -52,7 +52,8 @@ export function appCsp(relays: readonly string[]): string {
 /**
  * Serves the web app from an origin of its own, apart from any relay: the relay is then only an API
  * (it allows this origin with SEALCAM_APP_ORIGINS) and whoever runs it cannot replace the app. Static
- * files only; content-hashed assets are immutable, the rest revalidated; /config.json lists the relays.
+ * files only, precompressed; content-hashed assets are immutable, the rest revalidated; /config.json
+ * lists the relays.
  */
 export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
   const root = resolve(options.root ?? BUILT_WEB_APP);
@@ -70,7 +71,14 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
       request.url.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     );
   });
-  await app.register(fastifyStatic, { root, prefix: '/', index: ['index.html'], cacheControl: false });
+  // Brotli or gzip copies made at build time (precompressed.ts) where the browser accepts them.
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    index: ['index.html'],
+    cacheControl: false,
+    preCompressed: true,
+  });
   app.get('/pair', (_request, reply) => reply.sendFile('index.html'));
   app.get('/config.json', () => ({ relays }));
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });

@@ -16,6 +16,7 @@ export function openNodeViewer(path = DEFAULT_VIEWER_STATE): Promise<Viewer> {
 
 export const nodeWebSocket = WebSocket as unknown as WebSocketFactory;
 export { type AppHost, type AppHostOptions, appCsp, BUILT_WEB_APP, startAppHost } from './app-host.js';
+export { type CompressedSizes, precompress } from './precompressed.js';
 export {
   loadReleaseKey,
   type ReleaseKey,

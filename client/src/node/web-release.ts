@@ -14,6 +14,7 @@ import {
 } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { copiesMatch, isEncodedCopy } from './precompressed.js';
 
 export const RELEASE_SIGNATURE_LABEL = 'sealcam/v1/web-release';
 export const RELEASE_FILE_NAME = 'release.json';
@@ -51,11 +52,13 @@ function signedBytes(release: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(RELEASE_SIGNATURE_LABEL), Buffer.of(0), release]);
 }
 
-/** Every file of the app (not release.json, not dot-files), by its path from the site root. */
+/** Every file of the app (not release.json, dot-files or encoded copies), by its path from the site root. */
 function appFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.startsWith('.') || entry.name === RELEASE_FILE_NAME) continue;
+    // file.br and file.gz are encodings of file (precompressed.ts), which is what the release lists.
+    if (isEncodedCopy(entry.name)) continue;
     found.push(`/${relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/')}`);
   }
   return found.sort();
@@ -96,6 +99,7 @@ export function readSignedRelease(dir: string, publicKey: string): WebRelease | 
     const present = appFiles(dir);
     if (listed.join('\n') !== present.join('\n')) return null;
     for (const path of listed) if (sha256Of(join(dir, path)) !== parsed.files[path]) return null;
+    if (!copiesMatch(dir)) return null;
     return { version: parsed.version, files: parsed.files };
   } catch {
     return null;

@@ -1,6 +1,7 @@
 import { IndexedDbKeyStore, Viewer } from '../../src/sdk/index.js';
 import { App } from './app.js';
 import { APP_RELEASE_VERSION, guardAppRelease, type PinState } from './app-release.js';
+import { installButton } from './install-prompt.js';
 import { IntegrityWarning } from './integrity-warning.js';
 
 function byId(id: string): HTMLElement {
@@ -68,6 +69,8 @@ async function reachableRelays(): Promise<string[]> {
  */
 async function boot(): Promise<void> {
   const status = byId('boot-status');
+  // Listening from the start: the browser's offer to install can come before the viewer is open.
+  byId('alert-badge').before(installButton());
   document.documentElement.dataset.release = String(APP_RELEASE_VERSION);
   // The site offering an app this one does not accept stops it: no keys used from then on.
   const warning = new IntegrityWarning(document.body);

@@ -55,6 +55,11 @@ test('app host: the signed app from its own origin; its CSP connects only to its
       /connect-src 'self' https:\/\/relay\.example wss:\/\/relay\.example;/,
     );
     assert.equal((await fetch(`${host.url}/..%2fpackage.json`)).status, 404);
+    assert.equal(
+      (await fetch(`${host.url}/.build-inputs.json`)).status,
+      404,
+      'the build records are not served',
+    );
   } finally {
     await host.close();
   }

@@ -79,6 +79,7 @@ test('precompressed copies: brotli and gzip next to each text file of 1 KiB or m
     existsSync(join(dir, 'assets', 'index-1.js.br')) && existsSync(join(dir, 'assets', 'index-1.js.gz')),
   );
   assert.ok(!existsSync(join(dir, 'index.html.br')), 'a file under 1 KiB is sent as it is');
+  assert.ok(!existsSync(join(dir, '.build-inputs.json.br')), 'dot-files are not served');
   assert.ok(sizes.brotli < sizes.raw / 4 && sizes.gzip < sizes.raw / 4, JSON.stringify(sizes));
   assert.deepEqual(readSignedRelease(dir, key.publicKey), signed, 'the copies are not files of the release');
   writeFileSync(join(dir, 'assets', 'index-1.js.gz'), gzipSync('console.log("another")'));

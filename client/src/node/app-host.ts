@@ -78,6 +78,8 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     index: ['index.html'],
     cacheControl: false,
     preCompressed: true,
+    // The build's own records (.build-inputs.json) are not part of the app.
+    dotfiles: 'ignore',
   });
   app.get('/pair', (_request, reply) => reply.sendFile('index.html'));
   app.get('/config.json', () => ({ relays }));

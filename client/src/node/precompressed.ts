@@ -18,9 +18,10 @@ export function isEncodedCopy(path: string): boolean {
   return ENCODINGS.some((suffix) => path.endsWith(suffix));
 }
 
+/** The app's files: dot-files (the build's own records) are not served, so they get no copies. */
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
     .map((entry) => join(entry.parentPath, entry.name));
 }
 

@@ -24,6 +24,8 @@ export async function webViewerRoutes(app: FastifyInstance, root: string): Promi
     wildcard: false,
     // The build's brotli and gzip copies, where the browser accepts them (no work per request).
     preCompressed: true,
+    // The build's own records (.build-inputs.json) are not part of the app.
+    dotfiles: 'ignore',
     setHeaders: (response) => {
       for (const [name, value] of Object.entries(headers)) response.header(name, value);
     },

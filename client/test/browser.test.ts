@@ -248,6 +248,63 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   await page.reload();
   await page.locator('[data-testid="event-row"][data-state="verified"]').first().waitFor({ timeout: 60_000 });
   assert.equal(await gone.count(), 0, 'the relay no longer lists the deleted event');
+  // Several at once: two selected rows, deleted in two steps; gone after a reload too.
+  const rowIds = () =>
+    page
+      .locator('[data-testid="event-row"]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')));
+  const panel = page.locator('[data-testid="camera-panel"]').first();
+  const verified = panel.locator('[data-testid="event-row"][data-state="verified"]');
+  await until(async () => (await verified.count()) >= 2, 120_000, 'two verified rows');
+  const chosen = [
+    await verified.nth(0).getAttribute('data-event-id'),
+    await verified.nth(1).getAttribute('data-event-id'),
+  ];
+  for (const eventId of chosen)
+    await panel
+      .locator(`[data-testid="event-row"][data-event-id="${eventId}"] [data-testid="event-select"]`)
+      .check();
+  const deleteSelected = panel.locator('[data-testid="delete-selected"]');
+  assert.equal(await deleteSelected.textContent(), 'Delete selected (2)');
+  await deleteSelected.click();
+  await deleteSelected.click();
+  await until(
+    async () => !(await rowIds()).some((id) => chosen.includes(id)),
+    60_000,
+    'the selected rows gone',
+  );
+  // Every event before a day: tomorrow's date deletes everything recorded so far.
+  const listedBefore = await panel
+    .locator('[data-testid="event-row"]')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')));
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+  await panel.locator('[data-testid="delete-before-date"]').fill(day);
+  await panel.locator('[data-testid="delete-before"]').click();
+  await panel.locator('[data-testid="delete-before"]').click();
+  await until(
+    async () =>
+      /^Deleted \d+ events? recorded before /.test(
+        (await panel.locator('.event-deletion .form-status').textContent()) ?? '',
+      ),
+    120_000,
+    'the deletion before a day done',
+  );
+  await page.reload();
+  const reloaded = page.locator('[data-testid="camera-panel"]').first();
+  // The listing read to its end: "No events yet." or "No older events.".
+  await until(
+    async () =>
+      (await reloaded.locator('p.empty').isVisible()) ||
+      /No older events/.test((await reloaded.locator('.timeline-actions').textContent()) ?? ''),
+    60_000,
+    'the timeline listed',
+  );
+  const listedAfter = await rowIds();
+  assert.ok(
+    !listedAfter.some((id) => chosen.includes(id) || listedBefore.includes(id)),
+    'the relay lists none of the deleted events after a reload',
+  );
   console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
 });
 

@@ -38,7 +38,7 @@ export class CameraPanel {
     this.heading = h('h3', { id: headingId, class: 'camera-name' }, camera.gatewayName ?? camera.name);
     this.names = new CameraNames(context.viewer, camera, onRenamed);
     this.notice = h('p', { class: 'availability-notice', role: 'status', hidden: true });
-    this.timeline = new EventTimeline(context, camera.deviceId);
+    this.timeline = new EventTimeline(context, camera.deviceId, camera.access === 'owner');
     this.share = new SharePanel(context.viewer, camera);
     this.keys = new KeyPanel(camera, context.viewer.fingerprint, () => {
       this.timeline.close();

@@ -1,4 +1,4 @@
-import type { DeviceId, EventListing, EventView } from '../../src/sdk/index.js';
+import type { DeviceId, EventId, EventListing, EventView } from '../../src/sdk/index.js';
 import { BlobImage } from './blob-image.js';
 import type { AppContext } from './context.js';
 import { h, replace } from './dom.js';
@@ -28,6 +28,8 @@ export class EventRow {
       readonly onVerified?: (view: EventView) => void;
       /** Called when the event is the camera's own but not sealed for this viewer. */
       readonly onNotShared?: () => void;
+      /** Owner: the row was selected or unselected (or deleted: unselected). */
+      readonly onSelect?: (eventId: EventId, selected: boolean) => void;
     } = {},
   ) {
     this.thumb = h('span', { class: 'thumb thumb-placeholder', 'aria-hidden': 'true' });
@@ -48,10 +50,30 @@ export class EventRow {
         'data-testid': 'event-row',
         'data-event-id': listing.eventId,
         'data-state': 'pending',
+        'data-time': String(listing.time),
       },
       this.button,
     );
-    if (context.isOwner(deviceId)) this.element.append(this.deleteButton());
+    if (context.isOwner(deviceId)) this.element.append(this.selectBox(), this.deleteButton());
+  }
+
+  /** Owner: a checkbox that adds the event to the timeline's selection (to delete several at once). */
+  private selectBox(): HTMLInputElement {
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'event-select',
+      'data-testid': 'event-select',
+      'aria-label': 'Select this event',
+    });
+    box.addEventListener('change', () => this.hooks.onSelect?.(this.listing.eventId, box.checked));
+    return box;
+  }
+
+  /** The relay deleted the event: the row goes. */
+  deleted(): void {
+    this.element.dataset.state = 'deleted';
+    this.hooks.onSelect?.(this.listing.eventId, false);
+    this.close();
   }
 
   /** Owner: "Delete", then "Confirm delete" (two steps); the row goes once the relay deleted it. */
@@ -70,10 +92,7 @@ export class EventRow {
       }
       button.disabled = true;
       this.context.viewer.deleteEvent(this.deviceId, this.listing.eventId).then(
-        () => {
-          this.element.dataset.state = 'deleted';
-          this.close();
-        },
+        () => this.deleted(),
         (error: unknown) => {
           button.disabled = false;
           button.dataset.confirm = 'false';

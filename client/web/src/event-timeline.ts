@@ -1,6 +1,7 @@
-import type { DeviceId, EventListing, EventView, Subscription } from '../../src/sdk/index.js';
+import type { DeviceId, EventId, EventListing, EventView, Subscription } from '../../src/sdk/index.js';
 import type { AppContext } from './context.js';
 import { h, setStatus, statusLine } from './dom.js';
+import { EventDeletion } from './event-deletion.js';
 import { EventPager } from './event-pager.js';
 import { EventRow } from './event-row.js';
 import { describeError } from './notice.js';
@@ -33,10 +34,15 @@ export class EventTimeline {
   private closed = false;
   private notShared = 0;
   private readonly notSharedLine: HTMLParagraphElement;
+  /** Owner: the rows selected for deletion, and the tools that delete them. */
+  private readonly selected = new Set<EventId>();
+  private readonly deletion: EventDeletion | undefined;
 
   constructor(
     private readonly context: AppContext,
     readonly deviceId: DeviceId,
+    /** The owner gets the deletion tools (the panel knows before the app has registered the camera). */
+    owner = false,
   ) {
     this.list = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
     this.more = h(
@@ -49,6 +55,17 @@ export class EventTimeline {
     this.empty = h('p', { class: 'empty', hidden: true }, 'No events yet.');
     this.retention = h('p', { class: 'help', 'data-testid': 'retention', hidden: true });
     this.notSharedLine = h('p', { class: 'help', 'data-testid': 'not-shared-summary', hidden: true });
+    this.deletion = owner
+      ? new EventDeletion(context.viewer, deviceId, {
+          selected: this.selected,
+          deleted: (eventIds) => {
+            for (const eventId of eventIds) this.rows.get(eventId)?.deleted();
+          },
+          deletedBefore: (time) => {
+            for (const row of this.rows.values()) if (row.listing.time < time) row.deleted();
+          },
+        })
+      : undefined;
     this.element = h(
       'div',
       { class: 'timeline' },
@@ -56,6 +73,7 @@ export class EventTimeline {
       this.notSharedLine,
       this.empty,
       h('div', { class: 'timeline-actions' }, this.more, this.status),
+      this.deletion?.element ?? '',
       this.retention,
     );
   }
@@ -165,6 +183,11 @@ export class EventTimeline {
       const row = new EventRow(this.context, this.deviceId, listing, {
         ...(live ? { onVerified: (view: EventView) => this.context.liveEventVerified(view) } : {}),
         onNotShared: () => this.collapseNotShared(row),
+        onSelect: (eventId, selected) => {
+          if (selected) this.selected.add(eventId);
+          else this.selected.delete(eventId);
+          this.deletion?.selectionChanged();
+        },
       });
       this.rows.set(listing.eventId, row);
       const index = position.get(listing.eventId) ?? order.length;

@@ -9,7 +9,7 @@ import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import type { Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { type DeviceId, MemoryKeyStore, Viewer, type ViewerId } from '../src/sdk/index.js';
-import { launchChromium, SCREENSHOTS } from './support/browser.js';
+import { accessibilityScan, launchChromium, SCREENSHOTS } from './support/browser.js';
 
 requireProgram('chromium');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +95,21 @@ test('install offer and honest states: events from before an invite are one line
     120_000,
     'both tiles playing',
   );
+  // Accessibility, at a desktop and a phone width: no serious or critical WCAG 2.1 A/AA violation.
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    const scan = await accessibilityScan(page);
+    assert.deepEqual(scan.serious, [], `axe at ${width}×${height}`);
+    assert.ok(scan.passed > 10, `axe ran: ${scan.passed} rules passed`);
+    console.log(
+      `axe ${width}×${height}: 0 serious or critical, ${scan.passed} rules passed, other: ${scan.other.join('; ') || 'none'}`,
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, `home-${width}x${height}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   const port = relay.port;
   await relay.stop();
   await until(

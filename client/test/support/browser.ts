@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -58,4 +59,25 @@ export async function storedKeys(page: Page): Promise<{ extractable: boolean[]; 
         );
     return { extractable: keys.map((key) => key.extractable), exports };
   });
+}
+
+/**
+ * An accessibility scan of the page as it is (axe-core, WCAG 2.1 A and AA rules): the serious and
+ * critical violations, one line each (rule, impact, how many elements, the first element's selector);
+ * the minor and moderate ones the same way; and how many rules passed (a scan that ran).
+ */
+export async function accessibilityScan(
+  page: Page,
+): Promise<{ serious: string[]; other: string[]; passed: number }> {
+  const result = await new AxeBuilder({ page: page as never })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const line = (violation: (typeof result.violations)[number]) =>
+    `${violation.id} (${violation.impact}, ${violation.nodes.length}×): ${violation.nodes[0]?.target.join(' ') ?? ''}`;
+  const serious = (impact: string | null | undefined) => impact === 'serious' || impact === 'critical';
+  return {
+    serious: result.violations.filter((v) => serious(v.impact)).map(line),
+    other: result.violations.filter((v) => !serious(v.impact)).map(line),
+    passed: result.passes.length,
+  };
 }

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { brotliCompressSync } from 'node:zlib';
 import { until } from '@sealcam/testkit/poll';
 import { BUILT_WEB_APP, startAppHost } from '../src/node/app-host.js';
 import { VIEWER_CLI } from './support/viewer-cli.js';
@@ -68,6 +69,12 @@ test('app host: the signed app from its own origin; its CSP connects only to its
     /npm run build/,
   );
   assert.match(BUILT_WEB_APP, /webapp$/);
+  // A copy that is not its file (another build's) would be served in its place: the host will not start.
+  const stale = mkdtempSync(join(tmpdir(), 'sealcam-stale-'));
+  cpSync(BUILT_WEB_APP, stale, { recursive: true });
+  const copy = readdirSync(join(stale, 'assets')).find((name) => name.endsWith('.js.br'))!;
+  writeFileSync(join(stale, 'assets', copy), brotliCompressSync(Buffer.from('console.log("another build")')));
+  await assert.rejects(startAppHost({ root: stale, relays: [] }), /stale precompressed copies/);
 });
 
 test('sealcam-viewer web: serves the app on loopback for the relays named, says which origin they must allow, stops on Ctrl-C', async () => {

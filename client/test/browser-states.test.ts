@@ -30,7 +30,7 @@ function tiles(page: Page): Promise<{ camera: string; status: string; shown: num
   );
 }
 
-test('install offer and honest states: events from before an invite are one line; every tile says offline at once while the relay is down and plays again after; a revoked camera says so and is removed; "They differ" stops a camera', async () => {
+test('install offer and honest states: events from before an invite are one line; every tile says offline at once while the relay is down and plays again after; a revoked camera says so and is removed; "They differ" stops a camera, also after a reload', async () => {
   let relay: TestRelay = await startRelay({ SEALCAM_WEB_ROOT: WEB_ROOT });
   cleanups.push(() => relay.stop());
   const home = createAgent(relay.base, [testCamera('cam-1'), testCamera('cam-2')]);
@@ -126,16 +126,20 @@ test('install offer and honest states: events from before an invite are one line
   await until(
     async () => {
       const now = await tiles(page);
-      return now.every((tile, i) => tile.status !== 'offline' && tile.shown > (before[i]?.shown ?? 0) + 3);
+      return (
+        now.length === 2 &&
+        now.every((tile, i) => tile.status !== 'offline' && tile.shown > (before[i]?.shown ?? 0) + 3)
+      );
     },
     180_000,
     'every tile playing again',
   );
   assert.equal(await page.locator('[data-testid="tile-offline"]:visible').count(), 0);
 
-  // The owner revokes the browser's viewer: the camera says so and offers to remove it.
-  await owner.revoke(deviceId, viewerId);
+  // The owner revokes the browser's viewer: the camera says so and offers to remove it (and not before).
   const offer = page.locator('[data-testid="removal-offer"]');
+  await until(async () => await offer.isHidden(), 60_000, 'no removal offer while the camera is shared');
+  await owner.revoke(deviceId, viewerId);
   await offer.waitFor({ state: 'visible', timeout: 120_000 });
   assert.match((await offer.textContent()) ?? '', /no longer shared with you/);
   await page.screenshot({ path: join(SCREENSHOTS, 'revoked.png') });
@@ -157,8 +161,16 @@ test('install offer and honest states: events from before an invite are one line
   await until(async () => (await tiles(page)).length === 1, 120_000, 'the new camera tile');
   await page.locator('[data-testid="safety-differ"]').click();
   await until(async () => (await tiles(page)).length === 0, 30_000, 'its live view stopped');
+  // Saved: after a reload the camera is still stopped (no tile, no events, no sharing), offered for removal.
+  await page.reload();
+  const distrusted = page.locator('[data-testid="camera-panel"]');
+  await distrusted.waitFor({ timeout: 60_000 });
   assert.match(
-    (await page.locator('[data-testid="removal-offer"]').textContent()) ?? '',
-    /the safety numbers differ/,
+    (await distrusted.locator('[data-testid="removal-offer"]').textContent()) ?? '',
+    /safety numbers differ/,
   );
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  assert.equal((await tiles(page)).length, 0, 'no live tile after a reload');
+  assert.equal(await distrusted.locator('[data-testid="event-row"]').count(), 0, 'no events fetched');
+  assert.equal(await distrusted.locator('[data-testid="grant-input"]').count(), 0, 'no sharing');
 });

@@ -256,10 +256,10 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   const panel = page.locator('[data-testid="camera-panel"]').first();
   const verified = panel.locator('[data-testid="event-row"][data-state="verified"]');
   await until(async () => (await verified.count()) >= 2, 120_000, 'two verified rows');
-  const chosen = [
-    await verified.nth(0).getAttribute('data-event-id'),
-    await verified.nth(1).getAttribute('data-event-id'),
-  ];
+  // Both ids in one read (new rows keep arriving while the camera records).
+  const chosen = (
+    await verified.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')))
+  ).slice(0, 2);
   for (const eventId of chosen)
     await panel
       .locator(`[data-testid="event-row"][data-event-id="${eventId}"] [data-testid="event-select"]`)

@@ -68,6 +68,7 @@ test('web release: signed in Node (build), verified by the app’s own check (We
 
 test('precompressed copies: brotli and gzip next to each text file of 1 KiB or more, not release files themselves; a stale copy makes the build sign again', () => {
   const dir = builtApp();
+  writeFileSync(join(dir, '.build-inputs.json'), JSON.stringify({ inputs: 'x'.repeat(4096) }));
   const script = `export const words = ${JSON.stringify('sealed camera relay '.repeat(200))};\n`;
   writeFileSync(join(dir, 'assets', 'index-1.js'), script);
   const key = loadReleaseKey(join(dir, '..', `release-key-${process.pid}-${Date.now()}-2.pem`), {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
+import { copiesMatch } from './precompressed.js';
 
 /** The built web app in this package (client/dist/webapp). */
 export const BUILT_WEB_APP = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'webapp');
@@ -59,6 +60,8 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
   const root = resolve(options.root ?? BUILT_WEB_APP);
   if (!existsSync(join(root, 'index.html')) || !existsSync(join(root, 'release.json')))
     throw new Error(`no built, signed web app in ${root}: run "npm run build"`);
+  // A brotli or gzip copy that is not its file (left from another build) would be served in its place.
+  if (!copiesMatch(root)) throw new Error(`stale precompressed copies in ${root}: run "npm run build"`);
   let relays = options.relays.map(originOf);
   let csp = appCsp(relays);
   const app = Fastify({ logger: false });

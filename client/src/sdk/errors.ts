@@ -27,7 +27,8 @@ export type ViewerReason =
   | 'UNSUPPORTED_MEDIA'
   | 'ROLLBACK'
   | 'INVALID_NAME'
-  | 'NO_SUCH_CAMERA';
+  | 'NO_SUCH_CAMERA'
+  | 'DISTRUSTED';
 
 const damaged = (what: string) => `This ${what} is damaged or is not what was asked for.`;
 
@@ -62,6 +63,8 @@ const messages: Record<ViewerReason, (what: string) => string> = {
   INVALID_NAME: () =>
     'That name cannot be used: 1 to 64 bytes, no control characters, no space at either end.',
   NO_SUCH_CAMERA: () => 'The device names no such camera.',
+  DISTRUSTED: () =>
+    'The safety numbers differ: this viewer no longer uses this camera. Remove it and pair again with a fresh code.',
 };
 
 const NOT_VERIFICATION: readonly ViewerReason[] = [
@@ -76,6 +79,7 @@ const NOT_VERIFICATION: readonly ViewerReason[] = [
   'UNSUPPORTED_MEDIA',
   'INVALID_NAME',
   'NO_SUCH_CAMERA',
+  'DISTRUSTED',
 ];
 
 /**

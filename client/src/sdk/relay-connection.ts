@@ -83,8 +83,9 @@ export class RelayConnection {
   // ---- live ----
 
   /**
-   * The live connection as the views should show it: `online` (open), `offline` (it failed or
-   * dropped while something was subscribed, and is being retried), or `idle` (not needed yet).
+   * The live connection as the views should show it: `online` (open, or closed and about to be
+   * opened again), `offline` (an attempt to connect failed while something was subscribed; retried
+   * with backoff), or `idle` (not needed).
    */
   get liveState(): LiveState {
     return this.state;
@@ -161,10 +162,10 @@ export class RelayConnection {
       this.socket = null;
       // Forgets the token when the relay asks for a new one (4401).
       const close = liveClosed(this.session, event.code, event.reason);
-      if (!this.closed && this.wanted.size > 0) {
-        this.setState('offline');
-        this.scheduleReconnect(close.retryAfterMs);
-      } else this.setState('idle');
+      // Not offline yet: a token renewal (4401) or a relay restart closes too. Offline is said when
+      // the next attempt to connect fails.
+      if (!this.closed && this.wanted.size > 0) this.scheduleReconnect(close.retryAfterMs);
+      else this.setState('idle');
     };
     for (const text of this.wanted) socket.send(text);
   }

@@ -33,6 +33,8 @@ export interface StoredCamera {
   readonly accessListVersion?: number;
   /** The device's names as last opened from its sealed profile (PROTOCOL.md §9.3), at that list version. */
   readonly profile?: StoredProfile;
+  /** The user said the safety numbers differ: nothing of this camera is fetched or opened any more. */
+  readonly distrusted?: true;
 }
 
 export interface StoredProfile {
@@ -90,6 +92,8 @@ export function keepingRollbackFloors(mine: ViewerState, stored: ViewerState): V
         streams,
         ...(version > 0 ? { accessListVersion: version } : {}),
         ...(profile ? { profile } : {}),
+        // Once distrusted, always distrusted (another tab cannot undo it).
+        ...(camera.distrusted || other.distrusted ? { distrusted: true as const } : {}),
       };
     }),
   };

@@ -96,6 +96,8 @@ export interface Camera {
   readonly deviceId: DeviceId;
   /** This viewer's own label for the gateway. */
   readonly name: string;
+  /** The user said the safety numbers differ (`distrust`): nothing of it is used any more. */
+  readonly distrusted: boolean;
   /** The gateway's name the device gives, from its sealed profile as last opened; null: none yet. */
   readonly gatewayName: string | null;
   /** The device's cameras by stream id with the names it gives them (sealed profile, last opened). */
@@ -205,6 +207,7 @@ export class Viewer {
     return {
       deviceId: deviceIdOf(card.id),
       name: camera.name,
+      distrusted: camera.distrusted === true,
       gatewayName: camera.profile?.gatewayName || null,
       cameras: (camera.profile?.cameras ?? []).map((c) => ({
         streamId: c.streamId as StreamId,
@@ -218,9 +221,17 @@ export class Viewer {
     };
   }
 
-  private camera(deviceId: DeviceId): { stored: StoredCamera; card: IdentityCard; relay: RelayConnection } {
+  /**
+   * A paired camera; DISTRUSTED once the user said its safety numbers differ (`distrust`), unless
+   * `anyway` (what stays possible then: removing it, renaming the local label, reading its state).
+   */
+  private camera(
+    deviceId: DeviceId,
+    anyway = false,
+  ): { stored: StoredCamera; card: IdentityCard; relay: RelayConnection } {
     const stored = this.state.cameras.find((c) => formatId(parseCard(fromBase64Url(c.card)).id) === deviceId);
     if (!stored) throw new ViewerError('NOT_PAIRED', 'relay', deviceId);
+    if (stored.distrusted && !anyway) throw new ViewerError('DISTRUSTED', 'pairing', deviceId);
     return { stored, card: parseCard(fromBase64Url(stored.card)), relay: this.relay(stored.relayUrl) };
   }
 
@@ -273,7 +284,7 @@ export class Viewer {
 
   /** Removes a camera and everything remembered about it (e.g. after a safety number mismatch). */
   async forget(deviceId: DeviceId): Promise<void> {
-    this.camera(deviceId);
+    this.camera(deviceId, true);
     await this.update((state) => ({
       ...state,
       cameras: state.cameras.filter((c) => formatId(parseCard(fromBase64Url(c.card)).id) !== deviceId),
@@ -281,8 +292,18 @@ export class Viewer {
   }
 
   async rename(deviceId: DeviceId, name: string): Promise<void> {
-    this.camera(deviceId);
+    this.camera(deviceId, true);
     await this.updateCamera(deviceId, (c) => ({ ...c, name }));
+  }
+
+  /**
+   * The user compared the safety numbers and they differ: someone may hold the keys in between. From
+   * now on (saved, across sessions and tabs) nothing of this camera is fetched, opened, sealed to it
+   * or shared: every use is refused with DISTRUSTED, until it is removed (`forget`) and paired again.
+   */
+  async distrust(deviceId: DeviceId): Promise<void> {
+    this.camera(deviceId, true);
+    await this.updateCamera(deviceId, (c) => ({ ...c, distrusted: true }));
   }
 
   /** Saves a change to one paired camera's stored record. */
@@ -606,17 +627,21 @@ export class Viewer {
     deviceId: DeviceId,
     time: number,
     max = 10_000,
-  ): Promise<{ deleted: number; more: boolean }> {
+  ): Promise<{ deleted: number; more: boolean; eventIds: EventId[] }> {
     let deleted = 0;
     let asked = 0;
+    // Deleted now, or already gone: the events this call made sure the relay no longer lists.
+    const eventIds: EventId[] = [];
     while (asked < max) {
       // Deleting shifts the pages: always the first page before `time`.
       const { events } = await this.events(deviceId, { to: time - 1, limit: Math.min(500, max - asked) });
-      if (events.length === 0) return { deleted, more: false };
+      if (events.length === 0) return { deleted, more: false, eventIds };
       let progress = false;
       for (const event of events) {
         asked++;
-        if ((await this.deleteEvent(deviceId, event.eventId)) === 'deleted') {
+        const result = await this.deleteEvent(deviceId, event.eventId);
+        eventIds.push(event.eventId);
+        if (result === 'deleted') {
           deleted++;
           progress = true;
         }
@@ -625,7 +650,7 @@ export class Viewer {
       if (!progress) break;
     }
     const { events } = await this.events(deviceId, { to: time - 1, limit: 1 });
-    return { deleted, more: events.length > 0 };
+    return { deleted, more: events.length > 0, eventIds };
   }
 
   /** This viewer's public card as a code, for an owner to share a camera with it. */
@@ -845,16 +870,16 @@ export class Viewer {
    * (every stream of every camera on that relay at once), `online` once it is back.
    */
   relayState(deviceId: DeviceId): LiveState {
-    return this.camera(deviceId).relay.liveState;
+    return this.camera(deviceId, true).relay.liveState;
   }
 
   /** Calls `listener` with each change of `relayState(deviceId)`; returns the function that stops it. */
   onRelayState(deviceId: DeviceId, listener: (state: LiveState) => void): () => void {
-    return this.camera(deviceId).relay.onLiveState(listener);
+    return this.camera(deviceId, true).relay.onLiveState(listener);
   }
 
   safetyNumber(deviceId: DeviceId): string {
-    return safetyNumber(this.camera(deviceId).card, this.keys.card);
+    return safetyNumber(this.camera(deviceId, true).card, this.keys.card);
   }
 
   /**

@@ -24,7 +24,8 @@ export interface AppElements {
 interface CameraViews {
   camera: Camera;
   readonly panel: CameraPanel;
-  readonly streams: CameraStreams;
+  /** None for a distrusted camera: nothing of it is fetched. */
+  readonly streams: CameraStreams | null;
 }
 
 /** The web viewer: cameras (live grid and panels), adding cameras, this viewer's codes. */
@@ -90,7 +91,7 @@ export class App {
   async stop(): Promise<void> {
     for (const held of this.cameras.values()) {
       held.panel.close();
-      held.streams.close();
+      held.streams?.close();
     }
     this.cameras.clear();
     await this.viewer.close();
@@ -104,39 +105,49 @@ export class App {
     for (const [deviceId, held] of this.cameras) {
       if (cameras.some((camera) => camera.deviceId === deviceId)) continue;
       held.panel.close();
-      held.streams.close();
+      held.streams?.close();
       this.cameras.delete(deviceId);
     }
     for (const camera of cameras) {
       const held = this.cameras.get(camera.deviceId);
-      if (held && held.camera.access === camera.access && held.camera.safetyNumber === camera.safetyNumber) {
+      if (
+        held &&
+        held.camera.access === camera.access &&
+        held.camera.safetyNumber === camera.safetyNumber &&
+        held.camera.distrusted === camera.distrusted
+      ) {
         held.camera = camera;
         held.panel.update(camera);
-        held.streams.setName(camera.gatewayName ?? camera.name);
+        held.streams?.setName(camera.gatewayName ?? camera.name);
         continue;
       }
       if (held) {
         held.panel.close();
-        held.streams.close();
+        held.streams?.close();
       }
       const panel: CameraPanel = new CameraPanel(this.context, camera, () => this.sync(), {
-        // "They differ": nothing of this camera is shown or fetched any more.
-        onMismatch: () => streams.close(),
+        // "They differ": saved, and this camera's views are made again as distrusted (nothing fetched).
+        onMismatch: () => {
+          streams?.close();
+          void this.viewer.distrust(camera.deviceId).then(() => this.sync());
+        },
         onRemoved: () => this.sync(),
       });
-      const streams: CameraStreams = new CameraStreams(
-        this.viewer,
-        this.warnings,
-        this.grid,
-        camera.deviceId,
-        camera.gatewayName ?? camera.name,
-        (error) => panel.setAvailability(error),
-        () => this.sync(),
-      );
+      const streams: CameraStreams | null = camera.distrusted
+        ? null
+        : new CameraStreams(
+            this.viewer,
+            this.warnings,
+            this.grid,
+            camera.deviceId,
+            camera.gatewayName ?? camera.name,
+            (error) => panel.setAvailability(error),
+            () => this.sync(),
+          );
       this.cameras.set(camera.deviceId, { camera, panel, streams });
       this.insertPanel(panel, cameras, camera);
       panel.start();
-      streams.start();
+      streams?.start();
     }
   }
 

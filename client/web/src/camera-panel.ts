@@ -28,7 +28,7 @@ export class CameraPanel {
     private camera: Camera,
     private readonly onRenamed: () => void,
     private readonly hooks: {
-      /** The safety numbers differ: stop every view of this camera. */
+      /** The user said the safety numbers differ: the app distrusts the camera and stops its views. */
       readonly onMismatch: () => void;
       /** The camera was removed from this viewer. */
       readonly onRemoved: () => void;
@@ -40,14 +40,8 @@ export class CameraPanel {
     this.notice = h('p', { class: 'availability-notice', role: 'status', hidden: true });
     this.timeline = new EventTimeline(context, camera.deviceId, camera.access === 'owner');
     this.share = new SharePanel(context.viewer, camera);
-    this.keys = new KeyPanel(camera, context.viewer.fingerprint, () => {
-      this.timeline.close();
-      this.share.close();
-      this.hooks.onMismatch();
-      this.offerRemoval(
-        'Stopped: the safety numbers differ, so this viewer does not use this camera. Remove it, then pair again with a fresh code.',
-      );
-    });
+    // "They differ": the app saves it (Viewer.distrust) and shows this camera again as distrusted.
+    this.keys = new KeyPanel(camera, context.viewer.fingerprint, () => this.hooks.onMismatch());
     this.removal = h('div', {
       class: 'removal-offer',
       role: 'alert',
@@ -72,12 +66,21 @@ export class CameraPanel {
       ),
       this.notice,
       this.removal,
-      this.details('Cameras', this.names.element),
-      this.details('Events', this.timeline.element),
-      this.details('Who can see this camera', this.share.element),
+      // A distrusted camera shows nothing that would use its keys: no names, events or sharing.
+      ...(camera.distrusted
+        ? []
+        : [
+            this.details('Cameras', this.names.element),
+            this.details('Events', this.timeline.element),
+            this.details('Who can see this camera', this.share.element),
+          ]),
       this.details('Verify keys', this.keys.element),
       h('div', { class: 'panel-actions' }, this.removeButton('Remove this camera from this viewer')),
     );
+    if (camera.distrusted)
+      this.offerRemoval(
+        'Stopped: you said the safety numbers differ, so this viewer no longer uses this camera (not after a reload either). Remove it, then pair again with a fresh code.',
+      );
   }
 
   private details(title: string, body: HTMLElement): HTMLDetailsElement {
@@ -92,7 +95,7 @@ export class CameraPanel {
     const holder = h('span', {});
     const render = () => {
       const { camera } = this;
-      if (camera.access !== 'owner' && camera.gatewayName !== null) {
+      if (camera.distrusted || (camera.access !== 'owner' && camera.gatewayName !== null)) {
         holder.replaceChildren();
         return;
       }
@@ -115,6 +118,7 @@ export class CameraPanel {
   }
 
   start(): void {
+    if (this.camera.distrusted) return;
     this.timeline.start();
     this.share.start();
   }
@@ -132,22 +136,26 @@ export class CameraPanel {
    * offer to remove the camera.
    */
   setAvailability(error: unknown): void {
-    const revoked =
+    const refused =
       error instanceof ViewerError && (error.reason === 'NO_GRANT' || error.reason === 'REVOKED');
-    const message = error === undefined || revoked ? undefined : describeError(error).message;
+    const message = error === undefined || refused ? undefined : describeError(error).message;
     this.notice.hidden = message === undefined;
     this.notice.textContent = message ?? '';
-    if (revoked)
+    // The relay's word, not the device's: an honest relay also says it until the device has
+    // registered its viewers again (a restart). The offer goes as soon as the relay serves again.
+    if (refused)
       this.offerRemoval(
         this.camera.access === 'owner'
-          ? 'The relay no longer grants this viewer access to this camera.'
-          : 'This camera is no longer shared with you: its owner removed your access.',
+          ? 'The relay says this viewer has no access to this camera.'
+          : 'The relay says this camera is no longer shared with you (its owner may have removed your access).',
       );
+    else if (!this.camera.distrusted) this.removal.hidden = true;
   }
 
   /** Says why the camera cannot be used, with a button that removes it from this viewer. */
   private offerRemoval(why: string): void {
-    if (!this.removal.hidden) return;
+    if (!this.removal.hidden && this.removal.dataset.why === why) return;
+    this.removal.dataset.why = why;
     this.removal.replaceChildren(h('p', {}, why), this.removeButton('Remove this camera'));
     this.removal.hidden = false;
   }
@@ -168,7 +176,10 @@ export class CameraPanel {
         'Remove now',
       );
       const cancel = h('button', { type: 'button', class: 'button small secondary' }, 'Keep it');
-      cancel.addEventListener('click', () => holder.replaceChildren(ask, status));
+      cancel.addEventListener('click', () => {
+        holder.replaceChildren(ask, status);
+        ask.focus();
+      });
       confirm.addEventListener('click', async () => {
         confirm.disabled = true;
         try {

@@ -7,8 +7,6 @@ export interface DeletionTarget {
   readonly selected: ReadonlySet<EventId>;
   /** The relay deleted these events: their rows go. */
   deleted(eventIds: readonly EventId[]): void;
-  /** The relay deleted every event before `time`: the rows of those go. */
-  deletedBefore(time: number): void;
 }
 
 /** A button that asks once more before it acts ("Delete …", then "Confirm: …"). */
@@ -32,11 +30,9 @@ function twoStep(
       button.textContent = `Confirm: ${label().toLowerCase()}`;
       return;
     }
-    button.disabled = true;
     try {
       await act();
     } finally {
-      button.disabled = false;
       reset();
     }
   });
@@ -52,6 +48,9 @@ export class EventDeletion {
   readonly element: HTMLElement;
   private readonly status = statusLine();
   private readonly selectedButton: ReturnType<typeof twoStep>;
+  private readonly beforeButton: HTMLButtonElement;
+  /** One deletion at a time: both tools are off while one runs. */
+  private busy = false;
 
   constructor(
     private readonly viewer: Viewer,
@@ -61,15 +60,18 @@ export class EventDeletion {
     this.selectedButton = twoStep(
       () => `Delete selected (${this.target.selected.size})`,
       'delete-selected',
-      () => this.deleteSelected(),
+      () => this.exclusive(() => this.deleteSelected()),
     );
     const dayId = `delete-before-${deviceId}`;
     const day = h('input', { type: 'date', id: dayId, 'data-testid': 'delete-before-date' });
     const before = twoStep(
       () => 'Delete all before this day',
       'delete-before',
-      () => this.deleteBefore(day.value),
+      () => this.exclusive(() => this.deleteBefore(day.value)),
     );
+    // A confirmation was for the day shown then: another day asks again.
+    day.addEventListener('input', () => before.reset());
+    this.beforeButton = before.element;
     this.element = h(
       'div',
       { class: 'event-deletion', 'data-testid': 'event-deletion' },
@@ -84,8 +86,23 @@ export class EventDeletion {
 
   /** The selection changed: the button says how many, and is off with none. */
   selectionChanged(): void {
+    if (this.busy) return;
     this.selectedButton.reset();
     this.selectedButton.element.disabled = this.target.selected.size === 0;
+  }
+
+  private async exclusive(run: () => Promise<void>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.selectedButton.element.disabled = true;
+    this.beforeButton.disabled = true;
+    try {
+      await run();
+    } finally {
+      this.busy = false;
+      this.beforeButton.disabled = false;
+      this.selectionChanged();
+    }
   }
 
   private async deleteSelected(): Promise<void> {
@@ -108,7 +125,6 @@ export class EventDeletion {
         : `Deleted ${done.length} of ${ids.length}. ${describeError(failure).message}`,
       failure === undefined ? 'ok' : 'warn',
     );
-    this.selectionChanged();
   }
 
   private async deleteBefore(day: string): Promise<void> {
@@ -119,8 +135,9 @@ export class EventDeletion {
     const [year, month, date] = day.split('-').map(Number) as [number, number, number];
     const time = new Date(year, month - 1, date).getTime();
     try {
-      const { deleted, more } = await this.viewer.deleteEventsBefore(this.deviceId, time);
-      this.target.deletedBefore(time);
+      const { deleted, more, eventIds } = await this.viewer.deleteEventsBefore(this.deviceId, time);
+      // Only the rows of the events the relay answered for: not newer ones, not ones it kept.
+      this.target.deleted(eventIds);
       setStatus(
         this.status,
         `Deleted ${deleted} event${deleted === 1 ? '' : 's'} recorded before ${day}${more ? '; some remain, ask again' : ''}.`,

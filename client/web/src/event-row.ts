@@ -63,7 +63,8 @@ export class EventRow {
       type: 'checkbox',
       class: 'event-select',
       'data-testid': 'event-select',
-      'aria-label': 'Select this event',
+      // Each box its own name: the time the relay lists (the verified time shows in the row).
+      'aria-label': `Select the event listed at ${formatEventTime(this.listing.time, Date.now())}`,
     });
     box.addEventListener('change', () => this.hooks.onSelect?.(this.listing.eventId, box.checked));
     return box;

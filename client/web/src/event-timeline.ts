@@ -61,9 +61,6 @@ export class EventTimeline {
           deleted: (eventIds) => {
             for (const eventId of eventIds) this.rows.get(eventId)?.deleted();
           },
-          deletedBefore: (time) => {
-            for (const row of this.rows.values()) if (row.listing.time < time) row.deleted();
-          },
         })
       : undefined;
     this.element = h(

@@ -28,6 +28,8 @@ export function installButton(target: Window = window): HTMLButtonElement {
     const taken = offer;
     if (!taken) return;
     offer = undefined;
+    // The button goes: focus moves to the page's main content, not to nowhere.
+    document.getElementById('main')?.focus();
     button.hidden = true;
     await taken.prompt();
     button.dataset.outcome = (await taken.userChoice).outcome;

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { precompress } from '../../src/node/precompressed.js';
 import {
   type ReleaseKey,
   readSignedRelease,
@@ -35,7 +36,8 @@ export function copyApp(from: string, publicKey: string): { dir: string; release
 
 /**
  * The next release of the app in `dir`, made in place: every built-in mention of the version (app and
- * service worker) becomes `version`, `edit` may change files, and release.json is signed with `key`.
+ * service worker) becomes `version`, `edit` may change files, release.json is signed with `key`, and
+ * the precompressed copies are made again.
  */
 export function nextRelease(
   dir: string,
@@ -49,7 +51,11 @@ export function nextRelease(
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll(String(from.version), String(version)));
   }
   edit(dir);
-  return signRelease(dir, key, version);
+  const release = signRelease(dir, key, version);
+  // As the build does: the brotli and gzip copies made from these files (else the old ones would be
+  // served in their place).
+  precompress(dir);
+  return release;
 }
 
 /** Replaces the content of `target` by that of `source`: a site's operator swapping the app it serves. */

@@ -93,12 +93,13 @@ test('sealcam-viewer web: serves the app on loopback for the relays named, says 
     output += String(data);
   });
   try {
+    // Both lines (they may arrive in two reads on a loaded machine).
     const url = await until(
-      () => /web app: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1],
+      () => /web app: (http:\/\/127\.0\.0\.1:\d+)\/\n[\s\S]*SEALCAM_APP_ORIGINS=/.exec(output)?.[1],
       30_000,
-      'the app URL',
+      'the app URL and the origin to allow',
     );
-    assert.match(output, new RegExp(`SEALCAM_APP_ORIGINS=${url}`));
+    assert.match(output, new RegExp(`SEALCAM_APP_ORIGINS=${url}\n`));
     assert.equal((await fetch(`${url}/`)).status, 200);
   } finally {
     cli.kill('SIGINT');

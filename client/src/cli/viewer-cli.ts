@@ -751,12 +751,14 @@ program
     const host = await startAppHost({ relays: options.relay, port: options.port }).catch((error: Error) => {
       throw new CliError(error.message, EXIT.refused);
     });
-    console.log(`web app: ${host.url}/`);
-    console.log(`each relay must allow it: SEALCAM_APP_ORIGINS=${host.url}`);
-    await new Promise<void>((resolveStop) => {
+    // Ctrl-C is handled before the address is printed: whoever reads it may stop the app at once.
+    const stopped = new Promise<void>((resolveStop) => {
       process.once('SIGINT', resolveStop);
       process.once('SIGTERM', resolveStop);
     });
+    console.log(`web app: ${host.url}/`);
+    console.log(`each relay must allow it: SEALCAM_APP_ORIGINS=${host.url}`);
+    await stopped;
     await host.close();
   });
 

@@ -45,6 +45,17 @@ test('install offer and honest states: events from before an invite are one line
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
+  // Only the offer this test makes reaches the app: Chromium may make its own (the app is installable),
+  // whose prompt() a headless browser never answers.
+  await browser.addInitScript(() => {
+    window.addEventListener(
+      'beforeinstallprompt',
+      (event) => {
+        if (!(event as Event & { fromTest?: boolean }).fromTest) event.stopImmediatePropagation();
+      },
+      true,
+    );
+  });
   const page = await browser.newPage();
   await page.goto(`${relay.base}/`);
   // The browser's offer to install (Chromium's beforeinstallprompt, made here as the browser makes it):
@@ -52,6 +63,7 @@ test('install offer and honest states: events from before an invite are one line
   await page.locator('[data-testid="share-code"]').waitFor();
   await page.evaluate(() => {
     const offer = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+      fromTest: true,
       prompt: async () => {
         (window as unknown as { prompted: number }).prompted =
           ((window as unknown as { prompted?: number }).prompted ?? 0) + 1;

@@ -31,8 +31,13 @@ export function installButton(target: Window = window): HTMLButtonElement {
     // The button goes: focus moves to the page's main content, not to nowhere.
     document.getElementById('main')?.focus();
     button.hidden = true;
-    await taken.prompt();
-    button.dataset.outcome = (await taken.userChoice).outcome;
+    try {
+      await taken.prompt();
+      button.dataset.outcome = (await taken.userChoice).outcome;
+    } catch {
+      // The browser withdrew its offer (it allows one prompt per offer): nothing to do.
+      button.dataset.outcome = 'unavailable';
+    }
   });
   target.addEventListener('appinstalled', () => {
     offer = undefined;

@@ -1,3 +1,4 @@
+import { aeadOpen } from './aead.js';
 import { concat, equalBytes, Reader, Writer } from './bytes.js';
 import { CLOCK_SKEW_MS } from './clock.js';
 import { ID_BYTES, KEY_BYTES, Kind, Label, NONCE_BYTES, PROTOCOL_VERSION, SIG_BYTES } from './constants.js';
@@ -130,15 +131,7 @@ export function openCameraName(
   sodium.memzero(shared);
   let padded: Uint8Array;
   try {
-    padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      ciphertext,
-      bytes.subarray(0, HEAD_BYTES),
-      ZERO_NONCE,
-      key,
-    );
-  } catch {
-    return fail('DECRYPT_FAILED', 'name change');
+    padded = aeadOpen(ciphertext, bytes.subarray(0, HEAD_BYTES), ZERO_NONCE, key, 'name change');
   } finally {
     sodium.memzero(key);
   }

@@ -1,5 +1,6 @@
+import { aeadOpen } from './aead.js';
 import { Reader, utf8, Writer } from './bytes.js';
-import { ID_BYTES, KEY_BYTES, Kind, LIMITS, NONCE_BYTES } from './constants.js';
+import { ID_BYTES, KEY_BYTES, Kind, LIMITS, NONCE_BYTES, TAG_BYTES } from './constants.js';
 import { fail, SealError } from './errors.js';
 import type { Identity } from './identity.js';
 import type { StreamId } from './ids.js';
@@ -170,7 +171,7 @@ export function writeSealedProfile(writer: Writer, sealed: SealedProfile): void 
 export function readSealedProfile(reader: Reader): SealedProfile {
   const { ephemeralPublicKey, stanzas } = readRecipients(reader);
   const length = reader.u32('profile length');
-  if (length > LIMITS.profileBytes + 16) fail('MALFORMED', 'profile too large');
+  if (length > LIMITS.profileBytes + TAG_BYTES) fail('MALFORMED', 'profile too large');
   return { ephemeralPublicKey, stanzas, ciphertext: reader.bytes(length, 'profile').slice() };
 }
 
@@ -189,15 +190,7 @@ export function openProfile(
   const key = unwrapContentKey(viewer, sealed.ephemeralPublicKey, sealed.stanzas, context);
   let padded: Uint8Array;
   try {
-    padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      sealed.ciphertext,
-      context,
-      ZERO_NONCE,
-      key,
-    );
-  } catch {
-    return fail('DECRYPT_FAILED', 'profile');
+    padded = aeadOpen(sealed.ciphertext, context, ZERO_NONCE, key, 'profile');
   } finally {
     sodium.memzero(key);
   }

@@ -1,6 +1,7 @@
+import { aeadOpen } from './aead.js';
 import { equalBytes, toHex, Writer } from './bytes.js';
 import { EVENT_ID_BYTES, KEY_BYTES, Kind, Label, LIMITS, NONCE_BYTES } from './constants.js';
-import { fail, SealError } from './errors.js';
+import { fail } from './errors.js';
 import {
   encodeEventEnvelopeBody,
   encodeItemHeader,
@@ -55,19 +56,8 @@ function openItem(
   padding?: Padding,
 ): Uint8Array {
   const aad = encodeItemHeader(header);
-  try {
-    const padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      sealed.subarray(aad.length),
-      aad,
-      itemNonce(header.kind, header.index),
-      key,
-    );
-    return unpad(padded, padding).slice();
-  } catch (error) {
-    if (error instanceof SealError) throw error;
-    return fail('DECRYPT_FAILED', what);
-  }
+  const padded = aeadOpen(sealed.subarray(aad.length), aad, itemNonce(header.kind, header.index), key, what);
+  return unpad(padded, padding).slice();
 }
 
 export interface EventSealerOptions {

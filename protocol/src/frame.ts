@@ -1,3 +1,4 @@
+import { aeadOpen } from './aead.js';
 import { equalBytes, Writer } from './bytes.js';
 import { CLOCK_SKEW_MS, withinWindow } from './clock.js';
 import {
@@ -270,18 +271,13 @@ export class FrameOpener {
     const { key, nonce, aad } = state.keys;
     aad.set(frame.subarray(0, FRAME_HEADER_BYTES), aad.length - FRAME_HEADER_BYTES);
     setCounter(nonce, header.counter);
-    let payload: Uint8Array;
-    try {
-      payload = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        null,
-        frame.subarray(FRAME_HEADER_BYTES),
-        aad,
-        nonce,
-        key,
-      );
-    } catch {
-      return fail('DECRYPT_FAILED', 'live frame (altered, or from another device, stream or epoch)');
-    }
+    const payload = aeadOpen(
+      frame.subarray(FRAME_HEADER_BYTES),
+      aad,
+      nonce,
+      key,
+      'live frame (altered, or from another device, stream or epoch)',
+    );
     state.lastCounter = header.counter;
     this.newestOpenedEpoch = Math.max(this.newestOpenedEpoch, state.epoch);
     return {

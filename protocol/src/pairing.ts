@@ -1,3 +1,4 @@
+import { aeadOpen } from './aead.js';
 import { concat, equalBytes, fromBase32, fromUtf8, Reader, toBase32, utf8, Writer } from './bytes.js';
 import {
   Access,
@@ -156,17 +157,14 @@ function open(
   if (!equalBytes(routing.pairingId, pairingId(offer.secret)))
     fail('PAIRING_FAILED', 'message is for another session');
   const nonce = bytes.subarray(ROUTING_BYTES, ROUTING_BYTES + NONCE_BYTES);
-  try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      bytes.subarray(ROUTING_BYTES + NONCE_BYTES),
-      bytes.subarray(0, ROUTING_BYTES),
-      nonce,
-      key,
-    );
-  } catch {
-    return fail('PAIRING_FAILED', 'message not sealed with this pairing secret (altered or substituted)');
-  }
+  return aeadOpen(
+    bytes.subarray(ROUTING_BYTES + NONCE_BYTES),
+    bytes.subarray(0, ROUTING_BYTES),
+    nonce,
+    key,
+    'message not sealed with this pairing secret (altered or substituted)',
+    'PAIRING_FAILED',
+  );
 }
 
 function requestKey(offer: PairingOffer): Uint8Array {

@@ -1,3 +1,4 @@
+import { aeadOpen } from './aead.js';
 import { equalBytes, toHex } from './bytes.js';
 import { ID_BYTES, KEY_BYTES, Label, NONCE_BYTES, TAG_BYTES } from './constants.js';
 import { fail } from './errors.js';
@@ -113,9 +114,7 @@ export function unwrapContentKey(
   const key = wrapKey(shared, ephemeralPublicKey, viewer.card, context);
   sodium.memzero(shared);
   try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, stanza.wrapped, null, ZERO_NONCE, key);
-  } catch {
-    return fail('DECRYPT_FAILED', 'key stanza');
+    return aeadOpen(stanza.wrapped, null, ZERO_NONCE, key, 'key stanza');
   } finally {
     sodium.memzero(key);
   }

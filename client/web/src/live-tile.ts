@@ -105,7 +105,6 @@ export class LiveTile {
       'p',
       {
         class: 'tile-notice availability-notice',
-        role: 'status',
         'data-testid': 'tile-offline',
         hidden: true,
       },
@@ -199,9 +198,9 @@ export class LiveTile {
     this.lastFrameAt = now;
     if (frame.codec !== Codec.AacAdts) {
       // fps counts pictures (not sound frames) by their capture time, so a burst of arrivals is not a rate.
-      this.captureNow =
-        frame.capturedAtUs === null ? now : Math.max(this.captureNow, frame.capturedAtUs / 1000);
-      this.rate.add(frame.capturedAtUs === null ? now : frame.capturedAtUs / 1000);
+      const capturedMs = frame.capturedAtUs === null ? now : frame.capturedAtUs / 1000;
+      this.captureNow = frame.capturedAtUs === null ? now : Math.max(this.captureNow, capturedMs);
+      this.rate.add(capturedMs);
       this.freshness = frame.freshness;
       if (frame.freshness.state !== this.status) this.tick(now);
     }

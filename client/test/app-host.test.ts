@@ -15,7 +15,17 @@ test('app host: the signed app from its own origin; its CSP connects only to its
   const host = await startAppHost({ relays: ['http://127.0.0.1:8080'] });
   try {
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    for (const path of ['/', '/pair']) {
+    const device = 'aaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const pages = [
+      '/',
+      '/pair',
+      '/add',
+      '/events',
+      '/settings',
+      `/settings/${device}`,
+      `/settings/${device}/verify`,
+    ];
+    for (const path of [...pages, `/camera/${device}/front`, '/me']) {
       const page = await fetch(`${host.url}${path}`);
       assert.equal(page.status, 200, path);
       assert.match(await page.text(), /<script type="module"/);

@@ -9,7 +9,7 @@ import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import type { Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { type DeviceId, MemoryKeyStore, Viewer, type ViewerId } from '../src/sdk/index.js';
-import { accessibilityScan, launchChromium, SCREENSHOTS } from './support/browser.js';
+import { accessibilityScan, launchChromium, navigate, SCREENSHOTS } from './support/browser.js';
 
 requireProgram('chromium');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,7 +57,7 @@ test('install offer and honest states: events from before an invite are one line
     );
   });
   const page = await browser.newPage();
-  await page.goto(`${relay.base}/`);
+  await page.goto(`${relay.base}/me`);
   // The browser's offer to install (Chromium's beforeinstallprompt, made here as the browser makes it):
   // the app shows "Install app", and a click asks the browser, once.
   await page.locator('[data-testid="share-code"]').waitFor();
@@ -86,8 +86,16 @@ test('install offer and honest states: events from before an invite are one line
     .locator('[data-testid="viewer-id"]')
     .getAttribute('data-viewer-id')) as ViewerId;
   const invite = await owner.grant(deviceId, shareCode);
+  await navigate(page, 'Add camera', '/add');
   await page.locator('[data-testid="invite-input"]').fill(invite);
   await page.locator('[data-testid="invite-submit"]').click();
+  // Accepted: the camera's settings page.
+  await until(
+    () => new URL(page.url()).pathname === `/settings/${deviceId}`,
+    60_000,
+    "the camera's settings page",
+  );
+  await navigate(page, 'Events', '/events');
 
   // The earlier events: one collapsed line, no row each.
   const summary = page.locator('[data-testid="not-shared-summary"]');
@@ -99,6 +107,7 @@ test('install offer and honest states: events from before an invite are one line
   assert.equal(await page.locator('[data-testid="event-row"][data-state="not-shared"]:visible').count(), 0);
 
   // Both cameras play; then the relay goes away: every tile says offline at once.
+  await navigate(page, 'Live', '/');
   await until(
     async () => {
       const shown = await tiles(page);
@@ -149,6 +158,7 @@ test('install offer and honest states: events from before an invite are one line
   assert.equal(await page.locator('[data-testid="tile-offline"]:visible').count(), 0);
 
   // The owner revokes the browser's viewer: the camera says so and offers to remove it (and not before).
+  await navigate(page, 'Settings', '/settings');
   const offer = page.locator('[data-testid="removal-offer"]');
   await until(async () => await offer.isHidden(), 60_000, 'no removal offer while the camera is shared');
   await owner.revoke(deviceId, viewerId);
@@ -173,6 +183,12 @@ test('install offer and honest states: events from before an invite are one line
   await until(async () => (await tiles(page)).length === 1, 120_000, 'the new camera tile');
   await page.locator('[data-testid="safety-differ"]').click();
   await until(async () => (await tiles(page)).length === 0, 30_000, 'its live view stopped');
+  // Its settings page says so and offers removal.
+  await until(
+    () => /^\/settings\/[a-z2-7]{26}$/.test(new URL(page.url()).pathname),
+    30_000,
+    'the settings page of the stopped camera',
+  );
   // Saved: after a reload the camera is still stopped (no tile, no events, no sharing), offered for removal.
   await page.reload();
   const distrusted = page.locator('[data-testid="camera-panel"]');
@@ -183,6 +199,9 @@ test('install offer and honest states: events from before an invite are one line
   );
   await new Promise((resolve) => setTimeout(resolve, 6000));
   assert.equal((await tiles(page)).length, 0, 'no live tile after a reload');
-  assert.equal(await distrusted.locator('[data-testid="event-row"]').count(), 0, 'no events fetched');
+  assert.equal(await page.locator('[data-testid="event-row"]').count(), 0, 'no events fetched');
+  await distrusted.locator('[data-testid="verify-open"]').click();
+  await page.locator('[data-testid="verify-distrusted"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid="safety-differ"]').count(), 0, 'nothing to confirm any more');
   assert.equal(await distrusted.locator('[data-testid="grant-input"]').count(), 0, 'no sharing');
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,7 +15,7 @@ import { startRelay } from '@sealcam/testkit/relay';
 import type { Locator, Page } from 'playwright-core';
 import { nodeWebSocket } from '../src/node/index.js';
 import { MemoryKeyStore, Viewer } from '../src/sdk/index.js';
-import { launchChromium, SCREENSHOTS, storedKeys } from './support/browser.js';
+import { accessibilityScan, launchChromium, navigate, SCREENSHOTS, storedKeys } from './support/browser.js';
 import { objectDevice } from './support/provenance.js';
 
 requireProgram('chromium');
@@ -40,7 +40,7 @@ async function framesShown(page: Page, camera: string): Promise<number> {
   return shown;
 }
 
-test('npm start: the printed link pairs the browser, both cameras play live H.264 (decoded with WebCodecs, sound muted until asked), events appear with thumbnails and play as MP4', async () => {
+test('npm start: the printed link pairs the browser, both cameras play live H.264 (decoded with WebCodecs, sound muted until asked), events appear with thumbnails and play as MP4; every page has its URL, a screenshot and an accessibility scan at both sizes', async () => {
   const demo: ChildProcess = spawn(process.execPath, [START], {
     env: {
       ...process.env,
@@ -110,6 +110,11 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     agentSafety.replace(/\s+/g, ''),
     'the browser shows the safety number the agent printed',
   );
+  // After pairing, the safety number has its own screen (its own URL); "They match" confirms.
+  const verifyPath = new URL(page.url()).pathname;
+  assert.match(verifyPath, new RegExp(`^/settings/${ID_TEXT_SOURCE}/verify$`), 'the safety number screen');
+  await page.locator('[data-testid="safety-match"]').click();
+  await navigate(page, 'Live', '/');
 
   for (const stream of ['Front door', 'Backyard'])
     await until(async () => (await framesShown(page, stream)) > 3, 60_000, `live frames of ${stream}`);
@@ -168,7 +173,40 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     0,
     'no warning on an honest relay',
   );
+  // A camera's page: its tile large (the same tile, still playing), a snapshot of the verified
+  // picture, its events only; the back button returns to the grid.
+  const frontStream = (await tile.getAttribute('data-stream-id')) ?? '';
+  await tile.locator('[data-testid="tile-open"]').click();
+  const cameraPath = `/camera/${(await tile.getAttribute('data-device-id')) ?? ''}/${frontStream}`;
+  await until(() => new URL(page.url()).pathname === cameraPath, 30_000, 'the camera page');
+  assert.equal(await page.locator('#camera-title').textContent(), 'Front door');
+  const staged = page.locator('[data-testid="camera-stage"] [data-testid="camera-tile"]');
+  await staged.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await staged.getAttribute('data-camera-name'), 'Front door');
+  const [snapshot] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    page.locator('[data-testid="camera-snapshot"]').click(),
+  ]);
+  assert.match(snapshot.suggestedFilename(), /^Front-door-\d{8}-\d{6}\.png$/);
+  const png = readFileSync(await snapshot.path());
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  assert.ok(png.length > 10_000, `a picture, not an empty canvas (${png.length} bytes)`);
+  const cameraRows = page.locator('#page-camera [data-testid="event-row"][data-state="verified"]');
+  await cameraRows.first().waitFor({ state: 'visible', timeout: 120_000 });
+  assert.deepEqual(
+    new Set(
+      await page
+        .locator('#page-camera [data-testid="event-row"]:visible')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-stream-id'))),
+    ),
+    new Set([frontStream]),
+    "the camera page lists this camera's events only",
+  );
+  await page.goBack();
+  await until(() => new URL(page.url()).pathname === '/', 30_000, 'back on the grid');
+  assert.equal(await page.locator('#live-grid [data-testid="camera-tile"]').count(), 2, 'the tile is back');
 
+  await navigate(page, 'Events', '/events');
   const thumbnail = page.locator('[data-testid="event-thumbnail"]').first();
   await thumbnail.waitFor({ state: 'visible', timeout: 120_000 });
   await until(
@@ -182,6 +220,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   // and the tile follows.
   const titles = await page.locator('[data-testid="camera-tile"] .tile-title').allTextContents();
   assert.deepEqual(titles.sort(), ['Backyard', 'Front door']);
+  await navigate(page, 'Settings', '/settings');
   assert.equal(
     await page.locator('[data-testid="camera-panel"] .camera-name').first().textContent(),
     'Demo home',
@@ -190,7 +229,9 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   await backyard.getByRole('button', { name: 'Rename Backyard' }).click();
   await backyard.locator('input').fill('Garden');
   await backyard.getByRole('button', { name: 'Save' }).click();
-  await page.locator('[data-testid="camera-tile"][data-camera-name="Garden"]').waitFor({ timeout: 90_000 });
+  await page
+    .locator('[data-testid="camera-tile"][data-camera-name="Garden"]')
+    .waitFor({ state: 'attached', timeout: 90_000 });
   assert.equal(await page.locator('[data-testid="camera-tile"][data-camera-name="Backyard"]').count(), 0);
   // The relay's retention, as it states it, under the camera's events.
   await until(
@@ -202,6 +243,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the retention line',
   );
   // Notifications, once turned on: the next event that arrives live, after its record verified.
+  await navigate(page, 'This viewer', '/me');
   const toggle = page.locator('[data-testid="notify-toggle"]');
   await toggle.click();
   await until(async () => (await toggle.textContent()) === 'Stop notifications', 30_000, 'notifications on');
@@ -223,8 +265,30 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'verified',
     'announced only once its record verified',
   );
+  // Review: filters by camera and kind show only matching events.
+  await navigate(page, 'Events', '/events');
+  await page
+    .locator('[data-testid="filter-camera"]')
+    .selectOption({ value: `${(await tile.getAttribute('data-device-id')) ?? ''}/${frontStream}` });
+  const visibleStreams = () =>
+    page
+      .locator('#page-events [data-testid="event-row"]:visible')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-stream-id')));
+  await until(async () => (await visibleStreams()).length > 0, 60_000, 'events of the chosen camera');
+  assert.deepEqual(new Set(await visibleStreams()), new Set([frontStream]), 'one camera');
+  await page.locator('[data-testid="filter-kind"]').focus();
+  await page.locator('[data-testid="filter-kind"]').selectOption({ value: 'motion' });
+  assert.deepEqual(
+    new Set(
+      await page
+        .locator('#page-events [data-testid="event-row"][data-state="verified"]:visible')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind'))),
+    ),
+    new Set(['motion']),
+  );
+  await page.getByRole('button', { name: 'Clear filters' }).click();
   // The event's clip is the camera's H.264 as an MP4: the browser's own <video> plays it.
-  await page.locator('[data-testid="event-row"] button.event-open').first().click();
+  await page.locator('[data-testid="event-row"] button.event-open:visible').first().click();
   const clip = page.locator('[data-testid="clip-video"]');
   await clip.waitFor({ state: 'attached', timeout: 60_000 });
   await until(
@@ -237,10 +301,74 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the MP4 clip playing',
   );
   assert.ok(await page.locator('[data-testid="clip-download"]').getAttribute('href'), 'Download MP4 offered');
-  // The owner deletes an event (two steps): the row goes, and the relay no longer lists it after a reload.
   await page.locator('[data-testid="clip-close"]').click();
-  const doomed = page.locator('[data-testid="event-row"][data-state="verified"]').last();
-  const doomedId = (await doomed.getAttribute('data-event-id')) ?? '';
+  // Every page by its own URL (a reload there opens it), at a desktop and a phone size: a screenshot
+  // each, and no serious or critical WCAG 2.1 A/AA violation.
+  const deviceId = (await tile.getAttribute('data-device-id')) ?? '';
+  const pages: [string, string, () => Promise<unknown>][] = [
+    ['home', '/', () => until(async () => (await framesShown(page, 'Front door')) > 0, 60_000, 'a picture')],
+    [
+      'camera',
+      cameraPath,
+      () =>
+        page
+          .locator('[data-testid="camera-stage"] [data-testid="live-canvas"]')
+          .waitFor({ state: 'visible', timeout: 60_000 }),
+    ],
+    [
+      'events',
+      '/events',
+      () =>
+        page
+          .locator('[data-testid="event-thumbnail"]')
+          .first()
+          .waitFor({ state: 'visible', timeout: 60_000 }),
+    ],
+    [
+      'settings',
+      '/settings',
+      () => page.locator('[data-testid="camera-panel"]').waitFor({ timeout: 60_000 }),
+    ],
+    [
+      'verify',
+      `/settings/${deviceId}/verify`,
+      () => page.locator('[data-testid="safety-number"]').waitFor({ timeout: 60_000 }),
+    ],
+    ['add', '/add', () => page.locator('[data-testid="pair-input"]').waitFor({ timeout: 60_000 })],
+    ['me', '/me', () => page.locator('[data-testid="share-code"]').waitFor({ timeout: 60_000 })],
+  ];
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    for (const [name, path, ready] of pages) {
+      await page.goto(`${new URL(link).origin}${path}`);
+      await ready();
+      assert.equal(await page.locator('.page:visible').count(), 1, `${path}: one page shown`);
+      assert.equal(await page.locator(`#page-${name}`).isVisible(), true, `${path} shows the ${name} page`);
+      const scan = await accessibilityScan(page);
+      assert.deepEqual(scan.serious, [], `axe on ${path} at ${width}×${height}`);
+      assert.ok(scan.passed > 10, `axe ran on ${path}: ${scan.passed} rules passed`);
+      console.log(
+        `axe ${name} ${width}×${height}: 0 serious or critical, ${scan.passed} passed, other: ${scan.other.join('; ') || 'none'}`,
+      );
+      await page.screenshot({
+        path: join(SCREENSHOTS, `page-${name}-${width}x${height}.png`),
+        fullPage: true,
+      });
+    }
+  }
+  await page.setViewportSize({ width: 1100, height: 900 });
+  // The owner deletes an event (two steps): the row goes, and the relay no longer lists it after a reload.
+  await page.goto(`${new URL(link).origin}/events`);
+  // Pinned by its id: rows keep arriving while the page loads.
+  const doomedId =
+    (await page
+      .locator('[data-testid="event-row"][data-state="verified"]')
+      .last()
+      .getAttribute('data-event-id')) ?? '';
+  const doomed = page.locator(`[data-testid="event-row"][data-event-id="${doomedId}"]`);
   await doomed.locator('[data-testid="event-delete"]').click();
   await doomed.locator('[data-testid="event-delete"]').click();
   const gone = page.locator(`[data-testid="event-row"][data-event-id="${doomedId}"]`);
@@ -253,7 +381,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     page
       .locator('[data-testid="event-row"]')
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')));
-  const panel = page.locator('[data-testid="camera-panel"]').first();
+  const panel = page.locator('.event-section').first();
   const verified = panel.locator('[data-testid="event-row"][data-state="verified"]');
   await until(async () => (await verified.count()) >= 2, 120_000, 'two verified rows');
   // Both ids in one read (new rows keep arriving while the camera records).
@@ -291,7 +419,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     'the deletion before a day done',
   );
   await page.reload();
-  const reloaded = page.locator('[data-testid="camera-panel"]').first();
+  const reloaded = page.locator('.event-section').first();
   // The listing read to its end: "No events yet." or "No older events.".
   await until(
     async () =>
@@ -305,7 +433,9 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     !listedAfter.some((id) => chosen.includes(id) || listedBefore.includes(id)),
     'the relay lists none of the deleted events after a reload',
   );
-  console.log(`screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png`);
+  console.log(
+    `screenshots: ${join(SCREENSHOTS, 'live-1.png')}, live-2.png, events.png, page-<name>-<size>.png for ${pages.map(([name]) => name).join(', ')}`,
+  );
 });
 
 /** The top-eighth mean colour of a shown <img> (drawn on a canvas in the page), or null if none is shown. */
@@ -372,6 +502,8 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   await page.goto(pairingA.link);
   await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
   await Promise.all([homeA.run(), homeB.run()]);
+  // The review page: every event with its thumbnail (reloaded below, it stays there).
+  await navigate(page, 'Events', '/events');
   // Home B's viewer looks at its own events meanwhile: the relay's lookups then hold home B's
   // objects too, which the seam may hand to the page.
   let homeBViewing = true;
@@ -435,6 +567,7 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   }
   assert.ok(thumbnailsShown > 0, 'own thumbnails shown');
   // The live picture too, sampled as it changes (the seam also hands it home B's frames).
+  await navigate(page, 'Live', '/');
   const live = page.locator(
     '[data-testid="camera-tile"][data-camera-name="cam-a"] [data-testid="live-image"]',
   );
@@ -471,6 +604,7 @@ test('a relay that holds live video back 6 s (while answering clock questions at
   await page.goto(pairing.link);
   await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
   await home.run();
+  await navigate(page, 'Live', '/');
   const tile = page.locator('[data-testid="camera-tile"][data-camera-name="cam-1"]');
   await until(async () => (await framesShown(page, 'cam-1')) > 3, 90_000, 'pictures on the tile');
   // The relay's cached keyframe may be fresh; every picture after it is 6 s old.

@@ -116,7 +116,7 @@ test('the installed (installable) web app answers every navigation and file from
   );
   await page.goto(`${relay.base}/`);
   const viewerId = page.locator('[data-testid="viewer-id"]');
-  await viewerId.waitFor({ timeout: 60_000 });
+  await viewerId.waitFor({ state: 'attached', timeout: 60_000 });
   assert.equal(await viewerId.getAttribute('data-viewer-id'), formatId(earlier.card.id), 'the same identity');
   assert.deepEqual(await storedKeys(page), {
     extractable: [false, false],
@@ -134,7 +134,7 @@ test('the installed (installable) web app answers every navigation and file from
   // Offline, the app still opens (its shell and files come from the pinned release).
   await page.context().setOffline(true);
   await page.reload();
-  await viewerId.waitFor({ timeout: 60_000 });
+  await viewerId.waitFor({ state: 'attached', timeout: 60_000 });
   assert.equal(await release(page), String(installed.release.version), 'the pinned app, offline');
   await page.context().setOffline(false);
 
@@ -195,7 +195,7 @@ test('the installed (installable) web app answers every navigation and file from
     60_000,
     'the signed update running',
   );
-  await viewerId.waitFor({ timeout: 60_000 });
+  await viewerId.waitFor({ state: 'attached', timeout: 60_000 });
   assert.equal(
     await viewerId.getAttribute('data-viewer-id'),
     formatId(earlier.card.id),
@@ -258,7 +258,7 @@ test('the installed (installable) web app answers every navigation and file from
 test('the installed web app refuses a rollback (an older release, though signed with the release key, is reported as older and not taken) and reports a worker registered for part of the site', async () => {
   const { key, installed, site, relay, browser, page } = await installedSite();
   await page.goto(`${relay.base}/`);
-  await page.locator('[data-testid="viewer-id"]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="viewer-id"]').waitFor({ state: 'attached', timeout: 60_000 });
   await pinned(page);
 
   const older = copyApp(installed.dir, key.publicKey);

@@ -164,3 +164,31 @@ test('a dense window is read to its end through the cursor', () => {
   assert.equal(added[0]?.eventId, id(0), 'newest first');
   assert.ok(!pager.reading);
 });
+
+test('trim keeps the newest events and loading older fetches the trimmed ones again, equal times included', () => {
+  // 30 events, three of them sharing the time at the cut.
+  const events: Listing[] = Array.from({ length: 30 }, (_, n) => ({
+    eventId: id(n),
+    streamId: 'cam',
+    time: NOW - 60_000 * (n >= 9 && n <= 11 ? 10 : n),
+  }));
+  const relay = fakeRelay(events);
+  const pager = new EventPager<Listing>(() => NOW, 100);
+  loadAll(pager, relay);
+  assert.equal(pager.size, 30);
+  assert.ok(pager.done);
+  const kept = pager.list().slice(0, 10);
+  const dropped = pager.trim(10);
+  assert.equal(dropped.length, 20);
+  assert.deepEqual(pager.list(), kept, 'the newest ten stay, in order');
+  assert.equal(pager.done, false, 'the trimmed past can be loaded again');
+  assert.deepEqual(pager.trim(10), [], 'nothing more to trim');
+  loadAll(pager, relay);
+  assert.equal(pager.size, 30, 'every trimmed event came back, none twice');
+  assert.deepEqual(
+    pager.list().map((event) => event.eventId),
+    [...events]
+      .sort((a, b) => b.time - a.time || (a.eventId < b.eventId ? 1 : -1))
+      .map((event) => event.eventId),
+  );
+});

@@ -5,13 +5,23 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startInProcessRelay } from './support/relay-process.js';
 
-test('serves the built web viewer at / and /pair with a strict CSP, and nothing outside its directory', async () => {
+test('serves the built web viewer at /, /pair and every page of the app with a strict CSP, and nothing outside its directory', async () => {
   const root = mkdtempSync(join(tmpdir(), 'sealcam-web-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>sealcam viewer</title>');
   writeFileSync(join(root, 'app.js'), 'console.log(1)');
   const relay = await startInProcessRelay({ webRoot: root });
   try {
-    for (const path of ['/', '/pair']) {
+    const device = 'aaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const pages = [
+      '/',
+      '/pair',
+      '/add',
+      '/events',
+      '/settings',
+      `/settings/${device}`,
+      `/settings/${device}/verify`,
+    ];
+    for (const path of [...pages, `/camera/${device}/front`, '/me']) {
       const response = await fetch(`${relay.base}${path}`);
       assert.equal(response.status, 200, path);
       assert.match(await response.text(), /sealcam viewer/);

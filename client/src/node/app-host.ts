@@ -56,6 +56,18 @@ export function appCsp(relays: readonly string[]): string {
  * files only, precompressed; content-hashed assets are immutable, the rest revalidated; /config.json
  * lists the relays.
  */
+/** The app's pages besides /, as the router knows them. */
+const APP_PAGES = [
+  '/pair',
+  '/add',
+  '/events',
+  '/settings',
+  '/settings/:deviceId',
+  '/settings/:deviceId/verify',
+  '/camera/:deviceId/:streamId',
+  '/me',
+] as const;
+
 export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
   const root = resolve(options.root ?? BUILT_WEB_APP);
   if (!existsSync(join(root, 'index.html')) || !existsSync(join(root, 'release.json')))
@@ -84,7 +96,8 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     // The build's own records (.build-inputs.json) are not part of the app.
     dotfiles: 'ignore',
   });
-  app.get('/pair', (_request, reply) => reply.sendFile('index.html'));
+  // The app's pages are real URLs (web/src/lib/router.ts): each one is index.html.
+  for (const path of APP_PAGES) app.get(path, (_request, reply) => reply.sendFile('index.html'));
   app.get('/config.json', () => ({ relays }));
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import { until } from '@sealcam/testkit/poll';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -80,4 +81,10 @@ export async function accessibilityScan(
     other: result.violations.filter((v) => !serious(v.impact)).map(line),
     passed: result.passes.length,
   };
+}
+
+/** Opens a page of the app by its navigation (the router, no reload); the address bar follows. */
+export async function navigate(page: Page, name: string, path: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true }).click();
+  await until(() => new URL(page.url()).pathname === path, 30_000, `the ${name} page at ${path}`);
 }

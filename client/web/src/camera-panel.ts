@@ -2,20 +2,20 @@ import { type Camera, ViewerError } from '../../src/sdk/index.js';
 import { CameraNames } from './camera-names.js';
 import type { AppContext } from './context.js';
 import { h, setStatus, statusLine } from './dom.js';
-import { EventTimeline } from './event-timeline.js';
 import { KeyPanel } from './key-panel.js';
+import { routePath } from './lib/router.js';
 import { describeError } from './notice.js';
 import { renameButton } from './rename-form.js';
 import { SharePanel } from './share-panel.js';
 
 /**
- * One camera's section: name (renameable), access, its cameras' names, a notice line for availability, its events,
- * who may see it (and sharing), and its key verification.
+ * One gateway's settings: its name (renameable), access, its cameras' names, a notice line for
+ * availability, who may see it (and sharing), a link to its safety number (shown by the verify page:
+ * `keys`), and removal.
  */
 export class CameraPanel {
   readonly element: HTMLElement;
   readonly keys: KeyPanel;
-  private readonly timeline: EventTimeline;
   private readonly share: SharePanel;
   private readonly heading: HTMLElement;
   private readonly notice: HTMLElement;
@@ -38,7 +38,6 @@ export class CameraPanel {
     this.heading = h('h3', { id: headingId, class: 'camera-name' }, camera.gatewayName ?? camera.name);
     this.names = new CameraNames(context.viewer, camera, onRenamed);
     this.notice = h('p', { class: 'availability-notice', role: 'status', hidden: true });
-    this.timeline = new EventTimeline(context, camera.deviceId, camera.access === 'owner');
     this.share = new SharePanel(context.viewer, camera);
     // "They differ": the app saves it (Viewer.distrust) and shows this camera again as distrusted.
     this.keys = new KeyPanel(camera, context.viewer.fingerprint, () => this.hooks.onMismatch());
@@ -71,10 +70,18 @@ export class CameraPanel {
         ? []
         : [
             this.details('Cameras', this.names.element),
-            this.details('Events', this.timeline.element),
             this.details('Who can see this camera', this.share.element),
           ]),
-      this.details('Verify keys', this.keys.element),
+      h(
+        'p',
+        { class: 'verify-link' },
+        h(
+          'a',
+          { href: routePath({ page: 'verify', deviceId: camera.deviceId }), 'data-testid': 'verify-open' },
+          'Safety number',
+        ),
+        ' · compare it with the one the camera printed, to know no one is in the middle.',
+      ),
       h('div', { class: 'panel-actions' }, this.removeButton('Remove this camera from this viewer')),
     );
     if (camera.distrusted)
@@ -119,7 +126,6 @@ export class CameraPanel {
 
   start(): void {
     if (this.camera.distrusted) return;
-    this.timeline.start();
     this.share.start();
   }
 
@@ -203,7 +209,6 @@ export class CameraPanel {
   }
 
   close(): void {
-    this.timeline.close();
     this.share.close();
     this.element.remove();
   }

@@ -154,6 +154,22 @@ export class EventPager<L extends Listing> {
     return { from, limit: this.pageSize, ...(after !== undefined ? { after } : {}) };
   }
 
+  /**
+   * Forgets all but the newest `keep` events (a long-open page stays bounded); what it held stays one
+   * unbroken stretch from now backwards, and loading older events fetches the forgotten ones again.
+   * Returns the forgotten ones; none while a window is being read.
+   */
+  trim(keep: number): L[] {
+    if (this.current || this.probing || this.byId.size <= keep || keep < 1) return [];
+    const ordered = this.list();
+    const dropped = ordered.slice(keep);
+    for (const event of dropped) this.byId.delete(event.eventId);
+    // Events at the oldest kept time that sort after it were dropped: the next window includes that time.
+    this.upper = ordered[keep - 1]!.time + 1;
+    this.finished = false;
+    return dropped;
+  }
+
   /** Adds events from a live notice or a head query; returns the new ones, newest first. */
   insert(events: readonly L[]): L[] {
     return this.merge(events);

@@ -51,6 +51,7 @@ export class EventRow {
         'data-event-id': listing.eventId,
         'data-state': 'pending',
         'data-time': String(listing.time),
+        'data-stream-id': listing.streamId,
       },
       this.button,
     );
@@ -147,6 +148,9 @@ export class EventRow {
         class: 'event-thumbnail',
         'data-testid': 'event-thumbnail',
         alt: `Thumbnail: ${view.record.kind} at ${formatEventTime(view.record.start, Date.now())}`,
+        // Decoded only near the screen: a long list keeps its bytes, not every picture's pixels.
+        loading: 'lazy',
+        decoding: 'async',
         hidden: true,
       });
       this.thumbnail = new BlobImage(img);
@@ -187,6 +191,7 @@ export class EventRow {
       ),
     );
     this.element.dataset.state = 'verified';
+    this.element.dataset.kind = record.kind;
     this.button.disabled = !record.clip;
     this.button.setAttribute(
       'aria-label',
@@ -262,6 +267,11 @@ export class EventRow {
     // The retry sits outside the row's button (a button cannot hold another).
     this.element.querySelector('.row-retry')?.remove();
     this.element.append(h('span', { class: 'row-retry' }, retry));
+  }
+
+  /** The verified record's kind (undefined until it verified). */
+  get kind(): string | undefined {
+    return this.view?.record.kind;
   }
 
   close(): void {

@@ -14,6 +14,19 @@ const ROWS_PER_LOAD = 20;
 const MAX_REQUESTS_PER_LOAD = 10;
 /** Catch-up for events whose live notice was missed (reconnects). */
 const HEAD_REFRESH_MS = 30_000;
+/**
+ * Rows kept while events arrive live: the oldest go beyond it (loading older brings them back), so a
+ * page left open for days stays bounded. Loading older raises it, up to MAX_ROWS.
+ */
+const LIVE_ROWS = 100;
+const MAX_ROWS = 1000;
+
+/** Which events a timeline shows: one camera, one kind, one local day (start and end, ms). */
+export interface TimelineFilter {
+  readonly streamId?: string;
+  readonly kind?: string;
+  readonly day?: { readonly from: number; readonly to: number };
+}
 
 /**
  * A camera's events, newest first: pages back in time on "Load older events", new ones arrive live
@@ -21,7 +34,11 @@ const HEAD_REFRESH_MS = 30_000;
  */
 export class EventTimeline {
   readonly element: HTMLElement;
-  private readonly pager = new EventPager<EventListing>(() => Date.now(), QUERY_LIMIT);
+  private pager = new EventPager<EventListing>(() => Date.now(), QUERY_LIMIT);
+  private filter: TimelineFilter = {};
+  private cap = LIVE_ROWS;
+  /** Kinds of the verified events (for a filter's choices). */
+  readonly kinds = new Set<string>();
   private readonly rows = new Map<string, EventRow>();
   private readonly list: HTMLOListElement;
   private readonly more: HTMLButtonElement;
@@ -75,7 +92,10 @@ export class EventTimeline {
     );
   }
 
+  private started = false;
+
   start(): void {
+    this.started = true;
     void this.loadMore();
     try {
       this.watch = this.context.viewer.watchEvents(this.deviceId, (notice) =>
@@ -99,6 +119,8 @@ export class EventTimeline {
     this.more.disabled = true;
     setStatus(this.status, 'Loading events…');
     let added = 0;
+    // A new day chosen meanwhile replaces the pager: this load stops and one for the day starts.
+    const pager = this.pager;
     try {
       for (
         let requests = 0;
@@ -108,30 +130,93 @@ export class EventTimeline {
         const query = this.pager.nextQuery();
         if (!query) break;
         const page = await this.context.viewer.events(this.deviceId, query);
-        if (this.closed) return;
+        if (this.closed || pager !== this.pager) return;
         this.showRetention(page.retentionMs);
         const fresh = this.pager.accept(page);
         added += fresh.length;
         this.addRows(fresh);
+        if (this.beforeDay()) break;
       }
+      this.cap = Math.min(MAX_ROWS, Math.max(this.cap, this.pager.size));
       setStatus(
         this.status,
-        this.pager.done
-          ? this.pager.size > 0
-            ? 'No older events.'
-            : ''
-          : added === 0
-            ? 'Nothing in this stretch; look further back.'
-            : '',
+        this.beforeDay()
+          ? 'Every event of this day is loaded.'
+          : this.pager.done
+            ? this.pager.size > 0
+              ? 'No older events.'
+              : ''
+            : added === 0
+              ? 'Nothing in this stretch; look further back.'
+              : '',
       );
     } catch (error) {
       setStatus(this.status, `Could not load events. ${describeError(error).message}`, 'warn');
     } finally {
       this.busy = false;
-      this.more.disabled = this.pager.done;
-      this.more.hidden = this.pager.done;
-      this.empty.hidden = this.pager.size > 0 || !this.pager.done;
+      if (pager !== this.pager && !this.closed) void this.loadMore();
+      this.more.disabled = this.finished();
+      this.more.hidden = this.finished();
+      this.updateEmpty();
     }
+  }
+
+  /** Nothing more to load: the relay has nothing older, or the chosen day is fully loaded. */
+  private finished(): boolean {
+    return this.pager.done || this.beforeDay();
+  }
+
+  /** With a day chosen: the oldest event held is from before it (the whole day is held). */
+  private beforeDay(): boolean {
+    const day = this.filter.day;
+    if (!day) return false;
+    const oldest = this.pager.list().at(-1);
+    return oldest !== undefined && oldest.time < day.from;
+  }
+
+  /**
+   * Shows only the events that match. A change of day starts the timeline again from that day's end
+   * (the relay lists by time); camera and kind only hide rows.
+   */
+  setFilter(filter: TimelineFilter): void {
+    const dayChanged = filter.day?.from !== this.filter.day?.from || filter.day?.to !== this.filter.day?.to;
+    this.filter = filter;
+    if (dayChanged) {
+      for (const row of this.rows.values()) row.close();
+      this.rows.clear();
+      this.selected.clear();
+      this.deletion?.selectionChanged();
+      this.notShared = 0;
+      this.notSharedLine.hidden = true;
+      const until = filter.day?.to;
+      this.pager = new EventPager<EventListing>(() => until ?? Date.now(), QUERY_LIMIT);
+      this.cap = LIVE_ROWS;
+      if (this.started) void this.loadMore();
+      return;
+    }
+    for (const row of this.rows.values()) this.applyFilter(row);
+    this.updateEmpty();
+  }
+
+  private matches(row: EventRow): boolean {
+    const { streamId, kind, day } = this.filter;
+    if (streamId !== undefined && row.listing.streamId !== streamId) return false;
+    if (day && (row.listing.time < day.from || row.listing.time > day.to)) return false;
+    // A kind is known once the record verified; until then the row waits, shown.
+    return kind === undefined || row.kind === undefined || row.kind === kind;
+  }
+
+  private applyFilter(row: EventRow): void {
+    row.element.classList.toggle('filtered-out', !this.matches(row));
+  }
+
+  private updateEmpty(): void {
+    const shown = [...this.rows.values()].some(
+      (row) => row.element.isConnected && !row.element.hidden && this.matches(row),
+    );
+    this.empty.hidden = shown || !this.finished();
+    this.empty.textContent =
+      this.filter.streamId || this.filter.kind || this.filter.day ? 'No events match.' : 'No events yet.';
   }
 
   /** The relay's retention, as it states it (its word, about itself). */
@@ -150,7 +235,8 @@ export class EventTimeline {
   }
 
   private async refreshHead(): Promise<void> {
-    if (this.closed) return;
+    // A chosen day is history: nothing newer belongs to it.
+    if (this.closed || this.filter.day) return;
     try {
       let after: string | undefined;
       for (let requests = 0; requests < MAX_REQUESTS_PER_LOAD; requests++) {
@@ -167,8 +253,20 @@ export class EventTimeline {
 
   /** `live`: notices of new events (announced once verified), not a catch-up of the listing. */
   private insert(events: readonly EventListing[], live = false): void {
+    if (this.filter.day) return;
     this.addRows(this.pager.insert(events), live);
-    this.empty.hidden = this.pager.size > 0 || !this.pager.done;
+    // The oldest rows go beyond the cap (their thumbnails are released): "load older" brings them back.
+    for (const listing of this.pager.trim(this.cap)) {
+      this.rows.get(listing.eventId)?.close();
+      this.rows.delete(listing.eventId);
+      this.selected.delete(listing.eventId as EventId);
+    }
+    if (!this.pager.done) {
+      this.more.hidden = false;
+      this.more.disabled = this.busy;
+    }
+    this.deletion?.selectionChanged();
+    this.updateEmpty();
   }
 
   /** Adds rows for new events at their place (newest first), without moving existing rows. */
@@ -197,7 +295,12 @@ export class EventTimeline {
         }
       }
       this.list.insertBefore(row.element, before);
-      void row.load();
+      this.applyFilter(row);
+      void row.load().then(() => {
+        if (row.kind !== undefined) this.kinds.add(row.kind);
+        this.applyFilter(row);
+        this.updateEmpty();
+      });
     }
   }
 

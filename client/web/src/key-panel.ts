@@ -69,7 +69,7 @@ export class KeyPanel {
   }
 
   /** Asks to compare the safety number with the device's, and focuses it. */
-  askToCompare(cameraName: string): void {
+  askToCompare(cameraName: string, justPaired = true): void {
     const match = h(
       'button',
       { type: 'button', class: 'button', 'data-testid': 'safety-match' },
@@ -82,7 +82,11 @@ export class KeyPanel {
     );
     replace(
       this.prompt,
-      h('p', { class: 'pair-prompt-title' }, `Paired with ${cameraName}.`),
+      h(
+        'p',
+        { class: 'pair-prompt-title' },
+        justPaired ? `Paired with ${cameraName}.` : `Check ${cameraName}.`,
+      ),
       h(
         'p',
         {},
@@ -114,8 +118,6 @@ export class KeyPanel {
       this.onMismatch();
     });
     this.prompt.hidden = false;
-    this.element.closest('details')?.setAttribute('open', '');
-    this.number.scrollIntoView({ block: 'center' });
     this.number.focus({ preventScroll: true });
   }
 }

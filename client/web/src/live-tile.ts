@@ -11,6 +11,7 @@ import { BlobImage } from './blob-image.js';
 import { h } from './dom.js';
 import { formatAge } from './format.js';
 import { FrameThrottle } from './frame-throttle.js';
+import { routePath } from './lib/router.js';
 import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
 import { LiveVideo } from './live-video.js';
 import { isNotSharedWithYou } from './notice.js';
@@ -50,6 +51,7 @@ export class LiveTile {
   private offline = false;
   private stopRelayState: (() => void) | undefined;
   private readonly title: HTMLElement;
+  private readonly link: HTMLAnchorElement;
   private readonly gateway: HTMLElement;
   private readonly indicator: HTMLElement;
   private readonly age: HTMLElement;
@@ -94,7 +96,13 @@ export class LiveTile {
       hidden: true,
     });
     this.image = new BlobImage(img);
-    this.title = h('h3', { class: 'tile-title' }, cameraName);
+    // The title opens the camera's page (large view, its events, snapshot).
+    this.link = h(
+      'a',
+      { href: routePath({ page: 'camera', deviceId, streamId }), 'data-testid': 'tile-open' },
+      cameraName,
+    );
+    this.title = h('h3', { class: 'tile-title' }, this.link);
     this.gateway = h('span', { class: 'tile-stream' }, gatewayLabel);
     this.indicator = h('span', { class: 'live-indicator', 'data-status': 'connecting' }, 'Connecting');
     this.age = h('span', { class: 'frame-age' });
@@ -121,7 +129,7 @@ export class LiveTile {
       );
       full.addEventListener('click', () => {
         if (document.fullscreenElement) void document.exitFullscreen();
-        else void media.requestFullscreen().catch(() => undefined);
+        else this.fullscreen();
       });
       media.append(full);
     }
@@ -177,11 +185,37 @@ export class LiveTile {
     }
   }
 
+  get name(): string {
+    return this.cameraName;
+  }
+
+  /** Shows the picture on the whole screen (the browser's Escape leaves). */
+  fullscreen(): void {
+    void this.media.requestFullscreen().catch(() => undefined);
+  }
+
+  /**
+   * The picture on screen now, as a PNG (a verified frame: nothing else is ever drawn), or null when
+   * none is shown yet.
+   */
+  async snapshot(): Promise<Blob | null> {
+    const canvas = this.video?.canvas;
+    if (canvas && canvas.width > 0 && !canvas.hidden)
+      return new Promise((resolve) => canvas.toBlob((blob) => resolve(blob), 'image/png'));
+    const img = this.image.element;
+    if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
+    const copy = document.createElement('canvas');
+    copy.width = img.naturalWidth;
+    copy.height = img.naturalHeight;
+    copy.getContext('2d')?.drawImage(img, 0, 0);
+    return new Promise((resolve) => copy.toBlob((blob) => resolve(blob), 'image/png'));
+  }
+
   setName(name: string, gatewayLabel: string): void {
     if (name === this.cameraName && gatewayLabel === this.gatewayLabel) return;
     this.cameraName = name;
     this.gatewayLabel = gatewayLabel;
-    this.title.textContent = name;
+    this.link.textContent = name;
     this.gateway.textContent = gatewayLabel;
     this.element.dataset.cameraName = name;
     this.updateLabel();

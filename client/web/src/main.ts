@@ -105,6 +105,16 @@ async function boot(): Promise<void> {
     {
       alerts: byId('alerts'),
       alertBadge: byId('alert-badge'),
+      nav: byId('app-nav'),
+      pages: {
+        home: byId('page-home'),
+        camera: byId('page-camera'),
+        events: byId('page-events'),
+        settings: byId('page-settings'),
+        verify: byId('page-verify'),
+        add: byId('page-add'),
+        me: byId('page-me'),
+      },
       grid: byId('live-grid'),
       gridEmpty: byId('live-empty'),
       panels: byId('camera-panels'),

@@ -368,7 +368,7 @@ export const OPTIONS = {
     type: 'string',
     default: null,
     description:
-      'Directory of the built web viewer (client/dist/webapp) to serve at / and /pair; static files only, with a strict CSP, its brotli or gzip copies by `Accept-Encoding`. Off when unset.',
+      'Directory of the built web viewer (client/dist/webapp) to serve at /, /pair and the app’s pages; static files only, with a strict CSP, its brotli or gzip copies by `Accept-Encoding`. Off when unset.',
   },
   appOrigins: {
     env: 'SEALCAM_APP_ORIGINS',

@@ -10,6 +10,18 @@ import type { FastifyInstance } from 'fastify';
  * docs/THREAT-MODEL.md on the web app.) 'wasm-unsafe-eval'
  * lets the page compile its WebAssembly cryptography; JavaScript eval stays forbidden.
  */
+/** The web viewer's pages (besides /): each serves index.html. */
+export const APP_PAGES: readonly (readonly [string, string])[] = [
+  ['/pair', 'The web viewer, opened on a pairing link (the code stays in the fragment)'],
+  ['/add', 'The web viewer: adding a camera'],
+  ['/events', 'The web viewer: every event (review)'],
+  ['/settings', 'The web viewer: settings of every gateway'],
+  ['/settings/:deviceId', "The web viewer: one gateway's settings"],
+  ['/settings/:deviceId/verify', "The web viewer: one gateway's safety number"],
+  ['/camera/:deviceId/:streamId', 'The web viewer: one camera'],
+  ['/me', 'The web viewer: this viewer'],
+];
+
 export async function webViewerRoutes(app: FastifyInstance, root: string): Promise<void> {
   const headers = {
     'content-security-policy':
@@ -30,17 +42,19 @@ export async function webViewerRoutes(app: FastifyInstance, root: string): Promi
       for (const [name, value] of Object.entries(headers)) response.header(name, value);
     },
   });
-  // The pairing link is <relay>/pair#<code>: the same app; the code stays in the fragment.
-  app.get(
-    '/pair',
-    {
-      schema: {
-        summary: 'The web viewer, opened on a pairing link (the code stays in the fragment)',
-        response: {
-          200: { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } },
+  // The app's pages are real URLs (client/web/src/lib/router.ts): each is index.html, and the app
+  // shows the page. The pairing link is <relay>/pair#<code>: the code stays in the fragment.
+  for (const [path, summary] of APP_PAGES)
+    app.get(
+      path,
+      {
+        schema: {
+          summary,
+          response: {
+            200: { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } },
+          },
         },
       },
-    },
-    (_request, reply) => reply.headers(headers).sendFile('index.html'),
-  );
+      (_request, reply) => reply.headers(headers).sendFile('index.html'),
+    );
 }

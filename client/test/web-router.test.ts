@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseRoute, type Route, routePath } from '../web/src/lib/router.js';
+
+const DEVICE = 'abcdefghijklmnopqrstuvwxyz';
+
+test('every page has a path, and the path parses back to the same page', () => {
+  const routes = [
+    { page: 'home' },
+    { page: 'camera', deviceId: DEVICE, streamId: 'ozd3qkq7xg4lgx5bqbhzrbwt2u' },
+    { page: 'camera', deviceId: DEVICE, streamId: 'front-door' },
+    { page: 'events' },
+    { page: 'settings', deviceId: null },
+    { page: 'settings', deviceId: DEVICE },
+    { page: 'verify', deviceId: DEVICE },
+    { page: 'add' },
+    { page: 'me' },
+  ] as Route[];
+  for (const route of routes) assert.deepEqual(parseRoute(routePath(route)), route, routePath(route));
+  assert.deepEqual(parseRoute('/pair'), { page: 'add' }, 'a pairing link opens "Add a camera"');
+  assert.deepEqual(parseRoute('/settings/'), { page: 'settings', deviceId: null }, 'a trailing slash');
+});
+
+test('paths that are not ids of the SDK, or not pages, open home', () => {
+  for (const path of [
+    '/nowhere',
+    `/camera/${DEVICE}`,
+    `/camera/NOTANID/front`,
+    `/camera/${DEVICE}/${'x'.repeat(65)}`,
+    `/camera/${DEVICE}/a%2Fb`,
+    `/settings/${DEVICE}/other`,
+    '/settings/<script>',
+    `/events/${DEVICE}`,
+    '/me/too',
+  ])
+    assert.deepEqual(parseRoute(path), { page: 'home' }, path);
+});

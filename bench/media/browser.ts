@@ -6,7 +6,12 @@ import { type BrowserContext, chromium } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, fresh profile, the project's flags (notes/common.md). */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(): Promise<{
+  context: BrowserContext;
+  /** The fresh profile directory: every process of this browser names it on its command line. */
+  profile: string;
+  close(): Promise<void>;
+}> {
   const profile = mkdtempSync(join(tmpdir(), 'sealcam-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -24,6 +29,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
   });
   return {
     context,
+    profile,
     async close() {
       await context.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });

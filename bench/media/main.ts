@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { startCameraServer } from './camera-server.js';
 import { type MediaMode, modeSupport } from './capability.js';
+import { boundedOption } from './harness.js';
 import { formatTable, type ModeOutcome } from './report.js';
 import { runMode, stopAllModes } from './run-mode.js';
 
@@ -35,14 +36,7 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const bounded = (text: string, name: string, min: number, max: number) => {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    process.stderr.write(`bench:media: --${name} must be a number from ${min} to ${max}\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
-};
+const bounded = boundedOption('bench:media', USAGE);
 const seconds = bounded(values.seconds, 'seconds', 5, 600);
 const warmupSeconds = bounded(values.warmup, 'warmup', 2, 120);
 const idleSeconds = bounded(values['idle-seconds'], 'idle-seconds', 5, 300);

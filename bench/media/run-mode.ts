@@ -1,14 +1,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MemoryKeyStore, Viewer } from '@sealcam/client';
 import { nodeWebSocket } from '@sealcam/client/node';
 import { LOOPBACK_FLEET_LIMITS, launchRelay } from '@sealcam/relay/launcher';
-import { type AgentDir, agentDir, type RunningCli, startCli } from '@sealcam/testkit/agent';
+import { agentDir, startCli } from '@sealcam/testkit/agent';
 import { launchBrowser } from './browser.js';
 import type { CameraCounters, CameraServer } from './camera-server.js';
 import type { MediaMode } from './capability.js';
+import { pair, START_TIMEOUT_MS, stopAgent, webRoot } from './harness.js';
 import { CLOCK_LAYOUT, installPageClock, type PageClockReport } from './page-clock.js';
 import { clockTicks, treeTicks } from './process-cpu.js';
 import { relayFrameCounters } from './relay-metrics.js';
@@ -16,7 +16,6 @@ import { quantile, round, sleep } from './stats.js';
 
 /** A relay's demand lease (relay/src/live/demand.ts) plus margin: after it, nobody watches. */
 const LEASE_EXPIRY_MS = 35_000;
-const START_TIMEOUT_MS = 90_000;
 
 export interface ModeOptions {
   readonly mode: MediaMode;
@@ -65,33 +64,6 @@ export interface ModeResult {
 
 const cameraBytes = (a: CameraCounters, b: CameraCounters) =>
   b.videoBytes - a.videoBytes + (b.audioBytes - a.audioBytes);
-
-/** The web viewer the relay serves: the client package's Vite build. */
-function webRoot(): string {
-  const sdk = createRequire(import.meta.url).resolve('@sealcam/client');
-  return resolve(dirname(sdk), '..', '..', 'webapp');
-}
-
-async function pair(dir: AgentDir, answer: (code: string, link: string) => Promise<void>): Promise<void> {
-  const pairing = startCli(dir, ['pair', '--no-qr']);
-  try {
-    const [, link] = await pairing.waitFor(/pairing link: (\S+)/, START_TIMEOUT_MS);
-    const [, code] = await pairing.waitFor(/pairing code: (SCP1-[A-Za-z0-9-]+)/, START_TIMEOUT_MS);
-    await answer(code!, link!);
-    await pairing.waitFor(/safety number/, START_TIMEOUT_MS);
-    const status = await Promise.race([pairing.exited, sleep(START_TIMEOUT_MS).then(() => 'timeout')]);
-    if (status !== 0) throw new Error(`sealcam-agent pair ended with ${status}`);
-  } finally {
-    await pairing.kill();
-  }
-}
-
-async function stopAgent(run: RunningCli): Promise<void> {
-  // The agent gives up a stuck stop after 15 s itself; this only ends a hung process.
-  const timer = setTimeout(() => void run.kill(), 30_000);
-  await run.stop().catch(() => undefined);
-  clearTimeout(timer);
-}
 
 /** Every started mode's clean-ups, so that a signal or the time budget can stop everything at once. */
 const running = new Set<(() => Promise<unknown>)[]>();

@@ -189,7 +189,17 @@ test('install offer and honest states: events from before an invite are one line
     30_000,
     'the settings page of the stopped camera',
   );
-  // Saved: after a reload the camera is still stopped (no tile, no events, no sharing), offered for removal.
+  // Saved: after a reload the camera is still stopped (no tile, no events, no sharing), offered for removal;
+  // the page asks the relay nothing about it (its device id in no request path).
+  const otherDevice = /^\/settings\/([a-z2-7]{26})$/.exec(new URL(page.url()).pathname)![1]!;
+  const asked: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/v1/') && path.includes(otherDevice)) asked.push(path);
+  });
+  page.on('websocket', (socket) => {
+    if (socket.url().includes(otherDevice)) asked.push(socket.url());
+  });
   await page.reload();
   const distrusted = page.locator('[data-testid="camera-panel"]');
   await distrusted.waitFor({ timeout: 60_000 });
@@ -199,9 +209,11 @@ test('install offer and honest states: events from before an invite are one line
   );
   await new Promise((resolve) => setTimeout(resolve, 6000));
   assert.equal((await tiles(page)).length, 0, 'no live tile after a reload');
-  assert.equal(await page.locator('[data-testid="event-row"]').count(), 0, 'no events fetched');
+  assert.deepEqual(asked, [], 'nothing of the stopped camera asked of the relay');
   await distrusted.locator('[data-testid="verify-open"]').click();
   await page.locator('[data-testid="verify-distrusted"]').waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('[data-testid="safety-differ"]').count(), 0, 'nothing to confirm any more');
+  await navigate(page, 'Events', '/events');
+  assert.equal(await page.locator('[data-testid="event-row"]').count(), 0, 'no events listed');
   assert.equal(await distrusted.locator('[data-testid="grant-input"]').count(), 0, 'no sharing');
 });

@@ -192,3 +192,45 @@ test('trim keeps the newest events and loading older fetches the trimmed ones ag
       .map((event) => event.eventId),
   );
 });
+
+test('a pager bounded by a day lists from that day end backwards, nothing newer, with no open-ended window', () => {
+  const events: Listing[] = Array.from({ length: 60 }, (_, n) => ({
+    eventId: id(n),
+    streamId: 'cam',
+    time: NOW - n * HOUR,
+  }));
+  const relay = fakeRelay(events);
+  const until = NOW - 24 * HOUR;
+  const pager = new EventPager<Listing>(() => NOW, 20, HOUR, until);
+  const first = pager.nextQuery();
+  assert.equal(first?.to, until, 'the first window ends at the day end');
+  loadAll(pager, relay);
+  assert.ok(relay.queries.every((query) => query.to !== undefined && query.to <= until));
+  const times = pager.list().map((event) => event.time);
+  assert.ok(times.length > 0 && times.every((time) => time <= until));
+  assert.equal(times.length, events.filter((event) => event.time <= until).length);
+});
+
+test('abandon: a failed window is asked again from its start, and trimming works meanwhile', () => {
+  const events: Listing[] = Array.from({ length: 30 }, (_, n) => ({
+    eventId: id(n),
+    streamId: 'cam',
+    time: NOW - n * 1000,
+  }));
+  const relay = fakeRelay(events);
+  const pager = new EventPager<Listing>(() => NOW, 10);
+  // A page of a dense window read, then the next request fails.
+  const query = pager.nextQuery()!;
+  assert.deepEqual(pager.accept(relay.list(query)), [], 'nothing released mid-window');
+  assert.equal(pager.reading, true);
+  pager.abandon();
+  assert.equal(pager.reading, false);
+  assert.deepEqual(
+    pager.nextQuery(),
+    { from: query.from, limit: 10 },
+    'the same window again, from its start',
+  );
+  loadAll(pager, relay);
+  assert.equal(pager.size, 30);
+  assert.equal(pager.trim(5).length, 25);
+});

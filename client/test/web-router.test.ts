@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRoute, type Route, routePath } from '../web/src/lib/router.js';
+import { isRoutableStreamId, parseRoute, type Route, routePath } from '../web/src/lib/router.js';
 
 const DEVICE = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -32,6 +32,20 @@ test('paths that are not ids of the SDK, or not pages, open home', () => {
     '/settings/<script>',
     `/events/${DEVICE}`,
     '/me/too',
+    `/camera/${DEVICE}/.`,
+    `/camera/${DEVICE}/..`,
   ])
     assert.deepEqual(parseRoute(path), { page: 'home' }, path);
+});
+
+test('"." and ".." are stream ids a path cannot hold (the browser resolves them away): no camera page links to them', () => {
+  assert.equal(isRoutableStreamId('.'), false);
+  assert.equal(isRoutableStreamId('..'), false);
+  assert.equal(isRoutableStreamId('...'), true);
+  assert.equal(isRoutableStreamId('front.door'), true);
+  // Every routable id survives the browser's own URL resolution.
+  for (const streamId of ['...', 'front.door', 'a-b_c', 'ozd3qkq7xg4lgx5bqbhzrbwt2u']) {
+    const path = routePath({ page: 'camera', deviceId: DEVICE, streamId } as Route);
+    assert.equal(new URL(path, 'http://127.0.0.1').pathname, path, path);
+  }
 });

@@ -88,3 +88,14 @@ export async function navigate(page: Page, name: string, path: string): Promise<
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true }).click();
   await until(() => new URL(page.url()).pathname === path, 30_000, `the ${name} page at ${path}`);
 }
+
+/** Pictures shown so far on the tile of the camera the device names `camera` (its sealed profile). */
+export async function framesShown(page: Page, camera: string): Promise<number> {
+  const tile = `[data-testid="camera-tile"][data-camera-name="${camera}"]`;
+  let shown = 0;
+  for (const picture of ['live-canvas', 'live-image']) {
+    const element = page.locator(`${tile} [data-testid="${picture}"]`);
+    if ((await element.count()) > 0) shown += Number((await element.getAttribute('data-frames')) ?? 0);
+  }
+  return shown;
+}

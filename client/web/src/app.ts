@@ -34,6 +34,17 @@ export interface AppElements {
   readonly me: HTMLElement;
 }
 
+/** The document title of each page: never a camera's name (titles go into the browser's history). */
+const DOCUMENT_TITLES: Readonly<Record<PageName, string>> = {
+  home: 'Live',
+  camera: 'Camera',
+  events: 'Events',
+  settings: 'Settings',
+  verify: 'Safety number',
+  add: 'Add a camera',
+  me: 'This viewer',
+};
+
 interface CameraViews {
   camera: Camera;
   readonly panel: CameraPanel;
@@ -164,11 +175,12 @@ export class App {
   }
 
   private retitle(): void {
-    if (!this.shown) return;
-    const title = this.shown.title();
+    const route = this.router?.route;
+    if (!this.shown || !route) return;
     const heading = this.shown.element.querySelector('.page-title');
-    if (heading) heading.textContent = title;
-    document.title = `${title} · sealcam`;
+    if (heading) heading.textContent = this.shown.title();
+    // The browser keeps titles in its history (and may sync it): a camera's name stays out of it.
+    document.title = `${DOCUMENT_TITLES[route.page]} · sealcam`;
   }
 
   private closeParts(held: CameraViews): void {

@@ -49,6 +49,7 @@ export class EventDeletion {
   private readonly status = statusLine();
   private readonly selectedButton: ReturnType<typeof twoStep>;
   private readonly beforeButton: HTMLButtonElement;
+  private readonly beforeTools: HTMLElement;
   /** One deletion at a time: both tools are off while one runs. */
   private busy = false;
 
@@ -72,16 +73,29 @@ export class EventDeletion {
     // A confirmation was for the day shown then: another day asks again.
     day.addEventListener('input', () => before.reset());
     this.beforeButton = before.element;
+    this.beforeTools = h(
+      'span',
+      { class: 'delete-before-tools' },
+      h('label', { for: dayId }, 'Events before'),
+      day,
+      before.element,
+    );
     this.element = h(
       'div',
       { class: 'event-deletion', 'data-testid': 'event-deletion' },
       this.selectedButton.element,
-      h('label', { for: dayId }, 'Events before'),
-      day,
-      before.element,
+      this.beforeTools,
       this.status,
     );
     this.selectionChanged();
+  }
+
+  /**
+   * Whether the timeline shows every event of the gateway: "Delete all before this day" deletes
+   * every camera's events, so it is offered only then (not on one camera's page or a filtered list).
+   */
+  setScope(whole: boolean): void {
+    this.beforeTools.hidden = !whole;
   }
 
   /** The selection changed: the button says how many, and is off with none. */

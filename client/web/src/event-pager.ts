@@ -62,6 +62,8 @@ export class EventPager<L extends Listing> {
     private readonly now: () => number,
     readonly pageSize = 50,
     initialWindow = HOUR,
+    /** The newest time to list (a chosen day's end): the first window ends there instead of being open. */
+    private readonly until?: number,
   ) {
     this.window = initialWindow;
   }
@@ -94,13 +96,13 @@ export class EventPager<L extends Listing> {
     if (this.finished) return null;
     if (this.probing && this.upper !== undefined) return { from: 0, to: this.upper - 1, limit: 1 };
     if (!this.current) {
-      const top = this.upper ?? this.now();
+      const top = this.upper ?? (this.until === undefined ? this.now() : this.until + 1);
       let from = Math.max(0, top - this.window);
       if (this.floor !== undefined) from = Math.max(from, Math.min(this.floor, top - 1));
       this.current = {
         from,
-        // The first window is open-ended: a camera whose clock runs ahead still shows up.
-        to: this.upper === undefined ? undefined : this.upper - 1,
+        // The first window is open-ended (unless bounded): a camera whose clock runs ahead still shows up.
+        to: this.upper === undefined ? this.until : this.upper - 1,
         count: 0,
         dense: false,
         buffer: [],
@@ -145,6 +147,14 @@ export class EventPager<L extends Listing> {
     if (window.from <= 0 || (this.floor !== undefined && window.from <= this.floor)) this.finished = true;
     else if (window.count === 0 && this.floor === undefined) this.probing = true;
     return added;
+  }
+
+  /**
+   * The last query failed: its window is dropped (what it read is forgotten, none of it was released)
+   * and asked again from its start by the next `nextQuery`.
+   */
+  abandon(): void {
+    this.current = undefined;
   }
 
   /** Query for events newer than the newest held (live catch-up after missed notices). */

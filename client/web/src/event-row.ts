@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 import { h, replace } from './dom.js';
 import { formatDuration, formatEventTime, formatScore } from './format.js';
 import { describeError, isNotSharedWithYou, isVerificationFailure } from './notice.js';
+import type { RowFacts } from './timeline-filter.js';
 
 /**
  * One event of the timeline. What it shows comes from the verified, device-signed record (time,
@@ -18,6 +19,7 @@ export class EventRow {
   private view: EventView | undefined;
   private thumbnail: BlobImage | undefined;
   private loading = false;
+  private box: HTMLInputElement | undefined;
 
   constructor(
     private readonly context: AppContext,
@@ -68,6 +70,7 @@ export class EventRow {
       'aria-label': `Select the event listed at ${formatEventTime(this.listing.time, Date.now())}`,
     });
     box.addEventListener('change', () => this.hooks.onSelect?.(this.listing.eventId, box.checked));
+    this.box = box;
     return box;
   }
 
@@ -154,14 +157,14 @@ export class EventRow {
         hidden: true,
       });
       this.thumbnail = new BlobImage(img);
-      if (await this.thumbnail.show(bytes)) {
-        this.thumb.className = 'thumb';
-        this.thumb.removeAttribute('aria-hidden');
-        replace(this.thumb, img);
-      } else {
+      this.thumbnail.showLazily(bytes, () => {
+        this.thumbnail?.clear();
         replace(this.thumb, 'Picture unreadable');
         this.thumb.className = 'thumb thumb-none';
-      }
+      });
+      this.thumb.className = 'thumb';
+      this.thumb.removeAttribute('aria-hidden');
+      replace(this.thumb, img);
     } catch (error) {
       this.fail(error, 'thumbnail');
     }
@@ -272,6 +275,21 @@ export class EventRow {
   /** The verified record's kind (undefined until it verified). */
   get kind(): string | undefined {
     return this.view?.record.kind;
+  }
+
+  /** What the row is known to be: the relay's listing, then the verified record's own word. */
+  get facts(): RowFacts {
+    const view = this.view;
+    return view
+      ? { streamId: view.streamId, time: view.record.start, kind: view.record.kind }
+      : { streamId: this.listing.streamId, time: this.listing.time };
+  }
+
+  /** Owner: takes the row out of the selection (a filter hid it, or it left the timeline). */
+  unselect(): void {
+    if (!this.box?.checked) return;
+    this.box.checked = false;
+    this.hooks.onSelect?.(this.listing.eventId, false);
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { EventDeletion } from './event-deletion.js';
 import { EventPager } from './event-pager.js';
 import { EventRow } from './event-row.js';
 import { describeError } from './notice.js';
+import { isFiltered, rowMatches, type TimelineFilter } from './timeline-filter.js';
 
 /** Events asked for per request (the relay allows up to 500). */
 const QUERY_LIMIT = 100;
@@ -21,12 +22,7 @@ const HEAD_REFRESH_MS = 30_000;
 const LIVE_ROWS = 100;
 const MAX_ROWS = 1000;
 
-/** Which events a timeline shows: one camera, one kind, one local day (start and end, ms). */
-export interface TimelineFilter {
-  readonly streamId?: string;
-  readonly kind?: string;
-  readonly day?: { readonly from: number; readonly to: number };
-}
+export type { TimelineFilter } from './timeline-filter.js';
 
 /**
  * A camera's events, newest first: pages back in time on "Load older events", new ones arrive live
@@ -151,6 +147,8 @@ export class EventTimeline {
               : '',
       );
     } catch (error) {
+      // The window half read is asked again next time; meanwhile live rows can still be trimmed.
+      if (pager === this.pager) pager.abandon();
       setStatus(this.status, `Could not load events. ${describeError(error).message}`, 'warn');
     } finally {
       this.busy = false;
@@ -180,7 +178,11 @@ export class EventTimeline {
    */
   setFilter(filter: TimelineFilter): void {
     const dayChanged = filter.day?.from !== this.filter.day?.from || filter.day?.to !== this.filter.day?.to;
+    if (!dayChanged && filter.streamId === this.filter.streamId && filter.kind === this.filter.kind) return;
     this.filter = filter;
+    // What is selected under one filter is not what the next one shows: the selection starts again.
+    for (const eventId of [...this.selected]) this.rows.get(eventId)?.unselect();
+    this.deletion?.setScope(filter.streamId === undefined && filter.day === undefined);
     if (dayChanged) {
       for (const row of this.rows.values()) row.close();
       this.rows.clear();
@@ -188,8 +190,8 @@ export class EventTimeline {
       this.deletion?.selectionChanged();
       this.notShared = 0;
       this.notSharedLine.hidden = true;
-      const until = filter.day?.to;
-      this.pager = new EventPager<EventListing>(() => until ?? Date.now(), QUERY_LIMIT);
+      const day = filter.day;
+      this.pager = new EventPager<EventListing>(() => Date.now(), QUERY_LIMIT, undefined, day?.to);
       this.cap = LIVE_ROWS;
       if (this.started) void this.loadMore();
       return;
@@ -198,25 +200,19 @@ export class EventTimeline {
     this.updateEmpty();
   }
 
-  private matches(row: EventRow): boolean {
-    const { streamId, kind, day } = this.filter;
-    if (streamId !== undefined && row.listing.streamId !== streamId) return false;
-    if (day && (row.listing.time < day.from || row.listing.time > day.to)) return false;
-    // A kind is known once the record verified; until then the row waits, shown.
-    return kind === undefined || row.kind === undefined || row.kind === kind;
-  }
-
   private applyFilter(row: EventRow): void {
-    row.element.classList.toggle('filtered-out', !this.matches(row));
+    const shown = rowMatches(this.filter, row.facts);
+    row.element.classList.toggle('filtered-out', !shown);
+    if (!shown) row.unselect();
   }
 
   private updateEmpty(): void {
     const shown = [...this.rows.values()].some(
-      (row) => row.element.isConnected && !row.element.hidden && this.matches(row),
+      (row) =>
+        row.element.dataset.state !== 'deleted' && !row.element.hidden && rowMatches(this.filter, row.facts),
     );
     this.empty.hidden = shown || !this.finished();
-    this.empty.textContent =
-      this.filter.streamId || this.filter.kind || this.filter.day ? 'No events match.' : 'No events yet.';
+    this.empty.textContent = isFiltered(this.filter) ? 'No events match.' : 'No events yet.';
   }
 
   /** The relay's retention, as it states it (its word, about itself). */
@@ -257,10 +253,13 @@ export class EventTimeline {
     this.addRows(this.pager.insert(events), live);
     // The oldest rows go beyond the cap (their thumbnails are released): "load older" brings them back.
     for (const listing of this.pager.trim(this.cap)) {
-      this.rows.get(listing.eventId)?.close();
+      const row = this.rows.get(listing.eventId);
+      if (row?.element.dataset.state === 'not-shared') this.notShared -= 1;
+      row?.unselect();
+      row?.close();
       this.rows.delete(listing.eventId);
-      this.selected.delete(listing.eventId as EventId);
     }
+    this.showNotShared();
     if (!this.pager.done) {
       this.more.hidden = false;
       this.more.disabled = this.busy;
@@ -311,11 +310,15 @@ export class EventTimeline {
   private collapseNotShared(row: EventRow): void {
     row.element.hidden = true;
     this.notShared += 1;
-    this.notSharedLine.hidden = false;
+    this.showNotShared();
+    this.empty.hidden = true;
+  }
+
+  private showNotShared(): void {
+    this.notSharedLine.hidden = this.notShared === 0;
     this.notSharedLine.textContent = `${this.notShared} ${
       this.notShared === 1 ? 'event is' : 'events are'
     } not shared with you (recorded before your access began, or after it ended)`;
-    this.empty.hidden = true;
   }
 
   close(): void {

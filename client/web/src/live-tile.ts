@@ -11,7 +11,7 @@ import { BlobImage } from './blob-image.js';
 import { h } from './dom.js';
 import { formatAge } from './format.js';
 import { FrameThrottle } from './frame-throttle.js';
-import { routePath } from './lib/router.js';
+import { isRoutableStreamId, routePath } from './lib/router.js';
 import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
 import { LiveVideo } from './live-video.js';
 import { isNotSharedWithYou } from './notice.js';
@@ -99,7 +99,9 @@ export class LiveTile {
     // The title opens the camera's page (large view, its events, snapshot).
     this.link = h(
       'a',
-      { href: routePath({ page: 'camera', deviceId, streamId }), 'data-testid': 'tile-open' },
+      isRoutableStreamId(streamId)
+        ? { href: routePath({ page: 'camera', deviceId, streamId }), 'data-testid': 'tile-open' }
+        : {},
       cameraName,
     );
     this.title = h('h3', { class: 'tile-title' }, this.link);
@@ -187,6 +189,16 @@ export class LiveTile {
 
   get name(): string {
     return this.cameraName;
+  }
+
+  /** When the newest picture shown was captured (ms; the camera's clock, verified), if known. */
+  get pictureTime(): number | undefined {
+    return this.captureNow > 0 ? this.captureNow : undefined;
+  }
+
+  /** Whether the tile shows its camera as live now (fresh, verified pictures). */
+  get isLive(): boolean {
+    return this.status === 'live';
   }
 
   /** Shows the picture on the whole screen (the browser's Escape leaves). */

@@ -1,5 +1,6 @@
 import { CODEC_H264, CODEC_H265, codecName, codecStringOf, parameterSets } from './annex-b.js';
 import { h } from './dom.js';
+import { FramePainter } from './frame-painter.js';
 import { LiveAudio } from './live-audio.js';
 
 export const CODEC_AAC = 5;
@@ -45,7 +46,7 @@ export class LiveVideo {
   private readonly message: HTMLElement;
   private readonly soundButton: HTMLButtonElement;
   private readonly audio: LiveAudio;
-  private readonly context2d: CanvasRenderingContext2D | null;
+  private readonly painter: FramePainter | undefined;
   private decoder: VideoDecoder | undefined;
   /** Parameter sets the decoder was configured with. */
   private configuredSets: Uint8Array | undefined;
@@ -78,7 +79,10 @@ export class LiveVideo {
       'aria-label': `Live picture: ${options.label}`,
       hidden: true,
     });
-    this.context2d = this.canvas.getContext('2d');
+    const context2d = this.canvas.getContext('2d');
+    this.painter = context2d
+      ? new FramePainter(this.canvas, context2d, (timestampUs) => this.drawnAt(timestampUs))
+      : undefined;
     this.message = h('p', {
       class: 'live-video-message',
       'data-testid': 'live-video-message',
@@ -189,7 +193,10 @@ export class LiveVideo {
     }
     if (!this.decoder || this.decoder.state === 'closed') {
       const decoder = new VideoDecoder({
-        output: (picture) => this.draw(picture),
+        output: (picture) => {
+          if (this.painter) this.painter.paint(picture);
+          else picture.close();
+        },
         error: () => {
           if (this.decoder === decoder) {
             this.decoder = undefined;
@@ -242,26 +249,16 @@ export class LiveVideo {
     }
   }
 
-  private draw(picture: VideoFrame): void {
-    try {
-      if (this.closed || !this.context2d) return;
-      const width = picture.displayWidth;
-      const height = picture.displayHeight;
-      if (this.canvas.width !== width || this.canvas.height !== height) {
-        this.canvas.width = width;
-        this.canvas.height = height;
-      }
-      this.context2d.drawImage(picture, 0, 0, width, height);
-      this.shown = { capturedAtUs: picture.timestamp, at: performance.now() };
-      this.lastShownAt = Date.now();
-      this.drawn += 1;
-      this.canvas.dataset.frames = String(this.drawn);
-      if (this.state !== 'playing') {
-        this.canvas.hidden = false;
-        this.setState('playing');
-      }
-    } finally {
-      picture.close();
+  /** A picture is on the canvas (the painter drew it). */
+  private drawnAt(timestampUs: number): void {
+    if (this.closed) return;
+    this.shown = { capturedAtUs: timestampUs, at: performance.now() };
+    this.lastShownAt = Date.now();
+    this.drawn += 1;
+    this.canvas.dataset.frames = String(this.drawn);
+    if (this.state !== 'playing') {
+      this.canvas.hidden = false;
+      this.setState('playing');
     }
   }
 
@@ -333,6 +330,7 @@ export class LiveVideo {
     this.pending = undefined;
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
     this.decoder = undefined;
+    this.painter?.close();
     this.audio.close();
     this.element.remove();
   }

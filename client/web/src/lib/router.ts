@@ -26,6 +26,14 @@ export type Route =
 
 export type PageName = Route['page'];
 
+/**
+ * Whether a stream id can stand in a path: the id grammar allows "." and "..", which a browser
+ * resolves away (/camera/<device>/.. is /camera/).
+ */
+export function isRoutableStreamId(value: unknown): value is StreamId {
+  return isStreamId(value) && value !== '.' && value !== '..';
+}
+
 /** The route of a path; unknown paths are home (the app has no other pages). */
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter((part) => part.length > 0);
@@ -34,7 +42,7 @@ export function parseRoute(pathname: string): Route {
   if (device !== undefined && !isDeviceId(device)) return { page: 'home' };
   switch (parts[0]) {
     case 'camera':
-      return parts.length === 3 && device && isStreamId(parts[2])
+      return parts.length === 3 && device && isRoutableStreamId(parts[2])
         ? { page: 'camera', deviceId: device, streamId: parts[2] }
         : { page: 'home' };
     case 'events':
@@ -95,7 +103,11 @@ export class Router {
   }
 
   start(root: HTMLElement): void {
-    window.addEventListener('popstate', () => this.show(parseRoute(this.location.pathname)));
+    // A fragment link (#alerts, the skip link) pops a history entry too: the page stays as it is.
+    window.addEventListener('popstate', () => {
+      const route = parseRoute(this.location.pathname);
+      if (routePath(route) !== routePath(this.current)) this.show(route);
+    });
     root.addEventListener('click', (event) => {
       if (event.defaultPrevented || event.button !== 0) return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;

@@ -27,6 +27,8 @@ export class CameraView implements View {
   private readonly actions: HTMLElement;
   private readonly settings: HTMLAnchorElement;
   private readonly status: HTMLParagraphElement;
+  private readonly waiting = h('p', { class: 'empty' });
+  private readonly missing = noSuchCamera();
   private route: { deviceId: DeviceId; streamId: StreamId } | undefined;
   private tile: LiveTile | undefined;
   private timeline: EventTimeline | undefined;
@@ -88,7 +90,8 @@ export class CameraView implements View {
     const camera = this.parts.cameras().find((each) => each.deviceId === route.deviceId);
     if (!camera) {
       this.giveBack();
-      this.stage.replaceChildren(noSuchCamera());
+      this.show1(this.stage, this.missing);
+      this.events.replaceChildren();
       this.actions.hidden = true;
       this.gateway.textContent = '';
       return;
@@ -101,23 +104,27 @@ export class CameraView implements View {
       if (this.tile) this.grid.restore(this.tile);
       this.tile = tile;
     }
-    this.stage.replaceChildren(
-      tile?.element ??
-        h(
-          'p',
-          { class: 'empty' },
-          camera.distrusted
-            ? 'This camera is stopped: you said its safety number differs.'
-            : 'Waiting for this camera’s live stream…',
-        ),
-    );
+    if (!tile)
+      this.waiting.textContent = camera.distrusted
+        ? 'This camera is stopped: you said its safety number differs.'
+        : 'Waiting for this camera’s live stream…';
+    this.show1(this.stage, tile?.element ?? this.waiting);
     const timeline = this.parts.timeline(route.deviceId);
     if (timeline !== this.timeline) {
       this.timeline?.setFilter({});
       this.timeline = timeline;
     }
     timeline?.setFilter({ streamId: route.streamId });
-    this.events.replaceChildren(timeline?.element ?? '');
+    if (timeline) this.show1(this.events, timeline.element);
+    else this.events.replaceChildren();
+  }
+
+  /**
+   * Puts one child in a slot, moving nothing that is already there: a moved element leaves full
+   * screen and loses focus.
+   */
+  private show1(slot: HTMLElement, child: HTMLElement): void {
+    if (slot.childElementCount !== 1 || slot.firstElementChild !== child) slot.replaceChildren(child);
   }
 
   private giveBack(): void {
@@ -135,12 +142,20 @@ export class CameraView implements View {
       setStatus(this.status, 'No verified picture is shown yet.', 'warn');
       return;
     }
+    // Named by when the picture was taken (its verified capture time), not when it was saved.
+    const taken = new Date(tile.pictureTime ?? Date.now());
     const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: snapshotName(tile.name, new Date()), hidden: true });
+    const link = h('a', { href: url, download: snapshotName(tile.name, taken), hidden: true });
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    setStatus(this.status, 'Snapshot saved (a verified picture, as shown).', 'ok');
+    setStatus(
+      this.status,
+      `Snapshot saved: the verified picture shown, taken at ${taken.toLocaleTimeString()}${
+        tile.isLive ? '' : ' (not live: see the tile)'
+      }.`,
+      'ok',
+    );
   }
 }

@@ -1,6 +1,5 @@
 import type { DeviceId } from '../../../src/sdk/index.js';
 import { h } from '../dom.js';
-import type { TimelineFilter } from '../event-timeline.js';
 import type { CameraParts } from './camera-parts.js';
 import type { View } from './view.js';
 
@@ -25,6 +24,7 @@ export class EventsView implements View {
   private readonly kind: HTMLSelectElement;
   private readonly sections: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly made = new Map<DeviceId, HTMLElement>();
 
   constructor(
     readonly element: HTMLElement,
@@ -80,7 +80,10 @@ export class EventsView implements View {
     this.apply();
   }
 
-  hide(): void {}
+  /** The timelines go back to showing everything (a camera page, live rows and notifications need it). */
+  hide(): void {
+    for (const camera of this.parts.cameras()) this.parts.timeline(camera.deviceId)?.setFilter({});
+  }
 
   /** Each gateway's section with its timeline (taken back from a camera page, if one showed it). */
   private apply(): void {
@@ -89,30 +92,41 @@ export class EventsView implements View {
     const cameras = this.parts.cameras();
     this.empty.hidden = cameras.length > 0;
     const sections: HTMLElement[] = [];
+    for (const deviceId of this.made.keys())
+      if (!cameras.some((camera) => camera.deviceId === deviceId)) this.made.delete(deviceId);
     for (const camera of cameras) {
       const timeline = this.parts.timeline(camera.deviceId);
       if (!timeline) continue;
-      if (device && device !== camera.deviceId) continue;
-      const filter: TimelineFilter = {
+      if (device && device !== camera.deviceId) {
+        timeline.setFilter({});
+        continue;
+      }
+      timeline.setFilter({
         ...(stream ? { streamId: stream } : {}),
         ...(this.kind.value ? { kind: this.kind.value } : {}),
         ...(day ? { day } : {}),
-      };
-      timeline.setFilter(filter);
-      sections.push(
-        h(
-          'section',
-          {
-            class: 'event-section',
-            'aria-label': this.parts.cameraName(camera.deviceId),
-            'data-device-id': camera.deviceId,
-          },
-          h('h3', {}, this.parts.cameraName(camera.deviceId)),
-          timeline.element,
-        ),
-      );
+      });
+      sections.push(this.section(camera.deviceId, timeline.element));
     }
-    this.sections.replaceChildren(...sections);
+    // Only what changed moves: a moved element loses focus (a checkbox being ticked).
+    const current = Array.from(this.sections.children);
+    if (current.length !== sections.length || current.some((each, i) => each !== sections[i]))
+      this.sections.replaceChildren(...sections);
+  }
+
+  /** A gateway's section (kept, so that showing it again moves nothing), named as it is now. */
+  private section(deviceId: DeviceId, timeline: HTMLElement): HTMLElement {
+    const name = this.parts.cameraName(deviceId);
+    let section = this.made.get(deviceId);
+    if (!section) {
+      section = h('section', { class: 'event-section', 'data-device-id': deviceId }, h('h3', {}), timeline);
+      this.made.set(deviceId, section);
+    }
+    section.setAttribute('aria-label', name);
+    const heading = section.firstElementChild as HTMLElement;
+    if (heading.textContent !== name) heading.textContent = name;
+    if (timeline.parentElement !== section) section.append(timeline);
+    return section;
   }
 
   private fillCameras(): void {
@@ -136,7 +150,7 @@ export class EventsView implements View {
     const chosen = this.kind.value;
     const kinds = new Set<string>();
     for (const camera of this.parts.cameras())
-      for (const kind of this.parts.timeline(camera.deviceId as DeviceId)?.kinds ?? []) kinds.add(kind);
+      for (const kind of this.parts.timeline(camera.deviceId)?.kinds ?? []) kinds.add(kind);
     if (chosen) kinds.add(chosen);
     this.kind.replaceChildren(
       h('option', { value: '' }, 'All kinds'),

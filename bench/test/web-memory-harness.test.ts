@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { requireProgram } from '@sealcam/testkit/programs';
+import { launchBrowser } from '../media/browser.js';
+import { chromiumProcesses, pageRenderer } from '../viewer-memory/chromium-memory.js';
+
+requireProgram('chromium');
+
+test("chromiumProcesses finds one Chromium's processes by its profile, and the page's renderer grows with what the page holds", async () => {
+  const browser = await launchBrowser();
+  const other = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto('about:blank');
+    const before = chromiumProcesses(browser.profile);
+    assert.ok(
+      before.some((each) => each.type === 'browser'),
+      'the main process',
+    );
+    const renderer = pageRenderer(before);
+    assert.ok(renderer, 'a renderer');
+    assert.ok(renderer.pssBytes > 0 && renderer.rssBytes >= renderer.pssBytes, 'RSS ≥ PSS > 0');
+    const otherPids = new Set(chromiumProcesses(other.profile).map((each) => each.pid));
+    assert.ok(otherPids.size > 0);
+    assert.ok(
+      !before.some((each) => otherPids.has(each.pid)),
+      "another Chromium's processes are not counted",
+    );
+    // 200 MB the page touches (every page written): its renderer holds them.
+    await page.evaluate(() => {
+      const held = new Uint8Array(200 * 1024 * 1024);
+      for (let i = 0; i < held.length; i += 4096) held[i] = 1;
+      (window as unknown as { held: Uint8Array }).held = held;
+    });
+    const after = pageRenderer(chromiumProcesses(browser.profile));
+    assert.ok(after, 'the renderer, still');
+    assert.ok(
+      after.rssBytes - renderer.rssBytes > 150 * 1024 * 1024,
+      `the renderer grew by ${Math.round((after.rssBytes - renderer.rssBytes) / 1024 / 1024)} MB`,
+    );
+  } finally {
+    await Promise.all([browser.close(), other.close()]);
+  }
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, testCamera } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
@@ -41,7 +42,8 @@ test('every page of the app opens at its own URL (served by the relay, reloaded 
   const page = await browser.newPage();
   await page.goto(pairing.link);
   await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: 60_000 });
-  const deviceId = /^\/settings\/([a-z2-7]{26})\/verify$/.exec(new URL(page.url()).pathname)?.[1] ?? '';
+  const deviceId =
+    new RegExp(`^/settings/(${ID_TEXT_SOURCE})/verify$`).exec(new URL(page.url()).pathname)?.[1] ?? '';
   assert.ok(deviceId, `the safety number screen after pairing: ${page.url()}`);
   await home.run();
   const tile = page.locator('[data-testid="camera-tile"][data-camera-name="Front door"]');

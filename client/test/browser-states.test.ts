@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ID_TEXT_SOURCE } from '@sealcam/protocol';
 import { createAgent, testCamera } from '@sealcam/testkit/agent';
 import { until } from '@sealcam/testkit/poll';
 import { requireProgram } from '@sealcam/testkit/programs';
@@ -185,13 +186,13 @@ test('install offer and honest states: events from before an invite are one line
   await until(async () => (await tiles(page)).length === 0, 30_000, 'its live view stopped');
   // Its settings page says so and offers removal.
   await until(
-    () => /^\/settings\/[a-z2-7]{26}$/.test(new URL(page.url()).pathname),
+    () => new RegExp(`^/settings/${ID_TEXT_SOURCE}$`).test(new URL(page.url()).pathname),
     30_000,
     'the settings page of the stopped camera',
   );
   // Saved: after a reload the camera is still stopped (no tile, no events, no sharing), offered for removal;
   // the page asks the relay nothing about it (its device id in no request path).
-  const otherDevice = /^\/settings\/([a-z2-7]{26})$/.exec(new URL(page.url()).pathname)![1]!;
+  const otherDevice = new RegExp(`^/settings/(${ID_TEXT_SOURCE})$`).exec(new URL(page.url()).pathname)![1]!;
   const asked: string[] = [];
   page.on('request', (request) => {
     const path = new URL(request.url()).pathname;

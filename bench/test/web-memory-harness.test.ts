@@ -6,7 +6,7 @@ import { chromiumProcesses, pageRenderer } from '../viewer-memory/chromium-memor
 
 requireProgram('chromium');
 
-test("chromiumProcesses finds one Chromium's processes by its profile, and the page's renderer grows with what the page holds", async () => {
+test("chromiumProcesses finds one Chromium's processes by its profile, and the page's renderer grows with what the page holds (anonymous memory, RSS split by kind)", async () => {
   const browser = await launchBrowser();
   const other = await launchBrowser();
   try {
@@ -20,6 +20,10 @@ test("chromiumProcesses finds one Chromium's processes by its profile, and the p
     const renderer = pageRenderer(before);
     assert.ok(renderer, 'a renderer');
     assert.ok(renderer.pssBytes > 0 && renderer.rssBytes >= renderer.pssBytes, 'RSS ≥ PSS > 0');
+    const parts = renderer.rss.file + renderer.rss.anonymous + renderer.rss.shared;
+    // Two files read one after the other: the process may have moved a little in between.
+    assert.ok(Math.abs(parts - renderer.rssBytes) < renderer.rssBytes * 0.1, 'the kinds add up to the RSS');
+    assert.ok(renderer.rss.file > 0 && renderer.rss.anonymous > 0, 'mapped files and anonymous memory');
     const otherPids = new Set(chromiumProcesses(other.profile).map((each) => each.pid));
     assert.ok(otherPids.size > 0);
     assert.ok(
@@ -38,6 +42,7 @@ test("chromiumProcesses finds one Chromium's processes by its profile, and the p
       after.rssBytes - renderer.rssBytes > 150 * 1024 * 1024,
       `the renderer grew by ${Math.round((after.rssBytes - renderer.rssBytes) / 1024 / 1024)} MB`,
     );
+    assert.ok(after.rss.anonymous - renderer.rss.anonymous > 150 * 1024 * 1024, 'as anonymous memory');
   } finally {
     await Promise.all([browser.close(), other.close()]);
   }

@@ -9,20 +9,25 @@ export interface ProcessMemory {
   readonly pssBytes: number;
   /** Pages this process alone maps (Private_Clean + Private_Dirty): what closing it would free. */
   readonly privateBytes: number;
+  /** RSS split by what the pages are (/proc/<pid>/status): mapped files (the chromium binary, libraries, fonts), anonymous memory, shared memory regions. */
+  readonly rss: { readonly file: number; readonly anonymous: number; readonly shared: number };
 }
 
-/** Rss, Pss and private pages of a process from /proc/<pid>/smaps_rollup (kB there), or null if it is gone. */
-function memoryOf(pid: number): { rssBytes: number; pssBytes: number; privateBytes: number } | null {
+/** Rss, Pss and private pages (/proc/<pid>/smaps_rollup) and RSS by kind (/proc/<pid>/status), or null if it is gone. */
+function memoryOf(pid: number): Omit<ProcessMemory, 'pid' | 'type'> | null {
   try {
-    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (name: string) =>
-      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
-    const rss = kb('Rss');
-    const pss = kb('Pss');
-    const own = kb('Private_Clean') + kb('Private_Dirty');
-    return Number.isFinite(rss) && Number.isFinite(pss) && Number.isFinite(own)
-      ? { rssBytes: rss * 1024, pssBytes: pss * 1024, privateBytes: own * 1024 }
-      : null;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (text: string, name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+    const found = {
+      rssBytes: kb(rollup, 'Rss'),
+      pssBytes: kb(rollup, 'Pss'),
+      privateBytes: kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty'),
+      rss: { file: kb(status, 'RssFile'), anonymous: kb(status, 'RssAnon'), shared: kb(status, 'RssShmem') },
+    };
+    const numbers = [found.rssBytes, found.pssBytes, found.privateBytes, ...Object.values(found.rss)];
+    return numbers.every(Number.isFinite) ? found : null;
   } catch {
     return null;
   }

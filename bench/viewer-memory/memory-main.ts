@@ -17,15 +17,17 @@ import type { Page } from 'playwright-core';
 import { CHROMIUM, launchBrowser } from '../media/browser.js';
 import { boundedOption, pair, START_TIMEOUT_MS, stopAgent, webRoot } from '../media/harness.js';
 import { round, sleep } from '../media/stats.js';
-import { chromiumProcesses, pageRenderer } from './chromium-memory.js';
+import { type AllocatorSizes, allocatorSizes } from './allocators.js';
+import { chromiumProcesses, type ProcessMemory, pageRenderer } from './chromium-memory.js';
 
 const USAGE =
   'Usage: npm run bench:web-memory -- [--json] [--minutes N] [--events N] [--cameras N]\n' +
-  '                                   [--visit-every SECONDS]\n\n' +
+  '                                   [--visit-every SECONDS] [--codec h264|jpeg]\n\n' +
   "The web viewer's renderer memory (RSS and PSS, from /proc) after N minutes (default 10) with 4 live\n" +
-  'H.264 cameras that record about --events events (default 200) meanwhile, next to the same app with\n' +
-  'no camera in a second Chromium of the same run. The page opens Events for 5 s every --visit-every\n' +
-  'seconds (default 60; 0: never). --json: one JSON object on stdout.\n' +
+  'H.264 cameras (--codec jpeg: JPEG ones) that record about --events events (default 200) meanwhile,\n' +
+  'next to the same app with no camera in a second Chromium of the same run. The page opens Events\n' +
+  'for 5 s every --visit-every seconds (default 60; 0: never). RSS is also split by kind (mapped files,\n' +
+  'anonymous, shared memory). --json: one JSON object on stdout.\n' +
   'Needs ffmpeg and chromium.\n';
 
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200' },
     cameras: { type: 'string', default: '4' },
     'visit-every': { type: 'string', default: '60' },
+    codec: { type: 'string', default: 'h264' },
   },
 });
 if (values.help) {
@@ -47,6 +50,12 @@ const minutes = bounded(values.minutes, 'minutes', 1, 60);
 const targetEvents = bounded(values.events, 'events', 4, 2000);
 const CAMERAS = bounded(values.cameras, 'cameras', 1, 9);
 /** How often the page opens Events for 5 s (thumbnails load there); 0: never. */
+if (values.codec !== 'h264' && values.codec !== 'jpeg') {
+  process.stderr.write(`bench:web-memory: --codec is h264 or jpeg\n\n${USAGE}`);
+  process.exit(2);
+}
+const CODEC: 'h264' | 'jpeg' = values.codec;
+const CODEC_NAME = CODEC === 'h264' ? 'H.264' : 'JPEG';
 const VISIT_EVENTS_MS = bounded(values['visit-every'], 'visit-every', 0, 3600) * 1000;
 for (const program of ['ffmpeg', CHROMIUM])
   if (spawnSync(program, ['-version'], { stdio: 'ignore' }).status !== 0) {
@@ -81,10 +90,39 @@ interface Sample {
   readonly rendererRss: number;
   readonly rendererPss: number;
   readonly rendererPrivate: number;
+  readonly rendererKinds: ProcessMemory['rss'];
+  /** Chromium's memory-infra account of the renderer, by allocator. */
+  readonly allocators: AllocatorSizes;
   readonly jsHeap: number;
   readonly baselineRss: number;
   readonly baselinePss: number;
+  readonly baselineKinds: ProcessMemory['rss'];
   readonly rows: number;
+}
+
+function byKind(rss: ProcessMemory['rss']): Record<'files' | 'anonymous' | 'sharedMemory', number | null> {
+  return {
+    files: round(rss.file / MB, 1),
+    anonymous: round(rss.anonymous / MB, 1),
+    sharedMemory: round(rss.shared / MB, 1),
+  };
+}
+
+function describeAllocators(sizes: Record<string, number | null>, most = Number.POSITIVE_INFINITY): string {
+  return Object.entries(sizes)
+    .slice(0, most)
+    .map(([name, mb]) => `${name} ${mb}`)
+    .join(', ');
+}
+
+/** Allocators of at least 0.1 MB, largest first, in MB. */
+function inMB(sizes: AllocatorSizes): Record<string, number | null> {
+  return Object.fromEntries(
+    Object.entries(sizes)
+      .filter(([, bytes]) => bytes >= MB / 10)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, bytes]) => [name, round(bytes / MB, 1)]),
+  );
 }
 
 async function jsHeapUsed(page: Page): Promise<number> {
@@ -122,7 +160,7 @@ try {
       displayName: `Camera ${i + 1}`,
       name: `CAMERA ${i + 1}`,
       source: 'synthetic',
-      codec: 'h264',
+      codec: CODEC,
       audio: false,
       width: 640,
       height: 360,
@@ -185,14 +223,17 @@ try {
       rendererRss: renderer.rssBytes,
       rendererPss: renderer.pssBytes,
       rendererPrivate: renderer.privateBytes,
+      rendererKinds: renderer.rss,
+      allocators: await allocatorSizes(page, renderer.pid),
       jsHeap: await jsHeapUsed(page),
       baselineRss: idle.rssBytes,
       baselinePss: idle.pssBytes,
+      baselineKinds: idle.rss,
       rows: await page.locator('[data-testid="event-row"]').count(),
     };
     samples.push(taken);
     log(
-      `${taken.atSeconds} s: renderer ${round(taken.rendererRss / MB, 0)} MB RSS, ${round(taken.rendererPss / MB, 0)} MB PSS, ${round(taken.rendererPrivate / MB, 0)} MB private, JS heap ${round(taken.jsHeap / MB, 1)} MB, ${taken.rows} event rows; empty app ${round(taken.baselineRss / MB, 0)} MB RSS`,
+      `${taken.atSeconds} s: renderer ${round(taken.rendererRss / MB, 0)} MB RSS, ${round(taken.rendererPss / MB, 0)} MB PSS, ${round(taken.rendererPrivate / MB, 0)} MB private (files ${round(taken.rendererKinds.file / MB, 0)}, anonymous ${round(taken.rendererKinds.anonymous / MB, 0)}, shared memory ${round(taken.rendererKinds.shared / MB, 0)}), JS heap ${round(taken.jsHeap / MB, 1)} MB [${describeAllocators(inMB(taken.allocators), 4)}], ${taken.rows} event rows; empty app ${round(taken.baselineRss / MB, 0)} MB RSS`,
     );
   };
   let nextVisit = VISIT_EVENTS_MS;
@@ -215,13 +256,15 @@ try {
     after = listed.next;
   }
   const last = samples.at(-1)!;
+  const idleRenderer = pageRenderer(chromiumProcesses(baseline.profile));
+  const baselineAllocators = idleRenderer ? await allocatorSizes(empty, idleRenderer.pid) : {};
   const peak = samples.reduce((most, each) => (each.rendererRss > most.rendererRss ? each : most));
   output = {
     benchmark: 'web-memory',
     minutes,
     visitEventsEverySeconds: VISIT_EVENTS_MS / 1000,
     cameras: CAMERAS,
-    camera: { codec: 'H.264', width: 640, height: 360, fps: 10 },
+    camera: { codec: CODEC_NAME, width: 640, height: 360, fps: 10 },
     events,
     eventRowsInPage: last.rows,
     rendererMB: {
@@ -230,8 +273,14 @@ try {
       private: round(last.rendererPrivate / MB, 1),
     },
     peakRendererMB: { rss: round(peak.rendererRss / MB, 1), atSeconds: peak.atSeconds },
+    // RSS counts the chromium binary's and libraries' pages this process has touched (shared with every
+    // Chromium process): most of the empty app's RSS too.
+    rendererRssByKindMB: byKind(last.rendererKinds),
+    rendererAllocatorsMB: inMB(last.allocators),
+    baselineAllocatorsMB: inMB(baselineAllocators),
     jsHeapMB: round(last.jsHeap / MB, 1),
     baselineEmptyAppMB: { rss: round(last.baselineRss / MB, 1), pss: round(last.baselinePss / MB, 1) },
+    baselineRssByKindMB: byKind(last.baselineKinds),
     ratioToEmptyApp: {
       rss: round(last.rendererRss / last.baselineRss, 2),
       pss: round(last.rendererPss / last.baselinePss, 2),
@@ -249,6 +298,8 @@ try {
       pssMB: round(each.rendererPss / MB, 1),
       privateMB: round(each.rendererPrivate / MB, 1),
       jsHeapMB: round(each.jsHeap / MB, 1),
+      rssByKindMB: byKind(each.rendererKinds),
+      allocatorsMB: inMB(each.allocators),
       rows: each.rows,
     })),
   };
@@ -264,6 +315,9 @@ if (values.json) process.stdout.write(`${JSON.stringify(output)}\n`);
 else {
   const o = output as {
     rendererMB: { rss: number; pss: number; private: number };
+    rendererRssByKindMB: ReturnType<typeof byKind>;
+    rendererAllocatorsMB: Record<string, number | null>;
+    baselineRssByKindMB: ReturnType<typeof byKind>;
     peakRendererMB: { rss: number; atSeconds: number };
     baselineEmptyAppMB: { rss: number; pss: number };
     ratioToEmptyApp: { rss: number; pss: number };
@@ -274,9 +328,12 @@ else {
   };
   process.stdout.write(
     [
-      `web viewer renderer after ${minutes} min, ${CAMERAS} live H.264 cameras (640×360, 10 fps), ${o.events} events recorded:`,
+      `web viewer renderer after ${minutes} min, ${CAMERAS} live ${CODEC_NAME} cameras (640×360, 10 fps), ${o.events} events recorded:`,
       `  renderer      ${o.rendererMB.rss} MB RSS, ${o.rendererMB.pss} MB PSS, ${o.rendererMB.private} MB private (peak ${o.peakRendererMB.rss} MB RSS at ${o.peakRendererMB.atSeconds} s), JS heap ${o.jsHeapMB} MB`,
+      `  renderer RSS  ${o.rendererRssByKindMB.files} MB mapped files (the chromium binary, libraries), ${o.rendererRssByKindMB.anonymous} MB anonymous, ${o.rendererRssByKindMB.sharedMemory} MB shared memory`,
+      `  by allocator  ${describeAllocators(o.rendererAllocatorsMB)} (Chromium's memory-infra)`,
       `  empty app     ${o.baselineEmptyAppMB.rss} MB RSS, ${o.baselineEmptyAppMB.pss} MB PSS (same run, no camera)`,
+      `  its RSS       ${o.baselineRssByKindMB.files} MB mapped files, ${o.baselineRssByKindMB.anonymous} MB anonymous, ${o.baselineRssByKindMB.sharedMemory} MB shared memory`,
       `  ratio         ${o.ratioToEmptyApp.rss}× RSS, ${o.ratioToEmptyApp.pss}× PSS`,
       `  event rows    ${o.eventRowsInPage} in the page`,
       `  goal ≤ 250 MB (peak): RSS ${o.goalMet.rss ? 'met' : 'NOT met'}, PSS ${o.goalMet.pss ? 'met' : 'NOT met'}, private ${o.goalMet.private ? 'met' : 'NOT met'}`,

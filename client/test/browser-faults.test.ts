@@ -22,18 +22,30 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-/** The top-eighth mean colour of a shown <img> (drawn on a canvas in the page), or null if none is shown. */
-function shownColour(image: Locator): Promise<Rgb | null> {
-  return image.evaluate((element) => {
-    const img = element as HTMLImageElement;
-    if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
+/**
+ * The top-eighth mean colour of a shown picture: a painted thumbnail <canvas> or a shown <img> (drawn on
+ * a canvas in the page), or null if none is shown.
+ */
+function shownColour(picture: Locator): Promise<Rgb | null> {
+  return picture.evaluate((element) => {
+    let source: HTMLCanvasElement | HTMLImageElement;
+    let width: number;
+    let height: number;
+    if (element instanceof HTMLCanvasElement) {
+      if (element.width === 0) return null;
+      [source, width, height] = [element, element.width, element.height];
+    } else {
+      const img = element as HTMLImageElement;
+      if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
+      [source, width, height] = [img, img.naturalWidth, img.naturalHeight];
+    }
     const canvas = document.createElement('canvas');
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
+    canvas.width = width;
+    canvas.height = height;
     const context = canvas.getContext('2d')!;
-    context.drawImage(img, 0, 0);
-    const rows = Math.max(1, Math.floor(img.naturalHeight / 8));
-    const { data } = context.getImageData(0, 0, img.naturalWidth, rows);
+    context.drawImage(source, 0, 0);
+    const rows = Math.max(1, Math.floor(height / 8));
+    const { data } = context.getImageData(0, 0, width, rows);
     const sum = [0, 0, 0];
     for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
     const n = data.length / 4;
@@ -139,8 +151,17 @@ test('a relay with the fault seam serves another camera’s records and thumbnai
   );
   const rejected = page.locator('[data-testid="thumbnail-rejected"]');
   if ((await rejected.count()) > 0) {
-    assert.equal(await rejected.first().locator('img').count(), 0, 'no image where a thumbnail was rejected');
+    assert.equal(
+      await rejected.first().locator('img, canvas').count(),
+      0,
+      'no picture where a thumbnail was rejected',
+    );
   }
+  await until(
+    () => thumbnails.evaluateAll((all) => all.some((each) => (each as HTMLCanvasElement).width > 0)),
+    60_000,
+    'a thumbnail painted',
+  );
   // Every thumbnail the page shows is of its own camera (red), none of home B's (blue).
   let thumbnailsShown = 0;
   for (const thumbnail of await thumbnails.all()) {

@@ -21,7 +21,7 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-test('npm start: the printed link pairs the browser, both cameras play live H.264 (decoded with WebCodecs, sound muted until asked) and open on their own page with a snapshot, events appear with thumbnails, filter, play as MP4 and are deleted', async () => {
+test('npm start: the printed link pairs the browser, both cameras play live H.264 (decoded with WebCodecs, sound muted until asked) and open on their own page with a snapshot, events appear with thumbnails (pixels only while shown), filter, play as MP4 and are deleted', async () => {
   const demo: ChildProcess = spawn(process.execPath, [START], {
     env: {
       ...process.env,
@@ -191,9 +191,9 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   const thumbnail = page.locator('[data-testid="event-thumbnail"]').first();
   await thumbnail.waitFor({ state: 'visible', timeout: 120_000 });
   await until(
-    () => thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+    () => thumbnail.evaluate((canvas) => (canvas as HTMLCanvasElement).width > 0),
     30_000,
-    'the thumbnail decoded',
+    'the thumbnail painted',
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'events.png'), fullPage: true });
   // Names are content (invariant 13): the tiles carry the names the device sealed in its profile, never
@@ -202,6 +202,9 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   const titles = await page.locator('[data-testid="camera-tile"] .tile-title').allTextContents();
   assert.deepEqual(titles.sort(), ['Backyard', 'Front door']);
   await navigate(page, 'Settings', '/settings');
+  // A thumbnail holds pixels only while its page shows it (the bytes stay: it paints again on return).
+  const painted = () => thumbnail.evaluate((canvas) => (canvas as HTMLCanvasElement).width > 0);
+  await until(async () => !(await painted()), 30_000, 'the thumbnail emptied once its page hid');
   assert.equal(
     await page.locator('[data-testid="camera-panel"] .camera-name').first().textContent(),
     'Demo home',
@@ -248,6 +251,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
   );
   // Review: filters by camera and kind show only matching events.
   await navigate(page, 'Events', '/events');
+  await until(painted, 30_000, 'the thumbnail painted again');
   await page
     .locator('[data-testid="filter-camera"]')
     .selectOption({ value: `${(await tile.getAttribute('data-device-id')) ?? ''}/${frontStream}` });

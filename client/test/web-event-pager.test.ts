@@ -61,7 +61,7 @@ test('loads every event, newest first, with no gaps or duplicates', () => {
   );
 });
 
-test('what is held is always one unbroken stretch from now backwards', () => {
+test('what is held is always one unbroken stretch from now backwards, and oldest() is its far end', () => {
   const events = Array.from({ length: 300 }, (_, n) => ({
     eventId: id(n),
     streamId: 'cam-1',
@@ -78,6 +78,7 @@ test('what is held is always one unbroken stretch from now backwards', () => {
     pager.accept(page);
     const held = pager.list();
     const oldest = held[held.length - 1];
+    assert.equal(pager.oldest(), oldest, 'oldest() is the last of the sorted list');
     if (!oldest) continue;
     const expected = events.filter((event) => event.time >= oldest.time).map((event) => event.eventId);
     assert.deepEqual(held.map((event) => event.eventId).sort(), expected.sort());

@@ -27,26 +27,6 @@ export class BlobImage {
     return true;
   }
 
-  /**
-   * Shows `bytes` without decoding them first: the browser decodes when the <img> comes near the
-   * screen (loading="lazy"), so a long list holds bytes, not every picture's pixels. `unreadable` is
-   * called if they do not decode.
-   */
-  showLazily(bytes: Uint8Array, unreadable: () => void, type = 'image/jpeg'): void {
-    this.clear();
-    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
-    this.url = url;
-    this.element.addEventListener(
-      'error',
-      () => {
-        if (this.url === url) unreadable();
-      },
-      { once: true },
-    );
-    this.element.src = url;
-    this.element.hidden = false;
-  }
-
   /** Removes the picture and revokes its URL. */
   clear(): void {
     this.element.removeAttribute('src');

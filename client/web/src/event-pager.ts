@@ -91,6 +91,13 @@ export class EventPager<L extends Listing> {
     return [...this.byId.values()].sort(compareListings);
   }
 
+  /** The oldest event held (one pass, no sort), or undefined when none is. */
+  oldest(): L | undefined {
+    let oldest: L | undefined;
+    for (const event of this.byId.values()) if (!oldest || compareListings(event, oldest) > 0) oldest = event;
+    return oldest;
+  }
+
   /** The query that loads (more of) the past, or null when there is none. */
   nextQuery(): EventQuery | null {
     if (this.finished) return null;

@@ -1,9 +1,9 @@
 import type { DeviceId, EventId, EventListing, EventView } from '../../src/sdk/index.js';
-import { BlobImage } from './blob-image.js';
 import type { AppContext } from './context.js';
 import { h, replace } from './dom.js';
 import { formatDuration, formatEventTime, formatScore } from './format.js';
 import { describeError, isNotSharedWithYou, isVerificationFailure } from './notice.js';
+import { ThumbnailCanvas } from './thumbnail-canvas.js';
 import type { RowFacts } from './timeline-filter.js';
 
 /**
@@ -17,7 +17,7 @@ export class EventRow {
   private readonly thumb: HTMLElement;
   private readonly meta: HTMLElement;
   private view: EventView | undefined;
-  private thumbnail: BlobImage | undefined;
+  private thumbnail: ThumbnailCanvas | undefined;
   private loading = false;
   private box: HTMLInputElement | undefined;
 
@@ -147,24 +147,19 @@ export class EventRow {
     }
     try {
       const bytes = await this.context.viewer.thumbnail(this.deviceId, this.listing.eventId);
-      const img = h('img', {
-        class: 'event-thumbnail',
-        'data-testid': 'event-thumbnail',
-        alt: `Thumbnail: ${view.record.kind} at ${formatEventTime(view.record.start, Date.now())}`,
-        // Decoded only near the screen: a long list keeps its bytes, not every picture's pixels.
-        loading: 'lazy',
-        decoding: 'async',
-        hidden: true,
-      });
-      this.thumbnail = new BlobImage(img);
-      this.thumbnail.showLazily(bytes, () => {
-        this.thumbnail?.clear();
+      const thumbnail = new ThumbnailCanvas(
+        `Thumbnail: ${view.record.kind} at ${formatEventTime(view.record.start, Date.now())}`,
+        { class: 'event-thumbnail', 'data-testid': 'event-thumbnail' },
+      );
+      this.thumbnail = thumbnail;
+      this.thumb.className = 'thumb';
+      this.thumb.removeAttribute('aria-hidden');
+      replace(this.thumb, thumbnail.element);
+      thumbnail.show(bytes, () => {
+        thumbnail.clear();
         replace(this.thumb, 'Picture unreadable');
         this.thumb.className = 'thumb thumb-none';
       });
-      this.thumb.className = 'thumb';
-      this.thumb.removeAttribute('aria-hidden');
-      replace(this.thumb, img);
     } catch (error) {
       this.fail(error, 'thumbnail');
     }
@@ -270,11 +265,6 @@ export class EventRow {
     // The retry sits outside the row's button (a button cannot hold another).
     this.element.querySelector('.row-retry')?.remove();
     this.element.append(h('span', { class: 'row-retry' }, retry));
-  }
-
-  /** The verified record's kind (undefined until it verified). */
-  get kind(): string | undefined {
-    return this.view?.record.kind;
   }
 
   /** What the row is known to be: the relay's listing, then the verified record's own word. */

@@ -168,7 +168,7 @@ export class EventTimeline {
   private beforeDay(): boolean {
     const day = this.filter.day;
     if (!day) return false;
-    const oldest = this.pager.list().at(-1);
+    const oldest = this.pager.oldest();
     return oldest !== undefined && oldest.time < day.from;
   }
 
@@ -296,7 +296,7 @@ export class EventTimeline {
       this.list.insertBefore(row.element, before);
       this.applyFilter(row);
       void row.load().then(() => {
-        if (row.kind !== undefined) this.kinds.add(row.kind);
+        if (row.facts.kind !== undefined) this.kinds.add(row.facts.kind);
         this.applyFilter(row);
         this.updateEmpty();
       });

@@ -26,9 +26,29 @@ export const LIVE_PATH = '/v1/live';
 export const LIVE_SUBPROTOCOL = 'sealcam.v1';
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 
+/**
+ * A session renewal on an open live connection (PROTOCOL.md §16.2): a fresh session token of the same
+ * identity, obtained over HTTP; the relay answers `renewed` and the connection lives until the new
+ * token's expiry instead of the old one's.
+ */
+export interface RenewControl {
+  readonly op: 'renew';
+  readonly token: string;
+}
+
+/** The relay accepted a `renew`: the connection now lasts until `expiresAt` (ms since the epoch). */
+export interface RenewedControl {
+  readonly op: 'renewed';
+  readonly expiresAt: number;
+}
+
+/** Device → relay (text messages; frames and manifests are binary live messages). */
+export type DeviceControl = RenewControl;
+
 /** Viewer → relay. */
 export type ViewerControl =
   | { readonly op: 'ping' }
+  | RenewControl
   | { readonly op: 'subscribe' | 'unsubscribe'; readonly deviceId: DeviceId; readonly streamId: StreamId }
   | { readonly op: 'watch' | 'unwatch'; readonly deviceId: DeviceId }
   /**
@@ -76,6 +96,7 @@ export type RelayToViewer =
     }
   | { readonly op: 'watching'; readonly deviceId: DeviceId }
   | ({ readonly op: 'event' } & EventNotice)
+  | RenewedControl
   | ControlError;
 
 /** Relay → device. */
@@ -90,9 +111,10 @@ export type RelayToDevice =
    */
   | { readonly op: 'demand'; readonly streamId?: StreamId; readonly seconds: number }
   /** A viewer of the stream asks for a clock proof answering `nonce` (§6.8). */
-  | { readonly op: 'clock'; readonly streamId: StreamId; readonly nonce: string };
+  | { readonly op: 'clock'; readonly streamId: StreamId; readonly nonce: string }
+  | RenewedControl;
 
-export type ControlMessage = ViewerControl | RelayToViewer | RelayToDevice;
+export type ControlMessage = ViewerControl | DeviceControl | RelayToViewer | RelayToDevice;
 
 export function encodeControl(message: ControlMessage): string {
   return JSON.stringify(message);
@@ -108,6 +130,9 @@ const isSeconds: Check = (value) =>
 /** 16 bytes in lowercase hex (CLOCK_NONCE_BYTES). */
 const isNonce: Check = (value) => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
 const isMessageText: Check = (value) => typeof value === 'string' && value.length <= 300;
+/** A session token's text (what the relay's /v1/auth/token returned): base64url and dots, bounded. */
+const isToken: Check = (value) =>
+  typeof value === 'string' && value.length > 0 && value.length <= 2048 && /^[A-Za-z0-9_.-]+$/.test(value);
 
 /** Per op: required fields and optional fields, each with its check. */
 interface Shape {
@@ -117,6 +142,7 @@ interface Shape {
 
 const VIEWER_CONTROL: Readonly<Record<string, Shape>> = {
   ping: { required: {} },
+  renew: { required: { token: isToken } },
   subscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
   unsubscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
   watch: { required: { deviceId: isDeviceId } },
@@ -132,6 +158,7 @@ const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
   },
   watching: { required: { deviceId: isDeviceId } },
   event: { required: { deviceId: isDeviceId, eventId: isEventId, streamId: isStreamId, time: isTime } },
+  renewed: { required: { expiresAt: isTime } },
   error: {
     required: { reason: isRelayReason },
     optional: { message: isMessageText, deviceId: isDeviceId, streamId: isStreamId, retryAfter: isSeconds },
@@ -148,6 +175,11 @@ const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
     optional: { streamId: isStreamId },
   },
   clock: { required: { streamId: isStreamId, nonce: isNonce } },
+  renewed: { required: { expiresAt: isTime } },
+};
+
+const DEVICE_CONTROL: Readonly<Record<string, Shape>> = {
+  renew: { required: { token: isToken } },
 };
 
 function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {
@@ -183,6 +215,11 @@ export function decodeViewerControl(text: string | Uint8Array): ViewerControl {
   return decodeWith(VIEWER_CONTROL, text) as unknown as ViewerControl;
 }
 
+/** Decodes a device's control message (on the relay). Throws SealError MALFORMED. */
+export function decodeDeviceControl(text: string | Uint8Array): DeviceControl {
+  return decodeWith(DEVICE_CONTROL, text) as unknown as DeviceControl;
+}
+
 /** Decodes a relay → viewer control message (in the SDK). Throws SealError MALFORMED. */
 export function decodeRelayToViewer(text: string | Uint8Array): RelayToViewer {
   return decodeWith(RELAY_TO_VIEWER, text) as unknown as RelayToViewer;
@@ -198,4 +235,5 @@ export const CONTROL_OPS = {
   viewerToRelay: Object.keys(VIEWER_CONTROL),
   relayToViewer: Object.keys(RELAY_TO_VIEWER),
   relayToDevice: Object.keys(RELAY_TO_DEVICE),
+  deviceToRelay: Object.keys(DEVICE_CONTROL),
 } as const;

@@ -124,7 +124,7 @@ export const RELAY_REASONS = {
     http: [401],
     close: RelayClose.Unauthorized,
     retry: false,
-    doc: 'the relay no longer holds this identity card; authenticate again',
+    doc: 'the relay no longer holds this identity card, or refused the token of a session renewal; authenticate again',
   },
   'challenge-unknown': {
     http: [401],

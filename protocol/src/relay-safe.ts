@@ -49,6 +49,8 @@ export {
   CONTROL_OPS,
   type ControlError,
   type ControlMessage,
+  type DeviceControl,
+  decodeDeviceControl,
   decodeRelayToDevice,
   decodeRelayToViewer,
   decodeViewerControl,
@@ -58,6 +60,8 @@ export {
   LIVE_SUBPROTOCOL,
   type RelayToDevice,
   type RelayToViewer,
+  type RenewControl,
+  type RenewedControl,
   type ViewerControl,
 } from './relay-control.js';
 export {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CONTROL_OPS,
   createIdentity,
+  decodeDeviceControl,
   decodeRelayToDevice,
   decodeRelayToViewer,
   decodeViewerControl,
@@ -73,6 +74,7 @@ describe('relay contract: control messages', () => {
     { op: 'watch', deviceId: DEVICE },
     { op: 'unwatch', deviceId: DEVICE },
     { op: 'clock', deviceId: DEVICE, streamId: 'cam1', nonce: '00112233445566778899aabbccddeeff' },
+    { op: 'renew', token: 'eyJhIjoxfQ.c2lnbmF0dXJl_-' },
   ];
   const relayMessages = [
     { op: 'hello', id: VIEWER, role: 'viewer' },
@@ -80,6 +82,7 @@ describe('relay contract: control messages', () => {
     { op: 'subscribed', deviceId: DEVICE, streamId: 'cam1', manifest: true, keyframe: false },
     { op: 'watching', deviceId: DEVICE },
     { op: 'event', deviceId: DEVICE, eventId: VIEWER, streamId: 'cam1', time: 1_700_000_000_000 },
+    { op: 'renewed', expiresAt: 1_700_000_900_000 },
     { op: 'error', reason: 'no-grant' },
     {
       op: 'error',
@@ -97,13 +100,16 @@ describe('relay contract: control messages', () => {
     { op: 'demand', seconds: 30 },
     { op: 'demand', streamId: 'cam1', seconds: 600 },
     { op: 'clock', streamId: 'cam1', nonce: 'ffeeddccbbaa99887766554433221100' },
+    { op: 'renewed', expiresAt: 1_700_000_900_000 },
   ];
+  const fromDeviceMessages = [{ op: 'renew', token: 'eyJhIjoxfQ.c2lnbmF0dXJl_-' }];
 
   it('every message of each direction round-trips through its one decoder, as text and as bytes', () => {
     const cases: Array<[object[], (text: string | Uint8Array) => object]> = [
       [viewerMessages, decodeViewerControl],
       [relayMessages, decodeRelayToViewer],
       [deviceMessages, decodeRelayToDevice],
+      [fromDeviceMessages, decodeDeviceControl],
     ];
     for (const [messages, decode] of cases) {
       for (const message of messages) {
@@ -119,6 +125,7 @@ describe('relay contract: control messages', () => {
     );
     assert.deepEqual(new Set(relayMessages.map((m) => m.op)), new Set(CONTROL_OPS.relayToViewer));
     assert.deepEqual(new Set(deviceMessages.map((m) => m.op)), new Set(CONTROL_OPS.relayToDevice));
+    assert.deepEqual(new Set(fromDeviceMessages.map((m) => m.op)), new Set(CONTROL_OPS.deviceToRelay));
   });
 
   it('refuses malformed messages with MALFORMED: not JSON, not an object, unknown op or field, bad ids, too long', () => {
@@ -154,6 +161,11 @@ describe('relay contract: control messages', () => {
     throwsCode(() => decodeRelayToViewer('{"op":"subscribe","deviceId":"x","streamId":"y"}'), 'MALFORMED');
     throwsCode(() => decodeRelayToDevice('{"op":"mailbox","box":"outbox"}'), 'MALFORMED');
     throwsCode(() => decodeRelayToDevice('{"op":"keyframe","streamId":"cam1","now":true}'), 'MALFORMED');
+    for (const token of ['""', '"a b"', '"a<b"', `"${'a'.repeat(2049)}"`, '7', 'null'])
+      for (const decode of [decodeDeviceControl, decodeViewerControl])
+        throwsCode(() => decode(`{"op":"renew","token":${token}}`), 'MALFORMED');
+    throwsCode(() => decodeDeviceControl('{"op":"ping"}'), 'MALFORMED');
+    throwsCode(() => decodeRelayToDevice('{"op":"renewed","expiresAt":-1}'), 'MALFORMED');
   });
 });
 
@@ -221,6 +233,7 @@ describe('relay contract: documented in PROTOCOL.md §16', () => {
       ...CONTROL_OPS.viewerToRelay,
       ...CONTROL_OPS.relayToViewer,
       ...CONTROL_OPS.relayToDevice,
+      ...CONTROL_OPS.deviceToRelay,
     ])
       assert.ok(section.includes(`"op": "${op}"`), `control op ${op}`);
   });

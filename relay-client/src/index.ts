@@ -32,3 +32,4 @@ export {
   sleep,
 } from './retry.js';
 export { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';
+export { RENEW_FROM, RENEW_TO, SessionRenewal } from './session-renewal.js';

@@ -54,7 +54,7 @@ const decoder = new TextDecoder();
  */
 export class RelaySession {
   private token: Token | null = null;
-  private pending: Promise<string> | null = null;
+  private pending: Promise<Token> | null = null;
   /** The identity's id: a device id for a device's session, a viewer id for a viewer's. */
   readonly id: DeviceId | ViewerId;
   /** How many times this session authenticated (challenge → proof → token). */
@@ -82,10 +82,7 @@ export class RelaySession {
   /** A valid session token (authenticating when there is none or it is about to expire). */
   async bearer(): Promise<string> {
     if (this.token && this.token.expiresAt - this.refreshMarginMs > this.now()) return this.token.value;
-    this.pending ??= this.authenticate().finally(() => {
-      this.pending = null;
-    });
-    return this.pending;
+    return (await this.authenticating()).value;
   }
 
   /** Forgets the token: the next request authenticates again. */
@@ -93,7 +90,28 @@ export class RelaySession {
     this.token = null;
   }
 
-  private async authenticate(): Promise<string> {
+  /** The expiry of the token held (ms since the epoch), or null when none is. */
+  get expiresAt(): number | null {
+    return this.token?.expiresAt ?? null;
+  }
+
+  /**
+   * Authenticates again now, whatever the token held (a live connection's in-band renewal), and keeps
+   * the new token for later requests. Concurrent callers share one authentication.
+   */
+  async fresh(): Promise<{ token: string; expiresAt: number }> {
+    const token = await this.authenticating();
+    return { token: token.value, expiresAt: token.expiresAt };
+  }
+
+  private authenticating(): Promise<Token> {
+    this.pending ??= this.authenticate().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async authenticate(): Promise<Token> {
     const challenge = await this.send('POST', '/v1/auth/challenge', undefined, null);
     const value = field(challenge.json<Record<string, unknown>>(), 'challenge', 'string');
     const proof = await signedWith(
@@ -106,7 +124,7 @@ export class RelaySession {
     const token = { value: field(reply, 'token', 'string'), expiresAt: field(reply, 'expiresAt', 'number') };
     this.token = token;
     this.authentications++;
-    return token.value;
+    return token;
   }
 
   /**

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { accessControl } from './access.js';
 import { authPlugin } from './auth/auth-plugin.js';
-import { type Session, TokenIssuer, tokenKey } from './auth/tokens.js';
+import { type Session, TOKEN_LIFETIME_JITTER, TokenIssuer, tokenKey } from './auth/tokens.js';
 import { sessionVerifier } from './auth/verify-session.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -29,6 +29,7 @@ import { answerBadHandshakes, handleUpgrades } from './live/upgrade.js';
 import { registerOpenApi } from './openapi/openapi.js';
 import { connectionCaps, raiseFdLimit } from './ops/fd-limit.js';
 import { createMetrics } from './ops/metrics.js';
+import { kernelSomaxconn } from './ops/somaxconn.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceCard } from './routes/device-card.js';
 import { deviceUploadRoutes } from './routes/device-uploads.js';
@@ -192,8 +193,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     faultRate,
     liveDelayMs: config.faultInjection === 'delay-live' ? config.faultDelayMs : 0,
     random,
+    verifySession: (token) => context.verifySession(token),
   });
-  const tokens = new TokenIssuer(key, config.tokenTtlSeconds * 1000);
+  // Lifetimes spread over their last tenth: tokens minted together in a storm do not expire together.
+  const tokens = new TokenIssuer(key, config.tokenTtlSeconds * 1000, TOKEN_LIFETIME_JITTER);
   const context: RelayContext = {
     config,
     store,
@@ -274,7 +277,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     hub,
     context,
     async start() {
-      await app.listen({ host: config.host, port: config.port });
+      await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       origin = originOf(config, port);
@@ -288,6 +291,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
           fdLimit: { soft: fdLimit.soft, hard: fdLimit.hard, raise: fdLimit.raise },
           maxSockets: caps.server,
           maxWebSockets: caps.webSockets,
+          listenBacklog: { asked: config.listenBacklog, somaxconn: kernelSomaxconn() },
         },
         'relay listening',
       );

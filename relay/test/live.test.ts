@@ -355,12 +355,13 @@ describe('live relay (memory store)', () => {
   });
 
   it('closes a live connection when its token expires (4401 token-expired), then refuses the token', async () => {
-    // A real token of the relay's own issuer, issued as if earlier so that it has LEFT_MS to live.
+    // A real token of the relay's own issuer, with LEFT_MS to live.
     const LEFT_MS = 15_000;
-    const { tokens: issuer, config } = running.relay.context;
+    const { tokens: issuer } = running.relay.context;
     const { token, session } = issuer.issue(
       { id: parseViewerId(idOf(p.friend)), role: 'viewer' },
-      Date.now() - config.tokenTtlSeconds * 1000 + LEFT_MS,
+      Date.now(),
+      LEFT_MS,
     );
     const viewer = await connectLive(running.wsBase, token);
     await viewer.waitControl((m) => m.op === 'hello');
@@ -385,6 +386,39 @@ describe('live relay (memory store)', () => {
     assert.equal(refused.status, 401);
     assert.equal((JSON.parse(refused.body) as { error: string }).error, 'token-expired');
     again.terminate();
+  });
+
+  it("renewed in band before its token expires, a connection stays open past that expiry (viewer and device); a renewal with a refused token, another identity's or too soon after the last closes it", async () => {
+    const LEFT_MS = 8_000;
+    const { tokens: issuer } = running.relay.context;
+    const viewerId = parseViewerId(idOf(p.friend));
+    const short = issuer.issue({ id: viewerId, role: 'viewer' }, Date.now(), LEFT_MS);
+    const viewer = await connectLive(running.wsBase, short.token);
+    await viewer.waitControl((m) => m.op === 'hello');
+    const fresh = issuer.issue({ id: viewerId, role: 'viewer' }, Date.now(), 600_000);
+    viewer.send({ op: 'renew', token: fresh.token });
+    const renewed = await viewer.waitControl((m) => m.op === 'renewed');
+    assert.equal(renewed.expiresAt, fresh.session.expiresAt);
+    await until(() => Date.now() > short.session.expiresAt + 1000, LEFT_MS + 60_000, 'past the first expiry');
+    viewer.send({ op: 'ping' });
+    await viewer.waitControl((m) => m.op === 'pong');
+    viewer.send({ op: 'renew', token: fresh.token });
+    assert.deepEqual(await viewer.closed, { code: 4429, reason: 'rate-limited' });
+
+    // A device renews with a text message, the one it sends.
+    const deviceToken = await authenticate(running.base, p.otherDevice);
+    const camera = await connectLive(running.wsBase, deviceToken);
+    camera.send({ op: 'renew', token: await authenticate(running.base, p.otherDevice) });
+    assert.equal(typeof (await camera.waitControl((m) => m.op === 'renewed')).expiresAt, 'number');
+    await camera.close();
+    for (const [token, closed] of [
+      [tokens.friend!, { code: 4400, reason: 'bad-message' }],
+      ['v1.bm90LWNsYWltcw.bm90LWEtbWFj', { code: 4401, reason: 'reauthenticate' }],
+    ] as const) {
+      const other = await connectLive(running.wsBase, deviceToken);
+      other.send({ op: 'renew', token });
+      assert.deepEqual(await other.closed, closed);
+    }
   });
 
   it('a second connection of the same device replaces the first', async () => {

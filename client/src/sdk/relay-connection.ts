@@ -15,6 +15,7 @@ import {
   openLiveSocket,
   type RelayResponse,
   RelaySession,
+  SessionRenewal,
   SOCKET_OPEN,
 } from '@sealcam/relay-client';
 import { viewerErrorFrom } from './errors.js';
@@ -36,11 +37,14 @@ export type LiveState = 'idle' | 'online' | 'offline';
 /**
  * One relay, as this viewer sees it: the relay client's session (password-less authentication
  * signed for the relay URL the viewer paired with, never for one the relay names; token renewal),
- * and one live WebSocket shared by every subscription, reconnected with backoff and full jitter.
+ * and one live WebSocket shared by every subscription, reconnected with backoff and full jitter,
+ * its session renewed in band before the token expires (so it is not closed at the expiry).
  */
 export class RelayConnection {
   private readonly session: RelaySession;
   private socket: LiveSocket | null = null;
+  /** The open socket's in-band session renewal. */
+  private renewal: SessionRenewal | null = null;
   private connecting: Promise<void> | null = null;
   private readonly wanted = new Set<string>();
   private readonly handlers = new Set<LiveMessageHandler>();
@@ -156,9 +160,19 @@ export class RelayConnection {
     this.socket = socket;
     this.failures = 0;
     this.setState('online');
+    const renewal = new SessionRenewal(this.session, (text) => {
+      if (socket.readyState !== SOCKET_OPEN) return false;
+      socket.send(text);
+      return true;
+    });
+    this.renewal = renewal;
+    // The upgrade offered the session's token: the connection lasts until its expiry unless renewed.
+    renewal.start(this.session.expiresAt);
     socket.onerror = () => undefined;
     socket.onmessage = (event) => this.dispatch(event.data);
     socket.onclose = (event) => {
+      renewal.stop();
+      if (this.renewal === renewal) this.renewal = null;
       this.socket = null;
       // Forgets the token when the relay asks for a new one (4401).
       const close = liveClosed(this.session, event.code, event.reason);
@@ -177,6 +191,10 @@ export class RelayConnection {
         message = decodeRelayToViewer(data);
       } catch {
         return; // not a control message this version knows: ignored
+      }
+      if (message.op === 'renewed') {
+        this.renewal?.renewed(message.expiresAt);
+        return;
       }
       for (const handler of this.handlers) handler.onControl(message);
       return;
@@ -204,6 +222,7 @@ export class RelayConnection {
 
   close(): void {
     this.closed = true;
+    this.renewal?.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.socket?.close(1000, 'viewer closed');
     this.socket = null;

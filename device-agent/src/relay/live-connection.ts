@@ -16,6 +16,7 @@ import {
   RelayError,
   type RelaySession,
   retryWithBackoff,
+  SessionRenewal,
   sleep,
 } from '@sealcam/relay-client';
 import WebSocket from 'ws';
@@ -56,9 +57,13 @@ const MAX_REFUSAL_BYTES = 4096;
  * The device's WebSocket to the relay's /v1/live, kept open for as long as the agent runs: it
  * reconnects with exponential backoff and full jitter, honours the relay's back-off hints (HTTP 503
  * Retry-After at the upgrade, `retry-after=N` in close reasons) and re-authenticates on 4401/401.
+ * While open, it renews its session in band before the token expires (SessionRenewal), so it is not
+ * closed at the expiry.
  */
 export class LiveConnection {
   private socket: WebSocket | null = null;
+  /** The open connection's in-band session renewal (null while not connected). */
+  private renewal: SessionRenewal | null = null;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   state: LiveState = 'connecting';
@@ -94,6 +99,14 @@ export class LiveConnection {
     if (kind === 'frame' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     socket.send(bytes, { binary: true });
     return true;
+  }
+
+  /**
+   * Drops the connection at once, as a network change does (no closing handshake), and lets the loop
+   * connect again with its usual backoff and jitter. Nothing happens while not connected.
+   */
+  reconnect(): void {
+    this.socket?.terminate();
   }
 
   async stop(): Promise<void> {
@@ -224,6 +237,10 @@ export class LiveConnection {
       this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
       return;
     }
+    if (message.op === 'renewed') {
+      this.renewal?.renewed(message.expiresAt);
+      return;
+    }
     this.events.onControl(message);
   }
 
@@ -233,13 +250,23 @@ export class LiveConnection {
       socket.on('error', (error) => {
         this.lastError = error.message;
       });
+      const renewal = new SessionRenewal(this.session, (text) => {
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(text);
+        return true;
+      });
+      this.renewal = renewal;
       socket.once('close', (code, reason) => {
+        renewal.stop();
+        if (this.renewal === renewal) this.renewal = null;
         this.socket = null;
         this.connectedSince = null;
         resolve({ code, text: reason.toString() });
       });
       this.connectedSince = Date.now();
       this.lastError = null;
+      // The token the upgrade offered is the session's: the connection lasts until its expiry unless renewed.
+      renewal.start(this.session.expiresAt);
       this.setState('connected');
       this.events.onOpen((bytes) => socket.send(bytes, { binary: true }));
     });

@@ -21,6 +21,9 @@ export type Session =
 export type DeviceSession = Extract<Session, { role: 'device' }>;
 export type ViewerSession = Extract<Session, { role: 'viewer' }>;
 
+/** Session lifetimes are spread over their last tenth (TokenIssuer's jitter). */
+export const TOKEN_LIFETIME_JITTER = 0.1;
+
 /** Decodes a configured secret (hex or base64, at least 32 bytes) or makes a random one. */
 export function tokenKey(secret: string | null): { key: Buffer; generated: boolean } {
   if (!secret) return { key: randomBytes(32), generated: true };
@@ -38,6 +41,9 @@ export class TokenIssuer {
   constructor(
     private readonly key: Buffer,
     private readonly ttlMs: number,
+    /** Each lifetime is shortened by up to this fraction of it, at random (0: every token lives ttlMs). */
+    private readonly jitter = 0,
+    private readonly random: () => number = Math.random,
   ) {}
 
   private mac(claims: string): string {
@@ -47,8 +53,10 @@ export class TokenIssuer {
   issue(
     identity: Pick<DeviceSession, 'id' | 'role' | 'home'> | Pick<ViewerSession, 'id' | 'role'>,
     now: number,
+    /** This lifetime instead of the configured one, shortened at random. */
+    lifetime = this.ttlMs - Math.floor(this.ttlMs * this.jitter * this.random()),
   ) {
-    const session: Session = { ...identity, expiresAt: now + this.ttlMs };
+    const session: Session = { ...identity, expiresAt: now + lifetime };
     const fields: unknown[] = [session.id, session.role, session.expiresAt];
     if (session.role === 'device' && session.home !== undefined) fields.push(session.home);
     const claims = Buffer.from(JSON.stringify(fields)).toString('base64url');

@@ -281,6 +281,15 @@ export const OPTIONS = {
     maximum: 3600,
     description: 'Time a client has to send a whole request (body included), and the idle time of a socket.',
   },
+  listenBacklog: {
+    env: 'SEALCAM_LISTEN_BACKLOG',
+    type: 'integer',
+    default: 65_535,
+    minimum: 1,
+    maximum: 65_535,
+    description:
+      "Connections the kernel may queue before the relay accepts them (listen(2)'s backlog), so that a reconnect storm meets admission control instead of dropped SYNs; the kernel caps it at net.core.somaxconn.",
+  },
   upgradeTimeoutSeconds: {
     env: 'SEALCAM_UPGRADE_TIMEOUT_SECONDS',
     type: 'integer',

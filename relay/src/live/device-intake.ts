@@ -1,6 +1,7 @@
 import {
   CLOCK_PROOF_MAX_BYTES,
   type DeviceId,
+  decodeDeviceControl,
   decodeLiveMessage,
   encodeControl,
   frameKeyframeAt,
@@ -22,6 +23,7 @@ import { type CloseReason, closeWith, refuse } from './close.js';
 import { errorText } from './error-text.js';
 import type { FrameSink } from './fan-out.js';
 import { MessageRate } from './message-rate.js';
+import type { Renewal } from './session-expiry.js';
 import { type KnownStream, STREAM_LENGTH_OFFSET, StreamCache } from './stream-cache.js';
 
 /**
@@ -42,6 +44,8 @@ export interface DeviceIntakeDependencies {
   readonly bus: BusBridge;
   /** A device connected to or left this process. */
   readonly presenceChanged: (deviceId: DeviceId) => void;
+  /** An in-band session renewal (`renew`) on this connection (session-expiry.ts). */
+  readonly renew: (ws: WebSocket, token: string) => Renewal;
 }
 
 interface DeviceConnection {
@@ -151,7 +155,8 @@ export class DeviceIntake {
   }
 
   private onMessage(device: DeviceConnection, data: RawData, isBinary: boolean): Promise<void> | void {
-    if (!isBinary || !Buffer.isBuffer(data)) return this.refuse(device, 'bad-message');
+    if (!Buffer.isBuffer(data)) return this.refuse(device, 'bad-message');
+    if (!isBinary) return this.onControl(device, data);
     if (data.length < STREAM_LENGTH_OFFSET + 2) return this.refuse(device, 'bad-message');
     // The device id must be the authenticated one: one native comparison, no allocation.
     if (data.compare(device.idBytes, 0, 16, 1, STREAM_LENGTH_OFFSET) !== 0)
@@ -169,6 +174,20 @@ export class DeviceIntake {
     if (message.type === WireType.LiveManifest) return this.onManifest(device, stream, message.payload, data);
     if (message.type === WireType.LiveClock) return this.onClock(device, stream, message.payload, data);
     this.onFrame(device, stream, data, data.length - message.payload.length);
+  }
+
+  /** A text message: the one control message a device sends, `renew` (PROTOCOL.md §16.2). */
+  private onControl(device: DeviceConnection, data: Buffer): void {
+    let token: string;
+    try {
+      token = decodeDeviceControl(data).token;
+    } catch {
+      this.refuse(device, 'bad-message');
+      return;
+    }
+    const renewal = this.deps.renew(device.ws, token);
+    if (renewal.renewed) device.ws.send(encodeControl({ op: 'renewed', expiresAt: renewal.expiresAt }));
+    else this.refuse(device, renewal.reason);
   }
 
   /**

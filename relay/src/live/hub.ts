@@ -4,18 +4,19 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AccessLevel } from '../access.js';
 import type { Session } from '../auth/tokens.js';
+import type { SessionVerifier } from '../auth/verify-session.js';
 import type { Bus } from '../bus/bus.js';
 import type { RelayConfig } from '../config/config.js';
 import type { Notifier } from '../context.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Retention, Store } from '../store/store.js';
 import { BusBridge } from './bus-bridge.js';
-import { closeWith } from './close.js';
 import { delayingSink } from './delaying-sink.js';
 import { DemandLeases } from './demand.js';
 import { DeviceIntake } from './device-intake.js';
 import { FanOut, type FrameSink } from './fan-out.js';
 import { misroutingSink } from './misrouting-sink.js';
+import { type Renewal, SessionExpiry } from './session-expiry.js';
 import { ViewerControl } from './viewer-control.js';
 
 export interface HubDependencies {
@@ -32,6 +33,8 @@ export interface HubDependencies {
   /** TEST ONLY: live frames held back this long (the delay-live seam); 0 when it is off. */
   readonly liveDelayMs: number;
   readonly random: () => number;
+  /** The relay's one token check (renewals on open connections use it too). */
+  readonly verifySession: SessionVerifier;
 }
 
 /**
@@ -49,11 +52,15 @@ export class LiveHub implements Notifier {
   private readonly viewers: ViewerControl;
   private readonly demand: DemandLeases;
   private readonly alive = new WeakSet<WebSocket>();
+  private readonly expiries = new WeakMap<WebSocket, SessionExpiry>();
+  private readonly verifySession: SessionVerifier;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly log: FastifyBaseLogger;
 
   constructor(deps: HubDependencies) {
     this.log = deps.log;
+    this.verifySession = deps.verifySession;
+    const renew = (ws: WebSocket, token: string) => this.renew(ws, token);
     // The fault seam wraps the fan-out only when it is on: otherwise frames go to it directly.
     const sink: FrameSink =
       deps.faultRate > 0
@@ -76,6 +83,7 @@ export class LiveHub implements Notifier {
       sink,
       bus: this.bus,
       presenceChanged: (deviceId) => this.presenceChanged(deviceId),
+      renew,
     });
     this.demand = new DemandLeases({
       watchedStreams: () => this.fanOut.streamKeys(),
@@ -88,6 +96,7 @@ export class LiveHub implements Notifier {
       requestKeyframe: (deviceId, streamId) => this.notifyDevice(deviceId, { op: 'keyframe', streamId }),
       askClock: (deviceId, streamId, nonce) => this.notifyDevice(deviceId, { op: 'clock', streamId, nonce }),
       streamWatched: (deviceId, streamId) => this.demand.watched(deviceId, streamId),
+      renew,
     });
     this.heartbeat = setInterval(() => this.beat(), 30_000);
     this.heartbeat.unref();
@@ -102,14 +111,14 @@ export class LiveHub implements Notifier {
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'websocket error'));
-    const expiry = setTimeout(
-      () => closeWith(ws, 'token-expired'),
-      Math.max(0, session.expiresAt - Date.now()),
-    );
-    expiry.unref();
-    ws.once('close', () => clearTimeout(expiry));
+    this.expiries.set(ws, new SessionExpiry(ws, session, this.verifySession));
     if (session.role === 'device') this.devices.accept(ws, session);
     else this.viewers.accept(ws, session, socket);
+  }
+
+  private renew(ws: WebSocket, token: string): Renewal {
+    const expiry = this.expiries.get(ws);
+    return expiry ? expiry.renew(token) : { renewed: false, reason: 'bad-message' };
   }
 
   // ---- notices (Notifier) ----

@@ -19,6 +19,7 @@ import type { Store } from '../store/store.js';
 import { closeWith, refuse } from './close.js';
 import { errorText } from './error-text.js';
 import { deviceOfStreamKey, type FanOut, streamKeyOf } from './fan-out.js';
+import type { Renewal } from './session-expiry.js';
 import { ViewerConnection } from './viewer-connection.js';
 
 export interface ViewerControlDependencies {
@@ -36,6 +37,8 @@ export interface ViewerControlDependencies {
   readonly streamWatched: (deviceId: DeviceId, streamId: StreamId) => void;
   /** Passes a viewer's clock question to the device (wherever it is connected). */
   readonly askClock: (deviceId: DeviceId, streamId: StreamId, nonce: string) => void;
+  /** An in-band session renewal (`renew`) on this connection (session-expiry.ts). */
+  readonly renew: (ws: WebSocket, token: string) => Renewal;
 }
 
 /** A viewer may put one clock question per joined stream through to the device this often (§6.8). */
@@ -112,6 +115,11 @@ export class ViewerControl {
         return this.unwatch(viewer, message.deviceId);
       case 'clock':
         return this.askClock(viewer, message.deviceId, message.streamId, message.nonce);
+      case 'renew': {
+        const renewal = this.deps.renew(viewer.ws, message.token);
+        if (!renewal.renewed) return refuse(viewer.ws, this.deps.metrics, 'ws-viewer', renewal.reason);
+        return viewer.control({ op: 'renewed', expiresAt: renewal.expiresAt });
+      }
     }
   }
 

@@ -42,6 +42,16 @@ export interface RenewedControl {
   readonly expiresAt: number;
 }
 
+/**
+ * The relay's reconnect window (PROTOCOL.md §16.2): should this connection drop without a close that
+ * says when to come back, reconnect at a random point within the next `seconds`. The relay scales it
+ * with the connections it holds, so a whole fleet losing it comes back at the pace it admits.
+ */
+export interface ReconnectControl {
+  readonly op: 'reconnect';
+  readonly seconds: number;
+}
+
 /** Device → relay (text messages; frames and manifests are binary live messages). */
 export type DeviceControl = RenewControl;
 
@@ -97,6 +107,7 @@ export type RelayToViewer =
   | { readonly op: 'watching'; readonly deviceId: DeviceId }
   | ({ readonly op: 'event' } & EventNotice)
   | RenewedControl
+  | ReconnectControl
   | ControlError;
 
 /** Relay → device. */
@@ -112,7 +123,8 @@ export type RelayToDevice =
   | { readonly op: 'demand'; readonly streamId?: StreamId; readonly seconds: number }
   /** A viewer of the stream asks for a clock proof answering `nonce` (§6.8). */
   | { readonly op: 'clock'; readonly streamId: StreamId; readonly nonce: string }
-  | RenewedControl;
+  | RenewedControl
+  | ReconnectControl;
 
 export type ControlMessage = ViewerControl | DeviceControl | RelayToViewer | RelayToDevice;
 
@@ -127,6 +139,9 @@ const isBoolean: Check = (value) => typeof value === 'boolean';
 const isTime: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isSeconds: Check = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 86_400;
+/** A reconnect window: whole seconds, 1 to 600. */
+const isWindow: Check = (value) =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 600;
 /** 16 bytes in lowercase hex (CLOCK_NONCE_BYTES). */
 const isNonce: Check = (value) => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
 const isMessageText: Check = (value) => typeof value === 'string' && value.length <= 300;
@@ -159,6 +174,7 @@ const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
   watching: { required: { deviceId: isDeviceId } },
   event: { required: { deviceId: isDeviceId, eventId: isEventId, streamId: isStreamId, time: isTime } },
   renewed: { required: { expiresAt: isTime } },
+  reconnect: { required: { seconds: isWindow } },
   error: {
     required: { reason: isRelayReason },
     optional: { message: isMessageText, deviceId: isDeviceId, streamId: isStreamId, retryAfter: isSeconds },
@@ -176,6 +192,7 @@ const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
   },
   clock: { required: { streamId: isStreamId, nonce: isNonce } },
   renewed: { required: { expiresAt: isTime } },
+  reconnect: { required: { seconds: isWindow } },
 };
 
 const DEVICE_CONTROL: Readonly<Record<string, Shape>> = {

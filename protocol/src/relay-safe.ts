@@ -58,6 +58,7 @@ export {
   encodeControl,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
+  type ReconnectControl,
   type RelayToDevice,
   type RelayToViewer,
   type RenewControl,

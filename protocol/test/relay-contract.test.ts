@@ -83,6 +83,7 @@ describe('relay contract: control messages', () => {
     { op: 'watching', deviceId: DEVICE },
     { op: 'event', deviceId: DEVICE, eventId: VIEWER, streamId: 'cam1', time: 1_700_000_000_000 },
     { op: 'renewed', expiresAt: 1_700_000_900_000 },
+    { op: 'reconnect', seconds: 20 },
     { op: 'error', reason: 'no-grant' },
     {
       op: 'error',
@@ -101,6 +102,7 @@ describe('relay contract: control messages', () => {
     { op: 'demand', streamId: 'cam1', seconds: 600 },
     { op: 'clock', streamId: 'cam1', nonce: 'ffeeddccbbaa99887766554433221100' },
     { op: 'renewed', expiresAt: 1_700_000_900_000 },
+    { op: 'reconnect', seconds: 600 },
   ];
   const fromDeviceMessages = [{ op: 'renew', token: 'eyJhIjoxfQ.c2lnbmF0dXJl_-' }];
 
@@ -166,6 +168,9 @@ describe('relay contract: control messages', () => {
         throwsCode(() => decode(`{"op":"renew","token":${token}}`), 'MALFORMED');
     throwsCode(() => decodeDeviceControl('{"op":"ping"}'), 'MALFORMED');
     throwsCode(() => decodeRelayToDevice('{"op":"renewed","expiresAt":-1}'), 'MALFORMED');
+    for (const seconds of ['0', '601', '2.5', '"20"'])
+      for (const decode of [decodeRelayToDevice, decodeRelayToViewer])
+        throwsCode(() => decode(`{"op":"reconnect","seconds":${seconds}}`), 'MALFORMED');
   });
 });
 

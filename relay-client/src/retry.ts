@@ -51,9 +51,13 @@ export function isRetryable(error: unknown): boolean {
   return true;
 }
 
-/** The wait a relay hint asks for, plus up to as much again at random (ms). */
-export function hintedDelay(retryAfterMs: number): number {
-  return retryAfterMs + Math.random() * retryAfterMs;
+/**
+ * The wait a relay hint asks for, plus up to as much again at random, or up to the relay's reconnect
+ * window if that is longer (ms): a fleet told to come back later spreads over the time the relay
+ * needs to admit it.
+ */
+export function hintedDelay(retryAfterMs: number, windowMs = 0): number {
+  return retryAfterMs + Math.random() * Math.max(retryAfterMs, windowMs);
 }
 
 /**

@@ -421,6 +421,15 @@ describe('live relay (memory store)', () => {
     }
   });
 
+  it('tells each connection its reconnect window right after the upgrade (few connections: 1 s)', async () => {
+    const viewer = await connectLive(running.wsBase, tokens.owner!);
+    assert.deepEqual(await viewer.waitControl((m) => m.op === 'reconnect'), { op: 'reconnect', seconds: 1 });
+    await viewer.close();
+    const camera = await connectLive(running.wsBase, await authenticate(running.base, p.otherDevice));
+    assert.deepEqual(await camera.waitControl((m) => m.op === 'reconnect'), { op: 'reconnect', seconds: 1 });
+    await camera.close();
+  });
+
   it('a second connection of the same device replaces the first', async () => {
     const second = await connectLive(running.wsBase, tokens.device!);
     const first = await device.closed;

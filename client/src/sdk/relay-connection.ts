@@ -43,6 +43,8 @@ export type LiveState = 'idle' | 'online' | 'offline';
 export class RelayConnection {
   private readonly session: RelaySession;
   private socket: LiveSocket | null = null;
+  /** The relay's reconnect window (`reconnect`, ms): the first return after a drop is spread over it. */
+  private reconnectWindowMs = 1000;
   /** The open socket's in-band session renewal. */
   private renewal: SessionRenewal | null = null;
   private connecting: Promise<void> | null = null;
@@ -196,6 +198,10 @@ export class RelayConnection {
         this.renewal?.renewed(message.expiresAt);
         return;
       }
+      if (message.op === 'reconnect') {
+        this.reconnectWindowMs = message.seconds * 1000;
+        return;
+      }
       for (const handler of this.handlers) handler.onControl(message);
       return;
     }
@@ -212,8 +218,13 @@ export class RelayConnection {
   private scheduleReconnect(retryAfterMs: number | null): void {
     if (this.closed || this.reconnectTimer) return;
     this.failures++;
-    const cap = Math.min(30_000, 500 * 2 ** Math.min(this.failures, 10));
-    const delay = retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs);
+    // The first return after a connection that was open is spread over the relay's reconnect window.
+    const cap = Math.max(
+      Math.min(30_000, 500 * 2 ** Math.min(this.failures, 10)),
+      this.failures === 1 ? this.reconnectWindowMs : 0,
+    );
+    const delay =
+      retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs, this.reconnectWindowMs);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.ensureLive();

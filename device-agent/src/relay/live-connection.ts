@@ -62,6 +62,11 @@ const MAX_REFUSAL_BYTES = 4096;
  */
 export class LiveConnection {
   private socket: WebSocket | null = null;
+  /**
+   * The relay's reconnect window (`reconnect`, ms): after a drop with no hint, the first attempt
+   * comes at a random point within it, so a fleet that lost the relay returns at the pace it admits.
+   */
+  private reconnectWindowMs = 1000;
   /** The open connection's in-band session renewal (null while not connected). */
   private renewal: SessionRenewal | null = null;
   private readonly abort = new AbortController();
@@ -131,6 +136,8 @@ export class LiveConnection {
     const signal = this.abort.signal;
     let shortLived = 0;
     let first = true;
+    /** The wait before this attempt was already spread over the reconnect window. */
+    let spread = false;
     while (!signal.aborted) {
       this.setState('connecting');
       const startingDelayMs = Math.min(
@@ -141,7 +148,7 @@ export class LiveConnection {
         signal,
         startingDelayMs,
         maxDelayMs: this.backoff.maxDelayMs,
-        delayFirstAttempt: !first,
+        delayFirstAttempt: !first && !spread,
         // A 404 or 400 at the upgrade (a proxy during a deploy, a confused relay) must not end live
         // video for months: every failure is retried, at most maxDelayMs apart.
         retryAll: true,
@@ -154,6 +161,7 @@ export class LiveConnection {
         },
       });
       first = false;
+      spread = false;
       const openedAt = Date.now();
       const closed = await this.serve(socket);
       if (signal.aborted) return;
@@ -174,7 +182,12 @@ export class LiveConnection {
           : 'relay connection closed; reconnecting',
       );
       if (close.retryAfterMs !== null)
-        await sleep(hintedDelay(close.retryAfterMs), signal).catch(() => undefined);
+        await sleep(hintedDelay(close.retryAfterMs, this.reconnectWindowMs), signal).catch(() => undefined);
+      else if (shortLived === 0) {
+        // A connection that had lived dropped: come back somewhere in the window the relay gave.
+        await sleep(Math.random() * this.reconnectWindowMs, signal).catch(() => undefined);
+        spread = true;
+      }
     }
   }
 
@@ -239,6 +252,10 @@ export class LiveConnection {
     }
     if (message.op === 'renewed') {
       this.renewal?.renewed(message.expiresAt);
+      return;
+    }
+    if (message.op === 'reconnect') {
+      this.reconnectWindowMs = message.seconds * 1000;
       return;
     }
     this.events.onControl(message);

@@ -1,5 +1,11 @@
 import type { Duplex } from 'node:stream';
-import type { DeviceId, EventNotice, IdentityCard, RelayToDevice } from '@sealcam/protocol/relay-safe';
+import {
+  type DeviceId,
+  type EventNotice,
+  encodeControl,
+  type IdentityCard,
+  type RelayToDevice,
+} from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AccessLevel } from '../access.js';
@@ -16,6 +22,7 @@ import { DemandLeases } from './demand.js';
 import { DeviceIntake } from './device-intake.js';
 import { FanOut, type FrameSink } from './fan-out.js';
 import { misroutingSink } from './misrouting-sink.js';
+import { reconnectWindowSeconds } from './reconnect-window.js';
 import { type Renewal, SessionExpiry } from './session-expiry.js';
 import { ViewerControl } from './viewer-control.js';
 
@@ -54,12 +61,16 @@ export class LiveHub implements Notifier {
   private readonly alive = new WeakSet<WebSocket>();
   private readonly expiries = new WeakMap<WebSocket, SessionExpiry>();
   private readonly verifySession: SessionVerifier;
+  private readonly handshakeRate: number;
+  /** The reconnect window last told to every connection (heartbeat). */
+  private toldWindow = 1;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly log: FastifyBaseLogger;
 
   constructor(deps: HubDependencies) {
     this.log = deps.log;
     this.verifySession = deps.verifySession;
+    this.handshakeRate = deps.config.handshakeRate;
     const renew = (ws: WebSocket, token: string) => this.renew(ws, token);
     // The fault seam wraps the fan-out only when it is on: otherwise frames go to it directly.
     const sink: FrameSink =
@@ -114,6 +125,17 @@ export class LiveHub implements Notifier {
     this.expiries.set(ws, new SessionExpiry(ws, session, this.verifySession));
     if (session.role === 'device') this.devices.accept(ws, session);
     else this.viewers.accept(ws, session, socket);
+    this.tellWindow(ws, this.reconnectWindow());
+  }
+
+  /** How long a fleet that lost this process needs to come back through its admission (seconds). */
+  reconnectWindow(): number {
+    const { devices, viewers } = this.connections;
+    return reconnectWindowSeconds(devices + viewers, this.handshakeRate);
+  }
+
+  private tellWindow(ws: WebSocket, seconds: number): void {
+    if (ws.readyState === ws.OPEN) ws.send(encodeControl({ op: 'reconnect', seconds }));
   }
 
   private renew(ws: WebSocket, token: string): Renewal {
@@ -161,7 +183,13 @@ export class LiveHub implements Notifier {
   // ---- lifecycle ----
 
   private beat(): void {
+    // A window that changed since every connection was told is told again (at most one small
+    // message per connection per heartbeat, next to its ping).
+    const window = this.reconnectWindow();
+    const tell = window !== this.toldWindow;
+    if (tell) this.toldWindow = window;
     for (const ws of [...this.viewers.sockets(), ...this.devices.sockets()]) {
+      if (tell) this.tellWindow(ws, window);
       if (!this.alive.has(ws)) {
         ws.terminate();
         continue;
@@ -175,6 +203,7 @@ export class LiveHub implements Notifier {
   close(retryAfterSeconds: number): void {
     clearInterval(this.heartbeat);
     this.demand.close();
+    // Clients spread their return over the reconnect window they were told, after this wait.
     this.viewers.closeAll(retryAfterSeconds);
     this.devices.closeAll(retryAfterSeconds);
   }

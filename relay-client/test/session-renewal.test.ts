@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { createIdentity, decodeViewerControl, Role, ready } from '@sealcam/protocol';
-import { RENEW_FROM, RENEW_TO, RelaySession, SessionRenewal } from '@sealcam/relay-client';
+import { LiveSessionKeeper, RENEW_FROM, RENEW_TO, RelaySession, SessionRenewal } from '@sealcam/relay-client';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 
 await ready();
@@ -100,5 +100,23 @@ describe('RelaySession.fresh against a real relay', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('LiveSessionKeeper', () => {
+  it("takes the relay's session messages (reconnect window, renewed) and leaves every other to the caller", () => {
+    const keeper = new LiveSessionKeeper(scriptedSession().session);
+    assert.equal(keeper.reconnectWindowMs, 1000, 'a second until the relay says otherwise');
+    assert.equal(keeper.take({ op: 'reconnect', seconds: 20 }), true);
+    assert.equal(keeper.reconnectWindowMs, 20_000);
+    assert.equal(keeper.take({ op: 'renewed', expiresAt: 1 }), true, 'taken even with no connection open');
+    for (const other of [
+      { op: 'pong' },
+      { op: 'mailbox', box: 'inbox' },
+      { op: 'demand', seconds: 30 },
+      { op: 'error', reason: 'no-grant' },
+    ] as const)
+      assert.equal(keeper.take(other), false, other.op);
+    keeper.closed();
   });
 });

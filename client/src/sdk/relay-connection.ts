@@ -9,13 +9,13 @@ import {
 } from '@sealcam/protocol';
 import {
   hintedDelay,
+  LiveSessionKeeper,
   type LiveSocket,
   type LiveSocketFactory,
   liveClosed,
   openLiveSocket,
   type RelayResponse,
   RelaySession,
-  SessionRenewal,
   SOCKET_OPEN,
 } from '@sealcam/relay-client';
 import { viewerErrorFrom } from './errors.js';
@@ -43,10 +43,8 @@ export type LiveState = 'idle' | 'online' | 'offline';
 export class RelayConnection {
   private readonly session: RelaySession;
   private socket: LiveSocket | null = null;
-  /** The relay's reconnect window (`reconnect`, ms): the first return after a drop is spread over it. */
-  private reconnectWindowMs = 1000;
-  /** The open socket's in-band session renewal. */
-  private renewal: SessionRenewal | null = null;
+  /** In-band renewal of the open socket; the relay's reconnect window the first return after a drop is spread over. */
+  private readonly keeper: LiveSessionKeeper;
   private connecting: Promise<void> | null = null;
   private readonly wanted = new Set<string>();
   private readonly handlers = new Set<LiveMessageHandler>();
@@ -62,6 +60,7 @@ export class RelayConnection {
     private readonly WebSocketImpl: WebSocketFactory | undefined,
   ) {
     this.session = new RelaySession(relayUrl, identity, { maxResponseBytes: MAX_RESPONSE_BYTES });
+    this.keeper = new LiveSessionKeeper(this.session);
   }
 
   bearer(): Promise<string> {
@@ -162,19 +161,16 @@ export class RelayConnection {
     this.socket = socket;
     this.failures = 0;
     this.setState('online');
-    const renewal = new SessionRenewal(this.session, (text) => {
+    // The upgrade offered the session's token: the connection lasts until its expiry unless renewed.
+    this.keeper.opened((text) => {
       if (socket.readyState !== SOCKET_OPEN) return false;
       socket.send(text);
       return true;
     });
-    this.renewal = renewal;
-    // The upgrade offered the session's token: the connection lasts until its expiry unless renewed.
-    renewal.start(this.session.expiresAt);
     socket.onerror = () => undefined;
     socket.onmessage = (event) => this.dispatch(event.data);
     socket.onclose = (event) => {
-      renewal.stop();
-      if (this.renewal === renewal) this.renewal = null;
+      this.keeper.closed();
       this.socket = null;
       // Forgets the token when the relay asks for a new one (4401).
       const close = liveClosed(this.session, event.code, event.reason);
@@ -194,14 +190,7 @@ export class RelayConnection {
       } catch {
         return; // not a control message this version knows: ignored
       }
-      if (message.op === 'renewed') {
-        this.renewal?.renewed(message.expiresAt);
-        return;
-      }
-      if (message.op === 'reconnect') {
-        this.reconnectWindowMs = message.seconds * 1000;
-        return;
-      }
+      if (this.keeper.take(message)) return;
       for (const handler of this.handlers) handler.onControl(message);
       return;
     }
@@ -221,10 +210,10 @@ export class RelayConnection {
     // The first return after a connection that was open is spread over the relay's reconnect window.
     const cap = Math.max(
       Math.min(30_000, 500 * 2 ** Math.min(this.failures, 10)),
-      this.failures === 1 ? this.reconnectWindowMs : 0,
+      this.failures === 1 ? this.keeper.reconnectWindowMs : 0,
     );
     const delay =
-      retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs, this.reconnectWindowMs);
+      retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs, this.keeper.reconnectWindowMs);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.ensureLive();
@@ -233,7 +222,7 @@ export class RelayConnection {
 
   close(): void {
     this.closed = true;
-    this.renewal?.stop();
+    this.keeper.closed();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.socket?.close(1000, 'viewer closed');
     this.socket = null;

@@ -9,6 +9,7 @@ import {
   AbortedError,
   hintedDelay,
   type LiveClose,
+  LiveSessionKeeper,
   liveClosed,
   liveProtocols,
   liveRefused,
@@ -16,7 +17,6 @@ import {
   RelayError,
   type RelaySession,
   retryWithBackoff,
-  SessionRenewal,
   sleep,
 } from '@sealcam/relay-client';
 import WebSocket from 'ws';
@@ -63,12 +63,10 @@ const MAX_REFUSAL_BYTES = 4096;
 export class LiveConnection {
   private socket: WebSocket | null = null;
   /**
-   * The relay's reconnect window (`reconnect`, ms): after a drop with no hint, the first attempt
-   * comes at a random point within it, so a fleet that lost the relay returns at the pace it admits.
+   * In-band renewal of the open connection, and the relay's reconnect window: after a drop with no
+   * hint, the first attempt comes at a random point within it (a fleet returns at the pace admitted).
    */
-  private reconnectWindowMs = 1000;
-  /** The open connection's in-band session renewal (null while not connected). */
-  private renewal: SessionRenewal | null = null;
+  private readonly keeper: LiveSessionKeeper;
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   state: LiveState = 'connecting';
@@ -84,7 +82,9 @@ export class LiveConnection {
       startingDelayMs: 1000,
       maxDelayMs: 60_000,
     },
-  ) {}
+  ) {
+    this.keeper = new LiveSessionKeeper(session);
+  }
 
   start(): void {
     this.loop ??= this.run().catch((error) => {
@@ -182,10 +182,12 @@ export class LiveConnection {
           : 'relay connection closed; reconnecting',
       );
       if (close.retryAfterMs !== null)
-        await sleep(hintedDelay(close.retryAfterMs, this.reconnectWindowMs), signal).catch(() => undefined);
+        await sleep(hintedDelay(close.retryAfterMs, this.keeper.reconnectWindowMs), signal).catch(
+          () => undefined,
+        );
       else if (shortLived === 0) {
         // A connection that had lived dropped: come back somewhere in the window the relay gave.
-        await sleep(Math.random() * this.reconnectWindowMs, signal).catch(() => undefined);
+        await sleep(Math.random() * this.keeper.reconnectWindowMs, signal).catch(() => undefined);
         spread = true;
       }
     }
@@ -250,15 +252,7 @@ export class LiveConnection {
       this.log.warn({ err: (error as Error).message }, 'unreadable control message from the relay');
       return;
     }
-    if (message.op === 'renewed') {
-      this.renewal?.renewed(message.expiresAt);
-      return;
-    }
-    if (message.op === 'reconnect') {
-      this.reconnectWindowMs = message.seconds * 1000;
-      return;
-    }
-    this.events.onControl(message);
+    if (!this.keeper.take(message)) this.events.onControl(message);
   }
 
   private serve(socket: WebSocket): Promise<{ code: number; text: string }> {
@@ -267,15 +261,8 @@ export class LiveConnection {
       socket.on('error', (error) => {
         this.lastError = error.message;
       });
-      const renewal = new SessionRenewal(this.session, (text) => {
-        if (socket.readyState !== WebSocket.OPEN) return false;
-        socket.send(text);
-        return true;
-      });
-      this.renewal = renewal;
       socket.once('close', (code, reason) => {
-        renewal.stop();
-        if (this.renewal === renewal) this.renewal = null;
+        this.keeper.closed();
         this.socket = null;
         this.connectedSince = null;
         resolve({ code, text: reason.toString() });
@@ -283,7 +270,11 @@ export class LiveConnection {
       this.connectedSince = Date.now();
       this.lastError = null;
       // The token the upgrade offered is the session's: the connection lasts until its expiry unless renewed.
-      renewal.start(this.session.expiresAt);
+      this.keeper.opened((text) => {
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(text);
+        return true;
+      });
       this.setState('connected');
       this.events.onOpen((bytes) => socket.send(bytes, { binary: true }));
     });

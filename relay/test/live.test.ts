@@ -389,7 +389,7 @@ describe('live relay (memory store)', () => {
   });
 
   it("renewed in band before its token expires, a connection stays open past that expiry (viewer and device); a renewal with a refused token, another identity's or too soon after the last closes it", async () => {
-    const LEFT_MS = 8_000;
+    const LEFT_MS = 4_000;
     const { tokens: issuer } = running.relay.context;
     const viewerId = parseViewerId(idOf(p.friend));
     const short = issuer.issue({ id: viewerId, role: 'viewer' }, Date.now(), LEFT_MS);

@@ -155,9 +155,16 @@ interface Shape {
   readonly optional?: Readonly<Record<string, Check>>;
 }
 
+/** A live session's own messages, the same for viewers and devices (PROTOCOL.md §16.2). */
+const RENEW: Shape = { required: { token: isToken } };
+const SESSION_FROM_RELAY: Readonly<Record<string, Shape>> = {
+  renewed: { required: { expiresAt: isTime } },
+  reconnect: { required: { seconds: isWindow } },
+};
+
 const VIEWER_CONTROL: Readonly<Record<string, Shape>> = {
   ping: { required: {} },
-  renew: { required: { token: isToken } },
+  renew: RENEW,
   subscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
   unsubscribe: { required: { deviceId: isDeviceId, streamId: isStreamId } },
   watch: { required: { deviceId: isDeviceId } },
@@ -173,8 +180,7 @@ const RELAY_TO_VIEWER: Readonly<Record<string, Shape>> = {
   },
   watching: { required: { deviceId: isDeviceId } },
   event: { required: { deviceId: isDeviceId, eventId: isEventId, streamId: isStreamId, time: isTime } },
-  renewed: { required: { expiresAt: isTime } },
-  reconnect: { required: { seconds: isWindow } },
+  ...SESSION_FROM_RELAY,
   error: {
     required: { reason: isRelayReason },
     optional: { message: isMessageText, deviceId: isDeviceId, streamId: isStreamId, retryAfter: isSeconds },
@@ -191,13 +197,10 @@ const RELAY_TO_DEVICE: Readonly<Record<string, Shape>> = {
     optional: { streamId: isStreamId },
   },
   clock: { required: { streamId: isStreamId, nonce: isNonce } },
-  renewed: { required: { expiresAt: isTime } },
-  reconnect: { required: { seconds: isWindow } },
+  ...SESSION_FROM_RELAY,
 };
 
-const DEVICE_CONTROL: Readonly<Record<string, Shape>> = {
-  renew: { required: { token: isToken } },
-};
+const DEVICE_CONTROL: Readonly<Record<string, Shape>> = { renew: RENEW };
 
 function decodeWith(shapes: Readonly<Record<string, Shape>>, text: string | Uint8Array): Fields {
   // The limit is in UTF-8 bytes, as the relay receives them: a string is measured encoded.

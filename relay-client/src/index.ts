@@ -16,7 +16,7 @@ export {
   openLiveSocket,
   SOCKET_OPEN,
 } from './live.js';
-export { LiveSessionKeeper } from './live-session.js';
+export { LiveSessionKeeper, type SessionSocket } from './live-session.js';
 export { RelayError, type RelayErrorInit, type RelayErrorKind } from './relay-error.js';
 export {
   type RelayResponse,

@@ -2,6 +2,14 @@ import type { RelayToDevice, RelayToViewer } from '@sealcam/protocol/relay-safe'
 import type { RelaySession } from './relay-session.js';
 import { SessionRenewal } from './session-renewal.js';
 
+/** What a live connection needs of its socket: the browser's WebSocket and ws's alike. */
+export interface SessionSocket {
+  readonly readyState: number;
+  send(text: string): void;
+}
+/** WebSocket.OPEN, the same in the browser and in ws. */
+const OPEN = 1;
+
 /** Before the relay tells one (PROTOCOL.md §16.2 step 5): a drop is followed within a second. */
 const DEFAULT_RECONNECT_WINDOW_MS = 1000;
 
@@ -19,9 +27,11 @@ export class LiveSessionKeeper {
   constructor(private readonly session: RelaySession) {}
 
   /** A connection opened with the session's token: it is renewed in band before that token expires. */
-  opened(send: (text: string) => boolean): void {
+  opened(socket: SessionSocket): void {
     this.renewal?.stop();
-    this.renewal = new SessionRenewal(this.session, send);
+    this.renewal = new SessionRenewal(this.session, (text) => {
+      if (socket.readyState === OPEN) socket.send(text);
+    });
     this.renewal.start(this.session.expiresAt);
   }
 

@@ -21,8 +21,8 @@ export class SessionRenewal {
 
   constructor(
     private readonly session: RelaySession,
-    /** Sends a text message on the connection; false when it is closed. */
-    private readonly send: (text: string) => boolean,
+    /** Sends a text message on the connection (dropped when it has closed). */
+    private readonly send: (text: string) => void,
     private readonly options: { readonly now?: () => number; readonly random?: () => number } = {},
   ) {}
 

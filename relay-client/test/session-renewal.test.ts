@@ -38,7 +38,7 @@ describe('SessionRenewal schedules renewals inside the lifetime (mocked clock)',
     it(`renews at ${RENEW_FROM}–${RENEW_TO} of the time left (random ${random}), then again after the answer`, async () => {
       const { session, asked } = scriptedSession();
       const sent: string[] = [];
-      const renewal = new SessionRenewal(session, (text) => sent.push(text) > 0, {
+      const renewal = new SessionRenewal(session, (text) => void sent.push(text), {
         now: () => clock,
         random: () => random,
       });
@@ -64,7 +64,7 @@ describe('SessionRenewal schedules renewals inside the lifetime (mocked clock)',
   it('a failed authentication is tried again before the expiry; stop() ends it all', async () => {
     const { session, asked } = scriptedSession();
     const sent: string[] = [];
-    const renewal = new SessionRenewal(session, (text) => sent.push(text) > 0, {
+    const renewal = new SessionRenewal(session, (text) => void sent.push(text), {
       now: () => clock,
       random: () => 0,
     });

@@ -162,11 +162,7 @@ export class RelayConnection {
     this.failures = 0;
     this.setState('online');
     // The upgrade offered the session's token: the connection lasts until its expiry unless renewed.
-    this.keeper.opened((text) => {
-      if (socket.readyState !== SOCKET_OPEN) return false;
-      socket.send(text);
-      return true;
-    });
+    this.keeper.opened(socket);
     socket.onerror = () => undefined;
     socket.onmessage = (event) => this.dispatch(event.data);
     socket.onclose = (event) => {

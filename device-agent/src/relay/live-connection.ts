@@ -270,11 +270,7 @@ export class LiveConnection {
       this.connectedSince = Date.now();
       this.lastError = null;
       // The token the upgrade offered is the session's: the connection lasts until its expiry unless renewed.
-      this.keeper.opened((text) => {
-        if (socket.readyState !== WebSocket.OPEN) return false;
-        socket.send(text);
-        return true;
-      });
+      this.keeper.opened(socket);
       this.setState('connected');
       this.events.onOpen((bytes) => socket.send(bytes, { binary: true }));
     });

@@ -18,6 +18,11 @@ export interface RetryOptions {
   readonly retryAll?: boolean;
   /** Retry exactly the failures this accepts (instead of the transient relay errors). */
   readonly retryIf?: (error: unknown) => boolean;
+  /**
+   * The relay's reconnect window now (ms, PROTOCOL.md §16.2 step 5): a wait the relay hinted is
+   * spread over it when it is longer than the hint, as after a dropped connection.
+   */
+  readonly windowMs?: () => number;
 }
 
 export class AbortedError extends Error {
@@ -64,8 +69,8 @@ export function hintedDelay(retryAfterMs: number, windowMs = 0): number {
  * Retries `attempt` with exponential backoff and full jitter (exponential-backoff) until it
  * succeeds, a permanent error occurs, the attempts run out or the signal fires. When the relay sent
  * a back-off hint (Retry-After, or `retry-after=N` in a close reason) the wait is at least that
- * long, plus up to as much again at random, so a crowd told "5 s" spreads over 5–10 s instead of
- * returning at once.
+ * long, plus up to as much again at random (or up to `windowMs`), so a crowd told "5 s" spreads over
+ * 5–10 s instead of returning at once.
  */
 export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal } = options;
@@ -89,7 +94,7 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {
           try {
-            await sleep(hintedDelay(hint), signal);
+            await sleep(hintedDelay(hint, options.windowMs?.()), signal);
           } catch {
             return false;
           }

@@ -152,6 +152,8 @@ export class LiveConnection {
         // A 404 or 400 at the upgrade (a proxy during a deploy, a confused relay) must not end live
         // video for months: every failure is retried, at most maxDelayMs apart.
         retryAll: true,
+        // A refusal with a hint (503 at the token or the upgrade) spreads over the relay's window.
+        windowMs: () => this.keeper.reconnectWindowMs,
         onRetry: (error, attempt) => {
           this.lastError = (error as Error).message;
           this.log.warn(

@@ -9,6 +9,8 @@ runStoreConformance('memory', async ({ maxBytes }) => ({
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseDeviceId, parseEventId, parseStreamId } from '@sealcam/protocol/relay-safe';
 
 describe('memory store bounds (from the security review)', () => {
@@ -218,5 +220,53 @@ describe('memory store per-device index (from the security review)', () => {
       `one write does not release all ${OLD} expired objects (${used[0]} B left)`,
     );
     assert.equal(used.at(-1), 5 * charged, `all released within 5 writes (${used})`);
+  });
+});
+
+describe('memory store under identity churn (#16 item 5)', () => {
+  it('30 cycles of 400 new devices, each cycle past the last one’s retention: index and heap stay flat', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const retention = { ttlMs: 60_000, quotaBytes: 1e12 };
+    const store = new MemoryStore({ maxBytes: 256 * 1024 * 1024 });
+    const stream = parseStreamId('cam-1');
+    const DEVICES = 400;
+    const heapAt: number[] = [];
+    const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+    /** 26 characters of the id alphabet, one string per number. */
+    const distinct = (n: number, lead: string) =>
+      lead + Array.from({ length: 25 }, (_, at) => BASE32[Math.floor(n / 32 ** at) % 32]).join('');
+    let serial = 0;
+    for (let cycle = 0; cycle < 30; cycle++) {
+      // Each cycle is a retention period later: what the last cycle stored has expired.
+      const now = 1_767_225_600_000 + cycle * (retention.ttlMs + 1);
+      for (let i = 0; i < DEVICES; i++) {
+        const device = parseDeviceId(distinct(serial, 'd'));
+        const event = parseEventId(distinct(serial, 'e'));
+        serial++;
+        const payload = new Uint8Array(2048).fill(i & 0xff);
+        assert.equal(
+          await store.putEventItem(device, event, 'thumbnail', payload, now, retention),
+          'created',
+        );
+        assert.equal(
+          await store.commitEvent(device, event, { streamId: stream, time: now }, payload, now, retention),
+          'created',
+        );
+        assert.equal(await store.putManifest(device, stream, 1, payload, now, retention), 'created');
+        assert.equal(await store.putKeyframe(device, stream, payload, now, retention), 'stored');
+      }
+      assert.ok(
+        store.indexedDevices() <= 2 * DEVICES,
+        `cycle ${cycle}: ${store.indexedDevices()} devices indexed (at most this cycle's and the last's)`,
+      );
+      gc();
+      heapAt.push(process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers);
+    }
+    // Not released, each cycle would add ~400 × 4 objects × 2 KiB ≈ 3.2 MB: 80 MB over 25 cycles.
+    const growth = heapAt.at(-1)! - heapAt[4]!;
+    assert.ok(growth < 8 * 1024 * 1024, `heap grew ${(growth / 1048576).toFixed(1)} MB after warm-up`);
+    const stats = await store.stats();
+    assert.ok(stats.identities <= 2 * DEVICES, `${stats.identities} identities charged`);
   });
 });

@@ -201,6 +201,44 @@ export function runStoreConformance(name: string, open: OpenStore) {
       assert.equal(times.length, 25);
     });
 
+    it('pages through events of equal times, each once, the last page of an exact multiple saying no next', async () => {
+      const device = parseDeviceId('dddddddddddddddddddddddddc');
+      const ids: string[] = [];
+      // 12 events: 4 at each of three times, listed in (time, event id) order.
+      for (let i = 0; i < 12; i++) {
+        const id = eventId();
+        ids.push(id);
+        const time = NOW + Math.floor(i / 4) * 1000;
+        await store.commitEvent(device, id, { streamId: CAM_1, time }, blob(10, i), NOW, RETENTION);
+      }
+      const expected = ids
+        .map((id, i) => ({ id, time: NOW + Math.floor(i / 4) * 1000 }))
+        .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1))
+        .map((each) => each.id);
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let after: string | undefined;
+      let last: { next: string | null } = { next: null };
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listEvents(device, { from: NOW, to: NOW + 2000, limit: 3, after });
+        last = page;
+        seen.push(...page.events.map((event) => event.eventId));
+        sizes.push(page.events.length);
+        if (!page.next) break;
+        after = page.next;
+      }
+      assert.deepEqual(seen, expected);
+      assert.deepEqual(sizes, [3, 3, 3, 3], 'an exact multiple needs no empty page after it');
+      assert.equal(last.next, null);
+      // `from` inside a run of equal times starts at its first event; `to` ends after its last.
+      const middle = await store.listEvents(device, { from: NOW + 1000, to: NOW + 1000, limit: 10 });
+      assert.deepEqual(
+        middle.events.map((event) => event.eventId),
+        expected.slice(4, 8),
+      );
+      assert.equal(middle.next, null);
+    });
+
     it('deletes an event with all its items', async () => {
       const device = parseDeviceId('eeeeeeeeeeeeeeeeeeeeeeeeee');
       const id = eventId();

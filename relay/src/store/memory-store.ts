@@ -225,8 +225,13 @@ export class MemoryStore implements Store {
     const match = /^event:([^:]+):([^:]+)$/.exec(name);
     if (!match || !isDeviceId(match[1])) return;
     const index = this.devices.get(match[1]);
+    const eventId = match[2] as EventId;
     if (!index) return;
-    const at = index.timeline.findIndex((entry) => entry.eventId === match[2]);
+    const time = index.charges.get(eventId)?.time;
+    const at =
+      time !== undefined
+        ? findEntry(index.timeline, { time, eventId })
+        : index.timeline.findIndex((entry) => entry.eventId === eventId);
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
@@ -574,11 +579,19 @@ export class MemoryStore implements Store {
     const index = this.devices.get(deviceId);
     if (!index) return { events: [], next: null };
     const after = query.after ? decodeCursor(query.after) : null;
-    const selected = index.timeline.filter(
-      (entry) =>
-        entry.time >= query.from && entry.time <= query.to && (!after || compareEntry(entry, after) > 0),
-    );
-    const page = selected.slice(0, query.limit);
+    // O(log N + page): a binary search to the first entry past both `from` and the cursor.
+    const timeline = index.timeline;
+    let start = lowerBound(timeline, { time: query.from, eventId: '' as EventId });
+    if (after) {
+      let past = lowerBound(timeline, after);
+      if (past < timeline.length && compareEntry(timeline[past]!, after) === 0) past++;
+      start = Math.max(start, past);
+    }
+    const page: TimelineEntry[] = [];
+    let end = start;
+    for (; end < timeline.length && timeline[end]!.time <= query.to && page.length < query.limit; end++)
+      page.push(timeline[end]!);
+    const more = end < timeline.length && timeline[end]!.time <= query.to;
     const last = page[page.length - 1];
     return {
       events: page.map((entry) => ({
@@ -587,7 +600,7 @@ export class MemoryStore implements Store {
         time: entry.time,
         bytes: payloadBytes(index.charges.get(entry.eventId)),
       })),
-      next: selected.length > page.length && last ? encodeCursor(last.time, last.eventId) : null,
+      next: more && last ? encodeCursor(last.time, last.eventId) : null,
     };
   }
 

@@ -14,7 +14,7 @@ export interface PageClockReport {
   /** Pictures whose clock failed its check bits (partly drawn, or not the bench camera). */
   readonly unreadable: number;
   /** What the picture was read from. */
-  readonly element: 'canvas' | 'img' | 'none';
+  readonly element: 'canvas' | 'none';
 }
 
 declare global {
@@ -46,16 +46,12 @@ export function installPageClock(layout: typeof CLOCK_LAYOUT): void {
   const source = (): { image: CanvasImageSource; width: number } | null => {
     const tile = document.querySelector('[data-testid="camera-tile"]');
     if (!tile) return null;
-    const canvas = tile.querySelector('canvas');
-    if (canvas && !canvas.hidden && canvas.width > 0) {
-      element = 'canvas';
-      return { image: canvas, width: canvas.width };
-    }
-    const img = tile.querySelector('img[data-testid="live-image"]') as HTMLImageElement | null;
-    if (img && !img.hidden && img.complete && img.naturalWidth > 0) {
-      element = 'img';
-      return { image: img, width: img.naturalWidth };
-    }
+    // The tile's H.264 canvas or its JPEG one, whichever shows a picture.
+    for (const canvas of Array.from(tile.querySelectorAll('canvas')))
+      if (!canvas.hidden && canvas.width > 0) {
+        element = 'canvas';
+        return { image: canvas, width: canvas.width };
+      }
     return null;
   };
 

@@ -127,7 +127,7 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
     const agentPid = run.child.pid ?? 0;
     await page
       .locator(
-        '[data-testid="camera-tile"] canvas, [data-testid="camera-tile"] img[data-testid="live-image"]:not([data-frames="0"])',
+        '[data-testid="camera-tile"] canvas:is([data-testid="live-canvas"], [data-testid="live-image"]:not([data-frames="0"]))',
       )
       .first()
       .waitFor({ state: 'attached', timeout: START_TIMEOUT_MS });

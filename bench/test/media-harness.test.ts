@@ -54,7 +54,7 @@ const mjpeg: ModeResult = {
   agentCpuPercentPerCamera: 36,
   agentCpuSplit: { nodePercent: 12, ffmpegPercent: 24 },
   camerasPerGatewayCore: 2.78,
-  glassToGlassMs: { p50: 560, p99: 1200, samples: 375, unreadable: 0, element: 'img' },
+  glassToGlassMs: { p50: 560, p99: 1200, samples: 375, unreadable: 0, element: 'canvas' },
   idle: { seconds: 20, agentBytes: 36_000_000, cameraBytes: 7_600_000 },
   idleUploadRatio: 4.7,
   clip: { events: 5, bytes: 74_000_000, seconds: 40, types: ['application/x-sealcam-mjpeg'], reason: null },

@@ -199,11 +199,14 @@ try {
   cleanups.push(() => stopAgent(run));
   await run.waitFor(/agent running/, START_TIMEOUT_MS);
   await page.goto(`${relay.base}/`);
+  // H.264 pictures go to a tile's live-canvas, JPEG ones to its live-image canvas.
   await page.waitForFunction(
     (count) =>
-      Array.from(document.querySelectorAll('[data-testid="camera-tile"] [data-testid="live-canvas"]')).filter(
-        (canvas) => (canvas as HTMLCanvasElement).width > 0,
-      ).length >= count,
+      Array.from(
+        document.querySelectorAll<HTMLCanvasElement>(
+          '[data-testid="camera-tile"] :is([data-testid="live-canvas"], [data-testid="live-image"])',
+        ),
+      ).filter((canvas) => canvas.width > 0).length >= count,
     CAMERAS,
     { timeout: START_TIMEOUT_MS },
   );

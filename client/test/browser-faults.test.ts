@@ -23,22 +23,15 @@ after(async () => {
 });
 
 /**
- * The top-eighth mean colour of a shown picture: a painted thumbnail <canvas> or a shown <img> (drawn on
- * a canvas in the page), or null if none is shown.
+ * The top-eighth mean colour of a shown picture (a thumbnail's or a live tile's canvas), or null if none
+ * is shown.
  */
 function shownColour(picture: Locator): Promise<Rgb | null> {
   return picture.evaluate((element) => {
-    let source: HTMLCanvasElement | HTMLImageElement;
-    let width: number;
-    let height: number;
-    if (element instanceof HTMLCanvasElement) {
-      if (element.width === 0) return null;
-      [source, width, height] = [element, element.width, element.height];
-    } else {
-      const img = element as HTMLImageElement;
-      if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
-      [source, width, height] = [img, img.naturalWidth, img.naturalHeight];
-    }
+    // Thumbnails and live pictures are canvases (thumbnail-canvas.ts, jpeg-canvas.ts, live-video.ts).
+    if (!(element instanceof HTMLCanvasElement)) throw new Error(`not a canvas: ${element.tagName}`);
+    if (element.width === 0) return null;
+    const [source, width, height] = [element, element.width, element.height];
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;

@@ -107,7 +107,7 @@ test('install offer and honest states: events from before an invite are one line
   );
   assert.equal(await page.locator('[data-testid="event-row"][data-state="not-shared"]:visible').count(), 0);
 
-  // Both cameras play; then the relay goes away: every tile says offline at once.
+  // Both cameras play.
   await navigate(page, 'Live', '/');
   await until(
     async () => {
@@ -117,6 +117,25 @@ test('install offer and honest states: events from before an invite are one line
     120_000,
     'both tiles playing',
   );
+
+  // A JPEG camera's clip plays frame by frame on the clip player's canvas.
+  await navigate(page, 'Events', '/events');
+  const shared = page.locator('[data-testid="event-row"][data-state="verified"] button.event-open:visible');
+  await shared.first().waitFor({ state: 'visible', timeout: 120_000 });
+  await shared.first().click();
+  const clipFrame = page.locator('[data-testid="clip-image"]');
+  await until(
+    () =>
+      clipFrame.evaluate((canvas) => {
+        const shownFrame = Number((canvas as HTMLElement).dataset.frame ?? -1);
+        return canvas instanceof HTMLCanvasElement && canvas.width > 0 && !canvas.hidden && shownFrame > 0;
+      }),
+    60_000,
+    'the JPEG clip playing on its canvas',
+  );
+  await page.locator('[data-testid="clip-close"]').click();
+  await navigate(page, 'Live', '/');
+
   // Accessibility, at a desktop and a phone width: no serious or critical WCAG 2.1 A/AA violation.
   for (const [width, height] of [
     [1280, 800],
@@ -132,6 +151,7 @@ test('install offer and honest states: events from before an invite are one line
     await page.screenshot({ path: join(SCREENSHOTS, `home-${width}x${height}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+  // The relay goes away: every tile says offline at once.
   const port = relay.port;
   await relay.stop();
   await until(

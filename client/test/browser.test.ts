@@ -127,7 +127,7 @@ test('npm start: the printed link pairs the browser, both cameras play live H.26
     60_000,
     'the tile shown as live',
   );
-  // The demo cameras are H.264 (ffmpeg is here): pictures on the WebCodecs canvas, not in an <img>.
+  // The demo cameras are H.264 (ffmpeg is here): pictures on the WebCodecs canvas, not the JPEG one.
   assert.match(
     (await tile.locator('[data-codec]').first().getAttribute('data-codec')) ?? '',
     /^avc1\./,

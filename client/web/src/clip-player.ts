@@ -2,12 +2,13 @@ import { CLIP_MP4_TYPE, type EventView, type Viewer } from '../../src/sdk/index.
 import { clipLength, clipOffsets, frameIndexAt } from './clip-timeline.js';
 import { h, replace } from './dom.js';
 import { formatClock, formatEventTime } from './format.js';
+import { JpegCanvas } from './jpeg-canvas.js';
 import { Mp4Clip } from './mp4-clip.js';
 import { describeError, isVerificationFailure } from './notice.js';
 import type { WarningBanner } from './warning-banner.js';
 
 interface LoadedClip {
-  readonly urls: string[];
+  readonly frames: Uint8Array[];
   readonly offsets: number[];
   readonly length: number;
 }
@@ -22,7 +23,7 @@ export class ClipPlayer {
   private readonly dialog: HTMLDialogElement;
   private readonly title: HTMLElement;
   private readonly stage: HTMLElement;
-  private readonly image: HTMLImageElement;
+  private readonly image: JpegCanvas;
   private readonly playButton: HTMLButtonElement;
   private readonly position: HTMLInputElement;
   private readonly time: HTMLElement;
@@ -42,12 +43,13 @@ export class ClipPlayer {
     private readonly warnings: WarningBanner,
   ) {
     this.title = h('h2', { class: 'clip-title', id: 'clip-title' }, 'Clip');
-    this.image = h('img', { class: 'clip-image', 'data-testid': 'clip-image', alt: '', hidden: true });
+    // A canvas, not an <img> per frame: each decoded frame would stay in Chromium's image cache.
+    this.image = new JpegCanvas({ class: 'clip-image', 'data-testid': 'clip-image' });
     this.status = h('p', { class: 'clip-status', 'aria-live': 'polite' });
     this.mp4 = new Mp4Clip('Clip', 'clip.mp4');
     this.mp4.element.hidden = true;
     this.mp4.download.hidden = true;
-    this.stage = h('div', { class: 'clip-stage' }, this.image, this.mp4.element, this.status);
+    this.stage = h('div', { class: 'clip-stage' }, this.image.element, this.mp4.element, this.status);
     this.playButton = h(
       'button',
       { type: 'button', class: 'button', 'data-testid': 'clip-play-pause', disabled: true },
@@ -96,7 +98,7 @@ export class ClipPlayer {
     this.status.className = 'clip-status';
     this.status.removeAttribute('data-reason');
     this.status.removeAttribute('data-testid');
-    this.image.hidden = true;
+    this.image.element.hidden = true;
     const mp4 = event.record.clip?.type === CLIP_MP4_TYPE;
     this.jpegControls.hidden = mp4;
     if (!this.dialog.open) this.dialog.showModal();
@@ -126,9 +128,7 @@ export class ClipPlayer {
     }
     const offsets = clipOffsets(frames.map((frame) => frame.capturedAt));
     this.clip = {
-      urls: frames.map((frame) =>
-        URL.createObjectURL(new Blob([frame.image as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' })),
-      ),
+      frames: frames.map((frame) => frame.image),
       offsets,
       length: clipLength(offsets),
     };
@@ -136,7 +136,7 @@ export class ClipPlayer {
     this.position.max = String(frames.length - 1);
     this.position.disabled = false;
     this.playButton.disabled = false;
-    this.image.alt = `Clip frame of ${cameraName}`;
+    this.image.element.setAttribute('aria-label', `Clip frame of ${cameraName}`);
     this.show(0);
     this.play();
   }
@@ -160,14 +160,13 @@ export class ClipPlayer {
   private show(index: number): void {
     const clip = this.clip;
     if (!clip || index === this.shownIndex) return;
-    const url = clip.urls[index];
-    if (!url) return;
+    const frame = clip.frames[index];
+    if (!frame) return;
     this.shownIndex = index;
-    this.image.src = url;
-    this.image.hidden = false;
-    this.image.dataset.frame = String(index);
+    void this.image.show(frame);
+    this.image.element.dataset.frame = String(index);
     this.position.value = String(index);
-    this.position.setAttribute('aria-valuetext', `frame ${index + 1} of ${clip.urls.length}`);
+    this.position.setAttribute('aria-valuetext', `frame ${index + 1} of ${clip.frames.length}`);
     this.time.textContent = `${formatClock(clip.offsets[index] ?? 0)} / ${formatClock(clip.length)}`;
   }
 
@@ -175,7 +174,7 @@ export class ClipPlayer {
     const clip = this.clip;
     if (!clip || this.playing) return;
     let from = clip.offsets[Math.max(0, this.shownIndex)] ?? 0;
-    if (this.shownIndex >= clip.urls.length - 1) from = 0; // at the end: play again from the start
+    if (this.shownIndex >= clip.frames.length - 1) from = 0; // at the end: play again from the start
     this.playing = true;
     this.startOffset = from;
     this.startedAt = performance.now();
@@ -211,11 +210,10 @@ export class ClipPlayer {
   private unload(): void {
     this.generation++;
     this.pause();
-    for (const url of this.clip?.urls ?? []) URL.revokeObjectURL(url);
     this.clip = undefined;
     this.shownIndex = -1;
-    this.image.removeAttribute('src');
-    this.image.hidden = true;
+    this.image.clear();
+    this.image.element.hidden = true;
     this.position.value = '0';
     this.position.max = '0';
     this.position.disabled = true;

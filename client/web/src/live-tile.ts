@@ -7,10 +7,10 @@ import {
   type Viewer,
   type ViewerError,
 } from '../../src/sdk/index.js';
-import { BlobImage } from './blob-image.js';
 import { h } from './dom.js';
 import { formatAge } from './format.js';
 import { FrameThrottle } from './frame-throttle.js';
+import { JpegCanvas } from './jpeg-canvas.js';
 import { isRoutableStreamId, routePath } from './lib/router.js';
 import { type LiveStatus, liveStatus, RateMeter, STATUS_LABELS } from './live-status.js';
 import { LiveVideo } from './live-video.js';
@@ -42,7 +42,7 @@ function fullscreenIcon(): SVGSVGElement {
  */
 export class LiveTile {
   readonly element: HTMLElement;
-  private readonly image: BlobImage;
+  private readonly image: JpegCanvas;
   private readonly throttle = new FrameThrottle<LiveFrame>();
   private rate = new RateMeter();
   /** The newest picture's capture time (ms; arrival time for pictures without one). */
@@ -88,14 +88,7 @@ export class LiveTile {
     private cameraName: string,
     private gatewayLabel: string,
   ) {
-    const img = h('img', {
-      class: 'live-image',
-      'data-testid': 'live-image',
-      'data-frames': '0',
-      alt: '',
-      hidden: true,
-    });
-    this.image = new BlobImage(img);
+    this.image = new JpegCanvas({ class: 'live-image', 'data-testid': 'live-image', 'data-frames': '0' });
     // The title opens the camera's page (large view, its events, snapshot).
     this.link = h(
       'a',
@@ -121,7 +114,7 @@ export class LiveTile {
       'The relay cannot be reached: reconnecting…',
     );
     this.refused = h('p', { class: 'tile-refused', hidden: true });
-    const media = h('div', { class: 'tile-media' }, img, this.placeholder);
+    const media = h('div', { class: 'tile-media' }, this.image.element, this.placeholder);
     this.media = media;
     if (document.fullscreenEnabled) {
       const full = h(
@@ -214,13 +207,9 @@ export class LiveTile {
     const canvas = this.video?.canvas;
     if (canvas && canvas.width > 0 && !canvas.hidden)
       return new Promise((resolve) => canvas.toBlob((blob) => resolve(blob), 'image/png'));
-    const img = this.image.element;
-    if (img.hidden || !img.complete || img.naturalWidth === 0) return null;
-    const copy = document.createElement('canvas');
-    copy.width = img.naturalWidth;
-    copy.height = img.naturalHeight;
-    copy.getContext('2d')?.drawImage(img, 0, 0);
-    return new Promise((resolve) => copy.toBlob((blob) => resolve(blob), 'image/png'));
+    if (!this.image.shown) return null;
+    const picture = this.image.element;
+    return new Promise((resolve) => picture.toBlob((blob) => resolve(blob), 'image/png'));
   }
 
   setName(name: string, gatewayLabel: string): void {
@@ -234,7 +223,7 @@ export class LiveTile {
   }
 
   private updateLabel(): void {
-    this.image.element.alt = `Live picture: ${this.cameraName}, ${this.gatewayLabel}`;
+    this.image.element.setAttribute('aria-label', `Live picture: ${this.cameraName}, ${this.gatewayLabel}`);
     this.element.setAttribute('aria-label', `${this.cameraName}, ${this.gatewayLabel}`);
   }
 
@@ -271,7 +260,7 @@ export class LiveTile {
     if (this.throttle.offer(frame)) this.schedule();
   }
 
-  /** The WebCodecs player (live-video.ts), in the tile's picture area in place of the <img>. */
+  /** The WebCodecs player (live-video.ts), in the tile's picture area in place of the JPEG canvas. */
   private timedVideo(): LiveVideo {
     if (this.video) return this.video;
     const video = new LiveVideo({

@@ -15,6 +15,7 @@ export interface PhaseSample {
   readonly received: number;
   /** Frames sent during the whole phase that never reached their viewer. */
   readonly lost: number;
+  /** Every server process of the wiring (both relays for cross-node). */
   readonly serverCpuMs: number;
   readonly redisCpuMs: number;
   readonly loadCpuMs: number;
@@ -27,6 +28,8 @@ function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
+
+const serversCpuMs = (wiring: Wiring) => wiring.pids.reduce((total, pid) => total + cpuMs(pid), 0);
 
 const DRAIN_MS = 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,7 +99,7 @@ export async function runPhase(
   }
 
   await sleep(warmupMs);
-  const serverStart = cpuMs(wiring.pid);
+  const serverStart = serversCpuMs(wiring);
   const redisStart = wiring.extraPid ? cpuMs(wiring.extraPid) : 0;
   const loadStart = process.cpuUsage();
   const measureStart = performance.now();
@@ -105,7 +108,7 @@ export async function runPhase(
   measuring = false;
   const seconds = (performance.now() - measureStart) / 1000;
   const load = process.cpuUsage(loadStart);
-  const serverCpuMs = cpuMs(wiring.pid) - serverStart;
+  const serverCpuMs = serversCpuMs(wiring) - serverStart;
   const redisCpuMs = wiring.extraPid ? cpuMs(wiring.extraPid) - redisStart : 0;
   running = false;
   // Let what is in flight arrive (bounded), so the next phase starts on idle sockets and a frame

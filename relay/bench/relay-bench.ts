@@ -1,9 +1,9 @@
 /**
  * Relay benchmark: 100 publishing devices -> 100 viewers, 16 KB sealed frames, against a bare `ws`
- * forwarder measured in the same run. The three servers (forwarder, relay on the memory store,
- * relay on Redis) stay up side by side and are measured in interleaved rounds, taking the six
- * orders of the three in turn, so that the shared machine's slow and fast moments fall on all three
- * alike: first paced rounds (every device at 30 fps: server CPU per frame, latency), then saturated
+ * forwarder measured in the same run. The four servers (forwarder, relay on the memory store,
+ * relay on Redis, and two relays on one Redis with devices on one and viewers on the other) stay up
+ * side by side and are measured in interleaved rounds, each round in another rotation of the four,
+ * so that the shared machine's slow and fast moments fall on all alike: first paced rounds (every device at 30 fps: server CPU per frame, latency), then saturated
  * ones (frames/s). Ratios are taken within a round; the report gives their median and range.
  * Usage: npm run bench:relay [-- --json] [-- --rounds N] [-- --seconds N (saturated phase)]
  */
@@ -15,8 +15,9 @@ import { FRAME_BYTES, framePools, type Wiring, wireForwarder, wireRelay } from '
 if (process.argv.includes('--help')) {
   process.stdout.write(
     'Usage: npm run bench:relay -- [--json] [--rounds N] [--seconds N]\n\n' +
-      'sealcam relay benchmark: 100 devices -> 100 viewers, 16 KB frames, through a bare ws forwarder and the\n' +
-      'relay (memory and Redis stores) in interleaved rounds (default 6), saturated phase N s (default 3).\n' +
+      'sealcam relay benchmark: 100 devices -> 100 viewers, 16 KB frames, through a bare ws forwarder, the\n' +
+      'relay (memory and Redis stores) and two relays on one Redis (devices on one, viewers on the other),\n' +
+      'in interleaved rounds (default 8), saturated phase N s (default 3).\n' +
       '--json prints one JSON object.\n',
   );
   process.exit(0);
@@ -29,7 +30,7 @@ const argument = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
   return value;
 };
-const ROUNDS = argument('--rounds', 6);
+const ROUNDS = argument('--rounds', 8);
 if (!Number.isInteger(ROUNDS)) throw new Error('--rounds must be a whole number');
 const SATURATED_MS = argument('--seconds', 3) * 1000;
 const PACED_MS = 2000;
@@ -40,17 +41,13 @@ const log = (text: string) => {
   if (!json) process.stderr.write(`${text}\n`);
 };
 
-type Config = 'baseline' | 'memory' | 'redis';
-const CONFIGS: readonly Config[] = ['baseline', 'memory', 'redis'];
-/** Every order of the three, so that over 6 rounds each follows each other equally often. */
-const ORDERS: readonly (readonly Config[])[] = [
-  ['baseline', 'memory', 'redis'],
-  ['memory', 'redis', 'baseline'],
-  ['redis', 'baseline', 'memory'],
-  ['baseline', 'redis', 'memory'],
-  ['redis', 'memory', 'baseline'],
-  ['memory', 'baseline', 'redis'],
-];
+type Config = 'baseline' | 'memory' | 'redis' | 'crossNode';
+const CONFIGS: readonly Config[] = ['baseline', 'memory', 'redis', 'crossNode'];
+/** The rotations of the four, forwards and backwards: over 8 rounds each takes every place twice. */
+const ORDERS: readonly (readonly Config[])[] = [0, 1, 2, 3].flatMap((shift) => {
+  const rotated = [...CONFIGS.slice(shift), ...CONFIGS.slice(0, shift)];
+  return [rotated, [...rotated].reverse()];
+});
 
 const devices = Array.from({ length: DEVICES }, () => createIdentity(Role.Device));
 const frames = framePools(devices);
@@ -59,12 +56,14 @@ const samples: Record<Config, { paced: PhaseSample[]; saturated: PhaseSample[] }
   baseline: { paced: [], saturated: [] },
   memory: { paced: [], saturated: [] },
   redis: { paced: [], saturated: [] },
+  crossNode: { paced: [], saturated: [] },
 };
 try {
   log(`connecting ${DEVICES} devices and ${DEVICES} viewers to each server`);
   wirings.baseline = await wireForwarder(devices);
   wirings.memory = await wireRelay(devices, 'memory');
   wirings.redis = await wireRelay(devices, 'redis');
+  wirings.crossNode = await wireRelay(devices, 'cross-node');
   // Steady state is what is measured: each server first runs unmeasured at the paced rate long
   // enough for V8 to have optimised its frame path (the relay's is longer than the forwarder's).
   for (const config of CONFIGS) await runPhase(wirings[config], frames, 'paced', SERVER_WARMUP_MS, 1);
@@ -130,14 +129,19 @@ function summarize(config: Config) {
 const baseline = summarize('baseline');
 const memory = summarize('memory');
 const redis = summarize('redis');
+const crossNode = summarize('crossNode');
 const ratios = (relay: typeof memory) => relay.rates.map((rate, i) => rate / baseline.rates[i]!);
 const ratiosMemory = ratios(memory);
 const ratiosRedis = ratios(redis);
+const ratiosCrossNode = ratios(crossNode);
+/** CPU per delivered frame of the relays and redis-server together. */
+const withRedisServer = (s: typeof memory) => s.cpuMicrosPerFrame + s.redisCpuMicrosPerFrame;
 const range = (values: number[]) => [round(Math.min(...values), 3), round(Math.max(...values), 3)];
 const per = <T>(pick: (summary: typeof memory) => T) => ({
   baseline: pick(baseline),
   memory: pick(memory),
   redis: pick(redis),
+  crossNode: pick(crossNode),
 });
 
 const result = {
@@ -155,10 +159,13 @@ const result = {
   ratioRedis: round(median(ratiosRedis), 3),
   ratioMemoryRange: range(ratiosMemory),
   ratioRedisRange: range(ratiosRedis),
+  ratioCrossNode: round(median(ratiosCrossNode), 3),
+  ratioCrossNodeRange: range(ratiosCrossNode),
   saturatedFramesPerSecByRound: baseline.rates.map((_, i) => ({
     baseline: round(baseline.rates[i]!, 0),
     memory: round(memory.rates[i]!, 0),
     redis: round(redis.rates[i]!, 0),
+    crossNode: round(crossNode.rates[i]!, 0),
   })),
   pacedFramesPerSec: per((s) => round(s.pacedFramesPerSec, 0)),
   latencyP50Ms: per((s) => round(s.latencyP50Ms)),
@@ -169,14 +176,21 @@ const result = {
   cpuMicrosPerFrame: round(memory.cpuMicrosPerFrame, 1),
   cpuMicrosPerFrameRedis: round(redis.cpuMicrosPerFrame, 1),
   redisServerCpuMicrosPerFrame: round(redis.redisCpuMicrosPerFrame, 1),
+  // Cross-node (#16 item 3): both relays' CPU per delivered frame, and with redis-server's, each ÷
+  // the same of one relay on the same Redis (goal ≤ 1.5).
+  cpuMicrosPerFrameCrossNode: round(crossNode.cpuMicrosPerFrame, 1),
+  redisServerCpuMicrosPerFrameCrossNode: round(crossNode.redisCpuMicrosPerFrame, 1),
+  crossNodeCpuRatio: round(crossNode.cpuMicrosPerFrame / redis.cpuMicrosPerFrame, 2),
+  crossNodeCpuRatioWithRedisServer: round(withRedisServer(crossNode) / withRedisServer(redis), 2),
+  addedLatencyP99MsCrossNode: round(crossNode.latencyP99Ms - baseline.latencyP99Ms),
   baselineCpuMicrosPerFrame: round(baseline.cpuMicrosPerFrame, 1),
   cpuRatioMemory: round(memory.cpuMicrosPerFrame / baseline.cpuMicrosPerFrame, 2),
   saturatedCpuMicrosPerFrame: per((s) => round(s.saturatedCpuMicrosPerFrame, 1)),
   saturatedServerCoreShare: per((s) => round(s.serverCoreShare)),
   saturatedLoadCoreShare: per((s) => round(s.loadCoreShare)),
   framesLost: per((s) => s.framesLost),
-  targets: { ratioMemory: 0.9, ratioRedis: 0.85 },
-  method: `${DEVICES} devices -> ${DEVICES} viewers (one each) over loopback, ${FRAME_BYTES}-byte sealed frames, a keyframe every 30 frames; ${ROUNDS} interleaved rounds (the six orders of the three in turn) of a ${PACED_MS / 1000} s paced phase (${FPS} fps per device), then as many of a ${SATURATED_MS / 1000} s saturated phase (closed loop, ${SATURATION_WINDOW} frames in flight per device), each after ${WARMUP_MS / 1000} s warm-up, every server first warmed up for ${SERVER_WARMUP_MS / 1000} s at the paced rate; frames/s is the median of the rounds' rates, a ratio the median of the rounds' ratios (paired within a round, so not the quotient of two medians); server CPU from /proc (utime+stime) divided by frames delivered; latency = receive time - send time in the load process; the load generator shares the 2-core machine with the server`,
+  targets: { ratioMemory: 0.9, ratioRedis: 0.85, crossNodeCpuRatio: 1.5 },
+  method: `${DEVICES} devices -> ${DEVICES} viewers (one each) over loopback, ${FRAME_BYTES}-byte sealed frames, a keyframe every 30 frames; cross-node: devices on one relay, viewers on a second, both on one Redis; ${ROUNDS} interleaved rounds (rotations of the four, forwards and backwards) of a ${PACED_MS / 1000} s paced phase (${FPS} fps per device), then as many of a ${SATURATED_MS / 1000} s saturated phase (closed loop, ${SATURATION_WINDOW} frames in flight per device), each after ${WARMUP_MS / 1000} s warm-up, every server first warmed up for ${SERVER_WARMUP_MS / 1000} s at the paced rate; frames/s is the median of the rounds' rates, a ratio the median of the rounds' ratios (paired within a round, so not the quotient of two medians); server CPU from /proc (utime+stime, both relays for cross-node) divided by frames delivered; latency = receive time - send time in the load process; the load generator shares the 2-core machine with the server`,
 };
 
 if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -194,10 +208,20 @@ else {
   row('bare ws forwarder', baseline, '1');
   row('relay, memory store', memory, `${result.ratioMemory} (${result.ratioMemoryRange.join('–')})`);
   row('relay, redis store', redis, `${result.ratioRedis} (${result.ratioRedisRange.join('–')})`);
+  row(
+    '2 relays, cross-node',
+    crossNode,
+    `${result.ratioCrossNode} (${result.ratioCrossNodeRange.join('–')})`,
+  );
   console.log(
     `added latency (memory): p50 ${result.addedLatencyP50Ms} ms, p99 ${result.addedLatencyP99Ms} ms; redis-server CPU ${result.redisServerCpuMicrosPerFrame} µs/frame; frames lost: ${JSON.stringify(result.framesLost)}`,
   );
-  console.log(`targets: ratioMemory >= 0.90, ratioRedis >= 0.85\nmethod: ${result.method}`);
+  console.log(
+    `cross-node CPU per delivered frame ÷ one relay on Redis: ${result.crossNodeCpuRatio} (relays), ${result.crossNodeCpuRatioWithRedisServer} (with redis-server); added p99 ${result.addedLatencyP99MsCrossNode} ms`,
+  );
+  console.log(
+    `targets: ratioMemory >= 0.90, ratioRedis >= 0.85, crossNodeCpuRatio <= 1.5\nmethod: ${result.method}`,
+  );
 }
 if (Object.values(result.framesLost).some((lost) => lost !== 0)) {
   process.stderr.write(

@@ -1,6 +1,8 @@
 /**
  * The servers under test, each wired to the same 100 device and 100 viewer connections: a bare `ws`
- * forwarder (the baseline) and the relay with either store. Servers run in their own processes.
+ * forwarder (the baseline), the relay with either store, and two relays on one Redis with the
+ * devices on one and the viewers on the other (cross-node: every frame crosses the Redis bus).
+ * Servers run in their own processes.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -35,9 +37,12 @@ export const FRAME_BYTES = 16 * 1024;
 export const POOL = 64;
 const STREAM = parseStreamId('cam-1');
 
+export type RelayWiring = 'memory' | 'redis' | 'cross-node';
+
 export interface Wiring {
   readonly name: string;
-  readonly pid: number;
+  /** The server processes (two relays for cross-node). */
+  readonly pids: readonly number[];
   /** redis-server's pid for the Redis-backed relay. */
   readonly extraPid?: number | undefined;
   readonly devices: WebSocket[];
@@ -107,7 +112,7 @@ export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
   const deviceSockets = await Promise.all(devices.map((_, i) => open(`${base}?role=device&id=${i}`)));
   return {
     name: 'bare ws forwarder',
-    pid: child.pid ?? 0,
+    pids: [child.pid ?? 0],
     devices: deviceSockets,
     viewers,
     async stop() {
@@ -118,9 +123,8 @@ export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
 }
 
 /** The relay as operators run it (its heap flags), limits raised so the load is not refused. */
-export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'): Promise<Wiring> {
-  const redis = store === 'redis' ? await TestRedis.start() : null;
-  const relay = await launchRelay({
+function startRelay(store: 'memory' | 'redis', redis: TestRedis | null) {
+  return launchRelay({
     env: {
       SEALCAM_STORE: store,
       ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
@@ -142,13 +146,21 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
     nodeArgs: benchNodeArgs(),
     stdout: process.env.SEALCAM_BENCH_NODE_ARGS ? 'inherit' : 'collect',
   });
+}
+
+export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promise<Wiring> {
+  const redis = wiring === 'memory' ? null : await TestRedis.start();
+  const store = redis ? 'redis' : 'memory';
+  const relay = await startRelay(store, redis);
+  // Cross-node: the viewers' relay, a second process on the same Redis (store and bus).
+  const viewerRelay = wiring === 'cross-node' ? await startRelay(store, redis) : relay;
   const viewers: WebSocket[] = [];
   const deviceSockets: WebSocket[] = [];
   for (const device of devices) {
     const viewer = createIdentity(Role.Viewer);
     const deviceToken = await authenticate(relay.base, device);
     await registerViewers(relay.base, device, deviceToken, [{ identity: viewer, access: Access.Owner }]);
-    const viewerToken = await authenticate(relay.base, viewer);
+    const viewerToken = await authenticate(viewerRelay.base, viewer);
     const deviceSocket = await openLive(relay.wsBase, deviceToken);
     const manifest = sealManifest({
       device,
@@ -168,7 +180,7 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
         payload: manifest.bytes,
       }),
     );
-    const viewerSocket = await openLive(relay.wsBase, viewerToken);
+    const viewerSocket = await openLive(viewerRelay.wsBase, viewerToken);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no "subscribed" within 10 s')), 10_000);
       const untilSubscribed = (data: WebSocket.RawData, isBinary: boolean) => {
@@ -202,14 +214,15 @@ export async function wireRelay(devices: Identity[], store: 'memory' | 'redis'):
     deviceSockets.push(deviceSocket);
   }
   return {
-    name: `relay (${store} store)`,
-    pid: relay.pid,
+    name: wiring === 'cross-node' ? 'two relays on one Redis (cross-node)' : `relay (${store} store)`,
+    pids: viewerRelay === relay ? [relay.pid] : [relay.pid, viewerRelay.pid],
     extraPid: redis?.pid,
     devices: deviceSockets,
     viewers,
     async stop() {
       for (const ws of [...viewers, ...deviceSockets]) ws.terminate();
       await relay.stop();
+      if (viewerRelay !== relay) await viewerRelay.stop();
       await redis?.stop();
     },
   };

@@ -8,10 +8,12 @@ export type BusListener = (message: Uint8Array) => void;
 export interface Bus {
   readonly kind: 'local' | 'redis';
   /**
-   * Fire-and-forget: never awaited per frame. Resolves to how many other processes' subscriptions
-   * received it (0 lets a publisher skip non-keyframes nobody elsewhere wants), or -1 if unknown.
+   * Fire-and-forget: never awaited per frame. The message is `parts` one after another: the bus
+   * copies them once, into its own framing (a frame is not copied again to add a routing header).
+   * Resolves to how many other processes' subscriptions received it (0 lets a publisher skip
+   * non-keyframes nobody elsewhere wants), or -1 if unknown or not sent.
    */
-  publish(channel: string, message: Uint8Array): Promise<number>;
+  publish(channel: string, parts: readonly Uint8Array[]): Promise<number>;
   /** Adds a listener; the first listener of a channel subscribes the process to it. */
   subscribe(channel: string, listener: BusListener): Promise<void>;
   /** Removes a listener; the last one unsubscribes the process. */

@@ -26,12 +26,20 @@ export interface RedisBusOptions {
   readonly onError?: ((error: Error) => void) | undefined;
 }
 
-const FRAME_VERSION = 1;
+/** 2: the bridge's routing header replaced its own origin (live/bus-bridge.ts); 1 is ignored. */
+const FRAME_VERSION = 2;
 const ORIGIN_BYTES = 16;
 const HEADER_BYTES = 1 + ORIGIN_BYTES;
 /** Bound of a SUBSCRIBE/UNSUBSCRIBE round trip (node-redis puts no timeout on these). */
 const SUBSCRIPTION_BOUND_MS = 5000;
 const CLOSE_BOUND_MS = 2000;
+/**
+ * Publishes sent and not yet answered, at most: beyond, a publish is dropped (-1) at once. This
+ * bounds what a stalled Redis connection holds (node-redis' command timeout would not: it ends only
+ * a command's wait to be written, yet arms an AbortSignal timer for every PUBLISH, on every frame;
+ * the publisher runs with none).
+ */
+export const MAX_PENDING_PUBLISHES = 2048;
 
 interface ChannelState {
   readonly listeners: Set<BusListener>;
@@ -59,6 +67,7 @@ export class RedisBus implements Bus {
   private readonly origin = randomBytes(ORIGIN_BYTES);
   private readonly channels = new Map<string, ChannelState>();
   private closed = false;
+  private pending = 0;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -86,15 +95,23 @@ export class RedisBus implements Bus {
     ]);
   }
 
-  /** Never rejects: -1 when Redis is unreachable or the bus is closed. */
-  async publish(channel: string, message: Uint8Array): Promise<number> {
+  /** Never rejects: -1 when Redis is unreachable, too many publishes are pending or the bus is closed. */
+  async publish(channel: string, parts: readonly Uint8Array[]): Promise<number> {
+    if (this.closed || this.pending >= MAX_PENDING_PUBLISHES) return -1;
+    this.pending++;
     try {
-      if (this.closed) return -1;
       const name = this.prefix + channel;
-      const framed = Buffer.allocUnsafe(HEADER_BYTES + message.byteLength);
+      let length = HEADER_BYTES;
+      for (const part of parts) length += part.byteLength;
+      // The one copy of the message on this side: node-redis writes the buffer as it is.
+      const framed = Buffer.allocUnsafe(length);
       framed[0] = FRAME_VERSION;
       this.origin.copy(framed, 1);
-      framed.set(message, HEADER_BYTES);
+      let at = HEADER_BYTES;
+      for (const part of parts) {
+        framed.set(part, at);
+        at += part.byteLength;
+      }
       // This process's own subscription (if any) receives the message too; it is not counted.
       const own = this.subscriber.isReady && this.subscribedInRedis(name) ? 1 : 0;
       const receivers = await this.publisher.sendCommand<number>([
@@ -105,6 +122,8 @@ export class RedisBus implements Bus {
       return Math.max(0, Number(receivers) - own);
     } catch {
       return -1;
+    } finally {
+      this.pending--;
     }
   }
 
@@ -241,8 +260,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       // A failing error handler must not take the connection down.
     }
   };
+  // The publisher has no command timeout (MAX_PENDING_PUBLISHES bounds it instead); the subscriber's
+  // SUBSCRIBE/UNSUBSCRIBE round trips are bounded one by one (SUBSCRIPTION_BOUND_MS).
   const publisher = createClient(
-    redisClientOptions({ url: options.url, connectTimeoutMs, commandTimeoutMs: 5000 }),
+    redisClientOptions({ url: options.url, connectTimeoutMs, commandTimeoutMs: 0 }),
   );
   const subscriber = publisher.duplicate();
   // node-redis emits 'error' on every failed (re)connection; unhandled, it would crash the process.
@@ -253,7 +274,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       connectBounded(publisher, connectTimeoutMs, 'bus publisher'),
       connectBounded(subscriber, connectTimeoutMs, 'bus subscriber'),
     ]);
-    const sharded = (await serverMajorVersion(publisher)) >= 7;
+    const sharded = (await bounded(serverMajorVersion(publisher), connectTimeoutMs, 'INFO')) >= 7;
     return new RedisBus(publisher, subscriber, sharded, options.keyPrefix ?? '', onError);
   } catch (error) {
     await Promise.all([closeBounded(publisher, CLOSE_BOUND_MS), closeBounded(subscriber, CLOSE_BOUND_MS)]);

@@ -1,28 +1,36 @@
-import { randomBytes } from 'node:crypto';
 import {
   type DeviceId,
-  decodeLiveMessage,
   decodeRelayToDevice,
   decodeRelayToViewer,
-  deviceIdOf,
   type EventNotice,
   encodeControl,
   isDeviceId,
   parseDeviceId,
-  parseFrameHeader,
   type RelayToDevice,
-  WireType,
 } from '@sealcam/protocol/relay-safe';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Bus, type BusListener, channel } from '../bus/bus.js';
 import type { Metrics } from '../ops/metrics.js';
 import { errorText } from './error-text.js';
-import { type FrameSink, streamKeyOf } from './fan-out.js';
+import type { FrameSink } from './fan-out.js';
 
-/** Bus message: origin (8 bytes) ‖ kind ‖ payload. A process ignores its own messages. */
+/**
+ * Bus message: kind ‖ payload (the bus itself keeps a process from hearing its own). A live message
+ * (kind Wire) carries its routing ahead of the device's bytes: route ‖ stream key length (1 byte) ‖
+ * stream key (ASCII) ‖ wire message, so the receiving process forwards it without decoding it.
+ */
 const BusKind = { Wire: 1, EventNotice: 2, DeviceNotice: 3, AccessChanged: 4 } as const;
-const ORIGIN_BYTES = 8;
+/** How a live message is delivered: a frame (dropped for a slow viewer), a keyframe, or signed. */
+export type LiveRoute = 'frame' | 'keyframe' | 'signed';
+const ROUTE_BYTE: Readonly<Record<LiveRoute, number>> = { frame: 0, keyframe: 1, signed: 2 };
+const WIRE_HEADER_BYTES = 3;
 const PROBE_INTERVAL_MS = 1000;
+/** Each kind's one-byte header, made once. */
+const KIND = {
+  EventNotice: Uint8Array.of(BusKind.EventNotice),
+  DeviceNotice: Uint8Array.of(BusKind.DeviceNotice),
+  AccessChanged: Uint8Array.of(BusKind.AccessChanged),
+} as const;
 
 export interface BusBridgeDependencies {
   readonly bus: Bus;
@@ -42,7 +50,6 @@ export interface BusBridgeDependencies {
  * a local reason to. With the local bus (one process) it does nothing.
  */
 export class BusBridge {
-  private readonly origin = randomBytes(ORIGIN_BYTES);
   private readonly channels = new Set<string>();
   private readonly remoteReceivers = new Map<DeviceId, { receivers: number; lastProbe: number }>();
   private readonly listener: BusListener = (message) => this.onMessage(message);
@@ -54,11 +61,13 @@ export class BusBridge {
 
   /**
    * Publishes to other processes only while one of them listens (the bus reports receivers);
-   * manifests always go out, and a probe once a second notices new listeners. A process that starts
-   * listening gets the cached keyframe from the shared store, so keyframes need not be pushed eagerly.
+   * signed messages (manifests, clock proofs) always go out, and a probe once a second notices new
+   * listeners. A process that starts listening gets the cached keyframe from the shared store, so
+   * keyframes need not be pushed eagerly. `wire` is copied once, by the bus.
    */
-  publishLive(deviceId: DeviceId, wire: Uint8Array, important: boolean): void {
+  publishLive(deviceId: DeviceId, streamKey: string, wire: Uint8Array, route: LiveRoute): void {
     if (!this.enabled) return;
+    const important = route === 'signed';
     const now = Date.now();
     let state = this.remoteReceivers.get(deviceId);
     if (!state) {
@@ -71,7 +80,12 @@ export class BusBridge {
     }
     const tracked = state;
     this.deps.metrics.busPublishes.inc({ kind: important ? 'key' : 'delta' });
-    this.deps.bus.publish(channel.device(deviceId), this.message(BusKind.Wire, wire)).then((receivers) => {
+    const header = Buffer.allocUnsafe(WIRE_HEADER_BYTES + streamKey.length);
+    header[0] = BusKind.Wire;
+    header[1] = ROUTE_BYTE[route];
+    header[2] = streamKey.length;
+    header.write(streamKey, WIRE_HEADER_BYTES, 'latin1');
+    this.deps.bus.publish(channel.device(deviceId), [header, wire]).then((receivers) => {
       tracked.receivers = receivers;
     });
   }
@@ -84,14 +98,14 @@ export class BusBridge {
   publishEvent(notice: EventNotice): void {
     if (!this.enabled) return;
     const payload = Buffer.from(encodeControl({ op: 'event', ...notice }));
-    this.deps.bus.publish(channel.events(notice.deviceId), this.message(BusKind.EventNotice, payload));
+    this.deps.bus.publish(channel.events(notice.deviceId), [KIND.EventNotice, payload]);
   }
 
   publishAccessChanged(deviceId: DeviceId): void {
     if (!this.enabled) return;
     const payload = Buffer.from(deviceId);
     for (const name of [channel.device(deviceId), channel.events(deviceId)]) {
-      this.deps.bus.publish(name, this.message(BusKind.AccessChanged, payload));
+      this.deps.bus.publish(name, [KIND.AccessChanged, payload]);
     }
   }
 
@@ -99,7 +113,7 @@ export class BusBridge {
   publishDeviceNotice(deviceId: DeviceId, message: RelayToDevice): void {
     if (!this.enabled) return;
     const payload = Buffer.from(JSON.stringify({ deviceId, message: encodeControl(message) }));
-    this.deps.bus.publish(channel.events(deviceId), this.message(BusKind.DeviceNotice, payload));
+    this.deps.bus.publish(channel.events(deviceId), [KIND.DeviceNotice, payload]);
   }
 
   /** Subscribes to a device's channels while this process wants its live messages or its events. */
@@ -119,26 +133,31 @@ export class BusBridge {
     }
   }
 
-  private message(kind: number, payload: Uint8Array): Uint8Array {
-    const message = new Uint8Array(ORIGIN_BYTES + 1 + payload.length);
-    message.set(this.origin);
-    message[ORIGIN_BYTES] = kind;
-    message.set(payload, ORIGIN_BYTES + 1);
-    return message;
+  /** A live message from another process: routed by its header, the device's bytes untouched. */
+  private onWire(message: Uint8Array): void {
+    const keyLength = message[2] ?? 0;
+    const start = WIRE_HEADER_BYTES + keyLength;
+    if (message.length <= start || keyLength === 0) throw new Error('short live message');
+    const streamKey = Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString(
+      'latin1',
+      WIRE_HEADER_BYTES,
+      start,
+    );
+    const wire = message.subarray(start);
+    const route = message[1];
+    if (route === ROUTE_BYTE.signed) this.deps.sink.deliverSigned(streamKey, wire);
+    else if (route === ROUTE_BYTE.frame || route === ROUTE_BYTE.keyframe)
+      this.deps.sink.deliverFrame(streamKey, wire, route === ROUTE_BYTE.keyframe);
+    else throw new Error('unknown live route');
   }
 
   private onMessage(message: Uint8Array): void {
-    if (message.length <= ORIGIN_BYTES + 1) return;
-    if (Buffer.from(message.buffer, message.byteOffset, ORIGIN_BYTES).equals(this.origin)) return;
-    const kind = message[ORIGIN_BYTES];
-    const payload = message.subarray(ORIGIN_BYTES + 1);
+    if (message.length < 2) return;
+    const kind = message[0];
+    const payload = message.subarray(1);
     try {
       if (kind === BusKind.Wire) {
-        const wire = decodeLiveMessage(payload);
-        const streamKey = streamKeyOf(deviceIdOf(wire.deviceId), wire.streamId);
-        if (wire.type === WireType.LiveFrame)
-          this.deps.sink.deliverFrame(streamKey, payload, parseFrameHeader(wire.payload).keyframe);
-        else this.deps.sink.deliverSigned(streamKey, payload);
+        this.onWire(message);
       } else if (kind === BusKind.EventNotice) {
         const message = decodeRelayToViewer(payload);
         if (message.op !== 'event') throw new Error('not an event notice');

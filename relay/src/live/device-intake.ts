@@ -229,7 +229,7 @@ export class DeviceIntake {
         );
     }
     this.deps.sink.deliverFrame(streamKey, wire, keyframe);
-    this.deps.bus.publishLive(deviceId, wire, false);
+    this.deps.bus.publishLive(deviceId, streamKey, wire, keyframe ? 'keyframe' : 'frame');
   }
 
   private async onManifest(
@@ -275,7 +275,7 @@ export class DeviceIntake {
     if (result === 'conflict') return this.refuse(device, 'conflict');
     stream.manifest = true;
     this.deps.sink.deliverSigned(stream.streamKey, wire);
-    this.deps.bus.publishLive(deviceId, wire, true);
+    this.deps.bus.publishLive(deviceId, stream.streamKey, wire, 'signed');
   }
 
   /**
@@ -295,7 +295,7 @@ export class DeviceIntake {
       return;
     }
     this.deps.sink.deliverSigned(stream.streamKey, wire);
-    this.deps.bus.publishLive(device.deviceId, wire, true);
+    this.deps.bus.publishLive(device.deviceId, stream.streamKey, wire, 'signed');
   }
 
   /** Graceful shutdown. */

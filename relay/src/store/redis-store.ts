@@ -756,6 +756,7 @@ export async function connectBounded(client: RedisClient, boundMs: number, what:
 export function redisClientOptions(options: {
   url: string;
   connectTimeoutMs: number;
+  /** Each command's bound (a timer per command); 0: none (node-redis has a default otherwise). */
   commandTimeoutMs: number;
 }): Parameters<typeof createClient>[0] {
   return {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { APP_PAGES } from '@sealcam/protocol';
 import { isRoutableStreamId, parseRoute, type Route, routePath } from '../web/src/lib/router.js';
 
 const DEVICE = 'abcdefghijklmnopqrstuvwxyz';
@@ -48,4 +49,22 @@ test('"." and ".." are stream ids a path cannot hold (the browser resolves them 
     const path = routePath({ page: 'camera', deviceId: DEVICE, streamId } as Route);
     assert.equal(new URL(path, 'http://127.0.0.1').pathname, path, path);
   }
+});
+
+test("the hosts' page list (APP_PAGES) and the router agree: each listed path is a page, each page is listed", () => {
+  const filled = (pattern: string) => pattern.replace(':deviceId', DEVICE).replace(':streamId', 'front-door');
+  for (const { path } of APP_PAGES)
+    assert.notDeepEqual(parseRoute(filled(path)), { page: 'home' }, `${path} is not a page of the app`);
+  const routes = [
+    { page: 'camera', deviceId: DEVICE, streamId: 'front-door' },
+    { page: 'events' },
+    { page: 'settings', deviceId: null },
+    { page: 'settings', deviceId: DEVICE },
+    { page: 'verify', deviceId: DEVICE },
+    { page: 'add' },
+    { page: 'me' },
+  ] as Route[];
+  const listed = new Set(APP_PAGES.map(({ path }) => filled(path)));
+  for (const route of routes)
+    assert.ok(listed.has(routePath(route)), `${routePath(route)} is not served by the hosts`);
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import { APP_PAGES } from '@sealcam/protocol/relay-safe';
 import Fastify from 'fastify';
 import { copiesMatch } from './precompressed.js';
 
@@ -56,17 +57,6 @@ export function appCsp(relays: readonly string[]): string {
  * files only, precompressed; content-hashed assets are immutable, the rest revalidated; /config.json
  * lists the relays.
  */
-/** The app's pages besides /, as the router knows them. */
-const APP_PAGES = [
-  '/pair',
-  '/add',
-  '/events',
-  '/settings',
-  '/settings/:deviceId',
-  '/settings/:deviceId/verify',
-  '/camera/:deviceId/:streamId',
-  '/me',
-] as const;
 
 export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
   const root = resolve(options.root ?? BUILT_WEB_APP);
@@ -97,7 +87,7 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     dotfiles: 'ignore',
   });
   // The app's pages are real URLs (web/src/lib/router.ts): each one is index.html.
-  for (const path of APP_PAGES) app.get(path, (_request, reply) => reply.sendFile('index.html'));
+  for (const { path } of APP_PAGES) app.get(path, (_request, reply) => reply.sendFile('index.html'));
   app.get('/config.json', () => ({ relays }));
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { APP_PAGES } from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -10,17 +11,6 @@ import type { FastifyInstance } from 'fastify';
  * docs/THREAT-MODEL.md on the web app.) 'wasm-unsafe-eval'
  * lets the page compile its WebAssembly cryptography; JavaScript eval stays forbidden.
  */
-/** The web viewer's pages (besides /): each serves index.html. */
-export const APP_PAGES: readonly (readonly [string, string])[] = [
-  ['/pair', 'The web viewer, opened on a pairing link (the code stays in the fragment)'],
-  ['/add', 'The web viewer: adding a camera'],
-  ['/events', 'The web viewer: every event (review)'],
-  ['/settings', 'The web viewer: settings of every gateway'],
-  ['/settings/:deviceId', "The web viewer: one gateway's settings"],
-  ['/settings/:deviceId/verify', "The web viewer: one gateway's safety number"],
-  ['/camera/:deviceId/:streamId', 'The web viewer: one camera'],
-  ['/me', 'The web viewer: this viewer'],
-];
 
 export async function webViewerRoutes(app: FastifyInstance, root: string): Promise<void> {
   const headers = {
@@ -44,7 +34,7 @@ export async function webViewerRoutes(app: FastifyInstance, root: string): Promi
   });
   // The app's pages are real URLs (client/web/src/lib/router.ts): each is index.html, and the app
   // shows the page. The pairing link is <relay>/pair#<code>: the code stays in the fragment.
-  for (const [path, summary] of APP_PAGES)
+  for (const { path, summary } of APP_PAGES)
     app.get(
       path,
       {

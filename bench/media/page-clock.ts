@@ -2,7 +2,7 @@
  * Reads the camera's burned-in block clock (bench/media/rtsp-camera.py) from the picture a live tile
  * shows, at every frame the page renders (requestAnimationFrame), and records "now − camera clock"
  * each time a new camera time appears: glass-to-glass on one machine, one clock. The shown picture is
- * the tile's <canvas> (WebCodecs) if it has one, else its <img> (JPEG).
+ * whichever of the tile's canvases shows a picture (WebCodecs, or the JPEG one).
  */
 
 /** The clock's geometry in the camera's 1920×1080 picture. */

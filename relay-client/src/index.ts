@@ -31,6 +31,7 @@ export {
   type RetryOptions,
   retryWithBackoff,
   sleep,
+  spreadsOverWindow,
 } from './retry.js';
 export { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';
 export { RENEW_FROM, RENEW_TO, SessionRenewal } from './session-renewal.js';

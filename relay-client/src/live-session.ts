@@ -1,5 +1,7 @@
-import type { RelayToDevice, RelayToViewer } from '@sealcam/protocol/relay-safe';
+import type { RelayReason, RelayToDevice, RelayToViewer } from '@sealcam/protocol/relay-safe';
+import { SOCKET_OPEN } from './live.js';
 import type { RelaySession } from './relay-session.js';
+import { spreadsOverWindow } from './retry.js';
 import { SessionRenewal } from './session-renewal.js';
 
 /** What a live connection needs of its socket: the browser's WebSocket and ws's alike. */
@@ -7,8 +9,6 @@ export interface SessionSocket {
   readonly readyState: number;
   send(text: string): void;
 }
-/** WebSocket.OPEN, the same in the browser and in ws. */
-const OPEN = 1;
 
 /** Before the relay tells one (PROTOCOL.md §16.2 step 5): a drop is followed within a second. */
 const DEFAULT_RECONNECT_WINDOW_MS = 1000;
@@ -30,9 +30,14 @@ export class LiveSessionKeeper {
   opened(socket: SessionSocket): void {
     this.renewal?.stop();
     this.renewal = new SessionRenewal(this.session, (text) => {
-      if (socket.readyState === OPEN) socket.send(text);
+      if (socket.readyState === SOCKET_OPEN) socket.send(text);
     });
     this.renewal.start(this.session.expiresAt);
+  }
+
+  /** The window a hinted wait with this reason is spread over (ms): 0 for a client's own limits. */
+  windowFor(reason: RelayReason | null): number {
+    return spreadsOverWindow(reason) ? this.reconnectWindowMs : 0;
   }
 
   /** The connection closed: nothing more is renewed for it. */

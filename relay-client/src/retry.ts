@@ -1,3 +1,4 @@
+import type { RelayReason } from '@sealcam/protocol/relay-safe';
 import { backOff } from 'exponential-backoff';
 import { RelayError } from './relay-error.js';
 
@@ -19,8 +20,8 @@ export interface RetryOptions {
   /** Retry exactly the failures this accepts (instead of the transient relay errors). */
   readonly retryIf?: (error: unknown) => boolean;
   /**
-   * The relay's reconnect window now (ms, PROTOCOL.md §16.2 step 5): a wait the relay hinted is
-   * spread over it when it is longer than the hint, as after a dropped connection.
+   * The relay's reconnect window now (ms, PROTOCOL.md §16.2 step 5): a wait the relay as a whole
+   * hinted (spreadsOverWindow) is spread over it when it is longer than the hint.
    */
   readonly windowMs?: () => number;
 }
@@ -54,6 +55,15 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof AbortedError) return false;
   if (error instanceof RelayError) return error.transient || error.needsReauth;
   return true;
+}
+
+/**
+ * Whether a refusal with this reason is the relay's as a whole (busy, shutting down, its store
+ * unreachable), which a fleet meets together: its wait is spread over the reconnect window. A
+ * client's own limits (`rate-limited`) are not: their wait is the hint and up to as much again.
+ */
+export function spreadsOverWindow(reason: RelayReason | null): boolean {
+  return reason === 'over-capacity' || reason === 'draining' || reason === 'store-unavailable';
 }
 
 /**
@@ -94,7 +104,8 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {
           try {
-            await sleep(hintedDelay(hint, options.windowMs?.()), signal);
+            const relayWide = error instanceof RelayError && spreadsOverWindow(error.reason);
+            await sleep(hintedDelay(hint, relayWide ? options.windowMs?.() : 0), signal);
           } catch {
             return false;
           }

@@ -1,9 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hintedDelay, RelayError, retryWithBackoff } from '@sealcam/relay-client';
+import type { RelayReason } from '@sealcam/protocol/relay-safe';
+import { hintedDelay, RelayError, retryWithBackoff, spreadsOverWindow } from '@sealcam/relay-client';
 
-const refusal = (retryAfterMs: number) =>
-  new RelayError({ kind: 'refused', reason: 'over-capacity', status: 503, retryAfterMs, message: 'busy' });
+const refusal = (retryAfterMs: number, reason: RelayReason) =>
+  new RelayError({
+    kind: 'refused',
+    reason,
+    status: reason === 'rate-limited' ? 429 : 503,
+    retryAfterMs,
+    message: 'refused',
+  });
+
+/** Attempts `retryWithBackoff` made within `ms` when every attempt is refused so. */
+async function attemptsWithin(ms: number, refused: RelayError, windowMs: number): Promise<number> {
+  let attempts = 0;
+  const stop = new AbortController();
+  const retrying = retryWithBackoff(
+    async () => {
+      attempts++;
+      throw refused;
+    },
+    { signal: stop.signal, startingDelayMs: 1, maxDelayMs: 2, windowMs: () => windowMs },
+  );
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  stop.abort();
+  await assert.rejects(retrying);
+  return attempts;
+}
 
 describe('a relay hint spread over the reconnect window', () => {
   it('waits the hint plus up to the longer of the hint and the window', () => {
@@ -21,34 +45,32 @@ describe('a relay hint spread over the reconnect window', () => {
     assert.ok(withoutWindow.every((ms) => ms >= 1000 && ms <= 2000));
   });
 
-  it('retryWithBackoff spreads a hinted refusal over the window it is given', async () => {
-    let attempts = 0;
-    const stop = new AbortController();
-    const retrying = retryWithBackoff(
-      async () => {
-        attempts++;
-        throw refusal(1);
-      },
-      {
-        signal: stop.signal,
-        startingDelayMs: 1,
-        maxDelayMs: 2,
-        // An hour: the second attempt would come within the first 2 s with odds below 1 in a million.
-        windowMs: () => 3_600_000,
-      },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    stop.abort();
-    await assert.rejects(retrying);
-    assert.equal(attempts, 1, 'retried before the window spread the wait');
+  it("only the relay's own refusals spread: over-capacity, draining, store-unavailable; not rate-limited", () => {
+    for (const reason of ['over-capacity', 'draining', 'store-unavailable'] as const)
+      assert.equal(spreadsOverWindow(reason), true, reason);
+    for (const reason of ['rate-limited', 'token-expired', null] as const)
+      assert.equal(spreadsOverWindow(reason), false, String(reason));
   });
 
-  it('without a window, the same refusal is retried after about the hint', async () => {
+  it('retryWithBackoff spreads an over-capacity refusal over the window, a rate-limited one only over its hint', async (t) => {
+    // The random part of each wait is half its range: over-capacity waits 1 + 0.5 × 3,600,000 ms.
+    t.mock.method(Math, 'random', () => 0.5);
+    assert.equal(
+      await attemptsWithin(500, refusal(1, 'over-capacity'), 3_600_000),
+      1,
+      'retried before the window spread the wait',
+    );
+    // rate-limited waits 1 + 0.5 × 1 ms (then the tiny backoff): more than one attempt within 2 s.
+    const rateLimited = await attemptsWithin(2000, refusal(1, 'rate-limited'), 3_600_000);
+    assert.ok(rateLimited > 1, `a rate-limited refusal waited for the window (${rateLimited} attempt)`);
+  });
+
+  it('without a window, hinted refusals are retried until an attempt succeeds', async () => {
     let attempts = 0;
     const result = await retryWithBackoff(
       async () => {
         attempts++;
-        if (attempts < 3) throw refusal(1);
+        if (attempts < 3) throw refusal(1, 'over-capacity');
         return 'done';
       },
       { signal: AbortSignal.timeout(60_000), startingDelayMs: 1, maxDelayMs: 2 },

@@ -97,14 +97,18 @@ describe('bus bridge across two processes’ buses', () => {
     receiver.bridge.setInterest(DEVICE, { live: false, events: false });
   });
 
-  it('counts a malformed live message as bad input and delivers nothing of it', async () => {
+  it('counts a malformed live message, or one for another device than its channel’s, as bad input and delivers nothing of it', async () => {
     const receiver = bridgeOn(busB);
     receiver.bridge.setInterest(DEVICE, { live: true, events: false });
     const name = channel.device(DEVICE);
+    const otherKey = Buffer.from(
+      streamKeyOf(parseDeviceId('zyxwvutsrqponmlkjihgfedcba'), parseStreamId('cam-1')),
+    );
     const malformed = [
       Uint8Array.of(1, 0, 0, 9), // no stream key
       Uint8Array.of(1, 0, 40, 65, 65), // a stream key longer than the message
       Uint8Array.of(1, 9, 1, 65, 1), // an unknown route
+      Buffer.concat([Uint8Array.of(1, 0, otherKey.length), otherKey, Uint8Array.of(1)]), // another device's stream
     ];
     await until(
       async () => {

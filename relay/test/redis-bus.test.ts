@@ -8,7 +8,13 @@ import { requireProgram } from '@sealcam/testkit/programs';
 import { TestRedis } from '@sealcam/testkit/redis';
 import { createClient } from 'redis';
 import type { BusListener } from '../src/bus/bus.js';
-import { createRedisBus, MAX_PENDING_PUBLISHES, RedisBus } from '../src/bus/redis-bus.js';
+import {
+  createRedisBus,
+  DROPPABLE_SHARE,
+  MAX_PENDING_PUBLISH_BYTES,
+  MAX_PENDING_PUBLISHES,
+  RedisBus,
+} from '../src/bus/redis-bus.js';
 import { redisClientOptions } from '../src/store/redis-store.js';
 
 requireProgram('redis-server');
@@ -95,24 +101,58 @@ describe('redis bus', () => {
     await b.unsubscribe(channel, listener);
   });
 
-  it(`holds at most ${MAX_PENDING_PUBLISHES} publishes unanswered: beyond, a publish resolves -1 at once`, async () => {
+  it(`holds at most ${MAX_PENDING_PUBLISHES} publishes unanswered, frames at most ${DROPPABLE_SHARE} of them: beyond, -1 at once`, async () => {
     const channel = freshChannel();
     const { listener, received } = recorder();
     await b.subscribe(channel, listener);
+    const frameSlots = MAX_PENDING_PUBLISHES * DROPPABLE_SHARE;
     // Sent in one synchronous loop: none can be answered before the last is asked for.
-    const results = await Promise.all(
-      Array.from({ length: MAX_PENDING_PUBLISHES + 100 }, (_, i) =>
-        a.publish(channel, [Uint8Array.of(i & 0xff)]),
-      ),
+    const frames = Array.from({ length: frameSlots + 100 }, (_, i) =>
+      a.publish(channel, [Uint8Array.of(i & 0xff)], true),
     );
+    const control = Array.from({ length: MAX_PENDING_PUBLISHES - frameSlots + 100 }, (_, i) =>
+      a.publish(channel, [Uint8Array.of(i & 0xff)]),
+    );
+    const [frameResults, controlResults] = await Promise.all([Promise.all(frames), Promise.all(control)]);
     assert.ok(
-      results.slice(0, MAX_PENDING_PUBLISHES).every((receivers) => receivers === 1),
-      'the first ones within the bound are sent',
+      frameResults.slice(0, frameSlots).every((receivers) => receivers === 1),
+      'frames within their share sent',
     );
-    assert.deepEqual(new Set(results.slice(MAX_PENDING_PUBLISHES)), new Set([-1]), 'the rest dropped');
+    assert.deepEqual(
+      new Set(frameResults.slice(frameSlots)),
+      new Set([-1]),
+      'frames beyond their share dropped',
+    );
+    const reserve = MAX_PENDING_PUBLISHES - frameSlots;
+    assert.ok(
+      controlResults.slice(0, reserve).every((receivers) => receivers === 1),
+      'the reserve kept for the rest',
+    );
+    assert.deepEqual(new Set(controlResults.slice(reserve)), new Set([-1]), 'beyond the bound dropped');
     await until(() => received.length === MAX_PENDING_PUBLISHES, 30_000, 'the sent ones delivered');
     // Once answered, publishing works again.
-    assert.equal(await a.publish(channel, [Uint8Array.of(1)]), 1);
+    assert.equal(await a.publish(channel, [Uint8Array.of(1)], true), 1);
+    await b.unsubscribe(channel, listener);
+  });
+
+  it(`holds at most ${MAX_PENDING_PUBLISH_BYTES / 1048576} MiB unanswered, frames at most ${DROPPABLE_SHARE} of it`, async () => {
+    const channel = freshChannel();
+    const { listener, received } = recorder();
+    await b.subscribe(channel, listener);
+    const MiB = new Uint8Array(1024 * 1024);
+    const fit = Math.floor((MAX_PENDING_PUBLISH_BYTES * DROPPABLE_SHARE) / (MiB.length + 64));
+    const results = await Promise.all(Array.from({ length: fit + 5 }, () => a.publish(channel, [MiB], true)));
+    assert.ok(
+      results.slice(0, fit).every((receivers) => receivers === 1),
+      `the first ${fit} MiB sent`,
+    );
+    assert.equal(results.at(-1), -1, 'beyond the byte share dropped');
+    assert.ok(results.filter((receivers) => receivers === 1).length <= fit + 1);
+    await until(
+      () => received.length === results.filter((receivers) => receivers === 1).length,
+      60_000,
+      'delivered',
+    );
     await b.unsubscribe(channel, listener);
   });
 

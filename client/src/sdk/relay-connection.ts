@@ -4,6 +4,7 @@ import {
   encodeControl,
   type Identity,
   type KeyHolder,
+  type RelayReason,
   type RelayToViewer,
   type ViewerControl,
 } from '@sealcam/protocol';
@@ -14,6 +15,7 @@ import {
   type LiveSocketFactory,
   liveClosed,
   openLiveSocket,
+  RelayError,
   type RelayResponse,
   RelaySession,
   SOCKET_OPEN,
@@ -142,9 +144,14 @@ export class RelayConnection {
   private ensureLive(): void {
     if (this.closed || this.socket || this.connecting || this.reconnectTimer) return;
     this.connecting = this.openLive()
-      .catch(() => {
+      .catch((error: unknown) => {
         this.setState('offline');
-        this.scheduleReconnect(null);
+        // A refusal the relay gave a hint with (Retry-After) is waited out like a close that says so.
+        this.scheduleReconnect(
+          error instanceof RelayError && error.retryAfterMs !== null
+            ? { retryAfterMs: error.retryAfterMs, reason: error.reason }
+            : null,
+        );
       })
       .finally(() => {
         this.connecting = null;
@@ -172,7 +179,10 @@ export class RelayConnection {
       const close = liveClosed(this.session, event.code, event.reason);
       // Not offline yet: a token renewal (4401) or a relay restart closes too. Offline is said when
       // the next attempt to connect fails.
-      if (!this.closed && this.wanted.size > 0) this.scheduleReconnect(close.retryAfterMs);
+      if (!this.closed && this.wanted.size > 0)
+        this.scheduleReconnect(
+          close.retryAfterMs === null ? null : { retryAfterMs: close.retryAfterMs, reason: close.reason },
+        );
       else this.setState('idle');
     };
     for (const text of this.wanted) socket.send(text);
@@ -200,7 +210,9 @@ export class RelayConnection {
   }
 
   /** Full jitter over a doubling cap; at least the relay's hint (plus up to as much again) when it gave one. */
-  private scheduleReconnect(retryAfterMs: number | null): void {
+  private scheduleReconnect(
+    hint: { readonly retryAfterMs: number; readonly reason: RelayReason | null } | null,
+  ): void {
     if (this.closed || this.reconnectTimer) return;
     this.failures++;
     // The first return after a connection that was open is spread over the relay's reconnect window.
@@ -209,7 +221,9 @@ export class RelayConnection {
       this.failures === 1 ? this.keeper.reconnectWindowMs : 0,
     );
     const delay =
-      retryAfterMs === null ? Math.random() * cap : hintedDelay(retryAfterMs, this.keeper.reconnectWindowMs);
+      hint === null
+        ? Math.random() * cap
+        : hintedDelay(hint.retryAfterMs, this.keeper.windowFor(hint.reason));
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.ensureLive();

@@ -163,8 +163,9 @@ export class ClipPlayer {
     const frame = clip.frames[index];
     if (!frame) return;
     this.shownIndex = index;
-    void this.image.show(frame);
-    this.image.element.dataset.frame = String(index);
+    void this.image.show(frame).then((shown) => {
+      if (shown) this.image.element.dataset.frame = String(index);
+    });
     this.position.value = String(index);
     this.position.setAttribute('aria-valuetext', `frame ${index + 1} of ${clip.frames.length}`);
     this.time.textContent = `${formatClock(clip.offsets[index] ?? 0)} / ${formatClock(clip.length)}`;

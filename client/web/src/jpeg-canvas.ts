@@ -13,17 +13,23 @@ import { h } from './dom.js';
 export class JpegCanvas {
   readonly element: HTMLCanvasElement;
   private readonly context: CanvasRenderingContext2D | null;
-  /** Bumped by every show and clear: a decode that finishes after a newer one (or a clear) is dropped. */
-  private generation = 0;
+  /** Numbers every show and clear in order. */
+  private requested = 0;
+  /** The newest show drawn, or the last clear: a decode of an older one that finishes later is dropped. */
+  private newest = 0;
 
   constructor(attributes: Record<string, string>) {
     this.element = h('canvas', { role: 'img', width: 0, height: 0, hidden: true, ...attributes });
     this.context = this.element.getContext('2d');
   }
 
-  /** Shows `bytes`; false (and the previous picture stays) when they do not decode or a newer one won. */
+  /**
+   * Shows `bytes`; false (and the previous picture stays) when they do not decode, or a later picture
+   * (or a clear) got there first. Decodes may overlap: each is drawn unless a later one already was,
+   * so a player asking faster than pictures decode still shows some of them.
+   */
   async show(bytes: Uint8Array, type = 'image/jpeg'): Promise<boolean> {
-    const generation = ++this.generation;
+    const order = ++this.requested;
     let bitmap: ImageBitmap;
     try {
       bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
@@ -31,7 +37,8 @@ export class JpegCanvas {
       return false;
     }
     try {
-      if (generation !== this.generation || !this.context) return false;
+      if (order <= this.newest || !this.context) return false;
+      this.newest = order;
       if (this.element.width !== bitmap.width || this.element.height !== bitmap.height) {
         this.element.width = bitmap.width;
         this.element.height = bitmap.height;
@@ -51,7 +58,7 @@ export class JpegCanvas {
 
   /** Removes the picture (a 0×0 canvas holds no pixels). */
   clear(): void {
-    this.generation += 1;
+    this.newest = ++this.requested;
     this.element.width = 0;
     this.element.height = 0;
   }

@@ -152,7 +152,7 @@ export class LiveConnection {
         // A 404 or 400 at the upgrade (a proxy during a deploy, a confused relay) must not end live
         // video for months: every failure is retried, at most maxDelayMs apart.
         retryAll: true,
-        // A refusal with a hint (503 at the token or the upgrade) spreads over the relay's window.
+        // A relay-wide refusal with a hint (503 at the token or the upgrade) spreads over its window.
         windowMs: () => this.keeper.reconnectWindowMs,
         onRetry: (error, attempt) => {
           this.lastError = (error as Error).message;
@@ -184,7 +184,7 @@ export class LiveConnection {
           : 'relay connection closed; reconnecting',
       );
       if (close.retryAfterMs !== null)
-        await sleep(hintedDelay(close.retryAfterMs, this.keeper.reconnectWindowMs), signal).catch(
+        await sleep(hintedDelay(close.retryAfterMs, this.keeper.windowFor(close.reason)), signal).catch(
           () => undefined,
         );
       else if (shortLived === 0) {

@@ -4,7 +4,7 @@ import type { Bus, BusListener } from './bus.js';
 export class LocalBus implements Bus {
   readonly kind = 'local';
 
-  async publish(_channel: string, _parts: readonly Uint8Array[]): Promise<number> {
+  async publish(_channel: string, _parts: readonly Uint8Array[], _droppable?: boolean): Promise<number> {
     return 0;
   }
 

@@ -34,12 +34,15 @@ const HEADER_BYTES = 1 + ORIGIN_BYTES;
 const SUBSCRIPTION_BOUND_MS = 5000;
 const CLOSE_BOUND_MS = 2000;
 /**
- * Publishes sent and not yet answered, at most: beyond, a publish is dropped (-1) at once. This
- * bounds what a stalled Redis connection holds (node-redis' command timeout would not: it ends only
- * a command's wait to be written, yet arms an AbortSignal timer for every PUBLISH, on every frame;
- * the publisher runs with none).
+ * Publishes sent and not yet answered, at most, in number and in bytes: beyond, a publish is dropped
+ * (-1) at once. This bounds what a stalled Redis connection holds (node-redis' command timeout would
+ * not: it ends only a command's wait to be written, yet arms an AbortSignal timer for every
+ * PUBLISH, on every frame; the publisher runs with none). Droppable messages (live frames) may use
+ * only DROPPABLE_SHARE of either bound: the rest is kept for manifests and notices.
  */
 export const MAX_PENDING_PUBLISHES = 2048;
+export const MAX_PENDING_PUBLISH_BYTES = 64 * 1024 * 1024;
+export const DROPPABLE_SHARE = 0.75;
 
 interface ChannelState {
   readonly listeners: Set<BusListener>;
@@ -68,6 +71,7 @@ export class RedisBus implements Bus {
   private readonly channels = new Map<string, ChannelState>();
   private closed = false;
   private pending = 0;
+  private pendingBytes = 0;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -95,14 +99,21 @@ export class RedisBus implements Bus {
     ]);
   }
 
-  /** Never rejects: -1 when Redis is unreachable, too many publishes are pending or the bus is closed. */
-  async publish(channel: string, parts: readonly Uint8Array[]): Promise<number> {
-    if (this.closed || this.pending >= MAX_PENDING_PUBLISHES) return -1;
+  /** Never rejects: -1 when Redis is unreachable, the pending bound is reached or the bus is closed. */
+  async publish(channel: string, parts: readonly Uint8Array[], droppable = false): Promise<number> {
+    let length = HEADER_BYTES;
+    for (const part of parts) length += part.byteLength;
+    const share = droppable ? DROPPABLE_SHARE : 1;
+    if (
+      this.closed ||
+      this.pending >= MAX_PENDING_PUBLISHES * share ||
+      this.pendingBytes + length > MAX_PENDING_PUBLISH_BYTES * share
+    )
+      return -1;
     this.pending++;
+    this.pendingBytes += length;
     try {
       const name = this.prefix + channel;
-      let length = HEADER_BYTES;
-      for (const part of parts) length += part.byteLength;
       // The one copy of the message on this side: node-redis writes the buffer as it is.
       const framed = Buffer.allocUnsafe(length);
       framed[0] = FRAME_VERSION;
@@ -124,6 +135,7 @@ export class RedisBus implements Bus {
       return -1;
     } finally {
       this.pending--;
+      this.pendingBytes -= length;
     }
   }
 
@@ -222,7 +234,8 @@ export class RedisBus implements Bus {
   /** Called by node-redis for every message, synchronously in its parser: must never throw. */
   private readonly dispatch = (message: Buffer, name: Buffer): void => {
     try {
-      const state = this.channels.get(name.toString().slice(this.prefix.length));
+      const channel = name.toString().slice(this.prefix.length);
+      const state = this.channels.get(channel);
       if (!state || state.listeners.size === 0) return;
       if (message.length < HEADER_BYTES || message[0] !== FRAME_VERSION) return;
       if (this.origin.equals(message.subarray(1, HEADER_BYTES))) return;
@@ -234,7 +247,7 @@ export class RedisBus implements Bus {
       );
       for (const listener of [...state.listeners]) {
         try {
-          listener(payload);
+          listener(payload, channel);
         } catch (error) {
           this.onError(asError(error));
         }

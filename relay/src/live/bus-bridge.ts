@@ -52,7 +52,7 @@ export interface BusBridgeDependencies {
 export class BusBridge {
   private readonly channels = new Set<string>();
   private readonly remoteReceivers = new Map<DeviceId, { receivers: number; lastProbe: number }>();
-  private readonly listener: BusListener = (message) => this.onMessage(message);
+  private readonly listener: BusListener = (message, name) => this.onMessage(message, name);
   readonly enabled: boolean;
 
   constructor(private readonly deps: BusBridgeDependencies) {
@@ -79,14 +79,25 @@ export class BusBridge {
       state.lastProbe = now;
     }
     const tracked = state;
-    this.deps.metrics.busPublishes.inc({ kind: important ? 'key' : 'delta' });
     const header = Buffer.allocUnsafe(WIRE_HEADER_BYTES + streamKey.length);
     header[0] = BusKind.Wire;
     header[1] = ROUTE_BYTE[route];
     header[2] = streamKey.length;
     header.write(streamKey, WIRE_HEADER_BYTES, 'latin1');
-    this.deps.bus.publish(channel.device(deviceId), [header, wire]).then((receivers) => {
-      tracked.receivers = receivers;
+    // Frames may be dropped when the bus is backed up; signed messages keep a reserve.
+    this.send(channel.device(deviceId), [header, wire], important ? 'key' : 'delta', !important).then(
+      (receivers) => {
+        tracked.receivers = receivers;
+      },
+    );
+  }
+
+  /** Publishes and counts: each message, and each one the bus did not send. */
+  private send(name: string, parts: readonly Uint8Array[], kind: string, droppable = false): Promise<number> {
+    this.deps.metrics.busPublishes.inc({ kind });
+    return this.deps.bus.publish(name, parts, droppable).then((receivers) => {
+      if (receivers < 0) this.deps.metrics.busPublishFailures.inc({ kind });
+      return receivers;
     });
   }
 
@@ -98,14 +109,14 @@ export class BusBridge {
   publishEvent(notice: EventNotice): void {
     if (!this.enabled) return;
     const payload = Buffer.from(encodeControl({ op: 'event', ...notice }));
-    this.deps.bus.publish(channel.events(notice.deviceId), [KIND.EventNotice, payload]);
+    void this.send(channel.events(notice.deviceId), [KIND.EventNotice, payload], 'event');
   }
 
   publishAccessChanged(deviceId: DeviceId): void {
     if (!this.enabled) return;
     const payload = Buffer.from(deviceId);
     for (const name of [channel.device(deviceId), channel.events(deviceId)]) {
-      this.deps.bus.publish(name, [KIND.AccessChanged, payload]);
+      void this.send(name, [KIND.AccessChanged, payload], 'access');
     }
   }
 
@@ -113,7 +124,7 @@ export class BusBridge {
   publishDeviceNotice(deviceId: DeviceId, message: RelayToDevice): void {
     if (!this.enabled) return;
     const payload = Buffer.from(JSON.stringify({ deviceId, message: encodeControl(message) }));
-    this.deps.bus.publish(channel.events(deviceId), [KIND.DeviceNotice, payload]);
+    void this.send(channel.events(deviceId), [KIND.DeviceNotice, payload], 'device-notice');
   }
 
   /** Subscribes to a device's channels while this process wants its live messages or its events. */
@@ -133,8 +144,12 @@ export class BusBridge {
     }
   }
 
-  /** A live message from another process: routed by its header, the device's bytes untouched. */
-  private onWire(message: Uint8Array): void {
+  /**
+   * A live message from another process: routed by its header, the device's bytes untouched. The
+   * stream key must be of the device whose channel it came on (a confused bus cannot move one
+   * device's messages to another's viewers; they would refuse them anyway).
+   */
+  private onWire(message: Uint8Array, name: string): void {
     const keyLength = message[2] ?? 0;
     const start = WIRE_HEADER_BYTES + keyLength;
     if (message.length <= start || keyLength === 0) throw new Error('short live message');
@@ -143,6 +158,9 @@ export class BusBridge {
       WIRE_HEADER_BYTES,
       start,
     );
+    const device = channel.liveDevice(name);
+    if (device === null || streamKey.length <= device.length || !streamKey.startsWith(`${device}/`))
+      throw new Error('live message on another device’s channel');
     const wire = message.subarray(start);
     const route = message[1];
     if (route === ROUTE_BYTE.signed) this.deps.sink.deliverSigned(streamKey, wire);
@@ -151,13 +169,13 @@ export class BusBridge {
     else throw new Error('unknown live route');
   }
 
-  private onMessage(message: Uint8Array): void {
+  private onMessage(message: Uint8Array, name: string): void {
     if (message.length < 2) return;
     const kind = message[0];
     const payload = message.subarray(1);
     try {
       if (kind === BusKind.Wire) {
-        this.onWire(message);
+        this.onWire(message, name);
       } else if (kind === BusKind.EventNotice) {
         const message = decodeRelayToViewer(payload);
         if (message.op !== 'event') throw new Error('not an event notice');

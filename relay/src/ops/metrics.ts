@@ -169,6 +169,12 @@ export function createMetrics() {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    busPublishFailures: new Counter({
+      name: 'sealcam_relay_bus_publish_failures_total',
+      help: 'Messages not published to other relay processes: the bus was unreachable, closed, or over its pending bound',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     undeclaredStatuses: new Counter({
       name: 'sealcam_relay_undeclared_status_total',
       help: 'HTTP replies whose status their route does not declare (a gap in the OpenAPI document)',

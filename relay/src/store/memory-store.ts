@@ -220,18 +220,18 @@ export class MemoryStore implements Store {
     this.devices.delete(deviceId);
   }
 
-  /** An evicted or expired envelope takes its event off the timeline. */
+  /**
+   * An envelope the cache let go of (expired) takes its event off the timeline, found by its
+   * charge's time. One deleted by removeCharge has no charge left by then: that took it off already.
+   */
   private onBlobGone(name: string): void {
     const match = /^event:([^:]+):([^:]+)$/.exec(name);
     if (!match || !isDeviceId(match[1])) return;
     const index = this.devices.get(match[1]);
     const eventId = match[2] as EventId;
-    if (!index) return;
-    const time = index.charges.get(eventId)?.time;
-    const at =
-      time !== undefined
-        ? findEntry(index.timeline, { time, eventId })
-        : index.timeline.findIndex((entry) => entry.eventId === eventId);
+    const time = index?.charges.get(eventId)?.time;
+    if (!index || time === undefined) return;
+    const at = findEntry(index.timeline, { time, eventId });
     if (at >= 0) index.timeline.splice(at, 1);
   }
 
@@ -240,6 +240,11 @@ export class MemoryStore implements Store {
     const index = this.devices.get(deviceId);
     const charge = index?.charges.get(chargeId);
     if (!index || !charge) return;
+    // Off the timeline first: deleting the envelope below calls onBlobGone, which then finds no charge.
+    if (charge.time !== undefined && charge.eventId !== undefined) {
+      const at = findEntry(index.timeline, { time: charge.time, eventId: charge.eventId });
+      if (at >= 0) index.timeline.splice(at, 1);
+    }
     index.charges.delete(chargeId);
     if (chargeId.startsWith('m:')) {
       const separator = chargeId.lastIndexOf(':');
@@ -251,10 +256,6 @@ export class MemoryStore implements Store {
     for (const name of charge.names) {
       this.blobs.delete(name);
       this.keyframes.delete(name);
-    }
-    if (charge.time !== undefined && charge.eventId !== undefined) {
-      const at = findEntry(index.timeline, { time: charge.time, eventId: charge.eventId });
-      if (at >= 0) index.timeline.splice(at, 1);
     }
   }
 

@@ -51,19 +51,20 @@ export class FleetWorker {
   }
 }
 
-/** Workers for devices [0, devices), split evenly. */
+/** Workers for devices [0, devices), split evenly (by whole homes when devices live in homes). */
 export async function startFleet(
   devices: number,
   workers: number,
   relayUrls: readonly string[],
+  devicesPerHome = 0,
 ): Promise<FleetWorker[]> {
   const fleet: FleetWorker[] = [];
   for (let w = 0; w < workers; w++) {
-    const setup: FleetSetup = {
-      relayUrls,
-      from: Math.floor((devices * w) / workers),
-      to: Math.floor((devices * (w + 1)) / workers),
+    const cut = (share: number) => {
+      const at = Math.floor((devices * share) / workers);
+      return devicesPerHome > 0 ? Math.min(devices, Math.ceil(at / devicesPerHome) * devicesPerHome) : at;
     };
+    const setup: FleetSetup = { relayUrls, from: cut(w), to: cut(w + 1), devicesPerHome };
     const worker = new FleetWorker();
     fleet.push(worker);
     await worker.ask({ type: 'setup', setup }, 120_000);

@@ -11,6 +11,8 @@ export interface RelayNodesOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Extra node flags for each relay (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** 'lifted': the fleet shares 127.0.0.1; 'defaults': it comes from many addresses (homes). */
+  readonly perSourceLimits: 'lifted' | 'defaults';
 }
 
 /**
@@ -39,9 +41,10 @@ export class RelayNodes {
       ...(redis ? { SEALCAM_REDIS_URL: redis.url } : {}),
       SEALCAM_TOKEN_SECRET: randomBytes(32).toString('hex'),
       SEALCAM_TOKEN_TTL_SECONDS: String(options.tokenSeconds),
-      // Every device connects from 127.0.0.1: the per-source limits are lifted, nothing else.
-      ...LOOPBACK_FLEET_LIMITS,
-      SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000',
+      // With every device on 127.0.0.1 the per-source limits are lifted, nothing else.
+      ...(options.perSourceLimits === 'lifted'
+        ? { ...LOOPBACK_FLEET_LIMITS, SEALCAM_CHALLENGES_PER_SECOND_PER_SOURCE: '1000000' }
+        : {}),
       // This machine allows 20,000 open files per process: stay below it (503 + Retry-After beyond).
       SEALCAM_MAX_CONNECTIONS: '19000',
       SEALCAM_LOG_LEVEL: 'error',
@@ -81,13 +84,18 @@ export class RelayNodes {
   }
 
   /** A counter summed over every node and label (e.g. sealcam_relay_admission_rejections_total). */
-  async counter(name: string): Promise<number> {
+  /** A counter of every node summed, over all its series or those whose labels contain `labels`. */
+  async counter(name: string, labels?: string): Promise<number> {
     let total = 0;
     for (const relay of this.relays) {
       const response = await fetch(`${relay.adminBase}/metrics`, { signal: AbortSignal.timeout(30_000) });
       if (!response.ok) throw new Error(`relay metrics: HTTP ${response.status}`);
       for (const line of (await response.text()).split('\n'))
-        if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        if (
+          labels
+            ? line.startsWith(`${name}{`) && line.includes(labels)
+            : line.startsWith(`${name}{`) || line.startsWith(`${name} `)
+        )
           total += Number(line.split(' ').at(-1));
     }
     return total;

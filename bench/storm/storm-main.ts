@@ -8,7 +8,8 @@ import { runStorm, type StormReport } from './storm.js';
 
 const USAGE = `Usage: npm run bench:storm -- --devices N [--nodes K] [--store memory|redis] [--workers W]
                               [--token-seconds S] [--echo-seconds S] [--timeout-seconds S]
-                              [--handshake-rate R] [--handshake-burst B] [--cpu-prof DIR] [--json]
+                              [--handshake-rate R] [--handshake-burst B] [--devices-per-home H]
+                              [--hostile-sockets S] [--cpu-prof DIR] [--json]
 
 A fleet of N devices (the device agent's own session and live-connection code, spread over W worker
 processes) connects to K relay processes on loopback (K > 1 share a Redis); then every connection is
@@ -17,6 +18,9 @@ measured, with the relays' CPU per device and peak RSS, admission refusals, the 
 kind and the kernel's listen-queue overflows. The echo check then watches disconnections for
 --echo-seconds (default: the token lifetime + 30 s; 0: none) with tokens of --token-seconds (default
 60). --handshake-rate/--handshake-burst set the relays' admission (default: the relay's defaults).
+--devices-per-home H: devices live H to a home, each home on its own loopback address (127.1.x.y),
+under the relays' default per-source limits (default 0: all on 127.0.0.1, per-source limits lifted).
+--hostile-sockets S: when the storm begins, one other address opens S half-open sockets at node 1.
 --cpu-prof DIR: each relay writes a V8 CPU profile there. --json: one JSON object on stdout.
 `;
 
@@ -31,6 +35,8 @@ const { values } = parseArgs({
     'timeout-seconds': { type: 'string', default: '300' },
     'handshake-rate': { type: 'string' },
     'handshake-burst': { type: 'string' },
+    'devices-per-home': { type: 'string', default: '0' },
+    'hostile-sockets': { type: 'string', default: '0' },
     'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -56,6 +62,12 @@ const workers = bounded(values.workers ?? String(Math.max(2, Math.ceil(devices /
 const tokenSeconds = bounded(values['token-seconds'], 'token-seconds', 30, 86_400);
 const echoSeconds = bounded(values['echo-seconds'] ?? String(tokenSeconds + 30), 'echo-seconds', 0, 3600);
 const timeoutSeconds = bounded(values['timeout-seconds'], 'timeout-seconds', 10, 3600);
+const devicesPerHome = bounded(values['devices-per-home'], 'devices-per-home', 0, 1000);
+if (devicesPerHome > 0 && Math.ceil(devices / devicesPerHome) > 65_534) {
+  process.stderr.write('bench:storm: at most 65,534 homes: raise --devices-per-home\n');
+  process.exit(2);
+}
+const hostileSockets = bounded(values['hostile-sockets'], 'hostile-sockets', 0, 10_000);
 const relayEnv: Record<string, string> = {};
 if (values['handshake-rate'] !== undefined)
   relayEnv.SEALCAM_HANDSHAKE_RATE = String(bounded(values['handshake-rate'], 'handshake-rate', 1, 1_000_000));
@@ -83,6 +95,8 @@ try {
       echoSeconds,
       timeoutSeconds,
       relayEnv,
+      devicesPerHome,
+      hostileSockets,
       relayNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
     },
     log,
@@ -108,6 +122,10 @@ else {
       `  relay             ${report.relayCpuMsPerDevice} ms CPU per device, peak RSS ${report.relayPeakRssMB} MB (the fleet: ${report.fleetCpuMsPerDevice} ms CPU per device)`,
       `  refusals          ${report.admissionRejections} by admission; kernel listen-queue overflows ${report.listenOverflows} (drops ${report.listenDrops})`,
       `  device failures   ${failures || 'none'}; connections replaced ${report.replacedConnections}`,
+      `  sources           ${report.homes ? `${report.homes} homes, default per-source limits` : 'all on 127.0.0.1, per-source limits lifted'}; ${report.sourceCapRefusals} sockets refused by a per-source cap`,
+      report.hostile
+        ? `  hostile address   ${report.hostile.opened} half-open sockets: ${report.hostile.refused} refused at once, ${report.hostile.held} held, ${report.hostile.timedOut} closed by the header timeout, ${report.hostile.connectFailed} failed to connect`
+        : '  hostile address   none',
       report.echo
         ? `  echo              largest drop ${report.echo.largestDrop} in 5 s (${(report.echo.largestDropFraction * 100).toFixed(2)}% of the fleet) over ${report.echo.watchedSeconds} s with ${report.echo.tokenSeconds} s tokens; ${report.echo.closedAtExpiry} closed at token expiry; ${report.echo.connectedAtEnd} connected at the end`
         : '  echo              not checked',

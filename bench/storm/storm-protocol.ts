@@ -6,6 +6,15 @@ export interface FleetSetup {
   /** Devices [from, to) of the whole fleet. */
   readonly from: number;
   readonly to: number;
+  /** 0: every device connects from 127.0.0.1; N: device d lives in home ⌊d/N⌋, from homeAddress(home). */
+  readonly devicesPerHome: number;
+}
+
+/** A home's own loopback address, 127.1.0.1 onwards (Linux routes all of 127.0.0.0/8 to lo). */
+export function homeAddress(home: number): string {
+  const n = home + 1;
+  if (n > 0xfffe) throw new Error('at most 65,534 homes');
+  return `127.1.${n >> 8}.${n & 255}`;
 }
 
 export type ToFleet =

@@ -2,6 +2,7 @@ import { LiveConnection } from '@sealcam/device-agent';
 import { createIdentity, Role, ready } from '@sealcam/protocol';
 import { RelaySession } from '@sealcam/relay-client';
 import { pino } from 'pino';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { failureKind } from './failure-kind.js';
 import {
   type Back,
@@ -9,6 +10,7 @@ import {
   type FailureKind,
   type FleetSetup,
   type FromFleet,
+  homeAddress,
   type ToFleet,
 } from './storm-protocol.js';
 
@@ -51,8 +53,27 @@ function send(message: FromFleet): void {
   process.send?.(message);
 }
 
-function makeDevice(relayUrl: string): Device {
-  const session = new RelaySession(relayUrl, createIdentity(Role.Device));
+/** Per home: the fetch whose connections come from the home's address (one undici agent each). */
+const homeFetches = new Map<string, typeof fetch>();
+function fetchFrom(localAddress: string): typeof fetch {
+  let homeFetch = homeFetches.get(localAddress);
+  if (!homeFetch) {
+    // undici's own fetch with its own agent (one version of both); its types differ from the DOM's.
+    const dispatcher = new Agent({ localAddress });
+    const bound = (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+      undiciFetch(input, { ...init, dispatcher });
+    homeFetch = bound as unknown as typeof fetch;
+    homeFetches.set(localAddress, homeFetch);
+  }
+  return homeFetch;
+}
+
+function makeDevice(relayUrl: string, localAddress: string | undefined): Device {
+  const session = new RelaySession(
+    relayUrl,
+    createIdentity(Role.Device),
+    localAddress ? { fetch: fetchFrom(localAddress) } : {},
+  );
   const device: Device = {
     session,
     connected: false,
@@ -82,6 +103,8 @@ function makeDevice(relayUrl: string): Device {
         },
       },
       countingLog,
+      undefined,
+      localAddress,
     ),
   };
   return device;
@@ -116,8 +139,11 @@ async function handle(message: ToFleet): Promise<FromFleet> {
   switch (message.type) {
     case 'setup': {
       await ready();
-      const { relayUrls, from, to }: FleetSetup = message.setup;
-      for (let d = from; d < to; d++) devices.push(makeDevice(relayUrls[d % relayUrls.length]!));
+      const { relayUrls, from, to, devicesPerHome }: FleetSetup = message.setup;
+      for (let d = from; d < to; d++) {
+        const home = devicesPerHome > 0 ? homeAddress(Math.floor(d / devicesPerHome)) : undefined;
+        devices.push(makeDevice(relayUrls[d % relayUrls.length]!, home));
+      }
       return { type: 'ready' };
     }
     case 'connect':

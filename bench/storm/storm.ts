@@ -1,4 +1,5 @@
 import { type FleetWorker, startFleet } from './fleet.js';
+import { type HostileFigures, HostileSource } from './hostile-source.js';
 import { cpuSeconds, listenQueueCounters } from './kernel-counters.js';
 import { RelayNodes } from './relay-nodes.js';
 import { type Back, FAILURE_KINDS, type FailureKind, type FromFleet } from './storm-protocol.js';
@@ -18,6 +19,14 @@ export interface StormOptions {
   readonly relayEnv: Readonly<Record<string, string>>;
   /** Extra node flags for each relay (e.g. --cpu-prof). */
   readonly relayNodeArgs?: readonly string[];
+  /**
+   * 0 (default): every device connects from 127.0.0.1 and the relays' per-source limits are lifted.
+   * N: devices live N to a home, each home on its own loopback address, under the relays' default
+   * per-source limits (as a real fleet arrives: from many addresses).
+   */
+  readonly devicesPerHome?: number;
+  /** Half-open sockets one hostile address opens at node 0 when the storm begins (default 0). */
+  readonly hostileSockets?: number;
 }
 
 export interface BackFigures {
@@ -54,6 +63,12 @@ export interface StormReport {
   readonly listenDrops: number;
   /** Connections a newer one of the same device replaced (ghosts of abandoned attempts). */
   readonly replacedConnections: number;
+  /** Homes the fleet lived in (null: every device on 127.0.0.1, per-source limits lifted). */
+  readonly homes: number | null;
+  /** Sockets the relays refused by a per-source cap during the storm (their own metric). */
+  readonly sourceCapRefusals: number;
+  /** The hostile address's sockets as it saw them after the storm (null: none was run). */
+  readonly hostile: HostileFigures | null;
   readonly echo: {
     readonly watchedSeconds: number;
     readonly tokenSeconds: number;
@@ -109,21 +124,25 @@ export async function runStorm(
   progress: (line: string) => void = () => undefined,
 ): Promise<StormReport> {
   const started = performance.now();
+  const devicesPerHome = options.devicesPerHome ?? 0;
   const nodes = await RelayNodes.start({
     nodes: options.nodes,
     store: options.store,
     tokenSeconds: options.tokenSeconds,
     env: options.relayEnv,
     nodeArgs: options.relayNodeArgs ?? [],
+    perSourceLimits: devicesPerHome > 0 ? 'defaults' : 'lifted',
   });
   let fleet: FleetWorker[] = [];
+  let hostile: HostileSource | null = null;
   const bound = options.timeoutSeconds * 1000;
   const everyone = async (message: Parameters<FleetWorker['ask']>[0], timeoutMs: number) =>
     Promise.all(fleet.map((worker) => worker.ask(message, timeoutMs)));
   try {
-    fleet = await startFleet(options.devices, options.workers, nodes.urls);
+    fleet = await startFleet(options.devices, options.workers, nodes.urls, devicesPerHome);
+    const homes = devicesPerHome > 0 ? Math.ceil(options.devices / devicesPerHome) : null;
     progress(
-      `${options.devices} devices in ${options.workers} workers; ${options.nodes} relay node(s), ${options.store} store`,
+      `${options.devices} devices in ${options.workers} workers${homes ? `, ${homes} homes` : ''}; ${options.nodes} relay node(s), ${options.store} store`,
     );
     const first = figures(
       answers(await everyone({ type: 'connect', timeoutMs: bound }, bound + 60_000), 'back').map(
@@ -135,12 +154,23 @@ export async function runStorm(
     );
     await new Promise((resolve) => setTimeout(resolve, 2000));
 
-    const rejectionsBefore = await nodes.counter('sealcam_relay_admission_rejections_total');
+    const REJECTIONS = 'sealcam_relay_admission_rejections_total';
+    const sourceCapCount = async () =>
+      (await nodes.counter(REJECTIONS, 'kind="source-sockets"')) +
+      (await nodes.counter(REJECTIONS, 'kind="source-sockets-total"'));
+    const rejectionsBefore = await nodes.counter(REJECTIONS);
+    const sourceCapBefore = await sourceCapCount();
     const kernelBefore = listenQueueCounters();
     const cpuBefore = nodes.cpuSeconds();
     const fleetCpu = () => fleet.reduce((sum, worker) => sum + (cpuSeconds(worker.pid) ?? 0), 0);
     const fleetBefore = fleetCpu();
     nodes.takePeakRss();
+    if (options.hostileSockets) {
+      const target = new URL(nodes.urls[0]!);
+      hostile = new HostileSource(target.hostname, Number(target.port));
+      hostile.open(options.hostileSockets);
+      progress(`hostile: ${options.hostileSockets} half-open sockets from one address`);
+    }
     const storm = figures(
       answers(await everyone({ type: 'drop', timeoutMs: bound }, bound + 60_000), 'back').map(
         (each) => each.back,
@@ -150,8 +180,10 @@ export async function runStorm(
     const fleetSpent = fleetCpu() - fleetBefore;
     const kernelAfter = listenQueueCounters();
     const relayPeakRss = nodes.takePeakRss();
-    const admissionRejections =
-      (await nodes.counter('sealcam_relay_admission_rejections_total')) - rejectionsBefore;
+    const admissionRejections = (await nodes.counter(REJECTIONS)) - rejectionsBefore;
+    const sourceCapRefusals = (await sourceCapCount()) - sourceCapBefore;
+    const hostileFigures = hostile?.figures() ?? null;
+    if (hostileFigures) progress(`hostile: ${JSON.stringify(hostileFigures)}`);
     progress(
       `storm: ${storm.back} back in ${storm.allBackSeconds ?? `— (${storm.missing} missing)`} s, p99 ${storm.p99Seconds} s`,
     );
@@ -209,10 +241,14 @@ export async function runStorm(
       listenOverflows: kernelAfter.overflows - kernelBefore.overflows,
       listenDrops: kernelAfter.drops - kernelBefore.drops,
       replacedConnections: finished.reduce((sum, each) => sum + each.replaced, 0),
+      homes,
+      sourceCapRefusals,
+      hostile: hostileFigures,
       echo,
       seconds: Math.round(performance.now() - started) / 1000,
     };
   } finally {
+    hostile?.close();
     for (const worker of fleet) worker.kill();
     await nodes.stop();
   }

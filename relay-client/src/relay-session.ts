@@ -37,6 +37,11 @@ export interface RelaySessionOptions {
   readonly refreshMarginMs?: number;
   /** The clock the token's expiry is compared with (default Date.now). */
   readonly now?: () => number;
+  /**
+   * What sends each HTTP exchange (default: the global fetch); e.g. one whose dispatcher connects
+   * from a chosen source address (a gateway with several, or bench:storm's homes).
+   */
+  readonly fetch?: typeof fetch;
 }
 
 interface Token {
@@ -63,6 +68,7 @@ export class RelaySession {
   private readonly maxResponseBytes: number;
   private readonly refreshMarginMs: number;
   private readonly now: () => number;
+  private readonly fetchFn: typeof fetch;
   private readonly keys: KeyHolder;
 
   constructor(
@@ -77,6 +83,7 @@ export class RelaySession {
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.fetchFn = options.fetch ?? fetch;
   }
 
   /** A valid session token (authenticating when there is none or it is about to expire). */
@@ -211,7 +218,7 @@ export class RelaySession {
     payload: BodyInit | null,
   ): Promise<Response> {
     try {
-      return await fetch(`${this.relayUrl}${path}`, {
+      return await this.fetchFn(`${this.relayUrl}${path}`, {
         method,
         headers,
         body: payload,

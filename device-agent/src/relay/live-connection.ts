@@ -82,6 +82,8 @@ export class LiveConnection {
       startingDelayMs: 1000,
       maxDelayMs: 60_000,
     },
+    /** Where the socket connects from (default: the system's choice); bench:storm gives each home its own. */
+    private readonly localAddress?: string,
   ) {
     this.keeper = new LiveSessionKeeper(session);
   }
@@ -203,6 +205,7 @@ export class LiveConnection {
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
         maxPayload: MAX_INCOMING_BYTES,
+        ...(this.localAddress ? { localAddress: this.localAddress } : {}),
       });
       // At once, not when serving starts: the relay may speak in the same packet as the upgrade's
       // answer, before the promise below resolves (a message without a listener is lost).

@@ -1,10 +1,10 @@
 /**
  * The baseline: a bare `ws` forwarder with the relay's socket settings (no auth, no parsing, no
- * store). A device connection's messages go to the viewer connection with the same id.
+ * store). A device connection's messages go to the viewer connections with the same id.
  */
 import { WebSocket, WebSocketServer } from 'ws';
 
-const viewers = new Map<string, WebSocket>();
+const viewers = new Map<string, Set<WebSocket>>();
 const server = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
@@ -15,12 +15,17 @@ server.on('connection', (ws, request) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const id = url.searchParams.get('id') ?? '';
   if (url.searchParams.get('role') === 'viewer') {
-    viewers.set(id, ws);
-    ws.on('close', () => viewers.delete(id));
+    let set = viewers.get(id);
+    if (!set) {
+      set = new Set();
+      viewers.set(id, set);
+    }
+    set.add(ws);
+    ws.on('close', () => set.delete(ws));
   } else {
     ws.on('message', (data) => {
-      const viewer = viewers.get(id);
-      if (viewer && viewer.readyState === WebSocket.OPEN) viewer.send(data as Buffer, { binary: true });
+      for (const viewer of viewers.get(id) ?? [])
+        if (viewer.readyState === WebSocket.OPEN) viewer.send(data as Buffer, { binary: true });
     });
   }
 });

@@ -3,7 +3,7 @@
  * 30 fps) or saturated (closed loop, as fast as frames come back). Returns raw sums so that rounds
  * can be pooled.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { HEADER_OFFSET, POOL, type Wiring } from './wiring.js';
 
 export const FPS = 30;
@@ -12,8 +12,11 @@ export const SATURATION_WINDOW = 8;
 
 export interface PhaseSample {
   readonly seconds: number;
+  /** Frames received by viewers (each viewer's copy counts). */
   readonly received: number;
-  /** Frames sent during the whole phase that never reached their viewer. */
+  /** Frames sent to the devices during the measured time. */
+  readonly sent: number;
+  /** Frames sent during the whole phase that never reached a viewer of their device (per viewer). */
   readonly lost: number;
   /** Every server process of the wiring (both relays for cross-node). */
   readonly serverCpuMs: number;
@@ -23,13 +26,25 @@ export interface PhaseSample {
   readonly latencies: number[];
 }
 
-/** utime + stime of a process in milliseconds, from /proc (Linux). */
+/**
+ * CPU time of a process in milliseconds: the run time the scheduler accounted to each of its threads
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds). Not utime + stime: those are sampled at the
+ * scheduler tick (10 ms), and a process that wakes for 50 µs in step with the tick is charged whole
+ * ticks, which at low frame rates made every server look several times dearer than it is.
+ */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
 }
 
-const serversCpuMs = (wiring: Wiring) => wiring.pids.reduce((total, pid) => total + cpuMs(pid), 0);
+export const serversCpuMs = (wiring: Wiring) => wiring.pids.reduce((total, pid) => total + cpuMs(pid), 0);
 
 const DRAIN_MS = 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,21 +62,25 @@ export async function runPhase(
   let running = true;
   let measuring = false;
   let received = 0;
+  let sent = 0;
   let receivedAll = 0;
   let sentAll = 0;
+  const perDevice = wiring.viewersPerDevice;
   const sendOne = (device: number) => {
     const index = next[device]! % POOL;
     next[device] = next[device]! + 1;
     sentAt[device]![index] = performance.now();
     wiring.devices[device]!.send(frames[device]![index]!);
     sentAll += 1;
+    if (measuring) sent += 1;
   };
-  const listeners = wiring.viewers.map((ws, device) => {
+  const listeners = wiring.viewers.map((ws, viewer) => {
+    const device = Math.floor(viewer / perDevice);
     const listener = (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return;
       receivedAll += 1;
-      // At saturation every frame received makes room for the device's next one.
-      if (mode === 'saturate' && running) sendOne(device);
+      // At saturation every frame received (by a device's first viewer) makes room for its next one.
+      if (mode === 'saturate' && running && viewer % perDevice === 0) sendOne(device);
       if (!measuring) return;
       received += 1;
       if (mode !== 'paced') return;
@@ -113,12 +132,13 @@ export async function runPhase(
   running = false;
   // Let what is in flight arrive (bounded), so the next phase starts on idle sockets and a frame
   // that never arrives is counted as lost.
-  for (let waited = 0; waited < DRAIN_MS && receivedAll < sentAll; waited += 20) await sleep(20);
+  for (let waited = 0; waited < DRAIN_MS && receivedAll < sentAll * perDevice; waited += 20) await sleep(20);
   for (const [i, ws] of wiring.viewers.entries()) ws.off('message', listeners[i]!);
   return {
     seconds,
     received,
-    lost: sentAll - receivedAll,
+    sent,
+    lost: sentAll * perDevice - receivedAll,
     serverCpuMs,
     redisCpuMs,
     loadCpuMs: (load.user + load.system) / 1000,

@@ -6,18 +6,23 @@
  * so that the shared machine's slow and fast moments fall on all alike: first paced rounds (every device at 30 fps: server CPU per frame, latency), then saturated
  * ones (frames/s). Ratios are taken within a round; the report gives their median and range.
  * Usage: npm run bench:relay [-- --json] [-- --rounds N] [-- --seconds N (saturated phase)]
+ *        npm run bench:relay -- --fan-out [--json] [--rounds N] (fan-out-bench.ts)
  */
 import { cpus } from 'node:os';
 import { createIdentity, Role, ready } from '@sealcam/protocol';
+import { fanOutCurve } from './fan-out-bench.js';
 import { FPS, type PhaseSample, runPhase, SATURATION_WINDOW } from './load.js';
 import { FRAME_BYTES, framePools, type Wiring, wireForwarder, wireRelay } from './wiring.js';
 
 if (process.argv.includes('--help')) {
   process.stdout.write(
-    'Usage: npm run bench:relay -- [--json] [--rounds N] [--seconds N]\n\n' +
+    'Usage: npm run bench:relay -- [--json] [--rounds N] [--seconds N]\n' +
+      '       npm run bench:relay -- --fan-out [--json] [--rounds N]\n\n' +
       'sealcam relay benchmark: 100 devices -> 100 viewers, 16 KB frames, through a bare ws forwarder, the\n' +
       'relay (memory and Redis stores) and two relays on one Redis (devices on one, viewers on the other),\n' +
       'in interleaved rounds (default 8), saturated phase N s (default 3).\n' +
+      '--fan-out: one device at 30 fps to 1, 4, 16 and 64 viewers instead, relay and forwarder in\n' +
+      'alternating rounds (default 4, 5 s paced + 2.5 s idle each): CPU per frame, per delivery, idle floor.\n' +
       '--json prints one JSON object.\n',
   );
   process.exit(0);
@@ -30,7 +35,8 @@ const argument = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
   return value;
 };
-const ROUNDS = argument('--rounds', 8);
+const fanOut = process.argv.includes('--fan-out');
+const ROUNDS = argument('--rounds', fanOut ? 4 : 8);
 if (!Number.isInteger(ROUNDS)) throw new Error('--rounds must be a whole number');
 const SATURATED_MS = argument('--seconds', 3) * 1000;
 const PACED_MS = 2000;
@@ -40,6 +46,20 @@ const DEVICES = 100;
 const log = (text: string) => {
   if (!json) process.stderr.write(`${text}\n`);
 };
+if (fanOut) {
+  const curve = await fanOutCurve({ viewerCounts: [1, 4, 16, 64], rounds: ROUNDS, pacedMs: 5000, log });
+  if (json) process.stdout.write(`${JSON.stringify(curve)}\n`);
+  else {
+    console.log(`\nfan-out curve, one device at ${curve.fps} fps, ${curve.rounds} rounds (CPU µs):`);
+    console.log('viewers  relay/frame  forwarder/frame  ratio  relay/delivery  relay idle ms/s');
+    for (const p of curve.points)
+      console.log(
+        `${String(p.viewers).padStart(7)}  ${String(p.relayCpuMicrosPerFrame).padStart(11)}  ${String(p.forwarderCpuMicrosPerFrame).padStart(15)}  ${String(p.ratio).padStart(5)}  ${String(p.relayCpuMicrosPerDelivery).padStart(14)}  ${String(p.relayIdleCpuMillisPerSecond).padStart(15)}`,
+      );
+    console.log(`lone stream: ${curve.loneStreamCpuMicrosPerFrame} µs per frame (target ≤ 50)`);
+  }
+  process.exit(0);
+}
 
 type Config = 'baseline' | 'memory' | 'redis' | 'crossNode';
 const CONFIGS: readonly Config[] = ['baseline', 'memory', 'redis', 'crossNode'];
@@ -190,7 +210,7 @@ const result = {
   saturatedLoadCoreShare: per((s) => round(s.loadCoreShare)),
   framesLost: per((s) => s.framesLost),
   targets: { ratioMemory: 0.9, ratioRedis: 0.85, crossNodeCpuRatio: 1.5 },
-  method: `${DEVICES} devices -> ${DEVICES} viewers (one each) over loopback, ${FRAME_BYTES}-byte sealed frames, a keyframe every 30 frames; cross-node: devices on one relay, viewers on a second, both on one Redis; ${ROUNDS} interleaved rounds (rotations of the four, forwards and backwards) of a ${PACED_MS / 1000} s paced phase (${FPS} fps per device), then as many of a ${SATURATED_MS / 1000} s saturated phase (closed loop, ${SATURATION_WINDOW} frames in flight per device), each after ${WARMUP_MS / 1000} s warm-up, every server first warmed up for ${SERVER_WARMUP_MS / 1000} s at the paced rate; frames/s is the median of the rounds' rates, a ratio the median of the rounds' ratios (paired within a round, so not the quotient of two medians); server CPU from /proc (utime+stime, both relays for cross-node) divided by frames delivered; latency = receive time - send time in the load process; the load generator shares the 2-core machine with the server`,
+  method: `${DEVICES} devices -> ${DEVICES} viewers (one each) over loopback, ${FRAME_BYTES}-byte sealed frames, a keyframe every 30 frames; cross-node: devices on one relay, viewers on a second, both on one Redis; ${ROUNDS} interleaved rounds (rotations of the four, forwards and backwards) of a ${PACED_MS / 1000} s paced phase (${FPS} fps per device), then as many of a ${SATURATED_MS / 1000} s saturated phase (closed loop, ${SATURATION_WINDOW} frames in flight per device), each after ${WARMUP_MS / 1000} s warm-up, every server first warmed up for ${SERVER_WARMUP_MS / 1000} s at the paced rate; frames/s is the median of the rounds' rates, a ratio the median of the rounds' ratios (paired within a round, so not the quotient of two medians); server CPU (scheduler run time of every thread, /proc/<pid>/task/*/schedstat; both relays for cross-node) divided by frames delivered; latency = receive time - send time in the load process; the load generator shares the 2-core machine with the server`,
 };
 
 if (json) process.stdout.write(`${JSON.stringify(result)}\n`);

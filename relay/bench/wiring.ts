@@ -46,7 +46,9 @@ export interface Wiring {
   /** redis-server's pid for the Redis-backed relay. */
   readonly extraPid?: number | undefined;
   readonly devices: WebSocket[];
+  /** Device-major: the viewers of device i are viewers[i * viewersPerDevice ...]. */
   readonly viewers: WebSocket[];
+  readonly viewersPerDevice: number;
   stop(): Promise<void>;
 }
 
@@ -95,7 +97,7 @@ function open(url: string, protocols?: string[]): Promise<WebSocket> {
   });
 }
 
-export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
+export async function wireForwarder(devices: Identity[], viewersPerDevice = 1): Promise<Wiring> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const child = spawn(process.execPath, [...benchNodeArgs(), join(here, 'forwarder.js')], {
     stdio: ['ignore', process.env.SEALCAM_BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'pipe'],
@@ -108,13 +110,18 @@ export async function wireForwarder(devices: Identity[]): Promise<Wiring> {
     });
   });
   const base = `ws://127.0.0.1:${port}/`;
-  const viewers = await Promise.all(devices.map((_, i) => open(`${base}?role=viewer&id=${i}`)));
+  const viewers = await Promise.all(
+    devices.flatMap((_, i) =>
+      Array.from({ length: viewersPerDevice }, () => open(`${base}?role=viewer&id=${i}`)),
+    ),
+  );
   const deviceSockets = await Promise.all(devices.map((_, i) => open(`${base}?role=device&id=${i}`)));
   return {
     name: 'bare ws forwarder',
     pids: [child.pid ?? 0],
     devices: deviceSockets,
     viewers,
+    viewersPerDevice,
     async stop() {
       for (const ws of [...viewers, ...deviceSockets]) ws.terminate();
       child.kill('SIGTERM');
@@ -148,7 +155,11 @@ function startRelay(store: 'memory' | 'redis', redis: TestRedis | null) {
   });
 }
 
-export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promise<Wiring> {
+export async function wireRelay(
+  devices: Identity[],
+  wiring: RelayWiring,
+  viewersPerDevice = 1,
+): Promise<Wiring> {
   const redis = wiring === 'memory' ? null : await TestRedis.start();
   const store = redis ? 'redis' : 'memory';
   const relay = await startRelay(store, redis);
@@ -157,10 +168,14 @@ export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promi
   const viewers: WebSocket[] = [];
   const deviceSockets: WebSocket[] = [];
   for (const device of devices) {
-    const viewer = createIdentity(Role.Viewer);
+    const viewerIds = Array.from({ length: viewersPerDevice }, () => createIdentity(Role.Viewer));
     const deviceToken = await authenticate(relay.base, device);
-    await registerViewers(relay.base, device, deviceToken, [{ identity: viewer, access: Access.Owner }]);
-    const viewerToken = await authenticate(viewerRelay.base, viewer);
+    await registerViewers(
+      relay.base,
+      device,
+      deviceToken,
+      viewerIds.map((identity) => ({ identity, access: Access.Owner })),
+    );
     const deviceSocket = await openLive(relay.wsBase, deviceToken);
     const manifest = sealManifest({
       device,
@@ -169,7 +184,7 @@ export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promi
       notBefore: Date.now() - 1000,
       notAfter: Date.now() + 3_600_000,
       previous: null,
-      recipients: [viewer.card],
+      recipients: viewerIds.map((viewer) => viewer.card),
       epochKey: new Uint8Array(32).fill(1),
     });
     deviceSocket.send(
@@ -180,37 +195,12 @@ export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promi
         payload: manifest.bytes,
       }),
     );
-    const viewerSocket = await openLive(viewerRelay.wsBase, viewerToken);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no "subscribed" within 10 s')), 10_000);
-      const untilSubscribed = (data: WebSocket.RawData, isBinary: boolean) => {
-        if (isBinary) return;
-        let message: ReturnType<typeof decodeRelayToViewer>;
-        try {
-          message = decodeRelayToViewer(String(data));
-        } catch (error) {
-          clearTimeout(timer);
-          return reject(error);
-        }
-        if (message.op === 'error') {
-          clearTimeout(timer);
-          return reject(new Error(`subscription refused: ${message.reason}`));
-        }
-        if (message.op !== 'subscribed') return;
-        viewerSocket.off('message', untilSubscribed);
-        clearTimeout(timer);
-        resolve();
-      };
-      viewerSocket.on('message', untilSubscribed);
-      viewerSocket.send(
-        encodeControl({
-          op: 'subscribe',
-          deviceId: deviceIdOf(device.card.id),
-          streamId: STREAM,
-        }),
-      );
-    });
-    viewers.push(viewerSocket);
+    for (const viewer of viewerIds) {
+      const viewerToken = await authenticate(viewerRelay.base, viewer);
+      const viewerSocket = await openLive(viewerRelay.wsBase, viewerToken);
+      await subscribe(viewerSocket, device);
+      viewers.push(viewerSocket);
+    }
     deviceSockets.push(deviceSocket);
   }
   return {
@@ -219,6 +209,7 @@ export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promi
     extraPid: redis?.pid,
     devices: deviceSockets,
     viewers,
+    viewersPerDevice,
     async stop() {
       for (const ws of [...viewers, ...deviceSockets]) ws.terminate();
       await relay.stop();
@@ -226,4 +217,33 @@ export async function wireRelay(devices: Identity[], wiring: RelayWiring): Promi
       await redis?.stop();
     },
   };
+}
+
+/** Subscribes a viewer's live socket to the device's stream and waits for `subscribed`. */
+function subscribe(viewerSocket: WebSocket, device: Identity): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no "subscribed" within 10 s')), 10_000);
+    const untilSubscribed = (data: WebSocket.RawData, isBinary: boolean) => {
+      if (isBinary) return;
+      let message: ReturnType<typeof decodeRelayToViewer>;
+      try {
+        message = decodeRelayToViewer(String(data));
+      } catch (error) {
+        clearTimeout(timer);
+        return reject(error);
+      }
+      if (message.op === 'error') {
+        clearTimeout(timer);
+        return reject(new Error(`subscription refused: ${message.reason}`));
+      }
+      if (message.op !== 'subscribed') return;
+      viewerSocket.off('message', untilSubscribed);
+      clearTimeout(timer);
+      resolve();
+    };
+    viewerSocket.on('message', untilSubscribed);
+    viewerSocket.send(
+      encodeControl({ op: 'subscribe', deviceId: deviceIdOf(device.card.id), streamId: STREAM }),
+    );
+  });
 }

@@ -43,6 +43,11 @@ function bridgeOn(bus: RedisBus) {
   return { bridge, delivered, metrics };
 }
 
+async function publishes(metrics: ReturnType<typeof createMetrics>): Promise<Record<string, number>> {
+  const registry = await metrics.busPublishes.get();
+  return Object.fromEntries(registry.values.map((each) => [String(each.labels.kind), each.value]));
+}
+
 async function badInputCount(metrics: ReturnType<typeof createMetrics>): Promise<number> {
   const value = (await metrics.badInput.get()).values.find((each) => each.labels.surface === 'bus');
   return value?.value ?? 0;
@@ -79,6 +84,7 @@ describe('bus bridge across two processes’ buses', () => {
       'the receiving bridge subscribed',
     );
     receiver.delivered.length = 0;
+    const before = await publishes(publisher.metrics);
     // A view into a larger buffer: only its own bytes travel.
     const backing = new Uint8Array(64).fill(0xee);
     backing.set([1, 2, 3], 20);
@@ -94,6 +100,10 @@ describe('bus bridge across two processes’ buses', () => {
       { how: 'signed', streamKey: STREAM_KEY, wire: Uint8Array.of(7, 7) },
     ]);
     assert.equal(await badInputCount(receiver.metrics), 0);
+    // Frames and keyframes are counted as delta, signed messages as key (frames without a label lookup).
+    const after = await publishes(publisher.metrics);
+    assert.equal((after.delta ?? 0) - (before.delta ?? 0), 2);
+    assert.equal((after.key ?? 0) - (before.key ?? 0), 1);
     receiver.bridge.setInterest(DEVICE, { live: false, events: false });
   });
 

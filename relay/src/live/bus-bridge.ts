@@ -94,7 +94,8 @@ export class BusBridge {
 
   /** Publishes and counts: each message, and each one the bus did not send. */
   private send(name: string, parts: readonly Uint8Array[], kind: string, droppable = false): Promise<number> {
-    this.deps.metrics.busPublishes.inc({ kind });
+    if (kind === 'delta') this.deps.metrics.hot.busDeltaPublishes += 1;
+    else this.deps.metrics.busPublishes.inc({ kind });
     return this.deps.bus.publish(name, parts, droppable).then((receivers) => {
       if (receivers < 0) this.deps.metrics.busPublishFailures.inc({ kind });
       return receivers;

@@ -5,11 +5,19 @@ import type { StoreStats } from '../store/store.js';
  * Prometheus metrics. Labels never carry ids or content: only kinds, outcomes and reasons from
  * fixed sets.
  */
+/**
+ * How often the event-loop delay is sampled (prom-client's default is every 10 ms). Each sample is a
+ * timer that wakes the process: at 10 ms an idle relay spent ~7 ms of CPU a second on them, as much
+ * as a lone 30 fps stream's frames themselves (`npm run bench:relay -- --fan-out`). 100 ms still
+ * gives the lag percentiles ~150 samples per 15 s scrape.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 export function createMetrics() {
   const registry = new Registry();
   // Counts on the per-frame path are plain numbers, folded into their counters when /metrics is
   // read: prom-client's inc() allocates and hashes a labels object on every call.
-  const hot = { framesIn: 0, framesOut: 0, frameBytesIn: 0 };
+  const hot = { framesIn: 0, framesOut: 0, frameBytesIn: 0, busDeltaPublishes: 0 };
   /** The store's totals, read when /metrics is scraped (set once the store is open). */
   const sources: { storeStats: (() => Promise<StoreStats>) | null } = { storeStats: null };
   const storeGauge = (read: (stats: StoreStats) => number) =>
@@ -22,7 +30,11 @@ export function createMetrics() {
     };
   // Read when /metrics is read; the server points them at its verified cache and socket guard.
   const observed = { verifiedCacheBytes: () => 0, unauthenticatedSockets: () => 0 };
-  collectDefaultMetrics({ register: registry, prefix: 'sealcam_relay_' });
+  collectDefaultMetrics({
+    register: registry,
+    prefix: 'sealcam_relay_',
+    eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+  });
   const metric = {
     registry,
     hot,
@@ -168,6 +180,11 @@ export function createMetrics() {
       help: 'Messages published to other relay processes',
       labelNames: ['kind'],
       registers: [registry],
+      collect() {
+        // Live frames (kind delta) are counted on the hot path without a label lookup.
+        if (hot.busDeltaPublishes > 0) this.inc({ kind: 'delta' }, hot.busDeltaPublishes);
+        hot.busDeltaPublishes = 0;
+      },
     }),
     busPublishFailures: new Counter({
       name: 'sealcam_relay_bus_publish_failures_total',

@@ -5,7 +5,7 @@
  */
 export { type AccessList, accessEntryOf, verifyAccessList } from './access-list.js';
 export { APP_PAGES } from './app-pages.js';
-export { verifyAuthProof } from './auth.js';
+export { type AuthProofExpectation, verifyAuthProof } from './auth.js';
 export { fromBase32, fromBase64Url, fromHex, toBase32, toBase64Url, toHex } from './bytes.js';
 export { CLOCK_NONCE_BYTES, CLOCK_PROOF_MAX_BYTES, parseClockProof } from './clock-proof.js';
 export * from './constants.js';

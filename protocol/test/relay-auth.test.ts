@@ -34,6 +34,30 @@ describe('relay authentication and access lists', () => {
     }
   });
 
+  it('a card verified before (the same bytes, found by id) is taken as it is; the proof is still checked, and any other bytes are verified in full', () => {
+    const { owner, friend } = world('auth-known');
+    const origin = 'http://127.0.0.1:8080';
+    const challenge = rngFrom('challenge-known')(32);
+    const proof = createAuthProof(owner, origin, challenge);
+    const known = { ...owner.card };
+    const asked: Uint8Array[] = [];
+    const verifiedCard = (id: Uint8Array) => {
+      asked.push(id);
+      return Buffer.compare(id, owner.card.id) === 0 ? known : undefined;
+    };
+    assert.equal(verifyAuthProof(proof, { origin, challenge, verifiedCard }), known);
+    assert.deepEqual(asked, [owner.card.id]);
+    // A cached card of that id with other bytes is not taken: the presented one is verified.
+    const stale = { ...owner.card, bytes: friend.card.bytes };
+    const fresh = verifyAuthProof(proof, { origin, challenge, verifiedCard: () => stale });
+    assert.notEqual(fresh, stale);
+    assert.deepEqual(fresh.bytes, owner.card.bytes);
+    // With the card known, no changed byte of the proof is accepted (card, origin, challenge, signature).
+    for (let i = 0; i < proof.length; i++) {
+      rejects(() => verifyAuthProof(flip(proof, i), { origin, challenge, verifiedCard }));
+    }
+  });
+
   it('an access list is signed by its device and refused for any other', () => {
     const { device, otherDevice, owner, friend } = world('access');
     const bytes = createAccessList({

@@ -7,7 +7,8 @@ import type { VerifiedCache } from './verified-cache.js';
  * Identity cards as verified objects. A card's self-signature is checked once per distinct stored
  * bytes, not on every upload that needs the card; a changed card is verified again. Callers ask
  * for a card only on behalf of its own identity or of a viewer already found on the device's
- * access list, so a stranger cannot make the relay verify (or cache) anything.
+ * access list, so a stranger cannot make the relay verify (or cache) anything here; a login caches
+ * the card it verified (routes/auth.ts), which costs the one logging in a whole login per entry.
  */
 export function verifiedCards(store: Store, cache: VerifiedCache, metrics: Metrics) {
   return async (id: DeviceId | ViewerId): Promise<IdentityCard | null> => {

@@ -10,6 +10,7 @@ import type { NewDeviceLimit } from './http/new-devices.js';
 import type { UploadBudget } from './http/upload-budget.js';
 import type { Metrics } from './ops/metrics.js';
 import type { Retention, Store } from './store/store.js';
+import type { VerifiedCache } from './verified-cache.js';
 
 export interface Notifier {
   /** A committed event: tell subscribed viewers, here and on other relay processes. */
@@ -50,6 +51,8 @@ export interface RelayContext {
   now(): number;
   /** The verified identity card of an id that authenticated, or null. */
   card(id: DeviceId | ViewerId): Promise<IdentityCard | null>;
+  /** Cards (and access-list verdicts) verified before, bounded in bytes. */
+  readonly verified: VerifiedCache;
   /** Whether the viewer (or the device itself) may read the device's objects; owner for deletes. */
   access(session: Session, deviceId: DeviceId): Promise<AccessLevel>;
 }

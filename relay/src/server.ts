@@ -199,6 +199,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const tokens = new TokenIssuer(key, config.tokenTtlSeconds * 1000, TOKEN_LIFETIME_JITTER);
   const context: RelayContext = {
     config,
+    verified,
     store,
     bus: backends.bus,
     tokens,

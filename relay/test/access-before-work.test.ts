@@ -73,6 +73,16 @@ describe('access before work: an unlisted viewer makes the relay verify and keep
     assert.ok(cacheBytes() <= CACHE_MAX_BYTES, `cache ${cacheBytes()} bytes`);
   });
 
+  it('an identity that logs in again is not verified again: its card (same bytes) comes from the cache', async () => {
+    const returning = createIdentity(Role.Device);
+    const before = await verifications(running);
+    await authenticate(running.base, returning);
+    const first = await verifications(running);
+    assert.equal(first.card, before.card + 1, 'the first login verified the card');
+    await authenticate(running.base, returning);
+    assert.deepEqual(await verifications(running), first, 'the second login verified no card');
+  });
+
   it('a listed viewer makes the relay verify the list once; later reads use the cached verdict', async () => {
     const token = await authenticate(running.base, listed);
     const before = await verifications(running);

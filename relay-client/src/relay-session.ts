@@ -83,7 +83,9 @@ export class RelaySession {
     this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
     this.now = options.now ?? Date.now;
-    this.fetchFn = options.fetch ?? fetch;
+    // Not `fetch` itself: a browser's fetch called as a method of this session throws "Illegal
+    // invocation"; and the global is looked up at each call, as before.
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** A valid session token (authenticating when there is none or it is about to expire). */

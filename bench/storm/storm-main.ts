@@ -63,6 +63,10 @@ const tokenSeconds = bounded(values['token-seconds'], 'token-seconds', 30, 86_40
 const echoSeconds = bounded(values['echo-seconds'] ?? String(tokenSeconds + 30), 'echo-seconds', 0, 3600);
 const timeoutSeconds = bounded(values['timeout-seconds'], 'timeout-seconds', 10, 3600);
 const devicesPerHome = bounded(values['devices-per-home'], 'devices-per-home', 0, 1000);
+if (!Number.isInteger(devicesPerHome)) {
+  process.stderr.write(`bench:storm: --devices-per-home must be a whole number\n\n${USAGE}`);
+  process.exit(2);
+}
 if (devicesPerHome > 0 && Math.ceil(devices / devicesPerHome) > 65_534) {
   process.stderr.write('bench:storm: at most 65,534 homes: raise --devices-per-home\n');
   process.exit(2);

@@ -7,7 +7,7 @@
  * same connections, nothing sent) gives each process's floor, which is billed to no frame.
  */
 import { createIdentity, Role } from '@sealcam/protocol';
-import { FPS, type PhaseSample, runPhase, serversCpuMs } from './load.js';
+import { FPS, type PhaseSample, runPhase, serversCpuMs, sleep } from './load.js';
 import { FRAME_BYTES, framePools, type Wiring, wireForwarder, wireRelay } from './wiring.js';
 
 export interface FanOutOptions {
@@ -19,7 +19,6 @@ export interface FanOutOptions {
 
 const WARMUP_MS = 1000;
 const SERVER_WARMUP_MS = 3000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
@@ -59,10 +58,13 @@ export async function fanOutCurve(options: FanOutOptions) {
   const frames = framePools(device);
   const points = [];
   for (const viewers of options.viewerCounts) {
-    const wirings = {
-      forwarder: await wireForwarder(device, viewers),
-      relay: await wireRelay(device, 'memory', viewers),
-    };
+    // The forwarder is stopped even when wiring the relay fails.
+    const forwarder = await wireForwarder(device, viewers);
+    const relay = await wireRelay(device, 'memory', viewers).catch(async (error: unknown) => {
+      await forwarder.stop();
+      throw error;
+    });
+    const wirings = { forwarder, relay };
     const pooled: Record<keyof typeof wirings, Pooled> = {
       forwarder: { paced: [], idleCpuMs: 0, idleSeconds: 0 },
       relay: { paced: [], idleCpuMs: 0, idleSeconds: 0 },
@@ -86,21 +88,21 @@ export async function fanOutCurve(options: FanOutOptions) {
     } finally {
       for (const wiring of Object.values(wirings)) await wiring.stop();
     }
-    const relay = figures(pooled.relay, viewers);
-    const forwarder = figures(pooled.forwarder, viewers);
+    const relayFigures = figures(pooled.relay, viewers);
+    const forwarderFigures = figures(pooled.forwarder, viewers);
     points.push({
       viewers,
-      relayCpuMicrosPerFrame: round(relay.cpuMicrosPerFrame),
-      forwarderCpuMicrosPerFrame: round(forwarder.cpuMicrosPerFrame),
-      ratio: round(relay.cpuMicrosPerFrame / forwarder.cpuMicrosPerFrame, 2),
-      relayCpuMicrosPerDelivery: round(relay.cpuMicrosPerDelivery),
-      forwarderCpuMicrosPerDelivery: round(forwarder.cpuMicrosPerDelivery),
-      relayCpuMicrosPerFrameAboveIdle: round(relay.cpuMicrosPerFrameAboveIdle),
-      forwarderCpuMicrosPerFrameAboveIdle: round(forwarder.cpuMicrosPerFrameAboveIdle),
-      relayIdleCpuMillisPerSecond: round(relay.idleCpuMillisPerSecond, 2),
-      forwarderIdleCpuMillisPerSecond: round(forwarder.idleCpuMillisPerSecond, 2),
-      relayDeliveredShare: round(relay.deliveredShare, 4),
-      framesLost: { relay: relay.lost, forwarder: forwarder.lost },
+      relayCpuMicrosPerFrame: round(relayFigures.cpuMicrosPerFrame),
+      forwarderCpuMicrosPerFrame: round(forwarderFigures.cpuMicrosPerFrame),
+      ratio: round(relayFigures.cpuMicrosPerFrame / forwarderFigures.cpuMicrosPerFrame, 2),
+      relayCpuMicrosPerDelivery: round(relayFigures.cpuMicrosPerDelivery),
+      forwarderCpuMicrosPerDelivery: round(forwarderFigures.cpuMicrosPerDelivery),
+      relayCpuMicrosPerFrameAboveIdle: round(relayFigures.cpuMicrosPerFrameAboveIdle),
+      forwarderCpuMicrosPerFrameAboveIdle: round(forwarderFigures.cpuMicrosPerFrameAboveIdle),
+      relayIdleCpuMillisPerSecond: round(relayFigures.idleCpuMillisPerSecond, 2),
+      forwarderIdleCpuMillisPerSecond: round(forwarderFigures.idleCpuMillisPerSecond, 2),
+      relayDeliveredShare: round(relayFigures.deliveredShare, 4),
+      framesLost: { relay: relayFigures.lost, forwarder: forwarderFigures.lost },
     });
   }
   const lone = points.find((point) => point.viewers === 1);

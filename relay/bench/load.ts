@@ -47,7 +47,7 @@ function cpuMs(pid: number): number {
 export const serversCpuMs = (wiring: Wiring) => wiring.pids.reduce((total, pid) => total + cpuMs(pid), 0);
 
 const DRAIN_MS = 2000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runPhase(
   wiring: Wiring,

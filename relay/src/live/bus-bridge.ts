@@ -24,6 +24,7 @@ const BusKind = { Wire: 1, EventNotice: 2, DeviceNotice: 3, AccessChanged: 4 } a
 export type LiveRoute = 'frame' | 'keyframe' | 'signed';
 const ROUTE_BYTE: Readonly<Record<LiveRoute, number>> = { frame: 0, keyframe: 1, signed: 2 };
 const WIRE_HEADER_BYTES = 3;
+const SLASH = 0x2f;
 const PROBE_INTERVAL_MS = 1000;
 /** Each kind's one-byte header, made once. */
 const KIND = {
@@ -160,7 +161,13 @@ export class BusBridge {
       start,
     );
     const device = channel.liveDevice(name);
-    if (device === null || streamKey.length <= device.length || !streamKey.startsWith(`${device}/`))
+    // No string built per frame: the key is `<device>/<stream>` (fan-out.ts).
+    if (
+      device === null ||
+      streamKey.length <= device.length ||
+      streamKey.charCodeAt(device.length) !== SLASH ||
+      !streamKey.startsWith(device)
+    )
       throw new Error('live message on another device’s channel');
     const wire = message.subarray(start);
     const route = message[1];

@@ -78,6 +78,21 @@ describe('memory store bounds (from the security review)', () => {
     );
   });
 
+  it('auth challenges are bounded by maxRecords: past it, the soonest to expire is dropped first', async () => {
+    const store = new MemoryStore({ maxBytes: 4 * 1024 * 1024, maxRecords: 3 });
+    await store.putChallenge('a', 60_000);
+    await store.putChallenge('short', 1_000);
+    for (const name of ['b', 'c']) await store.putChallenge(name, 60_000);
+    assert.equal(await store.takeChallenge('short'), false, 'the soonest to expire made room');
+    for (const name of ['a', 'b', 'c']) assert.equal(await store.takeChallenge(name), true, name);
+    // Emptied and refilled many times over: still single-use, still bounded.
+    for (let round = 0; round < 50; round++) {
+      await store.putChallenge(`r${round}`, 60_000);
+      assert.equal(await store.takeChallenge(`r${round}`), true);
+      assert.equal(await store.takeChallenge(`r${round}`), false);
+    }
+  });
+
   it('owner statements in an inbox survive a flood of other mailboxes', async () => {
     const store = new MemoryStore({ maxBytes: 1024 * 1024, maxRecords: 100 });
     assert.equal(

@@ -83,7 +83,6 @@ export class RelayNodes {
     return this.relays.reduce((sum, relay) => sum + (cpuSeconds(relay.pid) ?? 0), 0);
   }
 
-  /** A counter summed over every node and label (e.g. sealcam_relay_admission_rejections_total). */
   /** A counter of every node summed, over all its series or those whose labels contain `labels`. */
   async counter(name: string, labels?: string): Promise<number> {
     let total = 0;

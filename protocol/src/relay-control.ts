@@ -27,6 +27,13 @@ export const LIVE_SUBPROTOCOL = 'sealcam.v1';
 export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 
 /**
+ * On a `503 over-capacity` from handshake admission (PROTOCOL.md §16.2 step 6): the seconds after
+ * Retry-After over which the client spreads its return. The relay scheduled that return; the client
+ * does not spread it over the reconnect window.
+ */
+export const RETRY_SPREAD_HEADER = 'sealcam-retry-spread';
+
+/**
  * A session renewal on an open live connection (PROTOCOL.md §16.2): a fresh session token of the same
  * identity, obtained over HTTP; the relay answers `renewed` and the connection lives until the new
  * token's expiry instead of the old one's.

@@ -59,6 +59,7 @@ export {
   encodeControl,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
+  RETRY_SPREAD_HEADER,
   type ReconnectControl,
   type RelayToDevice,
   type RelayToViewer,

@@ -32,6 +32,7 @@ export {
   retryWithBackoff,
   sleep,
   spreadsOverWindow,
+  waitForHint,
 } from './retry.js';
-export { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';
+export { type LiveClose, parseLiveClose, parseRetryAfter, parseRetrySpread } from './retry-after.js';
 export { RENEW_FROM, RENEW_TO, SessionRenewal } from './session-renewal.js';

@@ -1,7 +1,7 @@
 import { BEARER_SUBPROTOCOL_PREFIX, LIVE_PATH, LIVE_SUBPROTOCOL } from '@sealcam/protocol/relay-safe';
 import { RelayError } from './relay-error.js';
 import type { RelaySession } from './relay-session.js';
-import { type LiveClose, parseLiveClose, parseRetryAfter } from './retry-after.js';
+import { type LiveClose, parseLiveClose, parseRetryAfter, parseRetrySpread } from './retry-after.js';
 
 /** The part of the WebSocket API the clients use: the browser's, or `ws` in Node. */
 export interface LiveSocket {
@@ -29,20 +29,21 @@ export async function liveProtocols(session: RelaySession): Promise<string[]> {
 }
 
 /**
- * The relay refused the live upgrade with an HTTP status (and maybe a JSON error body and
- * Retry-After). A refused token is forgotten, so that the next attempt authenticates again.
+ * The relay refused the live upgrade with an HTTP status (and maybe a JSON error body, Retry-After
+ * and Sealcam-Retry-Spread). A refused token is forgotten, so that the next attempt authenticates again.
  */
 export function liveRefused(
   session: RelaySession,
   status: number,
-  retryAfterHeader: string | null | undefined,
+  hints: { readonly retryAfter?: string | undefined; readonly retrySpread?: string | undefined },
   reason: RelayError['reason'] = null,
 ): RelayError {
   const error = new RelayError({
     kind: 'refused',
     status,
     reason,
-    retryAfterMs: parseRetryAfter(retryAfterHeader),
+    retryAfterMs: parseRetryAfter(hints.retryAfter),
+    retrySpreadMs: parseRetrySpread(hints.retrySpread),
     message: `live upgrade refused: HTTP ${status}${reason ? ` ${reason}` : ''}`,
   });
   if (error.needsReauth) session.invalidate();

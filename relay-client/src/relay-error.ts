@@ -20,6 +20,8 @@ export interface RelayErrorInit {
   readonly closeCode?: number | null;
   /** The relay's Retry-After (HTTP) or `retry-after=N` (close reason), in ms. */
   readonly retryAfterMs?: number | null;
+  /** The relay's Sealcam-Retry-Spread (a return it scheduled), in ms; null when it sent none. */
+  readonly retrySpreadMs?: number | null;
   readonly message: string;
   /** The underlying failure of an `unreachable` error (fetch's TypeError, with its own cause). */
   readonly cause?: unknown;
@@ -41,6 +43,7 @@ export class RelayError extends Error {
   readonly status: number;
   readonly closeCode: number | null;
   readonly retryAfterMs: number | null;
+  readonly retrySpreadMs: number | null;
 
   constructor(init: RelayErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -50,6 +53,7 @@ export class RelayError extends Error {
     this.status = init.status ?? 0;
     this.closeCode = init.closeCode ?? null;
     this.retryAfterMs = init.retryAfterMs ?? null;
+    this.retrySpreadMs = init.retrySpreadMs ?? null;
   }
 
   /** The same error with another message (e.g. naming the object a refusal was about). */

@@ -9,6 +9,7 @@ import {
   parseDeviceId,
   parseErrorBody,
   parseViewerId,
+  RETRY_SPREAD_HEADER,
   Role,
   signedWith,
   toBase64Url,
@@ -16,7 +17,7 @@ import {
 } from '@sealcam/protocol';
 import { readCapped } from './read-body.js';
 import { RelayError } from './relay-error.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter, parseRetrySpread } from './retry-after.js';
 
 export interface RelayResponse {
   readonly status: number;
@@ -249,6 +250,7 @@ function refusal(response: Response, bytes: Uint8Array, what: string): RelayErro
     reason: parsed.reason,
     status: response.status,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    retrySpreadMs: parseRetrySpread(response.headers.get(RETRY_SPREAD_HEADER)),
     message: `${what}: ${response.status} ${parsed.reason ?? 'unknown reason'}${parsed.message ? `: ${parsed.message}` : ''}`,
   });
 }

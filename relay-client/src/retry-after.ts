@@ -2,6 +2,8 @@ import { parseCloseReason, type RelayReason } from '@sealcam/protocol/relay-safe
 
 /** No relay hint is followed for longer than an hour. */
 const MAX_HINT_SECONDS = 3600;
+/** A scheduled return is spread over at most this long. */
+const MAX_SPREAD_SECONDS = 60;
 
 /** Parses an HTTP Retry-After (seconds or a date) into ms. */
 export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | null {
@@ -10,6 +12,12 @@ export function parseRetryAfter(header: string | null | undefined, now = Date.no
   if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, MAX_HINT_SECONDS) * 1000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? null : Math.min(Math.max(0, date - now), MAX_HINT_SECONDS * 1000);
+}
+
+/** Parses a Sealcam-Retry-Spread header (whole seconds, at most 60) into ms; null when absent or bad. */
+export function parseRetrySpread(header: string | null | undefined): number | null {
+  if (!header || !/^\d{1,2}$/.test(header)) return null;
+  return Math.min(Number(header), MAX_SPREAD_SECONDS) * 1000;
 }
 
 /** A live connection's close, as the relay explained it (`<reason>[; retry-after=N]`). */

@@ -76,18 +76,29 @@ export function hintedDelay(retryAfterMs: number, windowMs = 0): number {
 }
 
 /**
+ * The wait after a refusal with a Retry-After of `hint` ms: a return the relay scheduled
+ * (Sealcam-Retry-Spread) lands within the spread after the hint; any other hint, hintedDelay's.
+ */
+export function waitForHint(error: RelayError, hint: number, windowMs?: () => number): number {
+  if (error.retrySpreadMs !== null) return hint + Math.random() * error.retrySpreadMs;
+  return hintedDelay(hint, spreadsOverWindow(error.reason) ? windowMs?.() : 0);
+}
+
+/**
  * Retries `attempt` with exponential backoff and full jitter (exponential-backoff) until it
  * succeeds, a permanent error occurs, the attempts run out or the signal fires. When the relay sent
  * a back-off hint (Retry-After, or `retry-after=N` in a close reason) the wait is at least that
  * long, plus up to as much again at random (or up to `windowMs`), so a crowd told "5 s" spreads over
- * 5–10 s instead of returning at once.
+ * 5–10 s instead of returning at once; a return the relay scheduled, within its spread (waitForHint).
  */
 export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal } = options;
+  const wanted = (error: unknown) =>
+    options.retryIf ? options.retryIf(error) : options.retryAll || isRetryable(error);
   return backOff(
     async () => {
       if (signal.aborted) throw new AbortedError();
-      return attempt();
+      return followingSchedule(attempt, wanted, options);
     },
     {
       jitter: 'full',
@@ -98,14 +109,12 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
       delayFirstAttempt: options.delayFirstAttempt ?? false,
       retry: async (error, attemptNumber) => {
         if (signal.aborted || error instanceof AbortedError) return false;
-        const wanted = options.retryIf ? options.retryIf(error) : options.retryAll || isRetryable(error);
-        if (!wanted) return false;
+        if (!wanted(error)) return false;
         options.onRetry?.(error, attemptNumber);
         const hint = error instanceof RelayError ? error.retryAfterMs : null;
         if (hint !== null) {
           try {
-            const relayWide = error instanceof RelayError && spreadsOverWindow(error.reason);
-            await sleep(hintedDelay(hint, relayWide ? options.windowMs?.() : 0), signal);
+            await sleep(waitForHint(error as RelayError, hint, options.windowMs), signal);
           } catch {
             return false;
           }
@@ -114,4 +123,32 @@ export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOpt
       },
     },
   );
+}
+
+/** Scheduled returns followed in a row before the refusal goes to the growing backoff. */
+const MAX_SCHEDULED_RETURNS = 8;
+
+/**
+ * `attempt`, again at the time the relay scheduled (Sealcam-Retry-Spread) after each such refusal:
+ * that wait replaces the growing backoff instead of adding to it, so a fleet refused together comes
+ * back at the pace the relay set. Other failures, and a ninth scheduled refusal in a row, are thrown
+ * to the backoff.
+ */
+async function followingSchedule<T>(
+  attempt: () => Promise<T>,
+  wanted: (error: unknown) => boolean,
+  options: RetryOptions,
+): Promise<T> {
+  for (let returns = 0; ; returns++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const scheduled =
+        error instanceof RelayError && error.retrySpreadMs !== null && error.retryAfterMs !== null;
+      if (!scheduled || returns >= MAX_SCHEDULED_RETURNS || options.signal.aborted || !wanted(error))
+        throw error;
+      options.onRetry?.(error, returns + 1);
+      await sleep(waitForHint(error, error.retryAfterMs ?? 0), options.signal);
+    }
+  }
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RelayReason } from '@sealcam/protocol/relay-safe';
-import { hintedDelay, RelayError, retryWithBackoff, spreadsOverWindow } from '@sealcam/relay-client';
+import {
+  hintedDelay,
+  parseRetrySpread,
+  RelayError,
+  retryWithBackoff,
+  spreadsOverWindow,
+  waitForHint,
+} from '@sealcam/relay-client';
 
 const refusal = (retryAfterMs: number, reason: RelayReason) =>
   new RelayError({
@@ -77,5 +84,66 @@ describe('a relay hint spread over the reconnect window', () => {
     );
     assert.equal(result, 'done');
     assert.equal(attempts, 3);
+  });
+
+  it('a return the relay scheduled (Sealcam-Retry-Spread) lands within its spread, not over the window', async (t) => {
+    const scheduled = new RelayError({
+      kind: 'refused',
+      reason: 'over-capacity',
+      status: 503,
+      retryAfterMs: 3000,
+      retrySpreadMs: 1000,
+      message: 'refused',
+    });
+    const draws = Array.from({ length: 400 }, () => waitForHint(scheduled, 3000, () => 600_000));
+    assert.ok(
+      draws.every((ms) => ms >= 3000 && ms <= 4000),
+      `out of [3000, 4000]: ${draws.find((ms) => ms < 3000 || ms > 4000)}`,
+    );
+    // Without the header the same refusal spreads over the window (the draw at 0.5 of its range).
+    t.mock.method(Math, 'random', () => 0.5);
+    assert.equal(
+      waitForHint(refusal(3000, 'over-capacity'), 3000, () => 600_000),
+      303_000,
+    );
+    // retryWithBackoff follows it: a scheduled 1 ms return is retried at once despite an hour's window.
+    const fast = new RelayError({ ...scheduled, retryAfterMs: 1, retrySpreadMs: 1, message: 'refused' });
+    assert.ok((await attemptsWithin(2000, fast, 3_600_000)) > 1, 'a scheduled return waited for the window');
+  });
+
+  it('Sealcam-Retry-Spread: whole seconds up to 60, anything else ignored', () => {
+    assert.equal(parseRetrySpread('1'), 1000);
+    assert.equal(parseRetrySpread('90'), 60_000);
+    for (const bad of [null, undefined, '', '-1', '1.5', 'soon', '100'])
+      assert.equal(parseRetrySpread(bad), null, String(bad));
+  });
+
+  it('a scheduled return replaces the growing backoff (it does not add to it), eight in a row at most', async (t) => {
+    // Every draw at half its range: the backoff would wait 0.5 × 60 s before a second attempt.
+    t.mock.method(Math, 'random', () => 0.5);
+    const scheduled = new RelayError({
+      kind: 'refused',
+      reason: 'over-capacity',
+      status: 503,
+      retryAfterMs: 1,
+      retrySpreadMs: 1,
+      message: 'refused',
+    });
+    let attempts = 0;
+    const stop = new AbortController();
+    const retrying = retryWithBackoff(
+      async () => {
+        attempts++;
+        throw scheduled;
+      },
+      { signal: stop.signal, startingDelayMs: 60_000, maxDelayMs: 60_000, windowMs: () => 3_600_000 },
+    );
+    // The first attempt and eight scheduled returns come at once; then the backoff's 30 s.
+    const until = Date.now() + 20_000;
+    while (attempts < 9 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stop.abort();
+    await assert.rejects(retrying);
+    assert.equal(attempts, 9);
   });
 });

@@ -55,10 +55,18 @@ describe('reconnect storms: admission control answers with a back-off signal', (
     );
     assert.equal(admitted + refused.length, 200, 'every other request got 503');
     assert.ok(refused.length > 0, `nothing refused: ${admitted} admitted in ${elapsedMs} ms`);
+    // Each refusal is promised its own return at the bucket's pace (2 a second), no further ahead
+    // than the whole process takes to come back in (5 connections at 2 a second: 3 s).
+    const waits = refused.map((result) => Number(result.headers.get('retry-after')));
     for (const result of refused) {
-      assert.ok(Number(result.headers.get('retry-after')) >= 1);
       assert.equal(result.json?.error, 'over-capacity');
+      assert.equal(result.headers.get('sealcam-retry-spread'), '1', 'a scheduled return, spread over 1 s');
     }
+    assert.ok(
+      waits.every((wait) => wait >= 1 && wait <= 3),
+      `Retry-After outside 1..3: ${waits.join(',')}`,
+    );
+    assert.ok(waits.includes(1) && waits.includes(3), `not spread over the schedule: ${waits.join(',')}`);
     assert.equal((await http(running.base, 'GET', '/healthz')).status, 200);
   });
 
@@ -96,6 +104,8 @@ describe('reconnect storms: admission control answers with a back-off signal', (
         ws.once('open', () => resolve(101));
         ws.once('unexpected-response', (_request, response) => {
           assert.equal(response.headers['retry-after'], '7');
+          // A full relay schedules nobody: no spread, the client's own window applies.
+          assert.equal(response.headers['sealcam-retry-spread'], undefined);
           resolve(response.statusCode ?? 0);
         });
       });
@@ -106,5 +116,53 @@ describe('reconnect storms: admission control answers with a back-off signal', (
     const metrics = await http(running.adminBase, 'GET', '/metrics');
     assert.match(metrics.text, /sealcam_relay_admission_rejections_total\{kind="connections"\} 3/);
     for (const ws of open) ws.close();
+  });
+
+  it('an upgrade refused by the handshake bucket is told when to come back, spread over a second', async () => {
+    const slow = await startInProcessRelay({
+      handshakeRate: 1,
+      handshakeBurst: 1,
+      upgradesPerSecondPerIdentity: 1000,
+      unauthenticatedSocketsPerSource: 10_000,
+    });
+    const open: WebSocket[] = [];
+    try {
+      const token = await authenticate(slow.base, people().owner);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => {
+          const ws = new WebSocket(`${slow.wsBase}/v1/live`, ['sealcam.v1', `bearer.${token}`]);
+          ws.on('error', () => {});
+          return new Promise<{
+            status: number;
+            retryAfter?: string | undefined;
+            spread?: string | undefined;
+          }>((resolve) => {
+            ws.once('open', () => {
+              open.push(ws);
+              resolve({ status: 101 });
+            });
+            ws.once('unexpected-response', (_request, response) =>
+              resolve({
+                status: response.statusCode ?? 0,
+                retryAfter: response.headers['retry-after'] as string | undefined,
+                spread: response.headers['sealcam-retry-spread'] as string | undefined,
+              }),
+            );
+          });
+        }),
+      );
+      const refused = answers.filter((answer) => answer.status === 503);
+      assert.ok(
+        refused.length >= 1,
+        `six concurrent upgrades at 1 a second all admitted: ${JSON.stringify(answers)}`,
+      );
+      for (const answer of refused) {
+        assert.equal(answer.spread, '1');
+        assert.ok(Number(answer.retryAfter) >= 1, `Retry-After ${answer.retryAfter}`);
+      }
+    } finally {
+      for (const ws of open) ws.close();
+      await slow.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import {
   CONTROL_MESSAGE_BYTES,
   decodeRelayToDevice,
   parseErrorBody,
+  RETRY_SPREAD_HEADER,
   RelayClose,
   type RelayToDevice,
 } from '@sealcam/protocol';
@@ -226,8 +227,11 @@ export class LiveConnection {
           } catch {
             // not JSON (a proxy's page): the status decides
           }
-          const retryAfter = response.headers['retry-after'] as string | undefined;
-          reject(liveRefused(this.session, response.statusCode ?? 0, retryAfter, reason));
+          const hints = {
+            retryAfter: response.headers['retry-after'] as string | undefined,
+            retrySpread: response.headers[RETRY_SPREAD_HEADER] as string | undefined,
+          };
+          reject(liveRefused(this.session, response.statusCode ?? 0, hints, reason));
         };
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;

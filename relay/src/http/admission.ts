@@ -1,4 +1,6 @@
+import { reconnectWindowSeconds } from '../live/reconnect-window.js';
 import { FairBucket } from './fair-bucket.js';
+import { ReturnSchedule, SCHEDULED_SPREAD_SECONDS } from './return-schedule.js';
 import { DEFAULT_MAX_KEYS, WindowCounter } from './window-counter.js';
 
 /** Why admission refused: the kind is the metric label (never an id); the status follows from it. */
@@ -9,9 +11,17 @@ export type Refusal =
       readonly status: 429;
       readonly wait: number;
     }
-  /** The relay is full or admitting slowly: 503 over-capacity. */
+  /** The relay is admitting handshakes slowly: 503 over-capacity, a return promised `wait` s ahead. */
   | {
-      readonly kind: 'handshake' | 'connections' | 'identity-connections' | 'source-connections';
+      readonly kind: 'handshake';
+      readonly status: 503;
+      readonly wait: number;
+      /** Seconds after `wait` over which the client spreads its return (ReturnSchedule). */
+      readonly spread: number;
+    }
+  /** The relay or this identity or source is full: 503 over-capacity. */
+  | {
+      readonly kind: 'connections' | 'identity-connections' | 'source-connections';
       readonly status: 503;
       readonly wait: number;
     };
@@ -27,6 +37,8 @@ export type Refusal =
 export class Admission {
   private readonly challenges: FairBucket;
   private readonly upgrades: FairBucket;
+  private readonly challengeReturns: ReturnSchedule;
+  private readonly upgradeReturns: ReturnSchedule;
   private readonly identityUpgrades: KeyedRateLimit;
   // Entries only while a connection is open: bounded by maxConnections.
   private readonly perIdentity = new Map<string, number>();
@@ -48,24 +60,24 @@ export class Admission {
   ) {
     this.challenges = new FairBucket(options.handshakeRate, options.handshakeBurst);
     this.upgrades = new FairBucket(options.handshakeRate, options.handshakeBurst);
+    // No promise lies further ahead than a full process takes to come back in.
+    const horizon = reconnectWindowSeconds(options.maxConnections, options.handshakeRate);
+    this.challengeReturns = new ReturnSchedule(options.handshakeRate, horizon);
+    this.upgradeReturns = new ReturnSchedule(options.handshakeRate, horizon);
     this.identityUpgrades = new KeyedRateLimit(options.upgradesPerSecondPerIdentity);
   }
 
-  private seconds(ms: number): number {
-    return Math.max(this.options.retryAfterSeconds, Math.ceil(ms / 1000));
-  }
-
-  private fair(bucket: FairBucket, source: string): Refusal | null {
+  private fair(bucket: FairBucket, returns: ReturnSchedule, source: string): Refusal | null {
     const refused = bucket.take(source);
     if (!refused) return null;
     return refused.reason === 'fair-share'
       ? { kind: 'source-fair-share', status: 429, wait: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) }
-      : { kind: 'handshake', status: 503, wait: this.seconds(refused.msBeforeNext) };
+      : { kind: 'handshake', status: 503, wait: returns.promise(), spread: SCHEDULED_SPREAD_SECONDS };
   }
 
   /** An auth challenge from `source` (its own per-source rate was checked before): null when admitted. */
   admitChallenge(source: string): Refusal | null {
-    return this.fair(this.challenges, source);
+    return this.fair(this.challenges, this.challengeReturns, source);
   }
 
   /**
@@ -77,7 +89,7 @@ export class Admission {
     if (wait !== null) return { kind: 'identity-upgrade-rate', status: 429, wait };
     const capped = this.capReached(identity, source);
     if (capped) return { kind: capped, status: 503, wait: this.options.retryAfterSeconds };
-    const refused = this.fair(this.upgrades, source);
+    const refused = this.fair(this.upgrades, this.upgradeReturns, source);
     if (refused) return refused;
     // Checked again: other upgrades may have taken slots while this one waited for its rate.
     const meanwhile = this.capReached(identity, source);

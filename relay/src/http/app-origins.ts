@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import { RETRY_SPREAD_HEADER } from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance } from 'fastify';
 
 /** Origins as configured: each an exact `scheme://host[:port]`, nothing else. */
@@ -30,7 +31,7 @@ export async function appOriginRoutes(app: FastifyInstance, origins: readonly st
     origin: [...origins],
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],
-    exposedHeaders: ['retry-after'],
+    exposedHeaders: ['retry-after', RETRY_SPREAD_HEADER],
     credentials: false,
     maxAge: 600,
     strictPreflight: true,

@@ -1,4 +1,4 @@
-import type { RelayReason } from '@sealcam/protocol/relay-safe';
+import { RETRY_SPREAD_HEADER, type RelayReason } from '@sealcam/protocol/relay-safe';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Metrics } from '../ops/metrics.js';
 import { HttpError } from './errors.js';
@@ -22,6 +22,8 @@ export function installErrorHandler(
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.retrySpreadSeconds !== undefined)
+        reply.header(RETRY_SPREAD_HEADER, String(error.retrySpreadSeconds));
       if (error.statusCode === 400 || error.statusCode === 413) metrics.badInput.inc({ surface: 'http' });
       return reply.code(error.statusCode).send({ error: error.reason, message: error.message });
     }

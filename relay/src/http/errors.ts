@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly reason: RelayReason,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** A scheduled return (Admission): the seconds after Retry-After to spread it over. */
+    readonly retrySpreadSeconds?: number,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -24,7 +26,11 @@ export const tooMany = (
   reason: RelayReason = 'rate-limited',
   message = 'too many requests',
 ) => new HttpError(429, reason, message, retryAfterSeconds);
-export const unavailable = (reason: RelayReason, message: string, retryAfterSeconds: number) =>
-  new HttpError(503, reason, message, retryAfterSeconds);
+export const unavailable = (
+  reason: RelayReason,
+  message: string,
+  retryAfterSeconds: number,
+  retrySpreadSeconds?: number,
+) => new HttpError(503, reason, message, retryAfterSeconds, retrySpreadSeconds);
 export const insufficientStorage = (reason: RelayReason, message: string, retryAfterSeconds: number) =>
   new HttpError(507, reason, message, retryAfterSeconds);

@@ -4,6 +4,7 @@ import {
   BEARER_SUBPROTOCOL_PREFIX,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
+  RETRY_SPREAD_HEADER,
   type RelayReason,
 } from '@sealcam/protocol/relay-safe';
 import type { WebSocketServer } from 'ws';
@@ -115,6 +116,7 @@ export function handleUpgrades(
             `${UPGRADE_REFUSALS[slot.kind]}; retry later with jitter`,
             'over-capacity',
             slot.wait,
+            'spread' in slot ? [`${RETRY_SPREAD_HEADER}: ${slot.spread}`] : [],
           );
     }
     // Released however the connection ends, including a handshake that ws refuses.

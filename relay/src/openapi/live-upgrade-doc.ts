@@ -3,8 +3,9 @@ import {
   CONTROL_MESSAGE_BYTES,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
+  RETRY_SPREAD_HEADER,
 } from '@sealcam/protocol/relay-safe';
-import { errorReply, retryAfterHeader } from '../routes/replies.js';
+import { errorReply, retryAfterHeader, retrySpreadHeader } from '../routes/replies.js';
 
 /** An error reply of the upgrade (written by live/upgrade.ts, not by a fastify route) in OpenAPI form. */
 function upgradeError(status: 400 | 401 | 429 | 503) {
@@ -18,6 +19,14 @@ function upgradeError(status: 400 | 401 | 429 | 503) {
               description: retryAfterHeader['retry-after'].description,
               schema: { type: 'integer', minimum: 0 },
             },
+            ...(status === 503
+              ? {
+                  [RETRY_SPREAD_HEADER]: {
+                    description: retrySpreadHeader[RETRY_SPREAD_HEADER].description,
+                    schema: { type: 'integer', minimum: 0, maximum: 60 },
+                  },
+                }
+              : {}),
           },
         }
       : {}),

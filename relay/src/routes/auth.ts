@@ -76,8 +76,9 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
           throw tooMany(refused.wait, 'rate-limited', 'this address took more than its share of handshakes');
         throw unavailable(
           'over-capacity',
-          'the relay is admitting handshakes slowly; retry later with jitter',
+          'the relay is admitting handshakes slowly; come back when Retry-After says',
           refused.wait,
+          'spread' in refused ? refused.spread : undefined,
         );
       }
       const challenge = randomBytes(32).toString('base64url');

@@ -1,4 +1,9 @@
-import { RELAY_REASON_LIST, type RelayReason, reasonSpec } from '@sealcam/protocol/relay-safe';
+import {
+  RELAY_REASON_LIST,
+  RETRY_SPREAD_HEADER,
+  type RelayReason,
+  reasonSpec,
+} from '@sealcam/protocol/relay-safe';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -29,6 +34,17 @@ export const retryAfterHeader = {
   'retry-after': { type: 'integer', minimum: 0, description: 'Seconds to wait before retrying (add jitter)' },
 } as const;
 
+/** On a 503 over-capacity from the handshake bucket: the return is scheduled (PROTOCOL.md §16.2 step 6). */
+export const retrySpreadHeader = {
+  [RETRY_SPREAD_HEADER]: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 60,
+    description:
+      'Sent when the relay scheduled the return (handshake admission): come back within this many seconds after Retry-After, without further jitter or backoff',
+  },
+} as const;
+
 /** The error body of one status, as a shared schema (`ErrorNNN`): its reasons come from the registry. */
 function errorBody(status: number) {
   return {
@@ -55,7 +71,11 @@ export function errorReply(status: (typeof ERROR_STATUSES)[number]) {
   return {
     description: STATUS_TEXT[status] ?? 'Error',
     $ref: `Error${status}#`,
-    ...(status === 429 || status === 503 || status === 507 ? { headers: retryAfterHeader } : {}),
+    ...(status === 503
+      ? { headers: { ...retryAfterHeader, ...retrySpreadHeader } }
+      : status === 429 || status === 507
+        ? { headers: retryAfterHeader }
+        : {}),
   } as const;
 }
 

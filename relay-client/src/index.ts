@@ -30,6 +30,7 @@ export {
   isRetryable,
   type RetryOptions,
   retryWithBackoff,
+  scheduledWait,
   sleep,
   spreadsOverWindow,
   waitForHint,

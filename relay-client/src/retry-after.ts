@@ -14,9 +14,9 @@ export function parseRetryAfter(header: string | null | undefined, now = Date.no
   return Number.isNaN(date) ? null : Math.min(Math.max(0, date - now), MAX_HINT_SECONDS * 1000);
 }
 
-/** Parses a Sealcam-Retry-Spread header (whole seconds, at most 60) into ms; null when absent or bad. */
+/** Parses a Sealcam-Retry-Spread header (1 to 99 whole seconds, taken as at most 60) into ms; null when absent or bad. */
 export function parseRetrySpread(header: string | null | undefined): number | null {
-  if (!header || !/^\d{1,2}$/.test(header)) return null;
+  if (!header || !/^[1-9]\d?$/.test(header)) return null;
   return Math.min(Number(header), MAX_SPREAD_SECONDS) * 1000;
 }
 

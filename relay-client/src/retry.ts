@@ -12,7 +12,7 @@ export interface RetryOptions {
    * drops: thousands of clients that lost the same relay must not come back in lockstep.
    */
   readonly delayFirstAttempt?: boolean;
-  /** Gives up after this many attempts (default: never). */
+  /** Gives up after this many attempts (default: never); up to eight scheduled returns come on top. */
   readonly maxAttempts?: number;
   readonly onRetry?: (error: unknown, attempt: number) => void;
   /** Retry every failure, not only transient ones (for loops that must never give up). */
@@ -75,80 +75,83 @@ export function hintedDelay(retryAfterMs: number, windowMs = 0): number {
   return retryAfterMs + Math.random() * Math.max(retryAfterMs, windowMs);
 }
 
+/** A scheduled return is waited at least this long, whatever the relay says (ms). */
+const MIN_SCHEDULED_WAIT_MS = 1000;
+/** ... and at most the protocol's longest reconnect window (ms). */
+const MAX_SCHEDULED_WAIT_MS = 600_000;
+
+/**
+ * The scheduled return (PROTOCOL.md §16.2 step 6) a refusal carries, as the wait before it (ms); null
+ * when it carries none. Only a `503 over-capacity` with Retry-After and Sealcam-Retry-Spread is one.
+ */
+export function scheduledWait(error: unknown): number | null {
+  if (!(error instanceof RelayError) || error.status !== 503 || error.reason !== 'over-capacity') return null;
+  if (error.retryAfterMs === null || error.retrySpreadMs === null) return null;
+  const at = Math.min(MAX_SCHEDULED_WAIT_MS, Math.max(MIN_SCHEDULED_WAIT_MS, error.retryAfterMs));
+  return at + Math.random() * error.retrySpreadMs;
+}
+
 /**
  * The wait after a refusal with a Retry-After of `hint` ms: a return the relay scheduled
- * (Sealcam-Retry-Spread) lands within the spread after the hint; any other hint, hintedDelay's.
+ * (scheduledWait), or else hintedDelay's.
  */
 export function waitForHint(error: RelayError, hint: number, windowMs?: () => number): number {
-  if (error.retrySpreadMs !== null) return hint + Math.random() * error.retrySpreadMs;
-  return hintedDelay(hint, spreadsOverWindow(error.reason) ? windowMs?.() : 0);
+  return scheduledWait(error) ?? hintedDelay(hint, spreadsOverWindow(error.reason) ? windowMs?.() : 0);
 }
+
+/** Scheduled returns one retryWithBackoff follows without its backoff; later ones wait both. */
+const MAX_SCHEDULED_RETURNS = 8;
 
 /**
  * Retries `attempt` with exponential backoff and full jitter (exponential-backoff) until it
  * succeeds, a permanent error occurs, the attempts run out or the signal fires. When the relay sent
  * a back-off hint (Retry-After, or `retry-after=N` in a close reason) the wait is at least that
  * long, plus up to as much again at random (or up to `windowMs`), so a crowd told "5 s" spreads over
- * 5–10 s instead of returning at once; a return the relay scheduled, within its spread (waitForHint).
+ * 5–10 s instead of returning at once. A return the relay scheduled (scheduledWait) replaces the
+ * backoff instead of adding to it, for the first eight such refusals; after those, each waits its
+ * schedule and then the backoff.
  */
 export function retryWithBackoff<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal } = options;
   const wanted = (error: unknown) =>
     options.retryIf ? options.retryIf(error) : options.retryAll || isRetryable(error);
-  return backOff(
-    async () => {
+  /** Failures so far (onRetry's count), and scheduled returns followed without backoff. */
+  let failures = 0;
+  let scheduledReturns = 0;
+  const followingSchedule = async (): Promise<T> => {
+    for (;;) {
       if (signal.aborted) throw new AbortedError();
-      return followingSchedule(attempt, wanted, options);
-    },
-    {
-      jitter: 'full',
-      startingDelay: options.startingDelayMs ?? 1000,
-      maxDelay: options.maxDelayMs ?? 60_000,
-      timeMultiple: 2,
-      numOfAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
-      delayFirstAttempt: options.delayFirstAttempt ?? false,
-      retry: async (error, attemptNumber) => {
-        if (signal.aborted || error instanceof AbortedError) return false;
-        if (!wanted(error)) return false;
-        options.onRetry?.(error, attemptNumber);
-        const hint = error instanceof RelayError ? error.retryAfterMs : null;
-        if (hint !== null) {
-          try {
-            await sleep(waitForHint(error as RelayError, hint, options.windowMs), signal);
-          } catch {
-            return false;
-          }
-        }
-        return !signal.aborted;
-      },
-    },
-  );
-}
-
-/** Scheduled returns followed in a row before the refusal goes to the growing backoff. */
-const MAX_SCHEDULED_RETURNS = 8;
-
-/**
- * `attempt`, again at the time the relay scheduled (Sealcam-Retry-Spread) after each such refusal:
- * that wait replaces the growing backoff instead of adding to it, so a fleet refused together comes
- * back at the pace the relay set. Other failures, and a ninth scheduled refusal in a row, are thrown
- * to the backoff.
- */
-async function followingSchedule<T>(
-  attempt: () => Promise<T>,
-  wanted: (error: unknown) => boolean,
-  options: RetryOptions,
-): Promise<T> {
-  for (let returns = 0; ; returns++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const scheduled =
-        error instanceof RelayError && error.retrySpreadMs !== null && error.retryAfterMs !== null;
-      if (!scheduled || returns >= MAX_SCHEDULED_RETURNS || options.signal.aborted || !wanted(error))
-        throw error;
-      options.onRetry?.(error, returns + 1);
-      await sleep(waitForHint(error, error.retryAfterMs ?? 0), options.signal);
+      try {
+        return await attempt();
+      } catch (error) {
+        const wait = scheduledWait(error);
+        if (wait === null || scheduledReturns >= MAX_SCHEDULED_RETURNS || !wanted(error)) throw error;
+        scheduledReturns++;
+        options.onRetry?.(error, ++failures);
+        await sleep(wait, signal);
+      }
     }
-  }
+  };
+  return backOff(followingSchedule, {
+    jitter: 'full',
+    startingDelay: options.startingDelayMs ?? 1000,
+    maxDelay: options.maxDelayMs ?? 60_000,
+    timeMultiple: 2,
+    numOfAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
+    delayFirstAttempt: options.delayFirstAttempt ?? false,
+    retry: async (error) => {
+      if (signal.aborted || error instanceof AbortedError) return false;
+      if (!wanted(error)) return false;
+      options.onRetry?.(error, ++failures);
+      const hint = error instanceof RelayError ? error.retryAfterMs : null;
+      if (hint !== null) {
+        try {
+          await sleep(waitForHint(error as RelayError, hint, options.windowMs), signal);
+        } catch {
+          return false;
+        }
+      }
+      return !signal.aborted;
+    },
+  });
 }

@@ -6,6 +6,7 @@ import {
   parseRetrySpread,
   RelayError,
   retryWithBackoff,
+  scheduledWait,
   spreadsOverWindow,
   waitForHint,
 } from '@sealcam/relay-client';
@@ -86,16 +87,18 @@ describe('a relay hint spread over the reconnect window', () => {
     assert.equal(attempts, 3);
   });
 
-  it('a return the relay scheduled (Sealcam-Retry-Spread) lands within its spread, not over the window', async (t) => {
-    const scheduled = new RelayError({
+  const scheduled = (retryAfterMs: number, init: Partial<{ status: number; reason: RelayReason }> = {}) =>
+    new RelayError({
       kind: 'refused',
-      reason: 'over-capacity',
-      status: 503,
-      retryAfterMs: 3000,
+      reason: init.reason ?? 'over-capacity',
+      status: init.status ?? 503,
+      retryAfterMs,
       retrySpreadMs: 1000,
       message: 'refused',
     });
-    const draws = Array.from({ length: 400 }, () => waitForHint(scheduled, 3000, () => 600_000));
+
+  it('a return the relay scheduled (Sealcam-Retry-Spread) lands within its spread, not over the window', (t) => {
+    const draws = Array.from({ length: 400 }, () => waitForHint(scheduled(3000), 3000, () => 600_000));
     assert.ok(
       draws.every((ms) => ms >= 3000 && ms <= 4000),
       `out of [3000, 4000]: ${draws.find((ms) => ms < 3000 || ms > 4000)}`,
@@ -106,44 +109,67 @@ describe('a relay hint spread over the reconnect window', () => {
       waitForHint(refusal(3000, 'over-capacity'), 3000, () => 600_000),
       303_000,
     );
-    // retryWithBackoff follows it: a scheduled 1 ms return is retried at once despite an hour's window.
-    const fast = new RelayError({ ...scheduled, retryAfterMs: 1, retrySpreadMs: 1, message: 'refused' });
-    assert.ok((await attemptsWithin(2000, fast, 3_600_000)) > 1, 'a scheduled return waited for the window');
   });
 
-  it('Sealcam-Retry-Spread: whole seconds up to 60, anything else ignored', () => {
-    assert.equal(parseRetrySpread('1'), 1000);
-    assert.equal(parseRetrySpread('90'), 60_000);
-    for (const bad of [null, undefined, '', '-1', '1.5', 'soon', '100'])
-      assert.equal(parseRetrySpread(bad), null, String(bad));
+  it('a schedule counts only on a 503 over-capacity, and is waited 1 s to 600 s whatever the relay says', (t) => {
+    t.mock.method(Math, 'random', () => 0);
+    assert.equal(scheduledWait(scheduled(0)), 1000, 'Retry-After: 0 is no tight loop');
+    assert.equal(scheduledWait(scheduled(3_600_000)), 600_000, 'no scheduled wait past the longest window');
+    assert.equal(scheduledWait(scheduled(2000, { status: 429, reason: 'rate-limited' })), null);
+    assert.equal(scheduledWait(scheduled(2000, { status: 503, reason: 'draining' })), null);
+    assert.equal(scheduledWait(refusal(2000, 'over-capacity')), null, 'no header, no schedule');
   });
 
-  it('a scheduled return replaces the growing backoff (it does not add to it), eight in a row at most', async (t) => {
-    // Every draw at half its range: the backoff would wait 0.5 × 60 s before a second attempt.
+  it('scheduled returns replace the growing backoff for eight refusals in a call; after those, backoff again', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    // Every draw at half its range: a scheduled wait is 1.5 s; the backoff's first delay 30 s.
     t.mock.method(Math, 'random', () => 0.5);
-    const scheduled = new RelayError({
-      kind: 'refused',
-      reason: 'over-capacity',
-      status: 503,
-      retryAfterMs: 1,
-      retrySpreadMs: 1,
-      message: 'refused',
-    });
     let attempts = 0;
     const stop = new AbortController();
     const retrying = retryWithBackoff(
       async () => {
         attempts++;
-        throw scheduled;
+        throw scheduled(1000);
       },
       { signal: stop.signal, startingDelayMs: 60_000, maxDelayMs: 60_000, windowMs: () => 3_600_000 },
     );
-    // The first attempt and eight scheduled returns come at once; then the backoff's 30 s.
-    const until = Date.now() + 20_000;
-    while (attempts < 9 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const ended = retrying.then(
+      () => 'resolved',
+      (error: Error) => error.name,
+    );
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await settle();
+    for (let i = 0; i < 8; i++) {
+      t.mock.timers.tick(1500);
+      await settle();
+    }
+    assert.equal(attempts, 9, 'the first attempt and eight scheduled returns, 1.5 s apart');
+    // The ninth refusal waits its schedule (1.5 s) and then the backoff (30 s).
+    t.mock.timers.tick(1500);
+    await settle();
+    t.mock.timers.tick(28_000);
+    await settle();
+    assert.equal(attempts, 9, 'the ninth scheduled refusal went to the backoff');
+    t.mock.timers.tick(3000);
+    await settle();
+    assert.equal(attempts, 10);
+    // The count is per call, not per backoff step: the tenth refusal is not followed 1.5 s later.
+    t.mock.timers.tick(3000);
+    await settle();
+    assert.equal(attempts, 10, 'scheduled returns started over after a backoff step');
     stop.abort();
-    await assert.rejects(retrying);
-    assert.equal(attempts, 9);
+    // The backoff's own delay is not abortable: let it pass, then the aborted signal ends the loop.
+    t.mock.timers.tick(120_000);
+    await settle();
+    assert.equal(await ended, 'AbortedError');
+  });
+
+  it('Sealcam-Retry-Spread: 1 to 99 whole seconds, more than 60 taken as 60, anything else ignored', () => {
+    assert.equal(parseRetrySpread('1'), 1000);
+    assert.equal(parseRetrySpread('90'), 60_000);
+    for (const bad of [null, undefined, '', '0', '05', '-1', '1.5', 'soon', '100'])
+      assert.equal(parseRetrySpread(bad), null, String(bad));
   });
 });

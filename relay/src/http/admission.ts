@@ -11,13 +11,13 @@ export type Refusal =
       readonly status: 429;
       readonly wait: number;
     }
-  /** The relay is admitting handshakes slowly: 503 over-capacity, a return promised `wait` s ahead. */
+  /** The relay is admitting handshakes slowly: 503 over-capacity, a return promised `wait` s ahead if `spread` is set. */
   | {
       readonly kind: 'handshake';
       readonly status: 503;
       readonly wait: number;
-      /** Seconds after `wait` over which the client spreads its return (ReturnSchedule). */
-      readonly spread: number;
+      /** Seconds after `wait` over which the client spreads its promised return (ReturnSchedule). */
+      readonly spread?: number;
     }
   /** The relay or this identity or source is full: 503 over-capacity. */
   | {
@@ -72,7 +72,14 @@ export class Admission {
     if (!refused) return null;
     return refused.reason === 'fair-share'
       ? { kind: 'source-fair-share', status: 429, wait: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) }
-      : { kind: 'handshake', status: 503, wait: returns.promise(), spread: SCHEDULED_SPREAD_SECONDS };
+      : this.capacityRefusal(returns.promise());
+  }
+
+  /** A refusal by an empty relay-wide bucket: a scheduled return when one is left, else the plain hint. */
+  private capacityRefusal(promised: number | null): Refusal {
+    return promised === null
+      ? { kind: 'handshake', status: 503, wait: this.options.retryAfterSeconds }
+      : { kind: 'handshake', status: 503, wait: promised, spread: SCHEDULED_SPREAD_SECONDS };
   }
 
   /** An auth challenge from `source` (its own per-source rate was checked before): null when admitted. */

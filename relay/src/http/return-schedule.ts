@@ -3,8 +3,9 @@
  * refusal is promised the next free slot after those already promised, `rate` slots a second, and
  * told the whole seconds until it: a crowd refused together returns at the pace the bucket refills,
  * each client once, instead of all at the same hinted second and mostly refused again. Promises lie
- * at most `horizonSeconds` ahead (a flood of refusals cannot push everyone's return out without
- * bound); past that, clients are told the horizon.
+ * less than `horizonSeconds` ahead. A schedule full to its horizon promises nothing: whoever floods
+ * the relay with refused handshakes cannot gather the honest clients into one late second, which
+ * then get the unscheduled answer (Retry-After, spread over the client's reconnect window).
  */
 export class ReturnSchedule {
   private nextFree = 0;
@@ -15,13 +16,16 @@ export class ReturnSchedule {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Whole seconds (1 to the horizon) the refused client waits; it spreads its return over the second after. */
-  promise(): number {
+  /**
+   * Whole seconds (at least 1) the refused client waits, spreading its return over the second after;
+   * null when the schedule is full to its horizon (a flood of refusals): then no return is promised.
+   */
+  promise(): number | null {
     const now = this.now();
-    const horizonMs = this.horizonSeconds * 1000;
-    const slot = Math.min(Math.max(this.nextFree, now), now + horizonMs);
+    const slot = Math.max(this.nextFree, now);
+    if (slot - now >= this.horizonSeconds * 1000) return null;
     this.nextFree = slot + 1000 / this.rate;
-    return Math.min(this.horizonSeconds, Math.max(1, Math.ceil((slot - now) / 1000)));
+    return Math.max(1, Math.ceil((slot - now) / 1000));
   }
 }
 

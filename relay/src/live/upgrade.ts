@@ -116,7 +116,9 @@ export function handleUpgrades(
             `${UPGRADE_REFUSALS[slot.kind]}; retry later with jitter`,
             'over-capacity',
             slot.wait,
-            'spread' in slot ? [`${RETRY_SPREAD_HEADER}: ${slot.spread}`] : [],
+            slot.kind === 'handshake' && slot.spread !== undefined
+              ? [`${RETRY_SPREAD_HEADER}: ${slot.spread}`]
+              : [],
           );
     }
     // Released however the connection ends, including a handshake that ws refuses.

@@ -78,7 +78,7 @@ export const authRoutes: FastifyPluginAsync<{ context: RelayContext }> = async (
           'over-capacity',
           'the relay is admitting handshakes slowly; come back when Retry-After says',
           refused.wait,
-          'spread' in refused ? refused.spread : undefined,
+          refused.kind === 'handshake' ? refused.spread : undefined,
         );
       }
       const challenge = randomBytes(32).toString('base64url');

@@ -34,6 +34,12 @@ export const BEARER_SUBPROTOCOL_PREFIX = 'bearer.';
 export const RETRY_SPREAD_HEADER = 'sealcam-retry-spread';
 
 /**
+ * The longest reconnect window a relay advertises (`reconnect`, PROTOCOL.md §16.2 step 5), and the
+ * longest a client waits for a scheduled return (step 6), in seconds.
+ */
+export const MAX_RECONNECT_SECONDS = 600;
+
+/**
  * A session renewal on an open live connection (PROTOCOL.md §16.2): a fresh session token of the same
  * identity, obtained over HTTP; the relay answers `renewed` and the connection lives until the new
  * token's expiry instead of the old one's.
@@ -146,9 +152,9 @@ const isBoolean: Check = (value) => typeof value === 'boolean';
 const isTime: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isSeconds: Check = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 86_400;
-/** A reconnect window: whole seconds, 1 to 600. */
+/** A reconnect window: whole seconds, 1 to MAX_RECONNECT_SECONDS. */
 const isWindow: Check = (value) =>
-  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 600;
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_RECONNECT_SECONDS;
 /** 16 bytes in lowercase hex (CLOCK_NONCE_BYTES). */
 const isNonce: Check = (value) => typeof value === 'string' && /^[0-9a-f]{32}$/.test(value);
 const isMessageText: Check = (value) => typeof value === 'string' && value.length <= 300;

@@ -59,6 +59,7 @@ export {
   encodeControl,
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
+  MAX_RECONNECT_SECONDS,
   RETRY_SPREAD_HEADER,
   type ReconnectControl,
   type RelayToDevice,

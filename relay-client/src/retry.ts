@@ -1,4 +1,4 @@
-import type { RelayReason } from '@sealcam/protocol/relay-safe';
+import { MAX_RECONNECT_SECONDS, type RelayReason } from '@sealcam/protocol/relay-safe';
 import { backOff } from 'exponential-backoff';
 import { RelayError } from './relay-error.js';
 
@@ -78,7 +78,7 @@ export function hintedDelay(retryAfterMs: number, windowMs = 0): number {
 /** A scheduled return is waited at least this long, whatever the relay says (ms). */
 const MIN_SCHEDULED_WAIT_MS = 1000;
 /** ... and at most the protocol's longest reconnect window (ms). */
-const MAX_SCHEDULED_WAIT_MS = 600_000;
+const MAX_SCHEDULED_WAIT_MS = MAX_RECONNECT_SECONDS * 1000;
 
 /**
  * The scheduled return (PROTOCOL.md §16.2 step 6) a refusal carries, as the wait before it (ms); null

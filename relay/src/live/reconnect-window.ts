@@ -1,5 +1,6 @@
-/** The longest window the relay advertises (the protocol's bound). */
-export const MAX_RECONNECT_SECONDS = 600;
+import { MAX_RECONNECT_SECONDS } from '@sealcam/protocol/relay-safe';
+
+export { MAX_RECONNECT_SECONDS };
 
 /**
  * The reconnect window (PROTOCOL.md §16.2) for `connections` open connections: the time the relay's

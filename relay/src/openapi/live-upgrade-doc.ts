@@ -7,6 +7,8 @@ import {
 } from '@sealcam/protocol/relay-safe';
 import { errorReply, retryAfterHeader, retrySpreadHeader } from '../routes/replies.js';
 
+const { description: spreadDescription, ...spreadSchema } = retrySpreadHeader[RETRY_SPREAD_HEADER];
+
 /** An error reply of the upgrade (written by live/upgrade.ts, not by a fastify route) in OpenAPI form. */
 function upgradeError(status: 400 | 401 | 429 | 503) {
   const { description } = errorReply(status);
@@ -21,10 +23,7 @@ function upgradeError(status: 400 | 401 | 429 | 503) {
             },
             ...(status === 503
               ? {
-                  [RETRY_SPREAD_HEADER]: {
-                    description: retrySpreadHeader[RETRY_SPREAD_HEADER].description,
-                    schema: { type: 'integer', minimum: 0, maximum: 60 },
-                  },
+                  [RETRY_SPREAD_HEADER]: { description: spreadDescription, schema: spreadSchema },
                 }
               : {}),
           },

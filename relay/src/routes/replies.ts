@@ -38,7 +38,7 @@ export const retryAfterHeader = {
 export const retrySpreadHeader = {
   [RETRY_SPREAD_HEADER]: {
     type: 'integer',
-    minimum: 0,
+    minimum: 1,
     maximum: 60,
     description:
       'Sent when the relay scheduled the return (handshake admission): come back within this many seconds after Retry-After, without further jitter or backoff',

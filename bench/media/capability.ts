@@ -2,14 +2,17 @@ import { rmSync } from 'node:fs';
 import { agentDir } from '@sealcam/testkit/agent';
 
 /**
- * passthrough: H.264 copied, stills from keyframes only (the default); full-decode: the same with
- * stills from a decode of every frame (the figure issue #15 asks for next to it); mjpeg: the re-encode.
+ * passthrough: H.264 copied by ffmpeg as the RTSP client, stills from keyframes only; passthrough-gst:
+ * the same with GStreamer as the RTSP client (units end at the RTP marker bit; what `client: 'auto'`,
+ * the default, takes where GStreamer is installed); full-decode: ffmpeg with stills from a decode of
+ * every frame (the figure issue #15 asks for next to it); mjpeg: the re-encode.
  */
-export type MediaMode = 'passthrough' | 'full-decode' | 'mjpeg';
+export type MediaMode = 'passthrough' | 'passthrough-gst' | 'full-decode' | 'mjpeg';
 
 /** What each mode adds to an rtsp camera's configuration. */
 const MODE_FIELDS: Record<MediaMode, Record<string, unknown>> = {
-  passthrough: { mode: 'passthrough' },
+  passthrough: { mode: 'passthrough', client: 'ffmpeg' },
+  'passthrough-gst': { mode: 'passthrough', client: 'gstreamer' },
   'full-decode': { mode: 'passthrough', stills: 'decode' },
   mjpeg: { mode: 'mjpeg' },
 };
@@ -40,6 +43,12 @@ export function modeSupport(mode: MediaMode): ModeSupport {
   const base = { id: 'probe', source: 'rtsp', url: 'rtsp://127.0.0.1:9/cam' };
   const withMode = accepts({ ...base, ...MODE_FIELDS[mode] });
   if (withMode.ok) return { available: true, cameraFields: MODE_FIELDS[mode], note: null };
+  if (mode === 'passthrough' && accepts({ ...base, mode: 'passthrough' }).ok)
+    return {
+      available: true,
+      cameraFields: { mode: 'passthrough' },
+      note: 'this build has no rtsp `client`: its passthrough is the ffmpeg client, measured without the field',
+    };
   const without = accepts(base);
   if (!without.ok)
     return { available: false, reason: `the agent refuses an rtsp camera: ${without.message}` };

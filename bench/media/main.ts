@@ -3,7 +3,7 @@
  * the same run against one real RTSP camera (GStreamer's RTSP server, bench/media/rtsp-camera.py:
  * 1920×1080, 15 fps, H.264 ~3 Mbit/s, AAC tone, burned-in block clock), a relay, a device agent and
  * Chromium showing the web viewer, all on loopback. See bench/README.md.
- * Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|full-decode|mjpeg|all]
+ * Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|passthrough-gst|full-decode|mjpeg|all]
  */
 import { parseArgs } from 'node:util';
 import { startCameraServer } from './camera-server.js';
@@ -13,7 +13,7 @@ import { formatTable, type ModeOutcome } from './report.js';
 import { runMode, stopAllModes } from './run-mode.js';
 
 const USAGE =
-  'Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|full-decode|mjpeg|all]\n' +
+  'Usage: npm run bench:media -- [--json] [--seconds N] [--mode passthrough|passthrough-gst|full-decode|mjpeg|all]\n' +
   '                              [--warmup N] [--idle-seconds N]\n\n' +
   'Live upload, agent CPU, glass-to-glass latency, idle upload and clip size of one RTSP camera\n' +
   '(GStreamer RTSP server, 1080p15 H.264 ~3 Mbit/s) through the agent, a relay and Chromium, for\n' +
@@ -40,9 +40,11 @@ const bounded = boundedOption('bench:media', USAGE);
 const seconds = bounded(values.seconds, 'seconds', 5, 600);
 const warmupSeconds = bounded(values.warmup, 'warmup', 2, 120);
 const idleSeconds = bounded(values['idle-seconds'], 'idle-seconds', 5, 300);
-const ALL_MODES: MediaMode[] = ['passthrough', 'full-decode', 'mjpeg'];
+const ALL_MODES: MediaMode[] = ['passthrough', 'passthrough-gst', 'full-decode', 'mjpeg'];
 if (values.mode !== 'all' && !ALL_MODES.includes(values.mode as MediaMode)) {
-  process.stderr.write(`bench:media: --mode must be passthrough, full-decode, mjpeg or all\n${USAGE}`);
+  process.stderr.write(
+    `bench:media: --mode must be passthrough, passthrough-gst, full-decode, mjpeg or all\n${USAGE}`,
+  );
   process.exit(2);
 }
 const modes: MediaMode[] = values.mode === 'all' ? ALL_MODES : [values.mode as MediaMode];

@@ -44,7 +44,7 @@ export function installPageClock(layout: typeof CLOCK_LAYOUT): void {
   let running = true;
 
   const source = (): { image: CanvasImageSource; width: number } | null => {
-    const tile = document.querySelector('[data-testid="camera-tile"]');
+    const tile = document.querySelector('#live-grid [data-testid="camera-tile"]');
     if (!tile) return null;
     // The tile's H.264 canvas or its JPEG one, whichever shows a picture.
     for (const canvas of Array.from(tile.querySelectorAll('canvas')))

@@ -9,7 +9,11 @@ type Figure = (result: ModeResult) => number | null;
 
 const ROWS: [string, Figure, string][] = [
   ['live bytes sent ÷ camera bytes (wireBytesRatio)', (r) => r.wireBytesRatio, '≤ 1.01'],
-  ['agent + ffmpeg CPU, % of a core (agentCpuPercentPerCamera)', (r) => r.agentCpuPercentPerCamera, '≤ 3'],
+  [
+    'agent + its RTSP client (ffmpeg or gst-launch-1.0) CPU, % of a core (agentCpuPercentPerCamera)',
+    (r) => r.agentCpuPercentPerCamera,
+    '≤ 3',
+  ],
   ['cameras per gateway core (camerasPerGatewayCore)', (r) => r.camerasPerGatewayCore, ''],
   ['glass-to-glass p50, ms', (r) => r.glassToGlassMs.p50, '≤ 100'],
   ['glass-to-glass p99, ms', (r) => r.glassToGlassMs.p99, '≤ 250'],
@@ -23,21 +27,35 @@ const ROWS: [string, Figure, string][] = [
 const show = (value: number | null | undefined) =>
   value === null || value === undefined ? '—' : String(value);
 
-/** The human table: each passthrough figure next to the MJPEG figure of the same run, and their ratio. */
+/** Column titles of the human table, in the order the modes are run. */
+const TITLES: Record<MediaMode, string> = {
+  passthrough: 'passthrough (ffmpeg client)',
+  'passthrough-gst': 'passthrough (GStreamer client)',
+  'full-decode': 'full-decode',
+  mjpeg: 'MJPEG (baseline, same run)',
+};
+
+/** The human table: every mode's figures side by side, and the passthrough modes ÷ the MJPEG baseline. */
 export function formatTable(outcomes: readonly ModeOutcome[]): string {
   const pass = outcomes.find((o) => o.mode === 'passthrough');
   const mjpeg = outcomes.find((o) => o.mode === 'mjpeg');
   const value = (outcome: ModeOutcome | undefined, figure: Figure) =>
     outcome?.available ? figure(outcome) : null;
+  const passModes = outcomes.filter((o) => o.mode === 'passthrough' || o.mode === 'passthrough-gst');
+  const ratioTitles = mjpeg ? passModes.map((o) => `${o.mode} ÷ MJPEG`) : [];
+  const titles = [...outcomes.map((o) => TITLES[o.mode]), ...ratioTitles];
   const lines = [
-    '| figure | passthrough | MJPEG (baseline, same run) | passthrough ÷ MJPEG | goal (issue #15) |',
-    '|---|---|---|---|---|',
+    `| figure | ${titles.join(' | ')} | goal (issue #15) |`,
+    `|---|${titles.map(() => '---|').join('')}---|`,
   ];
   for (const [label, figure, goal] of ROWS) {
-    const a = value(pass, figure);
+    const cells = outcomes.map((o) => show(value(o, figure)));
     const b = value(mjpeg, figure);
-    const ratio = a !== null && b !== null && b !== 0 ? Number((a / b).toFixed(3)) : null;
-    lines.push(`| ${label} | ${show(a)} | ${show(b)} | ${show(ratio)} | ${goal} |`);
+    for (const o of mjpeg ? passModes : []) {
+      const a = value(o, figure);
+      cells.push(show(a !== null && b !== null && b !== 0 ? Number((a / b).toFixed(3)) : null));
+    }
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${goal} |`);
   }
   const notes: string[] = [];
   for (const outcome of outcomes) {
@@ -47,7 +65,7 @@ export function formatTable(outcomes: readonly ModeOutcome[]): string {
       const g = outcome.glassToGlassMs;
       const split = outcome.agentCpuSplit;
       notes.push(
-        `${outcome.mode}: agent + ffmpeg CPU ${show(outcome.agentCpuPercentPerCamera)}% of a core (node ${show(split.nodePercent)}%, ffmpeg ${show(split.ffmpegPercent)}%)`,
+        `${outcome.mode}: agent + its RTSP client CPU ${show(outcome.agentCpuPercentPerCamera)}% of a core (node ${show(split.nodePercent)}%, ${outcome.mode === 'passthrough-gst' ? 'gst-launch-1.0' : 'ffmpeg'} ${show(split.ffmpegPercent)}%)`,
       );
       notes.push(
         `${outcome.mode}: ${outcome.windowSeconds} s window; ${g.samples} frames read from the page's <${g.element}> (${g.unreadable} unreadable); ` +

@@ -119,6 +119,12 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
       await page.goto(link);
       await page.locator('[data-testid="safety-number"]').first().waitFor({ timeout: START_TIMEOUT_MS });
     });
+    // After pairing the app shows the safety number on its own screen: confirmed, then the Live page.
+    await page.locator('[data-testid="safety-match"]').click({ timeout: START_TIMEOUT_MS });
+    await page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Live', exact: true })
+      .click();
 
     log(`${options.mode}: starting the agent`);
     const run = startCli(dir, ['run']);
@@ -127,12 +133,12 @@ export async function runMode(options: ModeOptions): Promise<ModeResult> {
     const agentPid = run.child.pid ?? 0;
     await page
       .locator(
-        '[data-testid="camera-tile"] canvas:is([data-testid="live-canvas"], [data-testid="live-image"]:not([data-frames="0"]))',
+        '#live-grid [data-testid="camera-tile"] canvas:is([data-testid="live-canvas"], [data-testid="live-image"]:not([data-frames="0"]))',
       )
       .first()
       .waitFor({ state: 'attached', timeout: START_TIMEOUT_MS });
     // A tile out of view is decoded once a second (client/web/src/live-tile.ts): watch it, as a user would.
-    await page.locator('[data-testid="camera-tile"]').first().scrollIntoViewIfNeeded();
+    await page.locator('#live-grid [data-testid="camera-tile"]').first().scrollIntoViewIfNeeded();
     await page.evaluate(installPageClock, CLOCK_LAYOUT);
     log(`${options.mode}: live on the page; warming up ${options.warmupSeconds} s`);
     await sleep(options.warmupSeconds * 1000);

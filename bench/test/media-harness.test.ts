@@ -61,17 +61,33 @@ const mjpeg: ModeResult = {
   clipBytesRatio: 4.6,
 };
 
-test("the table shows passthrough next to the same run's MJPEG figure with their ratio", () => {
+test("the table shows each passthrough client next to the same run's MJPEG figure, with their ratios", () => {
   const outcomes: ModeOutcome[] = [
     { available: true, note: null, ...mjpeg, mode: 'passthrough', wireBytesRatio: 0.9 },
+    {
+      available: true,
+      note: null,
+      ...mjpeg,
+      mode: 'passthrough-gst',
+      wireBytesRatio: 0.95,
+      glassToGlassMs: { ...mjpeg.glassToGlassMs, p50: 280 },
+    },
     { available: true, note: null, ...mjpeg },
   ];
   const table = formatTable(outcomes);
   assert.match(
     table,
-    /\| live bytes sent ÷ camera bytes \(wireBytesRatio\) \| 0\.9 \| 4\.5 \| 0\.2 \| ≤ 1\.01 \|/,
+    /\| figure \| passthrough \(ffmpeg client\) \| passthrough \(GStreamer client\) \| MJPEG \(baseline, same run\) \| passthrough ÷ MJPEG \| passthrough-gst ÷ MJPEG \|/,
   );
-  assert.match(table, /\| glass-to-glass p50, ms \| 560 \| 560 \| 1 \| ≤ 100 \|/);
+  assert.match(
+    table,
+    /\| live bytes sent ÷ camera bytes \(wireBytesRatio\) \| 0\.9 \| 0\.95 \| 4\.5 \| 0\.2 \| 0\.211 \| ≤ 1\.01 \|/,
+  );
+  assert.match(table, /\| glass-to-glass p50, ms \| 560 \| 280 \| 560 \| 1 \| 0\.5 \| ≤ 100 \|/);
+  assert.match(
+    table,
+    /passthrough-gst: agent \+ its RTSP client CPU 36% of a core \(node .*%, gst-launch-1\.0 .*%\)/,
+  );
 });
 
 test('the table says plainly why a mode was not measured, and shows no figure for it', () => {
@@ -83,6 +99,6 @@ test('the table says plainly why a mode was not measured, and shows no figure fo
   assert.match(table, /passthrough: not measured: passthrough is not available in this build/);
   assert.match(
     table,
-    /\| agent \+ ffmpeg CPU, % of a core \(agentCpuPercentPerCamera\) \| — \| 36 \| — \| ≤ 3 \|/,
+    /\| agent \+ its RTSP client \(ffmpeg or gst-launch-1\.0\) CPU, % of a core \(agentCpuPercentPerCamera\) \| — \| 36 \| — \| ≤ 3 \|/,
   );
 });

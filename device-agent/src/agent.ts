@@ -14,6 +14,7 @@ import { type LiveClose, RelaySession } from '@sealcam/relay-client';
 import { CameraError, type CameraErrorReason } from './camera/camera-error.js';
 import { createCameraSource } from './camera/create-source.js';
 import type { CameraFrame, CameraSource } from './camera/frame.js';
+import { RtspPassthroughCamera } from './camera/rtsp-passthrough.js';
 import type { AgentConfig, CameraConfig } from './config.js';
 import { Uploader } from './delivery/uploader.js';
 import type { Logger } from './log.js';
@@ -205,11 +206,17 @@ export class Agent {
     this.outbox.onChange((change) => {
       if (change.type === 'put') this.uploader.wake();
     });
-    for (const camera of this.cameras)
+    for (const camera of this.cameras) {
+      if (camera.source instanceof RtspPassthroughCamera)
+        this.log.info(
+          { camera: camera.streamId, client: camera.source.client.name, why: camera.source.client.why },
+          'rtsp client',
+        );
       camera.source.start(
         (frame) => this.onFrame(camera, frame),
         (error) => this.cameraError(camera, error),
       );
+    }
     // Keys never wait for the network: a stalling relay cannot delay a revocation's new epoch.
     this.timers.push(setInterval(() => void this.keysTick(), KEYS_TICK_MS));
     this.timers.push(setInterval(() => void this.relayTick(), RELAY_TICK_MS));

@@ -139,6 +139,8 @@ const cameraSchemas = {
     jpegQuality: { type: 'integer', minimum: 2, maximum: 31 },
     ffmpegPath: { type: 'string', minLength: 1 },
     mode: { enum: ['passthrough', 'mjpeg'] },
+    client: { enum: ['auto', 'ffmpeg', 'gstreamer'] },
+    gstLaunchPath: { type: 'string', minLength: 1 },
     stills: { enum: ['keyframes', 'decode', 'off'] },
     substream: { type: 'string', pattern: '^rtsps?://' },
     stillFps: { type: 'number', exclusiveMinimum: 0, maximum: 30 },

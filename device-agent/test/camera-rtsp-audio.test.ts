@@ -22,7 +22,12 @@ async function capture(
   audio: 'aac' | 'pcmu',
 ): Promise<{ video: VideoUnit[]; sound: AudioUnit[]; errors: Error[] }> {
   const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10, audio });
-  const camera = new RtspPassthroughCamera({ cameraId: `audio-${audio}`, url: server.url(), stills: 'off' });
+  const camera = new RtspPassthroughCamera({
+    cameraId: `audio-${audio}`,
+    url: server.url(),
+    stills: 'off',
+    client: 'ffmpeg',
+  });
   try {
     const run = record(camera);
     const video = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
@@ -42,7 +47,9 @@ function checkInSync(video: VideoUnit[], sound: AudioUnit[]): void {
   assert.ok(offset < 1000, `audio and video on the same clock (first units ${offset} ms apart)`);
 }
 
-describe('RTSP passthrough camera audio', { concurrency: true }, () => {
+describe('RTSP passthrough camera audio, client "ffmpeg" (client "gstreamer": camera-rtsp-gstreamer.test)', {
+  concurrency: true,
+}, () => {
   it('passes AAC through as ADTS units that ffprobe decodes, on the video’s clock', async () => {
     const { video, sound, errors } = await capture('aac');
     assert.deepEqual(errors, []);

@@ -26,7 +26,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 const units = (run: Recording) => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
 const stills = (run: Recording) => run.all.filter((frame): frame is StillPicture => frame.kind === 'still');
 
-describe('RTSP passthrough camera', { concurrency: true }, () => {
+describe('RTSP passthrough camera, client "ffmpeg"', { concurrency: true }, () => {
   let server: RtspTestCamera;
   const running: RtspPassthroughCamera[] = [];
 
@@ -41,7 +41,7 @@ describe('RTSP passthrough camera', { concurrency: true }, () => {
   });
 
   function start(options: RtspPassthroughOptions): { camera: RtspPassthroughCamera } & Recording {
-    const camera = new RtspPassthroughCamera(options);
+    const camera = new RtspPassthroughCamera({ client: 'ffmpeg', ...options });
     running.push(camera);
     return { camera, ...record(camera) };
   }

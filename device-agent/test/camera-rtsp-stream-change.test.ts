@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireProgram } from '@sealcam/testkit/programs';
+import { requireGstreamer, requireProgram } from '@sealcam/testkit/programs';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import { NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
 import { CameraError } from '../src/camera/camera-error.js';
 import { createCameraSource } from '../src/camera/create-source.js';
 import type { VideoUnit } from '../src/camera/frame.js';
+import { GST_ELEMENTS } from '../src/camera/gst-passthrough-args.js';
+import { GSTREAMER_PACKAGES } from '../src/camera/passthrough-exit.js';
 import { RtspCamera } from '../src/camera/rtsp.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
 import { record } from './support/camera-recording.js';
@@ -14,6 +16,7 @@ import { decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');
+requireGstreamer(GST_ELEMENTS, GSTREAMER_PACKAGES);
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -22,9 +25,10 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
 }
 
 describe('RTSP passthrough camera, stream changes', () => {
-  it('restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling; new keyframes carry the new SPS/PPS alone', async () => {
+  it('client ffmpeg: restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling; new keyframes carry the new SPS/PPS alone', async () => {
     const server = await RtspTestCamera.start({ width: 320, height: 240, fps: 10 });
     const camera = new RtspPassthroughCamera({
+      client: 'ffmpeg',
       cameraId: 'resize',
       url: server.url(),
       stills: 'off',
@@ -77,35 +81,37 @@ describe('RTSP passthrough camera, stream changes', () => {
     }
   });
 
-  it('restarts a camera that stalls with its connection open, reason stalled, and recovers', async () => {
-    const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
-    const camera = new RtspPassthroughCamera({
-      cameraId: 'stall',
-      url: server.url(),
-      stills: 'off',
-      stallTimeoutMs: 2000,
-      retryMinMs: 100,
+  for (const client of ['ffmpeg', 'gstreamer'] as const)
+    it(`client ${client}: restarts a camera that stalls with its connection open, reason stalled, and recovers`, async () => {
+      const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
+      const camera = new RtspPassthroughCamera({
+        client,
+        cameraId: `stall-${client}`,
+        url: server.url(),
+        stills: 'off',
+        stallTimeoutMs: 2000,
+        retryMinMs: 100,
+      });
+      try {
+        const run = record(camera);
+        const units = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
+        await waitUntil(() => units().length >= 5, 60_000, 'units');
+        server.paused = true;
+        await waitUntil(() => run.errors.length >= 1, 60_000, 'the stall to be reported');
+        const before = units().length;
+        server.paused = false;
+        await waitUntil(() => units().length >= before + 5, 60_000, 'units after the restart');
+        await camera.stop();
+        const error = run.errors[0]!;
+        assert.ok(error instanceof CameraError);
+        assert.equal(error.reason, 'stalled');
+        assert.match(error.message, /: no video for 2 s(; stderr: .*)?; retrying in 100 ms$/);
+        assert.equal(units()[before]!.keyframe, true, 'the restarted stream starts at a keyframe');
+      } finally {
+        await camera.stop();
+        await server.stop();
+      }
     });
-    try {
-      const run = record(camera);
-      const units = () => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
-      await waitUntil(() => units().length >= 5, 60_000, 'units');
-      server.paused = true;
-      await waitUntil(() => run.errors.length >= 1, 60_000, 'the stall to be reported');
-      const before = units().length;
-      server.paused = false;
-      await waitUntil(() => units().length >= before + 5, 60_000, 'units after the restart');
-      await camera.stop();
-      const error = run.errors[0]!;
-      assert.ok(error instanceof CameraError);
-      assert.equal(error.reason, 'stalled');
-      assert.match(error.message, /: no video for 2 s(; stderr: .*)?; retrying in 100 ms$/);
-      assert.equal(units()[before]!.keyframe, true, 'the restarted stream starts at a keyframe');
-    } finally {
-      await camera.stop();
-      await server.stop();
-    }
-  });
 
   it('createCameraSource: an rtsp camera is passed through by default, re-encoded with mode "mjpeg" or JPEG-only fields', async () => {
     const url = 'rtsp://127.0.0.1:1/x';

@@ -12,3 +12,15 @@ export function requireProgram(program: string, debianPackage = program): void {
       `${program} is required by these tests but is not installed: apt-get install -y ${debianPackage}`,
     );
 }
+
+/** Fails (never skips) when gst-launch-1.0 or one of these elements is missing; `packages` says what to install. */
+export function requireGstreamer(elements: readonly string[], packages: string): void {
+  requireProgram('gst-launch-1.0', packages);
+  const missing = elements.filter(
+    (element) => spawnSync('gst-inspect-1.0', ['--exists', element]).status !== 0,
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `GStreamer elements ${missing.join(', ')} are required by these tests but are not installed: apt-get install -y ${packages}`,
+    );
+}

@@ -21,6 +21,8 @@ export interface RtspTestCameraOptions {
    * and a beep at the same instants, to measure A/V sync (@sealcam/testkit/av-sync).
    */
   readonly pattern?: 'testsrc' | 'flash-beep';
+  /** The video codec: H.264 (libx264, default) or H.265 (libx265), as many cameras also offer. */
+  readonly videoCodec?: 'h264' | 'h265';
 }
 
 /** One RTP track's sockets and the rewriting that keeps it one continuous stream across encoder restarts. */
@@ -40,6 +42,36 @@ interface Track {
   /** The RTP timestamp of this track's first sample (its encoder's first report names it). */
   rtpBase: number | null;
 }
+
+/** One CNAME for all tracks: what tells a client that they come from one camera with one clock. */
+const CNAME = 'sealcam-test-camera@127.0.0.1';
+
+/**
+ * A sender report as a compound packet with an SDES CNAME chunk (RFC 3550 §6.1: every compound
+ * packet carries one). ffmpeg's RTP muxer sends the SR alone; a client that groups tracks by CNAME
+ * (GStreamer's rtpbin, for lip-sync) cannot relate them without it. Packets that carry more than
+ * one SR, or are not SRs, are left as they are.
+ */
+function withCname(packet: Buffer): Buffer {
+  if (packet.length < 8 || packet[1] !== 200) return packet;
+  const srBytes = (packet.readUInt16BE(2) + 1) * 4;
+  if (srBytes !== packet.length) return packet;
+  const text = Buffer.from(CNAME, 'ascii');
+  const itemBytes = 2 + text.length + 1; // CNAME item, then the END item
+  const chunkBytes = 4 + Math.ceil(itemBytes / 4) * 4;
+  const sdes = Buffer.alloc(4 + chunkBytes);
+  sdes[0] = 0x81; // V=2, one chunk
+  sdes[1] = 202;
+  sdes.writeUInt16BE(sdes.length / 4 - 1, 2);
+  packet.copy(sdes, 4, 4, 8); // the sender's SSRC
+  sdes[8] = 1;
+  sdes[9] = text.length;
+  text.copy(sdes, 10);
+  return Buffer.concat([packet, sdes]);
+}
+
+/** How often the camera sends each track's sender report (RFC 3550 senders: every few seconds). */
+const REPORT_INTERVAL_MS = 1000;
 
 /** Seconds between the NTP epoch (1900) and the Unix epoch. */
 const NTP_UNIX_SECONDS = 2_208_988_800;
@@ -76,6 +108,14 @@ export class RtspTestCamera {
   unauthorized = 0;
   /** While true, nothing is forwarded to the clients (a camera that hangs with its connection open). */
   paused = false;
+  /**
+   * Whole video access units forwarded (their last RTP packet, marked, was sent) since the start of
+   * the latest keyframe forwarded, that keyframe included: what a client that ends each unit at the
+   * marker bit can have delivered since its latest keyframe.
+   */
+  unitsSinceKeyframe = 0;
+  private unitOpen = false;
+  private reportTimer: NodeJS.Timeout | null = null;
   private readonly sessions = new Set<Socket>();
   private readonly playing = new Set<Socket>();
   /**
@@ -131,7 +171,7 @@ export class RtspTestCamera {
         track.rtpBase ??= packet.readUInt32BE(16);
         anchor.ms ??= Date.now();
         sampledReport(packet, track, anchor.ms);
-        track.lastReport = packet;
+        track.lastReport = withCname(packet);
       });
     }
     const server = createServer();
@@ -141,10 +181,11 @@ export class RtspTestCamera {
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       const camera = new RtspTestCamera(server, tracks, ffmpeg, dir, sdp, options);
+      camera.reportTimer = setInterval(() => camera.sendReports(anchor.ms), REPORT_INTERVAL_MS);
       server.on('connection', (socket) => camera.accept(socket));
       tracks.forEach((track, index) => {
         track.rtp.on('message', (packet) => camera.forwardRtp(index, packet));
-        track.rtcp.on('message', (packet) => camera.forwardRtcp(index, packet));
+        track.rtcp.on('message', (packet) => camera.forwardRtcp(index, withCname(packet)));
       });
       return camera;
     } catch (error) {
@@ -195,6 +236,7 @@ export class RtspTestCamera {
   }
 
   async stop(): Promise<void> {
+    if (this.reportTimer) clearInterval(this.reportTimer);
     for (const socket of this.sessions) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await stopProcess(this.ffmpeg);
@@ -224,7 +266,47 @@ export class RtspTestCamera {
     track.lastTimestamp = (timestamp + track.offset) >>> 0;
     out.writeUInt32BE(track.lastTimestamp, 4);
     out.writeUInt32BE(track.ssrc, 8);
-    this.forward(index * 2, out);
+    const sent = this.forward(index * 2, out);
+    if (index === 0 && sent) this.countUnit(out);
+  }
+
+  private countUnit(rtp: Buffer): void {
+    const extension = (rtp[0]! & 0x10) !== 0;
+    let offset = 12 + 4 * (rtp[0]! & 0x0f);
+    if (extension && rtp.length >= offset + 4) offset += 4 + 4 * rtp.readUInt16BE(offset + 2);
+    const nal = (rtp[offset] ?? 0) & 0x1f;
+    const next = (rtp[offset + 1] ?? 0) & 0x1f;
+    // IDR or SPS alone, STAP-A starting with an SPS, or the first fragment (FU-A, S bit) of an IDR.
+    const keyStart =
+      nal === 5 ||
+      nal === 7 ||
+      (nal === 24 && ((rtp[offset + 3] ?? 0) & 0x1f) === 7) ||
+      (nal === 28 && ((rtp[offset + 1] ?? 0) & 0x80) !== 0 && next === 5);
+    if (!this.unitOpen && keyStart) this.unitsSinceKeyframe = 0;
+    this.unitOpen = true;
+    if ((rtp[1]! & 0x80) !== 0) {
+      this.unitsSinceKeyframe++;
+      this.unitOpen = false;
+    }
+  }
+
+  /**
+   * A sender report for every track, as RFC 3550 has a sender send them every few seconds: ffmpeg's
+   * RTP muxer sends its video track's report only with its first packet (measured: none in 16 s
+   * after), which a client that relates the tracks only from reports that follow its first packet
+   * (GStreamer's rtpbin) never sees. Each is the track's last report moved to now, on the encoder's
+   * own clock (first encoder only, as its reports are).
+   */
+  private sendReports(anchorMs: number | null): void {
+    if (anchorMs === null || this.generation !== 0) return;
+    this.tracks.forEach((track, index) => {
+      if (!track.lastReport || track.rtpBase === null) return;
+      const report = Buffer.from(track.lastReport);
+      const ticks = Math.round(((Date.now() - anchorMs) * track.clockRate) / 1000);
+      report.writeUInt32BE((track.rtpBase + ticks) >>> 0, 16);
+      sampledReport(report, track, anchorMs);
+      this.forward(index * 2 + 1, report);
+    });
   }
 
   /** RTCP (sender reports) only from the first encoder: later ones describe another SSRC and clock. */
@@ -237,8 +319,10 @@ export class RtspTestCamera {
     }
   }
 
-  private forward(channel: number, packet: Buffer): void {
-    if (this.playing.size === 0 || this.paused) return;
+  /** Whether the packet went to at least one client. */
+  private forward(channel: number, packet: Buffer): boolean {
+    if (this.playing.size === 0 || this.paused) return false;
+    let sent = false;
     const header = Buffer.from([0x24, channel, packet.length >> 8, packet.length & 0xff]);
     const rtp = channel % 2 === 0;
     for (const socket of this.playing) {
@@ -246,7 +330,9 @@ export class RtspTestCamera {
       if (socket.writableLength > 1024 * 1024) continue; // a stalled client loses packets, as with UDP
       socket.write(header);
       socket.write(packet);
+      sent = true;
     }
+    return sent;
   }
 
   private accept(socket: Socket): void {
@@ -386,9 +472,13 @@ function spawnEncoder(
     ...(options.audio
       ? ['-re', '-f', 'lavfi', '-t', '300', '-i', flash ? beepAudioSource(rate) : `sine=frequency=440:sample_rate=${rate}`]
       : []),
-    '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1',
+    '-map', '0:v',
+    ...(options.videoCodec === 'h265'
+      ? ['-c:v', 'libx265', '-x265-params', 'log-level=error:pools=1:frame-threads=1']
+      : ['-c:v', 'libx264', '-threads', '1']),
+    '-preset', 'ultrafast', '-tune', 'zerolatency',
     '-g', String(fps), '-pix_fmt', 'yuv420p',
-    ...(first ? ['-flags:v', '+global_header'] : ['-x264-params', 'repeat-headers=1']),
+    ...(first ? ['-flags:v', '+global_header'] : [options.videoCodec === 'h265' ? '-x265-params' : '-x264-params', 'repeat-headers=1']),
     '-f', 'rtp', '-sdp_file', sdpPath, target(tracks[0]!),
   ];
   if (options.audio === 'aac')

@@ -7,6 +7,7 @@
  *  - unsupported-codec: not H.264 (e.g. H.265) on the passthrough path;
  *  - bad-stream: ffmpeg's outputs did not agree (sizes, start codes) or a unit was too large;
  *  - ffmpeg-missing: the ffmpeg program is not installed or not executable;
+ *  - gstreamer-missing: `client: 'gstreamer'`, and gst-launch-1.0 or one of its elements is missing;
  *  - exited: ffmpeg ended for another reason.
  */
 export type CameraErrorReason =
@@ -17,6 +18,7 @@ export type CameraErrorReason =
   | 'unsupported-codec'
   | 'bad-stream'
   | 'ffmpeg-missing'
+  | 'gstreamer-missing'
   | 'exited';
 
 export class CameraError extends Error {
@@ -31,11 +33,11 @@ export class CameraError extends Error {
   }
 }
 
-/** The reason ffmpeg's stderr points to, if it names one we know. */
+/** The reason the RTSP client's stderr (ffmpeg's or GStreamer's) points to, if it names one we know. */
 export function reasonFromStderr(stderr: string): CameraErrorReason | null {
   if (/\b40[13]\b|Unauthorized|Forbidden/i.test(stderr)) return 'auth-failed';
   if (
-    /Connection refused|Connection timed out|No route to host|Name or service not known|Network is unreachable|Temporary failure in name resolution/i.test(
+    /Could not open resource for reading and writing|Failed to connect|Connection refused|Connection timed out|No route to host|Name or service not known|Network is unreachable|Temporary failure in name resolution/i.test(
       stderr,
     )
   )

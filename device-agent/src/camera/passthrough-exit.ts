@@ -4,12 +4,19 @@ import type { FfmpegExit } from './ffmpeg-child.js';
 import type { AudioPlan } from './passthrough-args.js';
 
 export interface ExitPolicy {
-  readonly ffmpegPath: string;
+  /** The RTSP client program: ffmpeg, or gst-launch-1.0 (`client: 'gstreamer'`). */
+  readonly program: 'ffmpeg' | 'gstreamer';
+  /** Its path as configured. */
+  readonly programPath: string;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
   readonly authRetryMs: number;
   readonly missingProgramRetryMs: number;
 }
+
+/** Debian's packages for `client: 'gstreamer'` (rtspsrc and the depayloaders; gdppay; avdec_h264 and avenc_aac). */
+export const GSTREAMER_PACKAGES =
+  'gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav';
 
 /** What to do after a passthrough ffmpeg ended while the camera should be running. */
 export type ExitVerdict =
@@ -35,19 +42,27 @@ export function exitVerdict(
   policy: ExitPolicy,
 ): ExitVerdict {
   const errno = exit.error?.code;
+  const gst = policy.program === 'gstreamer';
+  const name = gst ? 'gst-launch-1.0' : 'ffmpeg';
   if (errno === 'ENOENT' || errno === 'EACCES') {
     const text =
       errno === 'ENOENT'
-        ? `ffmpeg not found: install ffmpeg (e.g. apt-get install ffmpeg) or set ffmpegPath (tried "${policy.ffmpegPath}")`
-        : `ffmpeg at "${policy.ffmpegPath}" is not executable`;
-    return retry('ffmpeg-missing', text, policy.missingProgramRetryMs, false);
+        ? gst
+          ? `gst-launch-1.0 not found: install GStreamer (${GSTREAMER_PACKAGES}) or set gstLaunchPath (tried "${policy.programPath}")`
+          : `ffmpeg not found: install ffmpeg (e.g. apt-get install ffmpeg) or set ffmpegPath (tried "${policy.programPath}")`
+        : `${name} at "${policy.programPath}" is not executable`;
+    return retry(gst ? 'gstreamer-missing' : 'ffmpeg-missing', text, policy.missingProgramRetryMs, false);
   }
   const stderr = exit.stderr;
-  const plan = fault ? null : nextAudioPlan(stderr, audio);
+  if (gst && !fault && /no element|no such element|erroneous pipeline/i.test(stderr)) {
+    const text = `a GStreamer element is missing: install ${GSTREAMER_PACKAGES}; stderr: ${stderr}`;
+    return retry('gstreamer-missing', text, policy.missingProgramRetryMs, false);
+  }
+  const plan = fault || gst ? null : nextAudioPlan(stderr, audio);
   if (plan) return { kind: 'audio', plan };
   const how = exit.error
-    ? `ffmpeg did not start: ${exit.error.message}`
-    : `ffmpeg exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
+    ? `${name} did not start: ${exit.error.message}`
+    : `${name} exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
   const reason = fault?.reason ?? reasonFromStderr(stderr) ?? 'exited';
   const withStderr = (text: string) => (stderr ? `${text}; stderr: ${stderr}` : text);
   switch (reason) {

@@ -13,7 +13,10 @@ import { formatDuration } from './backoff.js';
 import { CameraError, type CameraErrorReason } from './camera-error.js';
 import { FfmpegChild, type FfmpegExit } from './ffmpeg-child.js';
 import type { CameraFrame, CameraSource } from './frame.js';
-import { type FramecrcPacket, FramecrcParser } from './framecrc-parser.js';
+import { type FramecrcPacket, FramecrcParser, type FramecrcStream } from './framecrc-parser.js';
+import { capsInt, GDP_DELTA_UNIT, type GdpBuffer, GdpParser } from './gdp-parser.js';
+import { gstreamerAvailable } from './gst-available.js';
+import { GST_FD, gstPassthroughArguments } from './gst-passthrough-args.js';
 import { MediaClock, toMicros } from './media-clock.js';
 import { PacketPairer } from './packet-pairer.js';
 import { type AudioPlan, FD, passthroughArguments, type StillSource } from './passthrough-args.js';
@@ -27,6 +30,14 @@ export interface RtspPassthroughOptions {
   readonly url: string;
   readonly transport?: 'tcp' | 'udp';
   readonly ffmpegPath?: string;
+  /**
+   * The RTSP client: 'gstreamer' (gst-launch-1.0) ends each access unit at the RTP marker bit, so a
+   * unit leaves one frame interval sooner than from 'ffmpeg' (whose parser waits for the next unit);
+   * it takes stills from keyframes only (no substream, no 'decode'). 'auto' (default): GStreamer when
+   * it and every element of its pipeline are installed and the camera needs nothing only ffmpeg does.
+   */
+  readonly client?: 'auto' | 'ffmpeg' | 'gstreamer';
+  readonly gstLaunchPath?: string;
   /**
    * Stills for motion and thumbnails: 'keyframes' (default; decode only the keyframes of the main
    * stream), 'decode' (decode every frame, keep `stillFps` scaled ones) or 'off'. (Not `motion`:
@@ -65,6 +76,8 @@ const KEYFRAME_TIMES = 16;
  * put a keyframe's successor in decode order a few steps later, never this many).
  */
 const LEADING_GAP_STEPS = 8;
+const UNSUPPORTED_HEVC =
+  'the camera sends H.265 (HEVC); passthrough takes H.264 only (set mode "mjpeg" to re-encode it)';
 /** The frame step assumed when ffmpeg gives a unit no duration (10 fps). */
 const DEFAULT_STEP_US = 100_000;
 
@@ -101,6 +114,18 @@ export class RtspPassthroughCamera implements CameraSource {
   private readonly stopGraceMs: number;
   private readonly maxUnitBytes: number;
   private readonly crc: FramecrcParser;
+  private readonly gst: boolean;
+  /** The RTSP client in use, and why (for the agent's log: 'auto' chooses by what is installed). */
+  readonly client: { readonly name: 'ffmpeg' | 'gstreamer'; readonly why: string };
+  private readonly gstVideo: GdpParser;
+  private readonly gstAudio: GdpParser;
+  private readonly gstStills: GdpParser;
+  /** The video stream as the GStreamer client's caps describe it (nanosecond timestamps). */
+  private gstStream: FramecrcStream = {};
+  /** The previous GStreamer unit's end, for a unit that comes without a timestamp. */
+  private gstNextPtsNs = 0;
+  /** Whether this session delivered a unit (a stall before one names the likely cause). */
+  private unitSeen = false;
   private readonly pairer: PacketPairer;
   private readonly adts: AdtsSplitter;
   private readonly stills: StillAssembler;
@@ -141,11 +166,19 @@ export class RtspPassthroughCamera implements CameraSource {
     if (options.substream !== undefined && !/^rtsps?:\/\//i.test(options.substream)) {
       throw new Error(`rtsp camera ${options.cameraId}: substream URL must be rtsp:// or rtsps://`);
     }
+    this.client = chooseClient(options);
+    this.gst = this.client.name === 'gstreamer';
+    if (this.gst && (options.substream !== undefined || options.stills === 'decode')) {
+      throw new Error(
+        `rtsp camera ${options.cameraId}: client "gstreamer" takes stills from keyframes only (no substream, no stills "decode"); use client "ffmpeg"`,
+      );
+    }
     this.options = options;
     this.safeUrl = redactUrlCredentials(options.url);
     this.stallTimeoutMs = options.stallTimeoutMs ?? 20_000;
     this.policy = {
-      ffmpegPath: options.ffmpegPath ?? 'ffmpeg',
+      program: this.gst ? 'gstreamer' : 'ffmpeg',
+      programPath: this.gst ? (options.gstLaunchPath ?? 'gst-launch-1.0') : (options.ffmpegPath ?? 'ffmpeg'),
       retryMinMs: options.retryMinMs ?? 1000,
       retryMaxMs: options.retryMaxMs ?? 30_000,
       authRetryMs: options.authRetryMs ?? 300_000,
@@ -154,6 +187,25 @@ export class RtspPassthroughCamera implements CameraSource {
     this.stopGraceMs = options.stopGraceMs ?? 3000;
     this.maxUnitBytes = options.maxUnitBytes ?? 8 * 1024 * 1024;
     this.audioPlan = options.audio === false ? 'none' : 'copy';
+    const gdpFault = (message: string) => this.fail('bad-stream', message);
+    this.gstVideo = new GdpParser(
+      { onBuffer: (buffer) => this.gstUnit(buffer), onCaps: (caps) => this.gstCaps(caps), onError: gdpFault },
+      this.maxUnitBytes,
+    );
+    this.gstAudio = new GdpParser(
+      { onBuffer: (buffer) => this.gstAudioFrame(buffer), onError: gdpFault },
+      64 * 1024,
+    );
+    this.gstStills = new GdpParser(
+      {
+        onBuffer: (buffer) => {
+          this.stills.pushTime((buffer.ptsNs ?? 0) / 1e9);
+          this.stills.pushBytes(buffer.payload);
+        },
+        onError: (message) => this.report(new CameraError('bad-stream', `stills: ${message}`)),
+      },
+      this.maxUnitBytes,
+    );
     this.clock = new MediaClock(options.now);
     this.substreamClock = new MediaClock(options.now);
     this.crc = new FramecrcParser(
@@ -204,8 +256,13 @@ export class RtspPassthroughCamera implements CameraSource {
     this.retryTimer = null;
     if (!this.running) return;
     this.starts++;
-    for (const part of [this.crc, this.pairer, this.adts, this.stills, this.clock, this.substreamClock])
+    // biome-ignore format: the list of parts
+    for (const part of [this.crc, this.pairer, this.adts, this.stills, this.clock, this.substreamClock,
+      this.gstVideo, this.gstAudio, this.gstStills])
       part.reset();
+    this.gstStream = {};
+    this.gstNextPtsNs = 0;
+    this.unitSeen = false;
     this.fault = null;
     this.baseline = null;
     this.audioTimes = [];
@@ -214,6 +271,10 @@ export class RtspPassthroughCamera implements CameraSource {
     this.keyframeTimes = [];
     this.leading = null;
     this.led = false;
+    if (this.gst) {
+      this.spawnGst();
+      return;
+    }
     const args = passthroughArguments({
       url: this.url,
       transport: this.options.transport ?? 'tcp',
@@ -225,7 +286,7 @@ export class RtspPassthroughCamera implements CameraSource {
       audio: this.audioPlan,
     });
     const child = new FfmpegChild({
-      path: this.policy.ffmpegPath,
+      path: this.policy.programPath,
       args,
       extraPipes: 3,
       onData: (fd, chunk) => {
@@ -242,6 +303,65 @@ export class RtspPassthroughCamera implements CameraSource {
     this.child = child;
     void child.exited.then((exit) => this.exited(child, exit));
     this.armStallTimer();
+  }
+
+  private spawnGst(): void {
+    const args = gstPassthroughArguments({
+      url: this.url,
+      transport: this.options.transport ?? 'tcp',
+      stills: this.options.stills === 'off' ? 'off' : 'keyframes',
+      stillWidth: this.options.stillWidth ?? 640,
+      stillQuality: this.options.stillQuality ?? 4,
+      audio: this.audioPlan !== 'none',
+    });
+    const child = new FfmpegChild({
+      path: this.policy.programPath,
+      args,
+      extraPipes: 4,
+      onData: (fd, chunk) => {
+        if (this.child !== child || this.fault) return;
+        if (fd === GST_FD.video) this.gstVideo.push(chunk);
+        else if (fd === GST_FD.audio) this.gstAudio.push(chunk);
+        else if (fd === GST_FD.stills) this.gstStills.push(chunk);
+        else if (fd === GST_FD.hevc) this.fail('unsupported-codec', UNSUPPORTED_HEVC);
+      },
+    });
+    this.child = child;
+    void child.exited.then((exit) => this.exited(child, exit));
+    this.armStallTimer();
+  }
+
+  private gstCaps(caps: string): void {
+    if (!caps.startsWith('video/x-h264')) return;
+    const width = capsInt(caps, 'width');
+    const height = capsInt(caps, 'height');
+    this.gstStream = {
+      timeBase: { num: 1, den: 1_000_000_000 },
+      codec: 'h264',
+      mediaType: 'video',
+      ...(width !== undefined ? { width } : {}),
+      ...(height !== undefined ? { height } : {}),
+    };
+  }
+
+  private gstUnit(buffer: GdpBuffer): void {
+    const durationNs = buffer.durationNs ?? 0;
+    const pts = buffer.ptsNs ?? this.gstNextPtsNs;
+    this.gstNextPtsNs = pts + durationNs;
+    const keyframe = (buffer.flags & GDP_DELTA_UNIT) === 0;
+    const packet = { stream: 0, dts: pts, pts, duration: durationNs, size: buffer.payload.length, keyframe };
+    this.videoPacket(packet, buffer.payload);
+  }
+
+  private gstAudioFrame(buffer: GdpBuffer): void {
+    if (buffer.ptsNs === null) return; // no time to pair it with: dropped, as before the first unit
+    this.audioTimes.push(buffer.ptsNs / 1000);
+    this.adts.push(buffer.payload);
+  }
+
+  /** The main stream's description: from ffmpeg's framecrc header, or the GStreamer client's caps. */
+  private videoStream(): FramecrcStream {
+    return this.gst ? this.gstStream : (this.crc.streams.get(0) ?? {});
   }
 
   private framecrcPacket(packet: FramecrcPacket): void {
@@ -283,7 +403,7 @@ export class RtspPassthroughCamera implements CameraSource {
       nals = nalUnits(data);
     }
     if (!this.baseline && !keyframe) return; // a decoder cannot start before the first IDR
-    const stream = this.crc.streams.get(0) ?? {};
+    const stream = this.videoStream();
     if (keyframe) {
       const sps = nals.filter((nal) => nal.type === NAL_SPS).at(-1)?.data;
       if (!sps) {
@@ -313,6 +433,7 @@ export class RtspPassthroughCamera implements CameraSource {
     const unit: TimedUnit = { ptsUs, labelUs: ptsUs, data, keyframe, baseline: this.baseline! };
     this.failures = 0;
     this.lastError = null;
+    this.unitSeen = true;
     this.armStallTimer();
     if (!this.led) {
       this.led = true;
@@ -444,8 +565,12 @@ export class RtspPassthroughCamera implements CameraSource {
     }
     this.stallTimer = setTimeout(() => {
       this.stallTimer = null;
-      if (this.running && this.child)
-        this.fail('stalled', `no video for ${formatDuration(this.stallTimeoutMs)}`);
+      if (!this.running || !this.child) return;
+      const hint =
+        this.gst && !this.unitSeen
+          ? ' (with client "gstreamer", a camera that sends neither H.264 nor H.265 shows as this: client "ffmpeg" names the codec)'
+          : '';
+      this.fail('stalled', `no video for ${formatDuration(this.stallTimeoutMs)}${hint}`);
     }, this.stallTimeoutMs);
   }
 
@@ -482,4 +607,16 @@ export class RtspPassthroughCamera implements CameraSource {
     this.lastError = new CameraError(error.reason, message, error.retryInMs);
     this.onError(this.lastError);
   }
+}
+
+/** The RTSP client a camera's options ask for, or (auto) the one that serves it here with the least delay. */
+function chooseClient(options: RtspPassthroughOptions): RtspPassthroughCamera['client'] {
+  const client = options.client ?? 'auto';
+  if (client !== 'auto') return { name: client, why: 'configured' };
+  if (options.substream !== undefined || options.stills === 'decode')
+    return { name: 'ffmpeg', why: 'auto: a substream or stills "decode" needs ffmpeg' };
+  const gst = gstreamerAvailable(options.gstLaunchPath);
+  return gst.ok
+    ? { name: 'gstreamer', why: 'auto: GStreamer is installed' }
+    : { name: 'ffmpeg', why: `auto: GStreamer not usable (${gst.why})` };
 }

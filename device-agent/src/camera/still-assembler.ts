@@ -49,13 +49,17 @@ export class StillAssembler {
     this.splitter.push(chunk);
   }
 
+  /** A still's presentation time, given directly (the GStreamer client frames each still with its time). */
+  pushTime(ptsSeconds: number): void {
+    this.times.push(ptsSeconds);
+    if (this.times.length > 100) this.times.shift();
+    this.pair();
+  }
+
   /** A stderr line of ffmpeg; only showinfo's per-frame lines are used. */
   pushStderrLine(line: string): void {
     const match = SHOWINFO.exec(line);
-    if (!match) return;
-    this.times.push(Number(match[1]));
-    if (this.times.length > 100) this.times.shift();
-    this.pair();
+    if (match) this.pushTime(Number(match[1]));
   }
 
   reset(): void {

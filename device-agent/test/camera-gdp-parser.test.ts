@@ -33,7 +33,7 @@ function parse(bytes: Buffer, chunk: number, maxPayload = 1 << 20) {
 }
 
 describe('GDP parser (gst-launch output of the GStreamer RTSP client)', () => {
-  it('reads every buffer with its time and flags, and the caps, whatever the chunking; events are skipped', () => {
+  it('reads every buffer with its time, duration and payload, and the caps, whatever the chunking', () => {
     const bytes = gdpAudio();
     for (const chunk of [1, 7, GDP_HEADER_BYTES, 1000, bytes.length]) {
       const { buffers, caps, errors } = parse(bytes, chunk);
@@ -54,6 +54,33 @@ describe('GDP parser (gst-launch output of the GStreamer RTSP client)', () => {
       assert.equal(capsInt(caps[0]!, 'channels'), 1);
       assert.equal(capsInt(caps[0]!, 'width'), undefined);
     }
+  });
+
+  it('a buffer without a timestamp has ptsNs null; a delta unit keeps its DELTA_UNIT flag; an event packet is skipped', () => {
+    const bytes = Buffer.from(gdpAudio());
+    // Walk the packets: the first buffer loses its PTS, the second becomes a delta unit.
+    const types: number[] = [];
+    let buffersSeen = 0;
+    for (let at = 0; at + GDP_HEADER_BYTES <= bytes.length; ) {
+      const type = bytes.readUInt16BE(at + 4);
+      types.push(type);
+      if (type === 1) {
+        if (buffersSeen === 0) bytes.writeBigUInt64BE(0xffff_ffff_ffff_ffffn, at + 10);
+        if (buffersSeen === 1) bytes.writeUInt16BE(bytes.readUInt16BE(at + 42) | GDP_DELTA_UNIT, at + 42);
+        buffersSeen++;
+      }
+      at += GDP_HEADER_BYTES + bytes.readUInt32BE(at + 6);
+    }
+    assert.ok(
+      types.some((type) => type >= 64),
+      `the input holds event packets (types ${types.join(', ')})`,
+    );
+    const { buffers, errors } = parse(bytes, 333);
+    assert.deepEqual(errors, []);
+    assert.equal(buffers[0]!.ptsNs, null);
+    assert.equal(buffers[1]!.flags & GDP_DELTA_UNIT, GDP_DELTA_UNIT);
+    assert.equal(buffers[2]!.flags & GDP_DELTA_UNIT, 0);
+    assert.equal(buffers.length, 5, 'events are not handed on as buffers');
   });
 
   it('stops at a packet of another version or one larger than the bound, with a reason, and parses nothing after it', () => {

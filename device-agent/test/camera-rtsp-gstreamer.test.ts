@@ -148,7 +148,7 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
     }
   });
 
-  it('decodes keyframes into stills timed like their keyframe, at the picture’s own size when it is under stillWidth', async () => {
+  it('decodes keyframes into stills at their keyframe’s capture time, at the picture’s own size when it is under stillWidth', async () => {
     const s = await session(
       { width: 320, height: 240, fps: 10 },
       { cameraId: 'gst-stills', client: 'gstreamer' },
@@ -179,7 +179,7 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
   });
 
   for (const audio of ['aac', 'pcmu'] as const) {
-    it(`passes ${audio === 'aac' ? 'AAC through' : 'G.711 µ-law converted once to AAC'} as ADTS units that ffprobe decodes, on the video’s clock`, async () => {
+    it(`passes ${audio === 'aac' ? 'AAC through' : 'G.711 µ-law converted once to AAC'} as ADTS units that ffprobe decodes, on one timeline with the video (first units within 1 s; to a frame: clip-av-sync)`, async () => {
       const s = await session(
         { width: 160, height: 120, fps: 10, audio },
         { cameraId: `gst-${audio}`, client: 'gstreamer', stills: 'off' },
@@ -313,6 +313,126 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
     );
   });
 
+  it('an Opus camera: "auto" moves it to ffmpeg at once (its audio converted to AAC); "gstreamer" says so once and keeps the video', async () => {
+    const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10, audio: 'opus' });
+    const auto = new RtspPassthroughCamera({ cameraId: 'opus-auto', url: server.url(), stills: 'off' });
+    const gst = new RtspPassthroughCamera({
+      cameraId: 'opus-gst',
+      url: server.url(),
+      stills: 'off',
+      client: 'gstreamer',
+    });
+    const autoRun = record(auto);
+    const gstRun = record(gst);
+    try {
+      assert.equal(auto.client.name, 'gstreamer', 'auto starts with GStreamer');
+      await waitUntil(
+        () => sounds(autoRun).length >= 10 && units(gstRun).length >= 30,
+        90_000,
+        'AAC from the auto camera, 30 units from the gstreamer one',
+      );
+      await auto.stop();
+      await gst.stop();
+      assert.deepEqual(auto.client, {
+        name: 'ffmpeg',
+        why: "auto: the camera's audio is in a codec only ffmpeg converts",
+      });
+      assert.equal(autoRun.errors.length, 1, autoRun.errors.map((e) => e.message).join('\n'));
+      assert.match(
+        autoRun.errors[0]!.message,
+        /audio in a codec the GStreamer client does not take.*switching this camera to the ffmpeg client/,
+      );
+      // One GStreamer start, then ffmpeg (which starts once more to settle its audio plan: copy, then convert).
+      assert.equal(auto.starts, 3);
+      assert.equal(decodeAac(Buffer.concat(sounds(autoRun).map((u) => u.data))).codec, 'aac');
+      assert.equal(gstRun.errors.length, 1, 'said once');
+      assert.equal((gstRun.errors[0] as CameraError).reason, 'unsupported-codec');
+      assert.equal(gst.starts, 1, 'the video goes on');
+      assert.equal(sounds(gstRun).length, 0);
+    } finally {
+      await auto.stop();
+      await gst.stop();
+      await server.stop();
+    }
+  });
+
+  it('"auto" moves a camera to ffmpeg at once when this GStreamer refuses the pipeline (an older release)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealcam-gst-old-'));
+    const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
+    try {
+      const inspect = execFileSync('sh', ['-c', 'command -v gst-inspect-1.0'], { encoding: 'utf8' }).trim();
+      symlinkSync(inspect, join(dir, 'gst-inspect-1.0'));
+      // What gst-launch of a release without rtspsrc's buffer-mode says, then its exit.
+      writeFileSync(
+        join(dir, 'gst-launch-1.0'),
+        '#!/bin/sh\necho \'WARNING: erroneous pipeline: no property "buffer-mode" in element "src"\' >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const camera = new RtspPassthroughCamera({
+        cameraId: 'old-gst',
+        url: server.url(),
+        stills: 'off',
+        gstLaunchPath: join(dir, 'gst-launch-1.0'),
+      });
+      const run = record(camera);
+      try {
+        assert.equal(camera.client.name, 'gstreamer');
+        await waitUntil(() => units(run).length >= 10, 60_000, 'units from ffmpeg');
+        await camera.stop();
+        assert.equal(camera.client.name, 'ffmpeg');
+        assert.match(
+          camera.client.why,
+          /^auto: GStreamer refused the pipeline \(erroneous pipeline: no property "buffer-mode"/,
+        );
+        assert.equal(run.errors.length, 1);
+        assert.match(run.errors[0]!.message, /switching this camera to the ffmpeg client/);
+        // One gst-launch start, then ffmpeg (once more to settle its audio plan: no audio track).
+        assert.equal(camera.starts, 3);
+      } finally {
+        await camera.stop();
+      }
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a URL with characters that must be percent-encoded; percent-encoded credentials reach the camera exactly', async () => {
+    for (const url of [
+      'rtsp://u:pa ss@127.0.0.1:1/x',
+      'rtsp://u:p\tw@127.0.0.1:1/x',
+      'rtsp://u:p"w@127.0.0.1:1/x',
+      'rtsp://u:p\\w@127.0.0.1:1/x',
+    ])
+      assert.throws(
+        () => new RtspPassthroughCamera({ cameraId: 'bad-url', url }),
+        /which a URL must percent-encode/,
+      );
+    const user = 'cam user';
+    const password = 'p@ss:w rd!$&()*+,;="x';
+    const server = await RtspTestCamera.start({
+      width: 160,
+      height: 120,
+      fps: 5,
+      credentials: { user, password },
+    });
+    const url = server.url({ user, password }); // percent-encoded (encodeURIComponent)
+    const camera = new RtspPassthroughCamera({ cameraId: 'pct', client: 'gstreamer', url, stills: 'off' });
+    const run = record(camera);
+    try {
+      await waitUntil(() => units(run).length >= 5 || run.errors.length > 0, 60_000, 'units or an error');
+      await camera.stop();
+      assert.deepEqual(
+        run.errors.map((e) => e.message),
+        [],
+      );
+      assert.ok(units(run).length >= 5);
+    } finally {
+      await camera.stop();
+      await server.stop();
+    }
+  });
+
   it('client "auto" (the default) takes GStreamer when it and every element are installed, else ffmpeg, and says why', () => {
     const url = 'rtsp://127.0.0.1:1/main';
     const chosen = (options: Partial<RtspPassthroughOptions>) =>
@@ -323,6 +443,15 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
       name: 'ffmpeg',
       why: 'auto: a substream or stills "decode" needs ffmpeg',
     });
+    assert.deepEqual(chosen({ url: 'rtsps://127.0.0.1:1/main' }), {
+      name: 'ffmpeg',
+      why: 'auto: rtsps:// stays with ffmpeg',
+    });
+    assert.deepEqual(chosen({ transport: 'udp' }), {
+      name: 'ffmpeg',
+      why: 'auto: transport "udp" stays with ffmpeg',
+    });
+    assert.deepEqual(chosen({ ffmpegPath: 'ffmpeg' }), { name: 'ffmpeg', why: 'auto: ffmpegPath is set' });
     assert.deepEqual(chosen({ gstLaunchPath: '/nonexistent/bin/gst-launch-1.0' }), {
       name: 'ffmpeg',
       why: 'auto: GStreamer not usable (/nonexistent/bin/gst-launch-1.0 not found)',

@@ -14,8 +14,8 @@ export interface RtspTestCameraOptions {
   readonly fps?: number;
   /** Require these Basic auth credentials on every request. */
   readonly credentials?: { readonly user: string; readonly password: string };
-  /** A 440 Hz tone as a second track: AAC (48 kHz) or G.711 µ-law (PCMU, 8 kHz). Default none. */
-  readonly audio?: 'aac' | 'pcmu';
+  /** A 440 Hz tone as a second track: AAC (48 kHz), G.711 µ-law (PCMU, 8 kHz) or Opus (48 kHz). Default none. */
+  readonly audio?: 'aac' | 'pcmu' | 'opus';
   /**
    * 'testsrc' (default): a test pattern and a steady tone. 'flash-beep': a picture that flashes white
    * and a beep at the same instants, to measure A/V sync (@sealcam/testkit/av-sync).
@@ -140,7 +140,7 @@ export class RtspTestCamera {
     const dir = mkdtempSync(join(tmpdir(), 'sealcam-rtsp-'));
     const sdpPath = join(dir, 'stream.sdp');
     const tracks: Track[] = [];
-    const rates = [90_000, ...(options.audio ? [options.audio === 'aac' ? 48_000 : 8000] : [])];
+    const rates = [90_000, ...(options.audio ? [options.audio === 'pcmu' ? 8000 : 48_000] : [])];
     /** When every track's first sample was taken (set by the first report of any track). */
     const anchor: { ms: number | null } = { ms: null };
     for (const clockRate of rates) {
@@ -461,7 +461,7 @@ function spawnEncoder(
 ): { ffmpeg: ChildProcess; stderr: () => string } {
   const { width, height, fps } = options;
   const flash = options.pattern === 'flash-beep';
-  const rate = options.audio === 'aac' ? 48000 : 8000;
+  const rate = options.audio === 'pcmu' ? 8000 : 48000;
   const target = (track: Track) =>
     `rtp://127.0.0.1:${track.rtp.address().port}?rtcpport=${track.rtcp.address().port}&pkt_size=1200`;
   // biome-ignore format: one option per line pair reads best
@@ -474,11 +474,11 @@ function spawnEncoder(
       : []),
     '-map', '0:v',
     ...(options.videoCodec === 'h265'
-      ? ['-c:v', 'libx265', '-x265-params', 'log-level=error:pools=1:frame-threads=1']
-      : ['-c:v', 'libx264', '-threads', '1']),
+      ? ['-c:v', 'libx265', '-x265-params', `log-level=error:pools=1:frame-threads=1${first ? '' : ':repeat-headers=1'}`]
+      : ['-c:v', 'libx264', '-threads', '1', ...(first ? [] : ['-x264-params', 'repeat-headers=1'])]),
     '-preset', 'ultrafast', '-tune', 'zerolatency',
     '-g', String(fps), '-pix_fmt', 'yuv420p',
-    ...(first ? ['-flags:v', '+global_header'] : [options.videoCodec === 'h265' ? '-x265-params' : '-x264-params', 'repeat-headers=1']),
+    ...(first ? ['-flags:v', '+global_header'] : []),
     '-f', 'rtp', '-sdp_file', sdpPath, target(tracks[0]!),
   ];
   if (options.audio === 'aac')
@@ -495,6 +495,8 @@ function spawnEncoder(
       'rtp',
       target(tracks[1]!),
     );
+  else if (options.audio === 'opus')
+    args.push('-map', '1:a', '-c:a', 'libopus', '-b:a', '32k', '-f', 'rtp', target(tracks[1]!));
   else if (options.audio === 'pcmu')
     args.push('-map', '1:a', '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-f', 'rtp', target(tracks[1]!));
   const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });

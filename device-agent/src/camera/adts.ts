@@ -25,6 +25,11 @@ export class AdtsSplitter {
     this.buffer = Buffer.alloc(0);
   }
 
+  /** Bytes held that do not make a whole frame yet. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     let offset = 0;

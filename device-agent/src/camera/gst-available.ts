@@ -9,8 +9,10 @@ const known = new Map<string, GstAvailability>();
 
 /**
  * Asks gst-inspect-1.0 (next to `gstLaunchPath` when that is a path) whether every element of the
- * passthrough pipeline exists. One shell, at most once per process and path: a camera's start waits
- * for it (~0.2 s), later cameras do not.
+ * passthrough pipeline exists: one shell running one gst-inspect per element, at most once per
+ * process and path (the camera's construction waits for it, ~0.3 s on the development machine; later
+ * cameras do not). An element that exists but lacks a property this pipeline sets is found only when
+ * gst-launch refuses the pipeline: `auto` then moves the camera to ffmpeg (rtsp-passthrough.ts).
  */
 export function gstreamerAvailable(gstLaunchPath = 'gst-launch-1.0'): GstAvailability {
   const cached = known.get(gstLaunchPath);
@@ -31,6 +33,7 @@ export function gstreamerAvailable(gstLaunchPath = 'gst-launch-1.0'): GstAvailab
     result.status === 0
       ? { ok: true }
       : { ok: false, why: (result.stdout || result.error?.message || 'gst-inspect-1.0 failed').trim() };
-  known.set(gstLaunchPath, availability);
+  // A check cut short (a slow first scan of the plugin registry) is asked again by the next camera.
+  if (!result.error) known.set(gstLaunchPath, availability);
   return availability;
 }

@@ -54,8 +54,9 @@ export function exitVerdict(
     return retry(gst ? 'gstreamer-missing' : 'ffmpeg-missing', text, policy.missingProgramRetryMs, false);
   }
   const stderr = exit.stderr;
-  if (gst && !fault && /no element|no such element|erroneous pipeline/i.test(stderr)) {
-    const text = `a GStreamer element is missing: install ${GSTREAMER_PACKAGES}; stderr: ${stderr}`;
+  const missingElement = gst && !fault ? /no element "([^"]+)"/i.exec(stderr)?.[1] : undefined;
+  if (missingElement) {
+    const text = `GStreamer element "${missingElement}" is missing: install ${GSTREAMER_PACKAGES}`;
     return retry('gstreamer-missing', text, policy.missingProgramRetryMs, false);
   }
   const plan = fault || gst ? null : nextAudioPlan(stderr, audio);
@@ -63,7 +64,14 @@ export function exitVerdict(
   const how = exit.error
     ? `${name} did not start: ${exit.error.message}`
     : `${name} exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
-  const reason = fault?.reason ?? reasonFromStderr(stderr) ?? 'exited';
+  // GStreamer's tail holds source locations (`file.c(401)`): only its ERROR lines name a reason.
+  const said = gst
+    ? stderr
+        .split(' | ')
+        .filter((line) => line.startsWith('ERROR'))
+        .join(' | ')
+    : stderr;
+  const reason = fault?.reason ?? reasonFromStderr(said) ?? 'exited';
   const withStderr = (text: string) => (stderr ? `${text}; stderr: ${stderr}` : text);
   switch (reason) {
     case 'auth-failed':

@@ -14,9 +14,9 @@ import { CameraError, type CameraErrorReason } from './camera-error.js';
 import { FfmpegChild, type FfmpegExit } from './ffmpeg-child.js';
 import type { CameraFrame, CameraSource } from './frame.js';
 import { type FramecrcPacket, FramecrcParser, type FramecrcStream } from './framecrc-parser.js';
-import { capsInt, GDP_DELTA_UNIT, type GdpBuffer, GdpParser } from './gdp-parser.js';
 import { gstreamerAvailable } from './gst-available.js';
-import { GST_FD, gstPassthroughArguments } from './gst-passthrough-args.js';
+import { GstOutputs } from './gst-outputs.js';
+import { GST_EXTRA_PIPES, gstPassthroughArguments, unsafeUrlCharacter } from './gst-passthrough-args.js';
 import { MediaClock, toMicros } from './media-clock.js';
 import { PacketPairer } from './packet-pairer.js';
 import { type AudioPlan, FD, passthroughArguments, type StillSource } from './passthrough-args.js';
@@ -76,8 +76,8 @@ const KEYFRAME_TIMES = 16;
  * put a keyframe's successor in decode order a few steps later, never this many).
  */
 const LEADING_GAP_STEPS = 8;
-const UNSUPPORTED_HEVC =
-  'the camera sends H.265 (HEVC); passthrough takes H.264 only (set mode "mjpeg" to re-encode it)';
+/** gst-launch-1.0 refusing its pipeline (not the camera refusing it): what `auto` falls back on. */
+const GST_REFUSED = /erroneous pipeline[^|]*|no property "[^"]*"[^|]*|syntax error[^|]*/i;
 /** The frame step assumed when ffmpeg gives a unit no duration (10 fps). */
 const DEFAULT_STEP_US = 100_000;
 
@@ -110,20 +110,18 @@ export class RtspPassthroughCamera implements CameraSource {
   private readonly safeUrl: string;
   private readonly options: RtspPassthroughOptions;
   private readonly stallTimeoutMs: number;
-  private readonly policy: ExitPolicy;
+  private policy: ExitPolicy;
   private readonly stopGraceMs: number;
   private readonly maxUnitBytes: number;
   private readonly crc: FramecrcParser;
-  private readonly gst: boolean;
+  private gst: boolean;
   /** The RTSP client in use, and why (for the agent's log: 'auto' chooses by what is installed). */
-  readonly client: { readonly name: 'ffmpeg' | 'gstreamer'; readonly why: string };
-  private readonly gstVideo: GdpParser;
-  private readonly gstAudio: GdpParser;
-  private readonly gstStills: GdpParser;
+  client: { readonly name: 'ffmpeg' | 'gstreamer'; readonly why: string };
+  private readonly gstOut: GstOutputs;
   /** The video stream as the GStreamer client's caps describe it (nanosecond timestamps). */
   private gstStream: FramecrcStream = {};
-  /** The previous GStreamer unit's end, for a unit that comes without a timestamp. */
-  private gstNextPtsNs = 0;
+  /** The GStreamer child is being ended so that ffmpeg serves the camera (no backoff, no second report). */
+  private switchingToFfmpeg = false;
   /** Whether this session delivered a unit (a stall before one names the likely cause). */
   private unitSeen = false;
   private readonly pairer: PacketPairer;
@@ -166,6 +164,16 @@ export class RtspPassthroughCamera implements CameraSource {
     if (options.substream !== undefined && !/^rtsps?:\/\//i.test(options.substream)) {
       throw new Error(`rtsp camera ${options.cameraId}: substream URL must be rtsp:// or rtsps://`);
     }
+    for (const [field, value] of [
+      ['URL', options.url],
+      ['substream URL', options.substream],
+    ] as const) {
+      const bad = value === undefined ? null : unsafeUrlCharacter(value);
+      if (bad !== null)
+        throw new Error(
+          `rtsp camera ${options.cameraId}: the ${field} holds ${JSON.stringify(bad)}, which a URL must percent-encode (e.g. a space as %20)`,
+        );
+    }
     this.client = chooseClient(options);
     this.gst = this.client.name === 'gstreamer';
     if (this.gst && (options.substream !== undefined || options.stills === 'decode')) {
@@ -187,22 +195,26 @@ export class RtspPassthroughCamera implements CameraSource {
     this.stopGraceMs = options.stopGraceMs ?? 3000;
     this.maxUnitBytes = options.maxUnitBytes ?? 8 * 1024 * 1024;
     this.audioPlan = options.audio === false ? 'none' : 'copy';
-    const gdpFault = (message: string) => this.fail('bad-stream', message);
-    this.gstVideo = new GdpParser(
-      { onBuffer: (buffer) => this.gstUnit(buffer), onCaps: (caps) => this.gstCaps(caps), onError: gdpFault },
-      this.maxUnitBytes,
-    );
-    this.gstAudio = new GdpParser(
-      { onBuffer: (buffer) => this.gstAudioFrame(buffer), onError: gdpFault },
-      64 * 1024,
-    );
-    this.gstStills = new GdpParser(
+    this.gstOut = new GstOutputs(
       {
-        onBuffer: (buffer) => {
-          this.stills.pushTime((buffer.ptsNs ?? 0) / 1e9);
-          this.stills.pushBytes(buffer.payload);
+        onVideoCaps: (width, height) => {
+          this.gstStream = {
+            timeBase: { num: 1, den: 1_000_000_000 },
+            codec: 'h264',
+            mediaType: 'video',
+            ...(width !== undefined ? { width } : {}),
+            ...(height !== undefined ? { height } : {}),
+          };
         },
-        onError: (message) => this.report(new CameraError('bad-stream', `stills: ${message}`)),
+        onUnit: ({ ptsNs, durationNs, keyframe, data }) =>
+          this.videoPacket(
+            { stream: 0, dts: ptsNs, pts: ptsNs, duration: durationNs, size: data.length, keyframe },
+            data,
+          ),
+        onAudio: (ptsUs, frame) => this.audioUnit(ptsUs, frame),
+        onStill: (ptsSeconds, jpeg, width, height) => this.stills.pushImage(ptsSeconds, jpeg, width, height),
+        onFault: (reason, message) => this.fail(reason, message),
+        onNotice: (message) => this.gstAudioNotice(message),
       },
       this.maxUnitBytes,
     );
@@ -258,10 +270,9 @@ export class RtspPassthroughCamera implements CameraSource {
     this.starts++;
     // biome-ignore format: the list of parts
     for (const part of [this.crc, this.pairer, this.adts, this.stills, this.clock, this.substreamClock,
-      this.gstVideo, this.gstAudio, this.gstStills])
+      this.gstOut])
       part.reset();
     this.gstStream = {};
-    this.gstNextPtsNs = 0;
     this.unitSeen = false;
     this.fault = null;
     this.baseline = null;
@@ -317,13 +328,9 @@ export class RtspPassthroughCamera implements CameraSource {
     const child = new FfmpegChild({
       path: this.policy.programPath,
       args,
-      extraPipes: 4,
+      extraPipes: GST_EXTRA_PIPES,
       onData: (fd, chunk) => {
-        if (this.child !== child || this.fault) return;
-        if (fd === GST_FD.video) this.gstVideo.push(chunk);
-        else if (fd === GST_FD.audio) this.gstAudio.push(chunk);
-        else if (fd === GST_FD.stills) this.gstStills.push(chunk);
-        else if (fd === GST_FD.hevc) this.fail('unsupported-codec', UNSUPPORTED_HEVC);
+        if (this.child === child && !this.fault) this.gstOut.push(fd, chunk);
       },
     });
     this.child = child;
@@ -331,32 +338,28 @@ export class RtspPassthroughCamera implements CameraSource {
     this.armStallTimer();
   }
 
-  private gstCaps(caps: string): void {
-    if (!caps.startsWith('video/x-h264')) return;
-    const width = capsInt(caps, 'width');
-    const height = capsInt(caps, 'height');
-    this.gstStream = {
-      timeBase: { num: 1, den: 1_000_000_000 },
-      codec: 'h264',
-      mediaType: 'video',
-      ...(width !== undefined ? { width } : {}),
-      ...(height !== undefined ? { height } : {}),
-    };
+  /**
+   * Audio in a codec the GStreamer client does not take: with `auto`, this camera moves to ffmpeg
+   * (which converts it); with `client: "gstreamer"` it is said once and video goes on.
+   */
+  private gstAudioNotice(message: string): void {
+    if (this.client.why === 'configured') {
+      this.report(new CameraError('unsupported-codec', message));
+      return;
+    }
+    this.report(
+      new CameraError('unsupported-codec', `${message}; switching this camera to the ffmpeg client`),
+    );
+    this.useFfmpeg(`auto: the camera's audio is in a codec only ffmpeg converts`);
+    this.switchingToFfmpeg = true;
+    this.child?.kill('SIGKILL');
   }
 
-  private gstUnit(buffer: GdpBuffer): void {
-    const durationNs = buffer.durationNs ?? 0;
-    const pts = buffer.ptsNs ?? this.gstNextPtsNs;
-    this.gstNextPtsNs = pts + durationNs;
-    const keyframe = (buffer.flags & GDP_DELTA_UNIT) === 0;
-    const packet = { stream: 0, dts: pts, pts, duration: durationNs, size: buffer.payload.length, keyframe };
-    this.videoPacket(packet, buffer.payload);
-  }
-
-  private gstAudioFrame(buffer: GdpBuffer): void {
-    if (buffer.ptsNs === null) return; // no time to pair it with: dropped, as before the first unit
-    this.audioTimes.push(buffer.ptsNs / 1000);
-    this.adts.push(buffer.payload);
+  /** From now on this camera's RTSP client is ffmpeg (`auto` found GStreamer unable to serve it). */
+  private useFfmpeg(why: string): void {
+    this.gst = false;
+    this.client = { name: 'ffmpeg', why };
+    this.policy = { ...this.policy, program: 'ffmpeg', programPath: this.options.ffmpegPath ?? 'ffmpeg' };
   }
 
   /** The main stream's description: from ffmpeg's framecrc header, or the GStreamer client's caps. */
@@ -499,17 +502,18 @@ export class RtspPassthroughCamera implements CameraSource {
   }
 
   private pairAudio(): void {
-    while (this.audioTimes.length > 0 && this.audioFrames.length > 0) {
-      const ptsUs = this.audioTimes.shift()!;
-      const frame = this.audioFrames.shift()!;
-      // Before the first video unit there is no clock: dropped (a viewer starts at a keyframe anyway).
-      if (!this.clock.started || !this.running) continue;
-      if (this.direct()) this.deliverAudio(ptsUs, frame);
-      else this.hold(() => this.deliverAudio(ptsUs, frame));
-    }
+    while (this.audioTimes.length > 0 && this.audioFrames.length > 0)
+      this.audioUnit(this.audioTimes.shift()!, this.audioFrames.shift()!);
     // One side far ahead of the other means the two audio outputs disagree.
     if (this.audioFrames.length > 500 || this.audioTimes.length > 500)
       this.fail('bad-stream', 'the audio stream and its packet list disagree');
+  }
+
+  private audioUnit(ptsUs: number, frame: AdtsFrame): void {
+    // Before the first video unit there is no clock: dropped (a viewer starts at a keyframe anyway).
+    if (!this.clock.started || !this.running) return;
+    if (this.direct()) this.deliverAudio(ptsUs, frame);
+    else this.hold(() => this.deliverAudio(ptsUs, frame));
   }
 
   private deliverAudio(ptsUs: number, frame: AdtsFrame): void {
@@ -568,7 +572,7 @@ export class RtspPassthroughCamera implements CameraSource {
       if (!this.running || !this.child) return;
       const hint =
         this.gst && !this.unitSeen
-          ? ' (with client "gstreamer", a camera that sends neither H.264 nor H.265 shows as this: client "ffmpeg" names the codec)'
+          ? ' (with client "gstreamer": the camera sent nothing, or nothing its pipeline takes)'
           : '';
       this.fail('stalled', `no video for ${formatDuration(this.stallTimeoutMs)}${hint}`);
     }, this.stallTimeoutMs);
@@ -587,6 +591,25 @@ export class RtspPassthroughCamera implements CameraSource {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = null;
     if (!this.running) return;
+    const refused = GST_REFUSED.exec(exit.stderr)?.[0];
+    if (this.gst && this.client.why !== 'configured' && !this.fault && refused) {
+      // `auto` checked that the elements exist; this GStreamer still refuses the pipeline (an older
+      // release without a property): the camera is served by ffmpeg instead, at once.
+      this.useFfmpeg(`auto: GStreamer refused the pipeline (${refused})`);
+      this.report(
+        new CameraError(
+          'exited',
+          `GStreamer refused the pipeline (${refused}); switching this camera to the ffmpeg client`,
+        ),
+      );
+      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      return;
+    }
+    if (this.switchingToFfmpeg) {
+      this.switchingToFfmpeg = false;
+      this.retryTimer = setTimeout(() => this.spawn(), 0);
+      return;
+    }
     const verdict = exitVerdict(exit, this.fault, this.failures, this.audioPlan, this.policy);
     if (verdict.kind === 'audio') {
       this.audioPlan = verdict.plan;
@@ -615,6 +638,10 @@ function chooseClient(options: RtspPassthroughOptions): RtspPassthroughCamera['c
   if (client !== 'auto') return { name: client, why: 'configured' };
   if (options.substream !== undefined || options.stills === 'decode')
     return { name: 'ffmpeg', why: 'auto: a substream or stills "decode" needs ffmpeg' };
+  // ffmpeg and rtspsrc differ on these (certificate checks, reordering over UDP at latency 0; a chosen ffmpeg).
+  if (/^rtsps:/i.test(options.url)) return { name: 'ffmpeg', why: 'auto: rtsps:// stays with ffmpeg' };
+  if (options.transport === 'udp') return { name: 'ffmpeg', why: 'auto: transport "udp" stays with ffmpeg' };
+  if (options.ffmpegPath !== undefined) return { name: 'ffmpeg', why: 'auto: ffmpegPath is set' };
   const gst = gstreamerAvailable(options.gstLaunchPath);
   return gst.ok
     ? { name: 'gstreamer', why: 'auto: GStreamer is installed' }

@@ -49,17 +49,18 @@ export class StillAssembler {
     this.splitter.push(chunk);
   }
 
-  /** A still's presentation time, given directly (the GStreamer client frames each still with its time). */
-  pushTime(ptsSeconds: number): void {
-    this.times.push(ptsSeconds);
-    if (this.times.length > 100) this.times.shift();
-    this.pair();
+  /** A still whose time came with it (the GStreamer client frames each JPEG with its timestamp): no pairing. */
+  pushImage(ptsSeconds: number, jpeg: Buffer, width: number, height: number): void {
+    this.process(ptsSeconds, { jpeg, width, height });
   }
 
   /** A stderr line of ffmpeg; only showinfo's per-frame lines are used. */
   pushStderrLine(line: string): void {
     const match = SHOWINFO.exec(line);
-    if (match) this.pushTime(Number(match[1]));
+    if (!match) return;
+    this.times.push(Number(match[1]));
+    if (this.times.length > 100) this.times.shift();
+    this.pair();
   }
 
   reset(): void {
@@ -75,29 +76,31 @@ export class StillAssembler {
   }
 
   private pair(): void {
-    while (this.times.length > 0 && this.images.length > 0) {
-      const ptsSeconds = this.times.shift()!;
-      const image = this.images.shift()!;
-      const generation = this.generation;
-      this.chain = this.chain.then(async () => {
-        try {
-          const { data, info } = await sharp(image.jpeg)
-            .greyscale()
-            .resize(STILL_LUMA_SIZE.width, STILL_LUMA_SIZE.height, { fit: 'fill' })
-            .raw()
-            .toBuffer({ resolveWithObject: true });
-          if (generation !== this.generation) return;
-          const luma = {
-            width: info.width,
-            height: info.height,
-            data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
-          };
-          this.onStill({ ptsSeconds, jpeg: image.jpeg, width: image.width, height: image.height, luma });
-        } catch (error) {
-          if (generation === this.generation)
-            this.onError(`stills: could not decode a still: ${(error as Error).message}`);
-        }
-      });
-    }
+    while (this.times.length > 0 && this.images.length > 0)
+      this.process(this.times.shift()!, this.images.shift()!);
+  }
+
+  /** The still's luma (sharp), then the still handed over, in order with the others. */
+  private process(ptsSeconds: number, image: { jpeg: Buffer; width: number; height: number }): void {
+    const generation = this.generation;
+    this.chain = this.chain.then(async () => {
+      try {
+        const { data, info } = await sharp(image.jpeg)
+          .greyscale()
+          .resize(STILL_LUMA_SIZE.width, STILL_LUMA_SIZE.height, { fit: 'fill' })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        if (generation !== this.generation) return;
+        const luma = {
+          width: info.width,
+          height: info.height,
+          data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+        };
+        this.onStill({ ptsSeconds, jpeg: image.jpeg, width: image.width, height: image.height, luma });
+      } catch (error) {
+        if (generation === this.generation)
+          this.onError(`stills: could not decode a still: ${(error as Error).message}`);
+      }
+    });
   }
 }

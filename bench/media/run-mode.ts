@@ -40,7 +40,10 @@ export interface ModeResult {
   readonly agentLiveFrames: number;
   readonly wireBytesRatio: number | null;
   readonly agentCpuPercentPerCamera: number | null;
-  /** The same CPU time split: the agent's node process, and its ffmpeg children. */
+  /**
+   * The same CPU time split: the agent's node process, and its children (`ffmpegPercent`, the name
+   * kept for comparisons with earlier runs: its RTSP client, gst-launch-1.0 in mode passthrough-gst).
+   */
   readonly agentCpuSplit: { readonly nodePercent: number | null; readonly ffmpegPercent: number | null };
   readonly camerasPerGatewayCore: number | null;
   readonly glassToGlassMs: {

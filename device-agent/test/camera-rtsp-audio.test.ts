@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { requireProgram } from '@sealcam/testkit/programs';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import type { AudioUnit, VideoUnit } from '../src/camera/frame.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
-import { record } from './support/camera-recording.js';
+import { record, waitUntil } from './support/camera-recording.js';
 import { decodeAac, decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(20);
-  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 /** Runs a passthrough camera against a test camera with this audio until both kinds have come. */
 async function capture(

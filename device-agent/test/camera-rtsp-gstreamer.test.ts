@@ -10,26 +10,26 @@ import { RtspTestCamera, type RtspTestCameraOptions } from '@sealcam/testkit/rts
 import sharp from 'sharp';
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
 import type { CameraError } from '../src/camera/camera-error.js';
-import type { AudioUnit, StillPicture, VideoUnit } from '../src/camera/frame.js';
 import { GST_ELEMENTS } from '../src/camera/gst-passthrough-args.js';
 import { GSTREAMER_PACKAGES } from '../src/camera/passthrough-exit.js';
 import { RtspPassthroughCamera, type RtspPassthroughOptions } from '../src/camera/rtsp-passthrough.js';
-import { type Recording, record } from './support/camera-recording.js';
+import {
+  type Recording,
+  record,
+  soundsOf,
+  stillsOf,
+  unitsOf,
+  waitUntil,
+} from './support/camera-recording.js';
 import { decodeAac, decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');
 requireGstreamer(GST_ELEMENTS, GSTREAMER_PACKAGES);
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(20);
-  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-const units = (run: Recording) => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
-const stills = (run: Recording) => run.all.filter((frame): frame is StillPicture => frame.kind === 'still');
-const sounds = (run: Recording) => run.all.filter((frame): frame is AudioUnit => frame.kind === 'aac');
+const units = unitsOf;
+const stills = stillsOf;
+const sounds = soundsOf;
 
 /** A test camera of its own and a passthrough camera on it; both stopped by `finish`. */
 async function session(

@@ -9,22 +9,15 @@ import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import sharp from 'sharp';
 import { NAL_IDR, NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
 import { CameraError } from '../src/camera/camera-error.js';
-import type { StillPicture, VideoUnit } from '../src/camera/frame.js';
 import { RtspPassthroughCamera, type RtspPassthroughOptions } from '../src/camera/rtsp-passthrough.js';
-import { type Recording, record } from './support/camera-recording.js';
+import { type Recording, record, stillsOf, unitsOf, waitUntil } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(20);
-  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-const units = (run: Recording) => run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
-const stills = (run: Recording) => run.all.filter((frame): frame is StillPicture => frame.kind === 'still');
+const units = unitsOf;
+const stills = stillsOf;
 
 describe('RTSP passthrough camera, client "ffmpeg"', { concurrency: true }, () => {
   let server: RtspTestCamera;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { requireGstreamer, requireProgram } from '@sealcam/testkit/programs';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
 import { NAL_PPS, NAL_SPS, nalUnits } from '../src/camera/annexb.js';
@@ -11,18 +10,12 @@ import { GST_ELEMENTS } from '../src/camera/gst-passthrough-args.js';
 import { GSTREAMER_PACKAGES } from '../src/camera/passthrough-exit.js';
 import { RtspCamera } from '../src/camera/rtsp.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
-import { record } from './support/camera-recording.js';
+import { record, waitUntil } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe');
 requireGstreamer(GST_ELEMENTS, GSTREAMER_PACKAGES);
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await sleep(20);
-  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describe('RTSP passthrough camera, stream changes', () => {
   it('client ffmpeg: restarts the pipeline with a stream-changed message when the resolution changes mid-stream, never rescaling; new keyframes carry the new SPS/PPS alone', async () => {

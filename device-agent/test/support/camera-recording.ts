@@ -1,5 +1,13 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CameraFrame, CameraSource, JpegFrame } from '../../src/camera/frame.js';
+import type {
+  AudioUnit,
+  CameraFrame,
+  CameraSource,
+  JpegFrame,
+  StillPicture,
+  VideoUnit,
+} from '../../src/camera/frame.js';
 
 export interface Recording {
   /** The JPEG pictures (what a JPEG source delivers). */
@@ -40,3 +48,18 @@ export async function recordUntil(
   }
   return recording;
 }
+
+/** Polls `condition` until it holds or `timeoutMs` passed (then fails, naming `what`). */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(20);
+  assert.ok(condition(), `timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A passthrough source's H.264 units, stills and AAC units among what it delivered. */
+export const unitsOf = (run: Recording) =>
+  run.all.filter((frame): frame is VideoUnit => frame.kind === 'h264');
+export const stillsOf = (run: Recording) =>
+  run.all.filter((frame): frame is StillPicture => frame.kind === 'still');
+export const soundsOf = (run: Recording) =>
+  run.all.filter((frame): frame is AudioUnit => frame.kind === 'aac');

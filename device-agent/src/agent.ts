@@ -533,6 +533,7 @@ export class Agent {
         errors: camera.errors,
         lastError: camera.lastError,
         lastErrorReason: camera.lastErrorReason,
+        rtspClient: camera.source instanceof RtspPassthroughCamera ? camera.source.client : null,
       })),
     };
   }

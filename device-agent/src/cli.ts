@@ -216,8 +216,11 @@ program
     );
     for (const camera of status.cameras) {
       const last = camera.lastFrameAt ? `, last frame ${time(camera.lastFrameAt)}` : ', no frame yet';
+      const client = camera.rtspClient
+        ? `, rtsp client ${camera.rtspClient.name} (${camera.rtspClient.why})`
+        : '';
       console.log(
-        `camera ${camera.id} (${camera.source}, stream ${camera.streamId ?? '-'}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${camera.lastError ? `, last error${camera.lastErrorReason ? ` (${camera.lastErrorReason})` : ''}: ${camera.lastError}` : ''}`,
+        `camera ${camera.id} (${camera.source}, stream ${camera.streamId ?? '-'}): ${camera.frames} frames, ${camera.framesSent} sent live (${camera.watched ? 'watched' : 'not watched: keyframes only'}), epoch ${camera.epoch ?? '-'}, ${camera.events} events${last}${client}${camera.lastError ? `, last error${camera.lastErrorReason ? ` (${camera.lastErrorReason})` : ''}: ${camera.lastError}` : ''}`,
       );
     }
   });

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Codec, decodeMediaPayload, ready } from '@sealcam/protocol';
 import { agentDir, pairViewer, startCli } from '@sealcam/testkit/agent';
-import { requireProgram } from '@sealcam/testkit/programs';
+import { requireGstreamer, requireProgram } from '@sealcam/testkit/programs';
 import { startRelay, type TestRelay } from '@sealcam/testkit/relay';
 import { RtspTestCamera } from '@sealcam/testkit/rtsp-camera';
+import { GST_ELEMENTS } from '../src/camera/gst-passthrough-args.js';
+import { GSTREAMER_PACKAGES } from '../src/camera/passthrough-exit.js';
 import { decodeH264 } from './support/h264-check.js';
 import { TestViewer } from './support/test-viewer.js';
 
 requireProgram('ffmpeg');
 requireProgram('ffprobe', 'ffmpeg');
+requireGstreamer(GST_ELEMENTS, GSTREAMER_PACKAGES);
 let relay: TestRelay;
 let camera: RtspTestCamera;
 before(async () => {
@@ -22,7 +25,7 @@ after(async () => {
   await relay?.stop();
 });
 
-test("an H.264 RTSP camera through the agent and a real relay: the viewer gets the camera's own access units (codec 2) from a keyframe, decodable, and its AAC (codec 5); a late joiner starts at the relay's cached keyframe", async () => {
+test("an H.264 RTSP camera through the agent (its default client, GStreamer here, said in log and status) and a real relay: the viewer gets the camera's own access units (codec 2) from a keyframe, decodable, and its AAC (codec 5); a late joiner starts at the relay's cached keyframe", async () => {
   const dir = agentDir(relay.base, {
     cameras: [{ id: 'door', source: 'rtsp', url: camera.url(), mode: 'passthrough' }],
   });
@@ -62,6 +65,16 @@ test("an H.264 RTSP camera through the agent and a real relay: the viewer gets t
       { timeoutMs: 120_000 },
     );
     assert.ok(late.opened.find((f) => f.codec === Codec.H264AnnexB)?.keyframe, 'the cached keyframe first');
+    // GStreamer is installed here: `auto` (the default) chose it, and says so in the log and in status.
+    assert.match(
+      run.stderr.join(''),
+      /"client":"gstreamer","why":"auto: GStreamer is installed".*"msg":"rtsp client"/,
+    );
+    const status = dir.cli(['status']);
+    assert.match(
+      status.stdout,
+      /camera door \(rtsp, .*rtsp client gstreamer \(auto: GStreamer is installed\)/,
+    );
   } finally {
     assert.equal(
       await run.stop(),

@@ -274,6 +274,7 @@ export class RtspPassthroughCamera implements CameraSource {
       part.reset();
     this.gstStream = {};
     this.unitSeen = false;
+    this.switchingToFfmpeg = false;
     this.fault = null;
     this.baseline = null;
     this.audioTimes = [];

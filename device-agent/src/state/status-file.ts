@@ -40,6 +40,8 @@ export interface AgentStatus {
     readonly lastError: string | null;
     /** The camera source's reason for the last error (auth-failed, unreachable, …), if it gave one. */
     readonly lastErrorReason?: string | null;
+    /** An RTSP passthrough camera's client (ffmpeg or gstreamer) and why `auto` chose it. */
+    readonly rtspClient?: { readonly name: string; readonly why: string } | null;
   }[];
 }
 

@@ -10,7 +10,7 @@ import { GST_ELEMENTS } from '../src/camera/gst-passthrough-args.js';
 import { GSTREAMER_PACKAGES } from '../src/camera/passthrough-exit.js';
 import { RtspCamera } from '../src/camera/rtsp.js';
 import { RtspPassthroughCamera } from '../src/camera/rtsp-passthrough.js';
-import { record, waitUntil } from './support/camera-recording.js';
+import { record, unitsOf, waitUntil } from './support/camera-recording.js';
 import { decodeH264 } from './support/h264-check.js';
 
 requireProgram('ffmpeg');
@@ -100,6 +100,42 @@ describe('RTSP passthrough camera, stream changes', () => {
         assert.equal(error.reason, 'stalled');
         assert.match(error.message, /: no video for 2 s(; stderr: .*)?; retrying in 100 ms$/);
         assert.equal(units()[before]!.keyframe, true, 'the restarted stream starts at a keyframe');
+      } finally {
+        await camera.stop();
+        await server.stop();
+      }
+    });
+
+  for (const client of ['ffmpeg', 'gstreamer'] as const)
+    it(`client ${client}: a camera that drops the connection (a reboot) is reconnected; units go on from a keyframe`, async () => {
+      const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
+      const camera = new RtspPassthroughCamera({
+        client,
+        cameraId: `drop-${client}`,
+        url: server.url(),
+        stills: 'off',
+        retryMinMs: 100,
+      });
+      try {
+        const run = record(camera);
+        await waitUntil(() => unitsOf(run).length >= 5, 60_000, 'units');
+        const startsBefore = camera.starts;
+        server.dropClients();
+        await waitUntil(() => camera.starts > startsBefore, 60_000, 'a new session');
+        const before = unitsOf(run).length;
+        await waitUntil(() => unitsOf(run).length >= before + 5, 60_000, 'units after the reconnection');
+        await camera.stop();
+        assert.ok(run.errors.length >= 1, 'the drop is reported');
+        for (const error of run.errors) {
+          assert.ok(error instanceof CameraError);
+          assert.notEqual(error.reason, 'auth-failed');
+          assert.match(error.message, /retrying in \d+ ms$/, 'retried at the short backoff, not minutes');
+        }
+        const after = unitsOf(run).slice(before);
+        assert.equal(after[0]!.keyframe, true, 'the new session starts at a keyframe');
+        const all = unitsOf(run);
+        for (let i = 1; i < all.length; i++)
+          assert.ok(all[i]!.capturedAtUs > all[i - 1]!.capturedAtUs, 'capture times keep increasing');
       } finally {
         await camera.stop();
         await server.stop();

@@ -223,6 +223,11 @@ export class RtspTestCamera {
     return typeof address === 'object' && address ? address.port : 0;
   }
 
+  /** Closes every client's RTSP connection, as a camera that reboots does; new connections are served. */
+  dropClients(): void {
+    for (const socket of this.sessions) socket.destroy();
+  }
+
   /** The stream's URL, optionally with credentials in it. */
   url(credentials?: { user: string; password: string }): string {
     const auth = credentials

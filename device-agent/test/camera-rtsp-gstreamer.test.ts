@@ -356,21 +356,27 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
     }
   });
 
-  it('"auto" moves a camera to ffmpeg at once when this GStreamer refuses the pipeline (an older release)', async () => {
+  it('"auto" moves a camera to ffmpeg at once when this GStreamer refuses the pipeline (an older release), and never repeats the credentials it quotes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealcam-gst-old-'));
     const server = await RtspTestCamera.start({ width: 160, height: 120, fps: 10 });
     try {
       const inspect = execFileSync('sh', ['-c', 'command -v gst-inspect-1.0'], { encoding: 'utf8' }).trim();
       symlinkSync(inspect, join(dir, 'gst-inspect-1.0'));
-      // What gst-launch of a release without rtspsrc's buffer-mode says, then its exit.
+      // What gst-launch of a release without rtspsrc's buffer-mode says (quoting the location), then its exit.
       writeFileSync(
         join(dir, 'gst-launch-1.0'),
-        '#!/bin/sh\necho \'WARNING: erroneous pipeline: no property "buffer-mode" in element "src"\' >&2\nexit 1\n',
+        [
+          '#!/bin/sh',
+          'for a do case "$a" in location=*) location="$a";; esac; done',
+          'echo "WARNING: erroneous pipeline: no property \\"buffer-mode\\" in element \\"src\\" ($location)" >&2',
+          'exit 1',
+          '',
+        ].join('\n'),
         { mode: 0o755 },
       );
       const camera = new RtspPassthroughCamera({
         cameraId: 'old-gst',
-        url: server.url(),
+        url: server.url({ user: 'camuser', password: 'sup3r-secret' }),
         stills: 'off',
         gstLaunchPath: join(dir, 'gst-launch-1.0'),
       });
@@ -388,6 +394,13 @@ describe('RTSP passthrough camera, client "gstreamer"', { concurrency: true }, (
         assert.match(run.errors[0]!.message, /switching this camera to the ffmpeg client/);
         // One gst-launch start, then ffmpeg (once more to settle its audio plan: no audio track).
         assert.equal(camera.starts, 3);
+        assert.match(
+          camera.client.why,
+          /\(location=rtsp:\/\/\*\*\*@127\.0\.0\.1:\d+\/live\)\)$/,
+          'the location was quoted',
+        );
+        for (const text of [camera.client.why, run.errors[0]!.message])
+          assert.doesNotMatch(text, /camuser|sup3r-secret/, 'the quoted location is redacted');
       } finally {
         await camera.stop();
       }

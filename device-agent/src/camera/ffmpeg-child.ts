@@ -18,8 +18,10 @@ export interface FfmpegExit {
   readonly error: NodeJS.ErrnoException | null;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** ffmpeg's last warnings and errors, printable characters only. */
+  /** ffmpeg's last warnings and errors, printable characters only, joined by ' | '. */
   readonly stderr: string;
+  /** The same lines, one by one. */
+  readonly stderrLines: readonly string[];
 }
 
 const TAIL_LINES = 12;
@@ -46,7 +48,13 @@ export class FfmpegChild {
         if (settled) return;
         settled = true;
         this.flushStderr(options.onStderrLine);
-        resolve({ error: spawnError, code, signal, stderr: this.tail.join(' | ') });
+        resolve({
+          error: spawnError,
+          code,
+          signal,
+          stderr: this.tail.join(' | '),
+          stderrLines: [...this.tail],
+        });
       };
       child.once('error', (error: NodeJS.ErrnoException) => {
         spawnError ??= error;

@@ -41,6 +41,10 @@ export class GstOutputs {
   private lastPtsNs: number | null = null;
   private stepNs = DEFAULT_STEP_NS;
   private noticed = false;
+  /** Splits each audio buffer into its ADTS frames (aacparse gives whole frames: nothing is left over). */
+  private readonly adts: AdtsSplitter;
+  private readonly adtsFrames: AdtsFrame[] = [];
+  private adtsError: string | null = null;
 
   constructor(
     private readonly handlers: GstOutputHandlers,
@@ -62,6 +66,12 @@ export class GstOutputs {
       { onBuffer: (buffer) => this.still(buffer), onError: (message) => outOfStep(`stills: ${message}`) },
       maxUnitBytes,
     );
+    this.adts = new AdtsSplitter(
+      (frame) => this.adtsFrames.push(frame),
+      (message) => {
+        this.adtsError = message;
+      },
+    );
     for (const fd of GST_AUDIO_FDS)
       this.audio.set(
         fd,
@@ -75,6 +85,9 @@ export class GstOutputs {
     this.lastPtsNs = null;
     this.stepNs = DEFAULT_STEP_NS;
     this.noticed = false;
+    this.adts.reset();
+    this.adtsFrames.length = 0;
+    this.adtsError = null;
   }
 
   push(fd: number, chunk: Buffer): void {
@@ -116,23 +129,18 @@ export class GstOutputs {
   private audioBuffer(fd: number, buffer: GdpBuffer): void {
     this.audioFd ??= fd;
     if (fd !== this.audioFd || buffer.ptsNs === null) return;
-    const frames: AdtsFrame[] = [];
-    let error: string | null = null;
-    const splitter = new AdtsSplitter(
-      (frame) => frames.push(frame),
-      (message) => {
-        error = message;
-      },
-    );
-    splitter.push(buffer.payload);
-    if (error !== null || splitter.pending > 0) {
-      this.handlers.onFault('bad-stream', `audio: ${error ?? 'a buffer ends inside an ADTS frame'}`);
+    this.adtsFrames.length = 0;
+    this.adts.push(buffer.payload);
+    const error = this.adtsError ?? (this.adts.pending > 0 ? 'a buffer ends inside an ADTS frame' : null);
+    if (error !== null) {
+      this.handlers.onFault('bad-stream', `audio: ${error}`);
       return;
     }
     const ptsUs = buffer.ptsNs / 1000;
-    frames.forEach((frame, i) => {
+    for (let i = 0; i < this.adtsFrames.length; i++) {
+      const frame = this.adtsFrames[i]!;
       const offsetUs = frame.sampleRate > 0 ? (i * AAC_FRAME_SAMPLES * 1e6) / frame.sampleRate : 0;
       this.handlers.onAudio(ptsUs + offsetUs, frame);
-    });
+    }
   }
 }

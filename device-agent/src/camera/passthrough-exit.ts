@@ -65,12 +65,7 @@ export function exitVerdict(
     ? `${name} did not start: ${exit.error.message}`
     : `${name} exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
   // GStreamer's tail holds source locations (`file.c(401)`): only its ERROR lines name a reason.
-  const said = gst
-    ? stderr
-        .split(' | ')
-        .filter((line) => line.startsWith('ERROR'))
-        .join(' | ')
-    : stderr;
+  const said = gst ? exit.stderrLines.filter((line) => line.startsWith('ERROR')).join(' | ') : stderr;
   const reason = fault?.reason ?? reasonFromStderr(said) ?? 'exited';
   const withStderr = (text: string) => (stderr ? `${text}; stderr: ${stderr}` : text);
   switch (reason) {

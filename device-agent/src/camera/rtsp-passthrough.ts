@@ -110,13 +110,15 @@ export class RtspPassthroughCamera implements CameraSource {
   private readonly safeUrl: string;
   private readonly options: RtspPassthroughOptions;
   private readonly stallTimeoutMs: number;
-  private policy: ExitPolicy;
+  /** Retry timings; the program itself follows the client (`program`). */
+  private readonly policy: Omit<ExitPolicy, 'program' | 'programPath'>;
   private readonly stopGraceMs: number;
   private readonly maxUnitBytes: number;
   private readonly crc: FramecrcParser;
-  private gst: boolean;
-  /** The RTSP client in use, and why (for the agent's log: 'auto' chooses by what is installed). */
+  /** The RTSP client in use, and why (for the agent's log and status: 'auto' chooses by what is installed). */
   client: { readonly name: 'ffmpeg' | 'gstreamer'; readonly why: string };
+  /** `client: 'auto'`: the camera may move from GStreamer to ffmpeg when GStreamer cannot serve it. */
+  private readonly auto: boolean;
   private readonly gstOut: GstOutputs;
   /** The video stream as the GStreamer client's caps describe it (nanosecond timestamps). */
   private gstStream: FramecrcStream = {};
@@ -175,7 +177,7 @@ export class RtspPassthroughCamera implements CameraSource {
         );
     }
     this.client = chooseClient(options);
-    this.gst = this.client.name === 'gstreamer';
+    this.auto = (options.client ?? 'auto') === 'auto';
     if (this.gst && (options.substream !== undefined || options.stills === 'decode')) {
       throw new Error(
         `rtsp camera ${options.cameraId}: client "gstreamer" takes stills from keyframes only (no substream, no stills "decode"); use client "ffmpeg"`,
@@ -185,8 +187,6 @@ export class RtspPassthroughCamera implements CameraSource {
     this.safeUrl = redactUrlCredentials(options.url);
     this.stallTimeoutMs = options.stallTimeoutMs ?? 20_000;
     this.policy = {
-      program: this.gst ? 'gstreamer' : 'ffmpeg',
-      programPath: this.gst ? (options.gstLaunchPath ?? 'gst-launch-1.0') : (options.ffmpegPath ?? 'ffmpeg'),
       retryMinMs: options.retryMinMs ?? 1000,
       retryMaxMs: options.retryMaxMs ?? 30_000,
       authRetryMs: options.authRetryMs ?? 300_000,
@@ -240,6 +240,17 @@ export class RtspPassthroughCamera implements CameraSource {
       (still) => this.still(still),
       (message) => this.report(new CameraError('bad-stream', message)),
     );
+  }
+
+  private get gst(): boolean {
+    return this.client.name === 'gstreamer';
+  }
+
+  /** The RTSP client's program and its configured path. */
+  private program(): Pick<ExitPolicy, 'program' | 'programPath'> {
+    return this.gst
+      ? { program: 'gstreamer', programPath: this.options.gstLaunchPath ?? 'gst-launch-1.0' }
+      : { program: 'ffmpeg', programPath: this.options.ffmpegPath ?? 'ffmpeg' };
   }
 
   get pid(): number | undefined {
@@ -298,7 +309,7 @@ export class RtspPassthroughCamera implements CameraSource {
       audio: this.audioPlan,
     });
     const child = new FfmpegChild({
-      path: this.policy.programPath,
+      path: this.program().programPath,
       args,
       extraPipes: 3,
       onData: (fd, chunk) => {
@@ -327,7 +338,7 @@ export class RtspPassthroughCamera implements CameraSource {
       audio: this.audioPlan !== 'none',
     });
     const child = new FfmpegChild({
-      path: this.policy.programPath,
+      path: this.program().programPath,
       args,
       extraPipes: GST_EXTRA_PIPES,
       onData: (fd, chunk) => {
@@ -344,7 +355,7 @@ export class RtspPassthroughCamera implements CameraSource {
    * (which converts it); with `client: "gstreamer"` it is said once and video goes on.
    */
   private gstAudioNotice(message: string): void {
-    if (this.client.why === 'configured') {
+    if (!this.auto) {
       this.report(new CameraError('unsupported-codec', message));
       return;
     }
@@ -358,9 +369,7 @@ export class RtspPassthroughCamera implements CameraSource {
 
   /** From now on this camera's RTSP client is ffmpeg (`auto` found GStreamer unable to serve it). */
   private useFfmpeg(why: string): void {
-    this.gst = false;
     this.client = { name: 'ffmpeg', why };
-    this.policy = { ...this.policy, program: 'ffmpeg', programPath: this.options.ffmpegPath ?? 'ffmpeg' };
   }
 
   /** The main stream's description: from ffmpeg's framecrc header, or the GStreamer client's caps. */
@@ -592,10 +601,12 @@ export class RtspPassthroughCamera implements CameraSource {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = null;
     if (!this.running) return;
-    const refused = GST_REFUSED.exec(exit.stderr)?.[0];
-    if (this.gst && this.client.why !== 'configured' && !this.fault && refused) {
+    const said = this.gst && this.auto && !this.fault ? GST_REFUSED.exec(exit.stderr)?.[0] : undefined;
+    if (said) {
       // `auto` checked that the elements exist; this GStreamer still refuses the pipeline (an older
-      // release without a property): the camera is served by ffmpeg instead, at once.
+      // release without a property): the camera is served by ffmpeg instead, at once. The text goes
+      // to the log and the status file: without the URL's credentials, should GStreamer quote them.
+      const refused = redactSecrets(said, this.url);
       this.useFfmpeg(`auto: GStreamer refused the pipeline (${refused})`);
       this.report(
         new CameraError(
@@ -611,7 +622,10 @@ export class RtspPassthroughCamera implements CameraSource {
       this.retryTimer = setTimeout(() => this.spawn(), 0);
       return;
     }
-    const verdict = exitVerdict(exit, this.fault, this.failures, this.audioPlan, this.policy);
+    const verdict = exitVerdict(exit, this.fault, this.failures, this.audioPlan, {
+      ...this.policy,
+      ...this.program(),
+    });
     if (verdict.kind === 'audio') {
       this.audioPlan = verdict.plan;
       this.retryTimer = setTimeout(() => this.spawn(), 0);
